@@ -1,0 +1,184 @@
+//! Durations as people write and read them: `"1h30m"` in, `7h 12m` out.
+//!
+//! Parsing accepts a sequence of `<number><unit>` parts with units `d`, `h`, `m`, `s`
+//! (optionally separated by spaces); every part must be finite and non-negative. Formatting shows
+//! the two most significant units, so a figure stays short in tables.
+
+/// Seconds in one minute, hour and day.
+pub const MINUTE_S: f64 = 60.0;
+/// Seconds in one hour.
+pub const HOUR_S: f64 = 3600.0;
+/// Seconds in one day.
+pub const DAY_S: f64 = 86_400.0;
+
+/// Parses a duration string such as `"90s"`, `"30m"`, `"1h30m"`, `"1.5h"` or `"2d 4h"` into
+/// seconds. Returns a short reason on failure (the caller adds file, key and value).
+pub fn parse_duration_s(text: &str) -> Result<f64, String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err("is empty; write a duration such as \"90s\", \"30m\" or \"1h30m\"".into());
+    }
+    let bytes = trimmed.as_bytes();
+    let mut total_s = 0.0;
+    let mut pos = 0;
+    let mut parts = 0;
+    while pos < bytes.len() {
+        while pos < bytes.len() && bytes[pos] == b' ' {
+            pos += 1;
+        }
+        let number_start = pos;
+        while pos < bytes.len() && (bytes[pos].is_ascii_digit() || bytes[pos] == b'.') {
+            pos += 1;
+        }
+        if number_start == pos {
+            return Err(format!(
+                "is not a duration: expected a number at \"{}\"; write e.g. \"90s\", \"30m\", \"1h30m\"",
+                &trimmed[number_start..]
+            ));
+        }
+        let number: f64 = trimmed[number_start..pos]
+            .parse()
+            .map_err(|_| format!("has a malformed number \"{}\"", &trimmed[number_start..pos]))?;
+        let unit_start = pos;
+        while pos < bytes.len() && bytes[pos].is_ascii_alphabetic() {
+            pos += 1;
+        }
+        let unit_s = match &trimmed[unit_start..pos] {
+            "s" => 1.0,
+            "m" => MINUTE_S,
+            "h" => HOUR_S,
+            "d" => DAY_S,
+            "" => {
+                return Err(
+                    "needs a unit after each number (s, m, h or d), e.g. \"90s\"; a bare number of \
+                     seconds is written without quotes"
+                        .into(),
+                );
+            }
+            other => {
+                return Err(format!(
+                    "has an unknown unit \"{other}\"; use s, m, h or d (e.g. \"1h30m\")"
+                ));
+            }
+        };
+        total_s += number * unit_s;
+        parts += 1;
+        while pos < bytes.len() && bytes[pos] == b' ' {
+            pos += 1;
+        }
+    }
+    if parts == 0 || !total_s.is_finite() {
+        return Err("is not a finite duration".into());
+    }
+    Ok(total_s)
+}
+
+/// Formats seconds for a person: `7h 12m`, `3m 20s`, `45s`, `4.2s`, `2d 4h`.
+/// The two most significant units are shown, rounded to the smaller one.
+pub fn format_duration(seconds: f64) -> String {
+    if !seconds.is_finite() {
+        return if seconds > 0.0 {
+            "never".into()
+        } else {
+            "-".into()
+        };
+    }
+    if seconds < 0.0 {
+        return format!("-{}", format_duration(-seconds));
+    }
+    if seconds < 10.0 {
+        let text = format!("{seconds:.2}");
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        return format!("{text}s");
+    }
+    if seconds.round() < MINUTE_S {
+        return format!("{}s", seconds.round() as u64);
+    }
+    let units: [(u64, &str); 4] = [(86_400, "d"), (3600, "h"), (60, "m"), (1, "s")];
+    for (index, &(unit, name)) in units.iter().enumerate().take(3) {
+        let (small_unit, small_name) = units[index + 1];
+        // Round in the smaller unit first, so 3599.6 s reads 1h rather than 60m.
+        let total_small = (seconds / small_unit as f64).round() as u64;
+        let per_big = unit / small_unit;
+        if total_small >= per_big {
+            let big = total_small / per_big;
+            let small = total_small % per_big;
+            return if small == 0 {
+                format!("{big}{name}")
+            } else {
+                format!("{big}{name} {small}{small_name}")
+            };
+        }
+    }
+    unreachable!("seconds >= 60 always matches a unit")
+}
+
+/// Formats whole-second limits exactly, the way a user would write them: `1d`, `4h 30m`, `90s`.
+pub fn format_duration_exact(seconds: f64) -> String {
+    if seconds.fract() != 0.0 || seconds < 1.0 {
+        return format_duration(seconds);
+    }
+    let mut rest = seconds as u64;
+    let mut parts = Vec::new();
+    for (unit, name) in [(86_400, "d"), (3600, "h"), (60, "m"), (1, "s")] {
+        if rest >= unit {
+            parts.push(format!("{}{name}", rest / unit));
+            rest %= unit;
+        }
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_documented_form() {
+        assert_eq!(parse_duration_s("90s"), Ok(90.0));
+        assert_eq!(parse_duration_s("30m"), Ok(1800.0));
+        assert_eq!(parse_duration_s("4h"), Ok(14_400.0));
+        assert_eq!(parse_duration_s("1h30m"), Ok(5400.0));
+        assert_eq!(parse_duration_s("2d"), Ok(172_800.0));
+        assert_eq!(parse_duration_s("1h 30m 15s"), Ok(5415.0));
+        assert_eq!(parse_duration_s("1.5h"), Ok(5400.0));
+        assert_eq!(parse_duration_s(" 0s "), Ok(0.0));
+    }
+
+    #[test]
+    fn rejects_malformed_text_with_a_reason() {
+        for bad in ["", "90", "5 minutes", "h", "1x", "-5m", "1..5h", "abc"] {
+            let err = parse_duration_s(bad).unwrap_err();
+            assert!(!err.is_empty(), "{bad:?} gave an empty reason");
+        }
+        assert!(parse_duration_s("90").unwrap_err().contains("unit"));
+        assert!(
+            parse_duration_s("3w")
+                .unwrap_err()
+                .contains("unknown unit \"w\"")
+        );
+    }
+
+    #[test]
+    fn formats_two_significant_units() {
+        assert_eq!(format_duration(0.0), "0s");
+        assert_eq!(format_duration(4.25), "4.25s");
+        assert_eq!(format_duration(0.5), "0.5s");
+        assert_eq!(format_duration(45.4), "45s");
+        assert_eq!(format_duration(200.0), "3m 20s");
+        assert_eq!(format_duration(25_920.0), "7h 12m");
+        assert_eq!(format_duration(3600.0), "1h");
+        assert_eq!(format_duration(187_200.0), "2d 4h");
+        assert_eq!(format_duration(3599.6), "1h");
+        assert_eq!(format_duration(59.6), "1m");
+        assert_eq!(format_duration(86_399.9), "1d");
+        assert_eq!(format_duration(f64::INFINITY), "never");
+    }
+
+    #[test]
+    fn formats_limits_exactly() {
+        assert_eq!(format_duration_exact(86_400.0), "1d");
+        assert_eq!(format_duration_exact(16_200.0), "4h 30m");
+        assert_eq!(format_duration_exact(90_061.0), "1d 1h 1m 1s");
+    }
+}

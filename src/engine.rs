@@ -1,0 +1,911 @@
+//! The discrete-event lifecycle engine: one training job, from creation to its final status.
+//!
+//! The engine is pure: no I/O, no global RNG, no allocation. It draws job durations (training
+//! length, provisioning, downloads, saves, restores, uploads) from a *job* generator and market
+//! events (capacity waits, reclaims) from a *market* generator, both handed in by the caller, so
+//! the same job can meet the spot market and the on-demand baseline with its own draws lined up.
+//!
+//! A job has at most four pending events at any moment, so the event list is a fixed set of
+//! timers ([`Timers`]) rather than a heap: the next event is the earliest timer, and equal times
+//! are resolved by a fixed priority (phase end, MaxRuntime, MaxWait, reclaim). `docs/model.md`
+//! states every rule implemented here and where each comes from.
+
+use rand::Rng;
+use serde::Serialize;
+
+use crate::dist::Dist;
+use crate::scenario::{MaxRunCounting, Scenario};
+
+/// How a job ended (`TrainingJobStatus` + `SecondaryStatus` of the final state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Outcome {
+    /// Completed: all training done and the model uploaded.
+    Completed,
+    /// Stopped: cumulative running time reached `max_run`.
+    MaxRuntimeExceeded,
+    /// Stopped: the wall clock reached `max_wait`.
+    MaxWaitTimeExceeded,
+}
+
+impl Outcome {
+    /// Every outcome, in reporting order.
+    pub const ALL: [Outcome; 3] = [
+        Outcome::Completed,
+        Outcome::MaxRuntimeExceeded,
+        Outcome::MaxWaitTimeExceeded,
+    ];
+
+    /// The `SecondaryStatus` name of the final state.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Completed => "Completed",
+            Outcome::MaxRuntimeExceeded => "MaxRuntimeExceeded",
+            Outcome::MaxWaitTimeExceeded => "MaxWaitTimeExceeded",
+        }
+    }
+}
+
+/// `SecondaryStatus` values the engine passes through, as the API names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecondaryStatus {
+    /// Waiting for capacity or provisioning instances; not billed.
+    Starting,
+    /// Downloading input data; billed.
+    Downloading,
+    /// Training, including checkpoint restores and saves; billed.
+    Training,
+    /// A spot instance was reclaimed; the job goes back to Starting.
+    Interrupted,
+    /// Uploading the model; billed.
+    Uploading,
+    /// A limit was reached; the job is being stopped.
+    Stopping,
+    /// Final: completed.
+    Completed,
+    /// Final: stopped by MaxRuntime.
+    MaxRuntimeExceeded,
+    /// Final: stopped by MaxWait.
+    MaxWaitTimeExceeded,
+}
+
+/// Receives the job's story as it happens. The Monte Carlo runner uses [`NoObserver`], which
+/// compiles to nothing; timelines and tests record it.
+pub trait Observer {
+    /// The job entered `status` at `time_s` (seconds since job creation).
+    fn status(&mut self, _time_s: f64, _status: SecondaryStatus) {}
+    /// A checkpoint of `progress_s` seconds of training became durable at `time_s`.
+    fn checkpoint(&mut self, _time_s: f64, _progress_s: f64) {}
+}
+
+/// An observer that ignores everything.
+pub struct NoObserver;
+
+impl Observer for NoObserver {}
+
+/// What one run of the job produced. Times are seconds; `training_s` and `billable_s` are per
+/// instance, like `TrainingTimeInSeconds` and `BillableTimeInSeconds`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RunRecord {
+    /// How the job ended.
+    pub outcome: Outcome,
+    /// From job creation to the final status.
+    pub wall_s: f64,
+    /// Billed-phase seconds summed over attempts (TrainingTimeInSeconds).
+    pub training_s: f64,
+    /// `training_s` scaled by the spot price factor (BillableTimeInSeconds).
+    pub billable_s: f64,
+    /// `billable_s × instance_count × on-demand hourly / 3600`.
+    pub cost_usd: f64,
+    /// How many times a reclaim sent the job back to Starting.
+    pub interruptions: u32,
+    /// Time spent waiting for capacity.
+    pub waiting_s: f64,
+    /// Training progress lost to interruptions (done since the last durable checkpoint).
+    pub lost_work_s: f64,
+    /// Training compute this run needed (its draw of `training`).
+    pub work_required_s: f64,
+    /// Training progress reached when the job ended (all of it when completed).
+    pub work_done_s: f64,
+}
+
+/// Where a spot job's capacity comes from and when it goes away.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Market {
+    /// On-demand: capacity at once, never reclaimed.
+    OnDemand,
+    /// Independent draws: a capacity wait before every (re)start, and per-instance times to
+    /// interruption from each capacity grant.
+    Independent {
+        /// Wait for the whole cluster's capacity.
+        capacity_wait: Dist,
+        /// Time from grant to the first reclaim among the cluster's instances.
+        first_reclaim: ClusterReclaim,
+    },
+}
+
+/// The time to the first reclaim among `count` instances.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClusterReclaim {
+    /// The minimum has a closed form in the same family (see [`Dist::min_of`]).
+    Closed(Dist),
+    /// Draw each instance and take the minimum.
+    EachOf {
+        /// Per-instance time to interruption.
+        per_instance: Dist,
+        /// Number of instances.
+        count: u32,
+    },
+}
+
+impl ClusterReclaim {
+    /// The first reclaim among `count` instances whose times follow `per_instance`.
+    pub fn new(per_instance: Dist, count: u32) -> Self {
+        match per_instance.min_of(count) {
+            Some(min) => ClusterReclaim::Closed(min),
+            None => ClusterReclaim::EachOf {
+                per_instance,
+                count,
+            },
+        }
+    }
+
+    #[inline]
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            ClusterReclaim::Closed(dist) => dist.sample(rng),
+            ClusterReclaim::EachOf {
+                per_instance,
+                count,
+            } => (0..*count)
+                .map(|_| per_instance.sample(rng))
+                .fold(f64::INFINITY, f64::min),
+        }
+    }
+}
+
+/// Checkpointing, as the engine needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckpointModel {
+    /// Training progress between checkpoints, seconds.
+    pub interval_s: f64,
+    /// Save time (training paused).
+    pub save: Dist,
+    /// Restore time after Downloading, when a checkpoint exists.
+    pub restore: Dist,
+}
+
+/// One job in one market, in the form the engine runs: everything resolved to seconds, the
+/// price factor and the cluster's reclaim distribution precomputed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobModel {
+    /// Instances in the cluster.
+    pub instance_count: u32,
+    /// Training compute needed (one draw per run).
+    pub training: Dist,
+    /// Provisioning after each capacity grant (not billed).
+    pub provisioning: Dist,
+    /// Download at each (re)start (billed).
+    pub download: Dist,
+    /// Upload at the end or after a stop (billed).
+    pub upload: Dist,
+    /// Checkpoints, if the job writes them.
+    pub checkpoint: Option<CheckpointModel>,
+    /// MaxRuntime, seconds.
+    pub max_run_s: f64,
+    /// MaxWait from creation, seconds; `+inf` when there is none (on-demand).
+    pub max_wait_s: f64,
+    /// How running time adds up toward MaxRuntime across restarts.
+    pub max_run_counts: MaxRunCounting,
+    /// Whether Downloading and restoring count toward MaxRuntime.
+    pub max_run_includes_download: bool,
+    /// The capacity market.
+    pub market: Market,
+    /// Billable / training: `1 - discount` on spot, 1 on-demand.
+    pub price_factor: f64,
+    /// Whether the part of an attempt cut short by an interruption is billed.
+    pub bill_interrupted_attempt: bool,
+    /// On-demand USD per instance-hour.
+    pub on_demand_hourly_usd: f64,
+}
+
+impl JobModel {
+    /// The scenario's job on managed spot, or `None` if the scenario does not use spot.
+    pub fn spot(scenario: &Scenario) -> Option<JobModel> {
+        let spot = scenario.spot.as_ref()?;
+        let mut model = JobModel::on_demand(scenario);
+        model.max_wait_s = scenario.stopping.max_wait_s.unwrap_or(f64::INFINITY);
+        model.market = Market::Independent {
+            capacity_wait: spot.capacity_wait,
+            first_reclaim: ClusterReclaim::new(
+                spot.time_to_interruption,
+                scenario.job.instance_count,
+            ),
+        };
+        model.price_factor = 1.0 - spot.discount;
+        model.bill_interrupted_attempt = spot.bill_interrupted_attempt;
+        Some(model)
+    }
+
+    /// The same job on on-demand capacity: no waits, no interruptions, no MaxWait.
+    pub fn on_demand(scenario: &Scenario) -> JobModel {
+        let job = &scenario.job;
+        JobModel {
+            instance_count: job.instance_count,
+            training: job.training,
+            provisioning: job.provisioning,
+            download: job.download,
+            upload: job.upload,
+            checkpoint: scenario.checkpoint.as_ref().map(|c| CheckpointModel {
+                interval_s: c.interval_s,
+                save: c.save,
+                restore: c.restore,
+            }),
+            max_run_s: scenario.stopping.max_run_s,
+            max_wait_s: f64::INFINITY,
+            max_run_counts: scenario.stopping.max_run_counts,
+            max_run_includes_download: scenario.stopping.max_run_includes_download,
+            market: Market::OnDemand,
+            price_factor: 1.0,
+            bill_interrupted_attempt: true,
+            on_demand_hourly_usd: scenario.pricing.on_demand_hourly_usd,
+        }
+    }
+}
+
+/// Timer slots, in tie-breaking priority order: at equal times the lower index fires first.
+/// Finishing a phase wins ties (work done at t counts), then the limits, then a reclaim.
+const PHASE_END: usize = 0;
+const MAX_RUN: usize = 1;
+const MAX_WAIT: usize = 2;
+const RECLAIM: usize = 3;
+
+/// The pending events of one job: a fixed set of timers, `+inf` when not armed.
+#[derive(Debug, Clone, Copy)]
+struct Timers {
+    at_s: [f64; 4],
+}
+
+impl Timers {
+    /// The earliest armed timer and its time; ties go to the lowest slot.
+    #[inline]
+    fn next(&self) -> (usize, f64) {
+        let mut slot = 0;
+        let mut time = self.at_s[0];
+        for (index, &t) in self.at_s.iter().enumerate().skip(1) {
+            if t < time {
+                slot = index;
+                time = t;
+            }
+        }
+        (slot, time)
+    }
+}
+
+/// What the job is doing. Starting covers `CapacityWait` and `Provisioning`; Training covers
+/// `Restoring`, `Training` and `Saving`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    CapacityWait,
+    Provisioning,
+    Downloading,
+    Restoring,
+    Training,
+    Saving,
+    Uploading,
+    StopUploading,
+}
+
+impl Phase {
+    fn is_billed(self) -> bool {
+        !matches!(self, Phase::CapacityWait | Phase::Provisioning)
+    }
+}
+
+/// Simulates one run of `model`. Job durations come from `job_rng`, market events from
+/// `market_rng`; `observer` hears every status change.
+pub fn simulate<J, M, O>(
+    model: &JobModel,
+    job_rng: &mut J,
+    market_rng: &mut M,
+    observer: &mut O,
+) -> RunRecord
+where
+    J: Rng + ?Sized,
+    M: Rng + ?Sized,
+    O: Observer + ?Sized,
+{
+    let work_total_s = model.training.sample(job_rng);
+    let mut run = Run {
+        model,
+        now: 0.0,
+        phase: Phase::CapacityWait,
+        phase_start_s: 0.0,
+        timers: Timers {
+            at_s: [f64::INFINITY; 4],
+        },
+        work_total_s,
+        durable_s: 0.0,
+        segment_start_progress_s: 0.0,
+        segment_target_s: 0.0,
+        billed_s: 0.0,
+        attempt_billed_s: 0.0,
+        runtime_used_s: 0.0,
+        waiting_s: 0.0,
+        lost_work_s: 0.0,
+        interruptions: 0,
+        stop: None,
+        progress_at_stop_s: 0.0,
+    };
+    run.timers.at_s[MAX_WAIT] = model.max_wait_s;
+    run.begin_start(job_rng, market_rng, observer);
+    loop {
+        let (slot, time) = run.timers.next();
+        debug_assert!(time.is_finite(), "a job always has a pending event");
+        debug_assert!(time >= run.now, "events run forward in time");
+        run.now = time;
+        let finished = match slot {
+            PHASE_END => run.on_phase_end(job_rng, market_rng, observer),
+            MAX_RUN => run.on_stop(Outcome::MaxRuntimeExceeded, job_rng, observer),
+            MAX_WAIT => run.on_stop(Outcome::MaxWaitTimeExceeded, job_rng, observer),
+            _ => run.on_reclaim(job_rng, market_rng, observer),
+        };
+        if let Some(outcome) = finished {
+            return run.record(outcome);
+        }
+    }
+}
+
+/// The state of one run.
+struct Run<'m> {
+    model: &'m JobModel,
+    now: f64,
+    phase: Phase,
+    phase_start_s: f64,
+    timers: Timers,
+    /// Training compute this run needs.
+    work_total_s: f64,
+    /// Progress saved in the last completed checkpoint.
+    durable_s: f64,
+    /// Progress when the current training segment began.
+    segment_start_progress_s: f64,
+    /// Progress at which the current segment ends (next checkpoint or completion).
+    segment_target_s: f64,
+    billed_s: f64,
+    attempt_billed_s: f64,
+    /// Running time counted toward MaxRuntime.
+    runtime_used_s: f64,
+    waiting_s: f64,
+    lost_work_s: f64,
+    interruptions: u32,
+    /// The limit that is stopping the job, once one has been reached.
+    stop: Option<Outcome>,
+    /// Training progress when the stop began.
+    progress_at_stop_s: f64,
+}
+
+impl Run<'_> {
+    /// Whether time in `phase` counts toward MaxRuntime.
+    fn counts_toward_max_run(&self, phase: Phase) -> bool {
+        match phase {
+            Phase::Training | Phase::Saving | Phase::Uploading => true,
+            Phase::Downloading | Phase::Restoring => self.model.max_run_includes_download,
+            Phase::CapacityWait | Phase::Provisioning | Phase::StopUploading => false,
+        }
+    }
+
+    /// Books the time spent in the current phase.
+    fn leave_phase(&mut self) {
+        let elapsed = self.now - self.phase_start_s;
+        if self.phase.is_billed() {
+            self.billed_s += elapsed;
+            self.attempt_billed_s += elapsed;
+        }
+        if self.counts_toward_max_run(self.phase) {
+            self.runtime_used_s += elapsed;
+        }
+        if self.phase == Phase::CapacityWait {
+            self.waiting_s += elapsed;
+        }
+    }
+
+    /// Enters `phase` for `duration_s`, arming the MaxRuntime timer if the phase counts.
+    fn enter(&mut self, phase: Phase, duration_s: f64) {
+        self.phase = phase;
+        self.phase_start_s = self.now;
+        self.timers.at_s[PHASE_END] = self.now + duration_s;
+        self.timers.at_s[MAX_RUN] = if self.stop.is_none() && self.counts_toward_max_run(phase) {
+            self.now + (self.model.max_run_s - self.runtime_used_s).max(0.0)
+        } else {
+            f64::INFINITY
+        };
+    }
+
+    /// Training progress at `now`.
+    fn progress_s(&self) -> f64 {
+        match self.phase {
+            Phase::Training => self.segment_start_progress_s + (self.now - self.phase_start_s),
+            Phase::Saving => self.segment_target_s,
+            Phase::Uploading => self.work_total_s,
+            Phase::StopUploading => self.progress_at_stop_s,
+            Phase::CapacityWait | Phase::Provisioning | Phase::Downloading | Phase::Restoring => {
+                self.durable_s
+            }
+        }
+    }
+
+    /// Goes to Starting: wait for capacity (spot) or provision at once (on-demand).
+    fn begin_start<J: Rng + ?Sized, M: Rng + ?Sized, O: Observer + ?Sized>(
+        &mut self,
+        job_rng: &mut J,
+        market_rng: &mut M,
+        observer: &mut O,
+    ) {
+        observer.status(self.now, SecondaryStatus::Starting);
+        self.timers.at_s[RECLAIM] = f64::INFINITY;
+        match &self.model.market {
+            Market::OnDemand => self.grant_capacity(job_rng, market_rng),
+            Market::Independent { capacity_wait, .. } => {
+                let wait_s = capacity_wait.sample(market_rng);
+                self.enter(Phase::CapacityWait, wait_s);
+            }
+        }
+    }
+
+    /// Capacity is granted: the reclaim clock starts, then provisioning.
+    fn grant_capacity<J: Rng + ?Sized, M: Rng + ?Sized>(
+        &mut self,
+        job_rng: &mut J,
+        market_rng: &mut M,
+    ) {
+        if let Market::Independent { first_reclaim, .. } = &self.model.market {
+            self.timers.at_s[RECLAIM] = self.now + first_reclaim.sample(market_rng);
+        }
+        let provisioning_s = self.model.provisioning.sample(job_rng);
+        self.enter(Phase::Provisioning, provisioning_s);
+    }
+
+    /// Starts (or resumes) training from the current progress toward the next checkpoint.
+    fn train_from(&mut self, progress_s: f64) {
+        let target_s = match &self.model.checkpoint {
+            Some(checkpoint) => {
+                // Checkpoints fall at whole multiples of the interval; none at completion.
+                let next_s =
+                    ((progress_s / checkpoint.interval_s).floor() + 1.0) * checkpoint.interval_s;
+                if next_s < self.work_total_s * (1.0 - 1e-12) {
+                    next_s
+                } else {
+                    self.work_total_s
+                }
+            }
+            None => self.work_total_s,
+        };
+        self.segment_start_progress_s = progress_s;
+        self.segment_target_s = target_s;
+        self.enter(Phase::Training, target_s - progress_s);
+    }
+
+    fn on_phase_end<J: Rng + ?Sized, M: Rng + ?Sized, O: Observer + ?Sized>(
+        &mut self,
+        job_rng: &mut J,
+        market_rng: &mut M,
+        observer: &mut O,
+    ) -> Option<Outcome> {
+        self.leave_phase();
+        match self.phase {
+            Phase::CapacityWait => self.grant_capacity(job_rng, market_rng),
+            Phase::Provisioning => {
+                observer.status(self.now, SecondaryStatus::Downloading);
+                self.attempt_billed_s = 0.0;
+                if self.model.max_run_counts == MaxRunCounting::EachAttempt {
+                    self.runtime_used_s = 0.0;
+                }
+                let download_s = self.model.download.sample(job_rng);
+                self.enter(Phase::Downloading, download_s);
+            }
+            Phase::Downloading => {
+                observer.status(self.now, SecondaryStatus::Training);
+                match &self.model.checkpoint {
+                    Some(checkpoint) if self.durable_s > 0.0 => {
+                        let restore_s = checkpoint.restore.sample(job_rng);
+                        self.enter(Phase::Restoring, restore_s);
+                    }
+                    _ => self.train_from(self.durable_s),
+                }
+            }
+            Phase::Restoring => self.train_from(self.durable_s),
+            Phase::Training => {
+                if self.segment_target_s >= self.work_total_s {
+                    observer.status(self.now, SecondaryStatus::Uploading);
+                    let upload_s = self.model.upload.sample(job_rng);
+                    self.enter(Phase::Uploading, upload_s);
+                } else {
+                    let save_s = self
+                        .model
+                        .checkpoint
+                        .as_ref()
+                        .map_or(0.0, |c| c.save.sample(job_rng));
+                    self.enter(Phase::Saving, save_s);
+                }
+            }
+            Phase::Saving => {
+                self.durable_s = self.segment_target_s;
+                observer.checkpoint(self.now, self.durable_s);
+                self.train_from(self.durable_s);
+            }
+            Phase::Uploading => {
+                observer.status(self.now, SecondaryStatus::Completed);
+                return Some(Outcome::Completed);
+            }
+            Phase::StopUploading => return self.finish_stop(observer),
+        }
+        None
+    }
+
+    /// A limit is reached: Stopping, then Uploading if an instance is running, then Stopped.
+    fn on_stop<J: Rng + ?Sized, O: Observer + ?Sized>(
+        &mut self,
+        outcome: Outcome,
+        job_rng: &mut J,
+        observer: &mut O,
+    ) -> Option<Outcome> {
+        self.stop = Some(outcome);
+        self.progress_at_stop_s = self.progress_s();
+        self.timers.at_s[MAX_RUN] = f64::INFINITY;
+        self.timers.at_s[MAX_WAIT] = f64::INFINITY;
+        observer.status(self.now, SecondaryStatus::Stopping);
+        match self.phase {
+            Phase::CapacityWait | Phase::Provisioning => {
+                self.leave_phase();
+                self.finish_stop(observer)
+            }
+            Phase::Uploading => {
+                // Already uploading: the upload in progress finishes as the stop's upload.
+                self.leave_phase();
+                observer.status(self.now, SecondaryStatus::Uploading);
+                let remaining_s = self.timers.at_s[PHASE_END] - self.now;
+                self.enter(Phase::StopUploading, remaining_s);
+                None
+            }
+            Phase::StopUploading => unreachable!("limits are disarmed once a stop begins"),
+            Phase::Downloading | Phase::Restoring | Phase::Training | Phase::Saving => {
+                self.leave_phase();
+                observer.status(self.now, SecondaryStatus::Uploading);
+                let upload_s = self.model.upload.sample(job_rng);
+                self.enter(Phase::StopUploading, upload_s);
+                None
+            }
+        }
+    }
+
+    fn finish_stop<O: Observer + ?Sized>(&mut self, observer: &mut O) -> Option<Outcome> {
+        let outcome = self.stop.expect("a stop upload follows a stop");
+        observer.status(
+            self.now,
+            match outcome {
+                Outcome::MaxRuntimeExceeded => SecondaryStatus::MaxRuntimeExceeded,
+                _ => SecondaryStatus::MaxWaitTimeExceeded,
+            },
+        );
+        Some(outcome)
+    }
+
+    /// The first instance of the cluster is reclaimed.
+    fn on_reclaim<J: Rng + ?Sized, M: Rng + ?Sized, O: Observer + ?Sized>(
+        &mut self,
+        job_rng: &mut J,
+        market_rng: &mut M,
+        observer: &mut O,
+    ) -> Option<Outcome> {
+        match self.phase {
+            Phase::CapacityWait => unreachable!("no instance runs while waiting for capacity"),
+            Phase::Provisioning => {
+                // Lost an instance before the job ran: back to waiting, still Starting.
+                self.leave_phase();
+                self.timers.at_s[RECLAIM] = f64::INFINITY;
+                if let Market::Independent { capacity_wait, .. } = &self.model.market {
+                    let wait_s = capacity_wait.sample(market_rng);
+                    self.enter(Phase::CapacityWait, wait_s);
+                }
+                None
+            }
+            Phase::StopUploading => {
+                // The stop's upload is cut short; the job ends stopped all the same.
+                self.leave_phase();
+                self.finish_stop(observer)
+            }
+            Phase::Downloading
+            | Phase::Restoring
+            | Phase::Training
+            | Phase::Saving
+            | Phase::Uploading => {
+                let progress_s = self.progress_s();
+                self.leave_phase();
+                self.lost_work_s += progress_s - self.durable_s;
+                self.interruptions += 1;
+                if !self.model.bill_interrupted_attempt {
+                    self.billed_s -= self.attempt_billed_s;
+                }
+                observer.status(self.now, SecondaryStatus::Interrupted);
+                self.begin_start(job_rng, market_rng, observer);
+                None
+            }
+        }
+    }
+
+    fn record(&self, outcome: Outcome) -> RunRecord {
+        let billable_s = self.billed_s * self.model.price_factor;
+        RunRecord {
+            outcome,
+            wall_s: self.now,
+            training_s: self.billed_s,
+            billable_s,
+            cost_usd: billable_s
+                * f64::from(self.model.instance_count)
+                * self.model.on_demand_hourly_usd
+                / 3600.0,
+            interruptions: self.interruptions,
+            waiting_s: self.waiting_s,
+            lost_work_s: self.lost_work_s,
+            work_required_s: self.work_total_s,
+            work_done_s: self.progress_s(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{Stream, run_rng};
+    use crate::scenario::parse_scenario;
+    use SecondaryStatus::*;
+
+    /// Records every status change and checkpoint.
+    #[derive(Default)]
+    struct Recorder {
+        statuses: Vec<(f64, SecondaryStatus)>,
+        checkpoints: Vec<(f64, f64)>,
+    }
+
+    impl Observer for Recorder {
+        fn status(&mut self, time_s: f64, status: SecondaryStatus) {
+            self.statuses.push((time_s, status));
+        }
+        fn checkpoint(&mut self, time_s: f64, progress_s: f64) {
+            self.checkpoints.push((time_s, progress_s));
+        }
+    }
+
+    fn scenario(text: &str) -> Scenario {
+        parse_scenario(text, "test.toml").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn simulate_recorded(model: &JobModel, run: u64) -> (RunRecord, Recorder) {
+        let mut recorder = Recorder::default();
+        let record = simulate(
+            model,
+            &mut run_rng(1, run, Stream::Job),
+            &mut run_rng(1, run, Stream::Market),
+            &mut recorder,
+        );
+        (record, recorder)
+    }
+
+    /// Constant durations everywhere, reclaims 1000 s after each grant: a timeline that can be
+    /// worked out by hand (see the comments).
+    const HAND_WORKED: &str = r#"
+[job]
+training = 1500
+provisioning = 30
+download = 100
+upload = 50
+[stopping]
+max_run = "1d"
+max_wait = "2d"
+[spot]
+enabled = true
+capacity_wait = 60
+time_to_interruption = 1000
+discount = 0.7
+[checkpoint]
+interval = 500
+save = 10
+restore = 20
+[pricing]
+on_demand_hourly = 3.6
+"#;
+
+    #[test]
+    fn hand_worked_timeline_with_two_interruptions() {
+        let model = JobModel::spot(&scenario(HAND_WORKED)).unwrap();
+        let (record, recorder) = simulate_recorded(&model, 0);
+        // Attempt 1: grant at 60 (reclaim at 1060), download 90-190, train 0->500 by 690, save
+        // until 700, train until the reclaim at 1060: progress 860, 360 lost.
+        // Attempt 2: grant 1120 (reclaim 2120), download 1150-1250, restore until 1270, train
+        // 500->1000 by 1770, save until 1780, reclaimed at 2120: progress 1340, 340 lost.
+        // Attempt 3: grant 2180, download 2210-2310, restore until 2330, train 1000->1500 by
+        // 2830, upload until 2880.
+        assert_eq!(
+            recorder.statuses,
+            vec![
+                (0.0, Starting),
+                (90.0, Downloading),
+                (190.0, Training),
+                (1060.0, Interrupted),
+                (1060.0, Starting),
+                (1150.0, Downloading),
+                (1250.0, Training),
+                (2120.0, Interrupted),
+                (2120.0, Starting),
+                (2210.0, Downloading),
+                (2310.0, Training),
+                (2830.0, Uploading),
+                (2880.0, Completed),
+            ]
+        );
+        assert_eq!(recorder.checkpoints, vec![(700.0, 500.0), (1780.0, 1000.0)]);
+        assert_eq!(record.outcome, Outcome::Completed);
+        assert_eq!(record.wall_s, 2880.0);
+        assert_eq!(record.training_s, 970.0 + 970.0 + 670.0);
+        assert!((record.billable_s - 2610.0 * 0.3).abs() < 1e-9);
+        assert!((record.cost_usd - 2610.0 * 0.3 * 3.6 / 3600.0).abs() < 1e-12);
+        assert_eq!(record.interruptions, 2);
+        assert_eq!(record.waiting_s, 180.0);
+        assert_eq!(record.lost_work_s, 700.0);
+        assert_eq!(record.work_done_s, 1500.0);
+    }
+
+    #[test]
+    fn unbilled_interrupted_attempts_leave_only_the_last_attempt() {
+        let text = HAND_WORKED.replace(
+            "discount = 0.7",
+            "discount = 0.7\nbill_interrupted_attempt = false",
+        );
+        let model = JobModel::spot(&scenario(&text)).unwrap();
+        let (record, _) = simulate_recorded(&model, 0);
+        assert_eq!(record.training_s, 670.0);
+        assert_eq!(record.wall_s, 2880.0);
+    }
+
+    #[test]
+    fn max_run_counts_each_attempt_or_all() {
+        // The hand-worked run bills 970 s in each of attempts 1 and 2 (download included).
+        let all = HAND_WORKED.replace("max_run = \"1d\"", "max_run = 2000");
+        let model = JobModel::spot(&scenario(&all)).unwrap();
+        let (record, recorder) = simulate_recorded(&model, 0);
+        // Attempt 3 starts Downloading at 2210 with 1940 s used: MaxRuntime at 2270.
+        assert_eq!(record.outcome, Outcome::MaxRuntimeExceeded);
+        assert_eq!(
+            recorder.statuses[recorder.statuses.len() - 4..].to_vec(),
+            vec![
+                (2210.0, Downloading),
+                (2270.0, Stopping),
+                (2270.0, Uploading),
+                (2320.0, MaxRuntimeExceeded)
+            ]
+        );
+        assert_eq!(record.training_s, 2000.0 + 50.0);
+
+        // Each attempt on its own: no attempt runs 2000 s, so the job completes.
+        let each = all.replace(
+            "[stopping]",
+            "[stopping]\nmax_run_counts = \"each_attempt\"",
+        );
+        let model = JobModel::spot(&scenario(&each)).unwrap();
+        assert_eq!(simulate_recorded(&model, 0).0.outcome, Outcome::Completed);
+
+        // Downloads and restores excluded: attempt 1 counts 870 s of training, attempt 2 850 s
+        // (1270-2120), so attempt 3 reaches 2000 after 280 s of training from 2330, at 2610.
+        let no_download = all.replace(
+            "[stopping]",
+            "[stopping]\nmax_run_includes_download = false",
+        );
+        let model = JobModel::spot(&scenario(&no_download)).unwrap();
+        let (record, _) = simulate_recorded(&model, 0);
+        assert_eq!(record.outcome, Outcome::MaxRuntimeExceeded);
+        assert_eq!(record.wall_s, 2610.0 + 50.0);
+    }
+
+    #[test]
+    fn reclaim_during_provisioning_waits_again_until_max_wait() {
+        let text = HAND_WORKED
+            .replace("time_to_interruption = 1000", "time_to_interruption = 20")
+            .replace("max_run = \"1d\"", "max_run = 3600")
+            .replace("max_wait = \"2d\"", "max_wait = 3600");
+        let model = JobModel::spot(&scenario(&text)).unwrap();
+        let (record, recorder) = simulate_recorded(&model, 0);
+        // Every grant is lost 20 s into a 30 s provisioning: never an interruption, never billed.
+        assert_eq!(record.outcome, Outcome::MaxWaitTimeExceeded);
+        assert_eq!(record.wall_s, 3600.0);
+        assert_eq!(record.training_s, 0.0);
+        assert_eq!(record.interruptions, 0);
+        // 45 cycles of 60 s waiting + 20 s provisioning fill the 3600 s; at 3600 the 45th reclaim
+        // and MaxWait coincide, and MaxWait wins the tie (it stops the job in Starting).
+        assert_eq!(record.waiting_s, 45.0 * 60.0);
+        assert_eq!(
+            recorder.statuses,
+            vec![
+                (0.0, Starting),
+                (3600.0, Stopping),
+                (3600.0, MaxWaitTimeExceeded)
+            ]
+        );
+    }
+
+    #[test]
+    fn on_demand_longer_than_max_run_is_billed_max_run_plus_upload() {
+        let s = scenario(
+            "[job]\ntraining = \"2h\"\ndownload = 60\nupload = 120\nprovisioning = 45\n\
+             [stopping]\nmax_run = \"1h\"\n[pricing]\non_demand_hourly = 2\n",
+        );
+        assert!(JobModel::spot(&s).is_none());
+        let (record, recorder) = simulate_recorded(&JobModel::on_demand(&s), 0);
+        assert_eq!(record.outcome, Outcome::MaxRuntimeExceeded);
+        assert_eq!(record.training_s, 3600.0 + 120.0);
+        assert_eq!(record.billable_s, record.training_s);
+        assert_eq!(record.wall_s, 45.0 + 3600.0 + 120.0);
+        assert_eq!(record.cost_usd, 3720.0 * 2.0 / 3600.0);
+        assert_eq!(
+            recorder.statuses,
+            vec![
+                (0.0, Starting),
+                (45.0, Downloading),
+                (105.0, Training),
+                (3645.0, Stopping),
+                (3645.0, Uploading),
+                (3765.0, MaxRuntimeExceeded)
+            ]
+        );
+    }
+
+    #[test]
+    fn spot_without_interruptions_bills_the_discounted_time() {
+        // TrainingTimeInSeconds 874 at a 70 % discount: the SageMaker console shows 262 billable.
+        let s = scenario(
+            "[job]\ntraining = 800\ndownload = 44\nupload = 30\n[stopping]\nmax_wait = \"1d\"\n\
+             [spot]\nenabled = true\ncapacity_wait = 0\ntime_to_interruption = \"never\"\n\
+             discount = 0.70\n[pricing]\non_demand_hourly = 3.825\n",
+        );
+        let (record, _) = simulate_recorded(&JobModel::spot(&s).unwrap(), 0);
+        assert_eq!(record.training_s, 874.0);
+        assert!((record.billable_s - 262.2).abs() < 1e-9);
+        assert_eq!(record.interruptions, 0);
+        let on_demand = simulate_recorded(&JobModel::on_demand(&s), 0).0;
+        assert_eq!(on_demand.training_s, 874.0);
+        assert_eq!(on_demand.billable_s, 874.0);
+    }
+
+    #[test]
+    fn max_wait_during_training_stops_and_uploads() {
+        // Reclaimed at 1060 as in the hand-worked run; MaxWait at 1500 falls in attempt 2's
+        // training (1270-1770).
+        let text = HAND_WORKED
+            .replace("max_run = \"1d\"", "max_run = 1500")
+            .replace("max_wait = \"2d\"", "max_wait = 1500");
+        let model = JobModel::spot(&scenario(&text)).unwrap();
+        let (record, recorder) = simulate_recorded(&model, 0);
+        assert_eq!(record.outcome, Outcome::MaxWaitTimeExceeded);
+        assert_eq!(record.wall_s, 1550.0);
+        // Billed: 970 in attempt 1, 1150-1500 = 350 in attempt 2, plus the 50 s upload.
+        assert_eq!(record.training_s, 970.0 + 350.0 + 50.0);
+        assert_eq!(
+            recorder.statuses[recorder.statuses.len() - 3..].to_vec(),
+            vec![
+                (1500.0, Stopping),
+                (1500.0, Uploading),
+                (1550.0, MaxWaitTimeExceeded)
+            ]
+        );
+    }
+
+    #[test]
+    fn equal_times_resolve_in_the_documented_order() {
+        let mut timers = Timers {
+            at_s: [5.0, 5.0, 5.0, 5.0],
+        };
+        assert_eq!(timers.next(), (PHASE_END, 5.0));
+        timers.at_s[PHASE_END] = f64::INFINITY;
+        assert_eq!(timers.next(), (MAX_RUN, 5.0));
+        timers.at_s = [f64::INFINITY, f64::INFINITY, 7.0, 6.0];
+        assert_eq!(timers.next(), (RECLAIM, 6.0));
+    }
+}

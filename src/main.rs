@@ -1,0 +1,234 @@
+//! The `spotsim` command: parses arguments, calls the library, prints, picks the exit code
+//! (0 success, 1 runtime failure, 2 usage or bad input).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use spotsim::montecarlo::{Estimate, run_scenario};
+use spotsim::report::{RunReport, render_json, render_table, render_validation, write_runs_csv};
+use spotsim::scenario::{Scenario, lint};
+use spotsim::{LoadError, load_scenario};
+
+/// Lifecycle simulator and cost estimator for SageMaker Managed Spot Training.
+#[derive(Parser)]
+#[command(name = "spotsim", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate a scenario's job many times on spot and on-demand, and summarise.
+    #[command(
+        after_help = "Example:\n  spotsim run scenarios/quickstart.toml --runs 200000 --format json"
+    )]
+    Run {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Number of Monte Carlo runs (overrides simulation.runs).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        runs: Option<u64>,
+        /// Seed of every random stream (overrides simulation.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Also write one CSV row per run of the scenario's job to this file.
+        #[arg(long, value_name = "PATH")]
+        runs_csv: Option<PathBuf>,
+    },
+    /// Check a scenario file and print what spotsim understood from it.
+    #[command(after_help = "Example:\n  spotsim validate scenarios/quickstart.toml")]
+    Validate {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+/// A failure and the exit code it deserves.
+enum Failure {
+    /// The user's input is wrong: exit 2.
+    BadInput(String),
+    /// Something failed at run time: exit 1.
+    Runtime(anyhow::Error),
+}
+
+impl From<LoadError> for Failure {
+    fn from(error: LoadError) -> Self {
+        Failure::BadInput(error.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run {
+            scenario,
+            runs,
+            seed,
+            threads,
+            format,
+            runs_csv,
+        } => run(&scenario, runs, seed, threads, format, runs_csv.as_deref()),
+        Command::Validate { scenario } => validate(&scenario),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::BadInput(message)) => {
+            eprintln!("{message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(error)) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The display name: the job's `name`, else the file stem.
+fn job_name(path: &Path, scenario: &Scenario) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "job".to_string());
+    scenario.display_name(&stem).to_string()
+}
+
+fn print_warnings(path: &Path, scenario: &Scenario) {
+    for warning in lint(scenario) {
+        eprintln!("warning: {}: {}", path.display(), warning.message);
+        eprintln!("  hint: {}", warning.hint);
+    }
+}
+
+fn run(
+    path: &Path,
+    runs: Option<u64>,
+    seed: Option<u64>,
+    threads: Option<u16>,
+    format: Format,
+    runs_csv: Option<&Path>,
+) -> Result<(), Failure> {
+    let mut scenario = load_scenario(path)?;
+    if let Some(runs) = runs {
+        scenario.simulation.runs = runs;
+    }
+    if let Some(seed) = seed {
+        scenario.simulation.seed = seed;
+    }
+    if let Some(csv_path) = runs_csv {
+        check_writable_parent(csv_path)?;
+    }
+    print_warnings(path, &scenario);
+
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(threads) = threads {
+        pool = pool.num_threads(usize::from(threads));
+    }
+    let pool = pool
+        .build()
+        .context("cannot start worker threads")
+        .map_err(Failure::Runtime)?;
+    let (runs, estimate) = pool.install(|| {
+        let runs = run_scenario(&scenario);
+        let estimate = Estimate::of(&runs);
+        (runs, estimate)
+    });
+
+    if let Some(csv_path) = runs_csv {
+        let records = runs.spot.as_deref().unwrap_or(&runs.on_demand);
+        write_atomically(csv_path, |file| write_runs_csv(records, file))
+            .with_context(|| format!("cannot write {}", csv_path.display()))
+            .map_err(Failure::Runtime)?;
+    }
+
+    let name = job_name(path, &scenario);
+    let report = RunReport {
+        name: &name,
+        scenario: &scenario,
+        estimate: &estimate,
+    };
+    let text = match format {
+        Format::Table => render_table(&report),
+        Format::Json => render_json(&report),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .context("cannot write to standard output")
+        .map_err(Failure::Runtime)
+}
+
+fn validate(path: &Path) -> Result<(), Failure> {
+    let scenario = load_scenario(path)?;
+    print_warnings(path, &scenario);
+    let name = job_name(path, &scenario);
+    print!(
+        "{}",
+        render_validation(&path.display().to_string(), &name, &scenario)
+    );
+    Ok(())
+}
+
+/// An output path whose folder does not exist is the user's mistake: say so before running.
+fn check_writable_parent(path: &Path) -> Result<(), Failure> {
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    if !parent.is_dir() {
+        return Err(Failure::BadInput(format!(
+            "--runs-csv {}: the folder {} does not exist",
+            path.display(),
+            parent.display()
+        )));
+    }
+    if path.is_dir() {
+        return Err(Failure::BadInput(format!(
+            "--runs-csv {}: is a folder; give a file path",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Writes through a temporary file in the same folder, then renames it into place, so a failed
+/// run never leaves a half-written file nor clobbers an earlier good one.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let file_name = path
+        .file_name()
+        .context("the path has no file name")?
+        .to_string_lossy();
+    let temp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let file = std::fs::File::create(&temp)?;
+        let mut writer = std::io::BufWriter::new(file);
+        write(&mut writer)?;
+        writer.flush()?;
+        writer.get_ref().sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    Ok(result?)
+}

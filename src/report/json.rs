@@ -1,0 +1,36 @@
+//! `spotsim run --format json`: one JSON object, stable key order, no timings.
+
+use serde::Serialize;
+
+use super::RunReport;
+use crate::scenario::Scenario;
+use crate::stats::SideSummary;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    spotsim_version: &'static str,
+    scenario: &'a Scenario,
+    runs: u64,
+    seed: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    spot: Option<&'a SideSummary>,
+    on_demand: &'a SideSummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    savings_vs_on_demand_pct: Option<f64>,
+}
+
+/// The report as pretty-printed JSON, ending with a newline.
+pub fn render_json(report: &RunReport<'_>) -> String {
+    let json = JsonReport {
+        spotsim_version: env!("CARGO_PKG_VERSION"),
+        scenario: report.scenario,
+        runs: report.scenario.simulation.runs,
+        seed: report.scenario.simulation.seed,
+        spot: report.estimate.spot.as_ref(),
+        on_demand: &report.estimate.on_demand,
+        savings_vs_on_demand_pct: report.estimate.savings_vs_on_demand_pct,
+    };
+    let mut text = serde_json::to_string_pretty(&json).expect("reports serialise to JSON");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,31 @@
+//! Renders results for people and programs: one [`RunReport`], many formats.
+//!
+//! Every renderer is a pure function from the report to text, so each is tested alone and the
+//! CLI only decides where the text goes. Numbers come out the same for the same seed, whatever
+//! the thread count; no timing of the simulator itself appears in any output.
+
+mod csv;
+mod format;
+mod json;
+mod table;
+mod validate;
+
+pub use self::csv::write_runs_csv;
+pub use format::{format_count, format_pct, format_price, format_std_err, format_usd};
+pub use json::render_json;
+pub use table::render_table;
+pub use validate::render_validation;
+
+use crate::montecarlo::Estimate;
+use crate::scenario::Scenario;
+
+/// Everything `spotsim run` reports.
+#[derive(Debug, Clone)]
+pub struct RunReport<'a> {
+    /// The job's display name (its `name`, else the file stem).
+    pub name: &'a str,
+    /// The scenario as run (command-line overrides applied).
+    pub scenario: &'a Scenario,
+    /// The summaries.
+    pub estimate: &'a Estimate,
+}

@@ -1,0 +1,182 @@
+//! `spotsim run` default output: a table a person reads in a review.
+
+use super::RunReport;
+use super::format::{
+    format_count, format_pct, format_price, format_std_err, format_usd, render_list, render_rows,
+};
+use crate::duration::format_duration;
+use crate::engine::Outcome;
+use crate::stats::{Metric, SideSummary, Summary};
+
+/// How a metric's numbers are written.
+#[derive(Clone, Copy)]
+enum Unit {
+    Duration,
+    Usd,
+    Count,
+}
+
+fn metric_label(metric: Metric) -> (&'static str, Unit) {
+    match metric {
+        Metric::WallS => ("wall time", Unit::Duration),
+        Metric::TrainingS => ("training time (TrainingTimeInSeconds)", Unit::Duration),
+        Metric::BillableS => ("billable time (BillableTimeInSeconds)", Unit::Duration),
+        Metric::CostUsd => ("cost", Unit::Usd),
+        Metric::Interruptions => ("interruptions", Unit::Count),
+        Metric::WaitingS => ("capacity wait", Unit::Duration),
+        Metric::LostWorkS => ("work lost to interruptions", Unit::Duration),
+    }
+}
+
+fn show(value: f64, unit: Unit) -> String {
+    match unit {
+        Unit::Duration => format_duration(value),
+        Unit::Usd => format_usd(value),
+        Unit::Count if value.fract() == 0.0 => format!("{value:.0}"),
+        Unit::Count => format!("{value:.2}"),
+    }
+}
+
+/// A standard error in the metric's unit, with enough digits not to read as zero.
+fn show_std_err(value: f64, unit: Unit) -> String {
+    match unit {
+        Unit::Duration => format_duration(value),
+        Unit::Usd if value >= 0.01 => format_usd(value),
+        Unit::Usd => format!("${}", format_std_err(value)),
+        Unit::Count => format_std_err(value),
+    }
+}
+
+fn summary_row(label: &str, summary: &Summary, unit: Unit) -> Vec<String> {
+    let mean = match summary.std_err {
+        Some(se) => format!("{} ± {}", show(summary.mean, unit), show_std_err(se, unit)),
+        None => show(summary.mean, unit),
+    };
+    let mut row = vec![format!("  {label}"), mean];
+    row.extend(
+        [
+            summary.p50,
+            summary.p90,
+            summary.p95,
+            summary.p99,
+            summary.min,
+            summary.max,
+        ]
+        .iter()
+        .map(|&v| show(v, unit)),
+    );
+    row
+}
+
+fn side_rows(rows: &mut Vec<Vec<String>>, title: &str, side: &SideSummary, metrics: &[Metric]) {
+    rows.push(vec![String::new()]);
+    rows.push(
+        [
+            title,
+            "mean ± s.e.",
+            "p50",
+            "p90",
+            "p95",
+            "p99",
+            "min",
+            "max",
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect(),
+    );
+    for &metric in metrics {
+        let (label, unit) = metric_label(metric);
+        rows.push(summary_row(label, side.metrics.get(metric), unit));
+    }
+}
+
+/// The report as an aligned text table.
+pub fn render_table(report: &RunReport<'_>) -> String {
+    let scenario = report.scenario;
+    let estimate = report.estimate;
+    let job = &scenario.job;
+    let mut header = format!(
+        "{} · {} × {}",
+        report.name,
+        job.instance_type.as_deref().unwrap_or("instance"),
+        job.instance_count
+    );
+    match &scenario.spot {
+        Some(spot) => header.push_str(&format!(
+            " · spot at {} off {}/h on-demand",
+            format_pct(spot.discount * 100.0, 0),
+            format_price(scenario.pricing.on_demand_hourly_usd)
+        )),
+        None => header.push_str(&format!(
+            " · on-demand at {}/h",
+            format_price(scenario.pricing.on_demand_hourly_usd)
+        )),
+    }
+    header.push_str(&format!(
+        " · {} runs · seed {}\n",
+        format_count(scenario.simulation.runs),
+        scenario.simulation.seed
+    ));
+
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    rows.push(vec![String::new()]);
+    let mut outcome_header = vec!["Outcome".to_string()];
+    if estimate.spot.is_some() {
+        outcome_header.push("spot".into());
+    }
+    outcome_header.push("on-demand".into());
+    rows.push(outcome_header);
+    for outcome in Outcome::ALL {
+        let mut row = vec![format!("  {}", outcome.as_str())];
+        if let Some(spot) = &estimate.spot {
+            row.push(format_pct(spot.outcomes.of(outcome) * 100.0, 2));
+        }
+        row.push(if outcome == Outcome::MaxWaitTimeExceeded {
+            "—".to_string()
+        } else {
+            format_pct(estimate.on_demand.outcomes.of(outcome) * 100.0, 2)
+        });
+        rows.push(row);
+    }
+    if let Some(spot) = &estimate.spot {
+        side_rows(&mut rows, "Spot, per job", spot, &Metric::ALL);
+    }
+    side_rows(
+        &mut rows,
+        "On-demand, per job",
+        &estimate.on_demand,
+        &[Metric::WallS, Metric::TrainingS, Metric::CostUsd],
+    );
+
+    let mut out = header;
+    out.push_str(&render_rows(&rows));
+    if let (Some(spot), Some(real_pct)) = (&estimate.spot, estimate.savings_vs_on_demand_pct) {
+        out.push_str("\nSavings\n");
+        let console = spot
+            .console_savings_pct
+            .map_or_else(|| "—".to_string(), |pct| format_pct(pct, 1));
+        let savings_rows = vec![
+            vec![
+                "  console: 1 − billable / training".to_string(),
+                console,
+                "what SageMaker prints: the spot discount alone".to_string(),
+            ],
+            vec![
+                "  real: 1 − spot cost / on-demand cost".to_string(),
+                format_pct(real_pct, 1),
+                format!(
+                    "mean cost {} on spot vs {} on-demand",
+                    format_usd(spot.metrics.cost_usd.mean),
+                    format_usd(estimate.on_demand.metrics.cost_usd.mean)
+                ),
+            ],
+        ];
+        out.push_str(&render_list(&savings_rows));
+        out.push_str(
+            "  The console figure ignores work redone after interruptions, repeated downloads and\n  \
+             restores, and runs stopped by limits; the real figure pays for all of them.\n",
+        );
+    }
+    out
+}

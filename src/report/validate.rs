@@ -1,0 +1,149 @@
+//! `spotsim validate`: what spotsim understood from a scenario file, in plain words.
+
+use super::format::{format_count, format_pct, format_price, render_list};
+use crate::duration::format_duration_exact;
+use crate::engine::ClusterReclaim;
+use crate::scenario::{MaxRunCounting, Scenario};
+
+fn row(label: &str, value: String) -> Vec<String> {
+    vec![format!("  {label}"), value]
+}
+
+fn heading(text: &str) -> Vec<String> {
+    vec![text.to_string()]
+}
+
+/// Describes a valid scenario, key by key, with defaults filled in.
+pub fn render_validation(file: &str, name: &str, scenario: &Scenario) -> String {
+    let job = &scenario.job;
+    let stopping = &scenario.stopping;
+    let mut rows = vec![
+        heading(&format!(
+            "[job] {name} · {} × {}",
+            job.instance_type
+                .as_deref()
+                .unwrap_or("instance type not given"),
+            job.instance_count
+        )),
+        row("training", job.training.describe()),
+        row("provisioning (not billed)", job.provisioning.describe()),
+        row("download (billed, every start)", job.download.describe()),
+        row("upload (billed)", job.upload.describe()),
+        heading("[stopping]"),
+        row(
+            "max_run",
+            format!(
+                "{} (MaxRuntimeInSeconds {})",
+                format_duration_exact(stopping.max_run_s),
+                stopping.max_run_s
+            ),
+        ),
+    ];
+    rows.push(row(
+        "max_wait",
+        match stopping.max_wait_s {
+            Some(wait) => format!(
+                "{} (MaxWaitTimeInSeconds {wait}): wall clock from creation, waits included",
+                format_duration_exact(wait)
+            ),
+            None => "none (on-demand)".to_string(),
+        },
+    ));
+    rows.push(row(
+        "MaxRuntime counts",
+        format!(
+            "{}, {} downloads and restores",
+            match stopping.max_run_counts {
+                MaxRunCounting::AllAttempts => "running time summed over all attempts",
+                MaxRunCounting::EachAttempt => "each attempt's running time on its own",
+            },
+            if stopping.max_run_includes_download {
+                "including"
+            } else {
+                "excluding"
+            }
+        ),
+    ));
+    match &scenario.spot {
+        Some(spot) => {
+            rows.push(heading("[spot] managed spot training enabled"));
+            rows.push(row(
+                "capacity wait (each start)",
+                spot.capacity_wait.describe(),
+            ));
+            rows.push(row(
+                "time to interruption",
+                format!("{} per instance", spot.time_to_interruption.describe()),
+            ));
+            if job.instance_count > 1 {
+                let first = match ClusterReclaim::new(spot.time_to_interruption, job.instance_count)
+                {
+                    ClusterReclaim::Closed(dist) => dist.describe(),
+                    ClusterReclaim::EachOf { .. } => "drawn per instance".to_string(),
+                };
+                rows.push(row(
+                    "first reclaim of the cluster",
+                    format!("{first} (the first of {} instances)", job.instance_count),
+                ));
+            }
+            rows.push(row(
+                "discount",
+                format!(
+                    "{} → spot {}/h per instance",
+                    format_pct(spot.discount * 100.0, 1),
+                    format_price((1.0 - spot.discount) * scenario.pricing.on_demand_hourly_usd)
+                ),
+            ));
+            rows.push(row(
+                "interrupted attempts",
+                if spot.bill_interrupted_attempt {
+                    "billed up to the interruption".to_string()
+                } else {
+                    "not billed".to_string()
+                },
+            ));
+        }
+        None => rows.push(heading("[spot] not enabled: the job runs on-demand")),
+    }
+    match &scenario.checkpoint {
+        Some(checkpoint) => {
+            rows.push(heading("[checkpoint]"));
+            rows.push(row(
+                "interval",
+                format!(
+                    "every {} of training progress",
+                    format_duration_exact(checkpoint.interval_s)
+                ),
+            ));
+            rows.push(row("save (training pauses)", checkpoint.save.describe()));
+            rows.push(row(
+                "restore (after download)",
+                checkpoint.restore.describe(),
+            ));
+        }
+        None => rows.push(heading(
+            "[checkpoint] none: an interruption restarts training from zero",
+        )),
+    }
+    rows.push(heading("[pricing]"));
+    rows.push(row(
+        "on-demand",
+        format!(
+            "{}/h per instance, {}/h for the cluster",
+            format_price(scenario.pricing.on_demand_hourly_usd),
+            format_price(scenario.pricing.on_demand_hourly_usd * f64::from(job.instance_count))
+        ),
+    ));
+    rows.push(heading("[simulation]"));
+    rows.push(row(
+        "runs",
+        format!(
+            "{}, seed {}",
+            format_count(scenario.simulation.runs),
+            scenario.simulation.seed
+        ),
+    ));
+    let mut out = format!("{file}: valid\n\n");
+    out.push_str(&render_list(&rows));
+    out
+}

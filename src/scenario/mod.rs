@@ -1,0 +1,139 @@
+//! The validated scenario: what one training job and its market look like, in typed form.
+//!
+//! Only [`parse`] builds a [`Scenario`], and it checks every rule of `docs/scenario-format.md`
+//! first, so the rest of the program may rely on these invariants: durations are finite and
+//! non-negative seconds, `training` is positive, `1 <= max_run_s <= 28 days`, `max_wait_s` is
+//! present exactly when spot is enabled and is at least `max_run_s`, `0 <= discount < 1`,
+//! `instance_count >= 1`, `runs >= 1`, and a checkpoint interval is positive.
+
+mod lint;
+mod parse;
+
+pub use lint::{Warning, lint};
+pub use parse::{ScenarioError, ScenarioErrors, parse_scenario};
+
+use serde::Serialize;
+
+use crate::dist::Dist;
+
+/// Largest `MaxRuntimeInSeconds` the service accepts: 28 days.
+pub const MAX_RUN_LIMIT_S: f64 = 28.0 * 86_400.0;
+/// `MaxRuntimeInSeconds` when the scenario does not give one: 1 day, as in the API and SDK.
+pub const DEFAULT_MAX_RUN_S: f64 = 86_400.0;
+/// The service caps a job's whole life, uploading after a stop included, at 30 days.
+pub const JOB_LIFETIME_LIMIT_S: f64 = 30.0 * 86_400.0;
+/// Default number of Monte Carlo runs.
+pub const DEFAULT_RUNS: u64 = 100_000;
+/// Default seed: fixed, so that two runs of one file agree.
+pub const DEFAULT_SEED: u64 = 1;
+
+/// A whole scenario file, validated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scenario {
+    /// The training job.
+    pub job: JobSpec,
+    /// `StoppingCondition`.
+    pub stopping: StoppingSpec,
+    /// Managed spot settings; `None` when the job runs on-demand.
+    pub spot: Option<SpotSpec>,
+    /// Checkpointing; `None` when the job does not checkpoint.
+    pub checkpoint: Option<CheckpointSpec>,
+    /// Prices.
+    pub pricing: PricingSpec,
+    /// Monte Carlo settings.
+    pub simulation: SimulationSpec,
+}
+
+/// `[job]`: what the training job does.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobSpec {
+    /// Shown in outputs.
+    pub name: Option<String>,
+    /// `ResourceConfig.InstanceType`, informational.
+    pub instance_type: Option<String>,
+    /// `ResourceConfig.InstanceCount`, at least 1.
+    pub instance_count: u32,
+    /// Training compute needed with no interruption (drawn once per run).
+    pub training: Dist,
+    /// `Starting` after capacity is granted, before every (re)start; not billed.
+    pub provisioning: Dist,
+    /// `Downloading` at every (re)start; billed.
+    pub download: Dist,
+    /// `Uploading` at the end and after a timeout stop; billed.
+    pub upload: Dist,
+}
+
+/// How MaxRuntime counts running time across restarts (uncertain in the service).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MaxRunCounting {
+    /// Cumulative running time over all attempts (the default, as RetryStrategy documents).
+    AllAttempts,
+    /// Each attempt gets the whole `max_run` again.
+    EachAttempt,
+}
+
+/// `[stopping]`: the `StoppingCondition`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoppingSpec {
+    /// `MaxRuntimeInSeconds`.
+    pub max_run_s: f64,
+    /// `MaxWaitTimeInSeconds`: wall-clock budget from job creation; spot only.
+    pub max_wait_s: Option<f64>,
+    /// How running time adds up across restarts.
+    pub max_run_counts: MaxRunCounting,
+    /// Whether Downloading (and restoring) counts toward MaxRuntime.
+    pub max_run_includes_download: bool,
+}
+
+/// `[spot]`: managed spot training and the market it meets.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SpotSpec {
+    /// Wait for the whole cluster's capacity before every (re)start; not billed.
+    pub capacity_wait: Dist,
+    /// Per instance, from capacity grant to reclaim.
+    pub time_to_interruption: Dist,
+    /// Spot price = (1 - discount) × on-demand price.
+    pub discount: f64,
+    /// Whether the part of an attempt cut short by an interruption is billed (uncertain).
+    pub bill_interrupted_attempt: bool,
+}
+
+/// `[checkpoint]`: the training script's checkpoints.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckpointSpec {
+    /// Training progress between checkpoints, seconds.
+    pub interval_s: f64,
+    /// Training pauses while a checkpoint is written.
+    pub save: Dist,
+    /// After Downloading, on a restart that has a checkpoint.
+    pub restore: Dist,
+}
+
+/// `[pricing]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PricingSpec {
+    /// On-demand USD per instance-hour.
+    pub on_demand_hourly_usd: f64,
+}
+
+/// `[simulation]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SimulationSpec {
+    /// Number of Monte Carlo runs.
+    pub runs: u64,
+    /// Seed of every random stream.
+    pub seed: u64,
+}
+
+impl Scenario {
+    /// True when the job uses managed spot training.
+    pub fn is_spot(&self) -> bool {
+        self.spot.is_some()
+    }
+
+    /// The job's display name: `name`, else the file stem given by the caller.
+    pub fn display_name<'a>(&'a self, fallback: &'a str) -> &'a str {
+        self.job.name.as_deref().unwrap_or(fallback)
+    }
+}

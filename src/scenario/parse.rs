@@ -1,0 +1,1199 @@
+//! TOML text → validated [`Scenario`], reporting every problem at once.
+//!
+//! The file is read into `toml`'s spanned document tree, then walked key by key: each key is
+//! checked against its rule and each problem becomes a [`ScenarioError`] that names the file,
+//! line, column, key, the value as written and the rule. Unknown keys are errors with the closest
+//! valid key suggested. Nothing is built unless the whole file is valid.
+
+use std::fmt;
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::{
+    CheckpointSpec, DEFAULT_MAX_RUN_S, DEFAULT_RUNS, DEFAULT_SEED, JobSpec, MAX_RUN_LIMIT_S,
+    MaxRunCounting, PricingSpec, Scenario, SimulationSpec, SpotSpec, StoppingSpec,
+};
+use crate::dist::Dist;
+use crate::duration::{format_duration_exact, parse_duration_s};
+
+/// One problem in a scenario file, located at `file:line:column`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file name as the user gave it.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (characters).
+    pub column: usize,
+    /// `key (value) rule`.
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
+    }
+}
+
+/// Every problem found in one scenario file, in file order.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ScenarioErrors(pub Vec<ScenarioError>);
+
+impl fmt::Display for ScenarioErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, error) in self.0.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses and validates a scenario. `file` is used only in messages.
+pub fn parse_scenario(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
+    let mut ctx = Ctx {
+        file,
+        text,
+        errors: Vec::new(),
+    };
+    let (document, syntax_errors) = DeTable::parse_recoverable(text);
+    if !syntax_errors.is_empty() {
+        for error in syntax_errors {
+            let span = error.span().unwrap_or(0..0);
+            let message = error.message().trim().replace('\n', " ");
+            ctx.error(span, format!("TOML syntax error: {message}"));
+        }
+        return Err(ctx.into_errors());
+    }
+    let scenario = read_scenario(&mut ctx, &document);
+    match scenario {
+        Some(scenario) if ctx.errors.is_empty() => Ok(scenario),
+        _ => Err(ctx.into_errors()),
+    }
+}
+
+/// Collects errors and turns byte offsets into lines and columns.
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+    errors: Vec<ScenarioError>,
+}
+
+impl Ctx<'_> {
+    fn error(&mut self, span: Range<usize>, message: String) {
+        let start = span.start.min(self.text.len());
+        let before = &self.text[..start];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        self.errors.push(ScenarioError {
+            file: self.file.to_string(),
+            line,
+            column,
+            message,
+        });
+    }
+
+    /// The value as the user wrote it, shortened for messages.
+    fn written(&self, span: &Range<usize>) -> String {
+        let raw = self.text.get(span.clone()).unwrap_or("").trim();
+        let raw = raw.lines().next().unwrap_or("");
+        if raw.chars().count() > 40 {
+            let cut: String = raw.chars().take(37).collect();
+            format!("{cut}...")
+        } else {
+            raw.to_string()
+        }
+    }
+
+    /// Reports `key (value) rule` at the value.
+    fn bad(&mut self, key: &str, value: &Spanned<DeValue<'_>>, rule: impl fmt::Display) {
+        let written = self.written(&value.span());
+        self.error(value.span(), format!("{key} ({written}) {rule}"));
+    }
+
+    fn into_errors(mut self) -> ScenarioErrors {
+        // Stable: problems at one place keep the order they were found in.
+        self.errors.sort_by_key(|e| (e.line, e.column));
+        ScenarioErrors(self.errors)
+    }
+}
+
+/// A table being read: hands out its values by key and reports the keys nobody asked for.
+struct TableReader<'t, 'i> {
+    path: &'static str,
+    span: Range<usize>,
+    entries: Vec<(&'t str, Range<usize>, &'t Spanned<DeValue<'i>>)>,
+    known: &'static [&'static str],
+}
+
+impl<'t, 'i> TableReader<'t, 'i> {
+    fn new(
+        path: &'static str,
+        span: Range<usize>,
+        table: &'t DeTable<'i>,
+        known: &'static [&'static str],
+    ) -> Self {
+        let entries = table
+            .iter()
+            .map(|(key, value)| (key.get_ref().as_ref(), key.span(), value))
+            .collect();
+        TableReader {
+            path,
+            span,
+            entries,
+            known,
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&'t Spanned<DeValue<'i>>> {
+        self.entries
+            .iter()
+            .find(|(name, _, _)| *name == key)
+            .map(|(_, _, value)| *value)
+    }
+
+    fn key_path(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    /// Reports a missing required key at the table (its header, or the file start).
+    fn missing(&self, ctx: &mut Ctx<'_>, key: &str, rule: &str) {
+        let path = self.key_path(key);
+        ctx.error(self.span.clone(), format!("{path} is required: {rule}"));
+    }
+
+    /// Reports every key that is not in `known`, with the closest known key.
+    fn finish(&self, ctx: &mut Ctx<'_>) {
+        for (name, span, _) in &self.entries {
+            if self.known.contains(name) {
+                continue;
+            }
+            let path = self.key_path(name);
+            let hint = match closest(name, self.known) {
+                Some(best) => format!("did you mean `{}`?", self.key_path(best)),
+                None => format!(
+                    "valid keys here: {}",
+                    self.known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            let what = if self.path.is_empty() { "table" } else { "key" };
+            ctx.error(span.clone(), format!("unknown {what} `{path}`: {hint}"));
+        }
+    }
+}
+
+/// The known word with the smallest edit distance, if it is close enough to be a typo.
+fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
+    known
+        .iter()
+        .map(|k| (edit_distance(word, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance (insertions, deletions, substitutions), by the two-row method.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        current[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+const TOP_KEYS: &[&str] = &[
+    "job",
+    "stopping",
+    "spot",
+    "checkpoint",
+    "pricing",
+    "simulation",
+];
+const JOB_KEYS: &[&str] = &[
+    "name",
+    "instance_type",
+    "instance_count",
+    "training",
+    "provisioning",
+    "download",
+    "upload",
+];
+const STOPPING_KEYS: &[&str] = &[
+    "max_run",
+    "max_wait",
+    "max_run_counts",
+    "max_run_includes_download",
+];
+const SPOT_KEYS: &[&str] = &[
+    "enabled",
+    "capacity_wait",
+    "time_to_interruption",
+    "discount",
+    "bill_interrupted_attempt",
+];
+const CHECKPOINT_KEYS: &[&str] = &["interval", "save", "restore"];
+const PRICING_KEYS: &[&str] = &["on_demand_hourly"];
+const SIMULATION_KEYS: &[&str] = &["runs", "seed"];
+
+/// Whether a duration may be zero.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sign {
+    NonNegative,
+    Positive,
+}
+
+impl Sign {
+    fn admits(self, seconds: f64) -> bool {
+        match self {
+            Sign::NonNegative => seconds >= 0.0,
+            Sign::Positive => seconds > 0.0,
+        }
+    }
+
+    fn rule(self) -> &'static str {
+        match self {
+            Sign::NonNegative => "must not be negative",
+            Sign::Positive => "must be greater than zero",
+        }
+    }
+}
+
+/// Whether a random key may say `"never"`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Never {
+    Allowed,
+    Forbidden,
+}
+
+const DURATION_FORMS: &str = "write seconds as a number or a string with units such as \"90s\", \
+                              \"30m\", \"1h30m\"";
+
+fn read_scenario(ctx: &mut Ctx<'_>, document: &Spanned<DeTable<'_>>) -> Option<Scenario> {
+    let top = TableReader::new("", 0..0, document.get_ref(), TOP_KEYS);
+    top.finish(ctx);
+    let empty = DeTable::default();
+
+    let job_table = sub_table(ctx, &top, "job");
+    let job = match job_table {
+        Some((span, table)) => read_job(ctx, span, table),
+        None => {
+            top.missing(
+                ctx,
+                "job",
+                "add a [job] table with at least `training` (the compute the job needs)",
+            );
+            None
+        }
+    };
+
+    let spot_table = sub_table(ctx, &top, "spot");
+    let (spot_span, spot_values) = spot_table.unwrap_or((0..0, &empty));
+    let spot_reader = TableReader::new("spot", spot_span, spot_values, SPOT_KEYS);
+    spot_reader.finish(ctx);
+    let spot_enabled = match spot_reader.get("enabled") {
+        Some(value) => read_bool(ctx, "spot.enabled", value).unwrap_or(false),
+        None => false,
+    };
+
+    let stopping_table = sub_table(ctx, &top, "stopping");
+    let (stopping_span, stopping_values) = stopping_table.unwrap_or((0..0, &empty));
+    let stopping = read_stopping(ctx, stopping_span, stopping_values, spot_enabled);
+
+    let spot = if spot_enabled {
+        read_spot(ctx, &spot_reader).map(Some)
+    } else {
+        Some(None)
+    };
+
+    let checkpoint = match sub_table(ctx, &top, "checkpoint") {
+        Some((span, table)) => read_checkpoint(ctx, span, table).map(Some),
+        None => Some(None),
+    };
+
+    let pricing = match sub_table(ctx, &top, "pricing") {
+        Some((span, table)) => read_pricing(ctx, span, table),
+        None => {
+            top.missing(
+                ctx,
+                "pricing",
+                "add [pricing] with `on_demand_hourly` (USD per instance-hour)",
+            );
+            None
+        }
+    };
+
+    let (simulation_span, simulation_values) =
+        sub_table(ctx, &top, "simulation").unwrap_or((0..0, &empty));
+    let simulation = read_simulation(ctx, simulation_span, simulation_values);
+
+    Some(Scenario {
+        job: job?,
+        stopping: stopping?,
+        spot: spot?,
+        checkpoint: checkpoint?,
+        pricing: pricing?,
+        simulation: simulation?,
+    })
+}
+
+/// Looks up a top-level table; reports it if the key holds something else.
+fn sub_table<'t, 'i>(
+    ctx: &mut Ctx<'_>,
+    top: &TableReader<'t, 'i>,
+    key: &str,
+) -> Option<(Range<usize>, &'t DeTable<'i>)> {
+    let value = top.get(key)?;
+    match value.get_ref() {
+        DeValue::Table(table) => Some((value.span(), table)),
+        _ => {
+            ctx.bad(
+                key,
+                value,
+                format!("must be a table: write [{key}] on its own line and the keys below it"),
+            );
+            None
+        }
+    }
+}
+
+fn read_job(ctx: &mut Ctx<'_>, span: Range<usize>, table: &DeTable<'_>) -> Option<JobSpec> {
+    let reader = TableReader::new("job", span, table, JOB_KEYS);
+    reader.finish(ctx);
+    let name = reader.get("name").map(|v| read_string(ctx, "job.name", v));
+    let instance_type = reader
+        .get("instance_type")
+        .map(|v| read_string(ctx, "job.instance_type", v));
+    let instance_count = match reader.get("instance_count") {
+        Some(value) => {
+            read_integer(ctx, "job.instance_count", value, 1, u32::MAX as i64).map(|n| n as u32)
+        }
+        None => Some(1),
+    };
+    let training = match reader.get("training") {
+        Some(value) => read_random(ctx, "job.training", value, Sign::Positive, Never::Forbidden),
+        None => {
+            reader.missing(
+                ctx,
+                "training",
+                "the training compute the job needs with no interruption, e.g. training = \"4h\"",
+            );
+            None
+        }
+    };
+    let provisioning = optional_random(ctx, &reader, "provisioning");
+    let download = optional_random(ctx, &reader, "download");
+    let upload = optional_random(ctx, &reader, "upload");
+    Some(JobSpec {
+        name: name.flatten(),
+        instance_type: instance_type.flatten(),
+        instance_count: instance_count?,
+        training: training?,
+        provisioning: provisioning?,
+        download: download?,
+        upload: upload?,
+    })
+}
+
+/// A non-negative random duration that defaults to zero.
+fn optional_random(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>, key: &str) -> Option<Dist> {
+    match reader.get(key) {
+        Some(value) => read_random(
+            ctx,
+            &reader.key_path(key),
+            value,
+            Sign::NonNegative,
+            Never::Forbidden,
+        ),
+        None => Some(Dist::ZERO),
+    }
+}
+
+fn read_stopping(
+    ctx: &mut Ctx<'_>,
+    span: Range<usize>,
+    table: &DeTable<'_>,
+    spot_enabled: bool,
+) -> Option<StoppingSpec> {
+    let reader = TableReader::new("stopping", span, table, STOPPING_KEYS);
+    reader.finish(ctx);
+    let max_run_s = match reader.get("max_run") {
+        Some(value) => read_whole_seconds(ctx, "stopping.max_run", value).and_then(|s| {
+            if !(1.0..=MAX_RUN_LIMIT_S).contains(&s) {
+                ctx.bad(
+                    "stopping.max_run",
+                    value,
+                    "must be between 1s and 28d (MaxRuntimeInSeconds: 1 to 2,419,200)",
+                );
+                None
+            } else {
+                Some(s)
+            }
+        }),
+        None => Some(DEFAULT_MAX_RUN_S),
+    };
+    let max_wait_s = match (reader.get("max_wait"), spot_enabled) {
+        (Some(value), true) => read_whole_seconds(ctx, "stopping.max_wait", value).map(Some),
+        (Some(value), false) => {
+            ctx.bad(
+                "stopping.max_wait",
+                value,
+                "is only allowed with spot: the service rejects MaxWaitTimeInSeconds unless \
+                 managed spot training is enabled; set spot.enabled = true or remove max_wait",
+            );
+            None
+        }
+        (None, true) => {
+            reader.missing(
+                ctx,
+                "max_wait",
+                "the service requires MaxWaitTimeInSeconds with spot: the wall-clock budget from \
+                 job creation covering capacity waits, restarts and running time, at least max_run",
+            );
+            None
+        }
+        (None, false) => Some(None),
+    };
+    if let (Some(run), Some(Some(wait)), Some(value)) =
+        (max_run_s, max_wait_s, reader.get("max_wait"))
+        && wait < run
+    {
+        ctx.bad(
+            "stopping.max_wait",
+            value,
+            format!(
+                "must be at least stopping.max_run ({}): MaxWait covers waiting plus running",
+                format_duration_exact(run)
+            ),
+        );
+    }
+    let max_run_counts = match reader.get("max_run_counts") {
+        Some(value) => match read_string(ctx, "stopping.max_run_counts", value).as_deref() {
+            Some("all_attempts") => Some(MaxRunCounting::AllAttempts),
+            Some("each_attempt") => Some(MaxRunCounting::EachAttempt),
+            Some(_) => {
+                ctx.bad(
+                    "stopping.max_run_counts",
+                    value,
+                    "must be \"all_attempts\" or \"each_attempt\"",
+                );
+                None
+            }
+            None => None,
+        },
+        None => Some(MaxRunCounting::AllAttempts),
+    };
+    let max_run_includes_download = match reader.get("max_run_includes_download") {
+        Some(value) => read_bool(ctx, "stopping.max_run_includes_download", value),
+        None => Some(true),
+    };
+    Some(StoppingSpec {
+        max_run_s: max_run_s?,
+        max_wait_s: max_wait_s?,
+        max_run_counts: max_run_counts?,
+        max_run_includes_download: max_run_includes_download?,
+    })
+}
+
+fn read_spot(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<SpotSpec> {
+    let capacity_wait = match reader.get("capacity_wait") {
+        Some(value) => read_random(
+            ctx,
+            "spot.capacity_wait",
+            value,
+            Sign::NonNegative,
+            Never::Allowed,
+        ),
+        None => {
+            reader.missing(
+                ctx,
+                "capacity_wait",
+                "how long the job waits for capacity before every (re)start, e.g. \
+                 capacity_wait = { dist = \"exponential\", mean = \"5m\" } (or \"0s\")",
+            );
+            None
+        }
+    };
+    let time_to_interruption = match reader.get("time_to_interruption") {
+        Some(value) => read_random(
+            ctx,
+            "spot.time_to_interruption",
+            value,
+            Sign::Positive,
+            Never::Allowed,
+        ),
+        None => {
+            reader.missing(
+                ctx,
+                "time_to_interruption",
+                "per instance, from capacity grant to reclaim, e.g. \
+                 time_to_interruption = { dist = \"exponential\", mean = \"6h\" } (or \"never\")",
+            );
+            None
+        }
+    };
+    let discount = match reader.get("discount") {
+        Some(value) => read_number(ctx, "spot.discount", value).and_then(|d| {
+            if (0.0..1.0).contains(&d) {
+                Some(d)
+            } else {
+                ctx.bad(
+                    "spot.discount",
+                    value,
+                    "must be at least 0 and below 1 (spot price = (1 - discount) x on-demand; \
+                     0.70 means 70 % off)",
+                );
+                None
+            }
+        }),
+        None => {
+            reader.missing(
+                ctx,
+                "discount",
+                "the spot discount off the on-demand price, e.g. discount = 0.70",
+            );
+            None
+        }
+    };
+    let bill_interrupted_attempt = match reader.get("bill_interrupted_attempt") {
+        Some(value) => read_bool(ctx, "spot.bill_interrupted_attempt", value),
+        None => Some(true),
+    };
+    Some(SpotSpec {
+        capacity_wait: capacity_wait?,
+        time_to_interruption: time_to_interruption?,
+        discount: discount?,
+        bill_interrupted_attempt: bill_interrupted_attempt?,
+    })
+}
+
+fn read_checkpoint(
+    ctx: &mut Ctx<'_>,
+    span: Range<usize>,
+    table: &DeTable<'_>,
+) -> Option<CheckpointSpec> {
+    let reader = TableReader::new("checkpoint", span, table, CHECKPOINT_KEYS);
+    reader.finish(ctx);
+    let interval_s = match reader.get("interval") {
+        Some(value) => read_duration(ctx, "checkpoint.interval", value).and_then(|s| {
+            if s > 0.0 {
+                Some(s)
+            } else {
+                ctx.bad(
+                    "checkpoint.interval",
+                    value,
+                    "must be greater than zero (remove [checkpoint] for a job that does not \
+                     checkpoint)",
+                );
+                None
+            }
+        }),
+        None => {
+            reader.missing(
+                ctx,
+                "interval",
+                "the training progress between checkpoints, e.g. interval = \"30m\"",
+            );
+            None
+        }
+    };
+    let save = optional_random(ctx, &reader, "save");
+    let restore = optional_random(ctx, &reader, "restore");
+    Some(CheckpointSpec {
+        interval_s: interval_s?,
+        save: save?,
+        restore: restore?,
+    })
+}
+
+fn read_pricing(ctx: &mut Ctx<'_>, span: Range<usize>, table: &DeTable<'_>) -> Option<PricingSpec> {
+    let reader = TableReader::new("pricing", span, table, PRICING_KEYS);
+    reader.finish(ctx);
+    let on_demand_hourly_usd = match reader.get("on_demand_hourly") {
+        Some(value) => read_number(ctx, "pricing.on_demand_hourly", value).and_then(|p| {
+            if p > 0.0 {
+                Some(p)
+            } else {
+                ctx.bad(
+                    "pricing.on_demand_hourly",
+                    value,
+                    "must be greater than zero (USD per instance-hour)",
+                );
+                None
+            }
+        }),
+        None => {
+            reader.missing(
+                ctx,
+                "on_demand_hourly",
+                "the on-demand price in USD per instance-hour, e.g. on_demand_hourly = 3.825",
+            );
+            None
+        }
+    };
+    Some(PricingSpec {
+        on_demand_hourly_usd: on_demand_hourly_usd?,
+    })
+}
+
+fn read_simulation(
+    ctx: &mut Ctx<'_>,
+    span: Range<usize>,
+    table: &DeTable<'_>,
+) -> Option<SimulationSpec> {
+    let reader = TableReader::new("simulation", span, table, SIMULATION_KEYS);
+    reader.finish(ctx);
+    let runs = match reader.get("runs") {
+        Some(value) => read_integer(ctx, "simulation.runs", value, 1, i64::MAX).map(|n| n as u64),
+        None => Some(DEFAULT_RUNS),
+    };
+    let seed = match reader.get("seed") {
+        Some(value) => read_integer(ctx, "simulation.seed", value, 0, i64::MAX).map(|n| n as u64),
+        None => Some(DEFAULT_SEED),
+    };
+    Some(SimulationSpec {
+        runs: runs?,
+        seed: seed?,
+    })
+}
+
+fn read_bool(ctx: &mut Ctx<'_>, key: &str, value: &Spanned<DeValue<'_>>) -> Option<bool> {
+    match value.get_ref() {
+        DeValue::Boolean(b) => Some(*b),
+        _ => {
+            ctx.bad(key, value, "must be true or false");
+            None
+        }
+    }
+}
+
+fn read_string(ctx: &mut Ctx<'_>, key: &str, value: &Spanned<DeValue<'_>>) -> Option<String> {
+    match value.get_ref() {
+        DeValue::String(s) => Some(s.to_string()),
+        _ => {
+            ctx.bad(key, value, "must be a string in quotes");
+            None
+        }
+    }
+}
+
+/// A TOML integer in `[min, max]`.
+fn read_integer(
+    ctx: &mut Ctx<'_>,
+    key: &str,
+    value: &Spanned<DeValue<'_>>,
+    min: i64,
+    max: i64,
+) -> Option<i64> {
+    let parsed = match value.get_ref() {
+        DeValue::Integer(i) => {
+            let digits = i.as_str().replace('_', "");
+            let (sign, body) = match digits.strip_prefix('-') {
+                Some(rest) => (-1, rest.to_string()),
+                None => (1, digits.trim_start_matches('+').to_string()),
+            };
+            let body = body
+                .strip_prefix("0x")
+                .or_else(|| body.strip_prefix("0o"))
+                .or_else(|| body.strip_prefix("0b"))
+                .unwrap_or(&body);
+            i64::from_str_radix(body, i.radix()).ok().map(|n| sign * n)
+        }
+        _ => None,
+    };
+    match parsed {
+        Some(n) if (min..=max).contains(&n) => Some(n),
+        Some(_) if max == i64::MAX => {
+            ctx.bad(
+                key,
+                value,
+                format!("must be a whole number of at least {min}"),
+            );
+            None
+        }
+        Some(_) => {
+            ctx.bad(
+                key,
+                value,
+                format!("must be a whole number from {min} to {max}"),
+            );
+            None
+        }
+        None => {
+            ctx.bad(key, value, "must be a whole number");
+            None
+        }
+    }
+}
+
+/// A finite TOML number (integer or float).
+fn read_number(ctx: &mut Ctx<'_>, key: &str, value: &Spanned<DeValue<'_>>) -> Option<f64> {
+    let number = match value.get_ref() {
+        DeValue::Integer(i) => i.as_str().replace('_', "").parse::<f64>().ok(),
+        DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+        _ => {
+            ctx.bad(key, value, "must be a number");
+            return None;
+        }
+    };
+    match number {
+        Some(n) if n.is_finite() => Some(n),
+        _ => {
+            ctx.bad(key, value, "must be a finite number (not nan or inf)");
+            None
+        }
+    }
+}
+
+/// A fixed, non-negative duration: a number of seconds or a string with units.
+fn read_duration(ctx: &mut Ctx<'_>, key: &str, value: &Spanned<DeValue<'_>>) -> Option<f64> {
+    let seconds = match value.get_ref() {
+        DeValue::Integer(_) | DeValue::Float(_) => read_number(ctx, key, value)?,
+        DeValue::String(text) => match parse_duration_s(text) {
+            Ok(s) => s,
+            Err(reason) => {
+                ctx.bad(key, value, reason);
+                return None;
+            }
+        },
+        _ => {
+            ctx.bad(key, value, format!("must be a duration: {DURATION_FORMS}"));
+            return None;
+        }
+    };
+    if seconds < 0.0 {
+        ctx.bad(key, value, "must not be negative");
+        return None;
+    }
+    Some(seconds)
+}
+
+/// A duration in whole seconds, as the API's `...InSeconds` fields take.
+fn read_whole_seconds(ctx: &mut Ctx<'_>, key: &str, value: &Spanned<DeValue<'_>>) -> Option<f64> {
+    let seconds = read_duration(ctx, key, value)?;
+    if seconds.fract() != 0.0 {
+        ctx.bad(
+            key,
+            value,
+            "must be a whole number of seconds (the API takes integer seconds)",
+        );
+        return None;
+    }
+    Some(seconds)
+}
+
+/// A random duration: a fixed duration, `"never"` where allowed, or a distribution table.
+fn read_random(
+    ctx: &mut Ctx<'_>,
+    key: &str,
+    value: &Spanned<DeValue<'_>>,
+    sign: Sign,
+    never: Never,
+) -> Option<Dist> {
+    if let DeValue::String(text) = value.get_ref()
+        && text.trim() == "never"
+    {
+        if never == Never::Allowed {
+            return Some(Dist::Never);
+        }
+        ctx.bad(key, value, "cannot be \"never\"");
+        return None;
+    }
+    let DeValue::Table(table) = value.get_ref() else {
+        let seconds = read_duration(ctx, key, value)?;
+        if !sign.admits(seconds) {
+            ctx.bad(key, value, sign.rule());
+            return None;
+        }
+        return Some(Dist::constant(seconds));
+    };
+    let Some(kind_value) = table
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == "dist")
+        .map(|(_, v)| v)
+    else {
+        ctx.bad(
+            key,
+            value,
+            "is a table without `dist`: write e.g. { dist = \"exponential\", mean = \"5m\" }",
+        );
+        return None;
+    };
+    let kind = match kind_value.get_ref() {
+        DeValue::String(s) => s.to_string(),
+        _ => {
+            ctx.bad(&format!("{key}.dist"), kind_value, "must be a string");
+            return None;
+        }
+    };
+    let params: &'static [&'static str] = match kind.as_str() {
+        "constant" => &["dist", "value"],
+        "exponential" => &["dist", "mean"],
+        "lognormal" => &["dist", "median", "sigma"],
+        "weibull" => &["dist", "shape", "scale"],
+        "uniform" => &["dist", "min", "max"],
+        _ => {
+            ctx.bad(
+                &format!("{key}.dist"),
+                kind_value,
+                "is not a known distribution: use constant, exponential, lognormal, weibull or \
+                 uniform",
+            );
+            return None;
+        }
+    };
+    let errors_before = ctx.errors.len();
+    for (name, _) in table.iter() {
+        let name_text: &str = name.get_ref().as_ref();
+        if !params.contains(&name_text) {
+            let hint = closest(name_text, params)
+                .map(|p| format!("did you mean `{p}`?"))
+                .unwrap_or_else(|| {
+                    format!("a {kind} distribution takes {}", params[1..].join(", "))
+                });
+            ctx.error(
+                name.span(),
+                format!("unknown key `{key}.{name_text}` for dist = \"{kind}\": {hint}"),
+            );
+        }
+    }
+    let param = |ctx: &mut Ctx<'_>, name: &str| -> Option<&Spanned<DeValue<'_>>> {
+        let found = table
+            .iter()
+            .find(|(k, _)| k.get_ref().as_ref() == name)
+            .map(|(_, v)| v);
+        if found.is_none() {
+            let written = ctx.written(&value.span());
+            ctx.error(
+                value.span(),
+                format!("{key} ({written}) needs `{name}` for dist = \"{kind}\""),
+            );
+        }
+        found
+    };
+    // A duration parameter that must be positive (or non-negative where the sign allows zero).
+    let duration_param = |ctx: &mut Ctx<'_>, name: &str, sign: Sign| -> Option<f64> {
+        let v = param(ctx, name)?;
+        let path = format!("{key}.{name}");
+        let s = read_duration(ctx, &path, v)?;
+        if !sign.admits(s) {
+            ctx.bad(&path, v, sign.rule());
+            return None;
+        }
+        Some(s)
+    };
+    let dist = match kind.as_str() {
+        "constant" => duration_param(ctx, "value", sign).map(Dist::constant),
+        "exponential" => {
+            duration_param(ctx, "mean", Sign::Positive).map(|mean_s| Dist::Exponential { mean_s })
+        }
+        "lognormal" => {
+            let median_s = duration_param(ctx, "median", Sign::Positive);
+            let sigma = param(ctx, "sigma").and_then(|v| {
+                let path = format!("{key}.sigma");
+                let s = read_number(ctx, &path, v)?;
+                if s < 0.0 {
+                    ctx.bad(&path, v, "must not be negative (the spread of ln X)");
+                    return None;
+                }
+                Some(s)
+            });
+            Some(Dist::Lognormal {
+                median_s: median_s?,
+                sigma: sigma?,
+            })
+        }
+        "weibull" => {
+            let shape = param(ctx, "shape").and_then(|v| {
+                let path = format!("{key}.shape");
+                let s = read_number(ctx, &path, v)?;
+                if s <= 0.0 {
+                    ctx.bad(&path, v, "must be greater than zero");
+                    return None;
+                }
+                Some(s)
+            });
+            let scale_s = duration_param(ctx, "scale", Sign::Positive);
+            Some(Dist::Weibull {
+                shape: shape?,
+                scale_s: scale_s?,
+            })
+        }
+        "uniform" => {
+            let min_s = duration_param(ctx, "min", Sign::NonNegative);
+            let max_s = duration_param(ctx, "max", sign);
+            match (min_s, max_s) {
+                (Some(lo), Some(hi)) if hi < lo => {
+                    let v = param(ctx, "max")?;
+                    ctx.bad(&format!("{key}.max"), v, "must be at least min");
+                    None
+                }
+                (Some(min_s), Some(max_s)) => Some(Dist::Uniform { min_s, max_s }),
+                _ => None,
+            }
+        }
+        _ => unreachable!("kinds are checked above"),
+    };
+    if ctx.errors.len() > errors_before {
+        return None;
+    }
+    dist
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[job]
+training = "4h"
+
+[pricing]
+on_demand_hourly = 3.825
+"#;
+
+    fn errors_of(text: &str) -> Vec<String> {
+        parse_scenario(text, "t.toml")
+            .unwrap_err()
+            .0
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn minimal_on_demand_file_takes_documented_defaults() {
+        let scenario = parse_scenario(MINIMAL, "t.toml").unwrap();
+        assert_eq!(scenario.job.instance_count, 1);
+        assert_eq!(scenario.job.training, Dist::constant(14_400.0));
+        assert_eq!(scenario.job.download, Dist::ZERO);
+        assert_eq!(scenario.stopping.max_run_s, 86_400.0);
+        assert_eq!(scenario.stopping.max_wait_s, None);
+        assert_eq!(
+            scenario.stopping.max_run_counts,
+            MaxRunCounting::AllAttempts
+        );
+        assert!(scenario.stopping.max_run_includes_download);
+        assert!(scenario.spot.is_none());
+        assert!(scenario.checkpoint.is_none());
+        assert_eq!(scenario.simulation.runs, 100_000);
+        assert_eq!(scenario.simulation.seed, 1);
+    }
+
+    #[test]
+    fn reads_every_distribution_form() {
+        let text = r#"
+[job]
+training = { dist = "lognormal", median = "3h", sigma = 0.25 }
+provisioning = { dist = "uniform", min = "1m", max = "3m" }
+download = { dist = "constant", value = 90 }
+upload = { dist = "weibull", shape = 1.5, scale = "1m" }
+[stopping]
+max_run = "1d"
+max_wait = "2d"
+[spot]
+enabled = true
+capacity_wait = { dist = "exponential", mean = "5m" }
+time_to_interruption = "never"
+discount = 0.7
+[pricing]
+on_demand_hourly = 1
+"#;
+        let s = parse_scenario(text, "t.toml").unwrap();
+        assert_eq!(
+            s.job.training,
+            Dist::Lognormal {
+                median_s: 10_800.0,
+                sigma: 0.25
+            }
+        );
+        assert_eq!(
+            s.job.provisioning,
+            Dist::Uniform {
+                min_s: 60.0,
+                max_s: 180.0
+            }
+        );
+        assert_eq!(s.job.download, Dist::constant(90.0));
+        assert_eq!(
+            s.job.upload,
+            Dist::Weibull {
+                shape: 1.5,
+                scale_s: 60.0
+            }
+        );
+        let spot = s.spot.unwrap();
+        assert_eq!(spot.capacity_wait, Dist::Exponential { mean_s: 300.0 });
+        assert_eq!(spot.time_to_interruption, Dist::Never);
+        assert_eq!(s.stopping.max_wait_s, Some(172_800.0));
+    }
+
+    #[test]
+    fn reports_every_problem_at_once_with_line_and_rule() {
+        let text = r#"[job]
+training = "0s"
+instance_count = 0
+trainnig = "1h"
+[stopping]
+max_run = "29d"
+max_wait = "1h"
+[spot]
+discount = 1.5
+[checkpoint]
+interval = 0
+[pricing]
+on_demand_hourly = nan
+[simulation]
+runs = 0
+"#;
+        let errors = errors_of(text);
+        let expected = [
+            "t.toml:2:12: job.training (\"0s\") must be greater than zero",
+            "t.toml:3:18: job.instance_count (0) must be a whole number from 1 to 4294967295",
+            "t.toml:4:1: unknown key `job.trainnig`: did you mean `job.training`?",
+            "t.toml:6:11: stopping.max_run (\"29d\") must be between 1s and 28d",
+            "t.toml:7:12: stopping.max_wait (\"1h\") is only allowed with spot",
+            "t.toml:11:12: checkpoint.interval (0) must be greater than zero",
+            "t.toml:13:20: pricing.on_demand_hourly (nan) must be a finite number",
+            "t.toml:15:8: simulation.runs (0) must be a whole number of at least 1",
+        ];
+        assert_eq!(errors.len(), expected.len(), "{errors:#?}");
+        for (got, want) in errors.iter().zip(expected) {
+            assert!(got.starts_with(want), "{got}\n  should start with\n{want}");
+        }
+    }
+
+    #[test]
+    fn spot_rules_follow_the_service() {
+        let errors = errors_of(
+            r#"[job]
+training = "1h"
+[stopping]
+max_run = "2h"
+max_wait = "1h"
+[spot]
+enabled = true
+capacity_wait = "0s"
+time_to_interruption = { dist = "exponential", mean = "0s" }
+discount = 0.7
+[pricing]
+on_demand_hourly = 1
+"#,
+        );
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert!(errors[0].contains(
+            "t.toml:5:12: stopping.max_wait (\"1h\") must be at least stopping.max_run (2h)"
+        ));
+        assert!(
+            errors[1].contains("spot.time_to_interruption.mean (\"0s\") must be greater than zero")
+        );
+
+        let errors = errors_of(
+            "[job]\ntraining = 60\n[spot]\nenabled = true\n[pricing]\non_demand_hourly = 1\n",
+        );
+        let joined = errors.join("\n");
+        for needed in [
+            "stopping.max_wait is required",
+            "spot.capacity_wait is required",
+            "spot.time_to_interruption is required",
+            "spot.discount is required",
+        ] {
+            assert!(joined.contains(needed), "missing {needed:?} in\n{joined}");
+        }
+    }
+
+    #[test]
+    fn bad_distributions_are_explained() {
+        let errors = errors_of(
+            r#"[job]
+training = { dist = "exponental", mean = "1h" }
+download = { dist = "uniform", min = "3m", max = "1m" }
+upload = { dist = "lognormal", median = "1m" }
+provisioning = { dist = "weibull", shape = -1, scale = "1m", scael = 3 }
+[pricing]
+on_demand_hourly = 1
+"#,
+        );
+        let joined = errors.join("\n");
+        assert!(
+            joined.contains("job.training.dist (\"exponental\") is not a known distribution"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("job.download.max (\"1m\") must be at least min"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("needs `sigma` for dist = \"lognormal\""),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("job.provisioning.shape (-1) must be greater than zero"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains(
+                "unknown key `job.provisioning.scael` for dist = \"weibull\": did you mean `scale`?"
+            ),
+            "{joined}"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let errors = errors_of("[job]\ntraining = \"4h\nfoo = 1\n");
+        assert!(errors[0].starts_with("t.toml:2:"), "{errors:?}");
+        assert!(errors[0].contains("TOML syntax error"), "{errors:?}");
+    }
+
+    #[test]
+    fn wrong_types_are_named() {
+        let errors = errors_of(
+            "job = 3\n[spot]\nenabled = \"yes\"\n[pricing]\non_demand_hourly = \"3.8\"\n",
+        );
+        let joined = errors.join("\n");
+        assert!(
+            joined.contains("t.toml:1:7: job (3) must be a table"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("spot.enabled (\"yes\") must be true or false"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("pricing.on_demand_hourly (\"3.8\") must be a number"),
+            "{joined}"
+        );
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("trainnig", "training"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(closest("max_wiat", STOPPING_KEYS), Some("max_wait"));
+        assert_eq!(closest("zzzzzz", STOPPING_KEYS), None);
+    }
+}

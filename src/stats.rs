@@ -1,0 +1,317 @@
+//! Statistics over Monte Carlo runs: means with standard errors, exact percentiles, outcome
+//! shares and the two savings figures.
+//!
+//! Every figure is computed from the runs in run-index order, so it is the same whatever the
+//! number of threads that produced them. Percentiles are exact order statistics with linear
+//! interpolation between neighbours (Hyndman & Fan 1996, definition 7; the default of R and
+//! NumPy).
+
+use serde::Serialize;
+
+use crate::engine::{Outcome, RunRecord};
+
+/// The per-run metrics spotsim reports, in output order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// Wall-clock time from job creation to the final status.
+    WallS,
+    /// TrainingTimeInSeconds.
+    TrainingS,
+    /// BillableTimeInSeconds.
+    BillableS,
+    /// Cost in USD.
+    CostUsd,
+    /// Interruptions.
+    Interruptions,
+    /// Time waiting for capacity.
+    WaitingS,
+    /// Training progress lost to interruptions.
+    LostWorkS,
+}
+
+impl Metric {
+    /// Every metric, in output order.
+    pub const ALL: [Metric; 7] = [
+        Metric::WallS,
+        Metric::TrainingS,
+        Metric::BillableS,
+        Metric::CostUsd,
+        Metric::Interruptions,
+        Metric::WaitingS,
+        Metric::LostWorkS,
+    ];
+
+    /// The name used in JSON and CSV.
+    pub fn key(self) -> &'static str {
+        match self {
+            Metric::WallS => "wall_s",
+            Metric::TrainingS => "training_s",
+            Metric::BillableS => "billable_s",
+            Metric::CostUsd => "cost_usd",
+            Metric::Interruptions => "interruptions",
+            Metric::WaitingS => "waiting_s",
+            Metric::LostWorkS => "lost_work_s",
+        }
+    }
+
+    /// The metric's value in one run.
+    #[inline]
+    pub fn of(self, record: &RunRecord) -> f64 {
+        match self {
+            Metric::WallS => record.wall_s,
+            Metric::TrainingS => record.training_s,
+            Metric::BillableS => record.billable_s,
+            Metric::CostUsd => record.cost_usd,
+            Metric::Interruptions => f64::from(record.interruptions),
+            Metric::WaitingS => record.waiting_s,
+            Metric::LostWorkS => record.lost_work_s,
+        }
+    }
+}
+
+/// Summary of one metric over all runs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Summary {
+    /// Sample mean.
+    pub mean: f64,
+    /// Standard error of the mean, `s / sqrt(n)`; `None` with a single run.
+    pub std_err: Option<f64>,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+impl Summary {
+    /// Summarises `values` (in run order). Reorders the slice to find percentiles.
+    ///
+    /// # Panics
+    /// If `values` is empty; every simulation has at least one run.
+    pub fn of(values: &mut [f64]) -> Summary {
+        assert!(!values.is_empty(), "a summary needs at least one run");
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let std_err = (values.len() > 1).then(|| {
+            let sum_sq: f64 = values.iter().map(|x| (x - mean) * (x - mean)).sum();
+            (sum_sq / (n - 1.0) / n).sqrt()
+        });
+        let [min, p50, p90, p95, p99, max] = quantiles(values, [0.0, 0.5, 0.9, 0.95, 0.99, 1.0]);
+        // Identical values: the mean's rounding must not show up as a spread.
+        let (mean, std_err) = if min == max {
+            (min, std_err.map(|_| 0.0))
+        } else {
+            (mean, std_err)
+        };
+        Summary {
+            mean,
+            std_err,
+            p50,
+            p90,
+            p95,
+            p99,
+            min,
+            max,
+        }
+    }
+}
+
+/// Quantiles (Hyndman & Fan definition 7) of `values` at ascending probabilities `probs`,
+/// by successive selection: O(n) per quantile, no full sort.
+pub fn quantiles<const K: usize>(values: &mut [f64], probs: [f64; K]) -> [f64; K] {
+    let last = values.len() - 1;
+    let mut out = [0.0; K];
+    // `lower_bound`: every index below it holds a value <= values[lower_bound..].
+    let mut lower_bound = 0;
+    let select = |values: &mut [f64], rank: usize, lower_bound: &mut usize| -> f64 {
+        let offset = *lower_bound;
+        let (_, nth, _) = values[offset..].select_nth_unstable_by(rank - offset, f64::total_cmp);
+        *lower_bound = rank;
+        *nth
+    };
+    for (slot, p) in out.iter_mut().zip(probs) {
+        debug_assert!((0.0..=1.0).contains(&p));
+        let h = p * last as f64;
+        let lo = h.floor() as usize;
+        let lo_value = select(values, lo, &mut lower_bound);
+        let fraction = h - lo as f64;
+        *slot = if fraction > 0.0 && lo < last {
+            // values[lo + 1..] are all >= values[lo]; the next order statistic is their minimum.
+            let hi_value = values[lo + 1..]
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, f64::min);
+            lo_value + fraction * (hi_value - lo_value)
+        } else {
+            lo_value
+        };
+    }
+    out
+}
+
+/// Share of runs with each outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct OutcomeShares {
+    /// Completed.
+    pub completed: f64,
+    /// Stopped by MaxRuntime.
+    pub max_runtime_exceeded: f64,
+    /// Stopped by MaxWait.
+    pub max_wait_exceeded: f64,
+}
+
+impl OutcomeShares {
+    /// The share of `outcome`.
+    pub fn of(&self, outcome: Outcome) -> f64 {
+        match outcome {
+            Outcome::Completed => self.completed,
+            Outcome::MaxRuntimeExceeded => self.max_runtime_exceeded,
+            Outcome::MaxWaitTimeExceeded => self.max_wait_exceeded,
+        }
+    }
+}
+
+/// Metric summaries, keyed by metric name in output order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricSummaries {
+    /// Wall-clock time.
+    pub wall_s: Summary,
+    /// TrainingTimeInSeconds.
+    pub training_s: Summary,
+    /// BillableTimeInSeconds.
+    pub billable_s: Summary,
+    /// Cost in USD.
+    pub cost_usd: Summary,
+    /// Interruptions.
+    pub interruptions: Summary,
+    /// Capacity wait.
+    pub waiting_s: Summary,
+    /// Work lost to interruptions.
+    pub lost_work_s: Summary,
+}
+
+impl MetricSummaries {
+    /// The summary of `metric`.
+    pub fn get(&self, metric: Metric) -> &Summary {
+        match metric {
+            Metric::WallS => &self.wall_s,
+            Metric::TrainingS => &self.training_s,
+            Metric::BillableS => &self.billable_s,
+            Metric::CostUsd => &self.cost_usd,
+            Metric::Interruptions => &self.interruptions,
+            Metric::WaitingS => &self.waiting_s,
+            Metric::LostWorkS => &self.lost_work_s,
+        }
+    }
+}
+
+/// Everything reported for one way of running the job (spot, or the on-demand baseline).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SideSummary {
+    /// Outcome shares.
+    pub outcomes: OutcomeShares,
+    /// Per-metric summaries.
+    pub metrics: MetricSummaries,
+    /// `(1 - Σ billable_s / Σ training_s) × 100`, the figure the SageMaker console prints;
+    /// `None` when no run was billed at all.
+    pub console_savings_pct: Option<f64>,
+}
+
+impl SideSummary {
+    /// Summarises runs given in run-index order.
+    pub fn of(records: &[RunRecord]) -> SideSummary {
+        let n = records.len() as f64;
+        let share =
+            |outcome: Outcome| records.iter().filter(|r| r.outcome == outcome).count() as f64 / n;
+        let outcomes = OutcomeShares {
+            completed: share(Outcome::Completed),
+            max_runtime_exceeded: share(Outcome::MaxRuntimeExceeded),
+            max_wait_exceeded: share(Outcome::MaxWaitTimeExceeded),
+        };
+        let summaries: Vec<Summary> = {
+            use rayon::prelude::*;
+            Metric::ALL
+                .par_iter()
+                .map(|&metric| {
+                    let mut column: Vec<f64> = records.iter().map(|r| metric.of(r)).collect();
+                    Summary::of(&mut column)
+                })
+                .collect()
+        };
+        let billable: f64 = records.iter().map(|r| r.billable_s).sum();
+        let training: f64 = records.iter().map(|r| r.training_s).sum();
+        let console_savings_pct = (training > 0.0).then(|| (1.0 - billable / training) * 100.0);
+        SideSummary {
+            outcomes,
+            metrics: MetricSummaries {
+                wall_s: summaries[0],
+                training_s: summaries[1],
+                billable_s: summaries[2],
+                cost_usd: summaries[3],
+                interruptions: summaries[4],
+                waiting_s: summaries[5],
+                lost_work_s: summaries[6],
+            },
+            console_savings_pct,
+        }
+    }
+}
+
+/// The real saving of spot against on-demand: `(1 - mean spot cost / mean on-demand cost) × 100`.
+pub fn savings_vs_on_demand_pct(spot: &SideSummary, on_demand: &SideSummary) -> f64 {
+    (1.0 - spot.metrics.cost_usd.mean / on_demand.metrics.cost_usd.mean) * 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Definition 7 by a full sort, to check the selection-based version against.
+    fn sorted_quantile(values: &[f64], p: f64) -> f64 {
+        let mut v = values.to_vec();
+        v.sort_by(f64::total_cmp);
+        let h = p * (v.len() - 1) as f64;
+        let lo = h.floor() as usize;
+        let hi = (lo + 1).min(v.len() - 1);
+        v[lo] + (h - lo as f64) * (v[hi] - v[lo])
+    }
+
+    #[test]
+    fn quantiles_match_a_full_sort() {
+        let mut state = 12345u64;
+        for n in [1usize, 2, 3, 10, 101, 1000] {
+            let values: Vec<f64> = (0..n)
+                .map(|_| {
+                    state = crate::rng::splitmix64(state);
+                    (state >> 11) as f64 / (1u64 << 53) as f64 * 100.0
+                })
+                .collect();
+            let probs = [0.0, 0.5, 0.9, 0.95, 0.99, 1.0];
+            let got = quantiles(&mut values.clone(), probs);
+            for (g, p) in got.iter().zip(probs) {
+                assert_eq!(*g, sorted_quantile(&values, p), "n={n} p={p}");
+            }
+        }
+    }
+
+    #[test]
+    fn summary_of_known_values() {
+        let mut values: Vec<f64> = (1..=5).map(f64::from).collect();
+        let s = Summary::of(&mut values);
+        assert_eq!(s.mean, 3.0);
+        // s = sqrt(2.5), s.e. = s / sqrt(5).
+        assert!((s.std_err.unwrap() - (2.5f64 / 5.0).sqrt()).abs() < 1e-15);
+        assert_eq!((s.min, s.p50, s.max), (1.0, 3.0, 5.0));
+        assert!((s.p90 - 4.6).abs() < 1e-12);
+        assert_eq!(Summary::of(&mut [7.0]).std_err, None);
+        let constant = Summary::of(&mut [0.1; 7]);
+        assert_eq!((constant.mean, constant.std_err), (0.1, Some(0.0)));
+    }
+}
