@@ -18,6 +18,9 @@ pub fn parse_duration_s(text: &str) -> Result<f64, String> {
     if trimmed.is_empty() {
         return Err("is empty; write a duration such as \"90s\", \"30m\" or \"1h30m\"".into());
     }
+    if trimmed.starts_with('-') {
+        return Err("must not be negative".into());
+    }
     let bytes = trimmed.as_bytes();
     let mut total_s = 0.0;
     let mut pos = 0;
@@ -152,6 +155,7 @@ mod tests {
             assert!(!err.is_empty(), "{bad:?} gave an empty reason");
         }
         assert!(parse_duration_s("90").unwrap_err().contains("unit"));
+        assert_eq!(parse_duration_s("-5m").unwrap_err(), "must not be negative");
         assert!(
             parse_duration_s("3w")
                 .unwrap_err()

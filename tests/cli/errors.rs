@@ -1,0 +1,162 @@
+//! Bad input: every problem at once, with file, line, key, value and rule; exit code 2; nothing
+//! written.
+
+use super::{spotsim, write_file};
+
+const BROKEN: &str = r#"[job]
+instance_count = 0
+training = "-5m"
+downlaod = "90s"
+
+[stopping]
+max_run = "29d"
+max_wait = "1h"
+
+[spot]
+enabled = true
+capacity_wait = { dist = "exponential", mean = "0s" }
+time_to_interruption = { dist = "weibull", shape = 0, scale = "6h" }
+discount = 1.0
+
+[checkpoint]
+interval = 0
+
+[pricing]
+on_demand_hourly = inf
+
+[simulation]
+runs = 0
+"#;
+
+#[test]
+fn every_problem_is_reported_at_once_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_file(dir.path(), "broken.toml", BROKEN);
+    let fresh_csv = dir.path().join("new.csv");
+    let old_csv = write_file(dir.path(), "old.csv", "earlier good results\n");
+    for csv in [&fresh_csv, &old_csv] {
+        let output = spotsim()
+            .args(["run", scenario.to_str().unwrap(), "--runs-csv", csv.to_str().unwrap()])
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        assert!(output.stdout.is_empty());
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        let file = scenario.display().to_string();
+        for expected in [
+            format!("{file}:2:18: job.instance_count (0) must be a whole number from 1"),
+            format!("{file}:3:12: job.training (\"-5m\") must not be negative"),
+            format!("{file}:4:1: unknown key `job.downlaod`: did you mean `job.download`?"),
+            format!("{file}:7:11: stopping.max_run (\"29d\") must be between 1s and 28d"),
+            format!("{file}:12:48: spot.capacity_wait.mean (\"0s\") must be greater than zero"),
+            format!("{file}:13:52: spot.time_to_interruption.shape (0) must be greater than zero"),
+            format!("{file}:14:12: spot.discount (1.0) must be at least 0 and below 1"),
+            format!("{file}:17:12: checkpoint.interval (0) must be greater than zero"),
+            format!("{file}:20:20: pricing.on_demand_hourly (inf) must be a finite number"),
+            format!("{file}:23:8: simulation.runs (0) must be a whole number of at least 1"),
+        ] {
+            assert!(stderr.contains(&expected), "missing\n  {expected}\nin\n{stderr}");
+        }
+        assert_eq!(stderr.lines().count(), 10, "{stderr}");
+    }
+    assert!(!fresh_csv.exists());
+    assert_eq!(std::fs::read_to_string(&old_csv).unwrap(), "earlier good results\n");
+}
+
+#[test]
+fn max_wait_must_cover_max_run_and_needs_spot() {
+    let dir = tempfile::tempdir().unwrap();
+    let short_wait = write_file(
+        dir.path(),
+        "short.toml",
+        "[job]\ntraining = \"1h\"\n[stopping]\nmax_run = \"2h\"\nmax_wait = \"1h\"\n[spot]\n\
+         enabled = true\ncapacity_wait = 0\ntime_to_interruption = \"never\"\ndiscount = 0.7\n\
+         [pricing]\non_demand_hourly = 1\n",
+    );
+    spotsim()
+        .args(["run", short_wait.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "short.toml:5:12: stopping.max_wait (\"1h\") must be at least stopping.max_run (2h)",
+        ));
+    let no_spot = write_file(
+        dir.path(),
+        "nospot.toml",
+        "[job]\ntraining = \"1h\"\n[stopping]\nmax_wait = \"2d\"\n[pricing]\non_demand_hourly = 1\n",
+    );
+    spotsim()
+        .args(["validate", no_spot.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "nospot.toml:4:12: stopping.max_wait (\"2d\") is only allowed with spot",
+        ));
+    let spot_without_wait = write_file(
+        dir.path(),
+        "nowait.toml",
+        "[job]\ntraining = \"1h\"\n[spot]\nenabled = true\ncapacity_wait = 0\n\
+         time_to_interruption = \"never\"\ndiscount = 0.7\n[pricing]\non_demand_hourly = 1\n",
+    );
+    spotsim()
+        .args(["run", spot_without_wait.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("stopping.max_wait is required"));
+}
+
+#[test]
+fn malformed_toml_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(dir.path(), "bad.toml", "[job]\ntraining = \"4h\n[pricing]\n");
+    spotsim()
+        .args(["run", path.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("bad.toml:2:").and(predicates::str::contains("TOML syntax error")));
+}
+
+#[test]
+fn a_missing_file_is_bad_input() {
+    spotsim()
+        .args(["run", "scenarios/does-not-exist.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "scenarios/does-not-exist.toml: cannot read the scenario file",
+        ));
+}
+
+#[test]
+fn bad_arguments_are_usage_errors() {
+    spotsim()
+        .args(["run", "scenarios/quickstart.toml", "--runs", "0"])
+        .assert()
+        .code(2);
+    spotsim()
+        .args(["run", "scenarios/quickstart.toml", "--threads", "0"])
+        .assert()
+        .code(2);
+    spotsim()
+        .args(["run", "scenarios/quickstart.toml", "--format", "xml"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn a_csv_path_in_a_missing_folder_is_refused_before_running() {
+    spotsim()
+        .args([
+            "run",
+            "scenarios/quickstart.toml",
+            "--runs-csv",
+            "no/such/folder/runs.csv",
+        ])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicates::str::contains("the folder no/such/folder does not exist"));
+}
+
+use predicates::prelude::PredicateBooleanExt;

@@ -1,0 +1,34 @@
+//! Integration tests: run the real `spotsim` binary on real files, check outputs and exit codes.
+
+mod errors;
+mod run;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The project folder: shipped scenarios are given relative to it, as a user would type them.
+pub fn project_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `spotsim` started in the project folder.
+pub fn spotsim() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_spotsim"));
+    command.current_dir(project_dir());
+    command
+}
+
+/// Writes `text` to `name` in `dir` and returns its path.
+pub fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Standard output of a successful command, as text.
+pub fn stdout_of(command: &mut Command) -> String {
+    let output = command.assert().success().get_output().stdout.clone();
+    String::from_utf8(output).unwrap()
+}

@@ -1,0 +1,219 @@
+//! `spotsim run`: outputs at a fixed seed, determinism across threads, the per-run CSV.
+
+use serde_json::Value;
+
+use super::{spotsim, stdout_of, write_file};
+
+#[test]
+fn quickstart_json_at_a_fixed_seed() {
+    let json = stdout_of(spotsim().args([
+        "run",
+        "scenarios/quickstart.toml",
+        "--runs",
+        "2000",
+        "--seed",
+        "1",
+        "--format",
+        "json",
+    ]));
+    insta::assert_snapshot!(json);
+}
+
+#[test]
+fn quickstart_table_at_a_fixed_seed() {
+    let table = stdout_of(spotsim().args(["run", "scenarios/quickstart.toml", "--runs", "2000"]));
+    insta::assert_snapshot!(table);
+}
+
+#[test]
+fn output_is_byte_identical_for_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2", "4"] {
+        let csv = dir.path().join(format!("runs-{threads}.csv"));
+        let json = stdout_of(spotsim().args([
+            "run",
+            "scenarios/quickstart.toml",
+            "--runs",
+            "20000",
+            "--threads",
+            threads,
+            "--format",
+            "json",
+            "--runs-csv",
+            csv.to_str().unwrap(),
+        ]));
+        outputs.push((json, std::fs::read(&csv).unwrap()));
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+}
+
+#[test]
+fn runs_csv_has_a_row_per_run_that_adds_up_to_the_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = dir.path().join("runs.csv");
+    let json = stdout_of(spotsim().args([
+        "run",
+        "scenarios/reference.toml",
+        "--runs",
+        "3000",
+        "--format",
+        "json",
+        "--runs-csv",
+        csv_path.to_str().unwrap(),
+    ]));
+    let report: Value = serde_json::from_str(&json).unwrap();
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec![
+            "run",
+            "outcome",
+            "wall_s",
+            "training_s",
+            "billable_s",
+            "cost_usd",
+            "interruptions",
+            "waiting_s",
+            "lost_work_s"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3000);
+    for (index, row) in rows.iter().enumerate() {
+        assert_eq!(row[0].parse::<usize>().unwrap(), index);
+    }
+    // The CSV's shortest round-trip floats give back the very numbers the means were made of.
+    for (column, metric) in [(2, "wall_s"), (5, "cost_usd"), (6, "interruptions"), (8, "lost_work_s")] {
+        let sum: f64 = rows.iter().map(|r| r[column].parse::<f64>().unwrap()).sum();
+        let mean = report["spot"]["metrics"][metric]["mean"].as_f64().unwrap();
+        assert_eq!(sum / 3000.0, mean, "{metric}");
+    }
+    let completed = rows.iter().filter(|r| &r[1] == "Completed").count() as f64 / 3000.0;
+    assert_eq!(completed, report["spot"]["outcomes"]["completed"].as_f64().unwrap());
+}
+
+#[test]
+fn json_has_the_documented_shape() {
+    let json = stdout_of(spotsim().args([
+        "run",
+        "scenarios/reference.toml",
+        "--runs",
+        "500",
+        "--format",
+        "json",
+    ]));
+    let report: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(report["runs"], 500);
+    assert_eq!(report["seed"], 1);
+    assert!(report["scenario"]["job"].is_object());
+    for side in ["spot", "on_demand"] {
+        for outcome in ["completed", "max_runtime_exceeded", "max_wait_exceeded"] {
+            assert!(report[side]["outcomes"][outcome].is_number(), "{side}.{outcome}");
+        }
+        for metric in [
+            "wall_s",
+            "training_s",
+            "billable_s",
+            "cost_usd",
+            "interruptions",
+            "waiting_s",
+            "lost_work_s",
+        ] {
+            for stat in ["mean", "std_err", "p50", "p90", "p95", "p99", "min", "max"] {
+                assert!(
+                    report[side]["metrics"][metric][stat].is_number(),
+                    "{side}.{metric}.{stat}"
+                );
+            }
+        }
+        assert!(report[side]["console_savings_pct"].is_number());
+    }
+    assert!(report["savings_vs_on_demand_pct"].is_number());
+    assert!(!json.contains("elapsed") && !json.contains("runs_per_s"));
+}
+
+#[test]
+fn spot_with_no_interruption_shows_the_console_savings_of_the_public_example() {
+    // The Hugging Face DistilBERT example: TrainingTimeInSeconds 874, Billable 262, 70.0 %.
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(
+        dir.path(),
+        "distilbert.toml",
+        r#"[job]
+instance_type = "ml.p3.2xlarge"
+training = 800
+download = 44
+upload = 30
+[stopping]
+max_wait = "1d"
+[spot]
+enabled = true
+capacity_wait = 0
+time_to_interruption = "never"
+discount = 0.70
+[pricing]
+on_demand_hourly = 3.825
+[simulation]
+runs = 10
+"#,
+    );
+    let json = stdout_of(spotsim().args(["run", path.to_str().unwrap(), "--format", "json"]));
+    let report: Value = serde_json::from_str(&json).unwrap();
+    let spot = &report["spot"];
+    assert_eq!(spot["metrics"]["training_s"]["mean"], 874.0);
+    let billable = spot["metrics"]["billable_s"]["mean"].as_f64().unwrap();
+    assert!((billable - 262.2).abs() < 1e-9, "{billable}");
+    let console = spot["console_savings_pct"].as_f64().unwrap();
+    assert!((console - 70.0).abs() < 1e-9, "{console}");
+    // With no interruption and no wait the real saving is the discount too.
+    let real = report["savings_vs_on_demand_pct"].as_f64().unwrap();
+    assert!((real - 70.0).abs() < 1e-9, "{real}");
+    assert_eq!(report["on_demand"]["metrics"]["billable_s"]["mean"], 874.0);
+}
+
+#[test]
+fn an_on_demand_scenario_has_no_spot_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(
+        dir.path(),
+        "od.toml",
+        "[job]\ntraining = \"2h\"\nupload = 120\n[stopping]\nmax_run = \"1h\"\n\
+         [pricing]\non_demand_hourly = 2\n[simulation]\nruns = 50\n",
+    );
+    let json = stdout_of(spotsim().args(["run", path.to_str().unwrap(), "--format", "json"]));
+    let report: Value = serde_json::from_str(&json).unwrap();
+    assert!(report.get("spot").is_none());
+    assert!(report.get("savings_vs_on_demand_pct").is_none());
+    let on_demand = &report["on_demand"];
+    assert_eq!(on_demand["outcomes"]["max_runtime_exceeded"], 1.0);
+    // Stopped at max_run, then the upload: billed 3600 + 120.
+    assert_eq!(on_demand["metrics"]["training_s"]["max"], 3720.0);
+    let table = stdout_of(spotsim().args(["run", path.to_str().unwrap()]));
+    assert!(table.contains("on-demand at $2.00/h"), "{table}");
+    assert!(!table.contains("Spot, per job"));
+}
+
+#[test]
+fn warnings_go_to_stderr_and_do_not_stop_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(
+        dir.path(),
+        "nockpt.toml",
+        "[job]\ntraining = \"10h\"\n[stopping]\nmax_run = \"1d\"\nmax_wait = \"2d\"\n[spot]\n\
+         enabled = true\ncapacity_wait = \"5m\"\ntime_to_interruption = \"6h\"\ndiscount = 0.7\n\
+         [pricing]\non_demand_hourly = 1\n",
+    );
+    let output = spotsim()
+        .args(["run", path.to_str().unwrap(), "--runs", "100"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("warning:") && stderr.contains("spot without checkpoints"), "{stderr}");
+    assert!(stderr.contains("hint: add a [checkpoint] table"), "{stderr}");
+    assert!(stderr.contains("only 100 runs"), "{stderr}");
+    assert!(String::from_utf8(output.stdout).unwrap().contains("Spot, per job"));
+}
