@@ -5,16 +5,17 @@
 //! events (capacity waits, reclaims) from a *market* generator, both handed in by the caller, so
 //! the same job can meet the spot market and the on-demand baseline with its own draws lined up.
 //!
-//! A job has at most four pending events at any moment, so the event list is a fixed set of
+//! A job has at most five pending events at any moment, so the event list is a fixed set of
 //! timers ([`Timers`]) rather than a heap: the next event is the earliest timer, and equal times
-//! are resolved by a fixed priority (phase end, MaxRuntime, MaxWait, reclaim). `docs/model.md`
+//! are resolved by a fixed priority (phase end, MaxRuntime, MaxWait, the 30-day lifetime cap,
+//! reclaim). `docs/model.md`
 //! states every rule implemented here and where each comes from.
 
 use rand::Rng;
 use serde::Serialize;
 
 use crate::dist::Dist;
-use crate::scenario::{MaxRunCounting, Scenario};
+use crate::scenario::{JOB_LIFETIME_LIMIT_S, MaxRunCounting, Scenario};
 
 /// How a job ended (`TrainingJobStatus` + `SecondaryStatus` of the final state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -123,13 +124,14 @@ pub enum Market {
     },
 }
 
-/// The time to the first reclaim among `count` instances.
+/// The time to the first reclaim among `count` instances, drawn in O(1) whatever `count` is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClusterReclaim {
     /// The minimum has a closed form in the same family (see [`Dist::min_of`]).
     Closed(Dist),
-    /// Draw each instance and take the minimum.
-    EachOf {
+    /// The minimum is drawn by inverting the per-instance distribution at the minimum of
+    /// `count` uniforms (see [`Dist::sample_min_by_inversion`]).
+    ByInversion {
         /// Per-instance time to interruption.
         per_instance: Dist,
         /// Number of instances.
@@ -142,7 +144,7 @@ impl ClusterReclaim {
     pub fn new(per_instance: Dist, count: u32) -> Self {
         match per_instance.min_of(count) {
             Some(min) => ClusterReclaim::Closed(min),
-            None => ClusterReclaim::EachOf {
+            None => ClusterReclaim::ByInversion {
                 per_instance,
                 count,
             },
@@ -153,12 +155,10 @@ impl ClusterReclaim {
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             ClusterReclaim::Closed(dist) => dist.sample(rng),
-            ClusterReclaim::EachOf {
+            ClusterReclaim::ByInversion {
                 per_instance,
                 count,
-            } => (0..*count)
-                .map(|_| per_instance.sample(rng))
-                .fold(f64::INFINITY, f64::min),
+            } => per_instance.sample_min_by_inversion(*count, rng),
         }
     }
 }
@@ -253,16 +253,18 @@ impl JobModel {
 }
 
 /// Timer slots, in tie-breaking priority order: at equal times the lower index fires first.
-/// Finishing a phase wins ties (work done at t counts), then the limits, then a reclaim.
+/// Finishing a phase wins ties (work done at t counts), then the limits, then a reclaim. The
+/// lifetime cap also bounds the clock, so even an infinite draw cannot run it to infinity.
 const PHASE_END: usize = 0;
 const MAX_RUN: usize = 1;
 const MAX_WAIT: usize = 2;
-const RECLAIM: usize = 3;
+const LIFETIME: usize = 3;
+const RECLAIM: usize = 4;
 
 /// The pending events of one job: a fixed set of timers, `+inf` when not armed.
 #[derive(Debug, Clone, Copy)]
 struct Timers {
-    at_s: [f64; 4],
+    at_s: [f64; 5],
 }
 
 impl Timers {
@@ -321,10 +323,11 @@ where
         phase: Phase::CapacityWait,
         phase_start_s: 0.0,
         timers: Timers {
-            at_s: [f64::INFINITY; 4],
+            at_s: [f64::INFINITY; 5],
         },
         work_total_s,
         durable_s: 0.0,
+        durable_checkpoints: 0,
         segment_start_progress_s: 0.0,
         segment_target_s: 0.0,
         billed_s: 0.0,
@@ -337,6 +340,7 @@ where
         progress_at_stop_s: 0.0,
     };
     run.timers.at_s[MAX_WAIT] = model.max_wait_s;
+    run.timers.at_s[LIFETIME] = JOB_LIFETIME_LIMIT_S;
     run.begin_start(job_rng, market_rng, observer);
     loop {
         let (slot, time) = run.timers.next();
@@ -347,6 +351,7 @@ where
             PHASE_END => run.on_phase_end(job_rng, market_rng, observer),
             MAX_RUN => run.on_stop(Outcome::MaxRuntimeExceeded, job_rng, observer),
             MAX_WAIT => run.on_stop(Outcome::MaxWaitTimeExceeded, job_rng, observer),
+            LIFETIME => run.on_lifetime_end(observer),
             _ => run.on_reclaim(job_rng, market_rng, observer),
         };
         if let Some(outcome) = finished {
@@ -366,6 +371,9 @@ struct Run<'m> {
     work_total_s: f64,
     /// Progress saved in the last completed checkpoint.
     durable_s: f64,
+    /// Checkpoints completed so far: the last one is at `durable_checkpoints × interval`.
+    /// Kept as a count so that checkpoint positions never drift with floating-point rounding.
+    durable_checkpoints: u64,
     /// Progress when the current training segment began.
     segment_start_progress_s: f64,
     /// Progress at which the current segment ends (next checkpoint or completion).
@@ -464,13 +472,13 @@ impl Run<'_> {
         self.enter(Phase::Provisioning, provisioning_s);
     }
 
-    /// Starts (or resumes) training from the current progress toward the next checkpoint.
-    fn train_from(&mut self, progress_s: f64) {
+    /// Starts (or resumes) training from the last durable checkpoint toward the next one.
+    fn train_from_checkpoint(&mut self) {
+        let progress_s = self.durable_s;
         let target_s = match &self.model.checkpoint {
             Some(checkpoint) => {
-                // Checkpoints fall at whole multiples of the interval; none at completion.
-                let next_s =
-                    ((progress_s / checkpoint.interval_s).floor() + 1.0) * checkpoint.interval_s;
+                // Checkpoints fall at whole multiples of the interval, none at completion.
+                let next_s = (self.durable_checkpoints + 1) as f64 * checkpoint.interval_s;
                 if next_s < self.work_total_s * (1.0 - 1e-12) {
                     next_s
                 } else {
@@ -479,6 +487,7 @@ impl Run<'_> {
             }
             None => self.work_total_s,
         };
+        debug_assert!(target_s > progress_s || self.work_total_s == progress_s);
         self.segment_start_progress_s = progress_s;
         self.segment_target_s = target_s;
         self.enter(Phase::Training, target_s - progress_s);
@@ -509,10 +518,10 @@ impl Run<'_> {
                         let restore_s = checkpoint.restore.sample(job_rng);
                         self.enter(Phase::Restoring, restore_s);
                     }
-                    _ => self.train_from(self.durable_s),
+                    _ => self.train_from_checkpoint(),
                 }
             }
-            Phase::Restoring => self.train_from(self.durable_s),
+            Phase::Restoring => self.train_from_checkpoint(),
             Phase::Training => {
                 if self.segment_target_s >= self.work_total_s {
                     observer.status(self.now, SecondaryStatus::Uploading);
@@ -529,8 +538,9 @@ impl Run<'_> {
             }
             Phase::Saving => {
                 self.durable_s = self.segment_target_s;
+                self.durable_checkpoints += 1;
                 observer.checkpoint(self.now, self.durable_s);
-                self.train_from(self.durable_s);
+                self.train_from_checkpoint();
             }
             Phase::Uploading => {
                 observer.status(self.now, SecondaryStatus::Completed);
@@ -575,6 +585,26 @@ impl Run<'_> {
                 None
             }
         }
+    }
+
+    /// The service's 30-day cap on a job's whole life: the job ends at once, wherever it is.
+    /// A job already stopping keeps its outcome; one that is not (only possible with MaxWait
+    /// above 30 days, or days of provisioning and downloads excluded from MaxRuntime) is
+    /// reported as stopped by its own limit, since the real status is not documented.
+    fn on_lifetime_end<O: Observer + ?Sized>(&mut self, observer: &mut O) -> Option<Outcome> {
+        if self.stop.is_none() {
+            self.stop = Some(if self.model.max_wait_s.is_finite() {
+                Outcome::MaxWaitTimeExceeded
+            } else {
+                Outcome::MaxRuntimeExceeded
+            });
+            self.progress_at_stop_s = self.progress_s();
+            observer.status(self.now, SecondaryStatus::Stopping);
+        }
+        self.leave_phase();
+        // Report the progress reached at the stop, whatever the job was doing.
+        self.phase = Phase::StopUploading;
+        self.finish_stop(observer)
     }
 
     fn finish_stop<O: Observer + ?Sized>(&mut self, observer: &mut O) -> Option<Outcome> {
@@ -898,14 +928,68 @@ on_demand_hourly = 3.6
     }
 
     #[test]
+    fn checkpoints_never_stall_on_fractional_intervals() {
+        // 45.3 s and 0.7 s intervals: k × interval / interval can round below k, which once put
+        // the next checkpoint on top of the last one. Positions are now counted, not derived.
+        for (interval, training) in [("45.3", "600"), ("0.7", "7"), ("0.1", "3")] {
+            let s = scenario(&format!(
+                "[job]\ntraining = {training}\n[checkpoint]\ninterval = {interval}\nsave = 0\n\
+                 [pricing]\non_demand_hourly = 1\n"
+            ));
+            let (record, recorder) = simulate_recorded(&JobModel::on_demand(&s), 0);
+            assert_eq!(record.outcome, Outcome::Completed, "interval {interval}");
+            let positions: Vec<f64> = recorder.checkpoints.iter().map(|c| c.1).collect();
+            assert!(positions.windows(2).all(|w| w[1] > w[0]), "interval {interval}: {positions:?}");
+            let interval_s: f64 = interval.parse().unwrap();
+            let training_s: f64 = training.parse().unwrap();
+            let expected = (training_s / interval_s).ceil() as usize - 1;
+            assert!(positions.len().abs_diff(expected) <= 1, "{} vs {expected}", positions.len());
+        }
+    }
+
+    #[test]
+    fn infinite_draws_stop_at_the_thirty_day_lifetime() {
+        // A download that never ends, not counted toward MaxRuntime: only the service's 30-day
+        // cap on a job's life stops it.
+        let s = scenario(
+            "[job]\ntraining = 60\ndownload = { dist = \"lognormal\", median = 60, sigma = 400 }\n\
+             [stopping]\nmax_run_includes_download = false\n[pricing]\non_demand_hourly = 1\n",
+        );
+        let model = JobModel::on_demand(&s);
+        for run in 0..50 {
+            let (record, recorder) = simulate_recorded(&model, run);
+            assert!(record.wall_s <= JOB_LIFETIME_LIMIT_S, "{record:?}");
+            assert!(record.training_s.is_finite() && record.cost_usd.is_finite(), "{record:?}");
+            if record.outcome != Outcome::Completed {
+                assert_eq!(record.wall_s, JOB_LIFETIME_LIMIT_S);
+                assert_eq!(recorder.statuses.last().unwrap().1, MaxRuntimeExceeded);
+            }
+        }
+    }
+
+    #[test]
+    fn a_stop_upload_is_cut_at_thirty_days() {
+        let s = scenario(
+            "[job]\ntraining = \"29d\"\nupload = \"3d\"\n[stopping]\nmax_run = \"28d\"\n\
+             [pricing]\non_demand_hourly = 1\n",
+        );
+        let (record, _) = simulate_recorded(&JobModel::on_demand(&s), 0);
+        assert_eq!(record.outcome, Outcome::MaxRuntimeExceeded);
+        assert_eq!(record.wall_s, JOB_LIFETIME_LIMIT_S);
+        assert_eq!(record.training_s, JOB_LIFETIME_LIMIT_S);
+    }
+
+    #[test]
     fn equal_times_resolve_in_the_documented_order() {
-        let mut timers = Timers {
-            at_s: [5.0, 5.0, 5.0, 5.0],
-        };
+        let mut timers = Timers { at_s: [5.0; 5] };
         assert_eq!(timers.next(), (PHASE_END, 5.0));
         timers.at_s[PHASE_END] = f64::INFINITY;
         assert_eq!(timers.next(), (MAX_RUN, 5.0));
-        timers.at_s = [f64::INFINITY, f64::INFINITY, 7.0, 6.0];
+        timers.at_s[MAX_RUN] = f64::INFINITY;
+        assert_eq!(timers.next(), (MAX_WAIT, 5.0));
+        timers.at_s[MAX_WAIT] = f64::INFINITY;
+        assert_eq!(timers.next(), (LIFETIME, 5.0));
+        timers.at_s = [f64::INFINITY, f64::INFINITY, 7.0, 8.0, 6.0];
         assert_eq!(timers.next(), (RECLAIM, 6.0));
     }
 }

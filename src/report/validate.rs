@@ -79,7 +79,10 @@ pub fn render_validation(file: &str, name: &str, scenario: &Scenario) -> String 
                 let first = match ClusterReclaim::new(spot.time_to_interruption, job.instance_count)
                 {
                     ClusterReclaim::Closed(dist) => dist.describe(),
-                    ClusterReclaim::EachOf { .. } => "drawn per instance".to_string(),
+                    ClusterReclaim::ByInversion { per_instance, count } => format!(
+                        "mean {}",
+                        crate::duration::format_duration(per_instance.min_mean_s(count))
+                    ),
                 };
                 rows.push(row(
                     "first reclaim of the cluster",

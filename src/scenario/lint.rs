@@ -60,8 +60,8 @@ pub fn lint(scenario: &Scenario) -> Vec<Warning> {
             .is_some_and(|w| w > JOB_LIFETIME_LIMIT_S)
         {
             warn(
-                "max_wait is above 30 days, but the service caps a job's whole life at 30 days; \
-                 spotsim does not model that cap"
+                "max_wait is above 30 days, but the service caps a job's whole life at 30 days: \
+                 runs still going then are cut off at 30 days"
                     .to_string(),
                 "keep max_wait at or below 30d",
             );

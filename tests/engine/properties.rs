@@ -94,11 +94,15 @@ prop_compose! {
 #[derive(Default)]
 struct Timeline {
     statuses: Vec<(f64, SecondaryStatus)>,
+    checkpoints: Vec<(f64, f64)>,
 }
 
 impl Observer for Timeline {
     fn status(&mut self, time_s: f64, status: SecondaryStatus) {
         self.statuses.push((time_s, status));
+    }
+    fn checkpoint(&mut self, time_s: f64, progress_s: f64) {
+        self.checkpoints.push((time_s, progress_s));
     }
 }
 
@@ -175,6 +179,14 @@ fn check_run(
         .filter(|(_, s)| *s == SecondaryStatus::Interrupted)
         .count();
     assert_eq!(interrupted as u32, r.interruptions);
+    // Checkpoints move forward in time and in progress, and never past the work.
+    let checkpoints = &timeline.checkpoints;
+    assert!(
+        checkpoints.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 < w[1].1),
+        "checkpoints out of order: {checkpoints:?}"
+    );
+    assert!(checkpoints.iter().all(|c| c.1 < r.work_required_s && c.0 <= r.wall_s));
+    assert!(r.wall_s <= spotsim::scenario::JOB_LIFETIME_LIMIT_S);
 }
 
 proptest! {
