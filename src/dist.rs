@@ -141,7 +141,12 @@ impl Dist {
                         let z = lo + f64::from(i) * h;
                         let survival = 0.5 * erfc(z / std::f64::consts::SQRT_2);
                         let weight = if i == 0 || i == steps { 0.5 } else { 1.0 };
-                        weight * survival.powi(count as i32) * median_s * sigma * (sigma * z).exp() * h
+                        weight
+                            * survival.powi(count as i32)
+                            * median_s
+                            * sigma
+                            * (sigma * z).exp()
+                            * h
                     })
                     .sum()
             }

@@ -5,10 +5,10 @@
 //! events (capacity waits, reclaims) from a *market* generator, both handed in by the caller, so
 //! the same job can meet the spot market and the on-demand baseline with its own draws lined up.
 //!
-//! A job has at most five pending events at any moment, so the event list is a fixed set of
+//! A job has at most six pending events at any moment, so the event list is a fixed set of
 //! timers ([`Timers`]) rather than a heap: the next event is the earliest timer, and equal times
 //! are resolved by a fixed priority (phase end, MaxRuntime, MaxWait, the 30-day lifetime cap,
-//! reclaim). `docs/model.md`
+//! interruption notice, reclaim). `docs/model.md`
 //! states every rule implemented here and where each comes from.
 
 use rand::Rng;
@@ -172,6 +172,10 @@ pub struct CheckpointModel {
     pub save: Dist,
     /// Restore time after Downloading, when a checkpoint exists.
     pub restore: Dist,
+    /// Time from the end of a save until the checkpoint is durable in S3; at most `interval_s`.
+    pub sync_s: f64,
+    /// Whether the job saves a checkpoint when it gets EC2's two-minute interruption notice.
+    pub on_notice: bool,
 }
 
 /// One job in one market, in the form the engine runs: everything resolved to seconds, the
@@ -239,6 +243,8 @@ impl JobModel {
                 interval_s: c.interval_s,
                 save: c.save,
                 restore: c.restore,
+                sync_s: c.sync_s,
+                on_notice: c.on_notice,
             }),
             max_run_s: scenario.stopping.max_run_s,
             max_wait_s: f64::INFINITY,
@@ -259,12 +265,16 @@ const PHASE_END: usize = 0;
 const MAX_RUN: usize = 1;
 const MAX_WAIT: usize = 2;
 const LIFETIME: usize = 3;
-const RECLAIM: usize = 4;
+const NOTICE: usize = 4;
+const RECLAIM: usize = 5;
+
+/// EC2's interruption notice comes two minutes before the reclaim (spec §5).
+pub const INTERRUPTION_NOTICE_S: f64 = 120.0;
 
 /// The pending events of one job: a fixed set of timers, `+inf` when not armed.
 #[derive(Debug, Clone, Copy)]
 struct Timers {
-    at_s: [f64; 5],
+    at_s: [f64; 6],
 }
 
 impl Timers {
@@ -284,7 +294,7 @@ impl Timers {
 }
 
 /// What the job is doing. Starting covers `CapacityWait` and `Provisioning`; Training covers
-/// `Restoring`, `Training` and `Saving`.
+/// `Restoring`, `Training`, `Saving` and `NoticeSaving`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     CapacityWait,
@@ -293,6 +303,8 @@ enum Phase {
     Restoring,
     Training,
     Saving,
+    /// Saving a checkpoint at the current progress on the interruption notice.
+    NoticeSaving,
     Uploading,
     StopUploading,
 }
@@ -323,11 +335,11 @@ where
         phase: Phase::CapacityWait,
         phase_start_s: 0.0,
         timers: Timers {
-            at_s: [f64::INFINITY; 5],
+            at_s: [f64::INFINITY; 6],
         },
         work_total_s,
-        durable_s: 0.0,
-        durable_checkpoints: 0,
+        checkpoints: CheckpointState::default(),
+        notice_progress_s: 0.0,
         segment_start_progress_s: 0.0,
         segment_target_s: 0.0,
         billed_s: 0.0,
@@ -352,9 +364,11 @@ where
             MAX_RUN => run.on_stop(Outcome::MaxRuntimeExceeded, job_rng, observer),
             MAX_WAIT => run.on_stop(Outcome::MaxWaitTimeExceeded, job_rng, observer),
             LIFETIME => run.on_lifetime_end(observer),
+            NOTICE => run.on_notice(job_rng),
             _ => run.on_reclaim(job_rng, market_rng, observer),
         };
         if let Some(outcome) = finished {
+            run.checkpoints.settle(run.now, observer);
             return run.record(outcome);
         }
     }
@@ -369,11 +383,10 @@ struct Run<'m> {
     timers: Timers,
     /// Training compute this run needs.
     work_total_s: f64,
-    /// Progress saved in the last completed checkpoint.
-    durable_s: f64,
-    /// Checkpoints completed so far: the last one is at `durable_checkpoints × interval`.
-    /// Kept as a count so that checkpoint positions never drift with floating-point rounding.
-    durable_checkpoints: u64,
+    /// Saved, syncing and durable checkpoints.
+    checkpoints: CheckpointState,
+    /// Progress saved by the notice save in progress.
+    notice_progress_s: f64,
     /// Progress when the current training segment began.
     segment_start_progress_s: f64,
     /// Progress at which the current segment ends (next checkpoint or completion).
@@ -395,7 +408,7 @@ impl Run<'_> {
     /// Whether time in `phase` counts toward MaxRuntime.
     fn counts_toward_max_run(&self, phase: Phase) -> bool {
         match phase {
-            Phase::Training | Phase::Saving | Phase::Uploading => true,
+            Phase::Training | Phase::Saving | Phase::NoticeSaving | Phase::Uploading => true,
             Phase::Downloading | Phase::Restoring => self.model.max_run_includes_download,
             Phase::CapacityWait | Phase::Provisioning | Phase::StopUploading => false,
         }
@@ -433,10 +446,11 @@ impl Run<'_> {
         match self.phase {
             Phase::Training => self.segment_start_progress_s + (self.now - self.phase_start_s),
             Phase::Saving => self.segment_target_s,
+            Phase::NoticeSaving => self.notice_progress_s,
             Phase::Uploading => self.work_total_s,
             Phase::StopUploading => self.progress_at_stop_s,
             Phase::CapacityWait | Phase::Provisioning | Phase::Downloading | Phase::Restoring => {
-                self.durable_s
+                self.checkpoints.durable_s
             }
         }
     }
@@ -450,6 +464,7 @@ impl Run<'_> {
     ) {
         observer.status(self.now, SecondaryStatus::Starting);
         self.timers.at_s[RECLAIM] = f64::INFINITY;
+        self.timers.at_s[NOTICE] = f64::INFINITY;
         match &self.model.market {
             Market::OnDemand => self.grant_capacity(job_rng, market_rng),
             Market::Independent { capacity_wait, .. } => {
@@ -466,19 +481,24 @@ impl Run<'_> {
         market_rng: &mut M,
     ) {
         if let Market::Independent { first_reclaim, .. } = &self.model.market {
-            self.timers.at_s[RECLAIM] = self.now + first_reclaim.sample(market_rng);
+            let reclaim_s = self.now + first_reclaim.sample(market_rng);
+            self.timers.at_s[RECLAIM] = reclaim_s;
+            if self.model.checkpoint.as_ref().is_some_and(|c| c.on_notice) {
+                // A reclaim within two minutes of the grant warns the job while it is starting.
+                self.timers.at_s[NOTICE] = (reclaim_s - INTERRUPTION_NOTICE_S).max(self.now);
+            }
         }
         let provisioning_s = self.model.provisioning.sample(job_rng);
         self.enter(Phase::Provisioning, provisioning_s);
     }
 
-    /// Starts (or resumes) training from the last durable checkpoint toward the next one.
-    fn train_from_checkpoint(&mut self) {
-        let progress_s = self.durable_s;
+    /// Trains from `progress_s` toward the next regular checkpoint (or the end of training).
+    fn train_from(&mut self, progress_s: f64) {
         let target_s = match &self.model.checkpoint {
             Some(checkpoint) => {
-                // Checkpoints fall at whole multiples of the interval, none at completion.
-                let next_s = (self.durable_checkpoints + 1) as f64 * checkpoint.interval_s;
+                // Regular checkpoints fall at whole multiples of the interval, none at the end.
+                // Their positions come from a count, so rounding can never repeat one.
+                let next_s = (self.checkpoints.saved_regular + 1) as f64 * checkpoint.interval_s;
                 if next_s < self.work_total_s * (1.0 - 1e-12) {
                     next_s
                 } else {
@@ -514,14 +534,14 @@ impl Run<'_> {
             Phase::Downloading => {
                 observer.status(self.now, SecondaryStatus::Training);
                 match &self.model.checkpoint {
-                    Some(checkpoint) if self.durable_s > 0.0 => {
+                    Some(checkpoint) if self.checkpoints.durable_s > 0.0 => {
                         let restore_s = checkpoint.restore.sample(job_rng);
                         self.enter(Phase::Restoring, restore_s);
                     }
-                    _ => self.train_from_checkpoint(),
+                    _ => self.train_from(self.checkpoints.durable_s),
                 }
             }
-            Phase::Restoring => self.train_from_checkpoint(),
+            Phase::Restoring => self.train_from(self.checkpoints.durable_s),
             Phase::Training => {
                 if self.segment_target_s >= self.work_total_s {
                     observer.status(self.now, SecondaryStatus::Uploading);
@@ -537,10 +557,19 @@ impl Run<'_> {
                 }
             }
             Phase::Saving => {
-                self.durable_s = self.segment_target_s;
-                self.durable_checkpoints += 1;
-                observer.checkpoint(self.now, self.durable_s);
-                self.train_from_checkpoint();
+                let sync_s = self.sync_s();
+                self.checkpoints.saved_regular += 1;
+                let regular = self.checkpoints.saved_regular;
+                self.checkpoints
+                    .saved(self.now, sync_s, self.segment_target_s, regular, observer);
+                self.train_from(self.segment_target_s);
+            }
+            Phase::NoticeSaving => {
+                let sync_s = self.sync_s();
+                let regular = self.checkpoints.saved_regular;
+                self.checkpoints
+                    .saved(self.now, sync_s, self.notice_progress_s, regular, observer);
+                self.train_from(self.notice_progress_s);
             }
             Phase::Uploading => {
                 observer.status(self.now, SecondaryStatus::Completed);
@@ -577,7 +606,11 @@ impl Run<'_> {
                 None
             }
             Phase::StopUploading => unreachable!("limits are disarmed once a stop begins"),
-            Phase::Downloading | Phase::Restoring | Phase::Training | Phase::Saving => {
+            Phase::Downloading
+            | Phase::Restoring
+            | Phase::Training
+            | Phase::Saving
+            | Phase::NoticeSaving => {
                 self.leave_phase();
                 observer.status(self.now, SecondaryStatus::Uploading);
                 let upload_s = self.model.upload.sample(job_rng);
@@ -585,6 +618,29 @@ impl Run<'_> {
                 None
             }
         }
+    }
+
+    fn sync_s(&self) -> f64 {
+        self.model.checkpoint.as_ref().map_or(0.0, |c| c.sync_s)
+    }
+
+    /// EC2's two-minute notice: a job that is training pauses to save a checkpoint at its
+    /// current progress (`checkpoint.on_notice`). The save counts only if it finishes (and
+    /// syncs) before the reclaim. In any other phase the notice changes nothing.
+    fn on_notice<J: Rng + ?Sized>(&mut self, job_rng: &mut J) -> Option<Outcome> {
+        self.timers.at_s[NOTICE] = f64::INFINITY;
+        if self.phase == Phase::Training {
+            let progress_s = self.progress_s();
+            self.leave_phase();
+            self.notice_progress_s = progress_s;
+            let save_s = self
+                .model
+                .checkpoint
+                .as_ref()
+                .map_or(0.0, |c| c.save.sample(job_rng));
+            self.enter(Phase::NoticeSaving, save_s);
+        }
+        None
     }
 
     /// The service's 30-day cap on a job's whole life: the job ends at once, wherever it is.
@@ -647,10 +703,15 @@ impl Run<'_> {
             | Phase::Restoring
             | Phase::Training
             | Phase::Saving
+            | Phase::NoticeSaving
             | Phase::Uploading => {
                 let progress_s = self.progress_s();
                 self.leave_phase();
-                self.lost_work_s += progress_s - self.durable_s;
+                // Saves that finished syncing by now are durable; the rest are lost with the
+                // instance (the service does not flush at termination).
+                self.checkpoints.settle(self.now, observer);
+                self.checkpoints.restart();
+                self.lost_work_s += progress_s - self.checkpoints.durable_s;
                 self.interruptions += 1;
                 if !self.model.bill_interrupted_attempt {
                     self.billed_s -= self.attempt_billed_s;
@@ -679,6 +740,81 @@ impl Run<'_> {
             work_required_s: self.work_total_s,
             work_done_s: self.progress_s(),
         }
+    }
+}
+
+/// Checkpoints that finished saving but are not yet durable: at most one regular checkpoint
+/// (sync is at most the interval, and regular saves end at least an interval apart) and one
+/// notice save per attempt, so a fixed array suffices.
+const MAX_SYNCING: usize = 4;
+
+/// A finished save, waiting for its sync to S3.
+#[derive(Debug, Clone, Copy, Default)]
+struct Syncing {
+    durable_at_s: f64,
+    progress_s: f64,
+    regular: u64,
+}
+
+/// What the job has saved, what is durable, and what is still syncing.
+#[derive(Debug, Clone, Copy, Default)]
+struct CheckpointState {
+    /// Progress of the last durable checkpoint (0: none).
+    durable_s: f64,
+    /// Regular checkpoints at or below the durable one.
+    durable_regular: u64,
+    /// Regular checkpoints saved in this attempt, synced or not: the next is number + 1.
+    saved_regular: u64,
+    /// Finished saves still syncing, oldest first.
+    syncing: [Syncing; MAX_SYNCING],
+    syncing_len: usize,
+}
+
+impl CheckpointState {
+    /// A save of `progress_s` finished at `now_s`; it becomes durable `sync_s` later.
+    fn saved<O: Observer + ?Sized>(
+        &mut self,
+        now_s: f64,
+        sync_s: f64,
+        progress_s: f64,
+        regular: u64,
+        observer: &mut O,
+    ) {
+        self.settle(now_s, observer);
+        if self.syncing_len == MAX_SYNCING {
+            // Unreachable while sync <= interval (validated); keep the newest if it happens.
+            self.syncing.copy_within(1.., 0);
+            self.syncing_len -= 1;
+        }
+        self.syncing[self.syncing_len] = Syncing {
+            durable_at_s: now_s + sync_s,
+            progress_s,
+            regular,
+        };
+        self.syncing_len += 1;
+        self.settle(now_s, observer);
+    }
+
+    /// Makes durable every save whose sync has finished by `now_s`.
+    fn settle<O: Observer + ?Sized>(&mut self, now_s: f64, observer: &mut O) {
+        let mut done = 0;
+        while done < self.syncing_len && self.syncing[done].durable_at_s <= now_s {
+            let checkpoint = self.syncing[done];
+            self.durable_s = checkpoint.progress_s;
+            self.durable_regular = checkpoint.regular;
+            observer.checkpoint(checkpoint.durable_at_s, checkpoint.progress_s);
+            done += 1;
+        }
+        if done > 0 {
+            self.syncing.copy_within(done..self.syncing_len, 0);
+            self.syncing_len -= done;
+        }
+    }
+
+    /// The instance is gone: unsynced saves are lost, training resumes from the durable one.
+    fn restart(&mut self) {
+        self.syncing_len = 0;
+        self.saved_regular = self.durable_regular;
     }
 }
 
@@ -928,6 +1064,66 @@ on_demand_hourly = 3.6
     }
 
     #[test]
+    fn a_checkpoint_counts_once_synced_to_s3() {
+        // sync 300 s: each save is durable before its attempt's reclaim; same run, later stamps.
+        let text = HAND_WORKED.replace("restore = 20", "restore = 20\nsync = 300");
+        let (record, recorder) = simulate_recorded(&JobModel::spot(&scenario(&text)).unwrap(), 0);
+        assert_eq!(
+            recorder.checkpoints,
+            vec![(1000.0, 500.0), (2080.0, 1000.0)]
+        );
+        assert_eq!((record.wall_s, record.lost_work_s), (2880.0, 700.0));
+
+        // sync 350 s: attempt 2's save (ends 1780) would be durable at 2130, after its reclaim
+        // at 2120, so it dies with the instance; so does attempt 3's (3190 > 3180). MaxWait at
+        // 4000 stops attempt 4 in training at progress 1100.
+        let text = HAND_WORKED
+            .replace("restore = 20", "restore = 20\nsync = 350")
+            .replace("max_run = \"1d\"", "max_run = 4000")
+            .replace("max_wait = \"2d\"", "max_wait = 4000");
+        let (record, recorder) = simulate_recorded(&JobModel::spot(&scenario(&text)).unwrap(), 0);
+        assert_eq!(recorder.checkpoints, vec![(1050.0, 500.0)]);
+        assert_eq!(record.outcome, Outcome::MaxWaitTimeExceeded);
+        assert_eq!(record.interruptions, 3);
+        assert_eq!(record.lost_work_s, 360.0 + 840.0 + 840.0);
+        assert_eq!(record.wall_s, 4050.0);
+        assert_eq!(record.work_done_s, 1100.0);
+    }
+
+    #[test]
+    fn the_two_minute_notice_saves_a_checkpoint() {
+        let text = HAND_WORKED.replace("restore = 20", "restore = 20\non_notice = true");
+        let (record, recorder) = simulate_recorded(&JobModel::spot(&scenario(&text)).unwrap(), 0);
+        // Attempt 1: notice at 940 (reclaim 1060) saves progress 740 by 950; 110 s lost.
+        // Attempt 2: restores 740, regular checkpoint 1000 at 1540, notice at 2000 saves 1460
+        // by 2010, training ends at 2050 and the upload at 2100, before the reclaim at 2120.
+        assert_eq!(
+            recorder.checkpoints,
+            vec![
+                (700.0, 500.0),
+                (950.0, 740.0),
+                (1540.0, 1000.0),
+                (2010.0, 1460.0)
+            ]
+        );
+        assert_eq!(record.outcome, Outcome::Completed);
+        assert_eq!(record.interruptions, 1);
+        assert_eq!(record.lost_work_s, 110.0);
+        assert_eq!(record.wall_s, 2100.0);
+        assert_eq!(record.training_s, 970.0 + 950.0);
+        assert_eq!(
+            recorder.statuses[4..].to_vec(),
+            vec![
+                (1060.0, Starting),
+                (1150.0, Downloading),
+                (1250.0, Training),
+                (2050.0, Uploading),
+                (2100.0, Completed)
+            ]
+        );
+    }
+
+    #[test]
     fn checkpoints_never_stall_on_fractional_intervals() {
         // 45.3 s and 0.7 s intervals: k × interval / interval can round below k, which once put
         // the next checkpoint on top of the last one. Positions are now counted, not derived.
@@ -939,11 +1135,18 @@ on_demand_hourly = 3.6
             let (record, recorder) = simulate_recorded(&JobModel::on_demand(&s), 0);
             assert_eq!(record.outcome, Outcome::Completed, "interval {interval}");
             let positions: Vec<f64> = recorder.checkpoints.iter().map(|c| c.1).collect();
-            assert!(positions.windows(2).all(|w| w[1] > w[0]), "interval {interval}: {positions:?}");
+            assert!(
+                positions.windows(2).all(|w| w[1] > w[0]),
+                "interval {interval}: {positions:?}"
+            );
             let interval_s: f64 = interval.parse().unwrap();
             let training_s: f64 = training.parse().unwrap();
             let expected = (training_s / interval_s).ceil() as usize - 1;
-            assert!(positions.len().abs_diff(expected) <= 1, "{} vs {expected}", positions.len());
+            assert!(
+                positions.len().abs_diff(expected) <= 1,
+                "{} vs {expected}",
+                positions.len()
+            );
         }
     }
 
@@ -959,7 +1162,10 @@ on_demand_hourly = 3.6
         for run in 0..50 {
             let (record, recorder) = simulate_recorded(&model, run);
             assert!(record.wall_s <= JOB_LIFETIME_LIMIT_S, "{record:?}");
-            assert!(record.training_s.is_finite() && record.cost_usd.is_finite(), "{record:?}");
+            assert!(
+                record.training_s.is_finite() && record.cost_usd.is_finite(),
+                "{record:?}"
+            );
             if record.outcome != Outcome::Completed {
                 assert_eq!(record.wall_s, JOB_LIFETIME_LIMIT_S);
                 assert_eq!(recorder.statuses.last().unwrap().1, MaxRuntimeExceeded);
@@ -981,7 +1187,7 @@ on_demand_hourly = 3.6
 
     #[test]
     fn equal_times_resolve_in_the_documented_order() {
-        let mut timers = Timers { at_s: [5.0; 5] };
+        let mut timers = Timers { at_s: [5.0; 6] };
         assert_eq!(timers.next(), (PHASE_END, 5.0));
         timers.at_s[PHASE_END] = f64::INFINITY;
         assert_eq!(timers.next(), (MAX_RUN, 5.0));
@@ -989,7 +1195,9 @@ on_demand_hourly = 3.6
         assert_eq!(timers.next(), (MAX_WAIT, 5.0));
         timers.at_s[MAX_WAIT] = f64::INFINITY;
         assert_eq!(timers.next(), (LIFETIME, 5.0));
-        timers.at_s = [f64::INFINITY, f64::INFINITY, 7.0, 8.0, 6.0];
+        timers.at_s[LIFETIME] = f64::INFINITY;
+        assert_eq!(timers.next(), (NOTICE, 5.0));
+        timers.at_s = [f64::INFINITY, f64::INFINITY, 7.0, 8.0, 9.0, 6.0];
         assert_eq!(timers.next(), (RECLAIM, 6.0));
     }
 }

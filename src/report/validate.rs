@@ -79,7 +79,10 @@ pub fn render_validation(file: &str, name: &str, scenario: &Scenario) -> String 
                 let first = match ClusterReclaim::new(spot.time_to_interruption, job.instance_count)
                 {
                     ClusterReclaim::Closed(dist) => dist.describe(),
-                    ClusterReclaim::ByInversion { per_instance, count } => format!(
+                    ClusterReclaim::ByInversion {
+                        per_instance,
+                        count,
+                    } => format!(
                         "mean {}",
                         crate::duration::format_duration(per_instance.min_mean_s(count))
                     ),
@@ -122,6 +125,25 @@ pub fn render_validation(file: &str, name: &str, scenario: &Scenario) -> String 
             rows.push(row(
                 "restore (after download)",
                 checkpoint.restore.describe(),
+            ));
+            rows.push(row(
+                "sync to S3",
+                if checkpoint.sync_s > 0.0 {
+                    format!(
+                        "durable {} after a save ends; unsynced saves die with the instance",
+                        crate::duration::format_duration(checkpoint.sync_s)
+                    )
+                } else {
+                    "durable as soon as the save ends".to_string()
+                },
+            ));
+            rows.push(row(
+                "on interruption notice",
+                if checkpoint.on_notice {
+                    "save a checkpoint when EC2's two-minute notice comes".to_string()
+                } else {
+                    "nothing (the notice is not used)".to_string()
+                },
             ));
         }
         None => rows.push(heading(

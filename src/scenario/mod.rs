@@ -108,6 +108,10 @@ pub struct CheckpointSpec {
     pub save: Dist,
     /// After Downloading, on a restart that has a checkpoint.
     pub restore: Dist,
+    /// From the end of a save until the checkpoint is durable in S3 (uncertain; default 0).
+    pub sync_s: f64,
+    /// Whether the job saves on EC2's two-minute interruption notice (uncertain; default no).
+    pub on_notice: bool,
 }
 
 /// `[pricing]`.

@@ -255,7 +255,7 @@ const SPOT_KEYS: &[&str] = &[
     "discount",
     "bill_interrupted_attempt",
 ];
-const CHECKPOINT_KEYS: &[&str] = &["interval", "save", "restore"];
+const CHECKPOINT_KEYS: &[&str] = &["interval", "save", "restore", "sync", "on_notice"];
 const PRICING_KEYS: &[&str] = &["on_demand_hourly"];
 const SIMULATION_KEYS: &[&str] = &["runs", "seed"];
 
@@ -622,10 +622,36 @@ fn read_checkpoint(
     };
     let save = optional_random(ctx, &reader, "save");
     let restore = optional_random(ctx, &reader, "restore");
+    let sync_s = match reader.get("sync") {
+        Some(value) => {
+            read_duration(ctx, "checkpoint.sync", value).and_then(|sync_s| match interval_s {
+                Some(interval_s) if sync_s > interval_s => {
+                    ctx.bad(
+                        "checkpoint.sync",
+                        value,
+                        format!(
+                            "must not exceed checkpoint.interval ({}): a checkpoint must reach S3 \
+                             before the next one is written",
+                            format_duration_exact(interval_s)
+                        ),
+                    );
+                    None
+                }
+                _ => Some(sync_s),
+            })
+        }
+        None => Some(0.0),
+    };
+    let on_notice = match reader.get("on_notice") {
+        Some(value) => read_bool(ctx, "checkpoint.on_notice", value),
+        None => Some(false),
+    };
     Some(CheckpointSpec {
         interval_s: interval_s?,
         save: save?,
         restore: restore?,
+        sync_s: sync_s?,
+        on_notice: on_notice?,
     })
 }
 

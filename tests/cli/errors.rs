@@ -36,7 +36,12 @@ fn every_problem_is_reported_at_once_and_nothing_is_written() {
     let old_csv = write_file(dir.path(), "old.csv", "earlier good results\n");
     for csv in [&fresh_csv, &old_csv] {
         let output = spotsim()
-            .args(["run", scenario.to_str().unwrap(), "--runs-csv", csv.to_str().unwrap()])
+            .args([
+                "run",
+                scenario.to_str().unwrap(),
+                "--runs-csv",
+                csv.to_str().unwrap(),
+            ])
             .assert()
             .code(2)
             .get_output()
@@ -56,12 +61,18 @@ fn every_problem_is_reported_at_once_and_nothing_is_written() {
             format!("{file}:20:20: pricing.on_demand_hourly (inf) must be a finite number"),
             format!("{file}:23:8: simulation.runs (0) must be a whole number of at least 1"),
         ] {
-            assert!(stderr.contains(&expected), "missing\n  {expected}\nin\n{stderr}");
+            assert!(
+                stderr.contains(&expected),
+                "missing\n  {expected}\nin\n{stderr}"
+            );
         }
         assert_eq!(stderr.lines().count(), 10, "{stderr}");
     }
     assert!(!fresh_csv.exists());
-    assert_eq!(std::fs::read_to_string(&old_csv).unwrap(), "earlier good results\n");
+    assert_eq!(
+        std::fs::read_to_string(&old_csv).unwrap(),
+        "earlier good results\n"
+    );
 }
 
 #[test]
@@ -109,12 +120,19 @@ fn max_wait_must_cover_max_run_and_needs_spot() {
 #[test]
 fn malformed_toml_names_the_line() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write_file(dir.path(), "bad.toml", "[job]\ntraining = \"4h\n[pricing]\n");
+    let path = write_file(
+        dir.path(),
+        "bad.toml",
+        "[job]\ntraining = \"4h\n[pricing]\n",
+    );
     spotsim()
         .args(["run", path.to_str().unwrap()])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("bad.toml:2:").and(predicates::str::contains("TOML syntax error")));
+        .stderr(
+            predicates::str::contains("bad.toml:2:")
+                .and(predicates::str::contains("TOML syntax error")),
+        );
 }
 
 #[test]
@@ -156,7 +174,9 @@ fn a_csv_path_in_a_missing_folder_is_refused_before_running() {
         .assert()
         .code(2)
         .stdout("")
-        .stderr(predicates::str::contains("the folder no/such/folder does not exist"));
+        .stderr(predicates::str::contains(
+            "the folder no/such/folder does not exist",
+        ));
 }
 
 use predicates::prelude::PredicateBooleanExt;

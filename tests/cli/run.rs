@@ -85,13 +85,21 @@ fn runs_csv_has_a_row_per_run_that_adds_up_to_the_json() {
         assert_eq!(row[0].parse::<usize>().unwrap(), index);
     }
     // The CSV's shortest round-trip floats give back the very numbers the means were made of.
-    for (column, metric) in [(2, "wall_s"), (5, "cost_usd"), (6, "interruptions"), (8, "lost_work_s")] {
+    for (column, metric) in [
+        (2, "wall_s"),
+        (5, "cost_usd"),
+        (6, "interruptions"),
+        (8, "lost_work_s"),
+    ] {
         let sum: f64 = rows.iter().map(|r| r[column].parse::<f64>().unwrap()).sum();
         let mean = report["spot"]["metrics"][metric]["mean"].as_f64().unwrap();
         assert_eq!(sum / 3000.0, mean, "{metric}");
     }
     let completed = rows.iter().filter(|r| &r[1] == "Completed").count() as f64 / 3000.0;
-    assert_eq!(completed, report["spot"]["outcomes"]["completed"].as_f64().unwrap());
+    assert_eq!(
+        completed,
+        report["spot"]["outcomes"]["completed"].as_f64().unwrap()
+    );
 }
 
 #[test]
@@ -110,7 +118,10 @@ fn json_has_the_documented_shape() {
     assert!(report["scenario"]["job"].is_object());
     for side in ["spot", "on_demand"] {
         for outcome in ["completed", "max_runtime_exceeded", "max_wait_exceeded"] {
-            assert!(report[side]["outcomes"][outcome].is_number(), "{side}.{outcome}");
+            assert!(
+                report[side]["outcomes"][outcome].is_number(),
+                "{side}.{outcome}"
+            );
         }
         for metric in [
             "wall_s",
@@ -212,8 +223,18 @@ fn warnings_go_to_stderr_and_do_not_stop_the_run() {
         .get_output()
         .clone();
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.contains("warning:") && stderr.contains("spot without checkpoints"), "{stderr}");
-    assert!(stderr.contains("hint: add a [checkpoint] table"), "{stderr}");
+    assert!(
+        stderr.contains("warning:") && stderr.contains("spot without checkpoints"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: add a [checkpoint] table"),
+        "{stderr}"
+    );
     assert!(stderr.contains("only 100 runs"), "{stderr}");
-    assert!(String::from_utf8(output.stdout).unwrap().contains("Spot, per job"));
+    assert!(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .contains("Spot, per job")
+    );
 }

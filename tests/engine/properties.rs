@@ -51,7 +51,13 @@ prop_compose! {
         provisioning in random_duration(300.0),
         download in random_duration(600.0),
         upload in random_duration(300.0),
-        checkpoint in proptest::option::of((60.0..6000.0f64, random_duration(120.0), random_duration(120.0))),
+        checkpoint in proptest::option::of((
+            60.0..6000.0f64,
+            random_duration(120.0),
+            random_duration(120.0),
+            0.0..1.0f64,
+            any::<bool>(),
+        )),
         capacity_wait in random_duration(3600.0),
         tti in time_to_interruption(),
         max_run_s in 600u32..150_000,
@@ -66,9 +72,16 @@ prop_compose! {
         } else {
             format!("{training_s}")
         };
-        let checkpoint = checkpoint.map_or(String::new(), |(interval, save, restore)| {
-            format!("[checkpoint]\ninterval = {interval}\nsave = {save}\nrestore = {restore}\n")
-        });
+        let checkpoint = checkpoint.map_or(
+            String::new(),
+            |(interval, save, restore, sync_share, on_notice)| {
+                format!(
+                    "[checkpoint]\ninterval = {interval}\nsave = {save}\nrestore = {restore}\n\
+                     sync = {}\non_notice = {on_notice}\n",
+                    interval * sync_share
+                )
+            },
+        );
         let max_wait_s = max_run_s + max_wait_extra_s;
         let text = format!(
             "[job]\ninstance_count = {instance_count}\ntraining = {training}\n\
@@ -182,10 +195,16 @@ fn check_run(
     // Checkpoints move forward in time and in progress, and never past the work.
     let checkpoints = &timeline.checkpoints;
     assert!(
-        checkpoints.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 < w[1].1),
+        checkpoints
+            .windows(2)
+            .all(|w| w[0].0 <= w[1].0 && w[0].1 < w[1].1),
         "checkpoints out of order: {checkpoints:?}"
     );
-    assert!(checkpoints.iter().all(|c| c.1 < r.work_required_s && c.0 <= r.wall_s));
+    assert!(
+        checkpoints
+            .iter()
+            .all(|c| c.1 < r.work_required_s && c.0 <= r.wall_s)
+    );
     assert!(r.wall_s <= spotsim::scenario::JOB_LIFETIME_LIMIT_S);
 }
 
