@@ -25,8 +25,9 @@ pub fn parse_duration_s(text: &str) -> Result<f64, String> {
     let mut total_s = 0.0;
     let mut pos = 0;
     let mut parts = 0;
+    let mut last_unit_s = f64::INFINITY;
     while pos < bytes.len() {
-        while pos < bytes.len() && bytes[pos] == b' ' {
+        while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
             pos += 1;
         }
         let number_start = pos;
@@ -64,9 +65,17 @@ pub fn parse_duration_s(text: &str) -> Result<f64, String> {
                 ));
             }
         };
+        if unit_s >= last_unit_s {
+            return Err(
+                "repeats a unit or puts a smaller one first; write units from days down, each \
+                 once (e.g. \"1h30m\")"
+                    .into(),
+            );
+        }
+        last_unit_s = unit_s;
         total_s += number * unit_s;
         parts += 1;
-        while pos < bytes.len() && bytes[pos] == b' ' {
+        while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
             pos += 1;
         }
     }
@@ -150,7 +159,19 @@ mod tests {
 
     #[test]
     fn rejects_malformed_text_with_a_reason() {
-        for bad in ["", "90", "5 minutes", "h", "1x", "-5m", "1..5h", "abc"] {
+        assert_eq!(parse_duration_s("1h\t30m"), Ok(5400.0));
+        for bad in [
+            "",
+            "90",
+            "5 minutes",
+            "h",
+            "1x",
+            "-5m",
+            "1..5h",
+            "abc",
+            "30m1h",
+            "1h1h",
+        ] {
             let err = parse_duration_s(bad).unwrap_err();
             assert!(!err.is_empty(), "{bad:?} gave an empty reason");
         }

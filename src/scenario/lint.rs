@@ -19,6 +19,9 @@ pub struct Warning {
 /// Fewer runs than this make p99 rest on fewer than 10 samples.
 const FEW_RUNS: u64 = 1000;
 
+/// More checkpoints than this per run make every run slow (each is two events).
+const MANY_CHECKPOINTS: f64 = 100_000.0;
+
 /// All warnings for a scenario, in a fixed order.
 pub fn lint(scenario: &Scenario) -> Vec<Warning> {
     let mut warnings = Vec::new();
@@ -32,7 +35,7 @@ pub fn lint(scenario: &Scenario) -> Vec<Warning> {
     let training_mean_s = job.training.mean_s();
     let running_mean_s = training_mean_s + job.download.mean_s() + job.upload.mean_s();
 
-    if let Some(spot) = &scenario.spot {
+    if scenario.is_spot() {
         if scenario.checkpoint.is_none() && training_mean_s >= HOUR_S {
             warn(
                 format!(
@@ -45,11 +48,10 @@ pub fn lint(scenario: &Scenario) -> Vec<Warning> {
         }
         if let Some(max_wait_s) = scenario.stopping.max_wait_s
             && max_wait_s <= scenario.stopping.max_run_s
-            && spot.capacity_wait.mean_s() > 0.0
         {
             warn(
-                "max_wait equals max_run: MaxWait counts waiting for capacity too, so any wait \
-                 or restart leaves less than max_run to run"
+                "max_wait equals max_run: MaxWait counts waiting for capacity, provisioning and \
+                 restarts too, so any of them leaves less than max_run to run"
                     .to_string(),
                 "give max_wait room above max_run for capacity waits and restarts",
             );
@@ -90,6 +92,19 @@ pub fn lint(scenario: &Scenario) -> Vec<Warning> {
             ),
             "shorten checkpoint.interval, or remove [checkpoint]",
         );
+    }
+    if let Some(checkpoint) = &scenario.checkpoint {
+        let per_run = training_mean_s / checkpoint.interval_s;
+        if per_run > MANY_CHECKPOINTS {
+            warn(
+                format!(
+                    "checkpoint.interval ({}) means about {per_run:.0} checkpoints per run: the \
+                     simulation will be slow",
+                    format_duration(checkpoint.interval_s)
+                ),
+                "checkpoint every few minutes or more; the saves would dominate the job anyway",
+            );
+        }
     }
     if scenario.simulation.runs < FEW_RUNS {
         warn(

@@ -199,30 +199,42 @@ impl<'t, 'i> TableReader<'t, 'i> {
     }
 }
 
-/// The known word with the smallest edit distance, if it is close enough to be a typo.
+/// The known word with the smallest edit distance, if it is close enough to be a typo: at
+/// most one edit per three letters of the known word (and at least one).
 fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
     known
         .iter()
         .map(|k| (edit_distance(word, k), *k))
-        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+        .filter(|(d, k)| *d <= (k.chars().count() / 3).max(1))
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
 }
 
-/// Levenshtein distance (insertions, deletions, substitutions), by the two-row method.
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+/// neighbouring letters each count one edit (Damerau 1964), so `trainnig` is one from `training`.
 fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        current[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        std::mem::swap(&mut previous, &mut current);
+    let mut table = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in table.iter_mut().enumerate() {
+        row[0] = i;
     }
-    previous[b.len()]
+    for j in 0..=b.len() {
+        table[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (table[i - 1][j] + 1)
+                .min(table[i][j - 1] + 1)
+                .min(table[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(table[i - 2][j - 2] + 1);
+            }
+            table[i][j] = best;
+        }
+    }
+    table[a.len()][b.len()]
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -297,10 +309,9 @@ fn read_scenario(ctx: &mut Ctx<'_>, document: &Spanned<DeTable<'_>>) -> Option<S
     top.finish(ctx);
     let empty = DeTable::default();
 
-    let job_table = sub_table(ctx, &top, "job");
-    let job = match job_table {
-        Some((span, table)) => read_job(ctx, span, table),
-        None => {
+    let job = match sub_table(ctx, &top, "job") {
+        Ok(Some((span, table))) => read_job(ctx, span, table),
+        Ok(None) => {
             top.missing(
                 ctx,
                 "job",
@@ -308,35 +319,49 @@ fn read_scenario(ctx: &mut Ctx<'_>, document: &Spanned<DeTable<'_>>) -> Option<S
             );
             None
         }
+        Err(()) => None,
     };
 
     let spot_table = sub_table(ctx, &top, "spot");
-    let (spot_span, spot_values) = spot_table.unwrap_or((0..0, &empty));
+    let (spot_span, spot_values) = spot_table.ok().flatten().unwrap_or((0..0, &empty));
     let spot_reader = TableReader::new("spot", spot_span, spot_values, SPOT_KEYS);
     spot_reader.finish(ctx);
+    // Some(true/false) when known; None when `enabled` is wrong, so that no rule that depends
+    // on it reports a second, confusing problem.
     let spot_enabled = match spot_reader.get("enabled") {
-        Some(value) => read_bool(ctx, "spot.enabled", value).unwrap_or(false),
-        None => false,
+        Some(value) => read_bool(ctx, "spot.enabled", value),
+        None if spot_reader.entries.is_empty() => Some(false),
+        None => {
+            spot_reader.missing(
+                ctx,
+                "enabled",
+                "[spot] has settings but does not say whether spot is used: set enabled = true \
+                 for managed spot training (or false to run the job on-demand)",
+            );
+            None
+        }
     };
 
     let stopping_table = sub_table(ctx, &top, "stopping");
-    let (stopping_span, stopping_values) = stopping_table.unwrap_or((0..0, &empty));
+    let (stopping_span, stopping_values) = stopping_table.ok().flatten().unwrap_or((0..0, &empty));
     let stopping = read_stopping(ctx, stopping_span, stopping_values, spot_enabled);
 
-    let spot = if spot_enabled {
-        read_spot(ctx, &spot_reader).map(Some)
-    } else {
-        Some(None)
+    let spot = match spot_enabled {
+        Some(true) => read_spot(ctx, &spot_reader).map(Some),
+        Some(false) => Some(None),
+        None => None,
     };
 
     let checkpoint = match sub_table(ctx, &top, "checkpoint") {
-        Some((span, table)) => read_checkpoint(ctx, span, table).map(Some),
-        None => Some(None),
+        Ok(Some((span, table))) => read_checkpoint(ctx, span, table).map(Some),
+        Ok(None) => Some(None),
+        Err(()) => None,
     };
 
     let pricing = match sub_table(ctx, &top, "pricing") {
-        Some((span, table)) => read_pricing(ctx, span, table),
-        None => {
+        Ok(Some((span, table))) => read_pricing(ctx, span, table),
+        Err(()) => None,
+        Ok(None) => {
             top.missing(
                 ctx,
                 "pricing",
@@ -346,8 +371,10 @@ fn read_scenario(ctx: &mut Ctx<'_>, document: &Spanned<DeTable<'_>>) -> Option<S
         }
     };
 
-    let (simulation_span, simulation_values) =
-        sub_table(ctx, &top, "simulation").unwrap_or((0..0, &empty));
+    let (simulation_span, simulation_values) = sub_table(ctx, &top, "simulation")
+        .ok()
+        .flatten()
+        .unwrap_or((0..0, &empty));
     let simulation = read_simulation(ctx, simulation_span, simulation_values);
 
     Some(Scenario {
@@ -360,22 +387,26 @@ fn read_scenario(ctx: &mut Ctx<'_>, document: &Spanned<DeTable<'_>>) -> Option<S
     })
 }
 
-/// Looks up a top-level table; reports it if the key holds something else.
+/// Looks up a top-level table: `Ok(None)` when absent, `Err(())` (reported) when the key holds
+/// something else.
+#[allow(clippy::result_unit_err)]
 fn sub_table<'t, 'i>(
     ctx: &mut Ctx<'_>,
     top: &TableReader<'t, 'i>,
     key: &str,
-) -> Option<(Range<usize>, &'t DeTable<'i>)> {
-    let value = top.get(key)?;
+) -> Result<Option<(Range<usize>, &'t DeTable<'i>)>, ()> {
+    let Some(value) = top.get(key) else {
+        return Ok(None);
+    };
     match value.get_ref() {
-        DeValue::Table(table) => Some((value.span(), table)),
+        DeValue::Table(table) => Ok(Some((value.span(), table))),
         _ => {
             ctx.bad(
                 key,
                 value,
                 format!("must be a table: write [{key}] on its own line and the keys below it"),
             );
-            None
+            Err(())
         }
     }
 }
@@ -436,7 +467,7 @@ fn read_stopping(
     ctx: &mut Ctx<'_>,
     span: Range<usize>,
     table: &DeTable<'_>,
-    spot_enabled: bool,
+    spot_enabled: Option<bool>,
 ) -> Option<StoppingSpec> {
     let reader = TableReader::new("stopping", span, table, STOPPING_KEYS);
     reader.finish(ctx);
@@ -456,8 +487,12 @@ fn read_stopping(
         None => Some(DEFAULT_MAX_RUN_S),
     };
     let max_wait_s = match (reader.get("max_wait"), spot_enabled) {
-        (Some(value), true) => read_whole_seconds(ctx, "stopping.max_wait", value).map(Some),
-        (Some(value), false) => {
+        // Whether max_wait is allowed depends on spot.enabled, which is itself wrong: check
+        // the value alone.
+        (Some(value), None) => read_whole_seconds(ctx, "stopping.max_wait", value).map(Some),
+        (None, None) => Some(None),
+        (Some(value), Some(true)) => read_whole_seconds(ctx, "stopping.max_wait", value).map(Some),
+        (Some(value), Some(false)) => {
             ctx.bad(
                 "stopping.max_wait",
                 value,
@@ -466,7 +501,7 @@ fn read_stopping(
             );
             None
         }
-        (None, true) => {
+        (None, Some(true)) => {
             reader.missing(
                 ctx,
                 "max_wait",
@@ -475,7 +510,7 @@ fn read_stopping(
             );
             None
         }
-        (None, false) => Some(None),
+        (None, Some(false)) => Some(None),
     };
     if let (Some(run), Some(Some(wait)), Some(value)) =
         (max_run_s, max_wait_s, reader.get("max_wait"))
@@ -1101,7 +1136,7 @@ runs = 0
             "t.toml:3:18: job.instance_count (0) must be a whole number from 1 to 4294967295",
             "t.toml:4:1: unknown key `job.trainnig`: did you mean `job.training`?",
             "t.toml:6:11: stopping.max_run (\"29d\") must be between 1s and 28d",
-            "t.toml:7:12: stopping.max_wait (\"1h\") is only allowed with spot",
+            "t.toml:8:1: spot.enabled is required: [spot] has settings",
             "t.toml:11:12: checkpoint.interval (0) must be greater than zero",
             "t.toml:13:20: pricing.on_demand_hourly (nan) must be a finite number",
             "t.toml:15:8: simulation.runs (0) must be a whole number of at least 1",
@@ -1196,6 +1231,26 @@ on_demand_hourly = 1
     }
 
     #[test]
+    fn spot_settings_without_enabled_are_an_error_not_a_silent_on_demand_run() {
+        let errors = errors_of(
+            "[job]\ntraining = 60\n[stopping]\nmax_wait = \"2d\"\n[spot]\ndiscount = 0.7\n\
+             [pricing]\non_demand_hourly = 1\n",
+        );
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(errors[0].contains("spot.enabled is required"), "{errors:?}");
+        // A wrong `enabled` is reported once, without a knock-on max_wait error.
+        let errors = errors_of(
+            "[job]\ntraining = 60\n[stopping]\nmax_wait = \"2d\"\n[spot]\nenabled = \"yes\"\n\
+             [pricing]\non_demand_hourly = 1\n",
+        );
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        // An array of tables where a table belongs is one problem, not two.
+        let errors = errors_of("[[job]]\ntraining = 60\n[pricing]\non_demand_hourly = 1\n");
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(errors[0].contains("job") && errors[0].contains("must be a table"));
+    }
+
+    #[test]
     fn wrong_types_are_named() {
         let errors = errors_of(
             "job = 3\n[spot]\nenabled = \"yes\"\n[pricing]\non_demand_hourly = \"3.8\"\n",
@@ -1217,8 +1272,11 @@ on_demand_hourly = 1
 
     #[test]
     fn edit_distance_counts_edits() {
-        assert_eq!(edit_distance("trainnig", "training"), 2);
+        assert_eq!(edit_distance("trainnig", "training"), 1);
         assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(closest("foo", TOP_KEYS), None);
+        assert_eq!(closest("jbo", TOP_KEYS), Some("job"));
         assert_eq!(closest("max_wiat", STOPPING_KEYS), Some("max_wait"));
         assert_eq!(closest("zzzzzz", STOPPING_KEYS), None);
     }
