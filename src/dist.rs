@@ -57,7 +57,7 @@ impl Dist {
     pub const ZERO: Dist = Dist::Constant { value_s: 0.0 };
 
     /// Draws one duration in seconds.
-    #[inline]
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match *self {
             Dist::Constant { value_s } => value_s,

@@ -5,10 +5,10 @@
 //! events (capacity waits, reclaims) from a *market* generator, both handed in by the caller, so
 //! the same job can meet the spot market and the on-demand baseline with its own draws lined up.
 //!
-//! A job has at most six pending events at any moment, so the event list is a fixed set of
+//! A job has at most four pending events at any moment, so the event list is a fixed set of
 //! timers ([`Timers`]) rather than a heap: the next event is the earliest timer, and equal times
-//! are resolved by a fixed priority (phase end, MaxRuntime, MaxWait, the 30-day lifetime cap,
-//! interruption notice, reclaim). `docs/model.md`
+//! are resolved by a fixed priority (phase end, MaxRuntime, the wall-clock deadline of MaxWait
+//! and the 30-day lifetime cap, the market's notice or reclaim). `docs/model.md`
 //! states every rule implemented here and where each comes from.
 
 use rand::Rng;
@@ -259,14 +259,16 @@ impl JobModel {
 }
 
 /// Timer slots, in tie-breaking priority order: at equal times the lower index fires first.
-/// Finishing a phase wins ties (work done at t counts), then the limits, then a reclaim. The
-/// lifetime cap also bounds the clock, so even an infinite draw cannot run it to infinity.
+/// Finishing a phase wins ties (work done at t counts), then MaxRuntime, then the wall-clock
+/// deadline, then the market.
 const PHASE_END: usize = 0;
 const MAX_RUN: usize = 1;
-const MAX_WAIT: usize = 2;
-const LIFETIME: usize = 3;
-const NOTICE: usize = 4;
-const RECLAIM: usize = 5;
+/// The earlier of MaxWait and the service's 30-day cap on a job's life (MaxWait first on a
+/// tie). The cap also bounds the clock, so even an infinite draw cannot run it to infinity.
+const DEADLINE: usize = 2;
+/// The next market event: the interruption notice (when `checkpoint.on_notice`), then the
+/// reclaim itself.
+const MARKET: usize = 3;
 
 /// EC2's interruption notice comes two minutes before the reclaim (spec §5).
 pub const INTERRUPTION_NOTICE_S: f64 = 120.0;
@@ -274,7 +276,7 @@ pub const INTERRUPTION_NOTICE_S: f64 = 120.0;
 /// The pending events of one job: a fixed set of timers, `+inf` when not armed.
 #[derive(Debug, Clone, Copy)]
 struct Timers {
-    at_s: [f64; 6],
+    at_s: [f64; 4],
 }
 
 impl Timers {
@@ -335,11 +337,13 @@ where
         phase: Phase::CapacityWait,
         phase_start_s: 0.0,
         timers: Timers {
-            at_s: [f64::INFINITY; 6],
+            at_s: [f64::INFINITY; 4],
         },
         work_total_s,
         checkpoints: CheckpointState::default(),
         notice_progress_s: 0.0,
+        reclaim_at_s: f64::INFINITY,
+        market_event_is_notice: false,
         segment_start_progress_s: 0.0,
         segment_target_s: 0.0,
         billed_s: 0.0,
@@ -351,20 +355,26 @@ where
         stop: None,
         progress_at_stop_s: 0.0,
     };
-    run.timers.at_s[MAX_WAIT] = model.max_wait_s;
-    run.timers.at_s[LIFETIME] = JOB_LIFETIME_LIMIT_S;
+    run.timers.at_s[DEADLINE] = model.max_wait_s.min(JOB_LIFETIME_LIMIT_S);
     run.begin_start(job_rng, market_rng, observer);
     loop {
-        let (slot, time) = run.timers.next();
+        // A phase of zero length ends at once: it wins any tie, so the scan can be skipped.
+        let (slot, time) = if run.timers.at_s[PHASE_END] <= run.now {
+            (PHASE_END, run.now)
+        } else {
+            run.timers.next()
+        };
         debug_assert!(time.is_finite(), "a job always has a pending event");
         debug_assert!(time >= run.now, "events run forward in time");
         run.now = time;
         let finished = match slot {
             PHASE_END => run.on_phase_end(job_rng, market_rng, observer),
             MAX_RUN => run.on_stop(Outcome::MaxRuntimeExceeded, job_rng, observer),
-            MAX_WAIT => run.on_stop(Outcome::MaxWaitTimeExceeded, job_rng, observer),
-            LIFETIME => run.on_lifetime_end(observer),
-            NOTICE => run.on_notice(job_rng),
+            DEADLINE if run.stop.is_none() && run.now >= model.max_wait_s => {
+                run.on_stop(Outcome::MaxWaitTimeExceeded, job_rng, observer)
+            }
+            DEADLINE => run.on_lifetime_end(observer),
+            _ if run.market_event_is_notice => run.on_notice(job_rng),
             _ => run.on_reclaim(job_rng, market_rng, observer),
         };
         if let Some(outcome) = finished {
@@ -387,6 +397,10 @@ struct Run<'m> {
     checkpoints: CheckpointState,
     /// Progress saved by the notice save in progress.
     notice_progress_s: f64,
+    /// When the cluster's first instance is reclaimed (this attempt).
+    reclaim_at_s: f64,
+    /// Whether the market timer holds the interruption notice (else the reclaim).
+    market_event_is_notice: bool,
     /// Progress when the current training segment began.
     segment_start_progress_s: f64,
     /// Progress at which the current segment ends (next checkpoint or completion).
@@ -463,8 +477,7 @@ impl Run<'_> {
         observer: &mut O,
     ) {
         observer.status(self.now, SecondaryStatus::Starting);
-        self.timers.at_s[RECLAIM] = f64::INFINITY;
-        self.timers.at_s[NOTICE] = f64::INFINITY;
+        self.timers.at_s[MARKET] = f64::INFINITY;
         match &self.model.market {
             Market::OnDemand => self.grant_capacity(job_rng, market_rng),
             Market::Independent { capacity_wait, .. } => {
@@ -482,11 +495,15 @@ impl Run<'_> {
     ) {
         if let Market::Independent { first_reclaim, .. } = &self.model.market {
             let reclaim_s = self.now + first_reclaim.sample(market_rng);
-            self.timers.at_s[RECLAIM] = reclaim_s;
-            if self.model.checkpoint.as_ref().is_some_and(|c| c.on_notice) {
+            self.reclaim_at_s = reclaim_s;
+            self.market_event_is_notice =
+                self.model.checkpoint.as_ref().is_some_and(|c| c.on_notice);
+            self.timers.at_s[MARKET] = if self.market_event_is_notice {
                 // A reclaim within two minutes of the grant warns the job while it is starting.
-                self.timers.at_s[NOTICE] = (reclaim_s - INTERRUPTION_NOTICE_S).max(self.now);
-            }
+                (reclaim_s - INTERRUPTION_NOTICE_S).max(self.now)
+            } else {
+                reclaim_s
+            };
         }
         let provisioning_s = self.model.provisioning.sample(job_rng);
         self.enter(Phase::Provisioning, provisioning_s);
@@ -590,7 +607,8 @@ impl Run<'_> {
         self.stop = Some(outcome);
         self.progress_at_stop_s = self.progress_s();
         self.timers.at_s[MAX_RUN] = f64::INFINITY;
-        self.timers.at_s[MAX_WAIT] = f64::INFINITY;
+        // MaxWait no longer applies; the 30-day cap still does.
+        self.timers.at_s[DEADLINE] = JOB_LIFETIME_LIMIT_S;
         observer.status(self.now, SecondaryStatus::Stopping);
         match self.phase {
             Phase::CapacityWait | Phase::Provisioning => {
@@ -628,7 +646,8 @@ impl Run<'_> {
     /// current progress (`checkpoint.on_notice`). The save counts only if it finishes (and
     /// syncs) before the reclaim. In any other phase the notice changes nothing.
     fn on_notice<J: Rng + ?Sized>(&mut self, job_rng: &mut J) -> Option<Outcome> {
-        self.timers.at_s[NOTICE] = f64::INFINITY;
+        self.market_event_is_notice = false;
+        self.timers.at_s[MARKET] = self.reclaim_at_s;
         if self.phase == Phase::Training {
             let progress_s = self.progress_s();
             self.leave_phase();
@@ -687,7 +706,7 @@ impl Run<'_> {
             Phase::Provisioning => {
                 // Lost an instance before the job ran: back to waiting, still Starting.
                 self.leave_phase();
-                self.timers.at_s[RECLAIM] = f64::INFINITY;
+                self.timers.at_s[MARKET] = f64::INFINITY;
                 if let Market::Independent { capacity_wait, .. } = &self.model.market {
                     let wait_s = capacity_wait.sample(market_rng);
                     self.enter(Phase::CapacityWait, wait_s);
@@ -780,6 +799,13 @@ impl CheckpointState {
         regular: u64,
         observer: &mut O,
     ) {
+        if sync_s == 0.0 && self.syncing_len == 0 {
+            // Durable at once: the common case, without the queue.
+            self.durable_s = progress_s;
+            self.durable_regular = regular;
+            observer.checkpoint(now_s, progress_s);
+            return;
+        }
         self.settle(now_s, observer);
         if self.syncing_len == MAX_SYNCING {
             // Unreachable while sync <= interval (validated); keep the newest if it happens.
@@ -796,7 +822,11 @@ impl CheckpointState {
     }
 
     /// Makes durable every save whose sync has finished by `now_s`.
+    #[inline]
     fn settle<O: Observer + ?Sized>(&mut self, now_s: f64, observer: &mut O) {
+        if self.syncing_len == 0 {
+            return;
+        }
         let mut done = 0;
         while done < self.syncing_len && self.syncing[done].durable_at_s <= now_s {
             let checkpoint = self.syncing[done];
@@ -1187,17 +1217,13 @@ on_demand_hourly = 3.6
 
     #[test]
     fn equal_times_resolve_in_the_documented_order() {
-        let mut timers = Timers { at_s: [5.0; 6] };
+        let mut timers = Timers { at_s: [5.0; 4] };
         assert_eq!(timers.next(), (PHASE_END, 5.0));
         timers.at_s[PHASE_END] = f64::INFINITY;
         assert_eq!(timers.next(), (MAX_RUN, 5.0));
         timers.at_s[MAX_RUN] = f64::INFINITY;
-        assert_eq!(timers.next(), (MAX_WAIT, 5.0));
-        timers.at_s[MAX_WAIT] = f64::INFINITY;
-        assert_eq!(timers.next(), (LIFETIME, 5.0));
-        timers.at_s[LIFETIME] = f64::INFINITY;
-        assert_eq!(timers.next(), (NOTICE, 5.0));
-        timers.at_s = [f64::INFINITY, f64::INFINITY, 7.0, 8.0, 9.0, 6.0];
-        assert_eq!(timers.next(), (RECLAIM, 6.0));
+        assert_eq!(timers.next(), (DEADLINE, 5.0));
+        timers.at_s = [f64::INFINITY, f64::INFINITY, 7.0, 6.0];
+        assert_eq!(timers.next(), (MARKET, 6.0));
     }
 }
