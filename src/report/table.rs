@@ -174,8 +174,8 @@ pub fn render_table(report: &RunReport<'_>) -> String {
         ];
         out.push_str(&render_list(&savings_rows));
         out.push_str(
-            "  The console figure ignores work redone after interruptions, repeated downloads and\n  \
-             restores, and runs stopped by limits; the real figure pays for all of them.\n",
+            "  The console figure ignores work redone after interruptions, extra downloads and \
+             stopped runs; the real one pays for them.\n",
         );
     }
     out
