@@ -541,10 +541,7 @@ fn read_stopping(
         },
         None => Some(MaxRunCounting::AllAttempts),
     };
-    let max_run_includes_download = match reader.get("max_run_includes_download") {
-        Some(value) => read_bool(ctx, "stopping.max_run_includes_download", value),
-        None => Some(true),
-    };
+    let max_run_includes_download = optional_bool(ctx, &reader, "max_run_includes_download", true);
     Some(StoppingSpec {
         max_run_s: max_run_s?,
         max_wait_s: max_wait_s?,
@@ -613,10 +610,7 @@ fn read_spot(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<SpotSpec
             None
         }
     };
-    let bill_interrupted_attempt = match reader.get("bill_interrupted_attempt") {
-        Some(value) => read_bool(ctx, "spot.bill_interrupted_attempt", value),
-        None => Some(true),
-    };
+    let bill_interrupted_attempt = optional_bool(ctx, reader, "bill_interrupted_attempt", true);
     Some(SpotSpec {
         capacity_wait: capacity_wait?,
         time_to_interruption: time_to_interruption?,
@@ -677,10 +671,7 @@ fn read_checkpoint(
         }
         None => Some(0.0),
     };
-    let on_notice = match reader.get("on_notice") {
-        Some(value) => read_bool(ctx, "checkpoint.on_notice", value),
-        None => Some(false),
-    };
+    let on_notice = optional_bool(ctx, &reader, "on_notice", false);
     Some(CheckpointSpec {
         interval_s: interval_s?,
         save: save?,
@@ -739,6 +730,19 @@ fn read_simulation(
         runs: runs?,
         seed: seed?,
     })
+}
+
+/// An optional boolean key with its default.
+fn optional_bool(
+    ctx: &mut Ctx<'_>,
+    reader: &TableReader<'_, '_>,
+    key: &str,
+    default: bool,
+) -> Option<bool> {
+    match reader.get(key) {
+        Some(value) => read_bool(ctx, &reader.key_path(key), value),
+        None => Some(default),
+    }
 }
 
 fn read_bool(ctx: &mut Ctx<'_>, key: &str, value: &Spanned<DeValue<'_>>) -> Option<bool> {
