@@ -30,8 +30,8 @@ enum Command {
     Run {
         /// The scenario file (TOML).
         scenario: PathBuf,
-        /// Number of Monte Carlo runs (overrides simulation.runs).
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        /// Number of Monte Carlo runs (overrides simulation.runs), 1 to 50,000,000.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=spotsim::scenario::MAX_RUNS))]
         runs: Option<u64>,
         /// Seed of every random stream (overrides simulation.seed).
         #[arg(long)]

@@ -13,7 +13,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::{
     CheckpointSpec, DEFAULT_MAX_RUN_S, DEFAULT_RUNS, DEFAULT_SEED, JobSpec, MAX_RUN_LIMIT_S,
-    MaxRunCounting, PricingSpec, Scenario, SimulationSpec, SpotSpec, StoppingSpec,
+    MAX_RUNS, MaxRunCounting, PricingSpec, Scenario, SimulationSpec, SpotSpec, StoppingSpec,
 };
 use crate::dist::Dist;
 use crate::duration::{format_duration_exact, parse_duration_s};
@@ -719,7 +719,9 @@ fn read_simulation(
     let reader = TableReader::new("simulation", span, table, SIMULATION_KEYS);
     reader.finish(ctx);
     let runs = match reader.get("runs") {
-        Some(value) => read_integer(ctx, "simulation.runs", value, 1, i64::MAX).map(|n| n as u64),
+        Some(value) => {
+            read_integer(ctx, "simulation.runs", value, 1, MAX_RUNS as i64).map(|n| n as u64)
+        }
         None => Some(DEFAULT_RUNS),
     };
     let seed = match reader.get("seed") {
@@ -1143,7 +1145,7 @@ runs = 0
             "t.toml:8:1: spot.enabled is required: [spot] has settings",
             "t.toml:11:12: checkpoint.interval (0) must be greater than zero",
             "t.toml:13:20: pricing.on_demand_hourly (nan) must be a finite number",
-            "t.toml:15:8: simulation.runs (0) must be a whole number of at least 1",
+            "t.toml:15:8: simulation.runs (0) must be a whole number from 1 to 50000000",
         ];
         assert_eq!(errors.len(), expected.len(), "{errors:#?}");
         for (got, want) in errors.iter().zip(expected) {

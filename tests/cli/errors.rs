@@ -59,7 +59,7 @@ fn every_problem_is_reported_at_once_and_nothing_is_written() {
             format!("{file}:14:12: spot.discount (1.0) must be at least 0 and below 1"),
             format!("{file}:17:12: checkpoint.interval (0) must be greater than zero"),
             format!("{file}:20:20: pricing.on_demand_hourly (inf) must be a finite number"),
-            format!("{file}:23:8: simulation.runs (0) must be a whole number of at least 1"),
+            format!("{file}:23:8: simulation.runs (0) must be a whole number from 1 to 50000000"),
         ] {
             assert!(
                 stderr.contains(&expected),
@@ -152,6 +152,11 @@ fn bad_arguments_are_usage_errors() {
         .args(["run", "scenarios/quickstart.toml", "--runs", "0"])
         .assert()
         .code(2);
+    spotsim()
+        .args(["run", "scenarios/quickstart.toml", "--runs", "1000000000"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("1..=50000000"));
     spotsim()
         .args(["run", "scenarios/quickstart.toml", "--threads", "0"])
         .assert()
