@@ -6,7 +6,7 @@
 //! the same job can meet the spot market and the on-demand baseline with its own draws lined up.
 //!
 //! A job has at most four pending events at any moment, so the event list is a fixed set of
-//! timers ([`Timers`]) rather than a heap: the next event is the earliest timer, and equal times
+//! timers (`Timers`) rather than a heap: the next event is the earliest timer, and equal times
 //! are resolved by a fixed priority (phase end, MaxRuntime, the wall-clock deadline of MaxWait
 //! and the 30-day lifetime cap, the market's notice or reclaim). `docs/model.md`
 //! states every rule implemented here and where each comes from.

@@ -17,7 +17,7 @@ pub const RUNS_CSV_HEADER: [&str; 9] = [
     "lost_work_s",
 ];
 
-/// Writes `records` (run `i` at index `i`) as CSV with [`RUNS_CSV_HEADER`].
+/// Writes `records` (run `i` at index `i`) as CSV with the header `RUNS_CSV_HEADER`.
 pub fn write_runs_csv<W: Write>(records: &[RunRecord], writer: W) -> std::io::Result<()> {
     let mut csv = ::csv::Writer::from_writer(writer);
     csv.write_record(RUNS_CSV_HEADER)?;

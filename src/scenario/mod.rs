@@ -1,6 +1,6 @@
 //! The validated scenario: what one training job and its market look like, in typed form.
 //!
-//! Only [`parse`] builds a [`Scenario`], and it checks every rule of `docs/scenario-format.md`
+//! Only the parser ([`parse_scenario`]) builds a [`Scenario`], and it checks every rule of `docs/scenario-format.md`
 //! first, so the rest of the program may rely on these invariants: durations are finite and
 //! non-negative seconds, `training` is positive, `1 <= max_run_s <= 28 days`, `max_wait_s` is
 //! present exactly when spot is enabled and is at least `max_run_s`, `0 <= discount < 1`,
