@@ -133,8 +133,9 @@ impl Dist {
             Dist::Uniform { min_s, max_s } => min_s + (max_s - min_s) / (f64::from(count) + 1.0),
             Dist::Lognormal { median_s, sigma } => {
                 // Integrate over z = ln(x / median) / sigma: E[min] = ∫ S(x)^n dx, x = median e^{σz}.
-                let steps = 4000;
-                let (lo, hi) = (-9.0f64, 9.0f64);
+                // The range reaches far into the lower tail, where the minimum of billions lives.
+                let steps = 8000;
+                let (lo, hi) = (-12.0f64, 9.0f64);
                 let h = (hi - lo) / f64::from(steps);
                 (0..=steps)
                     .map(|i| {
@@ -142,7 +143,7 @@ impl Dist {
                         let survival = 0.5 * erfc(z / std::f64::consts::SQRT_2);
                         let weight = if i == 0 || i == steps { 0.5 } else { 1.0 };
                         weight
-                            * survival.powi(count as i32)
+                            * survival.powf(f64::from(count))
                             * median_s
                             * sigma
                             * (sigma * z).exp()
@@ -454,6 +455,12 @@ mod tests {
                 mean(&direct)
             );
             let want = dist.min_mean_s(count);
+            // A cluster as large as the format allows still gets a finite, small minimum.
+            let huge = dist.min_mean_s(u32::MAX);
+            assert!(
+                huge.is_finite() && huge < dist.min_mean_s(count),
+                "{dist:?}: {huge}"
+            );
             assert!(
                 (mean(&by_inversion) - want).abs() < 5.0 * se,
                 "{dist:?}: {} vs integral {want}",

@@ -98,6 +98,10 @@ pub fn format_duration(seconds: f64) -> String {
     if seconds < 0.0 {
         return format!("-{}", format_duration(-seconds));
     }
+    if seconds >= 1000.0 * DAY_S {
+        // Only reachable through the mean of a very heavy tail: days stop meaning anything.
+        return format!("{seconds:.2e}s");
+    }
     if seconds < 10.0 {
         let text = format!("{seconds:.2}");
         let text = text.trim_end_matches('0').trim_end_matches('.');
@@ -198,6 +202,7 @@ mod tests {
         assert_eq!(format_duration(59.6), "1m");
         assert_eq!(format_duration(86_399.9), "1d");
         assert_eq!(format_duration(f64::INFINITY), "never");
+        assert_eq!(format_duration(3.2e21), "3.20e21s");
     }
 
     #[test]

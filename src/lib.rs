@@ -39,6 +39,16 @@ pub enum LoadError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The file is not UTF-8 text.
+    #[error("{path}:{line}:{column}: the scenario file is not UTF-8 text (save it as UTF-8)")]
+    NotUtf8 {
+        /// The path as given.
+        path: String,
+        /// 1-based line of the first invalid byte.
+        line: usize,
+        /// 1-based column (characters) of the first invalid byte.
+        column: usize,
+    },
     /// The file was read but breaks the format's rules.
     #[error("{0}")]
     Invalid(#[from] scenario::ScenarioErrors),
@@ -47,9 +57,23 @@ pub enum LoadError {
 /// Reads and validates a scenario file.
 pub fn load_scenario(path: &Path) -> Result<scenario::Scenario, LoadError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
         path: shown.clone(),
         source,
     })?;
-    Ok(scenario::parse_scenario(&text, &shown)?)
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            // Everything before the first bad byte is valid text: locate the byte in it.
+            let valid = std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or_default();
+            let line = valid.matches('\n').count() + 1;
+            let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+            return Err(LoadError::NotUtf8 {
+                path: shown,
+                line,
+                column: valid[line_start..].chars().count() + 1,
+            });
+        }
+    };
+    Ok(scenario::parse_scenario(text, &shown)?)
 }

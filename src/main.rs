@@ -219,16 +219,21 @@ fn write_atomically(
         .context("the path has no file name")?
         .to_string_lossy();
     let temp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let file = std::fs::File::create(&temp)?;
+    let result = (|| -> anyhow::Result<()> {
+        let file = std::fs::File::create(&temp)
+            .with_context(|| format!("cannot create the temporary file {}", temp.display()))?;
         let mut writer = std::io::BufWriter::new(file);
-        write(&mut writer)?;
-        writer.flush()?;
-        writer.get_ref().sync_all()?;
+        write(&mut writer).context("cannot write the rows")?;
+        writer.flush().context("cannot write the rows")?;
+        writer
+            .get_ref()
+            .sync_all()
+            .context("cannot flush the file to disk")?;
         std::fs::rename(&temp, path)
+            .with_context(|| format!("cannot move {} into place", temp.display()))
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
-    Ok(result?)
+    result
 }

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::engine::{JobModel, NoObserver, RunRecord, simulate};
 use crate::rng::{Stream, run_rng};
 use crate::scenario::Scenario;
-use crate::stats::{SideSummary, savings_vs_on_demand_pct};
+use crate::stats::{SideSummary, savings_per_completed_job_pct, savings_vs_on_demand_pct};
 
 /// Runs `model` for run indices `0..runs` under `seed`, on the current rayon pool.
 pub fn run_many(model: &JobModel, seed: u64, runs: u64) -> Vec<RunRecord> {
@@ -56,6 +56,8 @@ pub struct Estimate {
     pub on_demand: SideSummary,
     /// `(1 - mean spot cost / mean on-demand cost) × 100`, when spot is enabled.
     pub savings_vs_on_demand_pct: Option<f64>,
+    /// The same per completed job, when spot is enabled and both sides completed some run.
+    pub savings_per_completed_job_pct: Option<f64>,
 }
 
 impl Estimate {
@@ -66,10 +68,14 @@ impl Estimate {
         let savings_vs_on_demand_pct = spot
             .as_ref()
             .map(|spot| savings_vs_on_demand_pct(spot, &on_demand));
+        let savings_per_completed_job_pct = spot
+            .as_ref()
+            .and_then(|spot| savings_per_completed_job_pct(spot, &on_demand));
         Estimate {
             spot,
             on_demand,
             savings_vs_on_demand_pct,
+            savings_per_completed_job_pct,
         }
     }
 }

@@ -222,6 +222,9 @@ pub struct SideSummary {
     /// `(1 - Σ billable_s / Σ training_s) × 100`, the figure the SageMaker console prints;
     /// `None` when no run was billed at all.
     pub console_savings_pct: Option<f64>,
+    /// Total cost over the runs that completed, divided by their number: what one finished job
+    /// costs when stopped runs must be paid for and run again. `None` when no run completed.
+    pub cost_per_completed_job_usd: Option<f64>,
 }
 
 impl SideSummary {
@@ -248,6 +251,12 @@ impl SideSummary {
         let billable: f64 = records.iter().map(|r| r.billable_s).sum();
         let training: f64 = records.iter().map(|r| r.training_s).sum();
         let console_savings_pct = (training > 0.0).then(|| (1.0 - billable / training) * 100.0);
+        let completed = records
+            .iter()
+            .filter(|r| r.outcome == Outcome::Completed)
+            .count();
+        let total_cost_usd: f64 = records.iter().map(|r| r.cost_usd).sum();
+        let cost_per_completed_job_usd = (completed > 0).then(|| total_cost_usd / completed as f64);
         SideSummary {
             outcomes,
             metrics: MetricSummaries {
@@ -260,6 +269,7 @@ impl SideSummary {
                 lost_work_s: summaries[6],
             },
             console_savings_pct,
+            cost_per_completed_job_usd,
         }
     }
 }
@@ -267,6 +277,16 @@ impl SideSummary {
 /// The real saving of spot against on-demand: `(1 - mean spot cost / mean on-demand cost) × 100`.
 pub fn savings_vs_on_demand_pct(spot: &SideSummary, on_demand: &SideSummary) -> f64 {
     (1.0 - spot.metrics.cost_usd.mean / on_demand.metrics.cost_usd.mean) * 100.0
+}
+
+/// The saving per *completed* job: `(1 - spot cost per completed job / on-demand cost per
+/// completed job) × 100`. Unlike [`savings_vs_on_demand_pct`], runs stopped by a limit do not
+/// make spot look cheaper: their cost counts, and they count as no job done. `None` when either
+/// side completed no run.
+pub fn savings_per_completed_job_pct(spot: &SideSummary, on_demand: &SideSummary) -> Option<f64> {
+    let spot_usd = spot.cost_per_completed_job_usd?;
+    let on_demand_usd = on_demand.cost_per_completed_job_usd?;
+    Some((1.0 - spot_usd / on_demand_usd) * 100.0)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use crate::stats::SideSummary;
 #[derive(Serialize)]
 struct JsonReport<'a> {
     spotsim_version: &'static str,
+    name: &'a str,
     scenario: &'a Scenario,
     runs: u64,
     seed: u64,
@@ -17,18 +18,22 @@ struct JsonReport<'a> {
     on_demand: &'a SideSummary,
     #[serde(skip_serializing_if = "Option::is_none")]
     savings_vs_on_demand_pct: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    savings_per_completed_job_pct: Option<f64>,
 }
 
 /// The report as pretty-printed JSON, ending with a newline.
 pub fn render_json(report: &RunReport<'_>) -> String {
     let json = JsonReport {
         spotsim_version: env!("CARGO_PKG_VERSION"),
+        name: report.name,
         scenario: report.scenario,
         runs: report.scenario.simulation.runs,
         seed: report.scenario.simulation.seed,
         spot: report.estimate.spot.as_ref(),
         on_demand: &report.estimate.on_demand,
         savings_vs_on_demand_pct: report.estimate.savings_vs_on_demand_pct,
+        savings_per_completed_job_pct: report.estimate.savings_per_completed_job_pct,
     };
     let mut text = serde_json::to_string_pretty(&json).expect("reports serialise to JSON");
     text.push('\n');

@@ -49,6 +49,10 @@ fn show_std_err(value: f64, unit: Unit) -> String {
 
 fn summary_row(label: &str, summary: &Summary, unit: Unit) -> Vec<String> {
     let mean = match summary.std_err {
+        // A spread a billion times smaller than the mean is rounding in the clock, not a spread.
+        Some(se) if se <= 1e-9 * summary.mean.abs() => {
+            format!("{} ± {}", show(summary.mean, unit), show_std_err(0.0, unit))
+        }
         Some(se) => format!("{} ± {}", show(summary.mean, unit), show_std_err(se, unit)),
         None => show(summary.mean, unit),
     };
@@ -96,12 +100,13 @@ pub fn render_table(report: &RunReport<'_>) -> String {
     let scenario = report.scenario;
     let estimate = report.estimate;
     let job = &scenario.job;
-    let mut header = format!(
-        "{} · {} × {}",
-        report.name,
-        job.instance_type.as_deref().unwrap_or("instance"),
-        job.instance_count
-    );
+    let mut header = match &job.instance_type {
+        Some(instance_type) => {
+            format!("{} · {instance_type} × {}", report.name, job.instance_count)
+        }
+        None if job.instance_count == 1 => format!("{} · 1 instance", report.name),
+        None => format!("{} · {} instances", report.name, job.instance_count),
+    };
     match &scenario.spot {
         Some(spot) => header.push_str(&format!(
             " · spot at {} off {}/h on-demand",
@@ -156,6 +161,10 @@ pub fn render_table(report: &RunReport<'_>) -> String {
         let console = spot
             .console_savings_pct
             .map_or_else(|| "—".to_string(), |pct| format_pct(pct, 1));
+        let per_completed = |side: &crate::stats::SideSummary| {
+            side.cost_per_completed_job_usd
+                .map_or_else(|| "—".to_string(), format_usd)
+        };
         let savings_rows = vec![
             vec![
                 "  console: 1 − billable / training".to_string(),
@@ -171,12 +180,32 @@ pub fn render_table(report: &RunReport<'_>) -> String {
                     format_usd(estimate.on_demand.metrics.cost_usd.mean)
                 ),
             ],
+            vec![
+                "  per completed job".to_string(),
+                estimate
+                    .savings_per_completed_job_pct
+                    .map_or_else(|| "—".to_string(), |pct| format_pct(pct, 1)),
+                format!(
+                    "{} on spot vs {} on-demand: total cost / jobs that finished",
+                    per_completed(spot),
+                    per_completed(&estimate.on_demand)
+                ),
+            ],
         ];
         out.push_str(&render_list(&savings_rows));
         out.push_str(
             "  The console figure ignores work redone after interruptions, extra downloads and \
              stopped runs; the real one pays for them.\n",
         );
+        let unfinished_pct = (1.0 - spot.outcomes.completed) * 100.0;
+        // Only a gap of a percentage point or more is worth the reader's attention.
+        if spot.outcomes.completed + 0.01 <= estimate.on_demand.outcomes.completed {
+            out.push_str(&format!(
+                "  Caution: {} of spot runs stopped before finishing. Stopped runs cost less, so \
+                 the real saving flatters spot; the per-completed-job figure does not.\n",
+                format_pct(unfinished_pct, 1)
+            ));
+        }
     }
     out
 }

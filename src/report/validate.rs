@@ -146,9 +146,10 @@ pub fn render_validation(file: &str, name: &str, scenario: &Scenario) -> String 
                 },
             ));
         }
-        None => rows.push(heading(
+        None if scenario.is_spot() => rows.push(heading(
             "[checkpoint] none: an interruption restarts training from zero",
         )),
+        None => rows.push(heading("[checkpoint] none")),
     }
     rows.push(heading("[pricing]"));
     rows.push(row(

@@ -5,6 +5,7 @@
 //! sampling cautions. They never stop a run: the CLI prints them with a hint.
 
 use super::{JOB_LIFETIME_LIMIT_S, Scenario};
+use crate::dist::Dist;
 use crate::duration::{HOUR_S, format_duration};
 
 /// A warning about a valid scenario, with a hint on what to do.
@@ -22,6 +23,44 @@ const FEW_RUNS: u64 = 1000;
 /// More checkpoints than this per run make every run slow (each is two events).
 const MANY_CHECKPOINTS: f64 = 100_000.0;
 
+/// More expected starts per run than this make a run slow and a finish unlikely.
+const MANY_STARTS: f64 = 10_000.0;
+
+/// Expected number of starts per run, from the closed form for exponential reclaims (issue
+/// "Core", §6): `K = e^{λR} (1 + Σ_i (e^{λX_i} − 1))`, with `λ` from the mean of the cluster's
+/// first reclaim, `R` the mean download plus restore and `X_i` the stretches between
+/// checkpoints. An estimate for other distributions, and capped by no limit: it says how hard
+/// the job is, not how the run ends. `None` without reclaims.
+fn expected_starts(scenario: &Scenario) -> Option<f64> {
+    let spot = scenario.spot.as_ref()?;
+    let first_reclaim_s = spot
+        .time_to_interruption
+        .min_mean_s(scenario.job.instance_count);
+    if !first_reclaim_s.is_finite() || first_reclaim_s <= 0.0 {
+        return None;
+    }
+    let lambda = 1.0 / first_reclaim_s;
+    let training_s = scenario.job.training.mean_s();
+    let (restart_s, stretches) = match &scenario.checkpoint {
+        Some(c) => {
+            let intervals = (training_s / c.interval_s).ceil().max(1.0);
+            let last_s = training_s - (intervals - 1.0) * c.interval_s;
+            let full = (intervals - 1.0) * (lambda * (c.interval_s + c.save.mean_s())).exp_m1();
+            (c.restore.mean_s(), full + (lambda * last_s).exp_m1())
+        }
+        None => (0.0, (lambda * training_s).exp_m1()),
+    };
+    Some((lambda * (scenario.job.download.mean_s() + restart_s)).exp() * (1.0 + stretches))
+}
+
+fn format_starts(starts: f64) -> String {
+    if starts < 1e9 {
+        crate::report::format_count(starts.round() as u64)
+    } else {
+        format!("{starts:.1e}")
+    }
+}
+
 /// All warnings for a scenario, in a fixed order.
 pub fn lint(scenario: &Scenario) -> Vec<Warning> {
     let mut warnings = Vec::new();
@@ -35,15 +74,33 @@ pub fn lint(scenario: &Scenario) -> Vec<Warning> {
     let training_mean_s = job.training.mean_s();
     let running_mean_s = training_mean_s + job.download.mean_s() + job.upload.mean_s();
 
-    if scenario.is_spot() {
-        if scenario.checkpoint.is_none() && training_mean_s >= HOUR_S {
+    if let Some(spot) = &scenario.spot {
+        let reclaimed = spot.time_to_interruption != Dist::Never;
+        if reclaimed && scenario.checkpoint.is_none() && training_mean_s >= HOUR_S {
             warn(
                 format!(
                     "spot without checkpoints on a {} job: every interruption restarts training \
-                     from zero, until MaxWait stops the job",
+                     from zero, until the job completes or a limit stops it",
                     format_duration(training_mean_s)
                 ),
                 "add a [checkpoint] table (and make sure the script restores from it)",
+            );
+        }
+        if let Some(starts) = expected_starts(scenario)
+            && starts > MANY_STARTS
+        {
+            let first_reclaim_s = spot
+                .time_to_interruption
+                .min_mean_s(scenario.job.instance_count);
+            warn(
+                format!(
+                    "the cluster's first reclaim comes after {} on average, so a run needs about \
+                     {} starts to finish: runs will mostly end at their limits, and simulating \
+                     them is slow",
+                    format_duration(first_reclaim_s),
+                    format_starts(starts)
+                ),
+                "check spot.time_to_interruption and its unit (a bare number is seconds)",
             );
         }
         if let Some(max_wait_s) = scenario.stopping.max_wait_s
@@ -159,6 +216,41 @@ runs = 100
         )
         .unwrap();
         assert_eq!(lint(&s), vec![]);
+    }
+
+    #[test]
+    fn warns_when_reclaims_come_far_too_often() {
+        // `mean = 6` is six seconds (meant: six hours): a 2-minute download rarely finishes.
+        let text = |mean: &str| {
+            format!(
+                "[job]\ntraining = \"4h\"\ndownload = \"2m\"\n[stopping]\nmax_run = \"1d\"\n\
+                 max_wait = \"2d\"\n[spot]\nenabled = true\ncapacity_wait = 0\n\
+                 time_to_interruption = {{ dist = \"exponential\", mean = {mean} }}\n\
+                 discount = 0.7\n[checkpoint]\ninterval = \"30m\"\n[pricing]\n\
+                 on_demand_hourly = 1\n"
+            )
+        };
+        let warnings = lint(&parse_scenario(&text("6"), "t.toml").unwrap());
+        assert_eq!(warnings.len(), 1, "{warnings:#?}");
+        assert!(warnings[0].message.contains("first reclaim comes after 6s"));
+        assert!(
+            warnings[0].message.contains("7.5e139 starts"),
+            "{}",
+            warnings[0].message
+        );
+        // The reference shape needs about 6.5 starts: no warning.
+        assert_eq!(
+            lint(&parse_scenario(&text("\"6h\""), "t.toml").unwrap()),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn expected_starts_match_the_closed_form() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/reference.toml");
+        let s = crate::load_scenario(std::path::Path::new(path)).unwrap();
+        // K = 6.50 for the reference shape (issue "Core", §7).
+        assert!((expected_starts(&s).unwrap() - 6.499).abs() < 0.01);
     }
 
     #[test]

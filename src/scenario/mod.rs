@@ -23,7 +23,7 @@ pub const DEFAULT_MAX_RUN_S: f64 = 86_400.0;
 /// The service caps a job's whole life, uploading after a stop included, at 30 days.
 pub const JOB_LIFETIME_LIMIT_S: f64 = 30.0 * 86_400.0;
 /// Most Monte Carlo runs in one simulation: every run's record is kept in memory for exact
-/// percentiles (about 140 bytes per run, so 7 GB at this limit).
+/// percentiles (about 150 bytes per run, so 7.5 GB at this limit).
 pub const MAX_RUNS: u64 = 50_000_000;
 /// Default number of Monte Carlo runs.
 pub const DEFAULT_RUNS: u64 = 100_000;

@@ -68,7 +68,15 @@ pub fn parse_scenario(text: &str, file: &str) -> Result<Scenario, ScenarioErrors
     if !syntax_errors.is_empty() {
         for error in syntax_errors {
             let span = error.span().unwrap_or(0..0);
-            let message = error.message().trim().replace('\n', " ");
+            let mut message = error.message().trim().replace('\n', " ");
+            if message.contains("duplicate key") {
+                // Name the key: the text at the error, up to `=` or the end of the header.
+                let written = text.get(span.clone()).unwrap_or("");
+                let key = written.split(['=', ']', '\n']).next().unwrap_or("").trim();
+                if !key.is_empty() {
+                    message = format!("{message} `{}`", key.trim_start_matches('['));
+                }
+            }
             ctx.error(span, format!("TOML syntax error: {message}"));
         }
         return Err(ctx.into_errors());
@@ -171,13 +179,20 @@ impl<'t, 'i> TableReader<'t, 'i> {
 
     /// Reports a missing required key at the table (its header, or the file start).
     fn missing(&self, ctx: &mut Ctx<'_>, key: &str, rule: &str) {
+        let misspelt = self.entries.iter().any(|(name, _, _)| {
+            !self.known.contains(name) && closest(name, self.known) == Some(key)
+        });
+        if misspelt {
+            // `finish` reports the misspelling with "did you mean"; one message is enough.
+            return;
+        }
         let path = self.key_path(key);
         ctx.error(self.span.clone(), format!("{path} is required: {rule}"));
     }
 
     /// Reports every key that is not in `known`, with the closest known key.
     fn finish(&self, ctx: &mut Ctx<'_>) {
-        for (name, span, _) in &self.entries {
+        for (name, span, value) in &self.entries {
             if self.known.contains(name) {
                 continue;
             }
@@ -193,7 +208,11 @@ impl<'t, 'i> TableReader<'t, 'i> {
                         .join(", ")
                 ),
             };
-            let what = if self.path.is_empty() { "table" } else { "key" };
+            let what = match (self.path.is_empty(), value.get_ref()) {
+                (true, DeValue::Table(_)) => "table",
+                (true, _) => "top-level key",
+                (false, _) => "key",
+            };
             ctx.error(span.clone(), format!("unknown {what} `{path}`: {hint}"));
         }
     }
@@ -300,6 +319,16 @@ enum Never {
     Allowed,
     Forbidden,
 }
+
+/// The longest duration a scenario may give (10 years): far beyond the 30-day life of any job,
+/// and small enough that every sum and product of durations stays finite.
+const MAX_DURATION_S: f64 = 3650.0 * 86_400.0;
+
+/// The highest on-demand price accepted, USD per instance-hour: far above any instance type.
+const MAX_HOURLY_USD: f64 = 100_000.0;
+
+/// The largest lognormal sigma accepted: e^10 is four orders of magnitude per standard deviation.
+const MAX_SIGMA: f64 = 10.0;
 
 const DURATION_FORMS: &str = "write seconds as a number or a string with units such as \"90s\", \
                               \"30m\", \"1h30m\"";
@@ -686,13 +715,13 @@ fn read_pricing(ctx: &mut Ctx<'_>, span: Range<usize>, table: &DeTable<'_>) -> O
     reader.finish(ctx);
     let on_demand_hourly_usd = match reader.get("on_demand_hourly") {
         Some(value) => read_number(ctx, "pricing.on_demand_hourly", value).and_then(|p| {
-            if p > 0.0 {
+            if p > 0.0 && p <= MAX_HOURLY_USD {
                 Some(p)
             } else {
                 ctx.bad(
                     "pricing.on_demand_hourly",
                     value,
-                    "must be greater than zero (USD per instance-hour)",
+                    "must be greater than zero and at most 100000 (USD per instance-hour)",
                 );
                 None
             }
@@ -793,24 +822,12 @@ fn read_integer(
     };
     match parsed {
         Some(n) if (min..=max).contains(&n) => Some(n),
-        Some(_) if max == i64::MAX => {
-            ctx.bad(
-                key,
-                value,
-                format!("must be a whole number of at least {min}"),
-            );
-            None
-        }
-        Some(_) => {
+        _ => {
             ctx.bad(
                 key,
                 value,
                 format!("must be a whole number from {min} to {max}"),
             );
-            None
-        }
-        None => {
-            ctx.bad(key, value, "must be a whole number");
             None
         }
     }
@@ -855,6 +872,14 @@ fn read_duration(ctx: &mut Ctx<'_>, key: &str, value: &Spanned<DeValue<'_>>) -> 
         ctx.bad(key, value, "must not be negative");
         return None;
     }
+    if seconds > MAX_DURATION_S {
+        ctx.bad(
+            key,
+            value,
+            "must be at most 3650d (10 years): no SageMaker job lives past 30 days",
+        );
+        return None;
+    }
     Some(seconds)
 }
 
@@ -881,8 +906,12 @@ fn read_random(
     never: Never,
 ) -> Option<Dist> {
     if let DeValue::String(text) = value.get_ref()
-        && text.trim() == "never"
+        && text.trim().eq_ignore_ascii_case("never")
     {
+        if text.trim() != "never" {
+            ctx.bad(key, value, "is written \"never\", in lower case");
+            return None;
+        }
         if never == Never::Allowed {
             return Some(Dist::Never);
         }
@@ -939,7 +968,12 @@ fn read_random(
             let hint = closest(name_text, params)
                 .map(|p| format!("did you mean `{p}`?"))
                 .unwrap_or_else(|| {
-                    format!("a {kind} distribution takes {}", params[1..].join(", "))
+                    let vowel = kind.starts_with(['a', 'e', 'i', 'o', 'u']);
+                    let article = if vowel { "an" } else { "a" };
+                    format!(
+                        "{article} {kind} distribution takes {}",
+                        params[1..].join(", ")
+                    )
                 });
             ctx.error(
                 name.span(),
@@ -982,8 +1016,8 @@ fn read_random(
             let sigma = param(ctx, "sigma").and_then(|v| {
                 let path = format!("{key}.sigma");
                 let s = read_number(ctx, &path, v)?;
-                if s < 0.0 {
-                    ctx.bad(&path, v, "must not be negative (the spread of ln X)");
+                if !(0.0..=MAX_SIGMA).contains(&s) {
+                    ctx.bad(&path, v, "must be from 0 to 10 (the spread of ln X)");
                     return None;
                 }
                 Some(s)
@@ -1234,6 +1268,53 @@ on_demand_hourly = 1
         let errors = errors_of("[job]\ntraining = \"4h\nfoo = 1\n");
         assert!(errors[0].starts_with("t.toml:2:"), "{errors:?}");
         assert!(errors[0].contains("TOML syntax error"), "{errors:?}");
+        let errors = errors_of("[job]\ntraining = \"4h\"\ntraining = \"5h\"\n");
+        assert!(errors[0].contains("duplicate key `training`"), "{errors:?}");
+    }
+
+    #[test]
+    fn absurd_values_are_refused_with_their_bound() {
+        let errors = errors_of(
+            "[job]\ntraining = 1e308\n[checkpoint]\ninterval = \"1h\"\n\
+             save = { dist = \"lognormal\", median = 1, sigma = 1e300 }\n\
+             [pricing]\non_demand_hourly = 1e308\n[simulation]\nseed = 9223372036854775808\n",
+        )
+        .join("\n");
+        for expected in [
+            "job.training (1e308) must be at most 3650d",
+            "checkpoint.save.sigma (1e300) must be from 0 to 10",
+            "pricing.on_demand_hourly (1e308) must be greater than zero and at most 100000",
+            "simulation.seed (9223372036854775808) must be a whole number from 0 to",
+        ] {
+            assert!(
+                errors.contains(expected),
+                "missing {expected:?} in\n{errors}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_misspelling_is_one_message() {
+        let errors =
+            errors_of("[job]\ntrainnig = \"4h\"\n[pricing]\non_demand_hourly = 1\nfoo = 2\n");
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert!(errors[0].contains("did you mean `job.training`?"));
+        assert!(errors[1].contains("unknown key `pricing.foo`"));
+        let errors = errors_of("foo = 1\n[job]\ntraining = 1\n[pricing]\non_demand_hourly = 1\n");
+        assert!(
+            errors[0].contains("unknown top-level key `foo`"),
+            "{errors:?}"
+        );
+        let errors = errors_of(
+            "[job]\ntraining = 1\n[stopping]\nmax_wait = \"1d\"\n[spot]\nenabled = true\n\
+             capacity_wait = \"NEVER\"\ntime_to_interruption = \"never\"\ndiscount = 0.5\n\
+             [pricing]\non_demand_hourly = 1\n",
+        );
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(
+            errors[0].contains("is written \"never\", in lower case"),
+            "{errors:?}"
+        );
     }
 
     #[test]

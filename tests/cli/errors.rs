@@ -185,3 +185,28 @@ fn a_csv_path_in_a_missing_folder_is_refused_before_running() {
 }
 
 use predicates::prelude::PredicateBooleanExt;
+
+#[test]
+fn a_file_that_is_not_utf8_names_the_first_bad_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.toml");
+    std::fs::write(&path, b"[job]\ntraining = \"4h\" # caf\xe9\n").unwrap();
+    spotsim()
+        .args(["validate", path.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "latin1.toml:2:22: the scenario file is not UTF-8 text",
+        ));
+}
+
+#[test]
+fn a_folder_is_not_a_scenario() {
+    spotsim()
+        .args(["run", "scenarios"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "scenarios: cannot read the scenario file",
+        ));
+}

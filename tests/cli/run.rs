@@ -238,3 +238,72 @@ fn warnings_go_to_stderr_and_do_not_stop_the_run() {
             .contains("Spot, per job")
     );
 }
+
+#[test]
+fn stopped_spot_runs_do_not_flatter_the_saving_per_completed_job() {
+    // MaxWait = MaxRuntime = 4h for 3h of training with frequent reclaims: many spot runs stop.
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(
+        dir.path(),
+        "tight.toml",
+        r#"[job]
+training = "3h"
+download = "5m"
+upload = "1m"
+[stopping]
+max_run = "4h"
+max_wait = "4h"
+[spot]
+enabled = true
+capacity_wait = { dist = "exponential", mean = "15m" }
+time_to_interruption = { dist = "exponential", mean = "2h" }
+discount = 0.7
+[checkpoint]
+interval = "30m"
+save = "30s"
+restore = "1m"
+[pricing]
+on_demand_hourly = 3
+[simulation]
+runs = 5000
+"#,
+    );
+    let csv_path = dir.path().join("runs.csv");
+    let json = stdout_of(spotsim().args([
+        "run",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+        "--runs-csv",
+        csv_path.to_str().unwrap(),
+    ]));
+    let report: Value = serde_json::from_str(&json).unwrap();
+    let completed_share = report["spot"]["outcomes"]["completed"].as_f64().unwrap();
+    assert!(
+        completed_share < 0.9,
+        "the scenario should stop many runs: {completed_share}"
+    );
+    let real = report["savings_vs_on_demand_pct"].as_f64().unwrap();
+    let per_completed = report["savings_per_completed_job_pct"].as_f64().unwrap();
+    assert!(per_completed < real, "{per_completed} vs {real}");
+    // Cost per completed job = total cost / completed runs, from the per-run rows.
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let total: f64 = rows.iter().map(|r| r[5].parse::<f64>().unwrap()).sum();
+    let completed = rows.iter().filter(|r| &r[1] == "Completed").count() as f64;
+    let expected = total / completed;
+    let got = report["spot"]["cost_per_completed_job_usd"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (got - expected).abs() <= 1e-9 * expected,
+        "{got} vs {expected}"
+    );
+
+    let table = stdout_of(spotsim().args(["run", path.to_str().unwrap()]));
+    assert!(table.contains("per completed job"), "{table}");
+    assert!(
+        table.contains("Caution:") && table.contains("of spot runs stopped"),
+        "{table}"
+    );
+}

@@ -21,7 +21,7 @@ fn validate_fills_in_defaults() {
         "max_run",
         "1d (MaxRuntimeInSeconds 86400)",
         "[spot] not enabled: the job runs on-demand",
-        "[checkpoint] none: an interruption restarts training from zero",
+        "[checkpoint] none\n",
         "100,000, seed 1",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
