@@ -4,12 +4,15 @@
 //! depend on its seed alone. All values are seconds and never negative; `Never` is `+inf`, used for
 //! "capacity never comes" or "never reclaimed".
 
+use std::sync::Arc;
+
 use rand::Rng;
 use rand_distr::{Distribution, Exp1, StandardNormal, StandardUniform};
 use serde::Serialize;
+use serde::ser::{SerializeStruct, Serializer};
 
 /// A distribution of durations in seconds. Parameters are validated by the scenario parser.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "dist", rename_all = "snake_case")]
 pub enum Dist {
     /// Always the same value.
@@ -36,6 +39,15 @@ pub enum Dist {
         /// Scale λ, seconds.
         scale_s: f64,
     },
+    /// Gamma with shape k and scale θ: mean kθ, variance kθ².
+    Gamma {
+        /// Shape k.
+        shape: f64,
+        /// Scale θ, seconds.
+        scale_s: f64,
+    },
+    /// Observed values, each drawn with equal probability (the bootstrap).
+    Empirical(Arc<Empirical>),
     /// Uniform on `[min_s, max_s]`.
     Uniform {
         /// Lower bound, seconds.
@@ -78,6 +90,11 @@ impl Dist {
                 let u: f64 = StandardUniform.sample(rng);
                 min_s + (max_s - min_s) * u
             }
+            Dist::Gamma { shape, scale_s } => scale_s * sample_gamma(shape, rng),
+            Dist::Empirical(ref data) => {
+                let u: f64 = StandardUniform.sample(rng);
+                data.at_quantile(u)
+            }
             Dist::Never => f64::INFINITY,
         }
     }
@@ -88,14 +105,17 @@ impl Dist {
     pub fn min_of(&self, count: u32) -> Option<Dist> {
         let n = f64::from(count);
         match *self {
-            _ if count == 1 => Some(*self),
-            Dist::Constant { .. } | Dist::Never => Some(*self),
+            _ if count == 1 => Some(self.clone()),
+            Dist::Constant { .. } | Dist::Never => Some(self.clone()),
             Dist::Exponential { mean_s } => Some(Dist::Exponential { mean_s: mean_s / n }),
             Dist::Weibull { shape, scale_s } => Some(Dist::Weibull {
                 shape,
                 scale_s: scale_s * n.powf(-1.0 / shape),
             }),
-            Dist::Lognormal { .. } | Dist::Uniform { .. } => None,
+            Dist::Lognormal { .. }
+            | Dist::Uniform { .. }
+            | Dist::Gamma { .. }
+            | Dist::Empirical(_) => None,
         }
     }
 
@@ -118,6 +138,8 @@ impl Dist {
             Dist::Lognormal { median_s, sigma } => {
                 median_s * (sigma * inverse_normal_cdf(u_min)).exp()
             }
+            Dist::Gamma { shape, scale_s } => scale_s * gamma_quantile(shape, u_min),
+            Dist::Empirical(ref data) => data.at_quantile(u_min),
             _ => unreachable!("other families have a closed-form minimum"),
         }
     }
@@ -151,6 +173,37 @@ impl Dist {
                     })
                     .sum()
             }
+            Dist::Gamma { shape, scale_s } => {
+                // ∫ S(x)^n dx by the trapezoid rule, up to where S(x)^n = 1e-12: the quantile
+                // p with (1 - p)^n = 1e-12, so that the grid follows the minimum of n draws.
+                let n = f64::from(count);
+                let top = gamma_quantile(shape, -((1e-12f64).ln() / n).exp_m1());
+                let steps = 8000;
+                let h = top / f64::from(steps);
+                scale_s
+                    * (0..=steps)
+                        .map(|i| {
+                            let x = f64::from(i) * h;
+                            let weight = if i == 0 || i == steps { 0.5 } else { 1.0 };
+                            weight * (1.0 - regularized_gamma_p(shape, x)).powf(n) * h
+                        })
+                        .sum::<f64>()
+            }
+            // Exact: the k-th smallest of N values is the minimum of n draws with probability
+            // ((N - k + 1)/N)^n - ((N - k)/N)^n.
+            Dist::Empirical(ref data) => {
+                let total = data.sorted_s.len() as f64;
+                let n = f64::from(count);
+                data.sorted_s
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &x)| {
+                        let above = (total - k as f64) / total;
+                        let beyond = (total - k as f64 - 1.0) / total;
+                        x * (above.powf(n) - beyond.powf(n))
+                    })
+                    .sum()
+            }
             _ => unreachable!("other families have a closed-form minimum"),
         }
     }
@@ -163,6 +216,8 @@ impl Dist {
             Dist::Lognormal { median_s, sigma } => median_s * (sigma * sigma / 2.0).exp(),
             Dist::Weibull { shape, scale_s } => scale_s * gamma_fn(1.0 + 1.0 / shape),
             Dist::Uniform { min_s, max_s } => (min_s + max_s) / 2.0,
+            Dist::Gamma { shape, scale_s } => shape * scale_s,
+            Dist::Empirical(ref data) => data.mean_s,
             Dist::Never => f64::INFINITY,
         }
     }
@@ -182,6 +237,8 @@ impl Dist {
                 scale_s * scale_s * (g2 - g1 * g1)
             }
             Dist::Uniform { min_s, max_s } => (max_s - min_s).powi(2) / 12.0,
+            Dist::Gamma { shape, scale_s } => shape * scale_s * scale_s,
+            Dist::Empirical(ref data) => data.variance_s2,
             Dist::Never => f64::INFINITY,
         }
     }
@@ -204,9 +261,201 @@ impl Dist {
                 format!("weibull, shape {shape}, scale {}", d(scale_s))
             }
             Dist::Uniform { min_s, max_s } => format!("uniform, {} to {}", d(min_s), d(max_s)),
+            Dist::Gamma { shape, scale_s } => format!("gamma, shape {shape}, scale {}", d(scale_s)),
+            Dist::Empirical(ref data) => format!(
+                "empirical, {} values from {} column {} (mean {})",
+                data.sorted_s.len(),
+                data.file,
+                data.column,
+                d(data.mean_s)
+            ),
             Dist::Never => "never".into(),
         }
     }
+}
+
+/// Observed durations from a file, sorted, with their moments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Empirical {
+    /// The data file as the scenario names it.
+    pub file: String,
+    /// The column, as the scenario names it.
+    pub column: String,
+    /// The values, ascending, seconds.
+    pub sorted_s: Vec<f64>,
+    /// Their mean.
+    pub mean_s: f64,
+    /// Their variance (population: the bootstrap draws each value with probability 1/N).
+    pub variance_s2: f64,
+}
+
+impl Empirical {
+    /// Observed values in seconds (at least one, all finite and non-negative).
+    pub fn new(file: String, column: String, mut values_s: Vec<f64>) -> Self {
+        assert!(
+            !values_s.is_empty(),
+            "an empirical distribution needs values"
+        );
+        values_s.sort_by(f64::total_cmp);
+        let n = values_s.len() as f64;
+        let mean_s = values_s.iter().sum::<f64>() / n;
+        let variance_s2 = values_s.iter().map(|v| (v - mean_s).powi(2)).sum::<f64>() / n;
+        Empirical {
+            file,
+            column,
+            sorted_s: values_s,
+            mean_s,
+            variance_s2,
+        }
+    }
+
+    /// The value at quantile `u` in [0, 1) of the bootstrap: the ⌊uN⌋-th smallest.
+    #[inline]
+    fn at_quantile(&self, u: f64) -> f64 {
+        let last = self.sorted_s.len() - 1;
+        let index = ((u * self.sorted_s.len() as f64) as usize).min(last);
+        self.sorted_s[index]
+    }
+}
+
+impl Serialize for Empirical {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut state = serializer.serialize_struct("Empirical", 4)?;
+        state.serialize_field("file", &self.file)?;
+        state.serialize_field("column", &self.column)?;
+        state.serialize_field("count", &self.sorted_s.len())?;
+        state.serialize_field("mean_s", &self.mean_s)?;
+        state.end()
+    }
+}
+
+/// One draw of Gamma(shape, 1) by Marsaglia & Tsang (2000), "A simple method for generating
+/// gamma variables", with the `U^(1/shape)` boost for shape < 1.
+#[inline]
+fn sample_gamma<R: Rng + ?Sized>(shape: f64, rng: &mut R) -> f64 {
+    if shape < 1.0 {
+        let u: f64 = StandardUniform.sample(rng);
+        // 1 - u is in (0, 1]: never a zero to raise to a power.
+        return sample_gamma(shape + 1.0, rng) * (1.0 - u).powf(1.0 / shape);
+    }
+    let d = shape - 1.0 / 3.0;
+    let c = 1.0 / (9.0 * d).sqrt();
+    loop {
+        let z: f64 = StandardNormal.sample(rng);
+        let v = 1.0 + c * z;
+        if v <= 0.0 {
+            continue;
+        }
+        let v = v * v * v;
+        // U in (0, 1], so that ln U is finite; the same U in both acceptance tests.
+        let uniform: f64 = StandardUniform.sample(rng);
+        let u = 1.0 - uniform;
+        if u < 1.0 - 0.0331 * z.powi(4) || u.ln() < 0.5 * z * z + d * (1.0 - v + v.ln()) {
+            return d * v;
+        }
+    }
+}
+
+/// ln Γ(x) for x > 0 (Lanczos, as [`gamma_fn`], in logarithms so that large x do not overflow).
+pub fn ln_gamma(x: f64) -> f64 {
+    if x < 0.5 {
+        return (std::f64::consts::PI / (std::f64::consts::PI * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    const COEFFICIENTS: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    let x = x - 1.0;
+    let mut sum = COEFFICIENTS[0];
+    for (i, &c) in COEFFICIENTS.iter().enumerate().skip(1) {
+        sum += c / (x + i as f64);
+    }
+    let t = x + 7.5;
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
+}
+
+/// The regularized lower incomplete gamma function P(a, x), by its series for x < a + 1 and its
+/// continued fraction otherwise (Numerical Recipes, 3rd ed., §6.2, `gser` and `gcf`).
+pub fn regularized_gamma_p(a: f64, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    let log_prefactor = a * x.ln() - x - ln_gamma(a);
+    if x < a + 1.0 {
+        let mut term = 1.0 / a;
+        let mut sum = term;
+        let mut denominator = a;
+        for _ in 0..10_000 {
+            denominator += 1.0;
+            term *= x / denominator;
+            sum += term;
+            if term.abs() < sum.abs() * 1e-16 {
+                break;
+            }
+        }
+        (sum.ln() + log_prefactor).exp().min(1.0)
+    } else {
+        // Lentz's method for the continued fraction of Q(a, x).
+        let tiny = 1e-300;
+        let mut b = x + 1.0 - a;
+        let mut c = 1.0 / tiny;
+        let mut d = 1.0 / b;
+        let mut h = d;
+        for i in 1..10_000 {
+            let an = -(i as f64) * (i as f64 - a);
+            b += 2.0;
+            d = an * d + b;
+            if d.abs() < tiny {
+                d = tiny;
+            }
+            c = b + an / c;
+            if c.abs() < tiny {
+                c = tiny;
+            }
+            d = 1.0 / d;
+            let delta = d * c;
+            h *= delta;
+            if (delta - 1.0).abs() < 1e-16 {
+                break;
+            }
+        }
+        (1.0 - (h.ln() + log_prefactor).exp()).max(0.0)
+    }
+}
+
+/// The quantile of Gamma(a, 1) at p in [0, 1): the x with P(a, x) = p, by bisection on a
+/// bracket that grows until it holds the root (P is increasing), refined to full precision.
+pub fn gamma_quantile(a: f64, p: f64) -> f64 {
+    if p <= 0.0 {
+        return 0.0;
+    }
+    let mut high = a.max(1.0);
+    while regularized_gamma_p(a, high) < p {
+        high *= 2.0;
+        if !high.is_finite() {
+            return f64::INFINITY;
+        }
+    }
+    let mut low = 0.0;
+    for _ in 0..200 {
+        let mid = 0.5 * (low + high);
+        if mid <= low || mid >= high {
+            break;
+        }
+        if regularized_gamma_p(a, mid) < p {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    0.5 * (low + high)
 }
 
 /// The standard normal quantile function Φ⁻¹(p) for 0 < p < 1 (Acklam's rational
@@ -345,6 +594,41 @@ mod tests {
     }
 
     #[test]
+    fn gamma_and_empirical_samplers_match_their_moments() {
+        check_moments(Dist::Gamma {
+            shape: 2.5,
+            scale_s: 600.0,
+        });
+        check_moments(Dist::Gamma {
+            shape: 0.4,
+            scale_s: 3600.0,
+        });
+        check_moments(Dist::Empirical(Arc::new(Empirical::new(
+            "waits.csv".into(),
+            "wait_s".into(),
+            vec![30.0, 45.0, 60.0, 60.0, 120.0, 600.0, 1800.0],
+        ))));
+    }
+
+    #[test]
+    fn incomplete_gamma_and_its_quantile_agree_with_known_values() {
+        // P(1, x) = 1 - e^-x; P(2, x) = 1 - (1 + x) e^-x.
+        for x in [0.1, 1.0, 3.0, 10.0] {
+            assert!((regularized_gamma_p(1.0, x) - (1.0 - (-x).exp())).abs() < 1e-12);
+            assert!((regularized_gamma_p(2.0, x) - (1.0 - (1.0 + x) * (-x).exp())).abs() < 1e-12);
+        }
+        for (a, p) in [(0.5, 0.3), (2.5, 0.5), (40.0, 0.99), (1.0, 1e-9)] {
+            let x = gamma_quantile(a, p);
+            assert!(
+                (regularized_gamma_p(a, x) - p).abs() < 1e-12 * p.max(1e-3),
+                "{a} {p}"
+            );
+        }
+        assert!((ln_gamma(171.5) - 709.143_163_030_928_2).abs() < 1e-9);
+        assert!((ln_gamma(4.0) - 6f64.ln()).abs() < 1e-12);
+    }
+
+    #[test]
     fn samplers_match_their_moments() {
         check_moments(Dist::Exponential { mean_s: 300.0 });
         check_moments(Dist::Lognormal {
@@ -429,6 +713,15 @@ mod tests {
                 min_s: 100.0,
                 max_s: 900.0,
             },
+            Dist::Gamma {
+                shape: 1.7,
+                scale_s: 2000.0,
+            },
+            Dist::Empirical(Arc::new(Empirical::new(
+                "t.csv".into(),
+                "x".into(),
+                vec![5.0, 100.0, 700.0, 800.0, 3000.0, 9000.0],
+            ))),
         ] {
             let count = 5;
             let n = 100_000;

@@ -219,9 +219,9 @@ impl JobModel {
         let mut model = JobModel::on_demand(scenario);
         model.max_wait_s = scenario.stopping.max_wait_s.unwrap_or(f64::INFINITY);
         model.market = Market::Independent {
-            capacity_wait: spot.capacity_wait,
+            capacity_wait: spot.capacity_wait.clone(),
             first_reclaim: ClusterReclaim::new(
-                spot.time_to_interruption,
+                spot.time_to_interruption.clone(),
                 scenario.job.instance_count,
             ),
         };
@@ -235,14 +235,14 @@ impl JobModel {
         let job = &scenario.job;
         JobModel {
             instance_count: job.instance_count,
-            training: job.training,
-            provisioning: job.provisioning,
-            download: job.download,
-            upload: job.upload,
+            training: job.training.clone(),
+            provisioning: job.provisioning.clone(),
+            download: job.download.clone(),
+            upload: job.upload.clone(),
             checkpoint: scenario.checkpoint.as_ref().map(|c| CheckpointModel {
                 interval_s: c.interval_s,
-                save: c.save,
-                restore: c.restore,
+                save: c.save.clone(),
+                restore: c.restore.clone(),
                 sync_s: c.sync_s,
                 on_notice: c.on_notice,
             }),

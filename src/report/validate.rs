@@ -76,8 +76,10 @@ pub fn render_validation(file: &str, name: &str, scenario: &Scenario) -> String 
                 format!("{} per instance", spot.time_to_interruption.describe()),
             ));
             if job.instance_count > 1 {
-                let first = match ClusterReclaim::new(spot.time_to_interruption, job.instance_count)
-                {
+                let first = match ClusterReclaim::new(
+                    spot.time_to_interruption.clone(),
+                    job.instance_count,
+                ) {
                     ClusterReclaim::Closed(dist) => dist.describe(),
                     ClusterReclaim::ByInversion {
                         per_instance,

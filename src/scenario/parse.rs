@@ -15,7 +15,8 @@ use super::{
     CheckpointSpec, DEFAULT_MAX_RUN_S, DEFAULT_RUNS, DEFAULT_SEED, JobSpec, MAX_RUN_LIMIT_S,
     MAX_RUNS, MaxRunCounting, PricingSpec, Scenario, SimulationSpec, SpotSpec, StoppingSpec,
 };
-use crate::dist::Dist;
+use crate::data::{Column, read_duration_column};
+use crate::dist::{Dist, Empirical};
 use crate::duration::{format_duration_exact, parse_duration_s};
 
 /// One problem in a scenario file, located at `file:line:column`.
@@ -62,6 +63,10 @@ pub fn parse_scenario(text: &str, file: &str) -> Result<Scenario, ScenarioErrors
     let mut ctx = Ctx {
         file,
         text,
+        base_dir: std::path::Path::new(file)
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default(),
         errors: Vec::new(),
     };
     let (document, syntax_errors) = DeTable::parse_recoverable(text);
@@ -92,6 +97,8 @@ pub fn parse_scenario(text: &str, file: &str) -> Result<Scenario, ScenarioErrors
 struct Ctx<'a> {
     file: &'a str,
     text: &'a str,
+    /// The scenario's folder: data files are named relative to it.
+    base_dir: std::path::PathBuf,
     errors: Vec<ScenarioError>,
 }
 
@@ -945,18 +952,31 @@ fn read_random(
             return None;
         }
     };
+    let has = |name: &str| table.iter().any(|(k, _)| k.get_ref().as_ref() == name);
+    let lognormal_by_moments = has("mean") || has("std");
+    if kind == "lognormal" && lognormal_by_moments && (has("median") || has("sigma")) {
+        ctx.bad(
+            key,
+            value,
+            "gives a lognormal two ways: use either median and sigma, or mean and std",
+        );
+        return None;
+    }
     let params: &'static [&'static str] = match kind.as_str() {
         "constant" => &["dist", "value"],
         "exponential" => &["dist", "mean"],
+        "lognormal" if lognormal_by_moments => &["dist", "mean", "std"],
         "lognormal" => &["dist", "median", "sigma"],
         "weibull" => &["dist", "shape", "scale"],
+        "gamma" => &["dist", "shape", "scale"],
         "uniform" => &["dist", "min", "max"],
+        "empirical" => &["dist", "file", "column"],
         _ => {
             ctx.bad(
                 &format!("{key}.dist"),
                 kind_value,
-                "is not a known distribution: use constant, exponential, lognormal, weibull or \
-                 uniform",
+                "is not a known distribution: use constant, exponential, lognormal, weibull, \
+                 gamma, uniform or empirical",
             );
             return None;
         }
@@ -1006,8 +1026,41 @@ fn read_random(
         }
         Some(s)
     };
+    // A plain positive number (a shape).
+    let shape_param = |ctx: &mut Ctx<'_>| -> Option<f64> {
+        let v = param(ctx, "shape")?;
+        let path = format!("{key}.shape");
+        let s = read_number(ctx, &path, v)?;
+        if s <= 0.0 {
+            ctx.bad(&path, v, "must be greater than zero");
+            return None;
+        }
+        Some(s)
+    };
     let dist = match kind.as_str() {
         "constant" => duration_param(ctx, "value", sign).map(Dist::constant),
+        "lognormal" if lognormal_by_moments => {
+            let mean_s = duration_param(ctx, "mean", Sign::Positive);
+            let std_s = duration_param(ctx, "std", Sign::NonNegative);
+            let (mean_s, std_s) = (mean_s?, std_s?);
+            // ln X ~ N(mu, sigma²) with E[X] = mean, sd[X] = std: sigma² = ln(1 + std²/mean²),
+            // median = e^mu = mean / sqrt(1 + std²/mean²).
+            let ratio = 1.0 + (std_s / mean_s).powi(2);
+            let sigma = ratio.ln().sqrt();
+            if sigma > MAX_SIGMA {
+                let v = param(ctx, "std")?;
+                ctx.bad(
+                    &format!("{key}.std"),
+                    v,
+                    "is too large for the mean (sigma above 10)",
+                );
+                return None;
+            }
+            Some(Dist::Lognormal {
+                median_s: mean_s / ratio.sqrt(),
+                sigma,
+            })
+        }
         "exponential" => {
             duration_param(ctx, "mean", Sign::Positive).map(|mean_s| Dist::Exponential { mean_s })
         }
@@ -1028,20 +1081,25 @@ fn read_random(
             })
         }
         "weibull" => {
-            let shape = param(ctx, "shape").and_then(|v| {
-                let path = format!("{key}.shape");
-                let s = read_number(ctx, &path, v)?;
-                if s <= 0.0 {
-                    ctx.bad(&path, v, "must be greater than zero");
-                    return None;
-                }
-                Some(s)
-            });
+            let shape = shape_param(ctx);
             let scale_s = duration_param(ctx, "scale", Sign::Positive);
             Some(Dist::Weibull {
                 shape: shape?,
                 scale_s: scale_s?,
             })
+        }
+        "gamma" => {
+            let shape = shape_param(ctx);
+            let scale_s = duration_param(ctx, "scale", Sign::Positive);
+            Some(Dist::Gamma {
+                shape: shape?,
+                scale_s: scale_s?,
+            })
+        }
+        "empirical" => {
+            let file_value = param(ctx, "file");
+            let column_value = param(ctx, "column");
+            read_empirical(ctx, key, value, file_value, column_value, sign)
         }
         "uniform" => {
             let min_s = duration_param(ctx, "min", Sign::NonNegative);
@@ -1062,6 +1120,75 @@ fn read_random(
         return None;
     }
     dist
+}
+
+/// `{ dist = "empirical", file, column }`: observed durations from a CSV file, relative to the
+/// scenario's folder; `column` is a header name or a 1-based number.
+fn read_empirical(
+    ctx: &mut Ctx<'_>,
+    key: &str,
+    value: &Spanned<DeValue<'_>>,
+    file_value: Option<&Spanned<DeValue<'_>>>,
+    column_value: Option<&Spanned<DeValue<'_>>>,
+    sign: Sign,
+) -> Option<Dist> {
+    let (file_value, column_value) = (file_value?, column_value?);
+    let file = read_string(ctx, &format!("{key}.file"), file_value)?;
+    let column = match column_value.get_ref() {
+        DeValue::String(name) => Column::Name(name.to_string()),
+        DeValue::Integer(_) => {
+            let number = read_integer(ctx, &format!("{key}.column"), column_value, 1, 10_000)?;
+            Column::Number(number as usize)
+        }
+        _ => {
+            ctx.bad(
+                &format!("{key}.column"),
+                column_value,
+                "must be a column name in quotes or a column number from 1",
+            );
+            return None;
+        }
+    };
+    let path = ctx.base_dir.join(&file);
+    let values = match std::fs::File::open(&path) {
+        Ok(handle) => read_duration_column(std::io::BufReader::new(handle), &column),
+        Err(error) => {
+            ctx.bad(
+                &format!("{key}.file"),
+                file_value,
+                format!("cannot be read ({}): {error}", path.display()),
+            );
+            return None;
+        }
+    };
+    let values = match values {
+        Ok(values) => values,
+        Err(error) => {
+            let at = error.line.map(|l| format!(":{l}")).unwrap_or_default();
+            ctx.bad(
+                key,
+                value,
+                format!("{}{at}: {}", path.display(), error.message),
+            );
+            return None;
+        }
+    };
+    if sign == Sign::Positive && values.contains(&0.0) {
+        ctx.bad(
+            key,
+            value,
+            format!(
+                "{}: a zero value in column {column}, but this key must be greater than zero",
+                path.display()
+            ),
+        );
+        return None;
+    }
+    Some(Dist::Empirical(std::sync::Arc::new(Empirical::new(
+        file,
+        column.to_string(),
+        values,
+    ))))
 }
 
 #[cfg(test)]
@@ -1224,6 +1351,101 @@ on_demand_hourly = 1
         ] {
             assert!(joined.contains(needed), "missing {needed:?} in\n{joined}");
         }
+    }
+
+    #[test]
+    fn reads_gamma_lognormal_by_moments_and_empirical() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("waits.csv"),
+            "job,wait\na,30\nb,\"2m\"\nc,90\n",
+        )
+        .unwrap();
+        let file = dir.path().join("s.toml");
+        let text = r#"[job]
+training = { dist = "gamma", shape = 4, scale = "1h" }
+download = { dist = "lognormal", mean = "2m", std = "1m" }
+provisioning = { dist = "empirical", file = "waits.csv", column = "wait" }
+upload = { dist = "empirical", file = "waits.csv", column = 2 }
+[pricing]
+on_demand_hourly = 1
+"#;
+        let s = parse_scenario(text, file.to_str().unwrap()).unwrap();
+        assert_eq!(
+            s.job.training,
+            Dist::Gamma {
+                shape: 4.0,
+                scale_s: 3600.0
+            }
+        );
+        // mean 120, std 60: sigma² = ln 1.25, median = 120 / sqrt(1.25).
+        let Dist::Lognormal { median_s, sigma } = s.job.download else {
+            panic!("{:?}", s.job.download)
+        };
+        assert!((sigma - 1.25f64.ln().sqrt()).abs() < 1e-15);
+        assert!((median_s - 120.0 / 1.25f64.sqrt()).abs() < 1e-12);
+        assert!((s.job.download.mean_s() - 120.0).abs() < 1e-9);
+        assert!((s.job.download.variance_s2().sqrt() - 60.0).abs() < 1e-9);
+        let Dist::Empirical(data) = &s.job.provisioning else {
+            panic!("{:?}", s.job.provisioning)
+        };
+        assert_eq!(data.sorted_s, vec![30.0, 90.0, 120.0]);
+        assert_eq!(s.job.provisioning.mean_s(), 80.0);
+        let Dist::Empirical(by_number) = &s.job.upload else {
+            panic!("{:?}", s.job.upload)
+        };
+        assert_eq!(
+            (by_number.column.as_str(), &by_number.sorted_s),
+            ("2", &data.sorted_s)
+        );
+    }
+
+    #[test]
+    fn empirical_problems_name_both_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("bad.csv"), "wait\n30\nsoon\n").unwrap();
+        std::fs::write(dir.path().join("zero.csv"), "wait\n0\n30\n").unwrap();
+        let file = dir.path().join("s.toml");
+        let text = r#"[job]
+training = { dist = "empirical", file = "zero.csv", column = "wait" }
+download = { dist = "empirical", file = "bad.csv", column = "wait" }
+upload = { dist = "empirical", file = "missing.csv", column = "wait" }
+provisioning = { dist = "empirical", file = "bad.csv", column = "wiat" }
+[pricing]
+on_demand_hourly = 1
+"#;
+        let errors: Vec<String> = parse_scenario(text, file.to_str().unwrap())
+            .unwrap_err()
+            .0
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let joined = errors.join("\n");
+        assert_eq!(errors.len(), 4, "{joined}");
+        assert!(joined.contains("s.toml:2:12: job.training ("), "{joined}");
+        assert!(
+            joined.contains("zero.csv: a zero value in column `wait`"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("bad.csv:3: value \"soon\" in column `wait`"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("job.upload.file (\"missing.csv\") cannot be read"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("bad.csv:1: has no column `wiat`; its columns are `wait`"),
+            "{joined}"
+        );
+        let mixed = errors_of(
+            "[job]\ntraining = { dist = \"lognormal\", mean = 60, sigma = 1 }\n[pricing]\non_demand_hourly = 1\n",
+        );
+        assert!(
+            mixed[0].contains("use either median and sigma, or mean and std"),
+            "{mixed:?}"
+        );
     }
 
     #[test]

@@ -1,0 +1,157 @@
+//! Reading data files that scenarios point to: observed durations in a CSV column.
+//!
+//! Readers take any `Read`, so they are tested on in-memory text; the scenario parser opens the
+//! file (relative to the scenario's folder) and turns a [`DataError`] into a message that names
+//! both the scenario key and the data file's line.
+
+use std::io::Read;
+
+use crate::duration::parse_duration_s;
+
+/// Which column of a CSV file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Column {
+    /// By its header.
+    Name(String),
+    /// By its 1-based position.
+    Number(usize),
+}
+
+impl std::fmt::Display for Column {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Column::Name(name) => write!(f, "`{name}`"),
+            Column::Number(number) => write!(f, "{number}"),
+        }
+    }
+}
+
+/// What is wrong with a data file; `line` is 1-based in the data file, when known.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", line.map(|l| format!("line {l}: ")).unwrap_or_default())]
+pub struct DataError {
+    /// The line of the data file, when the problem has one.
+    pub line: Option<u64>,
+    /// What is wrong.
+    pub message: String,
+}
+
+fn data_error(line: Option<u64>, message: impl Into<String>) -> DataError {
+    DataError {
+        line,
+        message: message.into(),
+    }
+}
+
+/// Reads one column of durations from CSV text with a header row. Cells are seconds as numbers
+/// (`90`, `1.5e3`) or durations with units (`"90s"`, `"1h30m"`); empty cells are skipped. At
+/// least one value is required; every value must be finite and non-negative.
+pub fn read_duration_column<R: Read>(reader: R, column: &Column) -> Result<Vec<f64>, DataError> {
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(reader);
+    let headers = csv
+        .headers()
+        .map_err(|e| data_error(Some(1), format!("cannot read the header row: {e}")))?
+        .clone();
+    let index = match column {
+        Column::Name(name) => headers.iter().position(|h| h == name).ok_or_else(|| {
+            let names: Vec<String> = headers.iter().map(|h| format!("`{h}`")).collect();
+            data_error(
+                Some(1),
+                format!(
+                    "has no column `{name}`; its columns are {}",
+                    names.join(", ")
+                ),
+            )
+        })?,
+        Column::Number(number) if *number >= 1 && *number <= headers.len() => number - 1,
+        Column::Number(number) => {
+            return Err(data_error(
+                Some(1),
+                format!(
+                    "has {} columns, so there is no column {number}",
+                    headers.len()
+                ),
+            ));
+        }
+    };
+    let mut values = Vec::new();
+    for record in csv.records() {
+        let record = record.map_err(|e| {
+            data_error(
+                e.position().map(|p| p.line()),
+                format!("is not valid CSV: {e}"),
+            )
+        })?;
+        let line = record.position().map(|p| p.line());
+        let Some(cell) = record.get(index) else {
+            continue;
+        };
+        if cell.is_empty() {
+            continue;
+        }
+        let seconds = match cell.parse::<f64>() {
+            Ok(number) => number,
+            Err(_) => parse_duration_s(cell).map_err(|reason| {
+                data_error(
+                    line,
+                    format!("value \"{cell}\" in column {column} {reason}"),
+                )
+            })?,
+        };
+        if !seconds.is_finite() || seconds < 0.0 {
+            return Err(data_error(
+                line,
+                format!(
+                    "value \"{cell}\" in column {column} must be a finite, non-negative duration"
+                ),
+            ));
+        }
+        values.push(seconds);
+    }
+    if values.is_empty() {
+        return Err(data_error(
+            None,
+            format!("has no values in column {column}"),
+        ));
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_column_by_name_or_number() {
+        let text = "job,wait_s,note\na,30,x\nb,\"2m\",y\nc,,z\nd, 1.5e2 ,w\n";
+        let by_name = read_duration_column(text.as_bytes(), &Column::Name("wait_s".into()));
+        assert_eq!(by_name, Ok(vec![30.0, 120.0, 150.0]));
+        let by_number = read_duration_column(text.as_bytes(), &Column::Number(2));
+        assert_eq!(by_number, Ok(vec![30.0, 120.0, 150.0]));
+    }
+
+    #[test]
+    fn names_the_line_and_the_problem() {
+        let text = "wait_s\n30\nabc\n";
+        let error = read_duration_column(text.as_bytes(), &Column::Name("wait_s".into()));
+        assert_eq!(
+            error.unwrap_err().to_string().split(':').next(),
+            Some("line 3")
+        );
+        let error = read_duration_column("a,b\n1,2\n".as_bytes(), &Column::Name("c".into()));
+        assert_eq!(
+            error.unwrap_err().to_string(),
+            "line 1: has no column `c`; its columns are `a`, `b`"
+        );
+        let error = read_duration_column("a\n-5\n".as_bytes(), &Column::Number(1));
+        assert!(error.unwrap_err().message.contains("non-negative"));
+        let error = read_duration_column("a\n\n".as_bytes(), &Column::Number(1));
+        assert_eq!(error.unwrap_err().to_string(), "has no values in column 1");
+        let error = read_duration_column("a\n1\n".as_bytes(), &Column::Number(3));
+        assert!(error.unwrap_err().message.contains("no column 3"));
+    }
+}
