@@ -7,7 +7,7 @@ use spotsim::scenario::MaxRunCounting;
 
 use super::scenario;
 
-/// A random duration key: constant, exponential, uniform or lognormal, around `scale_s`.
+/// A random duration key: constant, exponential, uniform, lognormal or gamma, around `scale_s`.
 fn random_duration(scale_s: f64) -> impl Strategy<Value = String> {
     let scale = scale_s.max(1.0);
     prop_oneof![
@@ -20,6 +20,8 @@ fn random_duration(scale_s: f64) -> impl Strategy<Value = String> {
         )),
         (1.0..scale, 0.0..1.5f64)
             .prop_map(|(m, s)| format!("{{ dist = \"lognormal\", median = {m}, sigma = {s} }}")),
+        (0.2..5.0f64, 1.0..scale)
+            .prop_map(|(k, t)| format!("{{ dist = \"gamma\", shape = {k}, scale = {t} }}")),
     ]
 }
 
@@ -31,6 +33,8 @@ fn time_to_interruption() -> impl Strategy<Value = String> {
             .prop_map(|(k, s)| format!("{{ dist = \"weibull\", shape = {k}, scale = {s} }}")),
         (300.0..100_000.0f64, 0.1..2.0f64)
             .prop_map(|(m, s)| format!("{{ dist = \"lognormal\", median = {m}, sigma = {s} }}")),
+        (0.3..4.0f64, 300.0..100_000.0f64)
+            .prop_map(|(k, s)| format!("{{ dist = \"gamma\", shape = {k}, scale = {s} }}")),
     ]
 }
 
