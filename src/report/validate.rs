@@ -75,6 +75,21 @@ pub fn render_validation(file: &str, name: &str, scenario: &Scenario) -> String 
                 "time to interruption",
                 format!("{} per instance", spot.time_to_interruption.describe()),
             ));
+            if let Some(source) = &spot.time_to_interruption_advisor {
+                rows.push(row(
+                    "  from Spot Advisor",
+                    format!(
+                        "bucket {}, {} end: {} of instances reclaimed within 30 days",
+                        source.bucket,
+                        match source.bound {
+                            crate::scenario::advisor::Bound::Lower => "lower",
+                            crate::scenario::advisor::Bound::Mid => "middle",
+                            crate::scenario::advisor::Bound::Upper => "upper (conservative)",
+                        },
+                        format_pct(source.monthly_rate * 100.0, 1)
+                    ),
+                ));
+            }
             if job.instance_count > 1 {
                 let first = match ClusterReclaim::new(
                     spot.time_to_interruption.clone(),

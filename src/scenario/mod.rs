@@ -6,6 +6,7 @@
 //! present exactly when spot is enabled and is at least `max_run_s`, `0 <= discount < 1`,
 //! `instance_count >= 1`, `runs >= 1`, and a checkpoint interval is positive.
 
+pub mod advisor;
 mod lint;
 mod parse;
 
@@ -96,6 +97,9 @@ pub struct SpotSpec {
     pub capacity_wait: Dist,
     /// Per instance, from capacity grant to reclaim.
     pub time_to_interruption: Dist,
+    /// The Spot Advisor bucket `time_to_interruption` was derived from, if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_to_interruption_advisor: Option<advisor::AdvisorSource>,
     /// Spot price = (1 - discount) × on-demand price.
     pub discount: f64,
     /// Whether the part of an attempt cut short by an interruption is billed (uncertain).

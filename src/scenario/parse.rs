@@ -11,6 +11,7 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::advisor::{AdvisorSource, BUCKETS, Bound, bucket_rate, mean_time_to_interruption_s};
 use super::{
     CheckpointSpec, DEFAULT_MAX_RUN_S, DEFAULT_RUNS, DEFAULT_SEED, JobSpec, MAX_RUN_LIMIT_S,
     MAX_RUNS, MaxRunCounting, PricingSpec, Scenario, SimulationSpec, SpotSpec, StoppingSpec,
@@ -605,7 +606,17 @@ fn read_spot(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<SpotSpec
             None
         }
     };
+    let mut advisor_source = None;
     let time_to_interruption = match reader.get("time_to_interruption") {
+        Some(value) if is_advisor_table(value) => read_advisor(ctx, value).map(|source| {
+            let mean_s = source.mean_time_to_interruption_s;
+            advisor_source = Some(source);
+            if mean_s.is_finite() {
+                Dist::Exponential { mean_s }
+            } else {
+                Dist::Never
+            }
+        }),
         Some(value) => read_random(
             ctx,
             "spot.time_to_interruption",
@@ -650,6 +661,7 @@ fn read_spot(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<SpotSpec
     Some(SpotSpec {
         capacity_wait: capacity_wait?,
         time_to_interruption: time_to_interruption?,
+        time_to_interruption_advisor: advisor_source,
         discount: discount?,
         bill_interrupted_attempt: bill_interrupted_attempt?,
     })
@@ -1122,6 +1134,77 @@ fn read_random(
     dist
 }
 
+fn is_advisor_table(value: &Spanned<DeValue<'_>>) -> bool {
+    matches!(value.get_ref(), DeValue::Table(t) if t.iter().any(|(k, _)| k.get_ref().as_ref() == "advisor"))
+}
+
+/// `{ advisor = "10-15%", bound = "upper" }`: a Spot Instance Advisor bucket, read as the share
+/// of instances reclaimed within 30 days (see `scenario::advisor`).
+fn read_advisor(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<AdvisorSource> {
+    const KEY: &str = "spot.time_to_interruption";
+    let DeValue::Table(table) = value.get_ref() else {
+        return None;
+    };
+    let get = |name: &str| {
+        table
+            .iter()
+            .find(|(k, _)| k.get_ref().as_ref() == name)
+            .map(|(_, v)| v)
+    };
+    for (name, _) in table.iter() {
+        let name_text: &str = name.get_ref().as_ref();
+        if !["advisor", "bound"].contains(&name_text) {
+            ctx.error(
+                name.span(),
+                format!(
+                    "unknown key `{KEY}.{name_text}` with `advisor`: it takes `advisor` and, \
+                     optionally, `bound`"
+                ),
+            );
+        }
+    }
+    let bucket_value = get("advisor")?;
+    let buckets: Vec<String> = BUCKETS
+        .iter()
+        .map(|(name, _, _)| format!("\"{name}\""))
+        .collect();
+    let bucket = read_string(ctx, &format!("{KEY}.advisor"), bucket_value)?;
+    let bound = match get("bound") {
+        None => Bound::Upper,
+        Some(bound_value) => match read_string(ctx, &format!("{KEY}.bound"), bound_value)?.as_str()
+        {
+            "lower" => Bound::Lower,
+            "mid" => Bound::Mid,
+            "upper" => Bound::Upper,
+            _ => {
+                ctx.bad(
+                    &format!("{KEY}.bound"),
+                    bound_value,
+                    "must be \"lower\", \"mid\" or \"upper\" (the default, the conservative end)",
+                );
+                return None;
+            }
+        },
+    };
+    let Some(monthly_rate) = bucket_rate(bucket.trim(), bound) else {
+        ctx.bad(
+            &format!("{KEY}.advisor"),
+            bucket_value,
+            format!(
+                "is not a Spot Instance Advisor bucket: use one of {}",
+                buckets.join(", ")
+            ),
+        );
+        return None;
+    };
+    Some(AdvisorSource {
+        bucket: bucket.trim().to_string(),
+        bound,
+        monthly_rate,
+        mean_time_to_interruption_s: mean_time_to_interruption_s(monthly_rate),
+    })
+}
+
 /// `{ dist = "empirical", file, column }`: observed durations from a CSV file, relative to the
 /// scenario's folder; `column` is a header name or a 1-based number.
 fn read_empirical(
@@ -1445,6 +1528,41 @@ on_demand_hourly = 1
         assert!(
             mixed[0].contains("use either median and sigma, or mean and std"),
             "{mixed:?}"
+        );
+    }
+
+    #[test]
+    fn advisor_buckets_become_exponential_interruptions() {
+        let text = |tti: &str| {
+            format!(
+                "[job]\ntraining = \"4h\"\n[stopping]\nmax_wait = \"2d\"\n[spot]\n\
+                 enabled = true\ncapacity_wait = 0\ntime_to_interruption = {tti}\n\
+                 discount = 0.7\n[pricing]\non_demand_hourly = 1\n"
+            )
+        };
+        let s = parse_scenario(&text("{ advisor = \"10-15%\" }"), "t.toml").unwrap();
+        let spot = s.spot.unwrap();
+        let source = spot.time_to_interruption_advisor.unwrap();
+        assert_eq!((source.bound, source.monthly_rate), (Bound::Upper, 0.15));
+        assert_eq!(
+            spot.time_to_interruption,
+            Dist::Exponential {
+                mean_s: mean_time_to_interruption_s(0.15)
+            }
+        );
+        let s =
+            parse_scenario(&text("{ advisor = \"<5%\", bound = \"lower\" }"), "t.toml").unwrap();
+        assert_eq!(s.spot.unwrap().time_to_interruption, Dist::Never);
+        let errors = errors_of(&text("{ advisor = \"12%\", bound = \"worst\", extra = 1 }"));
+        let joined = errors.join("\n");
+        assert_eq!(errors.len(), 2, "{joined}");
+        assert!(
+            joined.contains("unknown key `spot.time_to_interruption.extra`"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("bound (\"worst\") must be \"lower\", \"mid\" or \"upper\""),
+            "{joined}"
         );
     }
 

@@ -27,3 +27,32 @@ fn validate_fills_in_defaults() {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
 }
+
+#[test]
+fn every_shipped_scenario_is_valid_and_runs() {
+    let mut names: Vec<String> = std::fs::read_dir(super::project_dir().join("scenarios"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".toml"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 3, "{names:?}");
+    for name in names {
+        let path = format!("scenarios/{name}");
+        let text = stdout_of(spotsim().args(["validate", &path]));
+        assert!(text.starts_with(&format!("{path}: valid")), "{text}");
+        let json = stdout_of(spotsim().args(["run", &path, "--runs", "200", "--format", "json"]));
+        let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(report["runs"], 200, "{path}");
+    }
+}
+
+#[test]
+fn validate_shows_the_advisor_conversion() {
+    let text = stdout_of(spotsim().args(["validate", "scenarios/advisor-bucket.toml"]));
+    assert!(
+        text.contains("exponential, mean 84d 3h per instance"),
+        "30 % per 30 days is a mean of 30 d / -ln 0.7 = 84.1 d:\n{text}"
+    );
+    assert!(text.contains("bucket >20%, upper (conservative) end: 30.0 % of instances"));
+}
