@@ -12,10 +12,11 @@
 //! states every rule implemented here and where each comes from.
 
 use rand::Rng;
+use rand_distr::{Distribution, Exp1, StandardUniform};
 use serde::Serialize;
 
 use crate::dist::Dist;
-use crate::scenario::{JOB_LIFETIME_LIMIT_S, MaxRunCounting, Scenario};
+use crate::scenario::{JOB_LIFETIME_LIMIT_S, MarketSpec, MaxRunCounting, Scenario};
 
 /// How a job ended (`TrainingJobStatus` + `SecondaryStatus` of the final state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -122,6 +123,57 @@ pub enum Market {
         /// Time from grant to the first reclaim among the cluster's instances.
         first_reclaim: ClusterReclaim,
     },
+    /// Capacity alternates between available and unavailable periods with exponential lengths.
+    /// The job is created at a random moment of the stationary market (capacity available with
+    /// probability `U / (U + D)`); a waiting job starts when capacity returns, a running one is
+    /// interrupted when it goes. Memoryless periods make a remaining period as long as a fresh
+    /// one, so each wait and each time to reclaim is one exponential draw.
+    Markov {
+        /// Mean available period U, seconds.
+        mean_available_s: f64,
+        /// Mean unavailable period D, seconds.
+        mean_unavailable_s: f64,
+    },
+}
+
+impl Market {
+    /// The wait for capacity at a start: `first` is the job's first start (creation, in the
+    /// stationary market); later starts follow the loss of capacity (or of an instance).
+    #[inline]
+    fn capacity_wait_s<R: Rng + ?Sized>(&self, first: bool, rng: &mut R) -> f64 {
+        match self {
+            Market::OnDemand => 0.0,
+            Market::Independent { capacity_wait, .. } => capacity_wait.sample(rng),
+            Market::Markov {
+                mean_available_s,
+                mean_unavailable_s,
+            } => {
+                if first {
+                    let u: f64 = StandardUniform.sample(rng);
+                    if u * (mean_available_s + mean_unavailable_s) < *mean_available_s {
+                        return 0.0;
+                    }
+                }
+                let e: f64 = Exp1.sample(rng);
+                mean_unavailable_s * e
+            }
+        }
+    }
+
+    /// Time from a capacity grant to the cluster's first reclaim.
+    #[inline]
+    fn first_reclaim_s<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Market::OnDemand => f64::INFINITY,
+            Market::Independent { first_reclaim, .. } => first_reclaim.sample(rng),
+            Market::Markov {
+                mean_available_s, ..
+            } => {
+                let e: f64 = Exp1.sample(rng);
+                mean_available_s * e
+            }
+        }
+    }
 }
 
 /// The time to the first reclaim among `count` instances, drawn in O(1) whatever `count` is.
@@ -218,12 +270,25 @@ impl JobModel {
         let spot = scenario.spot.as_ref()?;
         let mut model = JobModel::on_demand(scenario);
         model.max_wait_s = scenario.stopping.max_wait_s.unwrap_or(f64::INFINITY);
-        model.market = Market::Independent {
-            capacity_wait: spot.capacity_wait.clone(),
-            first_reclaim: ClusterReclaim::new(
-                spot.time_to_interruption.clone(),
-                scenario.job.instance_count,
-            ),
+        model.market = match &spot.market {
+            MarketSpec::Independent {
+                capacity_wait,
+                time_to_interruption,
+                ..
+            } => Market::Independent {
+                capacity_wait: capacity_wait.clone(),
+                first_reclaim: ClusterReclaim::new(
+                    time_to_interruption.clone(),
+                    scenario.job.instance_count,
+                ),
+            },
+            MarketSpec::Markov {
+                mean_available_s,
+                mean_unavailable_s,
+            } => Market::Markov {
+                mean_available_s: *mean_available_s,
+                mean_unavailable_s: *mean_unavailable_s,
+            },
         };
         model.price_factor = 1.0 - spot.discount;
         model.bill_interrupted_attempt = spot.bill_interrupted_attempt;
@@ -356,7 +421,7 @@ where
         progress_at_stop_s: 0.0,
     };
     run.timers.at_s[DEADLINE] = model.max_wait_s.min(JOB_LIFETIME_LIMIT_S);
-    run.begin_start(job_rng, market_rng, observer);
+    run.begin_start(true, job_rng, market_rng, observer);
     loop {
         // A phase of zero length ends at once: it wins any tie, so the scan can be skipped.
         let (slot, time) = if run.timers.at_s[PHASE_END] <= run.now {
@@ -469,21 +534,22 @@ impl Run<'_> {
         }
     }
 
-    /// Goes to Starting: wait for capacity (spot) or provision at once (on-demand).
+    /// Goes to Starting: wait for capacity (spot) or provision at once (on-demand). `first`
+    /// is the start at job creation; the others follow an interruption.
     fn begin_start<J: Rng + ?Sized, M: Rng + ?Sized, O: Observer + ?Sized>(
         &mut self,
+        first: bool,
         job_rng: &mut J,
         market_rng: &mut M,
         observer: &mut O,
     ) {
         observer.status(self.now, SecondaryStatus::Starting);
         self.timers.at_s[MARKET] = f64::INFINITY;
-        match &self.model.market {
-            Market::OnDemand => self.grant_capacity(job_rng, market_rng),
-            Market::Independent { capacity_wait, .. } => {
-                let wait_s = capacity_wait.sample(market_rng);
-                self.enter(Phase::CapacityWait, wait_s);
-            }
+        if matches!(self.model.market, Market::OnDemand) {
+            self.grant_capacity(job_rng, market_rng);
+        } else {
+            let wait_s = self.model.market.capacity_wait_s(first, market_rng);
+            self.enter(Phase::CapacityWait, wait_s);
         }
     }
 
@@ -493,8 +559,8 @@ impl Run<'_> {
         job_rng: &mut J,
         market_rng: &mut M,
     ) {
-        if let Market::Independent { first_reclaim, .. } = &self.model.market {
-            let reclaim_s = self.now + first_reclaim.sample(market_rng);
+        if !matches!(self.model.market, Market::OnDemand) {
+            let reclaim_s = self.now + self.model.market.first_reclaim_s(market_rng);
             self.reclaim_at_s = reclaim_s;
             self.market_event_is_notice =
                 self.model.checkpoint.as_ref().is_some_and(|c| c.on_notice);
@@ -707,10 +773,8 @@ impl Run<'_> {
                 // Lost an instance before the job ran: back to waiting, still Starting.
                 self.leave_phase();
                 self.timers.at_s[MARKET] = f64::INFINITY;
-                if let Market::Independent { capacity_wait, .. } = &self.model.market {
-                    let wait_s = capacity_wait.sample(market_rng);
-                    self.enter(Phase::CapacityWait, wait_s);
-                }
+                let wait_s = self.model.market.capacity_wait_s(false, market_rng);
+                self.enter(Phase::CapacityWait, wait_s);
                 None
             }
             Phase::StopUploading => {
@@ -736,7 +800,7 @@ impl Run<'_> {
                     self.billed_s -= self.attempt_billed_s;
                 }
                 observer.status(self.now, SecondaryStatus::Interrupted);
-                self.begin_start(job_rng, market_rng, observer);
+                self.begin_start(false, job_rng, market_rng, observer);
                 None
             }
         }

@@ -3,7 +3,8 @@
 use super::format::{format_count, format_pct, format_price, render_list};
 use crate::duration::format_duration_exact;
 use crate::engine::ClusterReclaim;
-use crate::scenario::{MaxRunCounting, Scenario};
+use crate::scenario::advisor::Bound;
+use crate::scenario::{MarketSpec, MaxRunCounting, Scenario};
 
 fn row(label: &str, value: String) -> Vec<String> {
     vec![format!("  {label}"), value]
@@ -67,47 +68,85 @@ pub fn render_validation(file: &str, name: &str, scenario: &Scenario) -> String 
     match &scenario.spot {
         Some(spot) => {
             rows.push(heading("[spot] managed spot training enabled"));
-            rows.push(row(
-                "capacity wait (each start)",
-                spot.capacity_wait.describe(),
-            ));
-            rows.push(row(
-                "time to interruption",
-                format!("{} per instance", spot.time_to_interruption.describe()),
-            ));
-            if let Some(source) = &spot.time_to_interruption_advisor {
-                rows.push(row(
-                    "  from Spot Advisor",
-                    format!(
-                        "bucket {}, {} end: {} of instances reclaimed within 30 days",
-                        source.bucket,
-                        match source.bound {
-                            crate::scenario::advisor::Bound::Lower => "lower",
-                            crate::scenario::advisor::Bound::Mid => "middle",
-                            crate::scenario::advisor::Bound::Upper => "upper (conservative)",
-                        },
-                        format_pct(source.monthly_rate * 100.0, 1)
-                    ),
-                ));
-            }
-            if job.instance_count > 1 {
-                let first = match ClusterReclaim::new(
-                    spot.time_to_interruption.clone(),
-                    job.instance_count,
-                ) {
-                    ClusterReclaim::Closed(dist) => dist.describe(),
-                    ClusterReclaim::ByInversion {
-                        per_instance,
-                        count,
-                    } => format!(
-                        "mean {}",
-                        crate::duration::format_duration(per_instance.min_mean_s(count))
-                    ),
-                };
-                rows.push(row(
-                    "first reclaim of the cluster",
-                    format!("{first} (the first of {} instances)", job.instance_count),
-                ));
+            match &spot.market {
+                MarketSpec::Independent {
+                    capacity_wait,
+                    time_to_interruption,
+                    time_to_interruption_advisor,
+                } => {
+                    rows.push(row("capacity wait (each start)", capacity_wait.describe()));
+                    rows.push(row(
+                        "time to interruption",
+                        format!("{} per instance", time_to_interruption.describe()),
+                    ));
+                    if let Some(source) = time_to_interruption_advisor {
+                        rows.push(row(
+                            "  from Spot Advisor",
+                            format!(
+                                "bucket {}, {} end: {} of instances reclaimed within 30 days",
+                                source.bucket,
+                                match source.bound {
+                                    Bound::Lower => "lower",
+                                    Bound::Mid => "middle",
+                                    Bound::Upper => "upper (conservative)",
+                                },
+                                format_pct(source.monthly_rate * 100.0, 1)
+                            ),
+                        ));
+                    }
+                    if job.instance_count > 1 {
+                        let first = match ClusterReclaim::new(
+                            time_to_interruption.clone(),
+                            job.instance_count,
+                        ) {
+                            ClusterReclaim::Closed(dist) => dist.describe(),
+                            ClusterReclaim::ByInversion {
+                                per_instance,
+                                count,
+                            } => format!(
+                                "mean {}",
+                                crate::duration::format_duration(per_instance.min_mean_s(count))
+                            ),
+                        };
+                        rows.push(row(
+                            "first reclaim of the cluster",
+                            format!("{first} (the first of {} instances)", job.instance_count),
+                        ));
+                    }
+                }
+                MarketSpec::Markov {
+                    mean_available_s,
+                    mean_unavailable_s,
+                } => {
+                    let available_share =
+                        mean_available_s / (mean_available_s + mean_unavailable_s);
+                    rows.push(row(
+                        "market",
+                        format!(
+                            "Markov: capacity for {} on average, then none for {} (exponential \
+                             periods); available {} of the time",
+                            crate::duration::format_duration(*mean_available_s),
+                            crate::duration::format_duration(*mean_unavailable_s),
+                            format_pct(available_share * 100.0, 1)
+                        ),
+                    ));
+                    rows.push(row(
+                        "first wait (at creation)",
+                        format!(
+                            "none with probability {}, else exponential, mean {}",
+                            format_pct(available_share * 100.0, 1),
+                            crate::duration::format_duration(*mean_unavailable_s)
+                        ),
+                    ));
+                    rows.push(row(
+                        "after an interruption",
+                        format!(
+                            "wait exponential, mean {}; running until reclaim: exponential, mean {}",
+                            crate::duration::format_duration(*mean_unavailable_s),
+                            crate::duration::format_duration(*mean_available_s)
+                        ),
+                    ));
+                }
             }
             rows.push(row(
                 "discount",

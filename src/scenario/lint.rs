@@ -5,7 +5,6 @@
 //! sampling cautions. They never stop a run: the CLI prints them with a hint.
 
 use super::{JOB_LIFETIME_LIMIT_S, Scenario};
-use crate::dist::Dist;
 use crate::duration::{HOUR_S, format_duration};
 
 /// A warning about a valid scenario, with a hint on what to do.
@@ -34,8 +33,8 @@ const MANY_STARTS: f64 = 10_000.0;
 fn expected_starts(scenario: &Scenario) -> Option<f64> {
     let spot = scenario.spot.as_ref()?;
     let first_reclaim_s = spot
-        .time_to_interruption
-        .min_mean_s(scenario.job.instance_count);
+        .market
+        .mean_first_reclaim_s(scenario.job.instance_count);
     if !first_reclaim_s.is_finite() || first_reclaim_s <= 0.0 {
         return None;
     }
@@ -75,7 +74,10 @@ pub fn lint(scenario: &Scenario) -> Vec<Warning> {
     let running_mean_s = training_mean_s + job.download.mean_s() + job.upload.mean_s();
 
     if let Some(spot) = &scenario.spot {
-        let reclaimed = spot.time_to_interruption != Dist::Never;
+        let reclaimed = spot
+            .market
+            .mean_first_reclaim_s(scenario.job.instance_count)
+            .is_finite();
         if reclaimed && scenario.checkpoint.is_none() && training_mean_s >= HOUR_S {
             warn(
                 format!(
@@ -90,8 +92,8 @@ pub fn lint(scenario: &Scenario) -> Vec<Warning> {
             && starts > MANY_STARTS
         {
             let first_reclaim_s = spot
-                .time_to_interruption
-                .min_mean_s(scenario.job.instance_count);
+                .market
+                .mean_first_reclaim_s(scenario.job.instance_count);
             warn(
                 format!(
                     "the cluster's first reclaim comes after {} on average, so a run needs about \
@@ -100,7 +102,7 @@ pub fn lint(scenario: &Scenario) -> Vec<Warning> {
                     format_duration(first_reclaim_s),
                     format_starts(starts)
                 ),
-                "check spot.time_to_interruption and its unit (a bare number is seconds)",
+                "check the market's times and their units (a bare number is seconds)",
             );
         }
         if let Some(max_wait_s) = scenario.stopping.max_wait_s

@@ -93,17 +93,52 @@ pub struct StoppingSpec {
 /// `[spot]`: managed spot training and the market it meets.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SpotSpec {
-    /// Wait for the whole cluster's capacity before every (re)start; not billed.
-    pub capacity_wait: Dist,
-    /// Per instance, from capacity grant to reclaim.
-    pub time_to_interruption: Dist,
-    /// The Spot Advisor bucket `time_to_interruption` was derived from, if it was.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub time_to_interruption_advisor: Option<advisor::AdvisorSource>,
+    /// When capacity comes and goes.
+    pub market: MarketSpec,
     /// Spot price = (1 - discount) × on-demand price.
     pub discount: f64,
     /// Whether the part of an attempt cut short by an interruption is billed (uncertain).
     pub bill_interrupted_attempt: bool,
+}
+
+/// The spot market's model of capacity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "model", rename_all = "snake_case")]
+pub enum MarketSpec {
+    /// Two independent distributions: `spot.capacity_wait` and `spot.time_to_interruption`.
+    Independent {
+        /// Wait for the whole cluster's capacity before every (re)start; not billed.
+        capacity_wait: Dist,
+        /// Per instance, from capacity grant to reclaim.
+        time_to_interruption: Dist,
+        /// The Spot Advisor bucket `time_to_interruption` was derived from, if it was.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        time_to_interruption_advisor: Option<advisor::AdvisorSource>,
+    },
+    /// `[spot.market] model = "markov"`: capacity alternates between available and unavailable
+    /// periods of exponential lengths.
+    Markov {
+        /// Mean length of an available period, seconds.
+        mean_available_s: f64,
+        /// Mean length of an unavailable period, seconds.
+        mean_unavailable_s: f64,
+    },
+}
+
+impl MarketSpec {
+    /// Mean time from a capacity grant to the first reclaim of a cluster of `count` instances;
+    /// `+inf` when capacity is never reclaimed.
+    pub fn mean_first_reclaim_s(&self, count: u32) -> f64 {
+        match self {
+            MarketSpec::Independent {
+                time_to_interruption,
+                ..
+            } => time_to_interruption.min_mean_s(count),
+            MarketSpec::Markov {
+                mean_available_s, ..
+            } => *mean_available_s,
+        }
+    }
 }
 
 /// `[checkpoint]`: the training script's checkpoints.

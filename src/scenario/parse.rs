@@ -14,7 +14,8 @@ use toml::de::{DeTable, DeValue};
 use super::advisor::{AdvisorSource, BUCKETS, Bound, bucket_rate, mean_time_to_interruption_s};
 use super::{
     CheckpointSpec, DEFAULT_MAX_RUN_S, DEFAULT_RUNS, DEFAULT_SEED, JobSpec, MAX_RUN_LIMIT_S,
-    MAX_RUNS, MaxRunCounting, PricingSpec, Scenario, SimulationSpec, SpotSpec, StoppingSpec,
+    MAX_RUNS, MarketSpec, MaxRunCounting, PricingSpec, Scenario, SimulationSpec, SpotSpec,
+    StoppingSpec,
 };
 use crate::data::{Column, read_duration_column};
 use crate::dist::{Dist, Empirical};
@@ -289,6 +290,7 @@ const STOPPING_KEYS: &[&str] = &[
 ];
 const SPOT_KEYS: &[&str] = &[
     "enabled",
+    "market",
     "capacity_wait",
     "time_to_interruption",
     "discount",
@@ -588,6 +590,117 @@ fn read_stopping(
 }
 
 fn read_spot(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<SpotSpec> {
+    let market = match reader.get("market") {
+        Some(value) => {
+            // The market model decides waits and reclaims: the independent keys cannot join it.
+            for key in ["capacity_wait", "time_to_interruption"] {
+                if let Some(other) = reader.get(key) {
+                    ctx.bad(
+                        &format!("spot.{key}"),
+                        other,
+                        "cannot be used with [spot.market]: the market model decides when \
+                         capacity comes and goes; remove one of them",
+                    );
+                }
+            }
+            read_market(ctx, value)
+        }
+        None => read_independent_market(ctx, reader),
+    };
+    let discount = match reader.get("discount") {
+        Some(value) => read_number(ctx, "spot.discount", value).and_then(|d| {
+            if (0.0..1.0).contains(&d) {
+                Some(d)
+            } else {
+                ctx.bad(
+                    "spot.discount",
+                    value,
+                    "must be at least 0 and below 1 (spot price = (1 - discount) x on-demand; \
+                     0.70 means 70 % off)",
+                );
+                None
+            }
+        }),
+        None => {
+            reader.missing(
+                ctx,
+                "discount",
+                "the spot discount off the on-demand price, e.g. discount = 0.70",
+            );
+            None
+        }
+    };
+    let bill_interrupted_attempt = optional_bool(ctx, reader, "bill_interrupted_attempt", true);
+    Some(SpotSpec {
+        market: market?,
+        discount: discount?,
+        bill_interrupted_attempt: bill_interrupted_attempt?,
+    })
+}
+
+const MARKET_KEYS: &[&str] = &["model", "mean_available", "mean_unavailable"];
+
+/// `[spot.market]`: a model of capacity that replaces the two independent distributions.
+fn read_market(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<MarketSpec> {
+    let DeValue::Table(table) = value.get_ref() else {
+        ctx.bad(
+            "spot.market",
+            value,
+            "must be a table: [spot.market] with model = \"markov\" and its keys",
+        );
+        return None;
+    };
+    let reader = TableReader::new("spot.market", value.span(), table, MARKET_KEYS);
+    reader.finish(ctx);
+    let Some(model_value) = reader.get("model") else {
+        reader.missing(ctx, "model", "the market model, e.g. model = \"markov\"");
+        return None;
+    };
+    match read_string(ctx, "spot.market.model", model_value)?.as_str() {
+        "markov" => {
+            let mut period = |name: &str, meaning: &str| match reader.get(name) {
+                Some(v) => {
+                    let path = format!("spot.market.{name}");
+                    let seconds = read_duration(ctx, &path, v)?;
+                    if seconds > 0.0 {
+                        Some(seconds)
+                    } else {
+                        ctx.bad(&path, v, "must be greater than zero");
+                        None
+                    }
+                }
+                None => {
+                    reader.missing(ctx, name, meaning);
+                    None
+                }
+            };
+            let mean_available_s = period(
+                "mean_available",
+                "the mean length of a period with capacity, e.g. mean_available = \"6h\"",
+            );
+            let mean_unavailable_s = period(
+                "mean_unavailable",
+                "the mean length of a period without capacity, e.g. mean_unavailable = \"45m\"",
+            );
+            Some(MarketSpec::Markov {
+                mean_available_s: mean_available_s?,
+                mean_unavailable_s: mean_unavailable_s?,
+            })
+        }
+        _ => {
+            ctx.bad(
+                "spot.market.model",
+                model_value,
+                "is not a market model spotsim knows: use \"markov\" (or leave [spot.market] out \
+                 and give capacity_wait and time_to_interruption)",
+            );
+            None
+        }
+    }
+}
+
+/// The market as two independent distributions, `capacity_wait` and `time_to_interruption`.
+fn read_independent_market(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<MarketSpec> {
     let capacity_wait = match reader.get("capacity_wait") {
         Some(value) => read_random(
             ctx,
@@ -634,36 +747,10 @@ fn read_spot(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<SpotSpec
             None
         }
     };
-    let discount = match reader.get("discount") {
-        Some(value) => read_number(ctx, "spot.discount", value).and_then(|d| {
-            if (0.0..1.0).contains(&d) {
-                Some(d)
-            } else {
-                ctx.bad(
-                    "spot.discount",
-                    value,
-                    "must be at least 0 and below 1 (spot price = (1 - discount) x on-demand; \
-                     0.70 means 70 % off)",
-                );
-                None
-            }
-        }),
-        None => {
-            reader.missing(
-                ctx,
-                "discount",
-                "the spot discount off the on-demand price, e.g. discount = 0.70",
-            );
-            None
-        }
-    };
-    let bill_interrupted_attempt = optional_bool(ctx, reader, "bill_interrupted_attempt", true);
-    Some(SpotSpec {
+    Some(MarketSpec::Independent {
         capacity_wait: capacity_wait?,
         time_to_interruption: time_to_interruption?,
         time_to_interruption_advisor: advisor_source,
-        discount: discount?,
-        bill_interrupted_attempt: bill_interrupted_attempt?,
     })
 }
 
@@ -1356,9 +1443,14 @@ on_demand_hourly = 1
                 scale_s: 60.0
             }
         );
-        let spot = s.spot.unwrap();
-        assert_eq!(spot.capacity_wait, Dist::Exponential { mean_s: 300.0 });
-        assert_eq!(spot.time_to_interruption, Dist::Never);
+        assert_eq!(
+            s.spot.unwrap().market,
+            MarketSpec::Independent {
+                capacity_wait: Dist::Exponential { mean_s: 300.0 },
+                time_to_interruption: Dist::Never,
+                time_to_interruption_advisor: None,
+            }
+        );
         assert_eq!(s.stopping.max_wait_s, Some(172_800.0));
     }
 
@@ -1540,19 +1632,30 @@ on_demand_hourly = 1
                  discount = 0.7\n[pricing]\non_demand_hourly = 1\n"
             )
         };
-        let s = parse_scenario(&text("{ advisor = \"10-15%\" }"), "t.toml").unwrap();
-        let spot = s.spot.unwrap();
-        let source = spot.time_to_interruption_advisor.unwrap();
+        let market = |text: &str| parse_scenario(text, "t.toml").unwrap().spot.unwrap().market;
+        let MarketSpec::Independent {
+            time_to_interruption,
+            time_to_interruption_advisor: Some(source),
+            ..
+        } = market(&text("{ advisor = \"10-15%\" }"))
+        else {
+            panic!("an advisor bucket gives an independent market with its source")
+        };
         assert_eq!((source.bound, source.monthly_rate), (Bound::Upper, 0.15));
         assert_eq!(
-            spot.time_to_interruption,
+            time_to_interruption,
             Dist::Exponential {
                 mean_s: mean_time_to_interruption_s(0.15)
             }
         );
-        let s =
-            parse_scenario(&text("{ advisor = \"<5%\", bound = \"lower\" }"), "t.toml").unwrap();
-        assert_eq!(s.spot.unwrap().time_to_interruption, Dist::Never);
+        let lower = market(&text("{ advisor = \"<5%\", bound = \"lower\" }"));
+        assert!(matches!(
+            lower,
+            MarketSpec::Independent {
+                time_to_interruption: Dist::Never,
+                ..
+            }
+        ));
         let errors = errors_of(&text("{ advisor = \"12%\", bound = \"worst\", extra = 1 }"));
         let joined = errors.join("\n");
         assert_eq!(errors.len(), 2, "{joined}");
@@ -1563,6 +1666,52 @@ on_demand_hourly = 1
         assert!(
             joined.contains("bound (\"worst\") must be \"lower\", \"mid\" or \"upper\""),
             "{joined}"
+        );
+    }
+
+    #[test]
+    fn a_markov_market_replaces_the_two_distributions() {
+        let base = "[job]\ntraining = \"4h\"\n[stopping]\nmax_wait = \"2d\"\n[spot]\n\
+                    enabled = true\ndiscount = 0.7\n";
+        let s = parse_scenario(
+            &format!(
+                "{base}[spot.market]\nmodel = \"markov\"\nmean_available = \"6h\"\n\
+                 mean_unavailable = \"45m\"\n[pricing]\non_demand_hourly = 1\n"
+            ),
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            s.spot.unwrap().market,
+            MarketSpec::Markov {
+                mean_available_s: 21_600.0,
+                mean_unavailable_s: 2700.0
+            }
+        );
+        let errors = errors_of(&format!(
+            "{base}capacity_wait = \"5m\"\n[spot.market]\nmodel = \"markov\"\n\
+             mean_available = 0\nmean_unavailabel = \"1h\"\n[pricing]\non_demand_hourly = 1\n"
+        ));
+        let joined = errors.join("\n");
+        assert!(
+            joined.contains("spot.capacity_wait (\"5m\") cannot be used with [spot.market]"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("spot.market.mean_available (0) must be greater than zero"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("did you mean `spot.market.mean_unavailable`?"),
+            "{joined}"
+        );
+        assert_eq!(errors.len(), 3, "{joined}");
+        let errors = errors_of(&format!(
+            "{base}[spot.market]\nmodel = \"hmm\"\n[pricing]\non_demand_hourly = 1\n"
+        ));
+        assert!(
+            errors[0].contains("spot.market.model (\"hmm\") is not a market model"),
+            "{errors:?}"
         );
     }
 

@@ -27,6 +27,8 @@ struct Case {
     save_s: f64,
     intervals: u32,
     checkpoints: bool,
+    /// `Some((U, D))` for a Markov market instead of the two distributions.
+    markov: Option<(f64, f64)>,
 }
 
 impl Case {
@@ -51,9 +53,7 @@ max_run = "28d"
 max_wait = "28d"
 [spot]
 enabled = true
-capacity_wait = {{ dist = "exponential", mean = {wait} }}
-time_to_interruption = {tti}
-discount = 0.7
+{market}discount = 0.7
 {checkpoint}[pricing]
 on_demand_hourly = 1
 [simulation]
@@ -63,8 +63,17 @@ seed = {seed}
             count = self.instance_count,
             training = self.interval_s * f64::from(self.intervals),
             download = self.download_s,
-            wait = self.capacity_wait_mean_s,
-            tti = self.time_to_interruption,
+            market = match self.markov {
+                None => format!(
+                    "capacity_wait = {{ dist = \"exponential\", mean = {} }}\n\
+                     time_to_interruption = {}\n",
+                    self.capacity_wait_mean_s, self.time_to_interruption
+                ),
+                Some((up_s, down_s)) => format!(
+                    "market = {{ model = \"markov\", mean_available = {up_s}, \
+                     mean_unavailable = {down_s} }}\n"
+                ),
+            },
         )
     }
 
@@ -80,11 +89,15 @@ seed = {seed}
         });
         let k = (lambda * self.download_s).exp()
             * (1.0 + segments.map(|x| (lambda * x).exp() - 1.0).sum::<f64>());
-        (
-            k - 1.0,
-            (k - 1.0) / lambda,
-            (self.capacity_wait_mean_s + 1.0 / lambda) * k - 1.0 / lambda,
-        )
+        let wall_s = match self.markov {
+            // Issue "Markets", §10: the first wait has mean D²/(U+D) (capacity is there with
+            // probability U/(U+D)), every later one D.
+            Some((up_s, down_s)) => {
+                down_s * down_s / (up_s + down_s) + (k - 1.0) * down_s + (k - 1.0) / lambda
+            }
+            None => (self.capacity_wait_mean_s + 1.0 / lambda) * k - 1.0 / lambda,
+        };
+        (k - 1.0, (k - 1.0) / lambda, wall_s)
     }
 }
 
@@ -137,6 +150,7 @@ fn reference_scenario_shape() {
         save_s: 30.0,
         intervals: 8,
         checkpoints: true,
+        markov: None,
     };
     // The shipped reference scenario is this case (about 6.5 starts per run).
     let (interruptions, _, _) = case.expected();
@@ -157,6 +171,7 @@ fn four_instances_interrupt_four_times_as_often() {
         save_s: 120.0,
         intervals: 6,
         checkpoints: true,
+        markov: None,
     });
 }
 
@@ -173,6 +188,7 @@ fn without_checkpoints_training_restarts_from_zero() {
         save_s: 0.0,
         intervals: 1,
         checkpoints: false,
+        markov: None,
     });
 }
 
@@ -189,6 +205,7 @@ fn frequent_interruptions_and_short_intervals() {
         save_s: 60.0,
         intervals: 6,
         checkpoints: true,
+        markov: None,
     });
 }
 
@@ -207,6 +224,39 @@ fn weibull_of_shape_one_is_exponential_per_instance() {
         save_s: 30.0,
         intervals: 4,
         checkpoints: true,
+        markov: None,
+    });
+}
+
+#[test]
+fn markov_market_waits_and_interruptions() {
+    // U = 6h available, D = 45m unavailable: λ = 1/U for the running job.
+    check(&Case {
+        name: "markov 6h/45m",
+        instance_count: 1,
+        time_to_interruption: "",
+        lambda_per_s: 1.0 / 21_600.0,
+        capacity_wait_mean_s: 0.0,
+        download_s: 120.0,
+        interval_s: 1800.0,
+        save_s: 30.0,
+        intervals: 8,
+        checkpoints: true,
+        markov: Some((21_600.0, 2700.0)),
+    });
+    // A harsh market: capacity for 1h, then gone for 2h.
+    check(&Case {
+        name: "markov 1h/2h",
+        instance_count: 1,
+        time_to_interruption: "",
+        lambda_per_s: 1.0 / 3600.0,
+        capacity_wait_mean_s: 0.0,
+        download_s: 300.0,
+        interval_s: 1200.0,
+        save_s: 60.0,
+        intervals: 6,
+        checkpoints: true,
+        markov: Some((3600.0, 7200.0)),
     });
 }
 

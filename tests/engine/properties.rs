@@ -64,6 +64,7 @@ prop_compose! {
         )),
         capacity_wait in random_duration(3600.0),
         tti in time_to_interruption(),
+        markov in proptest::option::of((600.0..50_000.0f64, 60.0..20_000.0f64)),
         max_run_s in 600u32..150_000,
         max_wait_extra_s in 0u32..150_000,
         discount in 0.0..0.95f64,
@@ -92,10 +93,17 @@ prop_compose! {
              provisioning = {provisioning}\ndownload = {download}\nupload = {upload}\n\
              [stopping]\nmax_run = {max_run_s}\nmax_wait = {max_wait_s}\n\
              max_run_counts = \"{counts}\"\nmax_run_includes_download = {includes_download}\n\
-             [spot]\nenabled = true\ncapacity_wait = {capacity_wait}\ntime_to_interruption = {tti}\n\
+             [spot]\nenabled = true\n{market}\
              discount = {discount}\nbill_interrupted_attempt = {bills_interrupted}\n\
              {checkpoint}[pricing]\non_demand_hourly = 2.5\n",
             counts = if each_attempt { "each_attempt" } else { "all_attempts" },
+            market = match markov {
+                Some((up_s, down_s)) => format!(
+                    "market = {{ model = \"markov\", mean_available = {up_s}, \
+                     mean_unavailable = {down_s} }}\n"
+                ),
+                None => format!("capacity_wait = {capacity_wait}\ntime_to_interruption = {tti}\n"),
+            },
         );
         Params {
             text,
