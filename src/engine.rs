@@ -16,7 +16,9 @@ use rand_distr::{Distribution, Exp1, StandardUniform};
 use serde::Serialize;
 
 use crate::dist::Dist;
-use crate::scenario::{JOB_LIFETIME_LIMIT_S, MarketSpec, MaxRunCounting, Scenario};
+use crate::duration::{DAY_S, HOUR_S};
+use crate::profile::Profile;
+use crate::scenario::{JOB_LIFETIME_LIMIT_S, MarketSpec, MaxRunCounting, Scenario, StartHour};
 
 /// How a job ended (`TrainingJobStatus` + `SecondaryStatus` of the final state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -262,6 +264,12 @@ pub struct JobModel {
     pub bill_interrupted_attempt: bool,
     /// On-demand USD per instance-hour.
     pub on_demand_hourly_usd: f64,
+    /// Hour-of-day multipliers on the reclaim hazard (spot only).
+    pub profile: Option<Profile>,
+    /// Hour-of-day stretch of capacity waits: the reciprocal profile, when asked for.
+    pub wait_profile: Option<Profile>,
+    /// When in the day the job is created (used with a profile).
+    pub start_hour: StartHour,
 }
 
 impl JobModel {
@@ -290,6 +298,11 @@ impl JobModel {
                 mean_unavailable_s: *mean_unavailable_s,
             },
         };
+        if let Some(profile) = &spot.profile {
+            let hazard = Profile::new(profile.hourly);
+            model.wait_profile = profile.scale_capacity_wait.then(|| hazard.reciprocal());
+            model.profile = Some(hazard);
+        }
         model.price_factor = 1.0 - spot.discount;
         model.bill_interrupted_attempt = spot.bill_interrupted_attempt;
         Some(model)
@@ -319,6 +332,9 @@ impl JobModel {
             price_factor: 1.0,
             bill_interrupted_attempt: true,
             on_demand_hourly_usd: scenario.pricing.on_demand_hourly_usd,
+            profile: None,
+            wait_profile: None,
+            start_hour: job.start_hour,
         }
     }
 }
@@ -409,6 +425,7 @@ where
         notice_progress_s: 0.0,
         reclaim_at_s: f64::INFINITY,
         market_event_is_notice: false,
+        clock_offset_s: 0.0,
         segment_start_progress_s: 0.0,
         segment_target_s: 0.0,
         billed_s: 0.0,
@@ -421,6 +438,16 @@ where
         progress_at_stop_s: 0.0,
     };
     run.timers.at_s[DEADLINE] = model.max_wait_s.min(JOB_LIFETIME_LIMIT_S);
+    if model.profile.is_some() {
+        // Only a profile reads the clock; drawing here keeps other scenarios' streams as they are.
+        run.clock_offset_s = match model.start_hour {
+            StartHour::Fixed(hour) => hour * HOUR_S,
+            StartHour::Random => {
+                let u: f64 = StandardUniform.sample(market_rng);
+                u * DAY_S
+            }
+        };
+    }
     run.begin_start(true, job_rng, market_rng, observer);
     loop {
         // A phase of zero length ends at once: it wins any tie, so the scan can be skipped.
@@ -466,6 +493,8 @@ struct Run<'m> {
     reclaim_at_s: f64,
     /// Whether the market timer holds the interruption notice (else the reclaim).
     market_event_is_notice: bool,
+    /// Clock time of day at job creation, seconds after midnight (with a profile).
+    clock_offset_s: f64,
     /// Progress when the current training segment began.
     segment_start_progress_s: f64,
     /// Progress at which the current segment ends (next checkpoint or completion).
@@ -549,7 +578,10 @@ impl Run<'_> {
             self.grant_capacity(job_rng, market_rng);
         } else {
             let wait_s = self.model.market.capacity_wait_s(first, market_rng);
-            self.enter(Phase::CapacityWait, wait_s);
+            self.enter(
+                Phase::CapacityWait,
+                self.on_the_clock(self.model.wait_profile.as_ref(), wait_s),
+            );
         }
     }
 
@@ -560,7 +592,8 @@ impl Run<'_> {
         market_rng: &mut M,
     ) {
         if !matches!(self.model.market, Market::OnDemand) {
-            let reclaim_s = self.now + self.model.market.first_reclaim_s(market_rng);
+            let base_s = self.model.market.first_reclaim_s(market_rng);
+            let reclaim_s = self.now + self.on_the_clock(self.model.profile.as_ref(), base_s);
             self.reclaim_at_s = reclaim_s;
             self.market_event_is_notice =
                 self.model.checkpoint.as_ref().is_some_and(|c| c.on_notice);
@@ -704,6 +737,19 @@ impl Run<'_> {
         }
     }
 
+    /// The real duration, from now, of `base_s` seconds of a base distribution run through a
+    /// time-of-day profile (the identity without one).
+    #[inline]
+    fn on_the_clock(&self, profile: Option<&Profile>, base_s: f64) -> f64 {
+        match profile {
+            None => base_s,
+            Some(profile) => {
+                let from_s = self.clock_offset_s + self.now;
+                profile.end_of(from_s, base_s) - from_s
+            }
+        }
+    }
+
     fn sync_s(&self) -> f64 {
         self.model.checkpoint.as_ref().map_or(0.0, |c| c.sync_s)
     }
@@ -774,6 +820,7 @@ impl Run<'_> {
                 self.leave_phase();
                 self.timers.at_s[MARKET] = f64::INFINITY;
                 let wait_s = self.model.market.capacity_wait_s(false, market_rng);
+                let wait_s = self.on_the_clock(self.model.wait_profile.as_ref(), wait_s);
                 self.enter(Phase::CapacityWait, wait_s);
                 None
             }

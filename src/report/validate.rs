@@ -4,7 +4,7 @@ use super::format::{format_count, format_pct, format_price, render_list};
 use crate::duration::format_duration_exact;
 use crate::engine::ClusterReclaim;
 use crate::scenario::advisor::Bound;
-use crate::scenario::{MarketSpec, MaxRunCounting, Scenario};
+use crate::scenario::{MarketSpec, MaxRunCounting, Scenario, StartHour};
 
 fn row(label: &str, value: String) -> Vec<String> {
     vec![format!("  {label}"), value]
@@ -147,6 +147,32 @@ pub fn render_validation(file: &str, name: &str, scenario: &Scenario) -> String 
                         ),
                     ));
                 }
+            }
+            if let Some(profile) = &spot.profile {
+                let hours: Vec<String> = profile.hourly.iter().map(|m| format!("{m}")).collect();
+                rows.push(row(
+                    "time of day",
+                    format!("reclaim hazard × [{}] by hour from 00:00", hours.join(" ")),
+                ));
+                rows.push(row(
+                    "  capacity waits",
+                    if profile.scale_capacity_wait {
+                        "stretched by the same multipliers (longer in busy hours)".to_string()
+                    } else {
+                        "not affected by the hour".to_string()
+                    },
+                ));
+                rows.push(row(
+                    "  job created at",
+                    match job.start_hour {
+                        StartHour::Random => "a random time of day".to_string(),
+                        StartHour::Fixed(hour) => format!(
+                            "{:02}:{:02}",
+                            hour.floor() as u32,
+                            ((hour.fract() * 60.0).round() as u32).min(59)
+                        ),
+                    },
+                ));
             }
             rows.push(row(
                 "discount",

@@ -65,6 +65,18 @@ pub struct JobSpec {
     pub download: Dist,
     /// `Uploading` at the end and after a timeout stop; billed.
     pub upload: Dist,
+    /// Hour of the day at job creation, for a time-of-day profile.
+    pub start_hour: StartHour,
+}
+
+/// When in the day the job is created (matters only with `[spot.profile]`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartHour {
+    /// Uniform over the day: jobs are submitted at any time (the default).
+    Random,
+    /// At this hour (0 ≤ h < 24, fractions allowed).
+    Fixed(f64),
 }
 
 /// How MaxRuntime counts running time across restarts (uncertain in the service).
@@ -99,6 +111,17 @@ pub struct SpotSpec {
     pub discount: f64,
     /// Whether the part of an attempt cut short by an interruption is billed (uncertain).
     pub bill_interrupted_attempt: bool,
+    /// Hour-of-day multipliers on the interruption hazard, if any.
+    pub profile: Option<ProfileSpec>,
+}
+
+/// `[spot.profile]`: the interruption hazard by hour of day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProfileSpec {
+    /// Multiplier for each hour 0..24 (1 = the base distribution's hazard).
+    pub hourly: [f64; 24],
+    /// Whether capacity waits stretch by the same multipliers (longer in busy hours).
+    pub scale_capacity_wait: bool,
 }
 
 /// The spot market's model of capacity.

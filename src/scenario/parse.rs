@@ -14,8 +14,8 @@ use toml::de::{DeTable, DeValue};
 use super::advisor::{AdvisorSource, BUCKETS, Bound, bucket_rate, mean_time_to_interruption_s};
 use super::{
     CheckpointSpec, DEFAULT_MAX_RUN_S, DEFAULT_RUNS, DEFAULT_SEED, JobSpec, MAX_RUN_LIMIT_S,
-    MAX_RUNS, MarketSpec, MaxRunCounting, PricingSpec, Scenario, SimulationSpec, SpotSpec,
-    StoppingSpec,
+    MAX_RUNS, MarketSpec, MaxRunCounting, PricingSpec, ProfileSpec, Scenario, SimulationSpec,
+    SpotSpec, StartHour, StoppingSpec,
 };
 use crate::data::{Column, read_duration_column};
 use crate::dist::{Dist, Empirical};
@@ -275,6 +275,7 @@ const TOP_KEYS: &[&str] = &[
 ];
 const JOB_KEYS: &[&str] = &[
     "name",
+    "start_hour",
     "instance_type",
     "instance_count",
     "training",
@@ -291,6 +292,7 @@ const STOPPING_KEYS: &[&str] = &[
 const SPOT_KEYS: &[&str] = &[
     "enabled",
     "market",
+    "profile",
     "capacity_wait",
     "time_to_interruption",
     "discount",
@@ -474,6 +476,33 @@ fn read_job(ctx: &mut Ctx<'_>, span: Range<usize>, table: &DeTable<'_>) -> Optio
             None
         }
     };
+    let start_hour = match reader.get("start_hour") {
+        None => Some(StartHour::Random),
+        Some(value) => match value.get_ref() {
+            DeValue::String(text) if text.as_ref() == "random" => Some(StartHour::Random),
+            DeValue::Integer(_) | DeValue::Float(_) => read_number(ctx, "job.start_hour", value)
+                .and_then(|hour| {
+                    if (0.0..24.0).contains(&hour) {
+                        Some(StartHour::Fixed(hour))
+                    } else {
+                        ctx.bad(
+                            "job.start_hour",
+                            value,
+                            "must be from 0 to below 24, or \"random\"",
+                        );
+                        None
+                    }
+                }),
+            _ => {
+                ctx.bad(
+                    "job.start_hour",
+                    value,
+                    "must be an hour of the day (0 to below 24) or \"random\"",
+                );
+                None
+            }
+        },
+    };
     let provisioning = optional_random(ctx, &reader, "provisioning");
     let download = optional_random(ctx, &reader, "download");
     let upload = optional_random(ctx, &reader, "upload");
@@ -485,6 +514,7 @@ fn read_job(ctx: &mut Ctx<'_>, span: Range<usize>, table: &DeTable<'_>) -> Optio
         provisioning: provisioning?,
         download: download?,
         upload: upload?,
+        start_hour: start_hour?,
     })
 }
 
@@ -631,10 +661,80 @@ fn read_spot(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<SpotSpec
         }
     };
     let bill_interrupted_attempt = optional_bool(ctx, reader, "bill_interrupted_attempt", true);
+    let profile = match reader.get("profile") {
+        Some(value) => read_profile(ctx, value).map(Some),
+        None => Some(None),
+    };
     Some(SpotSpec {
+        profile: profile?,
         market: market?,
         discount: discount?,
         bill_interrupted_attempt: bill_interrupted_attempt?,
+    })
+}
+
+const PROFILE_KEYS: &[&str] = &["hourly", "scale_capacity_wait"];
+
+/// `[spot.profile]`: 24 hourly multipliers on the interruption hazard.
+fn read_profile(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<ProfileSpec> {
+    let DeValue::Table(table) = value.get_ref() else {
+        ctx.bad(
+            "spot.profile",
+            value,
+            "must be a table: [spot.profile] with hourly = [24 numbers]",
+        );
+        return None;
+    };
+    let reader = TableReader::new("spot.profile", value.span(), table, PROFILE_KEYS);
+    reader.finish(ctx);
+    let scale_capacity_wait = optional_bool(ctx, &reader, "scale_capacity_wait", false);
+    let Some(hourly_value) = reader.get("hourly") else {
+        reader.missing(
+            ctx,
+            "hourly",
+            "24 multipliers of the interruption hazard, one per hour from 00:00, e.g. \
+             hourly = [1, 1, ..., 1]",
+        );
+        return None;
+    };
+    let rule = "must be a list of 24 numbers, one per hour from 00:00, each at least 0 and not \
+                all 0";
+    let DeValue::Array(items) = hourly_value.get_ref() else {
+        ctx.bad("spot.profile.hourly", hourly_value, rule);
+        return None;
+    };
+    if items.len() != 24 {
+        ctx.bad(
+            "spot.profile.hourly",
+            hourly_value,
+            format!("has {} numbers but {rule}", items.len()),
+        );
+        return None;
+    }
+    let mut hourly = [0.0; 24];
+    let mut ok = true;
+    for (hour, item) in items.iter().enumerate() {
+        let key = format!("spot.profile.hourly[{hour}]");
+        match read_number(ctx, &key, item) {
+            Some(m) if (0.0..=1e6).contains(&m) => hourly[hour] = m,
+            Some(_) => {
+                ctx.bad(
+                    &key,
+                    item,
+                    "must be from 0 to 1000000 (a multiplier of the hazard)",
+                );
+                ok = false;
+            }
+            None => ok = false,
+        }
+    }
+    if ok && hourly.iter().all(|m| *m == 0.0) {
+        ctx.bad("spot.profile.hourly", hourly_value, rule);
+        return None;
+    }
+    Some(ProfileSpec {
+        hourly: ok.then_some(hourly)?,
+        scale_capacity_wait: scale_capacity_wait?,
     })
 }
 

@@ -65,6 +65,7 @@ prop_compose! {
         capacity_wait in random_duration(3600.0),
         tti in time_to_interruption(),
         markov in proptest::option::of((600.0..50_000.0f64, 60.0..20_000.0f64)),
+        profile in proptest::option::of((proptest::array::uniform24(0.01..4.0f64), any::<bool>(), proptest::option::of(0.0..24.0f64))),
         max_run_s in 600u32..150_000,
         max_wait_extra_s in 0u32..150_000,
         discount in 0.0..0.95f64,
@@ -89,14 +90,24 @@ prop_compose! {
         );
         let max_wait_s = max_run_s + max_wait_extra_s;
         let text = format!(
-            "[job]\ninstance_count = {instance_count}\ntraining = {training}\n\
+            "[job]\ninstance_count = {instance_count}\ntraining = {training}\n{start_hour}\
              provisioning = {provisioning}\ndownload = {download}\nupload = {upload}\n\
              [stopping]\nmax_run = {max_run_s}\nmax_wait = {max_wait_s}\n\
              max_run_counts = \"{counts}\"\nmax_run_includes_download = {includes_download}\n\
              [spot]\nenabled = true\n{market}\
              discount = {discount}\nbill_interrupted_attempt = {bills_interrupted}\n\
-             {checkpoint}[pricing]\non_demand_hourly = 2.5\n",
+             {profile}{checkpoint}[pricing]\non_demand_hourly = 2.5\n",
             counts = if each_attempt { "each_attempt" } else { "all_attempts" },
+            profile = match profile {
+                Some((hourly, scale_waits, _)) => format!(
+                    "[spot.profile]\nhourly = {hourly:?}\nscale_capacity_wait = {scale_waits}\n"
+                ),
+                None => String::new(),
+            },
+            start_hour = match profile.and_then(|p| p.2) {
+                Some(hour) => format!("start_hour = {hour}\n"),
+                None => String::new(),
+            },
             market = match markov {
                 Some((up_s, down_s)) => format!(
                     "market = {{ model = \"markov\", mean_available = {up_s}, \
