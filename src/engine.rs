@@ -17,8 +17,11 @@ use serde::Serialize;
 
 use crate::dist::Dist;
 use crate::duration::{DAY_S, HOUR_S};
+use std::sync::Arc;
+
 use crate::profile::Profile;
 use crate::scenario::{JOB_LIFETIME_LIMIT_S, MarketSpec, MaxRunCounting, Scenario, StartHour};
+use crate::trace::Availability;
 
 /// How a job ended (`TrainingJobStatus` + `SecondaryStatus` of the final state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -136,15 +139,26 @@ pub enum Market {
         /// Mean unavailable period D, seconds.
         mean_unavailable_s: f64,
     },
+    /// A recorded trace, replayed from a moment of it drawn uniformly for each run: a waiting
+    /// job starts when the trace has capacity for the whole cluster, a running one is
+    /// interrupted when it no longer has.
+    Trace {
+        /// When the cluster has capacity.
+        availability: Arc<Availability>,
+        /// A fixed start in the trace, seconds; `None` draws one per run.
+        start_s: Option<f64>,
+    },
 }
 
 impl Market {
     /// The wait for capacity at a start: `first` is the job's first start (creation, in the
     /// stationary market); later starts follow the loss of capacity (or of an instance).
+    /// `clock_s` is the run's clock (trace time for a trace market).
     #[inline]
-    fn capacity_wait_s<R: Rng + ?Sized>(&self, first: bool, rng: &mut R) -> f64 {
+    fn capacity_wait_s<R: Rng + ?Sized>(&self, first: bool, clock_s: f64, rng: &mut R) -> f64 {
         match self {
             Market::OnDemand => 0.0,
+            Market::Trace { availability, .. } => availability.next_available_s(clock_s) - clock_s,
             Market::Independent { capacity_wait, .. } => capacity_wait.sample(rng),
             Market::Markov {
                 mean_available_s,
@@ -164,9 +178,10 @@ impl Market {
 
     /// Time from a capacity grant to the cluster's first reclaim.
     #[inline]
-    fn first_reclaim_s<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+    fn first_reclaim_s<R: Rng + ?Sized>(&self, clock_s: f64, rng: &mut R) -> f64 {
         match self {
             Market::OnDemand => f64::INFINITY,
+            Market::Trace { availability, .. } => availability.available_until_s(clock_s) - clock_s,
             Market::Independent { first_reclaim, .. } => first_reclaim.sample(rng),
             Market::Markov {
                 mean_available_s, ..
@@ -296,6 +311,10 @@ impl JobModel {
             } => Market::Markov {
                 mean_available_s: *mean_available_s,
                 mean_unavailable_s: *mean_unavailable_s,
+            },
+            MarketSpec::Trace { trace, start_s, .. } => Market::Trace {
+                availability: Arc::new(Availability::new(trace, scenario.job.instance_count)),
+                start_s: *start_s,
             },
         };
         if let Some(profile) = &spot.profile {
@@ -438,8 +457,18 @@ where
         progress_at_stop_s: 0.0,
     };
     run.timers.at_s[DEADLINE] = model.max_wait_s.min(JOB_LIFETIME_LIMIT_S);
-    if model.profile.is_some() {
-        // Only a profile reads the clock; drawing here keeps other scenarios' streams as they are.
+    // Only a profile or a trace reads the clock; drawing here keeps other scenarios' streams
+    // as they are.
+    if let Market::Trace {
+        availability,
+        start_s,
+    } = &model.market
+    {
+        run.clock_offset_s = start_s.unwrap_or_else(|| {
+            let u: f64 = StandardUniform.sample(market_rng);
+            u * availability.period_s()
+        });
+    } else if model.profile.is_some() {
         run.clock_offset_s = match model.start_hour {
             StartHour::Fixed(hour) => hour * HOUR_S,
             StartHour::Random => {
@@ -493,7 +522,8 @@ struct Run<'m> {
     reclaim_at_s: f64,
     /// Whether the market timer holds the interruption notice (else the reclaim).
     market_event_is_notice: bool,
-    /// Clock time of day at job creation, seconds after midnight (with a profile).
+    /// The run's clock at job creation: seconds after midnight (with a profile) or into the
+    /// trace (with a trace market); 0 otherwise.
     clock_offset_s: f64,
     /// Progress when the current training segment began.
     segment_start_progress_s: f64,
@@ -577,7 +607,11 @@ impl Run<'_> {
         if matches!(self.model.market, Market::OnDemand) {
             self.grant_capacity(job_rng, market_rng);
         } else {
-            let wait_s = self.model.market.capacity_wait_s(first, market_rng);
+            let clock_s = self.clock_offset_s + self.now;
+            let wait_s = self
+                .model
+                .market
+                .capacity_wait_s(first, clock_s, market_rng);
             self.enter(
                 Phase::CapacityWait,
                 self.on_the_clock(self.model.wait_profile.as_ref(), wait_s),
@@ -592,7 +626,8 @@ impl Run<'_> {
         market_rng: &mut M,
     ) {
         if !matches!(self.model.market, Market::OnDemand) {
-            let base_s = self.model.market.first_reclaim_s(market_rng);
+            let clock_s = self.clock_offset_s + self.now;
+            let base_s = self.model.market.first_reclaim_s(clock_s, market_rng);
             let reclaim_s = self.now + self.on_the_clock(self.model.profile.as_ref(), base_s);
             self.reclaim_at_s = reclaim_s;
             self.market_event_is_notice =
@@ -819,7 +854,11 @@ impl Run<'_> {
                 // Lost an instance before the job ran: back to waiting, still Starting.
                 self.leave_phase();
                 self.timers.at_s[MARKET] = f64::INFINITY;
-                let wait_s = self.model.market.capacity_wait_s(false, market_rng);
+                let clock_s = self.clock_offset_s + self.now;
+                let wait_s = self
+                    .model
+                    .market
+                    .capacity_wait_s(false, clock_s, market_rng);
                 let wait_s = self.on_the_clock(self.model.wait_profile.as_ref(), wait_s);
                 self.enter(Phase::CapacityWait, wait_s);
                 None

@@ -27,6 +27,7 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod stats;
+pub mod trace;
 
 use std::path::Path;
 

@@ -114,6 +114,37 @@ pub fn render_validation(file: &str, name: &str, scenario: &Scenario) -> String 
                         ));
                     }
                 }
+                MarketSpec::Trace {
+                    file,
+                    format,
+                    period_s,
+                    trace,
+                    start_s,
+                } => {
+                    let availability = crate::trace::Availability::new(trace, job.instance_count);
+                    rows.push(row(
+                        "market",
+                        format!(
+                            "trace {file} ({format}), {} long; each run starts {} and wraps \
+                             around at its end",
+                            crate::duration::format_duration(*period_s),
+                            start_s.map_or("at a random moment of it".to_string(), |s| format!(
+                                "{} into it",
+                                crate::duration::format_duration(s)
+                            ))
+                        ),
+                    ));
+                    rows.push(row(
+                        "capacity for the cluster",
+                        format!(
+                            "{} of the time ({} or more instances available); stretches of {} \
+                             on average",
+                            format_pct(availability.share() * 100.0, 1),
+                            job.instance_count,
+                            crate::duration::format_duration(availability.mean_available_run_s())
+                        ),
+                    ));
+                }
                 MarketSpec::Markov {
                     mean_available_s,
                     mean_unavailable_s,

@@ -138,6 +138,21 @@ pub enum MarketSpec {
         #[serde(skip_serializing_if = "Option::is_none")]
         time_to_interruption_advisor: Option<advisor::AdvisorSource>,
     },
+    /// `[spot.market] model = "trace"`: a recorded availability series, replayed from a random
+    /// moment of it.
+    Trace {
+        /// The trace file as the scenario names it.
+        file: String,
+        /// Its format: `spot-traces`, `skynomad` or `events`.
+        format: String,
+        /// Length of the trace, seconds (it repeats after its end).
+        period_s: f64,
+        /// Where in the trace runs start: `None` = a uniform moment per run; else this offset.
+        start_s: Option<f64>,
+        /// The trace itself.
+        #[serde(skip)]
+        trace: std::sync::Arc<crate::trace::Trace>,
+    },
     /// `[spot.market] model = "markov"`: capacity alternates between available and unavailable
     /// periods of exponential lengths.
     Markov {
@@ -160,6 +175,9 @@ impl MarketSpec {
             MarketSpec::Markov {
                 mean_available_s, ..
             } => *mean_available_s,
+            MarketSpec::Trace { trace, .. } => {
+                crate::trace::Availability::new(trace, count).mean_available_run_s()
+            }
         }
     }
 }

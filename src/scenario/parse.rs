@@ -20,6 +20,7 @@ use super::{
 use crate::data::{Column, read_duration_column};
 use crate::dist::{Dist, Empirical};
 use crate::duration::{format_duration_exact, parse_duration_s};
+use crate::trace::{TraceFormat, read_trace};
 
 /// One problem in a scenario file, located at `file:line:column`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -662,6 +663,14 @@ fn read_spot(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<SpotSpec
     };
     let bill_interrupted_attempt = optional_bool(ctx, reader, "bill_interrupted_attempt", true);
     let profile = match reader.get("profile") {
+        Some(value) if matches!(market, Some(MarketSpec::Trace { .. })) => {
+            ctx.bad(
+                "spot.profile",
+                value,
+                "cannot be used with a trace market: the trace already says when capacity is there",
+            );
+            None
+        }
         Some(value) => read_profile(ctx, value).map(Some),
         None => Some(None),
     };
@@ -738,7 +747,14 @@ fn read_profile(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<Profi
     })
 }
 
-const MARKET_KEYS: &[&str] = &["model", "mean_available", "mean_unavailable"];
+const MARKET_KEYS: &[&str] = &[
+    "model",
+    "mean_available",
+    "mean_unavailable",
+    "file",
+    "format",
+    "start",
+];
 
 /// `[spot.market]`: a model of capacity that replaces the two independent distributions.
 fn read_market(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<MarketSpec> {
@@ -787,12 +803,107 @@ fn read_market(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<Market
                 mean_unavailable_s: mean_unavailable_s?,
             })
         }
+        "trace" => read_trace_market(ctx, &reader),
         _ => {
             ctx.bad(
                 "spot.market.model",
                 model_value,
-                "is not a market model spotsim knows: use \"markov\" (or leave [spot.market] out \
-                 and give capacity_wait and time_to_interruption)",
+                "is not a market model spotsim knows: use \"markov\" or \"trace\" (or leave \
+                 [spot.market] out and give capacity_wait and time_to_interruption)",
+            );
+            None
+        }
+    }
+}
+
+/// `model = "trace"`: a recorded availability series from `file` in `format`.
+fn read_trace_market(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<MarketSpec> {
+    for key in ["mean_available", "mean_unavailable"] {
+        if let Some(value) = reader.get(key) {
+            ctx.bad(
+                &format!("spot.market.{key}"),
+                value,
+                "belongs to model = \"markov\"; a trace decides the periods itself",
+            );
+        }
+    }
+    let start_s = match reader.get("start") {
+        None => Some(None),
+        Some(value) => match value.get_ref() {
+            DeValue::String(text) if text.as_ref() == "random" => Some(None),
+            _ => read_duration(ctx, "spot.market.start", value).map(Some),
+        },
+    };
+    let Some(file_value) = reader.get("file") else {
+        reader.missing(ctx, "file", "the trace file, relative to the scenario file");
+        return None;
+    };
+    let Some(format_value) = reader.get("format") else {
+        reader.missing(
+            ctx,
+            "format",
+            "the trace's format: \"spot-traces\" (counts available), \"skynomad\" \
+             (1 = preempted) or \"events\" (time_ms,add|remove,node)",
+        );
+        return None;
+    };
+    let file = read_string(ctx, "spot.market.file", file_value)?;
+    let format_name = read_string(ctx, "spot.market.format", format_value)?;
+    let format = match format_name.as_str() {
+        "spot-traces" => TraceFormat::SpotTraces,
+        "skynomad" => TraceFormat::Skynomad,
+        "events" => TraceFormat::Events,
+        _ => {
+            ctx.bad(
+                "spot.market.format",
+                format_value,
+                "must be \"spot-traces\", \"skynomad\" or \"events\"",
+            );
+            return None;
+        }
+    };
+    let path = ctx.base_dir.join(&file);
+    let trace = match std::fs::File::open(&path) {
+        Ok(handle) => read_trace(std::io::BufReader::new(handle), format),
+        Err(error) => {
+            ctx.bad(
+                "spot.market.file",
+                file_value,
+                format!("cannot be read ({}): {error}", path.display()),
+            );
+            return None;
+        }
+    };
+    match trace {
+        Ok(trace) => {
+            let start_s = start_s?;
+            if let (Some(start), Some(value)) = (start_s, reader.get("start"))
+                && start >= trace.period_s
+            {
+                ctx.bad(
+                    "spot.market.start",
+                    value,
+                    format!(
+                        "must be within the trace, which is {} long (or \"random\")",
+                        format_duration_exact(trace.period_s.floor())
+                    ),
+                );
+                return None;
+            }
+            Some(MarketSpec::Trace {
+                file,
+                format: format_name,
+                period_s: trace.period_s,
+                start_s,
+                trace: std::sync::Arc::new(trace),
+            })
+        }
+        Err(error) => {
+            let at = error.line.map(|l| format!(":{l}")).unwrap_or_default();
+            ctx.bad(
+                "spot.market.file",
+                file_value,
+                format!("{}{at}: {}", path.display(), error.message),
             );
             None
         }

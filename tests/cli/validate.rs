@@ -56,3 +56,32 @@ fn validate_shows_the_advisor_conversion() {
     );
     assert!(text.contains("bucket >20%, upper (conservative) end: 30.0 % of instances"));
 }
+
+#[test]
+fn shipped_trace_scenarios_run_when_the_data_is_there() {
+    if !super::project_dir().join("../shared/data").is_dir() {
+        eprintln!("note: ../shared/data is absent: the trace scenarios are not checked");
+        return;
+    }
+    // Availability shares documented with the data: high, mid, low.
+    for (zone, share) in [
+        ("us-west-2a", "88.3 %"),
+        ("us-east-1f", "59.1 %"),
+        ("us-east-1a", "16.7 %"),
+    ] {
+        let path = format!("scenarios/traces/v100-{zone}.toml");
+        let text = stdout_of(spotsim().args(["validate", &path]));
+        assert!(
+            text.contains(&format!(
+                "capacity for the cluster        {share} of the time"
+            )),
+            "{text}"
+        );
+        let json = stdout_of(spotsim().args(["run", &path, "--runs", "300", "--format", "json"]));
+        let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert!(
+            report["spot"]["outcomes"]["completed"].as_f64().unwrap() > 0.0,
+            "{zone}"
+        );
+    }
+}

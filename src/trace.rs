@@ -1,0 +1,423 @@
+//! Recorded spot markets: availability traces read from files, and the queries the engine asks
+//! of them (when is capacity next available, when does it go).
+//!
+//! Three formats (`../shared/data` has real files of each):
+//! - `spot-traces` (skypilot-org/spot-traces): JSON `{"metadata": {"gap_seconds": g},
+//!   "data": [count, ...], "prices": [usd_per_hour, ...]?}`, `data[i]` = instances *available*
+//!   during tick `i`, `[i·g, (i+1)·g)`.
+//! - `skynomad` (SkyNomad's converted traces): the same JSON, but `data[i]` = 1 when spot was
+//!   *preempted* (unavailable) and 0 when available.
+//! - `events` (Oobleck): CSV lines `time_ms,add|remove,node`; the count of available nodes at t
+//!   is the adds minus the removes up to t.
+//!
+//! A trace is a step function of the available count over `[0, period)`; it repeats after its
+//! end (runs that outlast it wrap around). For a job of `n` instances, capacity is there while
+//! the count is at least `n`: [`Availability`] keeps those intervals and answers in O(log k).
+
+use std::io::Read;
+
+use serde::Deserialize;
+
+use crate::data::DataError;
+
+/// Which file format a trace is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceFormat {
+    /// skypilot-org/spot-traces JSON: counts of available instances per tick.
+    SpotTraces,
+    /// SkyNomad converted JSON: 1 = preempted (unavailable), 0 = available, per tick.
+    Skynomad,
+    /// Oobleck events CSV: `time_ms,add|remove,node`.
+    Events,
+}
+
+/// A recorded market: the count of available instances as a step function.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trace {
+    /// Change points: from `steps[i].0` seconds the count is `steps[i].1`; `steps[0].0 == 0`.
+    pub steps: Vec<(f64, u32)>,
+    /// Length of the trace, seconds; it repeats after that.
+    pub period_s: f64,
+    /// Spot price per tick, USD per instance-hour, when the file has them.
+    pub prices_usd_per_hour: Option<Vec<f64>>,
+    /// The tick length of a ticked format, seconds.
+    pub tick_s: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct TickedFile {
+    metadata: TickedMetadata,
+    data: Vec<f64>,
+    #[serde(default)]
+    prices: Option<Vec<f64>>,
+}
+
+#[derive(Deserialize)]
+struct TickedMetadata {
+    gap_seconds: f64,
+    #[serde(default)]
+    price_info: Option<serde_json::Value>,
+}
+
+fn error(line: Option<u64>, message: impl Into<String>) -> DataError {
+    DataError {
+        line,
+        message: message.into(),
+    }
+}
+
+/// Reads a trace in `format`.
+pub fn read_trace<R: Read>(mut reader: R, format: TraceFormat) -> Result<Trace, DataError> {
+    match format {
+        TraceFormat::SpotTraces | TraceFormat::Skynomad => {
+            let mut text = String::new();
+            reader
+                .read_to_string(&mut text)
+                .map_err(|e| error(None, format!("cannot be read as text: {e}")))?;
+            let file: TickedFile = serde_json::from_str(&text).map_err(|e| {
+                error(
+                    Some(e.line() as u64),
+                    format!(
+                        "is not a {} trace: {e} (expected {{\"metadata\": {{\"gap_seconds\": ...}}, \"data\": [...]}})",
+                        if format == TraceFormat::Skynomad { "skynomad" } else { "spot-traces" }
+                    ),
+                )
+            })?;
+            ticked_trace(file, format)
+        }
+        TraceFormat::Events => read_events(reader),
+    }
+}
+
+fn ticked_trace(file: TickedFile, format: TraceFormat) -> Result<Trace, DataError> {
+    let gap_s = file.metadata.gap_seconds;
+    if !(gap_s.is_finite() && gap_s > 0.0) {
+        return Err(error(
+            None,
+            format!("metadata.gap_seconds ({gap_s}) must be a positive number"),
+        ));
+    }
+    if file.data.is_empty() {
+        return Err(error(None, "has no ticks: `data` is empty"));
+    }
+    if let Some(bad) = file
+        .data
+        .iter()
+        .find(|v| !(v.is_finite() && **v >= 0.0 && v.fract() == 0.0))
+    {
+        return Err(error(
+            None,
+            format!("`data` holds {bad}: every tick must be a whole count"),
+        ));
+    }
+    let counts: Vec<u32> = match format {
+        TraceFormat::Skynomad => {
+            if file.data.iter().any(|v| *v > 1.0) {
+                return Err(error(
+                    None,
+                    "`data` holds counts above 1, but a skynomad trace is 0/1 with 1 = preempted: \
+                     this looks like a spot-traces file (counts of available instances); use \
+                     format = \"spot-traces\"",
+                ));
+            }
+            file.data.iter().map(|v| u32::from(*v == 0.0)).collect()
+        }
+        _ => {
+            if file.metadata.price_info.is_some() {
+                return Err(error(
+                    None,
+                    "has metadata.price_info, like SkyNomad's converted traces where 1 means \
+                     preempted: the 0/1 convention is probably inverted; use format = \"skynomad\"",
+                ));
+            }
+            file.data.iter().map(|v| *v as u32).collect()
+        }
+    };
+    if let Some(prices) = &file.prices {
+        if prices.len() != counts.len() {
+            return Err(error(
+                None,
+                format!(
+                    "has {} prices for {} ticks: they must match",
+                    prices.len(),
+                    counts.len()
+                ),
+            ));
+        }
+        if let Some(bad) = prices.iter().find(|p| !(p.is_finite() && **p >= 0.0)) {
+            return Err(error(
+                None,
+                format!("`prices` holds {bad}: prices must be non-negative"),
+            ));
+        }
+    }
+    let mut steps: Vec<(f64, u32)> = Vec::new();
+    for (tick, count) in counts.iter().enumerate() {
+        if steps.last().is_none_or(|last| last.1 != *count) {
+            steps.push((tick as f64 * gap_s, *count));
+        }
+    }
+    Ok(Trace {
+        steps,
+        period_s: counts.len() as f64 * gap_s,
+        prices_usd_per_hour: file.prices,
+        tick_s: Some(gap_s),
+    })
+}
+
+fn read_events<R: Read>(reader: R) -> Result<Trace, DataError> {
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .trim(csv::Trim::All)
+        .from_reader(reader);
+    let mut changes: Vec<(f64, i64)> = Vec::new();
+    for record in csv.records() {
+        let record = record.map_err(|e| {
+            error(
+                e.position().map(|p| p.line()),
+                format!("is not valid CSV: {e}"),
+            )
+        })?;
+        let line = record.position().map(|p| p.line());
+        if record.len() < 2 {
+            return Err(error(line, "needs `time_ms,add|remove,node` on every line"));
+        }
+        let time_ms: f64 = record[0].parse().map_err(|_| {
+            error(
+                line,
+                format!("time \"{}\" is not a number of milliseconds", &record[0]),
+            )
+        })?;
+        if !(time_ms.is_finite() && time_ms >= 0.0) {
+            return Err(error(
+                line,
+                format!("time {time_ms} must be a non-negative number of ms"),
+            ));
+        }
+        if changes.last().is_some_and(|last| last.0 > time_ms / 1000.0) {
+            return Err(error(line, "events must be in time order"));
+        }
+        let delta = match &record[1] {
+            "add" => 1,
+            "remove" => -1,
+            other => {
+                return Err(error(
+                    line,
+                    format!("event \"{other}\" must be `add` or `remove`"),
+                ));
+            }
+        };
+        changes.push((time_ms / 1000.0, delta));
+    }
+    let Some(&(last_s, _)) = changes.last() else {
+        return Err(error(None, "has no events"));
+    };
+    if last_s <= 0.0 {
+        return Err(error(None, "spans no time: every event is at 0 ms"));
+    }
+    let mut steps: Vec<(f64, u32)> = vec![(0.0, 0)];
+    let mut count: i64 = 0;
+    for (index, &(time_s, delta)) in changes.iter().enumerate() {
+        count += delta;
+        if count < 0 {
+            return Err(error(
+                Some(index as u64 + 1),
+                "removes a node that was never added (the count goes below 0)",
+            ));
+        }
+        // Events at the same instant apply together: record the count after the last of them.
+        let last_at_time = changes.get(index + 1).is_none_or(|next| next.0 > time_s);
+        if last_at_time {
+            if let Some(step) = steps.last_mut().filter(|s| s.0 == time_s) {
+                step.1 = count as u32;
+            } else if steps.last().is_some_and(|s| s.1 != count as u32) {
+                steps.push((time_s, count as u32));
+            }
+        }
+    }
+    Ok(Trace {
+        steps,
+        period_s: last_s,
+        prices_usd_per_hour: None,
+        tick_s: None,
+    })
+}
+
+/// When a job of `needed` instances has capacity in a trace: the available intervals of one
+/// period, sorted and merged, queried with the trace repeating after its end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Availability {
+    /// `[start, end)` intervals within `[0, period_s)`.
+    up: Vec<(f64, f64)>,
+    period_s: f64,
+}
+
+impl Availability {
+    /// Capacity for `needed` instances in `trace`.
+    pub fn new(trace: &Trace, needed: u32) -> Self {
+        let mut up: Vec<(f64, f64)> = Vec::new();
+        for (index, &(start, count)) in trace.steps.iter().enumerate() {
+            let end = trace
+                .steps
+                .get(index + 1)
+                .map_or(trace.period_s, |next| next.0)
+                .min(trace.period_s);
+            if count >= needed && end > start {
+                match up.last_mut() {
+                    Some(last) if last.1 == start => last.1 = end,
+                    _ => up.push((start, end)),
+                }
+            }
+        }
+        Availability {
+            up,
+            period_s: trace.period_s,
+        }
+    }
+
+    /// Share of the period with capacity.
+    pub fn share(&self) -> f64 {
+        self.up.iter().map(|(a, b)| b - a).sum::<f64>() / self.period_s
+    }
+
+    /// Mean length of an available stretch, seconds (`+inf` when capacity never goes, 0 when
+    /// it never comes).
+    pub fn mean_available_run_s(&self) -> f64 {
+        if self.always() {
+            return f64::INFINITY;
+        }
+        if self.up.is_empty() {
+            return 0.0;
+        }
+        // A stretch that runs over the end of the period into its start counts once.
+        let wraps = self.up.len() > 1
+            && self.up[0].0 == 0.0
+            && self.up[self.up.len() - 1].1 >= self.period_s;
+        let stretches = self.up.len() - usize::from(wraps);
+        self.share() * self.period_s / stretches as f64
+    }
+
+    /// Length of one period, seconds.
+    pub fn period_s(&self) -> f64 {
+        self.period_s
+    }
+
+    /// Whether capacity is there all the time.
+    fn always(&self) -> bool {
+        self.up.len() == 1 && self.up[0] == (0.0, self.period_s)
+    }
+
+    /// The first time at or after `t_s` (trace time, any number of periods in) with capacity;
+    /// `+inf` if the trace never has it.
+    pub fn next_available_s(&self, t_s: f64) -> f64 {
+        if self.up.is_empty() {
+            return f64::INFINITY;
+        }
+        let cycles = (t_s / self.period_s).floor();
+        let within = t_s - cycles * self.period_s;
+        let base = cycles * self.period_s;
+        // The first interval that ends after `within`.
+        let index = self.up.partition_point(|&(_, end)| end <= within);
+        match self.up.get(index) {
+            Some(&(start, _)) => base + start.max(within),
+            None => base + self.period_s + self.up[0].0,
+        }
+    }
+
+    /// The time capacity goes, for a job that has it at `t_s`; `+inf` if it never goes.
+    pub fn available_until_s(&self, t_s: f64) -> f64 {
+        if self.always() {
+            return f64::INFINITY;
+        }
+        let cycles = (t_s / self.period_s).floor();
+        let within = t_s - cycles * self.period_s;
+        let index = self.up.partition_point(|&(_, end)| end <= within);
+        let Some(&(_, end)) = self.up.get(index) else {
+            return t_s;
+        };
+        let mut until = cycles * self.period_s + end;
+        // Capacity at the end of the period continues into the next one if it starts there.
+        if end >= self.period_s && self.up[0].0 == 0.0 {
+            until += self.up[0].1;
+        }
+        until
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticked(data: &str, gap: f64) -> Trace {
+        let json = format!("{{\"metadata\": {{\"gap_seconds\": {gap}}}, \"data\": {data}}}");
+        read_trace(json.as_bytes(), TraceFormat::SpotTraces).unwrap()
+    }
+
+    #[test]
+    fn reads_the_three_formats() {
+        let trace = ticked("[1, 1, 0, 0, 1]", 60.0);
+        assert_eq!(trace.steps, vec![(0.0, 1), (120.0, 0), (240.0, 1)]);
+        assert_eq!(trace.period_s, 300.0);
+        let json = "{\"metadata\": {\"gap_seconds\": 600, \"price_info\": {}}, \"data\": [1, 0, 0], \"prices\": [2.0, 2.0, 2.5]}";
+        let trace = read_trace(json.as_bytes(), TraceFormat::Skynomad).unwrap();
+        assert_eq!(trace.steps, vec![(0.0, 0), (600.0, 1)]);
+        assert_eq!(trace.prices_usd_per_hour, Some(vec![2.0, 2.0, 2.5]));
+        let events = "0,add,a\n0,add,b\n1000,remove,a\n1000,add,c\n5000,remove,b\n9000,add,d\n";
+        let trace = read_trace(events.as_bytes(), TraceFormat::Events).unwrap();
+        assert_eq!(trace.steps, vec![(0.0, 2), (5.0, 1), (9.0, 2)]);
+        assert_eq!(trace.period_s, 9.0);
+    }
+
+    #[test]
+    fn suspects_the_wrong_convention_and_bad_files() {
+        let json = "{\"metadata\": {\"gap_seconds\": 600, \"price_info\": {}}, \"data\": [1, 0]}";
+        let error = read_trace(json.as_bytes(), TraceFormat::SpotTraces).unwrap_err();
+        assert!(
+            error.message.contains("use format = \"skynomad\""),
+            "{error}"
+        );
+        let json = "{\"metadata\": {\"gap_seconds\": 300}, \"data\": [4, 3, 0]}";
+        let error = read_trace(json.as_bytes(), TraceFormat::Skynomad).unwrap_err();
+        assert!(
+            error.message.contains("use format = \"spot-traces\""),
+            "{error}"
+        );
+        let error = read_trace("not json".as_bytes(), TraceFormat::SpotTraces).unwrap_err();
+        assert!(
+            error.message.contains("is not a spot-traces trace"),
+            "{error}"
+        );
+        let json = "{\"metadata\": {\"gap_seconds\": 300}, \"data\": []}";
+        assert!(read_trace(json.as_bytes(), TraceFormat::SpotTraces).is_err());
+        let error = read_trace(
+            "0,add,a\n5,remove,a\n9,remove,b\n".as_bytes(),
+            TraceFormat::Events,
+        )
+        .unwrap_err();
+        assert!(error.message.contains("never added"), "{error}");
+        let error = read_trace("5,add,a\n1,add,b\n".as_bytes(), TraceFormat::Events).unwrap_err();
+        assert_eq!(error.line, Some(2));
+    }
+
+    #[test]
+    fn availability_answers_every_transition_case() {
+        // Ticks of 10 s: up [0,20), down [20,40), up [40,50) — the last interval touches the end,
+        // so capacity runs on into the next period's first interval.
+        let a = Availability::new(&ticked("[1, 1, 0, 0, 1]", 10.0), 1);
+        assert!((a.share() - 0.6).abs() < 1e-12);
+        assert_eq!(a.next_available_s(5.0), 5.0); // already up
+        assert_eq!(a.next_available_s(25.0), 40.0); // wait for it
+        assert_eq!(a.next_available_s(20.0), 40.0); // at the instant it goes
+        assert_eq!(a.available_until_s(5.0), 20.0);
+        assert_eq!(a.available_until_s(45.0), 70.0); // wraps into [50, 70)
+        assert_eq!(a.next_available_s(75.0), 90.0); // second period
+        assert_eq!(a.available_until_s(1005.0), 1020.0);
+        // Two instances needed: never there.
+        let none = Availability::new(&ticked("[1, 1, 0, 0, 1]", 10.0), 2);
+        assert_eq!(none.next_available_s(3.0), f64::INFINITY);
+        // Always there: never goes.
+        let all = Availability::new(&ticked("[2, 3, 2]", 10.0), 2);
+        assert_eq!(all.available_until_s(12.0), f64::INFINITY);
+        assert_eq!(all.next_available_s(12.0), 12.0);
+    }
+}
