@@ -88,6 +88,25 @@ pub fn lint(scenario: &Scenario) -> Vec<Warning> {
                 "add a [checkpoint] table (and make sure the script restores from it)",
             );
         }
+        if let super::MarketSpec::Trace {
+            trace, period_s, ..
+        } = &spot.market
+        {
+            let share = crate::trace::Availability::new(trace, scenario.job.instance_count).share();
+            // Wall time is at least the running time stretched by the share of time with capacity.
+            let wall_estimate_s = running_mean_s / share.max(1e-9);
+            if wall_estimate_s > 0.25 * period_s {
+                warn(
+                    format!(
+                        "a run takes about {} or more, against a trace of {}: many runs will wrap \
+                         around its end and replay its start, so results lean on the same stretch",
+                        format_duration(wall_estimate_s),
+                        format_duration(*period_s)
+                    ),
+                    "use a longer trace, or read the results as that trace's weather only",
+                );
+            }
+        }
         if let Some(starts) = expected_starts(scenario)
             && starts > MANY_STARTS
         {

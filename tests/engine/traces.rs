@@ -80,6 +80,22 @@ fn capacity_at_the_end_runs_on_into_the_repeat() {
 }
 
 #[test]
+fn a_job_longer_than_a_quarter_of_the_trace_gets_a_wrap_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("trace.json"), TRACE).unwrap();
+    let file = dir.path().join("s.toml");
+    let text = "[job]\ntraining = 300\n[stopping]\nmax_run = 3600\nmax_wait = 3600\n[spot]\nenabled = true\n\
+                discount = 0.5\nmarket = { model = \"trace\", file = \"trace.json\", \
+                format = \"spot-traces\" }\n[pricing]\non_demand_hourly = 1\n";
+    let scenario = parse_scenario(text, file.to_str().unwrap()).unwrap();
+    let warnings = spotsim::scenario::lint(&scenario);
+    assert!(
+        warnings.iter().any(|w| w.message.contains("wrap around its end")),
+        "{warnings:#?}"
+    );
+}
+
+#[test]
 fn a_cluster_too_big_for_the_trace_waits_until_max_wait() {
     let (record, statuses) = run_at("\"random\"", "instance_count = 2\n");
     assert_eq!(record.outcome, Outcome::MaxWaitTimeExceeded);
