@@ -19,8 +19,11 @@ use crate::dist::Dist;
 use crate::duration::{DAY_S, HOUR_S};
 use std::sync::Arc;
 
+use crate::price::PriceSeries;
 use crate::profile::Profile;
-use crate::scenario::{JOB_LIFETIME_LIMIT_S, MarketSpec, MaxRunCounting, Scenario, StartHour};
+use crate::scenario::{
+    JOB_LIFETIME_LIMIT_S, MarketSpec, MaxRunCounting, Scenario, SpotPriceSpec, StartHour,
+};
 use crate::trace::Availability;
 
 /// How a job ended (`TrainingJobStatus` + `SecondaryStatus` of the final state).
@@ -273,8 +276,11 @@ pub struct JobModel {
     pub max_run_includes_download: bool,
     /// The capacity market.
     pub market: Market,
-    /// Billable / training: `1 - discount` on spot, 1 on-demand.
+    /// Billable / training: `1 - discount` on spot, 1 on-demand (when there is no history).
     pub price_factor: f64,
+    /// A spot price history: each billed second costs `price(t) / on-demand price` billable
+    /// seconds instead of `price_factor`.
+    pub price_history: Option<Arc<PriceSeries>>,
     /// Whether the part of an attempt cut short by an interruption is billed.
     pub bill_interrupted_attempt: bool,
     /// On-demand USD per instance-hour.
@@ -322,7 +328,10 @@ impl JobModel {
             model.wait_profile = profile.scale_capacity_wait.then(|| hazard.reciprocal());
             model.profile = Some(hazard);
         }
-        model.price_factor = 1.0 - spot.discount;
+        match &spot.price {
+            SpotPriceSpec::Discount(discount) => model.price_factor = 1.0 - discount,
+            SpotPriceSpec::History { series, .. } => model.price_history = Some(series.clone()),
+        }
         model.bill_interrupted_attempt = spot.bill_interrupted_attempt;
         Some(model)
     }
@@ -349,6 +358,7 @@ impl JobModel {
             max_run_includes_download: scenario.stopping.max_run_includes_download,
             market: Market::OnDemand,
             price_factor: 1.0,
+            price_history: None,
             bill_interrupted_attempt: true,
             on_demand_hourly_usd: scenario.pricing.on_demand_hourly_usd,
             profile: None,
@@ -449,6 +459,8 @@ where
         segment_target_s: 0.0,
         billed_s: 0.0,
         attempt_billed_s: 0.0,
+        billable_s: 0.0,
+        attempt_billable_s: 0.0,
         runtime_used_s: 0.0,
         waiting_s: 0.0,
         lost_work_s: 0.0,
@@ -476,6 +488,10 @@ where
                 u * DAY_S
             }
         };
+    } else if let Some(history) = &model.price_history {
+        // Nothing else sets the clock: start at a uniform moment of the price history.
+        let u: f64 = StandardUniform.sample(market_rng);
+        run.clock_offset_s = u * history.period_s();
     }
     run.begin_start(true, job_rng, market_rng, observer);
     loop {
@@ -531,6 +547,9 @@ struct Run<'m> {
     segment_target_s: f64,
     billed_s: f64,
     attempt_billed_s: f64,
+    /// Billable seconds so far, with a price history (else derived from `billed_s` at the end).
+    billable_s: f64,
+    attempt_billable_s: f64,
     /// Running time counted toward MaxRuntime.
     runtime_used_s: f64,
     waiting_s: f64,
@@ -558,6 +577,14 @@ impl Run<'_> {
         if self.phase.is_billed() {
             self.billed_s += elapsed;
             self.attempt_billed_s += elapsed;
+            if let Some(history) = &self.model.price_history {
+                // ∫ price dt / on-demand price: billable seconds at the price in force.
+                let from_s = self.clock_offset_s + self.phase_start_s;
+                let billable = history.integral(from_s, self.clock_offset_s + self.now)
+                    / self.model.on_demand_hourly_usd;
+                self.billable_s += billable;
+                self.attempt_billable_s += billable;
+            }
         }
         if self.counts_toward_max_run(self.phase) {
             self.runtime_used_s += elapsed;
@@ -676,6 +703,7 @@ impl Run<'_> {
             Phase::Provisioning => {
                 observer.status(self.now, SecondaryStatus::Downloading);
                 self.attempt_billed_s = 0.0;
+                self.attempt_billable_s = 0.0;
                 if self.model.max_run_counts == MaxRunCounting::EachAttempt {
                     self.runtime_used_s = 0.0;
                 }
@@ -884,6 +912,7 @@ impl Run<'_> {
                 self.interruptions += 1;
                 if !self.model.bill_interrupted_attempt {
                     self.billed_s -= self.attempt_billed_s;
+                    self.billable_s -= self.attempt_billable_s;
                 }
                 observer.status(self.now, SecondaryStatus::Interrupted);
                 self.begin_start(false, job_rng, market_rng, observer);
@@ -893,7 +922,11 @@ impl Run<'_> {
     }
 
     fn record(&self, outcome: Outcome) -> RunRecord {
-        let billable_s = self.billed_s * self.model.price_factor;
+        let billable_s = if self.model.price_history.is_some() {
+            self.billable_s
+        } else {
+            self.billed_s * self.model.price_factor
+        };
         RunRecord {
             outcome,
             wall_s: self.now,

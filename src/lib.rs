@@ -22,6 +22,7 @@ pub mod dist;
 pub mod duration;
 pub mod engine;
 pub mod montecarlo;
+pub mod price;
 pub mod profile;
 pub mod report;
 pub mod rng;

@@ -6,6 +6,7 @@ use super::format::{
 };
 use crate::duration::format_duration;
 use crate::engine::Outcome;
+use crate::scenario::SpotPriceSpec;
 use crate::stats::{Metric, SideSummary, Summary};
 
 /// How a metric's numbers are written.
@@ -108,11 +109,20 @@ pub fn render_table(report: &RunReport<'_>) -> String {
         None => format!("{} · {} instances", report.name, job.instance_count),
     };
     match &scenario.spot {
-        Some(spot) => header.push_str(&format!(
-            " · spot at {} off {}/h on-demand",
-            format_pct(spot.discount * 100.0, 0),
-            format_price(scenario.pricing.on_demand_hourly_usd)
-        )),
+        Some(spot) => match &spot.price {
+            SpotPriceSpec::Discount(discount) => header.push_str(&format!(
+                " · spot at {} off {}/h on-demand",
+                format_pct(discount * 100.0, 0),
+                format_price(scenario.pricing.on_demand_hourly_usd)
+            )),
+            SpotPriceSpec::History {
+                mean_usd_per_hour, ..
+            } => header.push_str(&format!(
+                " · spot at history prices (mean {}/h) vs {}/h on-demand",
+                format_price(*mean_usd_per_hour),
+                format_price(scenario.pricing.on_demand_hourly_usd)
+            )),
+        },
         None => header.push_str(&format!(
             " · on-demand at {}/h",
             format_price(scenario.pricing.on_demand_hourly_usd)

@@ -4,7 +4,7 @@ use super::format::{format_count, format_pct, format_price, render_list};
 use crate::duration::format_duration_exact;
 use crate::engine::ClusterReclaim;
 use crate::scenario::advisor::Bound;
-use crate::scenario::{MarketSpec, MaxRunCounting, Scenario, StartHour};
+use crate::scenario::{MarketSpec, MaxRunCounting, Scenario, SpotPriceSpec, StartHour};
 
 fn row(label: &str, value: String) -> Vec<String> {
     vec![format!("  {label}"), value]
@@ -205,14 +205,35 @@ pub fn render_validation(file: &str, name: &str, scenario: &Scenario) -> String 
                     },
                 ));
             }
-            rows.push(row(
-                "discount",
-                format!(
-                    "{} → spot {}/h per instance",
-                    format_pct(spot.discount * 100.0, 1),
-                    format_price((1.0 - spot.discount) * scenario.pricing.on_demand_hourly_usd)
-                ),
-            ));
+            match &spot.price {
+                SpotPriceSpec::Discount(discount) => rows.push(row(
+                    "discount",
+                    format!(
+                        "{} → spot {}/h per instance",
+                        format_pct(discount * 100.0, 1),
+                        format_price((1.0 - discount) * scenario.pricing.on_demand_hourly_usd)
+                    ),
+                )),
+                SpotPriceSpec::History {
+                    source,
+                    period_s,
+                    mean_usd_per_hour,
+                    ..
+                } => rows.push(row(
+                    "spot price",
+                    format!(
+                        "history {source}, {} long, mean {}/h ({} off on-demand); each billed \
+                         second at the price in force",
+                        crate::duration::format_duration(*period_s),
+                        format_price(*mean_usd_per_hour),
+                        format_pct(
+                            (1.0 - mean_usd_per_hour / scenario.pricing.on_demand_hourly_usd)
+                                * 100.0,
+                            1
+                        )
+                    ),
+                )),
+            }
             rows.push(row(
                 "interrupted attempts",
                 if spot.bill_interrupted_attempt {

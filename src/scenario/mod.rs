@@ -107,12 +107,32 @@ pub struct StoppingSpec {
 pub struct SpotSpec {
     /// When capacity comes and goes.
     pub market: MarketSpec,
-    /// Spot price = (1 - discount) × on-demand price.
-    pub discount: f64,
+    /// What spot costs: a constant discount, or a price history.
+    pub price: SpotPriceSpec,
     /// Whether the part of an attempt cut short by an interruption is billed (uncertain).
     pub bill_interrupted_attempt: bool,
     /// Hour-of-day multipliers on the interruption hazard, if any.
     pub profile: Option<ProfileSpec>,
+}
+
+/// What spot costs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpotPriceSpec {
+    /// `spot.discount`: spot price = (1 - discount) × on-demand price, always.
+    Discount(f64),
+    /// `spot.price` (or a trace's own per-tick prices): the price in force at each moment.
+    History {
+        /// Where the prices come from, e.g. `prices.json (aws-cli, p3.2xlarge, us-east-1a)`.
+        source: String,
+        /// Length of the history, seconds (it repeats after its end).
+        period_s: f64,
+        /// Time-weighted mean price, USD per instance-hour.
+        mean_usd_per_hour: f64,
+        /// The prices.
+        #[serde(skip)]
+        series: std::sync::Arc<crate::price::PriceSeries>,
+    },
 }
 
 /// `[spot.profile]`: the interruption hazard by hour of day.

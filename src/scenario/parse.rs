@@ -15,11 +15,12 @@ use super::advisor::{AdvisorSource, BUCKETS, Bound, bucket_rate, mean_time_to_in
 use super::{
     CheckpointSpec, DEFAULT_MAX_RUN_S, DEFAULT_RUNS, DEFAULT_SEED, JobSpec, MAX_RUN_LIMIT_S,
     MAX_RUNS, MarketSpec, MaxRunCounting, PricingSpec, ProfileSpec, Scenario, SimulationSpec,
-    SpotSpec, StartHour, StoppingSpec,
+    SpotPriceSpec, SpotSpec, StartHour, StoppingSpec,
 };
 use crate::data::{Column, read_duration_column};
 use crate::dist::{Dist, Empirical};
 use crate::duration::{format_duration_exact, parse_duration_s};
+use crate::price::{PriceFilter, PriceSeries, read_aws_cli, read_series, read_tsv};
 use crate::trace::{TraceFormat, read_trace};
 
 /// One problem in a scenario file, located at `file:line:column`.
@@ -294,6 +295,7 @@ const SPOT_KEYS: &[&str] = &[
     "enabled",
     "market",
     "profile",
+    "price",
     "capacity_wait",
     "time_to_interruption",
     "discount",
@@ -389,7 +391,10 @@ fn read_scenario(ctx: &mut Ctx<'_>, document: &Spanned<DeTable<'_>>) -> Option<S
     let stopping = read_stopping(ctx, stopping_span, stopping_values, spot_enabled);
 
     let spot = match spot_enabled {
-        Some(true) => read_spot(ctx, &spot_reader).map(Some),
+        Some(true) => {
+            let instance_type = job.as_ref().and_then(|j| j.instance_type.clone());
+            read_spot(ctx, &spot_reader, instance_type.as_deref()).map(Some)
+        }
         Some(false) => Some(None),
         None => None,
     };
@@ -620,7 +625,11 @@ fn read_stopping(
     })
 }
 
-fn read_spot(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<SpotSpec> {
+fn read_spot(
+    ctx: &mut Ctx<'_>,
+    reader: &TableReader<'_, '_>,
+    instance_type: Option<&str>,
+) -> Option<SpotSpec> {
     let market = match reader.get("market") {
         Some(value) => {
             // The market model decides waits and reclaims: the independent keys cannot join it.
@@ -638,10 +647,26 @@ fn read_spot(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<SpotSpec
         }
         None => read_independent_market(ctx, reader),
     };
-    let discount = match reader.get("discount") {
-        Some(value) => read_number(ctx, "spot.discount", value).and_then(|d| {
+    let trace_prices = match &market {
+        Some(MarketSpec::Trace { trace, file, .. }) => trace
+            .prices_usd_per_hour
+            .clone()
+            .zip(trace.tick_s)
+            .map(|(prices, tick_s)| (file.clone(), PriceSeries::ticked(prices, tick_s))),
+        _ => None,
+    };
+    let price = match (reader.get("discount"), reader.get("price")) {
+        (Some(_), Some(price_value)) => {
+            ctx.bad(
+                "spot.price",
+                price_value,
+                "and spot.discount both set what spot costs: keep one",
+            );
+            None
+        }
+        (Some(value), None) => read_number(ctx, "spot.discount", value).and_then(|d| {
             if (0.0..1.0).contains(&d) {
-                Some(d)
+                Some(SpotPriceSpec::Discount(d))
             } else {
                 ctx.bad(
                     "spot.discount",
@@ -652,14 +677,22 @@ fn read_spot(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<SpotSpec
                 None
             }
         }),
-        None => {
-            reader.missing(
-                ctx,
-                "discount",
-                "the spot discount off the on-demand price, e.g. discount = 0.70",
-            );
-            None
-        }
+        (None, Some(value)) => read_price_history(ctx, value, instance_type),
+        (None, None) => match trace_prices {
+            // A trace with its own per-tick prices bills at them.
+            Some((file, series)) => {
+                Some(history_spec(format!("{file} (the trace's prices)"), series))
+            }
+            None => {
+                reader.missing(
+                    ctx,
+                    "discount",
+                    "what spot costs: the discount off the on-demand price, e.g. discount = 0.70 \
+                     (or a price history, spot.price = { file = ..., format = ... })",
+                );
+                None
+            }
+        },
     };
     let bill_interrupted_attempt = optional_bool(ctx, reader, "bill_interrupted_attempt", true);
     let profile = match reader.get("profile") {
@@ -677,9 +710,142 @@ fn read_spot(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<SpotSpec
     Some(SpotSpec {
         profile: profile?,
         market: market?,
-        discount: discount?,
+        price: price?,
         bill_interrupted_attempt: bill_interrupted_attempt?,
     })
+}
+
+fn history_spec(source: String, series: PriceSeries) -> SpotPriceSpec {
+    SpotPriceSpec::History {
+        source,
+        period_s: series.period_s(),
+        mean_usd_per_hour: series.mean_usd_per_hour(),
+        series: std::sync::Arc::new(series),
+    }
+}
+
+const PRICE_KEYS: &[&str] = &[
+    "file",
+    "format",
+    "instance_type",
+    "zone",
+    "product",
+    "series",
+    "tick",
+];
+
+/// `spot.price = { file, format, ... }`: a spot price history that billing follows.
+fn read_price_history(
+    ctx: &mut Ctx<'_>,
+    value: &Spanned<DeValue<'_>>,
+    job_instance_type: Option<&str>,
+) -> Option<SpotPriceSpec> {
+    let DeValue::Table(table) = value.get_ref() else {
+        ctx.bad(
+            "spot.price",
+            value,
+            "must be a table: spot.price = { file = \"...\", format = \"aws-cli\" | \"tsv\" | \"series\" }",
+        );
+        return None;
+    };
+    let reader = TableReader::new("spot.price", value.span(), table, PRICE_KEYS);
+    reader.finish(ctx);
+    let text = |ctx: &mut Ctx<'_>, key: &str| {
+        reader
+            .get(key)
+            .and_then(|v| read_string(ctx, &format!("spot.price.{key}"), v))
+    };
+    let Some(file_value) = reader.get("file") else {
+        reader.missing(
+            ctx,
+            "file",
+            "the price history file, relative to the scenario file",
+        );
+        return None;
+    };
+    let Some(format_value) = reader.get("format") else {
+        reader.missing(ctx, "format", "\"aws-cli\", \"tsv\" or \"series\"");
+        return None;
+    };
+    let file = read_string(ctx, "spot.price.file", file_value)?;
+    let format = read_string(ctx, "spot.price.format", format_value)?;
+    // The EC2 type of an `ml.` SageMaker type: spot prices are published for EC2 types.
+    let filter = PriceFilter {
+        instance_type: text(ctx, "instance_type")
+            .or_else(|| job_instance_type.map(|t| t.trim_start_matches("ml.").to_string())),
+        zone: text(ctx, "zone"),
+        product: text(ctx, "product"),
+    };
+    let path = ctx.base_dir.join(&file);
+    let handle = match std::fs::File::open(&path) {
+        Ok(handle) => std::io::BufReader::new(handle),
+        Err(error) => {
+            ctx.bad(
+                "spot.price.file",
+                file_value,
+                format!("cannot be read ({}): {error}", path.display()),
+            );
+            return None;
+        }
+    };
+    let (series, described) = match format.as_str() {
+        "aws-cli" | "tsv" => {
+            let series = if format == "tsv" {
+                read_tsv(handle, &filter)
+            } else {
+                read_aws_cli(handle, &filter)
+            };
+            let described = [&filter.instance_type, &filter.zone, &filter.product]
+                .iter()
+                .filter_map(|v| v.as_deref())
+                .collect::<Vec<_>>()
+                .join(", ");
+            (series, described)
+        }
+        "series" => {
+            let Some(name) = text(ctx, "series") else {
+                reader.missing(
+                    ctx,
+                    "series",
+                    "the name of the price list in the JSON object",
+                );
+                return None;
+            };
+            let Some(tick_value) = reader.get("tick") else {
+                reader.missing(ctx, "tick", "the time between prices, e.g. tick = \"195s\"");
+                return None;
+            };
+            let tick_s = read_duration(ctx, "spot.price.tick", tick_value)?;
+            if tick_s <= 0.0 {
+                ctx.bad("spot.price.tick", tick_value, "must be greater than zero");
+                return None;
+            }
+            (read_series(handle, &name, tick_s), name)
+        }
+        _ => {
+            ctx.bad(
+                "spot.price.format",
+                format_value,
+                "must be \"aws-cli\", \"tsv\" or \"series\"",
+            );
+            return None;
+        }
+    };
+    match series {
+        Ok(series) => Some(history_spec(
+            format!("{file} ({format}, {described})"),
+            series,
+        )),
+        Err(error) => {
+            let at = error.line.map(|l| format!(":{l}")).unwrap_or_default();
+            ctx.bad(
+                "spot.price.file",
+                file_value,
+                format!("{}{at}: {}", path.display(), error.message),
+            );
+            None
+        }
+    }
 }
 
 const PROFILE_KEYS: &[&str] = &["hourly", "scale_capacity_wait"];

@@ -90,7 +90,9 @@ fn a_job_longer_than_a_quarter_of_the_trace_gets_a_wrap_warning() {
     let scenario = parse_scenario(text, file.to_str().unwrap()).unwrap();
     let warnings = spotsim::scenario::lint(&scenario);
     assert!(
-        warnings.iter().any(|w| w.message.contains("wrap around its end")),
+        warnings
+            .iter()
+            .any(|w| w.message.contains("wrap around its end")),
         "{warnings:#?}"
     );
 }
@@ -182,4 +184,86 @@ fn real_multi_node_and_event_traces_load() {
     );
     assert_eq!(p3.steps.iter().map(|s| s.1).max(), Some(32));
     assert!((p3.period_s / 3600.0 - 11.4).abs() < 0.1, "{}", p3.period_s);
+}
+
+#[test]
+fn a_trace_with_prices_bills_each_second_at_the_price_in_force() {
+    // Always available; $1/h, $1/h, $2/h, $2/h, $4/h for ticks of 60 s; on-demand $4/h.
+    // 300 s of training from the trace's start: (60 + 60 + 120 + 120 + 240) / 4 = 150 billable s.
+    let dir = tempfile::tempdir().unwrap();
+    let trace =
+        r#"{"metadata": {"gap_seconds": 60}, "data": [1,1,1,1,1,1], "prices": [1,1,2,2,4,4]}"#;
+    std::fs::write(dir.path().join("priced.json"), trace).unwrap();
+    let file = dir.path().join("s.toml");
+    let text = "[job]\ntraining = 300\n[stopping]\nmax_run = 3600\nmax_wait = 3600\n[spot]\n\
+                enabled = true\nmarket = { model = \"trace\", file = \"priced.json\", \
+                format = \"spot-traces\", start = 0 }\n[pricing]\non_demand_hourly = 4\n";
+    let scenario = parse_scenario(text, file.to_str().unwrap()).unwrap_or_else(|e| panic!("{e}"));
+    let model = JobModel::spot(&scenario).unwrap();
+    let record = simulate(
+        &model,
+        &mut run_rng(1, 0, Stream::Job),
+        &mut run_rng(1, 0, Stream::Market),
+        &mut spotsim::engine::NoObserver,
+    );
+    assert_eq!(record.training_s, 300.0);
+    assert!((record.billable_s - 150.0).abs() < 1e-9, "{record:?}");
+    assert!((record.cost_usd - 150.0 * 4.0 / 3600.0).abs() < 1e-12);
+    // A discount overrides the trace's prices; giving spot.price too is refused.
+    let with_discount = text.replace("enabled = true\n", "enabled = true\ndiscount = 0.5\n");
+    let scenario = parse_scenario(&with_discount, file.to_str().unwrap()).unwrap();
+    let record = simulate(
+        &JobModel::spot(&scenario).unwrap(),
+        &mut run_rng(1, 0, Stream::Job),
+        &mut run_rng(1, 0, Stream::Market),
+        &mut spotsim::engine::NoObserver,
+    );
+    assert_eq!(record.billable_s, 150.0);
+    let both = with_discount.replace(
+        "[pricing]",
+        "price = { file = \"priced.json\", format = \"series\" }\n[pricing]",
+    );
+    let errors = parse_scenario(&both, file.to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        errors.contains("and spot.discount both set what spot costs"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn real_price_histories_load_with_their_filters() {
+    let Some(data) = shared_data() else { return };
+    use spotsim::price::{PriceFilter, read_series, read_tsv};
+    // The zstd TSV capture: p3.2xlarge Linux in use1-az6 (about 6 hours of 2022-05-31).
+    let file =
+        std::fs::File::open(data.join("aws-spot-price-history/prices/2022/05.tsv.zst")).unwrap();
+    let filter = PriceFilter {
+        instance_type: Some("p3.2xlarge".into()),
+        zone: Some("use1-az6".into()),
+        product: Some("Linux/UNIX".into()),
+    };
+    let series = read_tsv(file, &filter).unwrap_or_else(|e| panic!("{e}"));
+    let mean = series.mean_usd_per_hour();
+    assert!((0.9..=3.06).contains(&mean), "mean price {mean}");
+    // Without a zone the capture mixes 55 zones: refused with the choices named.
+    let file =
+        std::fs::File::open(data.join("aws-spot-price-history/prices/2022/05.tsv.zst")).unwrap();
+    let error = read_tsv(
+        file,
+        &PriceFilter {
+            instance_type: Some("p3.2xlarge".into()),
+            ..PriceFilter::default()
+        },
+    )
+    .unwrap_err();
+    assert!(error.message.contains("zones"), "{error}");
+    // SkyNomad's per-tick V100 prices (195 s ticks), aligned with the spot-traces files.
+    let file =
+        std::fs::File::open(data.join("skynomad-artifact/data/v100_spot_prices.json")).unwrap();
+    let series = read_series(file, "us-east-1a_v100_1", 195.0).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(series.period_s(), 20_158.0 * 195.0);
+    let mean = series.mean_usd_per_hour();
+    assert!((0.918..=1.8464).contains(&mean), "mean price {mean}");
 }
