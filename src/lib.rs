@@ -21,6 +21,7 @@ pub mod data;
 pub mod dist;
 pub mod duration;
 pub mod engine;
+pub mod fit;
 pub mod montecarlo;
 pub mod price;
 pub mod profile;

@@ -46,12 +46,67 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         runs_csv: Option<PathBuf>,
     },
+    /// Calibrate a market from recorded data.
+    Fit {
+        #[command(subcommand)]
+        what: FitCommand,
+    },
     /// Check a scenario file and print what spotsim understood from it.
     #[command(after_help = "Example:\n  spotsim validate scenarios/quickstart.toml")]
     Validate {
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum FitCommand {
+    /// Availability, interruption rate and period-length fits of a spot availability trace,
+    /// with [spot.market] sections to paste.
+    #[command(
+        after_help = "Example:\n  spotsim fit trace us-east-1f_v100_1.json --trace-format spot-traces"
+    )]
+    Trace {
+        /// The trace file.
+        file: PathBuf,
+        /// The trace's format (default: events for .csv, spot-traces otherwise).
+        #[arg(long, value_enum)]
+        trace_format: Option<TraceFormatArg>,
+        /// Instances the job needs at once.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        instances: u32,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TraceFormatArg {
+    /// skypilot-org/spot-traces JSON: counts of available instances per tick.
+    SpotTraces,
+    /// SkyNomad converted JSON: 1 = preempted, 0 = available.
+    Skynomad,
+    /// Oobleck events CSV: time_ms,add|remove,node.
+    Events,
+}
+
+impl TraceFormatArg {
+    fn name(self) -> &'static str {
+        match self {
+            TraceFormatArg::SpotTraces => "spot-traces",
+            TraceFormatArg::Skynomad => "skynomad",
+            TraceFormatArg::Events => "events",
+        }
+    }
+
+    fn format(self) -> spotsim::trace::TraceFormat {
+        match self {
+            TraceFormatArg::SpotTraces => spotsim::trace::TraceFormat::SpotTraces,
+            TraceFormatArg::Skynomad => spotsim::trace::TraceFormat::Skynomad,
+            TraceFormatArg::Events => spotsim::trace::TraceFormat::Events,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -86,6 +141,15 @@ fn main() -> ExitCode {
             runs_csv,
         } => run(&scenario, runs, seed, threads, format, runs_csv.as_deref()),
         Command::Validate { scenario } => validate(&scenario),
+        Command::Fit {
+            what:
+                FitCommand::Trace {
+                    file,
+                    trace_format,
+                    instances,
+                    format,
+                },
+        } => fit_trace(&file, trace_format, instances, format),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -183,6 +247,39 @@ fn validate(path: &Path) -> Result<(), Failure> {
         "{}",
         render_validation(&path.display().to_string(), &name, &scenario)
     );
+    Ok(())
+}
+
+fn fit_trace(
+    path: &Path,
+    trace_format: Option<TraceFormatArg>,
+    instances: u32,
+    format: Format,
+) -> Result<(), Failure> {
+    let trace_format = trace_format.unwrap_or(
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            TraceFormatArg::Events
+        } else {
+            TraceFormatArg::SpotTraces
+        },
+    );
+    let shown = path.display().to_string();
+    let file = std::fs::File::open(path)
+        .map_err(|e| Failure::BadInput(format!("{shown}: cannot read the trace: {e}")))?;
+    let trace = spotsim::trace::read_trace(std::io::BufReader::new(file), trace_format.format())
+        .map_err(|e| {
+            let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+            Failure::BadInput(format!("{shown}{at}: {}", e.message))
+        })?;
+    let fit = spotsim::fit::fit_trace(&trace, instances);
+    let text = match format {
+        Format::Table => spotsim::report::render_trace_fit_table(&fit, &shown, trace_format.name()),
+        Format::Json => spotsim::report::render_trace_fit_json(&fit, &shown, trace_format.name()),
+    };
+    print!("{text}");
     Ok(())
 }
 

@@ -171,6 +171,7 @@ fn read_events<R: Read>(reader: R) -> Result<Trace, DataError> {
         .trim(csv::Trim::All)
         .from_reader(reader);
     let mut changes: Vec<(f64, i64)> = Vec::new();
+    let mut live: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for record in csv.records() {
         let record = record.map_err(|e| {
             error(
@@ -197,9 +198,26 @@ fn read_events<R: Read>(reader: R) -> Result<Trace, DataError> {
         if changes.last().is_some_and(|last| last.0 > time_ms / 1000.0) {
             return Err(error(line, "events must be in time order"));
         }
+        let node = record.get(2).unwrap_or("").to_string();
         let delta = match &record[1] {
-            "add" => 1,
-            "remove" => -1,
+            "add" => {
+                if !live.insert(node.clone()) {
+                    return Err(error(
+                        line,
+                        format!("adds node \"{node}\", which is already there"),
+                    ));
+                }
+                1
+            }
+            "remove" => {
+                if !live.remove(&node) {
+                    return Err(error(
+                        line,
+                        format!("removes node \"{node}\", which was never added"),
+                    ));
+                }
+                -1
+            }
             other => {
                 return Err(error(
                     line,
@@ -219,12 +237,6 @@ fn read_events<R: Read>(reader: R) -> Result<Trace, DataError> {
     let mut count: i64 = 0;
     for (index, &(time_s, delta)) in changes.iter().enumerate() {
         count += delta;
-        if count < 0 {
-            return Err(error(
-                Some(index as u64 + 1),
-                "removes a node that was never added (the count goes below 0)",
-            ));
-        }
         // Events at the same instant apply together: record the count after the last of them.
         let last_at_time = changes.get(index + 1).is_none_or(|next| next.0 > time_s);
         if last_at_time {
@@ -395,6 +407,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.message.contains("never added"), "{error}");
+        assert_eq!(error.line, Some(3));
         let error = read_trace("5,add,a\n1,add,b\n".as_bytes(), TraceFormat::Events).unwrap_err();
         assert_eq!(error.line, Some(2));
     }

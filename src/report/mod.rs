@@ -5,12 +5,14 @@
 //! the thread count; no timing of the simulator itself appears in any output.
 
 mod csv;
+mod fit;
 mod format;
 mod json;
 mod table;
 mod validate;
 
 pub use self::csv::write_runs_csv;
+pub use fit::{market_sections, render_trace_fit_json, render_trace_fit_table};
 pub use format::{format_count, format_pct, format_price, format_std_err, format_usd};
 pub use json::render_json;
 pub use table::render_table;

@@ -267,3 +267,42 @@ fn real_price_histories_load_with_their_filters() {
     let mean = series.mean_usd_per_hour();
     assert!((0.918..=1.8464).contains(&mean), "mean price {mean}");
 }
+
+#[test]
+fn replay_sees_the_interruption_rate_that_fit_reports() {
+    let Some(data) = shared_data() else { return };
+    let file = data.join("spot-traces/availability/1-node/aws-02-15-2023/us-east-1f_v100_1.json");
+    let trace = spotsim::trace::read_trace(
+        std::fs::File::open(&file).unwrap(),
+        spotsim::trace::TraceFormat::SpotTraces,
+    )
+    .unwrap();
+    let fit = spotsim::fit::fit_trace(&trace, 1);
+    // A job that only ever runs or waits (no downloads, far more training than it can finish):
+    // its interruptions per running hour are the trace's per available hour.
+    let text = format!(
+        "[job]\ntraining = \"20d\"\n[stopping]\nmax_run = \"5d\"\nmax_wait = \"10d\"\n[spot]\n\
+         enabled = true\ndiscount = 0.7\nmarket = {{ model = \"trace\", file = {:?}, \
+         format = \"spot-traces\" }}\n[pricing]\non_demand_hourly = 3.06\n",
+        file.to_str().unwrap()
+    );
+    let scenario = parse_scenario(&text, "real.toml").unwrap();
+    let model = JobModel::spot(&scenario).unwrap();
+    let records = spotsim::montecarlo::run_many(&model, 4, 400);
+    let interruptions: f64 = records.iter().map(|r| f64::from(r.interruptions)).sum();
+    let running_h: f64 = records.iter().map(|r| r.training_s).sum::<f64>() / 3600.0;
+    let simulated = interruptions / running_h;
+    assert!(
+        (simulated / fit.interruptions_per_hour - 1.0).abs() < 0.05,
+        "replay {simulated:.4} vs fit {:.4} per hour",
+        fit.interruptions_per_hour
+    );
+    // And the share of time with capacity: running / (running + waiting) over whole runs.
+    let waiting_h: f64 = records.iter().map(|r| r.waiting_s).sum::<f64>() / 3600.0;
+    let share = running_h / (running_h + waiting_h);
+    assert!(
+        (share - fit.availability).abs() < 0.03,
+        "{share:.3} vs {:.3}",
+        fit.availability
+    );
+}

@@ -1,0 +1,221 @@
+//! Calibration from recorded data: what a trace says about a market, as numbers and as a
+//! ready-to-paste `[spot]` section (`spotsim fit trace`).
+//!
+//! A trace is cut into alternating available and unavailable periods for a cluster of `n`
+//! instances. The first and the last period are cut short by the trace's ends (censored), so
+//! they count toward the availability share and the rate of interruptions but not toward the
+//! period-length fits. Lengths are fitted by maximum likelihood: exponential (the Markov model's
+//! assumption) and Weibull (shape < 1: short periods are more common than memoryless ones);
+//! the Kolmogorov–Smirnov distance of each fit to the observed lengths says how well it fits.
+
+use serde::Serialize;
+
+use crate::trace::Trace;
+
+/// Fitted distributions of one kind of period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodFit {
+    /// Complete periods observed.
+    pub count: usize,
+    /// Mean length (the exponential's MLE), seconds.
+    pub mean_s: f64,
+    /// Kolmogorov–Smirnov distance of the exponential fit.
+    pub exponential_ks: f64,
+    /// Weibull MLE shape.
+    pub weibull_shape: f64,
+    /// Weibull MLE scale, seconds.
+    pub weibull_scale_s: f64,
+    /// Kolmogorov–Smirnov distance of the Weibull fit.
+    pub weibull_ks: f64,
+}
+
+/// What a trace says about a market for a cluster of `instances`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TraceFit {
+    /// Instances the cluster needs.
+    pub instances: u32,
+    /// Length of the trace, seconds.
+    pub span_s: f64,
+    /// Share of time with enough capacity.
+    pub availability: f64,
+    /// Interruptions (capacity going) per hour of available capacity.
+    pub interruptions_per_hour: f64,
+    /// Mean available period, seconds, over all periods (censored ones included).
+    pub mean_available_s: f64,
+    /// Mean unavailable period, seconds, over all periods (censored ones included).
+    pub mean_unavailable_s: f64,
+    /// Fits of complete available periods, when there are at least two.
+    pub available: Option<PeriodFit>,
+    /// Fits of complete unavailable periods, when there are at least two.
+    pub unavailable: Option<PeriodFit>,
+}
+
+/// Cuts `trace` into (available?, length) periods for a cluster of `instances`.
+fn periods(trace: &Trace, instances: u32) -> Vec<(bool, f64)> {
+    let mut out: Vec<(bool, f64)> = Vec::new();
+    for (index, &(start, count)) in trace.steps.iter().enumerate() {
+        let end = trace
+            .steps
+            .get(index + 1)
+            .map_or(trace.period_s, |next| next.0)
+            .min(trace.period_s);
+        if end <= start {
+            continue;
+        }
+        let up = count >= instances;
+        match out.last_mut() {
+            Some(last) if last.0 == up => last.1 += end - start,
+            _ => out.push((up, end - start)),
+        }
+    }
+    out
+}
+
+/// Fits a trace.
+pub fn fit_trace(trace: &Trace, instances: u32) -> TraceFit {
+    let all = periods(trace, instances);
+    let total = |up: bool| all.iter().filter(|p| p.0 == up).map(|p| p.1).sum::<f64>();
+    let count = |up: bool| all.iter().filter(|p| p.0 == up).count();
+    let available_s = total(true);
+    // Capacity goes at every available period that is followed by an unavailable one.
+    let interruptions = all.windows(2).filter(|w| w[0].0 && !w[1].0).count();
+    let complete: &[(bool, f64)] = if all.len() > 2 {
+        &all[1..all.len() - 1]
+    } else {
+        &[]
+    };
+    let lengths =
+        |up: bool| -> Vec<f64> { complete.iter().filter(|p| p.0 == up).map(|p| p.1).collect() };
+    let mean_of = |up: bool| {
+        let n = count(up);
+        if n == 0 { 0.0 } else { total(up) / n as f64 }
+    };
+    TraceFit {
+        instances,
+        span_s: trace.period_s,
+        availability: available_s / trace.period_s,
+        interruptions_per_hour: if available_s > 0.0 {
+            interruptions as f64 / (available_s / 3600.0)
+        } else {
+            0.0
+        },
+        mean_available_s: mean_of(true),
+        mean_unavailable_s: mean_of(false),
+        available: fit_lengths(&lengths(true)),
+        unavailable: fit_lengths(&lengths(false)),
+    }
+}
+
+/// Exponential and Weibull fits of positive lengths (at least two).
+pub fn fit_lengths(lengths: &[f64]) -> Option<PeriodFit> {
+    if lengths.len() < 2 {
+        return None;
+    }
+    let n = lengths.len() as f64;
+    let mean_s = lengths.iter().sum::<f64>() / n;
+    let (shape, scale_s) = weibull_mle(lengths);
+    let mut sorted = lengths.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    Some(PeriodFit {
+        count: lengths.len(),
+        mean_s,
+        exponential_ks: ks_distance(&sorted, |x| 1.0 - (-x / mean_s).exp()),
+        weibull_shape: shape,
+        weibull_scale_s: scale_s,
+        weibull_ks: ks_distance(&sorted, |x| 1.0 - (-(x / scale_s).powf(shape)).exp()),
+    })
+}
+
+/// Weibull maximum likelihood: the shape k solves
+/// `Σ xᵏ ln x / Σ xᵏ − 1/k − mean(ln x) = 0` (found by bisection on ln k, the left side being
+/// increasing in k), and the scale is `(Σ xᵏ / n)^(1/k)` (Cohen 1965).
+pub fn weibull_mle(lengths: &[f64]) -> (f64, f64) {
+    let n = lengths.len() as f64;
+    // Work in units of the mean, so that powers stay in range.
+    let unit = lengths.iter().sum::<f64>() / n;
+    let scaled: Vec<f64> = lengths.iter().map(|x| x / unit).collect();
+    let mean_ln = scaled.iter().map(|x| x.ln()).sum::<f64>() / n;
+    let score = |k: f64| {
+        let (mut sum_pow, mut sum_pow_ln) = (0.0, 0.0);
+        for &x in &scaled {
+            let p = x.powf(k);
+            sum_pow += p;
+            sum_pow_ln += p * x.ln();
+        }
+        sum_pow_ln / sum_pow - 1.0 / k - mean_ln
+    };
+    let (mut low, mut high) = (1e-3f64.ln(), 1e3f64.ln());
+    if scaled.iter().all(|x| *x == scaled[0]) {
+        // All lengths equal: the likelihood grows without bound in k; report the upper bound.
+        return (1e3, unit);
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (low + high);
+        if score(mid.exp()) > 0.0 {
+            high = mid;
+        } else {
+            low = mid;
+        }
+    }
+    let k = (0.5 * (low + high)).exp();
+    let scale = (scaled.iter().map(|x| x.powf(k)).sum::<f64>() / n).powf(1.0 / k);
+    (k, scale * unit)
+}
+
+/// Kolmogorov–Smirnov distance between the empirical distribution of `sorted` and `cdf`.
+fn ks_distance(sorted: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
+    let n = sorted.len() as f64;
+    sorted
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            let f = cdf(x);
+            (f - i as f64 / n).abs().max(((i + 1) as f64 / n - f).abs())
+        })
+        .fold(0.0, f64::max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{TraceFormat, read_trace};
+
+    fn ticked(data: &str, gap: f64) -> Trace {
+        let json = format!("{{\"metadata\": {{\"gap_seconds\": {gap}}}, \"data\": {data}}}");
+        read_trace(json.as_bytes(), TraceFormat::SpotTraces).unwrap()
+    }
+
+    #[test]
+    fn counts_periods_and_interruptions_of_a_hand_made_trace() {
+        // up 2, down 1, up 3, down 2, up 1 (ticks of 1 h): 6 of 9 hours up, 2 interruptions.
+        let fit = fit_trace(&ticked("[1,1,0,1,1,1,0,0,1]", 3600.0), 1);
+        assert!((fit.availability - 6.0 / 9.0).abs() < 1e-12);
+        assert!((fit.interruptions_per_hour - 2.0 / 6.0).abs() < 1e-12);
+        assert_eq!(fit.mean_available_s, 2.0 * 3600.0);
+        assert_eq!(fit.mean_unavailable_s, 1.5 * 3600.0);
+        // Complete periods: down 1, up 3, down 2 (the first and last are censored).
+        assert_eq!(fit.available, None);
+        assert_eq!(
+            fit.unavailable.as_ref().map(|f| (f.count, f.mean_s)),
+            Some((2, 5400.0))
+        );
+    }
+
+    #[test]
+    fn maximum_likelihood_recovers_known_weibull_parameters() {
+        use rand::SeedableRng;
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
+        let dist = crate::dist::Dist::Weibull {
+            shape: 0.7,
+            scale_s: 5000.0,
+        };
+        let lengths: Vec<f64> = (0..20_000).map(|_| dist.sample(&mut rng)).collect();
+        let (k, scale) = weibull_mle(&lengths);
+        assert!((k - 0.7).abs() < 0.02, "shape {k}");
+        assert!((scale / 5000.0 - 1.0).abs() < 0.03, "scale {scale}");
+        let fit = fit_lengths(&lengths).unwrap();
+        // The Weibull fits its own data; the exponential does not (shape 0.7 is far from 1).
+        assert!(fit.weibull_ks < 0.015, "{}", fit.weibull_ks);
+        assert!(fit.exponential_ks > 3.0 * fit.weibull_ks, "{fit:?}");
+    }
+}
