@@ -63,11 +63,13 @@ fn shipped_trace_scenarios_run_when_the_data_is_there() {
         eprintln!("note: ../shared/data is absent: the trace scenarios are not checked");
         return;
     }
-    // Availability shares documented with the data: high, mid, low.
+    // Availability shares documented with the data: high, mid, low; every trace scenario runs.
     for (zone, share) in [
         ("us-west-2a", "88.3 %"),
+        ("us-west-2a-prices", "88.3 %"),
         ("us-east-1f", "59.1 %"),
         ("us-east-1a", "16.7 %"),
+        ("markov-fitted-us-east-1f", ""),
     ] {
         let path = if zone.starts_with("markov") {
             format!("scenarios/traces/{zone}.toml")
