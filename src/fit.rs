@@ -219,3 +219,159 @@ mod tests {
         assert!(fit.exponential_ks > 3.0 * fit.weibull_ks, "{fit:?}");
     }
 }
+
+/// One saved `aws sagemaker describe-training-job` document, as far as calibration needs it.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribedJob {
+    /// `TrainingJobName`.
+    #[serde(default)]
+    pub training_job_name: String,
+    /// `TrainingJobStatus`.
+    #[serde(default)]
+    pub training_job_status: String,
+    /// `EnableManagedSpotTraining`.
+    #[serde(default)]
+    pub enable_managed_spot_training: bool,
+    /// `TrainingTimeInSeconds`.
+    #[serde(default)]
+    pub training_time_in_seconds: Option<f64>,
+    /// `BillableTimeInSeconds`.
+    #[serde(default)]
+    pub billable_time_in_seconds: Option<f64>,
+    /// `SecondaryStatusTransitions`.
+    #[serde(default)]
+    pub secondary_status_transitions: Vec<Transition>,
+}
+
+/// One `SecondaryStatusTransitions` entry; times as ISO 8601 strings or epoch seconds.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Transition {
+    /// `Status`.
+    pub status: String,
+    /// `StartTime`.
+    pub start_time: serde_json::Value,
+    /// `EndTime` (absent on the last, current status).
+    #[serde(default)]
+    pub end_time: Option<serde_json::Value>,
+}
+
+/// Seconds of a timestamp given as an ISO 8601 string or a number of epoch seconds.
+fn time_s(value: &serde_json::Value) -> Option<f64> {
+    match value {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(text) => crate::price::parse_timestamp_s(text),
+        _ => None,
+    }
+}
+
+/// Summary of the durations of one status across jobs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DurationSummary {
+    /// How many.
+    pub count: usize,
+    /// Mean, seconds.
+    pub mean_s: f64,
+    /// Median, seconds.
+    pub median_s: f64,
+}
+
+fn summarise(mut values: Vec<f64>) -> Option<DurationSummary> {
+    if values.is_empty() {
+        return None;
+    }
+    let count = values.len();
+    let mean_s = values.iter().sum::<f64>() / count as f64;
+    let [median_s] = crate::stats::quantiles(&mut values, [0.5]);
+    Some(DurationSummary {
+        count,
+        mean_s,
+        median_s,
+    })
+}
+
+/// What past jobs say about a market and a job.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobsFit {
+    /// Documents read.
+    pub jobs: usize,
+    /// Of which managed spot.
+    pub spot_jobs: usize,
+    /// `1 - Σ Billable / Σ Training` over spot jobs.
+    pub discount: Option<f64>,
+    /// `Interrupted` transitions over spot jobs.
+    pub interruptions: usize,
+    /// Billed running hours of spot jobs (Σ TrainingTimeInSeconds / 3600).
+    pub running_hours: f64,
+    /// Interruptions per running hour.
+    pub interruptions_per_hour: Option<f64>,
+    /// Exact 95 % interval of that rate (Garwood 1936, Poisson counts).
+    pub interruptions_per_hour_95: Option<(f64, f64)>,
+    /// `Starting` periods: waiting for capacity plus provisioning.
+    pub starting: Option<DurationSummary>,
+    /// `Downloading` periods.
+    pub downloading: Option<DurationSummary>,
+    /// `Uploading` periods.
+    pub uploading: Option<DurationSummary>,
+}
+
+/// Fits saved DescribeTrainingJob documents.
+pub fn fit_jobs(jobs: &[DescribedJob]) -> JobsFit {
+    let spot: Vec<&DescribedJob> = jobs
+        .iter()
+        .filter(|j| j.enable_managed_spot_training)
+        .collect();
+    let (mut training, mut billable) = (0.0, 0.0);
+    for job in &spot {
+        if let (Some(t), Some(b)) = (job.training_time_in_seconds, job.billable_time_in_seconds) {
+            training += t;
+            billable += b;
+        }
+    }
+    let interruptions: usize = spot
+        .iter()
+        .map(|j| {
+            j.secondary_status_transitions
+                .iter()
+                .filter(|t| t.status == "Interrupted")
+                .count()
+        })
+        .sum();
+    let running_hours = spot
+        .iter()
+        .filter_map(|j| j.training_time_in_seconds)
+        .sum::<f64>()
+        / 3600.0;
+    let durations = |status: &str| {
+        jobs.iter()
+            .flat_map(|j| j.secondary_status_transitions.iter())
+            .filter(|t| t.status == status)
+            .filter_map(|t| Some(time_s(t.end_time.as_ref()?)? - time_s(&t.start_time)?))
+            .filter(|d| d.is_finite() && *d >= 0.0)
+            .collect::<Vec<f64>>()
+    };
+    let rate = (running_hours > 0.0).then(|| interruptions as f64 / running_hours);
+    let interval = (running_hours > 0.0).then(|| {
+        let k = interruptions as f64;
+        let lower = if interruptions == 0 {
+            0.0
+        } else {
+            crate::dist::gamma_quantile(k, 0.025)
+        };
+        let upper = crate::dist::gamma_quantile(k + 1.0, 0.975);
+        (lower / running_hours, upper / running_hours)
+    });
+    JobsFit {
+        jobs: jobs.len(),
+        spot_jobs: spot.len(),
+        discount: (training > 0.0).then(|| 1.0 - billable / training),
+        interruptions,
+        running_hours,
+        interruptions_per_hour: rate,
+        interruptions_per_hour_95: interval,
+        starting: summarise(durations("Starting")),
+        downloading: summarise(durations("Downloading")),
+        uploading: summarise(durations("Uploading")),
+    }
+}

@@ -79,6 +79,17 @@ enum FitCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Discount, interruption rate and phase durations from saved
+    /// `aws sagemaker describe-training-job` JSON documents, and a scenario to start from.
+    #[command(after_help = "Example:\n  spotsim fit jobs past-jobs/*.json")]
+    Jobs {
+        /// DescribeTrainingJob JSON files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -150,6 +161,9 @@ fn main() -> ExitCode {
                     format,
                 },
         } => fit_trace(&file, trace_format, instances, format),
+        Command::Fit {
+            what: FitCommand::Jobs { files, format },
+        } => fit_jobs(&files, format),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -278,6 +292,35 @@ fn fit_trace(
     let text = match format {
         Format::Table => spotsim::report::render_trace_fit_table(&fit, &shown, trace_format.name()),
         Format::Json => spotsim::report::render_trace_fit_json(&fit, &shown, trace_format.name()),
+    };
+    print!("{text}");
+    Ok(())
+}
+
+fn fit_jobs(files: &[PathBuf], format: Format) -> Result<(), Failure> {
+    let mut jobs = Vec::new();
+    let mut problems = Vec::new();
+    for path in files {
+        let shown = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Err(e) => problems.push(format!("{shown}: cannot read the job document: {e}")),
+            Ok(text) => match serde_json::from_str::<spotsim::fit::DescribedJob>(&text) {
+                Ok(job) => jobs.push(job),
+                Err(e) => problems.push(format!(
+                    "{shown}:{}:{}: not a DescribeTrainingJob document: {e}",
+                    e.line(),
+                    e.column()
+                )),
+            },
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Failure::BadInput(problems.join("\n")));
+    }
+    let fit = spotsim::fit::fit_jobs(&jobs);
+    let text = match format {
+        Format::Table => spotsim::report::render_jobs_fit_table(&fit),
+        Format::Json => spotsim::report::render_jobs_fit_json(&fit),
     };
     print!("{text}");
     Ok(())

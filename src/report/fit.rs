@@ -110,3 +110,110 @@ pub fn render_trace_fit_json(fit: &TraceFit, file: &str, format: &str) -> String
     text.push('\n');
     text
 }
+
+/// A scenario fragment that starts from what past jobs showed.
+pub fn jobs_scenario(fit: &crate::fit::JobsFit) -> String {
+    let mut out = String::from(
+        "# From spotsim fit jobs: set job.training (the compute your job needs) and check the rest.\n[job]\n",
+    );
+    out.push_str("training = \"4h\"    # yours to set\n");
+    if let Some(d) = &fit.downloading {
+        out.push_str(&format!(
+            "download = {:.0}    # mean of {} downloads\n",
+            d.mean_s, d.count
+        ));
+    }
+    if let Some(u) = &fit.uploading {
+        out.push_str(&format!(
+            "upload = {:.0}    # mean of {} uploads\n",
+            u.mean_s, u.count
+        ));
+    }
+    out.push_str("\n[stopping]\nmax_run = \"1d\"\nmax_wait = \"2d\"\n\n[spot]\nenabled = true\n");
+    match &fit.starting {
+        Some(s) => out.push_str(&format!(
+            "capacity_wait = {{ dist = \"exponential\", mean = {:.0} }}    # Starting: waits and provisioning, {} periods\n",
+            s.mean_s, s.count
+        )),
+        None => out.push_str("capacity_wait = \"0s\"    # no Starting periods seen\n"),
+    }
+    match fit.interruptions_per_hour {
+        Some(rate) if rate > 0.0 => out.push_str(&format!(
+            "time_to_interruption = {{ dist = \"exponential\", mean = {:.0} }}    # {} interruptions in {:.1} running hours\n",
+            3600.0 / rate,
+            fit.interruptions,
+            fit.running_hours
+        )),
+        _ => out.push_str("time_to_interruption = \"never\"    # no interruption seen: set a market\n"),
+    }
+    match fit.discount {
+        Some(d) => out.push_str(&format!("discount = {d:.3}\n")),
+        None => out.push_str("discount = 0.70    # no spot job with billable time: yours to set\n"),
+    }
+    out.push_str("\n[pricing]\non_demand_hourly = 1.0    # yours to set: USD per instance-hour\n");
+    out
+}
+
+/// `spotsim fit jobs` as text.
+pub fn render_jobs_fit_table(fit: &crate::fit::JobsFit) -> String {
+    let duration = |s: &Option<crate::fit::DurationSummary>| match s {
+        Some(s) => format!(
+            "{} periods, mean {}, median {}",
+            s.count,
+            format_duration(s.mean_s),
+            format_duration(s.median_s)
+        ),
+        None => "none seen".to_string(),
+    };
+    let rows = vec![
+        vec![format!(
+            "{} jobs ({} managed spot)",
+            fit.jobs, fit.spot_jobs
+        )],
+        vec![
+            "  spot discount".to_string(),
+            fit.discount
+                .map_or("no spot job with billable time".to_string(), |d| {
+                    format!("{} (1 − Σ Billable / Σ Training)", format_pct(d * 100.0, 1))
+                }),
+        ],
+        vec![
+            "  interruptions".to_string(),
+            match (fit.interruptions_per_hour, fit.interruptions_per_hour_95) {
+                (Some(rate), Some((low, high))) => format!(
+                    "{} in {:.1} running hours: {rate:.4} per hour (95 %: {low:.4} to {high:.4})",
+                    fit.interruptions, fit.running_hours
+                ),
+                _ => "no spot running time".to_string(),
+            },
+        ],
+        vec![
+            "  Starting (waits + provisioning)".to_string(),
+            duration(&fit.starting),
+        ],
+        vec!["  Downloading".to_string(), duration(&fit.downloading)],
+        vec!["  Uploading".to_string(), duration(&fit.uploading)],
+    ];
+    let mut out = render_list(&rows);
+    out.push_str("\nA scenario to start from:\n\n");
+    out.push_str(&jobs_scenario(fit));
+    out
+}
+
+#[derive(Serialize)]
+struct JsonJobsFit<'a> {
+    #[serde(flatten)]
+    fit: &'a crate::fit::JobsFit,
+    scenario: String,
+}
+
+/// `spotsim fit jobs --format json`.
+pub fn render_jobs_fit_json(fit: &crate::fit::JobsFit) -> String {
+    let mut text = serde_json::to_string_pretty(&JsonJobsFit {
+        fit,
+        scenario: jobs_scenario(fit),
+    })
+    .expect("fits serialise to JSON");
+    text.push('\n');
+    text
+}

@@ -12,7 +12,10 @@ mod table;
 mod validate;
 
 pub use self::csv::write_runs_csv;
-pub use fit::{market_sections, render_trace_fit_json, render_trace_fit_table};
+pub use fit::{
+    jobs_scenario, market_sections, render_jobs_fit_json, render_jobs_fit_table,
+    render_trace_fit_json, render_trace_fit_table,
+};
 pub use format::{format_count, format_pct, format_price, format_std_err, format_usd};
 pub use json::render_json;
 pub use table::render_table;

@@ -58,3 +58,75 @@ fn a_bad_trace_is_bad_input() {
             "no-such-trace.json: cannot read the trace",
         ));
 }
+
+#[test]
+fn fits_saved_describe_training_job_documents() {
+    let json = stdout_of(spotsim().args([
+        "fit",
+        "jobs",
+        "tests/fixtures/jobs/bert-on-demand.json",
+        "tests/fixtures/jobs/distilbert-spot.json",
+        "tests/fixtures/jobs/resnet-spot-interrupted.json",
+        "--format",
+        "json",
+    ]));
+    let fit: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        (fit["jobs"].as_u64(), fit["spot_jobs"].as_u64()),
+        (Some(3), Some(2))
+    );
+    // Spot jobs: Training 874 + 11880, Billable 262 + 3564.
+    let discount = fit["discount"].as_f64().unwrap();
+    assert!(
+        (discount - (1.0 - 3826.0 / 12_754.0)).abs() < 1e-12,
+        "{discount}"
+    );
+    assert_eq!(fit["interruptions"], 1);
+    let hours = 12_754.0 / 3600.0;
+    assert!((fit["interruptions_per_hour"].as_f64().unwrap() - 1.0 / hours).abs() < 1e-12);
+    // Garwood's exact 95 % interval for 1 event: [0.0253, 5.5716] / hours.
+    let interval = fit["interruptions_per_hour_95"].as_array().unwrap();
+    assert!(
+        (interval[0].as_f64().unwrap() * hours - 0.025_318).abs() < 1e-5,
+        "{interval:?}"
+    );
+    assert!(
+        (interval[1].as_f64().unwrap() * hours - 5.571_643).abs() < 1e-5,
+        "{interval:?}"
+    );
+    // Starting periods: 83 s, 111 s, 540 s, 2400 s; downloads 20, 31, 180, 180 s.
+    assert_eq!(fit["starting"]["count"], 4);
+    assert_eq!(
+        fit["starting"]["mean_s"],
+        (83.0 + 111.0 + 540.0 + 2400.0) / 4.0
+    );
+    assert_eq!(
+        fit["downloading"]["mean_s"],
+        (20.0 + 31.0 + 180.0 + 180.0) / 4.0
+    );
+    // The suggested scenario is a valid starting point.
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(
+        dir.path(),
+        "from-jobs.toml",
+        fit["scenario"].as_str().unwrap(),
+    );
+    stdout_of(spotsim().args(["validate", path.to_str().unwrap()]));
+}
+
+#[test]
+fn a_document_that_is_not_a_job_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(dir.path(), "broken.json", "{\"TrainingJobName\": 3}");
+    spotsim()
+        .args(["fit", "jobs", path.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(
+            predicates::str::contains("broken.json:1:").and(predicates::str::contains(
+                "not a DescribeTrainingJob document",
+            )),
+        );
+}
+
+use predicates::prelude::PredicateBooleanExt;
