@@ -23,6 +23,7 @@ use crate::price::PriceSeries;
 use crate::profile::Profile;
 use crate::scenario::{
     JOB_LIFETIME_LIMIT_S, MarketSpec, MaxRunCounting, Scenario, SpotPriceSpec, StartHour,
+    TraceStart,
 };
 use crate::trace::Availability;
 
@@ -148,8 +149,8 @@ pub enum Market {
     Trace {
         /// When the cluster has capacity.
         availability: Arc<Availability>,
-        /// A fixed start in the trace, seconds; `None` draws one per run.
-        start_s: Option<f64>,
+        /// Where each run starts in the trace.
+        start: TraceStart,
     },
 }
 
@@ -318,9 +319,9 @@ impl JobModel {
                 mean_available_s: *mean_available_s,
                 mean_unavailable_s: *mean_unavailable_s,
             },
-            MarketSpec::Trace { trace, start_s, .. } => Market::Trace {
+            MarketSpec::Trace { trace, start, .. } => Market::Trace {
                 availability: Arc::new(Availability::new(trace, scenario.job.instance_count)),
-                start_s: *start_s,
+                start: *start,
             },
         };
         if let Some(profile) = &spot.profile {
@@ -440,6 +441,23 @@ where
     M: Rng + ?Sized,
     O: Observer + ?Sized,
 {
+    simulate_run(model, 0, job_rng, market_rng, observer)
+}
+
+/// Simulates run `run` of `model`: as [`simulate`], for markets whose start depends on the run
+/// index (a trace replayed window by window).
+pub fn simulate_run<J, M, O>(
+    model: &JobModel,
+    run_index: u64,
+    job_rng: &mut J,
+    market_rng: &mut M,
+    observer: &mut O,
+) -> RunRecord
+where
+    J: Rng + ?Sized,
+    M: Rng + ?Sized,
+    O: Observer + ?Sized,
+{
     let work_total_s = model.training.sample(job_rng);
     let mut run = Run {
         model,
@@ -473,13 +491,20 @@ where
     // as they are.
     if let Market::Trace {
         availability,
-        start_s,
+        start,
     } = &model.market
     {
-        run.clock_offset_s = start_s.unwrap_or_else(|| {
-            let u: f64 = StandardUniform.sample(market_rng);
-            u * availability.period_s()
-        });
+        let period_s = availability.period_s();
+        run.clock_offset_s = match *start {
+            TraceStart::Random => {
+                let u: f64 = StandardUniform.sample(market_rng);
+                u * period_s
+            }
+            TraceStart::At(offset_s) => offset_s,
+            TraceStart::Windows(windows) => {
+                (run_index % u64::from(windows)) as f64 * period_s / f64::from(windows)
+            }
+        };
     } else if model.profile.is_some() {
         run.clock_offset_s = match model.start_hour {
             StartHour::Fixed(hour) => hour * HOUR_S,

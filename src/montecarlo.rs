@@ -8,7 +8,7 @@
 
 use rayon::prelude::*;
 
-use crate::engine::{JobModel, NoObserver, RunRecord, simulate};
+use crate::engine::{JobModel, NoObserver, RunRecord, simulate_run};
 use crate::rng::{Stream, run_rng};
 use crate::scenario::Scenario;
 use crate::stats::{SideSummary, savings_per_completed_job_pct, savings_vs_on_demand_pct};
@@ -26,7 +26,7 @@ pub fn run_many(model: &JobModel, seed: u64, runs: u64) -> Vec<RunRecord> {
 pub fn run_one(model: &JobModel, seed: u64, run: u64) -> RunRecord {
     let mut job_rng = run_rng(seed, run, Stream::Job);
     let mut market_rng = run_rng(seed, run, Stream::Market);
-    simulate(model, &mut job_rng, &mut market_rng, &mut NoObserver)
+    simulate_run(model, run, &mut job_rng, &mut market_rng, &mut NoObserver)
 }
 
 /// The raw runs of a scenario: spot (if enabled) and the on-demand baseline, in run order.

@@ -4,7 +4,7 @@ use super::format::{format_count, format_pct, format_price, render_list};
 use crate::duration::format_duration_exact;
 use crate::engine::ClusterReclaim;
 use crate::scenario::advisor::Bound;
-use crate::scenario::{MarketSpec, MaxRunCounting, Scenario, SpotPriceSpec, StartHour};
+use crate::scenario::{MarketSpec, MaxRunCounting, Scenario, SpotPriceSpec, StartHour, TraceStart};
 
 fn row(label: &str, value: String) -> Vec<String> {
     vec![format!("  {label}"), value]
@@ -119,7 +119,7 @@ pub fn render_validation(file: &str, name: &str, scenario: &Scenario) -> String 
                     format,
                     period_s,
                     trace,
-                    start_s,
+                    start,
                 } => {
                     let availability = crate::trace::Availability::new(trace, job.instance_count);
                     rows.push(row(
@@ -128,10 +128,16 @@ pub fn render_validation(file: &str, name: &str, scenario: &Scenario) -> String 
                             "trace {file} ({format}), {} long; each run starts {} and wraps \
                              around at its end",
                             crate::duration::format_duration(*period_s),
-                            start_s.map_or("at a random moment of it".to_string(), |s| format!(
-                                "{} into it",
-                                crate::duration::format_duration(s)
-                            ))
+                            match start {
+                                TraceStart::Random => "at a random moment of it".to_string(),
+                                TraceStart::At(s) => format!(
+                                    "{} into it",
+                                    crate::duration::format_duration(*s)
+                                ),
+                                TraceStart::Windows(n) => format!(
+                                    "at the beginning of one of {n} equal windows (run i in window i mod {n})"
+                                ),
+                            }
                         ),
                     ));
                     rows.push(row(

@@ -115,6 +115,18 @@ pub struct SpotSpec {
     pub profile: Option<ProfileSpec>,
 }
 
+/// Where in a trace each run starts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TraceStart {
+    /// A uniform moment of the trace, drawn per run.
+    Random,
+    /// This many seconds into the trace, every run.
+    At(f64),
+    /// Run `i` starts at the beginning of window `i mod n` of `n` equal windows.
+    Windows(u32),
+}
+
 /// What spot costs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -167,8 +179,8 @@ pub enum MarketSpec {
         format: String,
         /// Length of the trace, seconds (it repeats after its end).
         period_s: f64,
-        /// Where in the trace runs start: `None` = a uniform moment per run; else this offset.
-        start_s: Option<f64>,
+        /// Where in the trace runs start.
+        start: TraceStart,
         /// The trace itself.
         #[serde(skip)]
         trace: std::sync::Arc<crate::trace::Trace>,

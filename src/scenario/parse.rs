@@ -15,7 +15,7 @@ use super::advisor::{AdvisorSource, BUCKETS, Bound, bucket_rate, mean_time_to_in
 use super::{
     CheckpointSpec, DEFAULT_MAX_RUN_S, DEFAULT_RUNS, DEFAULT_SEED, JobSpec, MAX_RUN_LIMIT_S,
     MAX_RUNS, MarketSpec, MaxRunCounting, PricingSpec, ProfileSpec, Scenario, SimulationSpec,
-    SpotPriceSpec, SpotSpec, StartHour, StoppingSpec,
+    SpotPriceSpec, SpotSpec, StartHour, StoppingSpec, TraceStart,
 };
 use crate::data::{Column, read_duration_column};
 use crate::dist::{Dist, Empirical};
@@ -920,6 +920,7 @@ const MARKET_KEYS: &[&str] = &[
     "file",
     "format",
     "start",
+    "windows",
 ];
 
 /// `[spot.market]`: a model of capacity that replaces the two independent distributions.
@@ -993,13 +994,35 @@ fn read_trace_market(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<
             );
         }
     }
-    let start_s = match reader.get("start") {
-        None => Some(None),
+    let start = match reader.get("start") {
+        None => Some(TraceStart::Random),
         Some(value) => match value.get_ref() {
-            DeValue::String(text) if text.as_ref() == "random" => Some(None),
-            _ => read_duration(ctx, "spot.market.start", value).map(Some),
+            DeValue::String(text) if text.as_ref() == "random" => Some(TraceStart::Random),
+            DeValue::String(text) if text.as_ref() == "window" => match reader.get("windows") {
+                Some(windows) => read_integer(ctx, "spot.market.windows", windows, 1, 1_000_000)
+                    .map(|n| TraceStart::Windows(n as u32)),
+                None => {
+                    reader.missing(
+                        ctx,
+                        "windows",
+                        "with start = \"window\": into how many equal windows to cut the trace; \
+                         run i starts at the beginning of window i mod windows",
+                    );
+                    None
+                }
+            },
+            _ => read_duration(ctx, "spot.market.start", value).map(TraceStart::At),
         },
     };
+    if let (Some(value), Some(start)) = (reader.get("windows"), start)
+        && !matches!(start, TraceStart::Windows(_))
+    {
+        ctx.bad(
+            "spot.market.windows",
+            value,
+            "only goes with start = \"window\"",
+        );
+    }
     let Some(file_value) = reader.get("file") else {
         reader.missing(ctx, "file", "the trace file, relative to the scenario file");
         return None;
@@ -1042,9 +1065,9 @@ fn read_trace_market(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<
     };
     match trace {
         Ok(trace) => {
-            let start_s = start_s?;
-            if let (Some(start), Some(value)) = (start_s, reader.get("start"))
-                && start >= trace.period_s
+            let start = start?;
+            if let (TraceStart::At(start_s), Some(value)) = (start, reader.get("start"))
+                && start_s >= trace.period_s
             {
                 ctx.bad(
                     "spot.market.start",
@@ -1060,7 +1083,7 @@ fn read_trace_market(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<
                 file,
                 format: format_name,
                 period_s: trace.period_s,
-                start_s,
+                start,
                 trace: std::sync::Arc::new(trace),
             })
         }

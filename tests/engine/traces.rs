@@ -306,3 +306,30 @@ fn replay_sees_the_interruption_rate_that_fit_reports() {
         fit.availability
     );
 }
+
+#[test]
+fn window_starts_step_through_the_trace() {
+    // 4 windows of the 720 s trace: runs start at 0, 180, 360, 540, then 0 again. From 0 the
+    // hand-worked run ends at 470 s; from 360 capacity lasts (wrapping) until 960: 310 s of
+    // running end at 670, wall 310 s.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("trace.json"), TRACE).unwrap();
+    let file = dir.path().join("s.toml");
+    let text = "[job]\ntraining = 300\ndownload = 10\n[stopping]\nmax_run = 3600\nmax_wait = 3600\n\
+                [spot]\nenabled = true\ndiscount = 0.5\nmarket = { model = \"trace\", \
+                file = \"trace.json\", format = \"spot-traces\", start = \"window\", windows = 4 }\n\
+                [checkpoint]\ninterval = 100\n[pricing]\non_demand_hourly = 1\n";
+    let scenario = parse_scenario(text, file.to_str().unwrap()).unwrap_or_else(|e| panic!("{e}"));
+    let model = JobModel::spot(&scenario).unwrap();
+    let records = spotsim::montecarlo::run_many(&model, 1, 8);
+    assert_eq!(records[0].wall_s, 470.0);
+    assert_eq!(records[2].wall_s, 310.0);
+    assert_eq!(records[4], records[0], "run 4 is window 0 again");
+    let errors = parse_scenario(&text.replace(", windows = 4", ""), file.to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        errors.contains("spot.market.windows is required"),
+        "{errors}"
+    );
+}
