@@ -333,3 +333,50 @@ fn window_starts_step_through_the_trace() {
         "{errors}"
     );
 }
+
+#[test]
+fn capacity_going_during_provisioning_is_a_wait_not_an_interruption() {
+    // From 200 s in: granted at once, but capacity goes at 240, 40 s into a 60 s provisioning.
+    // The job waits (no interruption) until 360, provisions to 420, downloads to 430 and
+    // trains 300 s to 730 (capacity lasts, wrapping, until 960): wall 530, nothing lost.
+    let (record, statuses) = run_at("200", "provisioning = 60\n");
+    assert_eq!(record.outcome, Outcome::Completed);
+    assert_eq!(record.interruptions, 0);
+    assert_eq!(record.wall_s, 530.0);
+    assert_eq!(record.waiting_s, 120.0);
+    assert_eq!(record.training_s, 310.0);
+    assert_eq!(
+        statuses[1],
+        (220.0, SecondaryStatus::Downloading),
+        "{statuses:?}"
+    );
+}
+
+#[test]
+fn a_missing_or_malformed_trace_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("empty.json"),
+        "{\"metadata\": {\"gap_seconds\": 60}, \"data\": []}",
+    )
+    .unwrap();
+    let file = dir.path().join("s.toml");
+    for (name, expected) in [
+        ("missing.json", "cannot be read"),
+        ("empty.json", "has no ticks"),
+    ] {
+        let text = format!(
+            "[job]\ntraining = 60\n[stopping]\nmax_wait = \"2d\"\n[spot]\nenabled = true\n\
+             discount = 0.5\nmarket = {{ model = \"trace\", file = \"{name}\", format = \"spot-traces\" }}\n\
+             [pricing]\non_demand_hourly = 1\n"
+        );
+        let errors = parse_scenario(&text, file.to_str().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            errors.contains("s.toml:8:") && errors.contains(name),
+            "{errors}"
+        );
+        assert!(errors.contains(expected), "{errors}");
+    }
+}
