@@ -91,10 +91,10 @@ pub fn read_trace<R: Read>(mut reader: R, format: TraceFormat) -> Result<Trace, 
 
 fn ticked_trace(file: TickedFile, format: TraceFormat) -> Result<Trace, DataError> {
     let gap_s = file.metadata.gap_seconds;
-    if !(gap_s.is_finite() && gap_s > 0.0) {
+    if !(gap_s.is_finite() && gap_s >= 0.001) {
         return Err(error(
             None,
-            format!("metadata.gap_seconds ({gap_s}) must be a positive number"),
+            format!("metadata.gap_seconds ({gap_s}) must be a number of at least 0.001"),
         ));
     }
     if file.data.is_empty() {
@@ -230,8 +230,11 @@ fn read_events<R: Read>(reader: R) -> Result<Trace, DataError> {
     let Some(&(last_s, _)) = changes.last() else {
         return Err(error(None, "has no events"));
     };
-    if last_s <= 0.0 {
-        return Err(error(None, "spans no time: every event is at 0 ms"));
+    if last_s < 0.001 {
+        return Err(error(
+            None,
+            "spans no time: every event is within the first millisecond",
+        ));
     }
     let mut steps: Vec<(f64, u32)> = vec![(0.0, 0)];
     let mut count: i64 = 0;
@@ -319,40 +322,70 @@ impl Availability {
         self.up.len() == 1 && self.up[0] == (0.0, self.period_s)
     }
 
+    /// Rounding slack: a stretch of capacity shorter than this is treated as absent, so that a
+    /// grant is never followed by a reclaim at the same instant. Without it, boundaries that are
+    /// not exact in binary (ticks of 1.1 s, say) could make the two queries disagree by one
+    /// rounding step at a wrap and replay a zero-length grant forever.
+    fn slack_s(&self) -> f64 {
+        self.period_s * 1e-9
+    }
+
+    /// `t_s` as (start of its period, offset within it), with the offset in `[0, period)`.
+    fn locate(&self, t_s: f64) -> (f64, f64) {
+        let mut cycles = (t_s / self.period_s).floor();
+        let mut within = t_s - cycles * self.period_s;
+        // Within the slack of the period's end is the next period's start: this keeps a time
+        // computed as "start of the next period" from landing a rounding step before it.
+        if within < 0.0 {
+            cycles -= 1.0;
+            within += self.period_s;
+        }
+        if within >= self.period_s - self.slack_s() {
+            cycles += 1.0;
+            within = (within - self.period_s).max(0.0);
+        }
+        (cycles * self.period_s, within)
+    }
+
     /// The first time at or after `t_s` (trace time, any number of periods in) with capacity;
     /// `+inf` if the trace never has it.
     pub fn next_available_s(&self, t_s: f64) -> f64 {
         if self.up.is_empty() {
             return f64::INFINITY;
         }
-        let cycles = (t_s / self.period_s).floor();
-        let within = t_s - cycles * self.period_s;
-        let base = cycles * self.period_s;
-        // The first interval that ends after `within`.
-        let index = self.up.partition_point(|&(_, end)| end <= within);
+        let (base, within) = self.locate(t_s);
+        // The first interval with more than the slack left after `within`.
+        let index = self
+            .up
+            .partition_point(|&(_, end)| end <= within + self.slack_s());
         match self.up.get(index) {
             Some(&(start, _)) => base + start.max(within),
             None => base + self.period_s + self.up[0].0,
         }
     }
 
-    /// The time capacity goes, for a job that has it at `t_s`; `+inf` if it never goes.
+    /// The time capacity goes, for a job that has it at `t_s`; `+inf` if it never goes, and
+    /// `t_s` itself if there is none at `t_s`.
     pub fn available_until_s(&self, t_s: f64) -> f64 {
         if self.always() {
             return f64::INFINITY;
         }
-        let cycles = (t_s / self.period_s).floor();
-        let within = t_s - cycles * self.period_s;
-        let index = self.up.partition_point(|&(_, end)| end <= within);
-        let Some(&(_, end)) = self.up.get(index) else {
+        let (base, within) = self.locate(t_s);
+        let index = self
+            .up
+            .partition_point(|&(_, end)| end <= within + self.slack_s());
+        let Some(&(start, end)) = self.up.get(index) else {
             return t_s;
         };
-        let mut until = cycles * self.period_s + end;
+        if start > within + self.slack_s() {
+            return t_s;
+        }
+        let mut until = base + end;
         // Capacity at the end of the period continues into the next one if it starts there.
         if end >= self.period_s && self.up[0].0 == 0.0 {
             until += self.up[0].1;
         }
-        until
+        until.max(t_s)
     }
 }
 
@@ -410,6 +443,25 @@ mod tests {
         assert_eq!(error.line, Some(3));
         let error = read_trace("5,add,a\n1,add,b\n".as_bytes(), TraceFormat::Events).unwrap_err();
         assert_eq!(error.line, Some(2));
+    }
+
+    #[test]
+    fn inexact_tick_lengths_never_grant_a_zero_stretch() {
+        // 1.1 s ticks: 2.2 and 3.3 are not exact in binary; capacity must always last.
+        for gap in [1.1, 0.7, 59.9, 100.3] {
+            let a = Availability::new(&ticked("[1, 1, 0]", gap), 1);
+            let mut t = 0.0;
+            for _ in 0..1000 {
+                let granted = a.next_available_s(t);
+                let until = a.available_until_s(granted);
+                assert!(
+                    until > granted,
+                    "gap {gap}: granted {granted}, until {until}"
+                );
+                t = until;
+            }
+            assert!(t > 300.0 * gap, "gap {gap}: only reached {t}");
+        }
     }
 
     #[test]

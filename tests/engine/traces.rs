@@ -380,3 +380,24 @@ fn a_missing_or_malformed_trace_names_the_file() {
         assert!(errors.contains(expected), "{errors}");
     }
 }
+
+#[test]
+fn inexact_ticks_do_not_hang_a_run() {
+    // Ticks of 1.1 s (not exact in binary): a run used to be granted and reclaimed at the same
+    // instant forever at a wrap. It must now end, here at MaxWait (2.2 s stretches never fit
+    // an hour of training without checkpoints).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("inexact.json"),
+        r#"{"metadata": {"gap_seconds": 1.1}, "data": [1, 1, 0]}"#,
+    )
+    .unwrap();
+    let file = dir.path().join("s.toml");
+    let text = "[job]\ntraining = \"1h\"\n[stopping]\nmax_run = \"1h\"\nmax_wait = \"1h\"\n[spot]\n\
+                enabled = true\ndiscount = 0.5\nmarket = { model = \"trace\", file = \"inexact.json\", \
+                format = \"spot-traces\", start = 0 }\n[pricing]\non_demand_hourly = 1\n";
+    let scenario = parse_scenario(text, file.to_str().unwrap()).unwrap();
+    let record = spotsim::montecarlo::run_one(&JobModel::spot(&scenario).unwrap(), 1, 0);
+    assert_eq!(record.outcome, Outcome::MaxWaitTimeExceeded);
+    assert!(record.interruptions > 1000, "{record:?}");
+}
