@@ -473,6 +473,7 @@ where
         reclaim_at_s: f64::INFINITY,
         market_event_is_notice: false,
         clock_offset_s: 0.0,
+        price_offset_s: 0.0,
         segment_start_progress_s: 0.0,
         segment_target_s: 0.0,
         billed_s: 0.0,
@@ -513,10 +514,15 @@ where
                 u * DAY_S
             }
         };
-    } else if let Some(history) = &model.price_history {
-        // Nothing else sets the clock: start at a uniform moment of the price history.
+    }
+    // Prices follow the trace's clock (a per-tick series is aligned with its trace); otherwise
+    // their own: a uniform moment of the history, whatever the time of day.
+    run.price_offset_s = run.clock_offset_s;
+    if let Some(history) = &model.price_history
+        && !matches!(model.market, Market::Trace { .. })
+    {
         let u: f64 = StandardUniform.sample(market_rng);
-        run.clock_offset_s = u * history.period_s();
+        run.price_offset_s = u * history.period_s();
     }
     run.begin_start(true, job_rng, market_rng, observer);
     loop {
@@ -566,6 +572,8 @@ struct Run<'m> {
     /// The run's clock at job creation: seconds after midnight (with a profile) or into the
     /// trace (with a trace market); 0 otherwise.
     clock_offset_s: f64,
+    /// Where in the price history the run starts (with a price history).
+    price_offset_s: f64,
     /// Progress when the current training segment began.
     segment_start_progress_s: f64,
     /// Progress at which the current segment ends (next checkpoint or completion).
@@ -604,8 +612,8 @@ impl Run<'_> {
             self.attempt_billed_s += elapsed;
             if let Some(history) = &self.model.price_history {
                 // ∫ price dt / on-demand price: billable seconds at the price in force.
-                let from_s = self.clock_offset_s + self.phase_start_s;
-                let billable = history.integral(from_s, self.clock_offset_s + self.now)
+                let from_s = self.price_offset_s + self.phase_start_s;
+                let billable = history.integral(from_s, self.price_offset_s + self.now)
                     / self.model.on_demand_hourly_usd;
                 self.billable_s += billable;
                 self.attempt_billable_s += billable;

@@ -242,6 +242,35 @@ pub struct DescribedJob {
     /// `SecondaryStatusTransitions`.
     #[serde(default)]
     pub secondary_status_transitions: Vec<Transition>,
+    /// `ResourceConfig`.
+    #[serde(default)]
+    pub resource_config: Option<ResourceConfig>,
+}
+
+/// `ResourceConfig`, as far as calibration needs it.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ResourceConfig {
+    /// `InstanceCount`.
+    #[serde(default = "one")]
+    pub instance_count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl DescribedJob {
+    /// Whether this looks like a DescribeTrainingJob document at all.
+    pub fn is_training_job(&self) -> bool {
+        !self.training_job_name.is_empty() && !self.secondary_status_transitions.is_empty()
+    }
+
+    fn instance_count(&self) -> u32 {
+        self.resource_config
+            .as_ref()
+            .map_or(1, |r| r.instance_count.max(1))
+    }
 }
 
 /// One `SecondaryStatusTransitions` entry; times as ISO 8601 strings or epoch seconds.
@@ -304,7 +333,11 @@ pub struct JobsFit {
     pub interruptions: usize,
     /// Billed running hours of spot jobs (Σ TrainingTimeInSeconds / 3600).
     pub running_hours: f64,
-    /// Interruptions per running hour.
+    /// Instance-hours of spot jobs (running hours × instance count).
+    pub instance_hours: f64,
+    /// The instance count, when every spot job has the same.
+    pub instance_count: Option<u32>,
+    /// Interruptions per running hour of the job (its cluster).
     pub interruptions_per_hour: Option<f64>,
     /// Exact 95 % interval of that rate (Garwood 1936, Poisson counts).
     pub interruptions_per_hour_95: Option<(f64, f64)>,
@@ -351,6 +384,14 @@ pub fn fit_jobs(jobs: &[DescribedJob]) -> JobsFit {
             .filter(|d| d.is_finite() && *d >= 0.0)
             .collect::<Vec<f64>>()
     };
+    let instance_hours = spot
+        .iter()
+        .filter_map(|j| Some(j.training_time_in_seconds? * f64::from(j.instance_count())))
+        .sum::<f64>()
+        / 3600.0;
+    let mut counts: Vec<u32> = spot.iter().map(|j| j.instance_count()).collect();
+    counts.dedup();
+    let instance_count = (counts.len() == 1).then(|| counts[0]);
     let rate = (running_hours > 0.0).then(|| interruptions as f64 / running_hours);
     let interval = (running_hours > 0.0).then(|| {
         let k = interruptions as f64;
@@ -368,6 +409,8 @@ pub fn fit_jobs(jobs: &[DescribedJob]) -> JobsFit {
         discount: (training > 0.0).then(|| 1.0 - billable / training),
         interruptions,
         running_hours,
+        instance_hours,
+        instance_count,
         interruptions_per_hour: rate,
         interruptions_per_hour_95: interval,
         starting: summarise(durations("Starting")),

@@ -305,7 +305,11 @@ fn fit_jobs(files: &[PathBuf], format: Format) -> Result<(), Failure> {
         match std::fs::read_to_string(path) {
             Err(e) => problems.push(format!("{shown}: cannot read the job document: {e}")),
             Ok(text) => match serde_json::from_str::<spotsim::fit::DescribedJob>(&text) {
-                Ok(job) => jobs.push(job),
+                Ok(job) if job.is_training_job() => jobs.push(job),
+                Ok(_) => problems.push(format!(
+                    "{shown}: not a DescribeTrainingJob document: it has no TrainingJobName or \
+                     no SecondaryStatusTransitions"
+                )),
                 Err(e) => problems.push(format!(
                     "{shown}:{}:{}: not a DescribeTrainingJob document: {e}",
                     e.line(),

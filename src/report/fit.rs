@@ -8,13 +8,25 @@ use crate::fit::{PeriodFit, TraceFit};
 
 /// The `[spot.market]` sections a user can paste for this trace: Markov, then trace replay.
 pub fn market_sections(fit: &TraceFit, file: &str, format: &str) -> (String, String) {
-    let markov = format!(
-        "[spot.market]\nmodel = \"markov\"\nmean_available = {:.0}    # {}\nmean_unavailable = {:.0}    # {}\n",
-        fit.mean_available_s,
-        format_duration(fit.mean_available_s),
-        fit.mean_unavailable_s,
-        format_duration(fit.mean_unavailable_s)
-    );
+    let markov = if fit.mean_available_s <= 0.0 || fit.mean_unavailable_s <= 0.0 {
+        format!(
+            "# No Markov model: capacity is there {} of the time, so the trace has no {} periods.\n",
+            format_pct(fit.availability * 100.0, 1),
+            if fit.mean_unavailable_s <= 0.0 {
+                "unavailable"
+            } else {
+                "available"
+            }
+        )
+    } else {
+        format!(
+            "[spot.market]\nmodel = \"markov\"\nmean_available = {:.0}    # {}\nmean_unavailable = {:.0}    # {}\n",
+            fit.mean_available_s,
+            format_duration(fit.mean_available_s),
+            fit.mean_unavailable_s,
+            format_duration(fit.mean_unavailable_s)
+        )
+    };
     let trace = format!(
         "[spot.market]\nmodel = \"trace\"\nfile = {file:?}    # relative to the scenario file\nformat = \"{format}\"\n"
     );
@@ -116,6 +128,9 @@ pub fn jobs_scenario(fit: &crate::fit::JobsFit) -> String {
     let mut out = String::from(
         "# From spotsim fit jobs: set job.training (the compute your job needs) and check the rest.\n[job]\n",
     );
+    if let Some(count) = fit.instance_count {
+        out.push_str(&format!("instance_count = {count}\n"));
+    }
     out.push_str("training = \"4h\"    # yours to set\n");
     if let Some(d) = &fit.downloading {
         out.push_str(&format!(
@@ -139,10 +154,10 @@ pub fn jobs_scenario(fit: &crate::fit::JobsFit) -> String {
     }
     match fit.interruptions_per_hour {
         Some(rate) if rate > 0.0 => out.push_str(&format!(
-            "time_to_interruption = {{ dist = \"exponential\", mean = {:.0} }}    # {} interruptions in {:.1} running hours\n",
-            3600.0 / rate,
+            "time_to_interruption = {{ dist = \"exponential\", mean = {:.0} }}    # per instance: {} interruptions in {:.1} instance-hours\n",
+            fit.instance_hours / fit.interruptions as f64 * 3600.0,
             fit.interruptions,
-            fit.running_hours
+            fit.instance_hours
         )),
         _ => out.push_str("time_to_interruption = \"never\"    # no interruption seen: set a market\n"),
     }

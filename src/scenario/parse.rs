@@ -393,7 +393,8 @@ fn read_scenario(ctx: &mut Ctx<'_>, document: &Spanned<DeTable<'_>>) -> Option<S
     let spot = match spot_enabled {
         Some(true) => {
             let instance_type = job.as_ref().and_then(|j| j.instance_type.clone());
-            read_spot(ctx, &spot_reader, instance_type.as_deref()).map(Some)
+            let instance_count = job.as_ref().map_or(1, |j| j.instance_count);
+            read_spot(ctx, &spot_reader, instance_type.as_deref(), instance_count).map(Some)
         }
         Some(false) => Some(None),
         None => None,
@@ -629,6 +630,7 @@ fn read_spot(
     ctx: &mut Ctx<'_>,
     reader: &TableReader<'_, '_>,
     instance_type: Option<&str>,
+    instance_count: u32,
 ) -> Option<SpotSpec> {
     let market = match reader.get("market") {
         Some(value) => {
@@ -643,7 +645,7 @@ fn read_spot(
                     );
                 }
             }
-            read_market(ctx, value)
+            read_market(ctx, value, instance_count)
         }
         None => read_independent_market(ctx, reader),
     };
@@ -924,7 +926,11 @@ const MARKET_KEYS: &[&str] = &[
 ];
 
 /// `[spot.market]`: a model of capacity that replaces the two independent distributions.
-fn read_market(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<MarketSpec> {
+fn read_market(
+    ctx: &mut Ctx<'_>,
+    value: &Spanned<DeValue<'_>>,
+    instance_count: u32,
+) -> Option<MarketSpec> {
     let DeValue::Table(table) = value.get_ref() else {
         ctx.bad(
             "spot.market",
@@ -941,6 +947,16 @@ fn read_market(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<Market
     };
     match read_string(ctx, "spot.market.model", model_value)?.as_str() {
         "markov" => {
+            for key in ["file", "format", "start", "windows"] {
+                if let Some(value) = reader.get(key) {
+                    ctx.bad(
+                        &format!("spot.market.{key}"),
+                        value,
+                        "belongs to model = \"trace\"; a Markov market has only mean_available \
+                         and mean_unavailable",
+                    );
+                }
+            }
             let mut period = |name: &str, meaning: &str| match reader.get(name) {
                 Some(v) => {
                     let path = format!("spot.market.{name}");
@@ -970,7 +986,7 @@ fn read_market(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<Market
                 mean_unavailable_s: mean_unavailable_s?,
             })
         }
-        "trace" => read_trace_market(ctx, &reader),
+        "trace" => read_trace_market(ctx, &reader, instance_count),
         _ => {
             ctx.bad(
                 "spot.market.model",
@@ -984,7 +1000,11 @@ fn read_market(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<Market
 }
 
 /// `model = "trace"`: a recorded availability series from `file` in `format`.
-fn read_trace_market(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<MarketSpec> {
+fn read_trace_market(
+    ctx: &mut Ctx<'_>,
+    reader: &TableReader<'_, '_>,
+    instance_count: u32,
+) -> Option<MarketSpec> {
     for key in ["mean_available", "mean_unavailable"] {
         if let Some(value) = reader.get(key) {
             ctx.bad(
@@ -1066,6 +1086,19 @@ fn read_trace_market(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<
     match trace {
         Ok(trace) => {
             let start = start?;
+            if crate::trace::Availability::new(&trace, instance_count).share() == 0.0 {
+                let peak = trace.steps.iter().map(|s| s.1).max().unwrap_or(0);
+                ctx.bad(
+                    "spot.market.file",
+                    file_value,
+                    format!(
+                        "{}: the trace never has the {instance_count} instance(s) the job needs \
+                         (at most {peak} at once): every run would wait until MaxWait",
+                        path.display()
+                    ),
+                );
+                return None;
+            }
             if let (TraceStart::At(start_s), Some(value)) = (start, reader.get("start"))
                 && start_s >= trace.period_s
             {

@@ -82,6 +82,7 @@ fn fits_saved_describe_training_job_documents() {
         "{discount}"
     );
     assert_eq!(fit["interruptions"], 1);
+    assert_eq!(fit["instance_count"], 1);
     let hours = 12_754.0 / 3600.0;
     assert!((fit["interruptions_per_hour"].as_f64().unwrap() - 1.0 / hours).abs() < 1e-12);
     // Garwood's exact 95 % interval for 1 event: [0.0253, 5.5716] / hours.
@@ -130,3 +131,32 @@ fn a_document_that_is_not_a_job_is_bad_input() {
 }
 
 use predicates::prelude::PredicateBooleanExt;
+
+#[test]
+fn other_json_is_not_taken_for_a_job_and_degenerate_traces_get_no_markov_paste() {
+    let dir = tempfile::tempdir().unwrap();
+    let prices = write_file(dir.path(), "prices.json", r#"{"SpotPriceHistory": []}"#);
+    spotsim()
+        .args(["fit", "jobs", prices.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "prices.json: not a DescribeTrainingJob document",
+        ));
+    let always = write_file(
+        dir.path(),
+        "always.json",
+        r#"{"metadata": {"gap_seconds": 60}, "data": [1, 1, 1]}"#,
+    );
+    let json =
+        stdout_of(spotsim().args(["fit", "trace", always.to_str().unwrap(), "--format", "json"]));
+    let fit: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(fit["availability"], 1.0);
+    assert!(
+        fit["markov_section"]
+            .as_str()
+            .unwrap()
+            .starts_with("# No Markov model"),
+        "{json}"
+    );
+}

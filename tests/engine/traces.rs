@@ -98,11 +98,53 @@ fn a_job_longer_than_a_quarter_of_the_trace_gets_a_wrap_warning() {
 }
 
 #[test]
-fn a_cluster_too_big_for_the_trace_waits_until_max_wait() {
-    let (record, statuses) = run_at("\"random\"", "instance_count = 2\n");
-    assert_eq!(record.outcome, Outcome::MaxWaitTimeExceeded);
-    assert_eq!((record.wall_s, record.training_s), (3600.0, 0.0));
-    assert_eq!(statuses.len(), 3, "{statuses:?}");
+fn a_cluster_the_trace_can_never_supply_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("trace.json"), TRACE).unwrap();
+    let file = dir.path().join("s.toml");
+    let text = "[job]\ntraining = 300\ninstance_count = 2\n[stopping]\nmax_run = 3600\n\
+                max_wait = 3600\n[spot]\nenabled = true\ndiscount = 0.5\nmarket = { model = \"trace\", \
+                file = \"trace.json\", format = \"spot-traces\" }\n[pricing]\non_demand_hourly = 1\n";
+    let errors = parse_scenario(text, file.to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        errors.contains("the trace never has the 2 instance(s) the job needs (at most 1 at once)"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn a_price_history_is_read_on_its_own_clock_even_with_a_profile() {
+    // Four days of prices, $0.50 then $2.50 × 3 (mean $2.00) against $3.00 on-demand: a 1-hour
+    // job at a uniform moment pays $2.00 on average, i.e. 33.3 % off, with or without a
+    // time-of-day profile (whose clock is the hour of the day, not the history's).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("prices.json"),
+        r#"{"p": [0.5, 2.5, 2.5, 2.5]}"#,
+    )
+    .unwrap();
+    let file = dir.path().join("s.toml");
+    let base = "[job]\ntraining = \"1h\"\n[stopping]\nmax_wait = \"2d\"\n[spot]\nenabled = true\n\
+                capacity_wait = 0\ntime_to_interruption = \"never\"\n\
+                price = { file = \"prices.json\", format = \"series\", series = \"p\", tick = \"1d\" }\n";
+    for profile in [
+        "",
+        "[spot.profile]\nhourly = [1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]\n",
+    ] {
+        let text =
+            format!("{base}{profile}[pricing]\non_demand_hourly = 3\n[simulation]\nruns = 4000\n");
+        let scenario =
+            parse_scenario(&text, file.to_str().unwrap()).unwrap_or_else(|e| panic!("{e}"));
+        let estimate =
+            spotsim::montecarlo::Estimate::of(&spotsim::montecarlo::run_scenario(&scenario));
+        let console = estimate.spot.unwrap().console_savings_pct.unwrap();
+        assert!(
+            (console - 100.0 / 3.0).abs() < 2.0,
+            "profile {profile:?}: {console}"
+        );
+    }
 }
 
 /// `../shared/data`, if this checkout has it beside it.
