@@ -341,7 +341,7 @@ pub struct JobsFit {
     pub interruptions_per_hour: Option<f64>,
     /// Exact 95 % interval of that rate (Garwood 1936, Poisson counts).
     pub interruptions_per_hour_95: Option<(f64, f64)>,
-    /// `Starting` periods: waiting for capacity plus provisioning.
+    /// `Starting` periods of spot jobs: waiting for capacity plus provisioning.
     pub starting: Option<DurationSummary>,
     /// `Downloading` periods.
     pub downloading: Option<DurationSummary>,
@@ -376,8 +376,9 @@ pub fn fit_jobs(jobs: &[DescribedJob]) -> JobsFit {
         .filter_map(|j| j.training_time_in_seconds)
         .sum::<f64>()
         / 3600.0;
-    let durations = |status: &str| {
+    let durations = |status: &str, spot_only: bool| {
         jobs.iter()
+            .filter(|j| !spot_only || j.enable_managed_spot_training)
             .flat_map(|j| j.secondary_status_transitions.iter())
             .filter(|t| t.status == status)
             .filter_map(|t| Some(time_s(t.end_time.as_ref()?)? - time_s(&t.start_time)?))
@@ -413,8 +414,9 @@ pub fn fit_jobs(jobs: &[DescribedJob]) -> JobsFit {
         instance_count,
         interruptions_per_hour: rate,
         interruptions_per_hour_95: interval,
-        starting: summarise(durations("Starting")),
-        downloading: summarise(durations("Downloading")),
-        uploading: summarise(durations("Uploading")),
+        // Capacity waits are a spot matter: on-demand Starting is provisioning alone.
+        starting: summarise(durations("Starting", true)),
+        downloading: summarise(durations("Downloading", false)),
+        uploading: summarise(durations("Uploading", false)),
     }
 }

@@ -287,6 +287,30 @@ pub fn read_series<R: Read>(reader: R, name: &str, tick_s: f64) -> Result<PriceS
 
 fn series_from_rows(rows: Vec<Row>, filter: &PriceFilter) -> Result<PriceSeries, DataError> {
     let total = rows.len();
+    // What the file has, to name in an error: a few types and zones.
+    let choices = {
+        let mut types: Vec<&str> = rows.iter().map(|r| r.instance_type.as_str()).collect();
+        types.sort_unstable();
+        types.dedup();
+        let mut zones: Vec<&str> = rows.iter().map(|r| r.zone.as_str()).collect();
+        zones.sort_unstable();
+        zones.dedup();
+        let some = |v: &[&str]| {
+            let shown: Vec<&str> = v.iter().take(6).copied().collect();
+            format!(
+                "{}{}",
+                shown.join(", "),
+                if v.len() > 6 { ", ..." } else { "" }
+            )
+        };
+        format!(
+            "{} types such as {}; {} zones such as {}",
+            types.len(),
+            some(&types),
+            zones.len(),
+            some(&zones)
+        )
+    };
     let keep = |value: &str, wanted: &Option<String>| wanted.as_deref().is_none_or(|w| w == value);
     let mut kept: Vec<Row> = rows
         .into_iter()
@@ -298,10 +322,12 @@ fn series_from_rows(rows: Vec<Row>, filter: &PriceFilter) -> Result<PriceSeries,
         return Err(error(
             None,
             format!(
-                "has no prices for instance type {:?}, zone {:?}, product {:?} ({total} rows in all)",
+                "has no prices for instance type {:?}, zone {:?}, product {:?} ({total} rows in \
+                 all; it has {})",
                 filter.instance_type.as_deref().unwrap_or("any"),
                 filter.zone.as_deref().unwrap_or("any"),
                 filter.product.as_deref().unwrap_or("any"),
+                choices
             ),
         ));
     }

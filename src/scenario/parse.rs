@@ -774,7 +774,8 @@ fn read_price_history(
     // The EC2 type of an `ml.` SageMaker type: spot prices are published for EC2 types.
     let filter = PriceFilter {
         instance_type: text(ctx, "instance_type")
-            .or_else(|| job_instance_type.map(|t| t.trim_start_matches("ml.").to_string())),
+            .or_else(|| job_instance_type.map(str::to_string))
+            .map(|t| t.trim_start_matches("ml.").to_string()),
         zone: text(ctx, "zone"),
         product: text(ctx, "product"),
     };
