@@ -443,3 +443,51 @@ fn inexact_ticks_do_not_hang_a_run() {
     assert_eq!(record.outcome, Outcome::MaxWaitTimeExceeded);
     assert!(record.interruptions > 1000, "{record:?}");
 }
+
+#[test]
+fn capacity_going_during_download_and_limits_cutting_a_replay() {
+    // From 235 s: granted at once, the 10 s download would end at 245 but capacity goes at 240:
+    // an interruption with nothing lost (no training yet), 5 s billed. Back at 360, the whole
+    // 310 s runs to 670: wall 435.
+    let (record, statuses) = run_at("235", "");
+    assert_eq!((record.interruptions, record.lost_work_s), (1, 0.0));
+    assert_eq!(record.wall_s, 435.0);
+    assert_eq!(record.training_s, 5.0 + 310.0);
+    assert_eq!(statuses[2], (5.0, SecondaryStatus::Interrupted));
+    // MaxWait of 200 s from 0: the run is cut in training at 200 (progress 190, checkpoint 100)
+    // and uploads nothing (upload 0): Stopped at 200.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("trace.json"), TRACE).unwrap();
+    let file = dir.path().join("s.toml");
+    let text = "[job]\ntraining = 300\ndownload = 10\n[stopping]\nmax_run = 200\nmax_wait = 200\n\
+                [spot]\nenabled = true\ndiscount = 0.5\nmarket = { model = \"trace\", \
+                file = \"trace.json\", format = \"spot-traces\", start = 0 }\n\
+                [checkpoint]\ninterval = 100\n[pricing]\non_demand_hourly = 1\n";
+    let scenario = parse_scenario(text, file.to_str().unwrap()).unwrap();
+    let record = spotsim::montecarlo::run_one(&JobModel::spot(&scenario).unwrap(), 1, 0);
+    assert_eq!(record.outcome, Outcome::MaxRuntimeExceeded, "{record:?}");
+    assert_eq!((record.wall_s, record.work_done_s), (200.0, 190.0));
+}
+
+#[test]
+fn a_multi_instance_cluster_needs_enough_instances_at_once() {
+    // Counts per 60 s tick: 2, 2, 1, 3, 3, 0. A cluster of 2 has capacity in [0,120) and
+    // [180,300); from 0 a 150 s job is reclaimed at 120 (1 left), resumes at 180 from its
+    // checkpoint at 100 and ends at 180 + 50 = 230.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("counts.json"),
+        r#"{"metadata": {"gap_seconds": 60}, "data": [2, 2, 1, 3, 3, 0]}"#,
+    )
+    .unwrap();
+    let file = dir.path().join("s.toml");
+    let text = "[job]\ntraining = 150\ninstance_count = 2\n[stopping]\nmax_run = 3600\n\
+                max_wait = 3600\n[spot]\nenabled = true\ndiscount = 0.5\nmarket = { model = \"trace\", \
+                file = \"counts.json\", format = \"spot-traces\", start = 0 }\n\
+                [checkpoint]\ninterval = 100\n[pricing]\non_demand_hourly = 1\n";
+    let scenario = parse_scenario(text, file.to_str().unwrap()).unwrap();
+    let record = spotsim::montecarlo::run_one(&JobModel::spot(&scenario).unwrap(), 1, 0);
+    assert_eq!(record.outcome, Outcome::Completed);
+    assert_eq!((record.interruptions, record.lost_work_s), (1, 20.0));
+    assert_eq!((record.wall_s, record.waiting_s), (230.0, 60.0));
+}
