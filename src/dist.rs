@@ -356,25 +356,27 @@ fn sample_gamma<R: Rng + ?Sized>(shape: f64, rng: &mut R) -> f64 {
     }
 }
 
+/// Lanczos coefficients for g = 7, n = 9 (Press et al., Numerical Recipes, 3rd ed., §6.1).
+const LANCZOS: [f64; 9] = [
+    0.999_999_999_999_809_9,
+    676.520_368_121_885_1,
+    -1_259.139_216_722_402_8,
+    771.323_428_777_653_1,
+    -176.615_029_162_140_6,
+    12.507_343_278_686_905,
+    -0.138_571_095_265_720_12,
+    9.984_369_578_019_572e-6,
+    1.505_632_735_149_311_6e-7,
+];
+
 /// ln Γ(x) for x > 0 (Lanczos, as [`gamma_fn`], in logarithms so that large x do not overflow).
 pub fn ln_gamma(x: f64) -> f64 {
     if x < 0.5 {
         return (std::f64::consts::PI / (std::f64::consts::PI * x).sin()).ln() - ln_gamma(1.0 - x);
     }
-    const COEFFICIENTS: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
     let x = x - 1.0;
-    let mut sum = COEFFICIENTS[0];
-    for (i, &c) in COEFFICIENTS.iter().enumerate().skip(1) {
+    let mut sum = LANCZOS[0];
+    for (i, &c) in LANCZOS.iter().enumerate().skip(1) {
         sum += c / (x + i as f64);
     }
     let t = x + 7.5;
@@ -536,24 +538,13 @@ pub fn erfc(x: f64) -> f64 {
 /// Numerical Recipes, 3rd ed., §6.1), relative error below 1e-13 on the range used here.
 pub fn gamma_fn(x: f64) -> f64 {
     const G: f64 = 7.0;
-    const COEFFICIENTS: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
     if x < 0.5 {
         // Reflection formula: Γ(x) Γ(1 - x) = π / sin(πx).
         return std::f64::consts::PI / ((std::f64::consts::PI * x).sin() * gamma_fn(1.0 - x));
     }
     let x = x - 1.0;
-    let mut sum = COEFFICIENTS[0];
-    for (i, &c) in COEFFICIENTS.iter().enumerate().skip(1) {
+    let mut sum = LANCZOS[0];
+    for (i, &c) in LANCZOS.iter().enumerate().skip(1) {
         sum += c / (x + i as f64);
     }
     let t = x + G + 0.5;

@@ -178,17 +178,11 @@ fn ks_distance(sorted: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::{TraceFormat, read_trace};
-
-    fn ticked(data: &str, gap: f64) -> Trace {
-        let json = format!("{{\"metadata\": {{\"gap_seconds\": {gap}}}, \"data\": {data}}}");
-        read_trace(json.as_bytes(), TraceFormat::SpotTraces).unwrap()
-    }
 
     #[test]
     fn counts_periods_and_interruptions_of_a_hand_made_trace() {
         // up 2, down 1, up 3, down 2, up 1 (ticks of 1 h): 6 of 9 hours up, 2 interruptions.
-        let fit = fit_trace(&ticked("[1,1,0,1,1,1,0,0,1]", 3600.0), 1);
+        let fit = fit_trace(&Trace::from_ticks(&[1, 1, 0, 1, 1, 1, 0, 0, 1], 3600.0), 1);
         assert!((fit.availability - 6.0 / 9.0).abs() < 1e-12);
         assert!((fit.interruptions_per_hour - 2.0 / 6.0).abs() < 1e-12);
         assert_eq!(fit.mean_available_s, 2.0 * 3600.0);

@@ -66,6 +66,24 @@ fn error(line: Option<u64>, message: impl Into<String>) -> DataError {
     }
 }
 
+impl Trace {
+    /// A trace of per-tick counts of available instances, `tick_s` apart.
+    pub fn from_ticks(counts: &[u32], tick_s: f64) -> Trace {
+        let mut steps: Vec<(f64, u32)> = Vec::new();
+        for (tick, &count) in counts.iter().enumerate() {
+            if steps.last().is_none_or(|last| last.1 != count) {
+                steps.push((tick as f64 * tick_s, count));
+            }
+        }
+        Trace {
+            steps,
+            period_s: counts.len() as f64 * tick_s,
+            prices_usd_per_hour: None,
+            tick_s: Some(tick_s),
+        }
+    }
+}
+
 /// Reads a trace in `format`.
 pub fn read_trace<R: Read>(mut reader: R, format: TraceFormat) -> Result<Trace, DataError> {
     match format {
@@ -151,17 +169,9 @@ fn ticked_trace(file: TickedFile, format: TraceFormat) -> Result<Trace, DataErro
             ));
         }
     }
-    let mut steps: Vec<(f64, u32)> = Vec::new();
-    for (tick, count) in counts.iter().enumerate() {
-        if steps.last().is_none_or(|last| last.1 != *count) {
-            steps.push((tick as f64 * gap_s, *count));
-        }
-    }
     Ok(Trace {
-        steps,
-        period_s: counts.len() as f64 * gap_s,
         prices_usd_per_hour: file.prices,
-        tick_s: Some(gap_s),
+        ..Trace::from_ticks(&counts, gap_s)
     })
 }
 
