@@ -53,15 +53,7 @@ pub struct TraceFit {
 /// Cuts `trace` into (available?, length) periods for a cluster of `instances`.
 fn periods(trace: &Trace, instances: u32) -> Vec<(bool, f64)> {
     let mut out: Vec<(bool, f64)> = Vec::new();
-    for (index, &(start, count)) in trace.steps.iter().enumerate() {
-        let end = trace
-            .steps
-            .get(index + 1)
-            .map_or(trace.period_s, |next| next.0)
-            .min(trace.period_s);
-        if end <= start {
-            continue;
-        }
+    for (start, end, count) in trace.segments() {
         let up = count >= instances;
         match out.last_mut() {
             Some(last) if last.0 == up => last.1 += end - start,

@@ -67,6 +67,23 @@ fn error(line: Option<u64>, message: impl Into<String>) -> DataError {
 }
 
 impl Trace {
+    /// The step function as `(start_s, end_s, count)` pieces of positive length within one
+    /// period, in time order.
+    pub fn segments(&self) -> impl Iterator<Item = (f64, f64, u32)> + '_ {
+        self.steps
+            .iter()
+            .enumerate()
+            .map(|(index, &(start, count))| {
+                let end = self
+                    .steps
+                    .get(index + 1)
+                    .map_or(self.period_s, |next| next.0)
+                    .min(self.period_s);
+                (start, end, count)
+            })
+            .filter(|(start, end, _)| end > start)
+    }
+
     /// A trace of per-tick counts of available instances, `tick_s` apart.
     pub fn from_ticks(counts: &[u32], tick_s: f64) -> Trace {
         let mut steps: Vec<(f64, u32)> = Vec::new();
@@ -281,13 +298,8 @@ impl Availability {
     /// Capacity for `needed` instances in `trace`.
     pub fn new(trace: &Trace, needed: u32) -> Self {
         let mut up: Vec<(f64, f64)> = Vec::new();
-        for (index, &(start, count)) in trace.steps.iter().enumerate() {
-            let end = trace
-                .steps
-                .get(index + 1)
-                .map_or(trace.period_s, |next| next.0)
-                .min(trace.period_s);
-            if count >= needed && end > start {
+        for (start, end, count) in trace.segments() {
+            if count >= needed {
                 match up.last_mut() {
                     Some(last) if last.1 == start => last.1 = end,
                     _ => up.push((start, end)),
