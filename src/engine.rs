@@ -86,6 +86,10 @@ pub trait Observer {
     fn status(&mut self, _time_s: f64, _status: SecondaryStatus) {}
     /// A checkpoint of `progress_s` seconds of training became durable at `time_s`.
     fn checkpoint(&mut self, _time_s: f64, _progress_s: f64) {}
+    /// The run's clock at job creation, heard once before anything else: seconds after
+    /// midnight with a time-of-day profile, seconds into the trace with a trace market, 0
+    /// otherwise.
+    fn clock(&mut self, _clock_offset_s: f64) {}
 }
 
 /// An observer that ignores everything.
@@ -117,6 +121,54 @@ pub struct RunRecord {
     pub work_required_s: f64,
     /// Training progress reached when the job ended (all of it when completed).
     pub work_done_s: f64,
+    /// Where `training_s` went, phase by phase.
+    pub billed: BilledTime,
+    /// Training in `billed.train_s` whose progress an interruption threw away, to be done
+    /// again (`lost_work_s` of the billed attempts).
+    pub billed_redone_s: f64,
+}
+
+/// Billed seconds per instance by what the job was doing; the fields add up to
+/// `RunRecord::training_s`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct BilledTime {
+    /// Downloading input data.
+    pub download_s: f64,
+    /// Restoring a checkpoint after a restart.
+    pub restore_s: f64,
+    /// Training compute (progress, including progress later lost).
+    pub train_s: f64,
+    /// Saving checkpoints, on schedule or on the interruption notice.
+    pub save_s: f64,
+    /// Uploading the model, at completion or after a stop.
+    pub upload_s: f64,
+}
+
+impl BilledTime {
+    /// The sum of the parts.
+    pub fn total_s(&self) -> f64 {
+        self.download_s + self.restore_s + self.train_s + self.save_s + self.upload_s
+    }
+
+    #[inline]
+    fn add(&mut self, phase: Phase, elapsed_s: f64) {
+        match phase {
+            Phase::Downloading => self.download_s += elapsed_s,
+            Phase::Restoring => self.restore_s += elapsed_s,
+            Phase::Training => self.train_s += elapsed_s,
+            Phase::Saving | Phase::NoticeSaving => self.save_s += elapsed_s,
+            Phase::Uploading | Phase::StopUploading => self.upload_s += elapsed_s,
+            Phase::CapacityWait | Phase::Provisioning => {}
+        }
+    }
+
+    fn subtract(&mut self, other: &BilledTime) {
+        self.download_s -= other.download_s;
+        self.restore_s -= other.restore_s;
+        self.train_s -= other.train_s;
+        self.save_s -= other.save_s;
+        self.upload_s -= other.upload_s;
+    }
 }
 
 /// Where a spot job's capacity comes from and when it goes away.
@@ -478,6 +530,9 @@ where
         segment_target_s: 0.0,
         billed_s: 0.0,
         attempt_billed_s: 0.0,
+        billed: BilledTime::default(),
+        attempt_billed: BilledTime::default(),
+        billed_redone_s: 0.0,
         billable_s: 0.0,
         attempt_billable_s: 0.0,
         runtime_used_s: 0.0,
@@ -524,6 +579,7 @@ where
         let u: f64 = StandardUniform.sample(market_rng);
         run.price_offset_s = u * history.period_s();
     }
+    observer.clock(run.clock_offset_s);
     run.begin_start(true, job_rng, market_rng, observer);
     loop {
         // A phase of zero length ends at once: it wins any tie, so the scan can be skipped.
@@ -580,6 +636,10 @@ struct Run<'m> {
     segment_target_s: f64,
     billed_s: f64,
     attempt_billed_s: f64,
+    /// `billed_s` phase by phase, over all attempts and over this attempt.
+    billed: BilledTime,
+    attempt_billed: BilledTime,
+    billed_redone_s: f64,
     /// Billable seconds so far, with a price history (else derived from `billed_s` at the end).
     billable_s: f64,
     attempt_billable_s: f64,
@@ -610,6 +670,8 @@ impl Run<'_> {
         if self.phase.is_billed() {
             self.billed_s += elapsed;
             self.attempt_billed_s += elapsed;
+            self.billed.add(self.phase, elapsed);
+            self.attempt_billed.add(self.phase, elapsed);
             if let Some(history) = &self.model.price_history {
                 // ∫ price dt / on-demand price: billable seconds at the price in force.
                 let from_s = self.price_offset_s + self.phase_start_s;
@@ -737,6 +799,7 @@ impl Run<'_> {
                 observer.status(self.now, SecondaryStatus::Downloading);
                 self.attempt_billed_s = 0.0;
                 self.attempt_billable_s = 0.0;
+                self.attempt_billed = BilledTime::default();
                 if self.model.max_run_counts == MaxRunCounting::EachAttempt {
                     self.runtime_used_s = 0.0;
                 }
@@ -941,11 +1004,15 @@ impl Run<'_> {
                 // instance (the service does not flush at termination).
                 self.checkpoints.settle(self.now, observer);
                 self.checkpoints.restart();
-                self.lost_work_s += progress_s - self.checkpoints.durable_s;
+                let lost_s = progress_s - self.checkpoints.durable_s;
+                self.lost_work_s += lost_s;
                 self.interruptions += 1;
-                if !self.model.bill_interrupted_attempt {
+                if self.model.bill_interrupted_attempt {
+                    self.billed_redone_s += lost_s;
+                } else {
                     self.billed_s -= self.attempt_billed_s;
                     self.billable_s -= self.attempt_billable_s;
+                    self.billed.subtract(&self.attempt_billed);
                 }
                 observer.status(self.now, SecondaryStatus::Interrupted);
                 self.begin_start(false, job_rng, market_rng, observer);
@@ -974,6 +1041,8 @@ impl Run<'_> {
             lost_work_s: self.lost_work_s,
             work_required_s: self.work_total_s,
             work_done_s: self.progress_s(),
+            billed: self.billed,
+            billed_redone_s: self.billed_redone_s,
         }
     }
 }

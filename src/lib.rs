@@ -14,6 +14,9 @@
 //! 4. [`stats`]: means with standard errors, exact percentiles, outcome shares, savings.
 //! 5. [`report`]: pure renderers (table, JSON, CSV, validation summary).
 //!
+//! [`timeline`] replays a single run with a recording observer: the story of run `i`, status
+//! by status, for `spotsim trace` and the timeline chart.
+//!
 //! The `spotsim` binary parses arguments, calls these, prints, and picks the exit code.
 //! `docs/model.md` lists every assumption the engine makes.
 
@@ -29,6 +32,7 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod stats;
+pub mod timeline;
 pub mod trace;
 
 use std::path::Path;

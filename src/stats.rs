@@ -225,6 +225,74 @@ pub struct SideSummary {
     /// Total cost over the runs that completed, divided by their number: what one finished job
     /// costs when stopped runs must be paid for and run again. `None` when no run completed.
     pub cost_per_completed_job_usd: Option<f64>,
+    /// Where the billed time goes, on average per run.
+    pub billed_breakdown: BilledBreakdown,
+}
+
+/// Mean billed seconds per run and instance, by what they bought. The parts add up to the mean
+/// of `training_s` (TrainingTimeInSeconds).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct BilledBreakdown {
+    /// Training whose progress reached a completed model.
+    pub useful_training_s: f64,
+    /// Training whose progress an interruption threw away, done again later.
+    pub redone_training_s: f64,
+    /// Training whose progress was kept but never delivered: the run was stopped by a limit.
+    pub stopped_training_s: f64,
+    /// Downloading input data, at every (re)start.
+    pub download_s: f64,
+    /// Restoring checkpoints after restarts.
+    pub restore_s: f64,
+    /// Saving checkpoints.
+    pub checkpoint_save_s: f64,
+    /// Uploading the model, at completion or after a stop.
+    pub upload_s: f64,
+}
+
+impl BilledBreakdown {
+    /// The mean breakdown of `records`.
+    pub fn of(records: &[RunRecord]) -> BilledBreakdown {
+        let mut sum = BilledBreakdown::default();
+        for r in records {
+            let kept_s = r.billed.train_s - r.billed_redone_s;
+            if r.outcome == Outcome::Completed {
+                sum.useful_training_s += kept_s;
+            } else {
+                sum.stopped_training_s += kept_s;
+            }
+            sum.redone_training_s += r.billed_redone_s;
+            sum.download_s += r.billed.download_s;
+            sum.restore_s += r.billed.restore_s;
+            sum.checkpoint_save_s += r.billed.save_s;
+            sum.upload_s += r.billed.upload_s;
+        }
+        let n = records.len().max(1) as f64;
+        BilledBreakdown {
+            useful_training_s: sum.useful_training_s / n,
+            redone_training_s: sum.redone_training_s / n,
+            stopped_training_s: sum.stopped_training_s / n,
+            download_s: sum.download_s / n,
+            restore_s: sum.restore_s / n,
+            checkpoint_save_s: sum.checkpoint_save_s / n,
+            upload_s: sum.upload_s / n,
+        }
+    }
+
+    /// The parts with their labels, in chart order.
+    pub fn parts(&self) -> [(&'static str, f64); 7] {
+        [
+            ("useful training", self.useful_training_s),
+            (
+                "training redone after interruptions",
+                self.redone_training_s,
+            ),
+            ("training lost in stops", self.stopped_training_s),
+            ("downloads", self.download_s),
+            ("checkpoint restores", self.restore_s),
+            ("checkpoint saves", self.checkpoint_save_s),
+            ("uploads", self.upload_s),
+        ]
+    }
 }
 
 impl SideSummary {
@@ -270,6 +338,7 @@ impl SideSummary {
             },
             console_savings_pct,
             cost_per_completed_job_usd,
+            billed_breakdown: BilledBreakdown::of(records),
         }
     }
 }

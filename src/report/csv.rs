@@ -55,6 +55,8 @@ mod tests {
             lost_work_s: 30.0,
             work_required_s: 800.0,
             work_done_s: 500.0,
+            billed: crate::engine::BilledTime::default(),
+            billed_redone_s: 0.0,
         };
         let mut out = Vec::new();
         write_runs_csv(&[record, record], &mut out).unwrap();

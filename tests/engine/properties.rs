@@ -170,6 +170,34 @@ fn check_run(
         "{r:?}"
     );
     assert!(r.work_done_s <= r.work_required_s + tolerance, "{r:?}");
+    // The billed breakdown partitions TrainingTimeInSeconds; every part is non-negative.
+    let b = &r.billed;
+    assert!(
+        (b.total_s() - r.training_s).abs() <= tolerance,
+        "breakdown {b:?} does not add up to {r:?}"
+    );
+    assert!(
+        [b.download_s, b.restore_s, b.train_s, b.save_s, b.upload_s]
+            .iter()
+            .all(|&part| part >= -tolerance),
+        "{b:?}"
+    );
+    assert!(r.billed_redone_s <= b.train_s + tolerance, "{r:?}");
+    if params.bills_interrupted || !spot {
+        // Every attempt billed: the training compute is the progress kept plus the progress
+        // redone, and the redone progress is all the work lost.
+        assert!(
+            (b.train_s - r.billed_redone_s - r.work_done_s).abs() <= tolerance,
+            "{r:?}"
+        );
+        assert!(
+            (r.billed_redone_s - r.lost_work_s).abs() <= tolerance,
+            "{r:?}"
+        );
+    } else {
+        assert_eq!(r.billed_redone_s, 0.0);
+        assert!(b.train_s <= r.work_done_s + tolerance, "{r:?}");
+    }
     match r.outcome {
         Outcome::Completed => {
             assert_eq!(

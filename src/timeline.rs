@@ -1,0 +1,159 @@
+//! One run's story, status by status: what `spotsim trace` prints and the timeline chart draws.
+//!
+//! A [`JobTimeline`] replays run `i` of a scenario with a recording [`Observer`]. The engine is
+//! deterministic per `(seed, i)` ([`crate::rng`]), so the replay is the very run `i` that
+//! `spotsim run` summarised and wrote to row `i` of `--runs-csv`.
+
+use crate::engine::{JobModel, Observer, RunRecord, SecondaryStatus, simulate_run};
+use crate::rng::{Stream, run_rng};
+
+/// One entry of `SecondaryStatusTransitions`: the job was in `status` from `start_s` to `end_s`
+/// (seconds since job creation). The final status starts and ends when the job ends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Transition {
+    /// The status.
+    pub status: SecondaryStatus,
+    /// When the job entered it.
+    pub start_s: f64,
+    /// When the job left it (the next transition's start).
+    pub end_s: f64,
+}
+
+/// A checkpoint that became durable (reached S3).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DurableCheckpoint {
+    /// When it became durable, seconds since job creation.
+    pub time_s: f64,
+    /// The training progress it holds, seconds.
+    pub progress_s: f64,
+}
+
+/// Everything one run did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobTimeline {
+    /// The run index.
+    pub run: u64,
+    /// The run's clock at creation (see [`Observer::clock`]).
+    pub clock_offset_s: f64,
+    /// Status transitions, contiguous and in time order; the first is Starting at 0, the last
+    /// is the final status.
+    pub transitions: Vec<Transition>,
+    /// Durable checkpoints, in time order.
+    pub checkpoints: Vec<DurableCheckpoint>,
+    /// The run's summary, identical to the Monte Carlo runner's record of run `run`.
+    pub record: RunRecord,
+}
+
+impl JobTimeline {
+    /// Replays run `run` of `model` under `seed`.
+    pub fn replay(model: &JobModel, seed: u64, run: u64) -> JobTimeline {
+        let mut job_rng = run_rng(seed, run, Stream::Job);
+        let mut market_rng = run_rng(seed, run, Stream::Market);
+        let mut recorder = Recorder::default();
+        let record = simulate_run(model, run, &mut job_rng, &mut market_rng, &mut recorder);
+        let mut transitions: Vec<Transition> = Vec::with_capacity(recorder.statuses.len());
+        for &(time_s, status) in &recorder.statuses {
+            if let Some(last) = transitions.last_mut() {
+                if last.status == status {
+                    // The engine may repeat a status (Starting after a lost provisioning);
+                    // the API shows one entry.
+                    continue;
+                }
+                last.end_s = time_s;
+            }
+            transitions.push(Transition {
+                status,
+                start_s: time_s,
+                end_s: time_s,
+            });
+        }
+        JobTimeline {
+            run,
+            clock_offset_s: recorder.clock_offset_s,
+            transitions,
+            checkpoints: recorder.checkpoints,
+            record,
+        }
+    }
+
+    /// Times at which a reclaim interrupted the job.
+    pub fn interruptions_s(&self) -> impl Iterator<Item = f64> + '_ {
+        self.transitions
+            .iter()
+            .filter(|t| t.status == SecondaryStatus::Interrupted)
+            .map(|t| t.start_s)
+    }
+}
+
+#[derive(Default)]
+struct Recorder {
+    clock_offset_s: f64,
+    statuses: Vec<(f64, SecondaryStatus)>,
+    checkpoints: Vec<DurableCheckpoint>,
+}
+
+impl Observer for Recorder {
+    fn status(&mut self, time_s: f64, status: SecondaryStatus) {
+        self.statuses.push((time_s, status));
+    }
+
+    fn checkpoint(&mut self, time_s: f64, progress_s: f64) {
+        self.checkpoints
+            .push(DurableCheckpoint { time_s, progress_s });
+    }
+
+    fn clock(&mut self, clock_offset_s: f64) {
+        self.clock_offset_s = clock_offset_s;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::montecarlo::run_one;
+    use crate::scenario::parse_scenario;
+
+    const SCENARIO: &str = r#"
+[job]
+training = "10h"
+instance_count = 2
+[stopping]
+max_run = "20h"
+max_wait = "40h"
+[spot]
+enabled = true
+discount = 0.7
+capacity_wait = { dist = "exponential", mean = "10m" }
+time_to_interruption = { dist = "exponential", mean = "3h" }
+[checkpoint]
+interval = "30m"
+[pricing]
+on_demand_hourly = 3.06
+"#;
+
+    #[test]
+    fn a_replay_is_the_monte_carlo_run() {
+        let scenario = parse_scenario(SCENARIO, "t.toml").unwrap();
+        let model = JobModel::spot(&scenario).unwrap();
+        for run in 0..50 {
+            let timeline = JobTimeline::replay(&model, 7, run);
+            assert_eq!(timeline.record, run_one(&model, 7, run));
+            let t = &timeline.transitions;
+            assert_eq!(
+                (t[0].status, t[0].start_s),
+                (SecondaryStatus::Starting, 0.0)
+            );
+            assert!(t.windows(2).all(|w| w[0].end_s == w[1].start_s));
+            assert!(t.windows(2).all(|w| w[0].status != w[1].status));
+            let last = t.last().unwrap();
+            assert_eq!(
+                (last.start_s, last.end_s),
+                (timeline.record.wall_s, timeline.record.wall_s)
+            );
+            assert_eq!(
+                timeline.interruptions_s().count() as u32,
+                timeline.record.interruptions
+            );
+        }
+    }
+}
