@@ -79,6 +79,23 @@ pub enum SecondaryStatus {
     MaxWaitTimeExceeded,
 }
 
+impl SecondaryStatus {
+    /// The name the API uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecondaryStatus::Starting => "Starting",
+            SecondaryStatus::Downloading => "Downloading",
+            SecondaryStatus::Training => "Training",
+            SecondaryStatus::Interrupted => "Interrupted",
+            SecondaryStatus::Uploading => "Uploading",
+            SecondaryStatus::Stopping => "Stopping",
+            SecondaryStatus::Completed => "Completed",
+            SecondaryStatus::MaxRuntimeExceeded => "MaxRuntimeExceeded",
+            SecondaryStatus::MaxWaitTimeExceeded => "MaxWaitTimeExceeded",
+        }
+    }
+}
+
 /// Receives the job's story as it happens. The Monte Carlo runner uses [`NoObserver`], which
 /// compiles to nothing; timelines and tests record it.
 pub trait Observer {

@@ -20,6 +20,7 @@
 //! The `spotsim` binary parses arguments, calls these, prints, and picks the exit code.
 //! `docs/model.md` lists every assumption the engine makes.
 
+pub mod charts;
 pub mod data;
 pub mod dist;
 pub mod duration;

@@ -8,9 +8,12 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
+use rayon::prelude::*;
+use spotsim::charts::{ChartFormat, ChartInput, ChartKind, TIMELINE_RUNS, charts_for, render};
 use spotsim::montecarlo::{Estimate, run_scenario};
 use spotsim::report::{RunReport, render_json, render_table, render_validation, write_runs_csv};
 use spotsim::scenario::{Scenario, lint};
+use spotsim::timeline::first_runs;
 use spotsim::{LoadError, load_scenario};
 
 /// Lifecycle simulator and cost estimator for SageMaker Managed Spot Training.
@@ -45,6 +48,13 @@ enum Command {
         /// Also write one CSV row per run of the scenario's job to this file.
         #[arg(long, value_name = "PATH")]
         runs_csv: Option<PathBuf>,
+        /// Also draw the charts (cost, savings, completion, breakdown, timeline) into this
+        /// folder, created if needed.
+        #[arg(long, value_name = "DIR")]
+        charts: Option<PathBuf>,
+        /// Image format of `--charts`.
+        #[arg(long, value_enum, default_value_t = ChartFormatArg::Png, requires = "charts")]
+        chart_format: ChartFormatArg,
     },
     /// Calibrate a market from recorded data.
     Fit {
@@ -121,6 +131,23 @@ impl TraceFormatArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum ChartFormatArg {
+    /// PNG images, text drawn with the bundled font.
+    Png,
+    /// SVG images.
+    Svg,
+}
+
+impl ChartFormatArg {
+    fn format(self) -> ChartFormat {
+        match self {
+            ChartFormatArg::Png => ChartFormat::Png,
+            ChartFormatArg::Svg => ChartFormat::Svg,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Table,
     Json,
@@ -150,7 +177,19 @@ fn main() -> ExitCode {
             threads,
             format,
             runs_csv,
-        } => run(&scenario, runs, seed, threads, format, runs_csv.as_deref()),
+            charts,
+            chart_format,
+        } => run(
+            &scenario,
+            RunOptions {
+                runs,
+                seed,
+                threads,
+                format,
+                runs_csv: runs_csv.as_deref(),
+                charts: charts.as_deref().map(|dir| (dir, chart_format.format())),
+            },
+        ),
         Command::Validate { scenario } => validate(&scenario),
         Command::Fit {
             what:
@@ -194,14 +233,25 @@ fn print_warnings(path: &Path, scenario: &Scenario) {
     }
 }
 
-fn run(
-    path: &Path,
+/// `spotsim run`'s options.
+struct RunOptions<'a> {
     runs: Option<u64>,
     seed: Option<u64>,
     threads: Option<u16>,
     format: Format,
-    runs_csv: Option<&Path>,
-) -> Result<(), Failure> {
+    runs_csv: Option<&'a Path>,
+    charts: Option<(&'a Path, ChartFormat)>,
+}
+
+fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
+    let RunOptions {
+        runs,
+        seed,
+        threads,
+        format,
+        runs_csv,
+        charts,
+    } = options;
     let mut scenario = load_scenario(path)?;
     if let Some(runs) = runs {
         scenario.simulation.runs = runs;
@@ -210,7 +260,10 @@ fn run(
         scenario.simulation.seed = seed;
     }
     if let Some(csv_path) = runs_csv {
-        check_writable_parent(csv_path)?;
+        check_writable_parent("--runs-csv", csv_path)?;
+    }
+    if let Some((dir, _)) = charts {
+        check_chart_dir(dir)?;
     }
     print_warnings(path, &scenario);
 
@@ -236,6 +289,17 @@ fn run(
     }
 
     let name = job_name(path, &scenario);
+    if let Some((dir, chart_format)) = charts {
+        let timelines = pool.install(|| first_runs(&scenario, TIMELINE_RUNS));
+        let input = ChartInput {
+            name: &name,
+            scenario: &scenario,
+            runs: &runs,
+            estimate: &estimate,
+            timelines: &timelines,
+        };
+        write_charts(dir, &input, chart_format).map_err(Failure::Runtime)?;
+    }
     let report = RunReport {
         name: &name,
         scenario: &scenario,
@@ -330,22 +394,66 @@ fn fit_jobs(files: &[PathBuf], format: Format) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Draws every chart that applies into `dir`, each file written atomically.
+fn write_charts(dir: &Path, input: &ChartInput<'_>, format: ChartFormat) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let kinds = charts_for(input);
+    let rendered: Vec<(ChartKind, Vec<u8>)> = kinds
+        .par_iter()
+        .map(|&kind| render(kind, input, format).map(|bytes| (kind, bytes)))
+        .collect::<Result<_, _>>()?;
+    let mut written = Vec::new();
+    for (kind, bytes) in rendered {
+        let path = dir.join(format!("{}.{}", kind.file_stem(), format.extension()));
+        write_atomically(&path, |file| file.write_all(&bytes))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        written.push(path.display().to_string());
+    }
+    eprintln!("charts: {}", written.join(", "));
+    Ok(())
+}
+
+/// The chart folder must be a folder (or not exist yet, inside one that does).
+fn check_chart_dir(dir: &Path) -> Result<(), Failure> {
+    if dir.exists() {
+        if dir.is_dir() {
+            return Ok(());
+        }
+        return Err(Failure::BadInput(format!(
+            "--charts {}: is a file; give a folder",
+            dir.display()
+        )));
+    }
+    let parent = match dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    if !parent.is_dir() {
+        return Err(Failure::BadInput(format!(
+            "--charts {}: the folder {} does not exist",
+            dir.display(),
+            parent.display()
+        )));
+    }
+    Ok(())
+}
+
 /// An output path whose folder does not exist is the user's mistake: say so before running.
-fn check_writable_parent(path: &Path) -> Result<(), Failure> {
+fn check_writable_parent(flag: &str, path: &Path) -> Result<(), Failure> {
     let parent = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
     if !parent.is_dir() {
         return Err(Failure::BadInput(format!(
-            "--runs-csv {}: the folder {} does not exist",
+            "{flag} {}: the folder {} does not exist",
             path.display(),
             parent.display()
         )));
     }
     if path.is_dir() {
         return Err(Failure::BadInput(format!(
-            "--runs-csv {}: is a folder; give a file path",
+            "{flag} {}: is a folder; give a file path",
             path.display()
         )));
     }

@@ -6,6 +6,7 @@
 
 use crate::engine::{JobModel, Observer, RunRecord, SecondaryStatus, simulate_run};
 use crate::rng::{Stream, run_rng};
+use crate::scenario::Scenario;
 
 /// One entry of `SecondaryStatusTransitions`: the job was in `status` from `start_s` to `end_s`
 /// (seconds since job creation). The final status starts and ends when the job ends.
@@ -83,6 +84,15 @@ impl JobTimeline {
             .filter(|t| t.status == SecondaryStatus::Interrupted)
             .map(|t| t.start_s)
     }
+}
+
+/// Replays of the first `count` runs (at most the scenario's run count) of the scenario's job:
+/// on spot when enabled, else on-demand, the side `--runs-csv` writes.
+pub fn first_runs(scenario: &Scenario, count: u64) -> Vec<JobTimeline> {
+    let model = JobModel::spot(scenario).unwrap_or_else(|| JobModel::on_demand(scenario));
+    (0..count.min(scenario.simulation.runs))
+        .map(|run| JobTimeline::replay(&model, scenario.simulation.seed, run))
+        .collect()
 }
 
 #[derive(Default)]
