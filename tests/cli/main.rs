@@ -1,5 +1,6 @@
 //! Integration tests: run the real `spotsim` binary on real files, check outputs and exit codes.
 
+mod browser;
 mod errors;
 mod fit;
 mod run;
