@@ -1,17 +1,21 @@
 //! The `spotsim` command: parses arguments, calls the library, prints, picks the exit code
 //! (0 success, 1 runtime failure, 2 usage or bad input).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use rayon::prelude::*;
 use spotsim::charts::{ChartFormat, ChartInput, ChartKind, TIMELINE_RUNS, charts_for, render};
-use spotsim::montecarlo::{Estimate, run_scenario};
-use spotsim::report::{RunReport, render_json, render_table, render_validation, write_runs_csv};
+use spotsim::montecarlo::{Estimate, Runs, run_scenario_counted, total_runs};
+use spotsim::report::{
+    ReviewInput, RunReport, build_review, render_json, render_review_html, render_review_md,
+    render_table, render_validation, write_runs_csv,
+};
 use spotsim::scenario::{Scenario, lint};
 use spotsim::timeline::first_runs;
 use spotsim::{LoadError, load_scenario};
@@ -55,6 +59,38 @@ enum Command {
         /// Image format of `--charts`.
         #[arg(long, value_enum, default_value_t = ChartFormatArg::Png, requires = "charts")]
         chart_format: ChartFormatArg,
+        /// No progress bar and no notes on stderr (warnings and errors still show).
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Write a capacity-planning review of a scenario: one self-contained HTML page (or
+    /// Markdown with the charts beside it).
+    #[command(
+        after_help = "Example:\n  spotsim report scenarios/quickstart.toml -o review.html\n  \
+                      spotsim report scenarios/quickstart.toml --format md -o review.md"
+    )]
+    Report {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// The file to write.
+        #[arg(short, long, value_name = "PATH")]
+        output: PathBuf,
+        /// `html`: one page with inline CSS and SVG. `md`: Markdown, with PNG charts in the
+        /// folder `<name>-charts` beside it.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+        format: ReportFormat,
+        /// Number of Monte Carlo runs (overrides simulation.runs), 1 to 50,000,000.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=spotsim::scenario::MAX_RUNS))]
+        runs: Option<u64>,
+        /// Seed of every random stream (overrides simulation.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+        /// No progress bar and no notes on stderr (warnings and errors still show).
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Calibrate a market from recorded data.
     Fit {
@@ -130,6 +166,14 @@ impl TraceFormatArg {
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    /// One self-contained HTML page.
+    Html,
+    /// Markdown, charts as PNG files beside it.
+    Md,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ChartFormatArg {
     /// PNG images, text drawn with the bundled font.
@@ -179,6 +223,7 @@ fn main() -> ExitCode {
             runs_csv,
             charts,
             chart_format,
+            quiet,
         } => run(
             &scenario,
             RunOptions {
@@ -188,9 +233,19 @@ fn main() -> ExitCode {
                 format,
                 runs_csv: runs_csv.as_deref(),
                 charts: charts.as_deref().map(|dir| (dir, chart_format.format())),
+                quiet,
             },
         ),
         Command::Validate { scenario } => validate(&scenario),
+        Command::Report {
+            scenario,
+            output,
+            format,
+            runs,
+            seed,
+            threads,
+            quiet,
+        } => report(&scenario, &output, format, (runs, seed, threads), quiet),
         Command::Fit {
             what:
                 FitCommand::Trace {
@@ -241,6 +296,7 @@ struct RunOptions<'a> {
     format: Format,
     runs_csv: Option<&'a Path>,
     charts: Option<(&'a Path, ChartFormat)>,
+    quiet: bool,
 }
 
 fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
@@ -251,14 +307,9 @@ fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
         format,
         runs_csv,
         charts,
+        quiet,
     } = options;
-    let mut scenario = load_scenario(path)?;
-    if let Some(runs) = runs {
-        scenario.simulation.runs = runs;
-    }
-    if let Some(seed) = seed {
-        scenario.simulation.seed = seed;
-    }
+    let scenario = load_with_overrides(path, runs, seed)?;
     if let Some(csv_path) = runs_csv {
         check_writable_parent("--runs-csv", csv_path)?;
     }
@@ -266,20 +317,8 @@ fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
         check_chart_dir(dir)?;
     }
     print_warnings(path, &scenario);
-
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(threads) = threads {
-        pool = pool.num_threads(usize::from(threads));
-    }
-    let pool = pool
-        .build()
-        .context("cannot start worker threads")
-        .map_err(Failure::Runtime)?;
-    let (runs, estimate) = pool.install(|| {
-        let runs = run_scenario(&scenario);
-        let estimate = Estimate::of(&runs);
-        (runs, estimate)
-    });
+    let pool = thread_pool(threads)?;
+    let (runs, estimate) = simulate(&pool, &scenario, quiet);
 
     if let Some(csv_path) = runs_csv {
         let records = runs.spot.as_deref().unwrap_or(&runs.on_demand);
@@ -298,7 +337,10 @@ fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
             estimate: &estimate,
             timelines: &timelines,
         };
-        write_charts(dir, &input, chart_format).map_err(Failure::Runtime)?;
+        let written = write_charts(dir, &input, chart_format).map_err(Failure::Runtime)?;
+        if !quiet {
+            eprintln!("charts: {}", written.join(", "));
+        }
     }
     let report = RunReport {
         name: &name,
@@ -315,6 +357,220 @@ fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
         .and_then(|()| stdout.flush())
         .context("cannot write to standard output")
         .map_err(Failure::Runtime)
+}
+
+/// Loads a scenario and applies the command line's `--runs` and `--seed`.
+fn load_with_overrides(
+    path: &Path,
+    runs: Option<u64>,
+    seed: Option<u64>,
+) -> Result<Scenario, Failure> {
+    let mut scenario = load_scenario(path)?;
+    if let Some(runs) = runs {
+        scenario.simulation.runs = runs;
+    }
+    if let Some(seed) = seed {
+        scenario.simulation.seed = seed;
+    }
+    Ok(scenario)
+}
+
+fn thread_pool(threads: Option<u16>) -> Result<rayon::ThreadPool, Failure> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(threads) = threads {
+        pool = pool.num_threads(usize::from(threads));
+    }
+    pool.build()
+        .context("cannot start worker threads")
+        .map_err(Failure::Runtime)
+}
+
+/// Runs the scenario on `pool` and summarises it, with a progress bar on stderr when it is a
+/// terminal, the run takes longer than about a second, and `quiet` is off.
+fn simulate(pool: &rayon::ThreadPool, scenario: &Scenario, quiet: bool) -> (Runs, Estimate) {
+    let show_progress = !quiet && std::io::stderr().is_terminal();
+    let done = AtomicU64::new(0);
+    let finished = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        if show_progress {
+            scope.spawn(|| show_progress_bar(&done, &finished, total_runs(scenario)));
+        }
+        let result = pool.install(|| {
+            let runs = run_scenario_counted(scenario, &done);
+            let estimate = Estimate::of(&runs);
+            (runs, estimate)
+        });
+        finished.store(true, Ordering::Release);
+        result
+    })
+}
+
+/// Draws runs done, rate and time left until `finished`; nothing for runs shorter than a second.
+fn show_progress_bar(done: &AtomicU64, finished: &AtomicBool, total: u64) {
+    let started = std::time::Instant::now();
+    let tick = std::time::Duration::from_millis(100);
+    while started.elapsed() < std::time::Duration::from_secs(1) {
+        if finished.load(Ordering::Acquire) {
+            return;
+        }
+        std::thread::sleep(tick);
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "simulating [{bar:32}] {human_pos}/{human_len} runs · {msg}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    // The rate from the start, not indicatif's estimate: the bar appears a second late, and
+    // the jump from 0 to the runs already done would read as an absurd rate.
+    while !finished.load(Ordering::Acquire) {
+        let done_runs = done.load(Ordering::Relaxed).min(total);
+        let rate = done_runs as f64 / started.elapsed().as_secs_f64();
+        bar.set_position(done_runs);
+        bar.set_message(if done_runs == total {
+            "summarising".to_string()
+        } else if rate > 0.0 {
+            let left_s = ((total - done_runs) as f64 / rate).ceil();
+            format!(
+                "{} runs/s · {} left",
+                spotsim::report::format_count(rate.round() as u64),
+                spotsim::duration::format_duration(left_s)
+            )
+        } else {
+            String::new()
+        });
+        std::thread::sleep(tick);
+    }
+    bar.finish_and_clear();
+}
+
+fn report(
+    path: &Path,
+    output: &Path,
+    format: ReportFormat,
+    (runs, seed, threads): (Option<u64>, Option<u64>, Option<u16>),
+    quiet: bool,
+) -> Result<(), Failure> {
+    let scenario = load_with_overrides(path, runs, seed)?;
+    check_writable_parent("--output", output)?;
+    // The file's text as read (load_scenario has already checked that it is UTF-8 text).
+    let scenario_text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::BadInput(format!(
+            "{}: cannot read the scenario file: {e}",
+            path.display()
+        ))
+    })?;
+    let warnings = lint(&scenario);
+    print_warnings(path, &scenario);
+    let pool = thread_pool(threads)?;
+    let (runs, estimate) = simulate(&pool, &scenario, quiet);
+    let name = job_name(path, &scenario);
+    let timelines = pool.install(|| first_runs(&scenario, TIMELINE_RUNS));
+    let chart_input = ChartInput {
+        name: &name,
+        scenario: &scenario,
+        runs: &runs,
+        estimate: &estimate,
+        timelines: &timelines,
+    };
+    let charts = charts_for(&chart_input);
+    // The sample job: the first run with an interruption tells more than an uneventful one.
+    let sample = timelines
+        .iter()
+        .find(|t| t.record.interruptions > 0)
+        .or(timelines.first())
+        .context("the scenario has no run")
+        .map_err(Failure::Runtime)?;
+    let shown_file = path.display().to_string();
+    let mut command = format!(
+        "spotsim report {} --runs {} --seed {}",
+        shell_word(&shown_file),
+        scenario.simulation.runs,
+        scenario.simulation.seed
+    );
+    if format == ReportFormat::Md {
+        command.push_str(" --format md");
+    }
+    command.push_str(&format!(
+        " -o {}",
+        shell_word(&output.display().to_string())
+    ));
+    let review = build_review(&ReviewInput {
+        name: &name,
+        file: &shown_file,
+        scenario_text: &scenario_text,
+        scenario: &scenario,
+        runs: &runs,
+        estimate: &estimate,
+        sample,
+        warnings: &warnings,
+        command: &command,
+        charts: &charts,
+    });
+    let chart_format = match format {
+        ReportFormat::Html => ChartFormat::Svg,
+        ReportFormat::Md => ChartFormat::Png,
+    };
+    let rendered: Vec<(ChartKind, Vec<u8>)> = pool
+        .install(|| {
+            charts
+                .par_iter()
+                .map(|&kind| render(kind, &chart_input, chart_format).map(|bytes| (kind, bytes)))
+                .collect::<Result<_, _>>()
+        })
+        .map_err(|e| Failure::Runtime(e.into()))?;
+    let text = match format {
+        ReportFormat::Html => render_review_html(&review, &|kind| {
+            rendered
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+                .unwrap_or_default()
+        }),
+        ReportFormat::Md => {
+            let stem = output.file_stem().map_or_else(
+                || "review".to_string(),
+                |s| s.to_string_lossy().into_owned(),
+            );
+            let dir_name = format!("{stem}-charts");
+            let dir = output.with_file_name(&dir_name);
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))
+                .map_err(Failure::Runtime)?;
+            for (kind, bytes) in &rendered {
+                let chart_path = dir.join(format!("{}.png", kind.file_stem()));
+                write_atomically(&chart_path, |file| file.write_all(bytes))
+                    .with_context(|| format!("cannot write {}", chart_path.display()))
+                    .map_err(Failure::Runtime)?;
+            }
+            render_review_md(&review, &|kind| {
+                format!("{dir_name}/{}.png", kind.file_stem())
+            })
+        }
+    };
+    write_atomically(output, |file| file.write_all(text.as_bytes()))
+        .with_context(|| format!("cannot write {}", output.display()))
+        .map_err(Failure::Runtime)?;
+    if !quiet {
+        eprintln!("report: {}", output.display());
+    }
+    Ok(())
+}
+
+/// `word` quoted for a POSIX shell when it needs it.
+fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=+,@".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 fn validate(path: &Path) -> Result<(), Failure> {
@@ -395,7 +651,11 @@ fn fit_jobs(files: &[PathBuf], format: Format) -> Result<(), Failure> {
 }
 
 /// Draws every chart that applies into `dir`, each file written atomically.
-fn write_charts(dir: &Path, input: &ChartInput<'_>, format: ChartFormat) -> anyhow::Result<()> {
+fn write_charts(
+    dir: &Path,
+    input: &ChartInput<'_>,
+    format: ChartFormat,
+) -> anyhow::Result<Vec<String>> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let kinds = charts_for(input);
     let rendered: Vec<(ChartKind, Vec<u8>)> = kinds
@@ -409,8 +669,7 @@ fn write_charts(dir: &Path, input: &ChartInput<'_>, format: ChartFormat) -> anyh
             .with_context(|| format!("cannot write {}", path.display()))?;
         written.push(path.display().to_string());
     }
-    eprintln!("charts: {}", written.join(", "));
-    Ok(())
+    Ok(written)
 }
 
 /// The chart folder must be a folder (or not exist yet, inside one that does).

@@ -6,6 +6,8 @@
 //! stream as spot run `i`: the same training length and first-attempt durations, so the two can
 //! be compared run by run.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rayon::prelude::*;
 
 use crate::engine::{JobModel, NoObserver, RunRecord, simulate_run};
@@ -15,9 +17,30 @@ use crate::stats::{SideSummary, savings_per_completed_job_pct, savings_vs_on_dem
 
 /// Runs `model` for run indices `0..runs` under `seed`, on the current rayon pool.
 pub fn run_many(model: &JobModel, seed: u64, runs: u64) -> Vec<RunRecord> {
+    run_many_counted(model, seed, runs, &AtomicU64::new(0))
+}
+
+/// Progress is counted in blocks of this many runs, so that threads rarely touch the shared
+/// counter.
+pub const PROGRESS_BLOCK: u64 = 4096;
+
+/// As [`run_many`], adding to `done` as runs finish (in blocks of [`PROGRESS_BLOCK`]), for a
+/// progress display. The counter never affects the results.
+pub fn run_many_counted(
+    model: &JobModel,
+    seed: u64,
+    runs: u64,
+    done: &AtomicU64,
+) -> Vec<RunRecord> {
     (0..runs)
         .into_par_iter()
-        .map(|run| run_one(model, seed, run))
+        .map(|run| {
+            let record = run_one(model, seed, run);
+            if run % PROGRESS_BLOCK == PROGRESS_BLOCK - 1 {
+                done.fetch_add(PROGRESS_BLOCK, Ordering::Relaxed);
+            }
+            record
+        })
         .collect()
 }
 
@@ -40,10 +63,20 @@ pub struct Runs {
 
 /// Runs the scenario's job `simulation.runs` times on spot (if enabled) and on-demand.
 pub fn run_scenario(scenario: &Scenario) -> Runs {
+    run_scenario_counted(scenario, &AtomicU64::new(0))
+}
+
+/// How many runs [`run_scenario`] simulates in all: both sides.
+pub fn total_runs(scenario: &Scenario) -> u64 {
+    scenario.simulation.runs * if scenario.is_spot() { 2 } else { 1 }
+}
+
+/// As [`run_scenario`], counting finished runs (of [`total_runs`]) into `done`.
+pub fn run_scenario_counted(scenario: &Scenario, done: &AtomicU64) -> Runs {
     let seed = scenario.simulation.seed;
     let runs = scenario.simulation.runs;
-    let spot = JobModel::spot(scenario).map(|model| run_many(&model, seed, runs));
-    let on_demand = run_many(&JobModel::on_demand(scenario), seed, runs);
+    let spot = JobModel::spot(scenario).map(|model| run_many_counted(&model, seed, runs, done));
+    let on_demand = run_many_counted(&JobModel::on_demand(scenario), seed, runs, done);
     Runs { spot, on_demand }
 }
 

@@ -343,6 +343,59 @@ impl SideSummary {
     }
 }
 
+/// The two-sided 95 % normal quantile.
+pub const Z_95: f64 = 1.959_963_984_540_054;
+
+/// Wilson's score interval for a proportion (Wilson 1927, "Probable inference, the law of
+/// succession, and statistical inference", JASA 22): unlike `p ± z·se` it stays inside [0, 1]
+/// and is not empty when nothing was observed, which matters for rare stops.
+pub fn wilson_interval(successes: u64, trials: u64, z: f64) -> (f64, f64) {
+    if trials == 0 {
+        return (0.0, 1.0);
+    }
+    let n = trials as f64;
+    let p = successes as f64 / n;
+    let z2 = z * z;
+    let denominator = 1.0 + z2 / n;
+    let centre = (p + z2 / (2.0 * n)) / denominator;
+    let half = z / denominator * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// A 95 % interval for the real saving `(1 − mean spot cost / mean on-demand cost) × 100` of
+/// paired runs (run `i` on both sides meets the same job), by the delta method for a ratio of
+/// means: `Var(S̄/D̄) ≈ (Var S − 2R·Cov(S, D) + R²·Var D) / (n·D̄²)` with `R = S̄/D̄`
+/// (e.g. Stuart & Ord, "Kendall's Advanced Theory of Statistics", §10.5). `None` with fewer
+/// than two runs or no on-demand cost.
+pub fn paired_saving_interval_pct(
+    spot: &[RunRecord],
+    on_demand: &[RunRecord],
+) -> Option<(f64, f64)> {
+    let n = spot.len().min(on_demand.len());
+    if n < 2 {
+        return None;
+    }
+    let nf = n as f64;
+    let mean_s = spot[..n].iter().map(|r| r.cost_usd).sum::<f64>() / nf;
+    let mean_d = on_demand[..n].iter().map(|r| r.cost_usd).sum::<f64>() / nf;
+    if mean_d <= 0.0 {
+        return None;
+    }
+    let (mut var_s, mut var_d, mut cov) = (0.0, 0.0, 0.0);
+    for (s, d) in spot[..n].iter().zip(&on_demand[..n]) {
+        let (ds, dd) = (s.cost_usd - mean_s, d.cost_usd - mean_d);
+        var_s += ds * ds;
+        var_d += dd * dd;
+        cov += ds * dd;
+    }
+    let (var_s, var_d, cov) = (var_s / (nf - 1.0), var_d / (nf - 1.0), cov / (nf - 1.0));
+    let ratio = mean_s / mean_d;
+    let variance =
+        ((var_s - 2.0 * ratio * cov + ratio * ratio * var_d) / (nf * mean_d * mean_d)).max(0.0);
+    let half = Z_95 * variance.sqrt();
+    Some(((1.0 - ratio - half) * 100.0, (1.0 - ratio + half) * 100.0))
+}
+
 /// The real saving of spot against on-demand: `(1 - mean spot cost / mean on-demand cost) × 100`.
 pub fn savings_vs_on_demand_pct(spot: &SideSummary, on_demand: &SideSummary) -> f64 {
     (1.0 - spot.metrics.cost_usd.mean / on_demand.metrics.cost_usd.mean) * 100.0
@@ -388,6 +441,49 @@ mod tests {
                 assert_eq!(*g, sorted_quantile(&values, p), "n={n} p={p}");
             }
         }
+    }
+
+    #[test]
+    fn wilson_interval_matches_published_values() {
+        // Newcombe (1998), Statistics in Medicine 17, table I: 81/263 → 0.2553 to 0.3662;
+        // 0/20 → 0 to 0.1611.
+        let (lo, hi) = wilson_interval(81, 263, Z_95);
+        assert!(
+            (lo - 0.2553).abs() < 5e-5 && (hi - 0.3662).abs() < 5e-5,
+            "{lo} {hi}"
+        );
+        let (lo, hi) = wilson_interval(0, 20, Z_95);
+        assert!(lo == 0.0 && (hi - 0.1611).abs() < 5e-5, "{hi}");
+        assert_eq!(wilson_interval(0, 0, Z_95), (0.0, 1.0));
+    }
+
+    #[test]
+    fn paired_saving_interval_reduces_to_the_mean_interval_for_a_constant_baseline() {
+        use crate::engine::{BilledTime, Outcome};
+        let record = |cost_usd: f64| RunRecord {
+            outcome: Outcome::Completed,
+            wall_s: 0.0,
+            training_s: 0.0,
+            billable_s: 0.0,
+            cost_usd,
+            interruptions: 0,
+            waiting_s: 0.0,
+            lost_work_s: 0.0,
+            work_required_s: 0.0,
+            work_done_s: 0.0,
+            billed: BilledTime::default(),
+            billed_redone_s: 0.0,
+        };
+        let spot: Vec<RunRecord> = [2.0, 3.0, 4.0, 5.0, 6.0].map(record).to_vec();
+        let on_demand: Vec<RunRecord> = [10.0; 5].map(record).to_vec();
+        // S̄ = 4, s.e.(S̄) = sqrt(2.5 / 5); saving = (1 − S̄/10) × 100 ± z·s.e./10 × 100.
+        let (lo, hi) = paired_saving_interval_pct(&spot, &on_demand).unwrap();
+        let half = Z_95 * (2.5f64 / 5.0).sqrt() * 10.0;
+        assert!((lo - (60.0 - half)).abs() < 1e-9 && (hi - (60.0 + half)).abs() < 1e-9);
+        assert_eq!(
+            paired_saving_interval_pct(&spot[..1], &on_demand[..1]),
+            None
+        );
     }
 
     #[test]

@@ -77,6 +77,28 @@ impl JobTimeline {
         }
     }
 
+    /// Whether each transition was billed: Downloading, Training and Uploading are, except in
+    /// an attempt that ended in an interruption when such attempts are not billed
+    /// (`spot.bill_interrupted_attempt = false`). Their durations add up to `training_s`.
+    pub fn billed_transitions(&self, bills_interrupted_attempt: bool) -> Vec<bool> {
+        let mut billed = vec![false; self.transitions.len()];
+        // Walk backwards, knowing whether the attempt being walked ends in an interruption.
+        let mut attempt_interrupted = false;
+        for (index, t) in self.transitions.iter().enumerate().rev() {
+            match t.status {
+                SecondaryStatus::Interrupted => attempt_interrupted = true,
+                SecondaryStatus::Starting => attempt_interrupted = false,
+                SecondaryStatus::Downloading
+                | SecondaryStatus::Training
+                | SecondaryStatus::Uploading => {
+                    billed[index] = bills_interrupted_attempt || !attempt_interrupted;
+                }
+                _ => {}
+            }
+        }
+        billed
+    }
+
     /// Times at which a reclaim interrupted the job.
     pub fn interruptions_s(&self) -> impl Iterator<Item = f64> + '_ {
         self.transitions
@@ -164,6 +186,45 @@ on_demand_hourly = 3.06
                 timeline.interruptions_s().count() as u32,
                 timeline.record.interruptions
             );
+            // The billed transitions add up to TrainingTimeInSeconds.
+            let billed_s: f64 = t
+                .iter()
+                .zip(timeline.billed_transitions(true))
+                .filter(|(_, billed)| *billed)
+                .map(|(t, _)| t.end_s - t.start_s)
+                .sum();
+            assert!((billed_s - timeline.record.training_s).abs() < 1e-6 * billed_s.max(1.0));
         }
+    }
+
+    #[test]
+    fn unbilled_interrupted_attempts_leave_only_the_last_attempt_billed() {
+        let text = SCENARIO.replace(
+            "discount = 0.7",
+            "discount = 0.7\nbill_interrupted_attempt = false",
+        );
+        let scenario = parse_scenario(&text, "t.toml").unwrap();
+        let model = JobModel::spot(&scenario).unwrap();
+        let mut seen_interrupted = false;
+        for run in 0..50 {
+            let timeline = JobTimeline::replay(&model, 7, run);
+            seen_interrupted |= timeline.record.interruptions > 0;
+            let billed_s: f64 = timeline
+                .transitions
+                .iter()
+                .zip(timeline.billed_transitions(false))
+                .filter(|(_, billed)| *billed)
+                .map(|(t, _)| t.end_s - t.start_s)
+                .sum();
+            let training_s = timeline.record.training_s;
+            assert!(
+                (billed_s - training_s).abs() < 1e-6 * training_s.max(1.0),
+                "run {run}"
+            );
+        }
+        assert!(
+            seen_interrupted,
+            "the scenario must exercise an interruption"
+        );
     }
 }

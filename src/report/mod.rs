@@ -8,6 +8,7 @@ mod csv;
 mod fit;
 mod format;
 mod json;
+mod review;
 mod table;
 mod validate;
 
@@ -18,8 +19,9 @@ pub use fit::{
 };
 pub use format::{format_count, format_pct, format_price, format_std_err, format_usd};
 pub use json::render_json;
+pub use review::{Block, Review, ReviewInput, build_review, render_review_html, render_review_md};
 pub use table::render_table;
-pub use validate::render_validation;
+pub use validate::{render_validation, scenario_rows};
 
 use crate::montecarlo::Estimate;
 use crate::scenario::Scenario;

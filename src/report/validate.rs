@@ -16,6 +16,14 @@ fn heading(text: &str) -> Vec<String> {
 
 /// Describes a valid scenario, key by key, with defaults filled in.
 pub fn render_validation(file: &str, name: &str, scenario: &Scenario) -> String {
+    let mut out = format!("{file}: valid\n\n");
+    out.push_str(&render_list(&scenario_rows(name, scenario)));
+    out
+}
+
+/// What spotsim understood, as rows: a one-cell row is a section heading (`[job] …`), a
+/// two-cell row a key (indented by two spaces) and its meaning.
+pub fn scenario_rows(name: &str, scenario: &Scenario) -> Vec<Vec<String>> {
     let job = &scenario.job;
     let stopping = &scenario.stopping;
     let mut rows = vec![
@@ -309,7 +317,5 @@ pub fn render_validation(file: &str, name: &str, scenario: &Scenario) -> String 
             scenario.simulation.seed
         ),
     ));
-    let mut out = format!("{file}: valid\n\n");
-    out.push_str(&render_list(&rows));
-    out
+    rows
 }

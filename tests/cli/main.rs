@@ -3,6 +3,7 @@
 mod browser;
 mod errors;
 mod fit;
+mod report;
 mod run;
 mod validate;
 

@@ -1,0 +1,759 @@
+//! `spotsim report`: the capacity-planning review, as one document model rendered to a
+//! self-contained HTML page or to Markdown.
+//!
+//! [`build_review`] decides the content once (sections, tables, charts, the scenario text);
+//! [`render_review_html`] and [`render_review_md`] only lay it out, so both formats say the same.
+//! Nothing in the review depends on the clock or the machine: the same scenario and seed give
+//! the same bytes.
+
+use std::fmt::Write as _;
+
+use super::format::{format_count, format_pct, format_usd};
+use super::validate::scenario_rows;
+use crate::charts::ChartKind;
+use crate::duration::format_duration;
+use crate::engine::Outcome;
+use crate::montecarlo::{Estimate, Runs};
+use crate::scenario::{MaxRunCounting, Scenario, Warning};
+use crate::stats::{SideSummary, Z_95, paired_saving_interval_pct, wilson_interval};
+use crate::timeline::JobTimeline;
+
+/// One piece of the review.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// A section heading; level 2 or 3.
+    Heading(u8, String),
+    /// A paragraph of plain text.
+    Paragraph(String),
+    /// The one-line recommendation, set apart.
+    Recommendation(String),
+    /// Warnings about the scenario.
+    Warnings(Vec<String>),
+    /// A table with a header row.
+    Table {
+        /// Column titles.
+        header: Vec<String>,
+        /// Cells, row by row.
+        rows: Vec<Vec<String>>,
+    },
+    /// A bulleted list.
+    List(Vec<String>),
+    /// A chart, with its description as caption.
+    Chart(ChartKind),
+    /// Preformatted text (the scenario file, the command).
+    Code(String),
+}
+
+/// The review: a title and its blocks in reading order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Review {
+    /// The page title.
+    pub title: String,
+    /// The content.
+    pub blocks: Vec<Block>,
+}
+
+/// What the review is built from.
+#[derive(Debug, Clone, Copy)]
+pub struct ReviewInput<'a> {
+    /// The job's display name.
+    pub name: &'a str,
+    /// The scenario file as given on the command line.
+    pub file: &'a str,
+    /// The scenario file's text, shown verbatim.
+    pub scenario_text: &'a str,
+    /// The scenario as run (overrides applied).
+    pub scenario: &'a Scenario,
+    /// Every run.
+    pub runs: &'a Runs,
+    /// Their summaries.
+    pub estimate: &'a Estimate,
+    /// The sample job shown status by status.
+    pub sample: &'a JobTimeline,
+    /// Lint warnings about the scenario.
+    pub warnings: &'a [Warning],
+    /// The command that reproduces the review.
+    pub command: &'a str,
+    /// The charts included, in order.
+    pub charts: &'a [ChartKind],
+}
+
+/// `mean (95 % interval lo – hi)` of a cost.
+fn cost_with_interval(side: &SideSummary) -> String {
+    let cost = &side.metrics.cost_usd;
+    match cost.std_err {
+        Some(se) if se > 0.0 => format!(
+            "{} (95 % interval {} – {})",
+            format_usd(cost.mean),
+            format_usd(cost.mean - Z_95 * se),
+            format_usd(cost.mean + Z_95 * se)
+        ),
+        _ => format_usd(cost.mean),
+    }
+}
+
+/// `share % (95 % interval lo – hi %)` of an outcome, by Wilson's interval.
+fn share_with_interval(share: f64, runs: u64) -> String {
+    let count = (share * runs as f64).round() as u64;
+    let (lo, hi) = wilson_interval(count, runs, Z_95);
+    format!(
+        "{} ({} runs; 95 % interval {:.2} – {})",
+        format_pct(share * 100.0, 2),
+        format_count(count),
+        lo * 100.0,
+        format_pct(hi * 100.0, 2)
+    )
+}
+
+/// The one-line recommendation from the headline numbers.
+fn recommendation(estimate: &Estimate, scenario: &Scenario) -> String {
+    let Some(spot) = &estimate.spot else {
+        return "The job runs on-demand in this scenario; enable [spot] to see what managed spot \
+                training would save."
+            .to_string();
+    };
+    let completed = spot.outcomes.completed;
+    let on_demand_completed = estimate.on_demand.outcomes.completed;
+    let per_completed = estimate.savings_per_completed_job_pct;
+    let stopped_pct = (1.0 - completed) * 100.0;
+    match per_completed {
+        None => "Do not use spot with these settings: no spot run completed. Raise max_wait, \
+                 checkpoint, or run on-demand."
+            .to_string(),
+        Some(saving) if saving <= 0.0 => format!(
+            "Run on-demand: per completed job, spot costs {} more once stopped runs and work \
+             redone after interruptions are paid for.",
+            format_pct(-saving, 1)
+        ),
+        Some(saving) if completed + 1e-12 < on_demand_completed.min(0.99) => {
+            let hint = if scenario.checkpoint.is_none() {
+                "add checkpoints or raise max_wait"
+            } else {
+                "raise max_wait or checkpoint more often"
+            };
+            format!(
+                "Spot saves {} per completed job, but {} of spot jobs stop at a limit: {hint} \
+                 before relying on it.",
+                format_pct(saving, 1),
+                format_pct(stopped_pct, 1)
+            )
+        }
+        Some(saving) => format!(
+            "Use spot: it saves {} per completed job, and {} of spot jobs complete within \
+             their limits.",
+            format_pct(saving, 1),
+            format_pct(completed * 100.0, 1)
+        ),
+    }
+}
+
+/// The job, market and limits in a few sentences.
+fn plain_words(input: &ReviewInput<'_>) -> String {
+    let scenario = input.scenario;
+    let job = &scenario.job;
+    let mut text = format!(
+        "{} needs {} of training on average ({}), on {} × {} at {}/h per instance on-demand. ",
+        input.name,
+        format_duration(job.training.mean_s()),
+        job.training.describe(),
+        job.instance_count,
+        job.instance_type
+            .as_deref()
+            .unwrap_or("an unnamed instance type"),
+        super::format::format_price(scenario.pricing.on_demand_hourly_usd),
+    );
+    match &scenario.spot {
+        Some(spot) => {
+            let mean_reclaim_s = spot.market.mean_first_reclaim_s(job.instance_count);
+            let _ = write!(
+                text,
+                "On spot, a reclaim of any instance interrupts the whole job on average every {} \
+                 of running; it then waits for capacity again (shown as Starting, not billed), \
+                 downloads its data and resumes from its last checkpoint. ",
+                format_duration(mean_reclaim_s)
+            );
+        }
+        None => text.push_str("The job runs on-demand: no interruptions, no waits. "),
+    }
+    match &scenario.checkpoint {
+        Some(checkpoint) => {
+            let _ = write!(
+                text,
+                "It writes a checkpoint every {} of training. ",
+                format_duration(checkpoint.interval_s)
+            );
+        }
+        None if scenario.is_spot() => text
+            .push_str("It writes no checkpoints: every interruption restarts training from zero. "),
+        None => {}
+    }
+    let _ = write!(
+        text,
+        "Limits: max_run {} of running time",
+        format_duration(scenario.stopping.max_run_s)
+    );
+    match scenario.stopping.max_wait_s {
+        Some(wait_s) => {
+            let _ = write!(
+                text,
+                ", max_wait {} of wall-clock time from creation (waits included).",
+                format_duration(wait_s)
+            );
+        }
+        None => text.push('.'),
+    }
+    text
+}
+
+fn headline_table(input: &ReviewInput<'_>) -> Block {
+    let estimate = input.estimate;
+    let runs = input.scenario.simulation.runs;
+    let on_demand = &estimate.on_demand;
+    let mut header = vec!["".to_string()];
+    let mut sides: Vec<&SideSummary> = Vec::new();
+    if let Some(spot) = &estimate.spot {
+        header.push("spot".to_string());
+        sides.push(spot);
+    }
+    header.push("on-demand".to_string());
+    sides.push(on_demand);
+    let row = |label: &str, cell: &dyn Fn(&SideSummary) -> String| -> Vec<String> {
+        std::iter::once(label.to_string())
+            .chain(sides.iter().map(|s| cell(s)))
+            .collect()
+    };
+    let mut rows = vec![
+        row("expected cost per job", &cost_with_interval),
+        row("cost per job, p95", &|s| format_usd(s.metrics.cost_usd.p95)),
+        row("wall time, p50", &|s| format_duration(s.metrics.wall_s.p50)),
+        row("wall time, p95", &|s| format_duration(s.metrics.wall_s.p95)),
+        row("completed", &|s| {
+            share_with_interval(s.outcomes.completed, runs)
+        }),
+        row("stopped by MaxWait", &|s| {
+            share_with_interval(s.outcomes.max_wait_exceeded, runs)
+        }),
+        row("stopped by MaxRuntime", &|s| {
+            share_with_interval(s.outcomes.max_runtime_exceeded, runs)
+        }),
+        row("interruptions per job, mean", &|s| {
+            format!("{:.2}", s.metrics.interruptions.mean)
+        }),
+        row("training lost to interruptions, mean", &|s| {
+            format_duration(s.metrics.lost_work_s.mean)
+        }),
+    ];
+    if let Some(spot) = &estimate.spot {
+        let dash = "—".to_string();
+        let console = spot
+            .console_savings_pct
+            .map_or(dash.clone(), |p| format_pct(p, 1));
+        rows.push(vec![
+            "console savings (price discount only)".to_string(),
+            console,
+            dash.clone(),
+        ]);
+        let real = match (
+            estimate.savings_vs_on_demand_pct,
+            input
+                .runs
+                .spot
+                .as_deref()
+                .and_then(|s| paired_saving_interval_pct(s, &input.runs.on_demand)),
+        ) {
+            (Some(real), Some((lo, hi))) => format!(
+                "{} (95 % interval {} – {})",
+                format_pct(real, 1),
+                format_pct(lo, 1),
+                format_pct(hi, 1)
+            ),
+            (Some(real), None) => format_pct(real, 1),
+            _ => dash.clone(),
+        };
+        rows.push(vec![
+            "real saving against on-demand".to_string(),
+            real,
+            dash.clone(),
+        ]);
+        rows.push(vec![
+            "saving per completed job".to_string(),
+            estimate
+                .savings_per_completed_job_pct
+                .map_or(dash.clone(), |p| format_pct(p, 1)),
+            dash,
+        ]);
+    }
+    Block::Table { header, rows }
+}
+
+fn sample_blocks(input: &ReviewInput<'_>) -> Vec<Block> {
+    let sample = input.sample;
+    let record = &sample.record;
+    let side = if input.scenario.is_spot() {
+        "spot"
+    } else {
+        "on-demand"
+    };
+    let mut blocks = vec![Block::Paragraph(format!(
+        "Run {} on {side}: {} after {}, {} interruption{}, {} of training lost, billed {} per \
+         instance (TrainingTimeInSeconds {:.0}), cost {}. `spotsim trace {} --run {}` prints it \
+         as DescribeTrainingJob would.",
+        sample.run,
+        match record.outcome {
+            Outcome::Completed => "completed",
+            Outcome::MaxRuntimeExceeded => "stopped by MaxRuntime",
+            Outcome::MaxWaitTimeExceeded => "stopped by MaxWait",
+        },
+        format_duration(record.wall_s),
+        record.interruptions,
+        if record.interruptions == 1 { "" } else { "s" },
+        format_duration(record.lost_work_s),
+        format_duration(record.training_s),
+        record.training_s,
+        format_usd(record.cost_usd),
+        input.file,
+        sample.run,
+    ))];
+    let bills_interrupted = input
+        .scenario
+        .spot
+        .as_ref()
+        .is_none_or(|s| s.bill_interrupted_attempt);
+    let billed = sample.billed_transitions(bills_interrupted);
+    let rows = sample
+        .transitions
+        .iter()
+        .zip(billed)
+        .map(|(t, billed)| {
+            vec![
+                t.status.as_str().to_string(),
+                format_duration(t.start_s),
+                if t.end_s > t.start_s {
+                    format_duration(t.end_s - t.start_s)
+                } else {
+                    "—".to_string()
+                },
+                if billed { "yes" } else { "no" }.to_string(),
+            ]
+        })
+        .collect();
+    blocks.push(Block::Table {
+        header: ["SecondaryStatus", "from creation", "lasted", "billed"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+    });
+    blocks
+}
+
+fn assumption_blocks(scenario: &Scenario) -> Vec<Block> {
+    let spot = scenario.spot.as_ref();
+    let checkpoint = scenario.checkpoint.as_ref();
+    let yes_no = |b: bool| if b { "true" } else { "false" }.to_string();
+    let not_applicable = || "— (no spot)".to_string();
+    let rows = vec![
+        vec![
+            "Is an attempt cut short by an interruption billed?".to_string(),
+            "spot.bill_interrupted_attempt".to_string(),
+            spot.map_or_else(not_applicable, |s| yes_no(s.bill_interrupted_attempt)),
+            "true".to_string(),
+        ],
+        vec![
+            "How MaxRuntime counts across restarts".to_string(),
+            "stopping.max_run_counts".to_string(),
+            match scenario.stopping.max_run_counts {
+                MaxRunCounting::AllAttempts => "all_attempts",
+                MaxRunCounting::EachAttempt => "each_attempt",
+            }
+            .to_string(),
+            "all_attempts".to_string(),
+        ],
+        vec![
+            "Does Downloading count toward MaxRuntime?".to_string(),
+            "stopping.max_run_includes_download".to_string(),
+            yes_no(scenario.stopping.max_run_includes_download),
+            "true".to_string(),
+        ],
+        vec![
+            "Delay before a checkpoint reaches S3".to_string(),
+            "checkpoint.sync".to_string(),
+            checkpoint.map_or("— (no checkpoints)".to_string(), |c| {
+                format_duration(c.sync_s)
+            }),
+            "0s".to_string(),
+        ],
+        vec![
+            "Can the job save on the two-minute notice?".to_string(),
+            "checkpoint.on_notice".to_string(),
+            checkpoint.map_or("— (no checkpoints)".to_string(), |c| yes_no(c.on_notice)),
+            "false".to_string(),
+        ],
+    ];
+    vec![
+        Block::Paragraph(
+            "spotsim replays each job as a discrete-event simulation of the lifecycle AWS \
+             documents for managed spot training. These points are documented and modelled \
+             as such:"
+                .to_string(),
+        ),
+        Block::List(
+            [
+                "Waiting for spot capacity shows as Starting and is not billed; Downloading, \
+                 Training and Uploading are billed, per instance.",
+                "max_wait is a wall-clock budget from job creation covering waits, downloads, \
+                 training and uploads; max_run limits running time. Both end the job Stopped, \
+                 and the model is still uploaded.",
+                "There is no fallback to on-demand: a job that finds no capacity waits until \
+                 max_wait.",
+                "Checkpoints are copied to S3 during training and restored at every restart; \
+                 an interruption loses the training done since the last durable checkpoint.",
+                "A job's whole life is capped at 30 days.",
+                "The console savings figure is (1 − BillableTimeInSeconds / \
+                 TrainingTimeInSeconds) × 100: the price discount only. The real saving \
+                 compares the cost with the same job run on-demand.",
+                "A reclaim of any instance of a multi-instance job interrupts the whole job \
+                 (inferred from the documentation).",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ),
+        Block::Paragraph(
+            "These points of the real service are not documented; each is a scenario option, \
+             and this review used:"
+                .to_string(),
+        ),
+        Block::Table {
+            header: ["uncertain point", "option", "this scenario", "default"]
+                .map(String::from)
+                .to_vec(),
+            rows,
+        },
+        Block::Paragraph(
+            "Not modelled: the 120-second SIGTERM window before a stop, warm pools (not \
+             available with spot), the MaxWait limit of built-in algorithms without \
+             checkpoints. docs/model.md in the spotsim repository states every rule the \
+             engine follows and the evidence behind it."
+                .to_string(),
+        ),
+    ]
+}
+
+/// Decides the review's content.
+pub fn build_review(input: &ReviewInput<'_>) -> Review {
+    let scenario = input.scenario;
+    let mut blocks = vec![
+        Block::Paragraph(format!(
+            "{} simulated runs of this job (seed {}), each on spot and on-demand with the same \
+             training length, by spotsim {}.",
+            format_count(scenario.simulation.runs),
+            scenario.simulation.seed,
+            env!("CARGO_PKG_VERSION"),
+        )),
+        Block::Recommendation(recommendation(input.estimate, scenario)),
+    ];
+    if !input.warnings.is_empty() {
+        blocks.push(Block::Warnings(
+            input
+                .warnings
+                .iter()
+                .map(|w| format!("{} {}", w.message, w.hint))
+                .collect(),
+        ));
+    }
+    blocks.push(Block::Heading(2, "The job and the market".to_string()));
+    blocks.push(Block::Paragraph(plain_words(input)));
+    blocks.push(Block::Heading(2, "Headline answers".to_string()));
+    blocks.push(headline_table(input));
+    blocks.push(Block::Heading(2, "Charts".to_string()));
+    blocks.extend(input.charts.iter().map(|&kind| Block::Chart(kind)));
+    blocks.push(Block::Heading(
+        2,
+        "A sample job, status by status".to_string(),
+    ));
+    blocks.extend(sample_blocks(input));
+    blocks.push(Block::Heading(2, "What the model assumes".to_string()));
+    blocks.extend(assumption_blocks(scenario));
+    blocks.push(Block::Heading(2, "The scenario".to_string()));
+    blocks.push(Block::Paragraph(format!(
+        "What spotsim understood from {}:",
+        input.file
+    )));
+    let mut understood = Vec::new();
+    for row in scenario_rows(input.name, scenario) {
+        match row.as_slice() {
+            [heading] => understood.push(vec![heading.clone(), String::new()]),
+            [key, value] => understood.push(vec![key.trim().to_string(), value.clone()]),
+            _ => {}
+        }
+    }
+    blocks.push(Block::Table {
+        header: vec!["setting".to_string(), "meaning".to_string()],
+        rows: understood,
+    });
+    blocks.push(Block::Paragraph(format!("The file {}:", input.file)));
+    blocks.push(Block::Code(input.scenario_text.to_string()));
+    blocks.push(Block::Heading(2, "Reproduce".to_string()));
+    blocks.push(Block::Paragraph(
+        "The same command, scenario file and spotsim version give the same numbers and the \
+         same file, byte for byte, on any machine and thread count:"
+            .to_string(),
+    ));
+    blocks.push(Block::Code(input.command.to_string()));
+    Review {
+        title: format!("Spot training review: {}", input.name),
+        blocks,
+    }
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Inline `code` spans (between backticks) become `<code>`; the rest is escaped.
+fn inline_html(text: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{}</code>", escape_html(part));
+        } else {
+            out.push_str(&escape_html(part));
+        }
+    }
+    out
+}
+
+const STYLE: &str = "
+:root { --ink: #1e1e1e; --muted: #5a5a5a; --line: #d9d9d9; --accent: #0072b2; --warn: #d55e00; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif;
+  color: var(--ink); line-height: 1.5; margin: 0 auto; padding: 2rem 1.5rem; max-width: 60rem; }
+h1 { font-size: 1.8rem; margin: 0 0 0.5rem; }
+h2 { font-size: 1.35rem; margin: 2.2rem 0 0.6rem; border-bottom: 2px solid var(--line);
+  padding-bottom: 0.2rem; }
+p { margin: 0.5rem 0; }
+.recommendation { border-left: 6px solid var(--accent); background: #eef6fb; padding: 0.8rem 1rem;
+  font-size: 1.1rem; font-weight: 600; margin: 1rem 0; }
+.warnings { border-left: 6px solid var(--warn); background: #fdf1e8; padding: 0.6rem 1rem; }
+.warnings li { margin: 0.3rem 0; }
+table { border-collapse: collapse; width: 100%; margin: 0.6rem 0; font-size: 0.95rem; }
+th, td { text-align: left; padding: 0.35rem 0.6rem; border-bottom: 1px solid var(--line);
+  vertical-align: top; }
+th { background: #f4f4f4; }
+td:first-child { font-weight: 500; }
+figure { margin: 1.2rem 0; break-inside: avoid; page-break-inside: avoid; }
+figure svg { width: 100%; height: auto; display: block; border: 1px solid var(--line); }
+figcaption { color: var(--muted); font-size: 0.9rem; margin-top: 0.3rem; }
+pre { background: #f6f6f6; border: 1px solid var(--line); padding: 0.8rem; overflow-x: auto;
+  font-size: 0.85rem; line-height: 1.4; white-space: pre-wrap; word-break: break-word; }
+code { font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: 0.9em; }
+footer { color: var(--muted); font-size: 0.85rem; margin-top: 2rem; }
+@media print {
+  @page { size: A4; margin: 14mm 12mm; }
+  body { max-width: none; padding: 0; font-size: 10.5pt; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  table, pre { break-inside: auto; }
+  tr { break-inside: avoid; page-break-inside: avoid; }
+  .recommendation, .warnings { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+";
+
+/// The review as one self-contained HTML page: inline CSS and SVG, no script, and a Content
+/// Security Policy that forbids every external load. `svg_of` gives each chart's SVG.
+pub fn render_review_html(review: &Review, svg_of: &dyn Fn(ChartKind) -> String) -> String {
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+         style-src 'unsafe-inline'; img-src data:\">\n\
+         <meta name=\"generator\" content=\"spotsim {}\">\n<title>{}</title>\n<style>{STYLE}</style>\n\
+         </head>\n<body>\n<h1>{}</h1>\n",
+        env!("CARGO_PKG_VERSION"),
+        escape_html(&review.title),
+        escape_html(&review.title)
+    );
+    for block in &review.blocks {
+        match block {
+            Block::Heading(level, text) => {
+                let _ = writeln!(html, "<h{level}>{}</h{level}>", escape_html(text));
+            }
+            Block::Paragraph(text) => {
+                let _ = writeln!(html, "<p>{}</p>", inline_html(text));
+            }
+            Block::Recommendation(text) => {
+                let _ = writeln!(
+                    html,
+                    "<p class=\"recommendation\">{}</p>",
+                    inline_html(text)
+                );
+            }
+            Block::Warnings(items) => {
+                html.push_str("<div class=\"warnings\"><strong>Warnings</strong><ul>\n");
+                for item in items {
+                    let _ = writeln!(html, "<li>{}</li>", inline_html(item));
+                }
+                html.push_str("</ul></div>\n");
+            }
+            Block::Table { header, rows } => {
+                html.push_str("<table>\n<thead><tr>");
+                for cell in header {
+                    let _ = write!(html, "<th>{}</th>", escape_html(cell));
+                }
+                html.push_str("</tr></thead>\n<tbody>\n");
+                for row in rows {
+                    html.push_str("<tr>");
+                    for cell in row {
+                        let _ = write!(html, "<td>{}</td>", inline_html(cell));
+                    }
+                    html.push_str("</tr>\n");
+                }
+                html.push_str("</tbody>\n</table>\n");
+            }
+            Block::List(items) => {
+                html.push_str("<ul>\n");
+                for item in items {
+                    let _ = writeln!(html, "<li>{}</li>", inline_html(item));
+                }
+                html.push_str("</ul>\n");
+            }
+            Block::Chart(kind) => {
+                let _ = writeln!(
+                    html,
+                    "<figure role=\"img\" aria-label=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>",
+                    escape_html(kind.description()),
+                    svg_of(*kind),
+                    escape_html(kind.description())
+                );
+            }
+            Block::Code(text) => {
+                let _ = writeln!(
+                    html,
+                    "<pre><code>{}</code></pre>",
+                    escape_html(text.trim_end())
+                );
+            }
+        }
+    }
+    let _ = writeln!(
+        html,
+        "<footer>Generated by spotsim {}, an offline simulator of SageMaker Managed Spot \
+         Training. Figures are estimates from the scenario's model, not AWS quotes.</footer>\n\
+         </body>\n</html>",
+        env!("CARGO_PKG_VERSION")
+    );
+    html
+}
+
+/// A Markdown table cell: pipes escaped, line breaks removed.
+fn md_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The review as Markdown; `image_of` gives each chart's image path relative to the document.
+pub fn render_review_md(review: &Review, image_of: &dyn Fn(ChartKind) -> String) -> String {
+    let mut md = format!("# {}\n", review.title);
+    for block in &review.blocks {
+        md.push('\n');
+        match block {
+            Block::Heading(level, text) => {
+                let _ = writeln!(md, "{} {text}", "#".repeat(usize::from(*level)));
+            }
+            Block::Paragraph(text) => {
+                let _ = writeln!(md, "{text}");
+            }
+            Block::Recommendation(text) => {
+                let _ = writeln!(md, "> **{text}**");
+            }
+            Block::Warnings(items) => {
+                md.push_str("**Warnings**\n\n");
+                for item in items {
+                    let _ = writeln!(md, "- {item}");
+                }
+            }
+            Block::Table { header, rows } => {
+                let line = |cells: &[String]| -> String {
+                    let cells: Vec<String> = cells.iter().map(|c| md_cell(c)).collect();
+                    format!("| {} |\n", cells.join(" | "))
+                };
+                md.push_str(&line(header));
+                md.push_str(&format!("|{}\n", " --- |".repeat(header.len())));
+                for row in rows {
+                    md.push_str(&line(row));
+                }
+            }
+            Block::List(items) => {
+                for item in items {
+                    let _ = writeln!(md, "- {item}");
+                }
+            }
+            Block::Chart(kind) => {
+                let _ = writeln!(
+                    md,
+                    "![{}]({})\n\n*{}*",
+                    kind.file_stem(),
+                    image_of(*kind),
+                    kind.description()
+                );
+            }
+            Block::Code(text) => {
+                // A fence longer than any backtick run inside keeps the text intact.
+                let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+                let fence = "`".repeat(longest.max(2) + 1);
+                let _ = writeln!(md, "{fence}\n{}\n{fence}", text.trim_end());
+            }
+        }
+    }
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_escapes_text_and_keeps_code_spans() {
+        assert_eq!(escape_html("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");
+        assert_eq!(
+            inline_html("run `spotsim <x>` now & then"),
+            "run <code>spotsim &lt;x&gt;</code> now &amp; then"
+        );
+    }
+
+    #[test]
+    fn markdown_fences_outgrow_backticks_inside() {
+        let review = Review {
+            title: "t".to_string(),
+            blocks: vec![Block::Code("a ``` b".to_string())],
+        };
+        let md = render_review_md(&review, &|_| String::new());
+        assert!(md.contains("````\na ``` b\n````"), "{md}");
+    }
+
+    #[test]
+    fn markdown_table_cells_escape_pipes() {
+        let review = Review {
+            title: "t".to_string(),
+            blocks: vec![Block::Table {
+                header: vec!["a".to_string(), "b".to_string()],
+                rows: vec![vec!["x|y".to_string(), "z".to_string()]],
+            }],
+        };
+        let md = render_review_md(&review, &|_| String::new());
+        assert!(
+            md.contains("| a | b |\n| --- | --- |\n| x\\|y | z |\n"),
+            "{md}"
+        );
+    }
+}

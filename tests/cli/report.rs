@@ -1,0 +1,229 @@
+//! `spotsim report` and `spotsim run --charts`: the files they write, their content, and the
+//! HTML review in a real browser.
+
+use std::path::Path;
+
+use crate::{browser, project_dir, spotsim, write_file};
+
+/// The quickstart review at a small, fixed run count, into `dir`.
+fn quickstart_review(dir: &Path, file: &str, extra: &[&str]) -> std::path::PathBuf {
+    let out = dir.join(file);
+    spotsim()
+        .args([
+            "report",
+            "scenarios/quickstart.toml",
+            "--runs",
+            "4000",
+            "--seed",
+            "11",
+        ])
+        .args(extra)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    out
+}
+
+#[test]
+fn html_review_is_self_contained_and_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = std::fs::read_to_string(quickstart_review(dir.path(), "review.html", &[])).unwrap();
+    // No script, no external reference: the only URLs are SVG's XML namespace.
+    assert!(!html.contains("<script"));
+    let without_namespace = html.replace("http://www.w3.org/2000/svg", "");
+    assert!(!without_namespace.contains("http://") && !without_namespace.contains("https://"));
+    assert!(!html.contains("src=\"") && !html.contains("<link"));
+    assert!(html.contains("Content-Security-Policy"));
+    // Every section and all five charts, inline.
+    for needle in [
+        "The job and the market",
+        "Headline answers",
+        "expected cost per job",
+        "95 % interval",
+        "stopped by MaxWait",
+        "console savings",
+        "real saving against on-demand",
+        "A sample job, status by status",
+        "What the model assumes",
+        "spot.bill_interrupted_attempt",
+        "Reproduce",
+        "spotsim report scenarios/quickstart.toml --runs 4000 --seed 11 -o",
+    ] {
+        assert!(html.contains(needle), "missing {needle:?}");
+    }
+    assert_eq!(html.matches("<svg").count(), 5);
+    assert_eq!(html.matches("<figcaption>").count(), 5);
+    assert_eq!(html.matches("class=\"recommendation\"").count(), 1);
+    // The scenario file itself, escaped.
+    let scenario =
+        std::fs::read_to_string(project_dir().join("scenarios/quickstart.toml")).unwrap();
+    let first_key_line = scenario
+        .lines()
+        .find(|l| l.starts_with("name"))
+        .unwrap()
+        .replace('"', "&quot;");
+    assert!(html.contains(&first_key_line), "{first_key_line}");
+}
+
+#[test]
+fn same_seed_same_review_whatever_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = quickstart_review(dir.path(), "one.html", &["--threads", "1"]);
+    let two = quickstart_review(dir.path(), "two.html", &["--threads", "2"]);
+    let (one, two) = (std::fs::read(one).unwrap(), std::fs::read(two).unwrap());
+    // The output names differ in the reproduce command only.
+    let one = String::from_utf8(one).unwrap().replace("one.html", "X");
+    let two = String::from_utf8(two).unwrap().replace("two.html", "X");
+    assert!(one == two, "reviews differ between 1 and 2 threads");
+}
+
+#[test]
+fn html_review_renders_in_chromium_without_errors_or_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = quickstart_review(dir.path(), "review.html", &[]);
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let Some(rendered) = browser::check_report(&html, &shots.join("quickstart.png")) else {
+        return;
+    };
+    assert_eq!(rendered.title, "Spot training review: bert-finetune");
+    // Printed on A4, the review is a handful of pages, not one per chart fragment.
+    assert!(
+        (3..=14).contains(&rendered.pdf_pages),
+        "{} A4 pages",
+        rendered.pdf_pages
+    );
+}
+
+#[test]
+fn markdown_review_has_the_same_content_with_png_charts_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let md = quickstart_review(dir.path(), "review.md", &["--format", "md"]);
+    let text = std::fs::read_to_string(&md).unwrap();
+    let html = std::fs::read_to_string(quickstart_review(dir.path(), "review.html", &[])).unwrap();
+    for stem in ["cost", "savings", "completion", "breakdown", "timeline"] {
+        let link = format!("](review-charts/{stem}.png)");
+        assert!(text.contains(&link), "missing {link}");
+        let png = std::fs::read(dir.path().join(format!("review-charts/{stem}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    }
+    // The recommendation and the headline numbers are the same text in both formats.
+    let recommendation = text
+        .lines()
+        .find_map(|l| l.strip_prefix("> **"))
+        .and_then(|l| l.strip_suffix("**"))
+        .unwrap();
+    assert!(html.contains(recommendation), "{recommendation}");
+    let cost_row = text
+        .lines()
+        .find(|l| l.starts_with("| expected cost per job |"))
+        .unwrap();
+    let first_cell = cost_row.split(" | ").nth(1).unwrap();
+    assert!(html.contains(first_cell), "{first_cell}");
+}
+
+#[test]
+fn report_refuses_a_missing_output_folder_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("no-such-folder/review.html");
+    spotsim()
+        .args(["report", "scenarios/quickstart.toml", "-o"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("does not exist"));
+    assert!(!out.exists());
+    // A bad scenario: exit 2 and no file.
+    let bad = write_file(dir.path(), "bad.toml", "[job]\ntraining = \"forever\"\n");
+    let out = dir.path().join("review.html");
+    spotsim()
+        .arg("report")
+        .arg(&bad)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2);
+    assert!(!out.exists());
+}
+
+#[test]
+fn run_charts_writes_every_chart_in_the_chosen_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let charts = dir.path().join("charts");
+    spotsim()
+        .args([
+            "run",
+            "scenarios/quickstart.toml",
+            "--runs",
+            "3000",
+            "--charts",
+        ])
+        .arg(&charts)
+        .assert()
+        .success();
+    for stem in ["cost", "savings", "completion", "breakdown", "timeline"] {
+        let png = std::fs::read(charts.join(format!("{stem}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{stem}");
+    }
+    spotsim()
+        .args([
+            "run",
+            "scenarios/quickstart.toml",
+            "--runs",
+            "3000",
+            "--chart-format",
+            "svg",
+        ])
+        .arg("--charts")
+        .arg(&charts)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(charts.join("completion.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("jobs completed (%)"));
+}
+
+#[test]
+fn on_demand_scenario_gets_no_savings_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_file(
+        dir.path(),
+        "od.toml",
+        "[job]\ntraining = \"2h\"\n[stopping]\nmax_run = \"4h\"\n[pricing]\non_demand_hourly = 1.0\n",
+    );
+    let charts = dir.path().join("charts");
+    spotsim()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--runs", "500", "--charts"])
+        .arg(&charts)
+        .assert()
+        .success();
+    let mut names: Vec<String> = std::fs::read_dir(&charts)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "breakdown.png",
+            "completion.png",
+            "cost.png",
+            "timeline.png"
+        ]
+    );
+}
+
+#[test]
+fn charts_into_a_file_is_refused_before_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_file(dir.path(), "taken", "x");
+    spotsim()
+        .args(["run", "scenarios/quickstart.toml", "--charts"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is a file; give a folder"))
+        .stdout("");
+}
