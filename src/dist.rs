@@ -255,13 +255,23 @@ impl Dist {
             Dist::Constant { value_s } => d(value_s),
             Dist::Exponential { mean_s } => format!("exponential, mean {}", d(mean_s)),
             Dist::Lognormal { median_s, sigma } => {
-                format!("lognormal, median {}, sigma {sigma}", d(median_s))
+                format!(
+                    "lognormal, median {}, sigma {}",
+                    d(median_s),
+                    significant(sigma)
+                )
             }
             Dist::Weibull { shape, scale_s } => {
-                format!("weibull, shape {shape}, scale {}", d(scale_s))
+                format!(
+                    "weibull, shape {}, scale {}",
+                    significant(shape),
+                    d(scale_s)
+                )
             }
             Dist::Uniform { min_s, max_s } => format!("uniform, {} to {}", d(min_s), d(max_s)),
-            Dist::Gamma { shape, scale_s } => format!("gamma, shape {shape}, scale {}", d(scale_s)),
+            Dist::Gamma { shape, scale_s } => {
+                format!("gamma, shape {}, scale {}", significant(shape), d(scale_s))
+            }
             Dist::Empirical(ref data) => format!(
                 "empirical, {} values from {} column {} (mean {})",
                 data.sorted_s.len(),
@@ -271,6 +281,21 @@ impl Dist {
             ),
             Dist::Never => "never".into(),
         }
+    }
+}
+
+/// A dimensionless parameter with at most four significant digits, trailing zeros dropped:
+/// a sigma derived from a mean and a std reads `0.09975`, not `0.0997513451195927`.
+fn significant(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format!("{value}");
+    }
+    let decimals = (3 - value.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
     }
 }
 
@@ -554,6 +579,16 @@ pub fn gamma_fn(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parameters_are_described_with_four_significant_digits() {
+        assert_eq!(significant(0.0997513451195927), "0.09975");
+        assert_eq!(significant(0.1), "0.1");
+        assert_eq!(significant(1.5), "1.5");
+        assert_eq!(significant(2.0), "2");
+        assert_eq!(significant(1234.5678), "1235");
+        assert_eq!(significant(0.0), "0");
+    }
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
 

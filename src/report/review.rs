@@ -14,7 +14,7 @@ use crate::charts::ChartKind;
 use crate::duration::format_duration;
 use crate::engine::Outcome;
 use crate::montecarlo::{Estimate, Runs};
-use crate::scenario::{MaxRunCounting, Scenario, Warning};
+use crate::scenario::{MarketSpec, MaxRunCounting, Scenario, Warning};
 use crate::stats::{SideSummary, Z_95, paired_saving_interval_pct, wilson_interval};
 use crate::timeline::JobTimeline;
 
@@ -151,11 +151,18 @@ fn recommendation(estimate: &Estimate, scenario: &Scenario) -> String {
 fn plain_words(input: &ReviewInput<'_>) -> String {
     let scenario = input.scenario;
     let job = &scenario.job;
+    let training = if job.training.is_constant() {
+        format!("{} of training", format_duration(job.training.mean_s()))
+    } else {
+        format!(
+            "{} of training on average ({})",
+            format_duration(job.training.mean_s()),
+            job.training.describe()
+        )
+    };
     let mut text = format!(
-        "{} needs {} of training on average ({}), on {} × {} at {}/h per instance on-demand. ",
+        "{} needs {training}, on {} × {} at {}/h per instance on-demand. ",
         input.name,
-        format_duration(job.training.mean_s()),
-        job.training.describe(),
         job.instance_count,
         job.instance_type
             .as_deref()
@@ -164,6 +171,24 @@ fn plain_words(input: &ReviewInput<'_>) -> String {
     );
     match &scenario.spot {
         Some(spot) => {
+            let market = match &spot.market {
+                MarketSpec::Independent { capacity_wait, .. } => format!(
+                    "Spot capacity takes {} to find at every start",
+                    capacity_wait.describe()
+                ),
+                MarketSpec::Markov {
+                    mean_available_s,
+                    mean_unavailable_s,
+                } => format!(
+                    "Spot capacity comes and goes: available for {} on average, then gone for {}",
+                    format_duration(*mean_available_s),
+                    format_duration(*mean_unavailable_s)
+                ),
+                MarketSpec::Trace { file, .. } => {
+                    format!("Spot capacity follows the availability recorded in {file}")
+                }
+            };
+            let _ = write!(text, "{market}. ");
             let mean_reclaim_s = spot.market.mean_first_reclaim_s(job.instance_count);
             let _ = write!(
                 text,
