@@ -297,9 +297,13 @@ impl Cdp {
         if let Some(session) = &self.session {
             command["sessionId"] = json!(session);
         }
-        self.socket
-            .send(Message::text(command.to_string()))
-            .map_err(|error| format!("{method}: cannot send: {error}"))?;
+        let mut sent = self.socket.send(Message::text(command.to_string()));
+        // The message is queued; a signal only interrupted the flush, so finish it.
+        while matches!(&sent, Err(tungstenite::Error::Io(e)) if e.kind() == std::io::ErrorKind::Interrupted)
+        {
+            sent = self.socket.flush();
+        }
+        sent.map_err(|error| format!("{method}: cannot send: {error}"))?;
         loop {
             let mut message = self
                 .next_message()
@@ -355,14 +359,15 @@ impl Cdp {
                 }
                 // Pings are answered by tungstenite; CDP sends nothing else we need.
                 Ok(_) => {}
+                // A timeout or a signal (EINTR, seen under load when a child process exits)
+                // leaves the socket usable: read again until the deadline says otherwise.
                 Err(tungstenite::Error::Io(error))
                     if matches!(
                         error.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    return Err(format!("no answer from Chromium within {TIMEOUT:?}"));
-                }
+                        std::io::ErrorKind::WouldBlock
+                            | std::io::ErrorKind::TimedOut
+                            | std::io::ErrorKind::Interrupted
+                    ) => {}
                 Err(error) => return Err(format!("DevTools connection: {error}")),
             }
         }
