@@ -6,6 +6,7 @@
 
 use crate::engine::{JobModel, Observer, RunRecord, SecondaryStatus, simulate_run};
 use crate::rng::{Stream, run_rng};
+use crate::scenario::Scenario;
 
 /// One entry of `SecondaryStatusTransitions`: the job was in `status` from `start_s` to `end_s`
 /// (seconds since job creation). The final status starts and ends when the job ends.
@@ -74,6 +75,38 @@ impl JobTimeline {
             checkpoints: recorder.checkpoints,
             record,
         }
+    }
+
+    /// Run `run` of a scenario's job under `seed`, as `spotsim run --runs-csv` writes it: on
+    /// managed spot when the scenario enables it, else on-demand.
+    pub fn of_scenario(scenario: &Scenario, seed: u64, run: u64) -> JobTimeline {
+        let model = JobModel::spot(scenario).unwrap_or_else(|| JobModel::on_demand(scenario));
+        JobTimeline::replay(&model, seed, run)
+    }
+
+    /// Seconds spent in the billed statuses (Downloading, Training, Uploading), counted the way
+    /// the engine bills them: every attempt, or, with `bill_interrupted_attempt` false, only
+    /// the attempts (Downloading up to the reclaim) that no reclaim cut short. Starting,
+    /// Interrupted and Stopping are not billed (the last two take no time). Equals
+    /// `record.training_s` (TrainingTimeInSeconds) up to floating-point rounding.
+    pub fn billed_status_s(&self, bill_interrupted_attempt: bool) -> f64 {
+        let mut billed_s = 0.0;
+        let mut attempt_s = 0.0;
+        for t in &self.transitions {
+            match t.status {
+                SecondaryStatus::Downloading
+                | SecondaryStatus::Training
+                | SecondaryStatus::Uploading => attempt_s += t.end_s - t.start_s,
+                SecondaryStatus::Interrupted => {
+                    if bill_interrupted_attempt {
+                        billed_s += attempt_s;
+                    }
+                    attempt_s = 0.0;
+                }
+                _ => {}
+            }
+        }
+        billed_s + attempt_s
     }
 
     /// Times at which a reclaim interrupted the job.
@@ -155,5 +188,53 @@ on_demand_hourly = 3.06
                 timeline.record.interruptions
             );
         }
+    }
+
+    #[test]
+    fn billed_statuses_add_up_to_the_training_time_under_both_billing_rules() {
+        // Tight limits, so that some runs stop in Starting, in Training or while uploading.
+        let tight = SCENARIO
+            .replace("max_run = \"20h\"", "max_run = \"12h\"")
+            .replace("max_wait = \"40h\"", "max_wait = \"14h\"")
+            .replace("[job]", "[job]\ndownload = \"5m\"\nupload = \"10m\"");
+        for bill in [true, false] {
+            let text = tight.replace(
+                "discount = 0.7",
+                &format!("discount = 0.7\nbill_interrupted_attempt = {bill}"),
+            );
+            let scenario = parse_scenario(&text, "t.toml").unwrap();
+            let (mut interrupted, mut stopped) = (0, 0);
+            for run in 0..300 {
+                let timeline = JobTimeline::of_scenario(&scenario, 3, run);
+                let record = &timeline.record;
+                let billed_s = timeline.billed_status_s(bill);
+                assert!(
+                    (billed_s - record.training_s).abs() <= 1e-9 * record.wall_s.max(1.0),
+                    "bill {bill}, run {run}: {billed_s} vs {}",
+                    record.training_s
+                );
+                interrupted += usize::from(record.interruptions > 0);
+                stopped += usize::from(record.outcome != crate::engine::Outcome::Completed);
+            }
+            assert!(interrupted > 100 && stopped > 10, "{interrupted} {stopped}");
+        }
+    }
+
+    #[test]
+    fn a_scenario_replays_on_spot_or_on_demand_as_the_runs_csv_does() {
+        let spot = parse_scenario(SCENARIO, "t.toml").unwrap();
+        let model = JobModel::spot(&spot).unwrap();
+        assert_eq!(
+            JobTimeline::of_scenario(&spot, 5, 9).record,
+            run_one(&model, 5, 9)
+        );
+        let text = SCENARIO.replace("enabled = true", "enabled = false");
+        let text = text.replace("max_wait = \"40h\"\n", "");
+        let on_demand = parse_scenario(&text, "t.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert!(!on_demand.is_spot());
+        assert_eq!(
+            JobTimeline::of_scenario(&on_demand, 5, 9).record,
+            run_one(&JobModel::on_demand(&on_demand), 5, 9)
+        );
     }
 }
