@@ -1,4 +1,5 @@
-//! Renders results for people and programs: one [`RunReport`], many formats.
+//! Renders results for people and programs: one [`RunReport`], many formats (and one
+//! [`TraceReport`] for `spotsim trace`).
 //!
 //! Every renderer is a pure function from the report to text, so each is tested alone and the
 //! CLI only decides where the text goes. Numbers come out the same for the same seed, whatever
@@ -9,6 +10,7 @@ mod fit;
 mod format;
 mod json;
 mod table;
+mod trace;
 mod validate;
 
 pub use self::csv::write_runs_csv;
@@ -19,6 +21,10 @@ pub use fit::{
 pub use format::{format_count, format_pct, format_price, format_std_err, format_usd};
 pub use json::render_json;
 pub use table::render_table;
+pub use trace::{
+    TraceReport, messages, render_trace_json, render_trace_table, status_name, training_job_name,
+    training_job_status,
+};
 pub use validate::render_validation;
 
 use crate::montecarlo::Estimate;

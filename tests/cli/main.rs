@@ -3,6 +3,7 @@
 mod errors;
 mod fit;
 mod run;
+mod trace;
 mod validate;
 
 use std::path::{Path, PathBuf};
