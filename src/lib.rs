@@ -15,12 +15,13 @@
 //! 5. [`report`]: pure renderers (table, JSON, CSV, validation summary).
 //!
 //! [`timeline`] replays a single run with a recording observer: the story of run `i`, status
-//! by status, for `spotsim trace` and the timeline chart.
+//! by status, for `spotsim trace` (dated by [`clock`]) and the timeline chart.
 //!
 //! The `spotsim` binary parses arguments, calls these, prints, and picks the exit code.
 //! `docs/model.md` lists every assumption the engine makes.
 
 pub mod charts;
+pub mod clock;
 pub mod data;
 pub mod dist;
 pub mod duration;

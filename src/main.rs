@@ -11,10 +11,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use rayon::prelude::*;
 use spotsim::charts::{ChartFormat, ChartInput, ChartKind, TIMELINE_RUNS, charts_for, render};
+use spotsim::clock::Timestamp;
 use spotsim::montecarlo::{Estimate, Runs, run_scenario_counted, total_runs};
 use spotsim::report::{
-    ReviewInput, RunReport, build_review, render_json, render_review_html, render_review_md,
-    render_table, render_validation, write_runs_csv,
+    ReviewInput, RunReport, TraceReport, build_review, render_json, render_review_html,
+    render_review_md, render_table, render_trace_json, render_trace_table, render_validation,
+    write_runs_csv,
 };
 use spotsim::scenario::{Scenario, lint};
 use spotsim::timeline::first_runs;
@@ -91,6 +93,36 @@ enum Command {
         /// No progress bar and no notes on stderr (warnings and errors still show).
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Replay one run as a DescribeTrainingJob document, or as the SageMaker SDK's log lines.
+    #[command(
+        long_about = "Replay one run of a scenario's job, status by status, as a \
+                      DescribeTrainingJob-shaped JSON document (with a `spotsim` section for what \
+                      the API does not show: work lost, checkpoints, cost) or as the SageMaker \
+                      Python SDK's log lines.",
+        after_help = "Example:\n  spotsim trace scenarios/quickstart.toml --run 17 --format table"
+    )]
+    Trace {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// The run index, from 0. Runs are independent, so any index is valid; when I is below
+        /// the number of runs it is the very run written to row I of `spotsim run --runs-csv`
+        /// (same seed).
+        #[arg(long, value_name = "I")]
+        run: u64,
+        /// Seed of every random stream (overrides simulation.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// CreationTime of the job, RFC 3339 (e.g. 2026-01-01T09:00:00Z or
+        /// 2026-01-01T10:00:00+01:00); timestamps are printed in UTC. Default:
+        /// 2026-01-01T00:00:00Z plus the run's market clock (its time of day with a
+        /// time-of-day profile, its start in the trace with a trace market).
+        #[arg(long, value_name = "TIME", value_parser = parse_start)]
+        start: Option<Timestamp>,
+        /// Output format on stdout: the DescribeTrainingJob JSON document, or the SDK's log
+        /// lines.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
     },
     /// Calibrate a market from recorded data.
     Fit {
@@ -246,6 +278,13 @@ fn main() -> ExitCode {
             threads,
             quiet,
         } => report(&scenario, &output, format, (runs, seed, threads), quiet),
+        Command::Trace {
+            scenario,
+            run,
+            seed,
+            start,
+            format,
+        } => trace(&scenario, run, seed, start, format),
         Command::Fit {
             what:
                 FitCommand::Trace {
@@ -582,6 +621,36 @@ fn validate(path: &Path) -> Result<(), Failure> {
         render_validation(&path.display().to_string(), &name, &scenario)
     );
     Ok(())
+}
+
+/// `--start`: an RFC 3339 time; clap names the flag and the value in front of the reason.
+fn parse_start(text: &str) -> Result<Timestamp, String> {
+    Timestamp::parse_rfc3339(text).map_err(|reason| format!("the time {reason}"))
+}
+
+fn trace(
+    path: &Path,
+    run: u64,
+    seed: Option<u64>,
+    start: Option<Timestamp>,
+    format: Format,
+) -> Result<(), Failure> {
+    let mut scenario = load_scenario(path)?;
+    if let Some(seed) = seed {
+        scenario.simulation.seed = seed;
+    }
+    let name = job_name(path, &scenario);
+    let report = TraceReport::new(&name, &scenario, scenario.simulation.seed, run, start);
+    let text = match format {
+        Format::Table => render_trace_table(&report),
+        Format::Json => render_trace_json(&report),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .context("cannot write to standard output")
+        .map_err(Failure::Runtime)
 }
 
 fn fit_trace(

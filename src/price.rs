@@ -104,8 +104,8 @@ fn error(line: Option<u64>, message: impl Into<String>) -> DataError {
 }
 
 /// Seconds since 1970 of an ISO 8601 UTC timestamp such as `2022-05-31T21:18:00+00:00`,
-/// `2022-05-31T21:18:00Z` or `2022-05-31T21:18:00.000Z` (days from civil: H. Hinnant's
-/// algorithm).
+/// `2022-05-31T21:18:00Z` or `2022-05-31T21:18:00.000Z`; lenient, for data files (see
+/// [`crate::clock::Timestamp::parse_rfc3339`] for the strict form).
 pub fn parse_timestamp_s(text: &str) -> Option<f64> {
     let text = text.trim();
     let (date, time) = text.split_once(['T', ' '])?;
@@ -131,12 +131,7 @@ pub fn parse_timestamp_s(text: &str) -> Option<f64> {
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
         return None;
     }
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    let days = era * 146_097 + day_of_era - 719_468;
+    let days = crate::clock::days_from_civil(year, month, day);
     Some(days as f64 * 86_400.0 + hour * 3600.0 + minute * 60.0 + second - zone_s as f64)
 }
 

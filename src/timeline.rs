@@ -77,10 +77,18 @@ impl JobTimeline {
         }
     }
 
+    /// Run `run` of a scenario's job under `seed`, as `spotsim run --runs-csv` writes it: on
+    /// managed spot when the scenario enables it, else on-demand.
+    pub fn of_scenario(scenario: &Scenario, seed: u64, run: u64) -> JobTimeline {
+        let model = JobModel::spot(scenario).unwrap_or_else(|| JobModel::on_demand(scenario));
+        JobTimeline::replay(&model, seed, run)
+    }
+
     /// Whether each transition was billed: Downloading, Training and Uploading are, except in
-    /// an attempt that ended in an interruption when such attempts are not billed
-    /// (`spot.bill_interrupted_attempt = false`). Their durations add up to `training_s`.
-    pub fn billed_transitions(&self, bills_interrupted_attempt: bool) -> Vec<bool> {
+    /// an attempt (Downloading up to the reclaim) that a reclaim cut short when such attempts
+    /// are not billed (`spot.bill_interrupted_attempt = false`). Starting, Interrupted and
+    /// Stopping are not billed (the last two take no time).
+    pub fn billed_transitions(&self, bill_interrupted_attempt: bool) -> Vec<bool> {
         let mut billed = vec![false; self.transitions.len()];
         // Walk backwards, knowing whether the attempt being walked ends in an interruption.
         let mut attempt_interrupted = false;
@@ -91,12 +99,23 @@ impl JobTimeline {
                 SecondaryStatus::Downloading
                 | SecondaryStatus::Training
                 | SecondaryStatus::Uploading => {
-                    billed[index] = bills_interrupted_attempt || !attempt_interrupted;
+                    billed[index] = bill_interrupted_attempt || !attempt_interrupted;
                 }
                 _ => {}
             }
         }
         billed
+    }
+
+    /// Seconds spent in the billed transitions ([`JobTimeline::billed_transitions`]): equals
+    /// `record.training_s` (TrainingTimeInSeconds) up to floating-point rounding.
+    pub fn billed_status_s(&self, bill_interrupted_attempt: bool) -> f64 {
+        self.transitions
+            .iter()
+            .zip(self.billed_transitions(bill_interrupted_attempt))
+            .filter(|(_, billed)| *billed)
+            .map(|(t, _)| t.end_s - t.start_s)
+            .sum()
     }
 
     /// Times at which a reclaim interrupted the job.
@@ -198,33 +217,50 @@ on_demand_hourly = 3.06
     }
 
     #[test]
-    fn unbilled_interrupted_attempts_leave_only_the_last_attempt_billed() {
-        let text = SCENARIO.replace(
-            "discount = 0.7",
-            "discount = 0.7\nbill_interrupted_attempt = false",
-        );
-        let scenario = parse_scenario(&text, "t.toml").unwrap();
-        let model = JobModel::spot(&scenario).unwrap();
-        let mut seen_interrupted = false;
-        for run in 0..50 {
-            let timeline = JobTimeline::replay(&model, 7, run);
-            seen_interrupted |= timeline.record.interruptions > 0;
-            let billed_s: f64 = timeline
-                .transitions
-                .iter()
-                .zip(timeline.billed_transitions(false))
-                .filter(|(_, billed)| *billed)
-                .map(|(t, _)| t.end_s - t.start_s)
-                .sum();
-            let training_s = timeline.record.training_s;
-            assert!(
-                (billed_s - training_s).abs() < 1e-6 * training_s.max(1.0),
-                "run {run}"
+    fn billed_statuses_add_up_to_the_training_time_under_both_billing_rules() {
+        // Tight limits, so that some runs stop in Starting, in Training or while uploading.
+        let tight = SCENARIO
+            .replace("max_run = \"20h\"", "max_run = \"12h\"")
+            .replace("max_wait = \"40h\"", "max_wait = \"14h\"")
+            .replace("[job]", "[job]\ndownload = \"5m\"\nupload = \"10m\"");
+        for bill in [true, false] {
+            let text = tight.replace(
+                "discount = 0.7",
+                &format!("discount = 0.7\nbill_interrupted_attempt = {bill}"),
             );
+            let scenario = parse_scenario(&text, "t.toml").unwrap();
+            let (mut interrupted, mut stopped) = (0, 0);
+            for run in 0..300 {
+                let timeline = JobTimeline::of_scenario(&scenario, 3, run);
+                let record = &timeline.record;
+                let billed_s = timeline.billed_status_s(bill);
+                assert!(
+                    (billed_s - record.training_s).abs() <= 1e-9 * record.wall_s.max(1.0),
+                    "bill {bill}, run {run}: {billed_s} vs {}",
+                    record.training_s
+                );
+                interrupted += usize::from(record.interruptions > 0);
+                stopped += usize::from(record.outcome != crate::engine::Outcome::Completed);
+            }
+            assert!(interrupted > 100 && stopped > 10, "{interrupted} {stopped}");
         }
-        assert!(
-            seen_interrupted,
-            "the scenario must exercise an interruption"
+    }
+
+    #[test]
+    fn a_scenario_replays_on_spot_or_on_demand_as_the_runs_csv_does() {
+        let spot = parse_scenario(SCENARIO, "t.toml").unwrap();
+        let model = JobModel::spot(&spot).unwrap();
+        assert_eq!(
+            JobTimeline::of_scenario(&spot, 5, 9).record,
+            run_one(&model, 5, 9)
+        );
+        let text = SCENARIO.replace("enabled = true", "enabled = false");
+        let text = text.replace("max_wait = \"40h\"\n", "");
+        let on_demand = parse_scenario(&text, "t.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert!(!on_demand.is_spot());
+        assert_eq!(
+            JobTimeline::of_scenario(&on_demand, 5, 9).record,
+            run_one(&JobModel::on_demand(&on_demand), 5, 9)
         );
     }
 }

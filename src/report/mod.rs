@@ -1,4 +1,5 @@
-//! Renders results for people and programs: one [`RunReport`], many formats.
+//! Renders results for people and programs: one [`RunReport`], many formats (and one
+//! [`TraceReport`] for `spotsim trace`).
 //!
 //! Every renderer is a pure function from the report to text, so each is tested alone and the
 //! CLI only decides where the text goes. Numbers come out the same for the same seed, whatever
@@ -10,6 +11,7 @@ mod format;
 mod json;
 mod review;
 mod table;
+mod trace;
 mod validate;
 
 pub use self::csv::write_runs_csv;
@@ -21,6 +23,10 @@ pub use format::{format_count, format_pct, format_price, format_std_err, format_
 pub use json::render_json;
 pub use review::{Block, Review, ReviewInput, build_review, render_review_html, render_review_md};
 pub use table::render_table;
+pub use trace::{
+    TraceReport, messages, render_trace_json, render_trace_table, status_name, training_job_name,
+    training_job_status,
+};
 pub use validate::{render_validation, scenario_rows};
 
 use crate::montecarlo::Estimate;

@@ -6,7 +6,7 @@ use super::format::{
 };
 use crate::duration::format_duration;
 use crate::engine::Outcome;
-use crate::scenario::SpotPriceSpec;
+use crate::scenario::{Scenario, SpotPriceSpec};
 use crate::stats::{Metric, SideSummary, Summary};
 
 /// How a metric's numbers are written.
@@ -96,17 +96,15 @@ fn side_rows(rows: &mut Vec<Vec<String>>, title: &str, side: &SideSummary, metri
     }
 }
 
-/// The report as an aligned text table.
-pub fn render_table(report: &RunReport<'_>) -> String {
-    let scenario = report.scenario;
-    let estimate = report.estimate;
+/// `name · instance type × count · the market and its prices`: the first words of a header.
+pub(super) fn job_and_market(name: &str, scenario: &Scenario) -> String {
     let job = &scenario.job;
     let mut header = match &job.instance_type {
         Some(instance_type) => {
-            format!("{} · {instance_type} × {}", report.name, job.instance_count)
+            format!("{name} · {instance_type} × {}", job.instance_count)
         }
-        None if job.instance_count == 1 => format!("{} · 1 instance", report.name),
-        None => format!("{} · {} instances", report.name, job.instance_count),
+        None if job.instance_count == 1 => format!("{name} · 1 instance"),
+        None => format!("{name} · {} instances", job.instance_count),
     };
     match &scenario.spot {
         Some(spot) => match &spot.price {
@@ -128,6 +126,14 @@ pub fn render_table(report: &RunReport<'_>) -> String {
             format_price(scenario.pricing.on_demand_hourly_usd)
         )),
     }
+    header
+}
+
+/// The report as an aligned text table.
+pub fn render_table(report: &RunReport<'_>) -> String {
+    let scenario = report.scenario;
+    let estimate = report.estimate;
+    let mut header = job_and_market(report.name, scenario);
     header.push_str(&format!(
         " · {} runs · seed {}\n",
         format_count(scenario.simulation.runs),

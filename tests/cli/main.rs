@@ -5,6 +5,7 @@ mod errors;
 mod fit;
 mod report;
 mod run;
+mod trace;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,468 @@
+//! `spotsim trace`: run `i` as a DescribeTrainingJob document is row `i` of `--runs-csv`, its
+//! transitions keep the API's invariants, and the SDK-style log reads as a person expects.
+
+use std::path::Path;
+
+use serde_json::Value;
+use spotsim::clock::Timestamp;
+
+use super::{spotsim, stdout_of, write_file};
+
+/// Limits tight enough that many runs stop: MaxWait = MaxRuntime = 4h for 3h of training with
+/// frequent reclaims, a 5 m download and a 1 m upload.
+const TIGHT: &str = r#"[job]
+name = "tight"
+instance_type = "ml.g5.xlarge"
+training = "3h"
+provisioning = "1m"
+download = "5m"
+upload = "1m"
+[stopping]
+max_run = "4h"
+max_wait = "4h"
+[spot]
+enabled = true
+capacity_wait = { dist = "exponential", mean = "15m" }
+time_to_interruption = { dist = "exponential", mean = "1h" }
+discount = 0.7
+[checkpoint]
+interval = "30m"
+save = "30s"
+restore = "1m"
+[pricing]
+on_demand_hourly = 1.4
+"#;
+
+/// The rows of `spotsim run SCENARIO --runs N --runs-csv` (plus any extra arguments).
+fn runs_csv(scenario: &Path, runs: u32, extra: &[&str]) -> Vec<csv::StringRecord> {
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = dir.path().join("runs.csv");
+    let runs = runs.to_string();
+    let mut args = vec![
+        "run",
+        scenario.to_str().unwrap(),
+        "--runs",
+        &runs,
+        "--runs-csv",
+        csv_path.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    spotsim().args(&args).assert().success();
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    reader.records().map(Result::unwrap).collect()
+}
+
+/// The JSON text of `spotsim trace SCENARIO --run I` (plus any extra arguments).
+fn trace_text(scenario: &Path, run: usize, extra: &[&str]) -> String {
+    let run = run.to_string();
+    let mut args = vec!["trace", scenario.to_str().unwrap(), "--run", &run];
+    args.extend_from_slice(extra);
+    stdout_of(spotsim().args(&args))
+}
+
+/// `spotsim trace SCENARIO --run I` (plus any extra arguments) as JSON.
+fn trace(scenario: &Path, run: usize, extra: &[&str]) -> Value {
+    serde_json::from_str(&trace_text(scenario, run, extra)).unwrap()
+}
+
+fn time(value: &Value) -> Timestamp {
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a timestamp: {value}"));
+    assert!(
+        text.ends_with("+00:00") && text.len() == "2026-01-01T00:00:00.000000+00:00".len(),
+        "{text}"
+    );
+    Timestamp::parse_rfc3339(text).unwrap()
+}
+
+/// The number printed for `"key"` in the `spotsim` section of a trace's JSON text. Read from
+/// the text with `str::parse`, which is exact: serde_json's default float parser may miss the
+/// last bit.
+fn printed_number(json: &str, key: &str) -> f64 {
+    let section = &json[json.find("\"spotsim\": {").unwrap()..];
+    let field = format!("\"{key}\": ");
+    let start = section.find(&field).unwrap_or_else(|| panic!("no {key}")) + field.len();
+    let text = &section[start..];
+    let end = text.find([',', '\n']).unwrap();
+    text[..end].parse().unwrap()
+}
+
+/// The `spotsim` section holds row `row` of the CSV, number for number.
+fn assert_matches_row(json: &str, row: &csv::StringRecord) {
+    let doc: Value = serde_json::from_str(json).unwrap();
+    let extra = &doc["spotsim"];
+    assert_eq!(extra["run"].as_u64().unwrap().to_string(), &row[0]);
+    assert_eq!(extra["outcome"], &row[1]);
+    for (column, key) in [
+        (2, "wall_s"),
+        (3, "training_s"),
+        (4, "billable_s"),
+        (5, "cost_usd"),
+        (6, "interruptions"),
+        (7, "waiting_s"),
+        (8, "lost_work_s"),
+    ] {
+        let csv_value: f64 = row[column].parse().unwrap();
+        assert_eq!(
+            printed_number(json, key),
+            csv_value,
+            "run {}: {key}",
+            &row[0]
+        );
+    }
+}
+
+/// The invariants of a DescribeTrainingJob document that every run must keep.
+fn assert_invariants(doc: &Value, bill_interrupted_attempt: bool) {
+    let extra = &doc["spotsim"];
+    let transitions = doc["SecondaryStatusTransitions"].as_array().unwrap();
+    let status = |i: usize| transitions[i]["Status"].as_str().unwrap();
+    let creation = time(&doc["CreationTime"]);
+
+    // The first is Starting at creation; the entries are contiguous and in time order, and no
+    // status follows itself.
+    assert_eq!(status(0), "Starting");
+    assert_eq!(time(&transitions[0]["StartTime"]), creation);
+    for t in transitions {
+        assert!(time(&t["StartTime"]) <= time(&t["EndTime"]), "{t}");
+        assert!(!t["StatusMessage"].as_str().unwrap().is_empty());
+    }
+    for pair in transitions.windows(2) {
+        assert_eq!(pair[0]["EndTime"], pair[1]["StartTime"]);
+        assert_ne!(pair[0]["Status"], pair[1]["Status"]);
+    }
+    // Interrupted and Stopping take no time.
+    for t in transitions
+        .iter()
+        .filter(|t| t["Status"] == "Interrupted" || t["Status"] == "Stopping")
+    {
+        assert_eq!(t["StartTime"], t["EndTime"]);
+    }
+
+    // The last matches the outcome, starts and ends when the job ends.
+    let last = transitions.last().unwrap();
+    let outcome = extra["outcome"].as_str().unwrap();
+    assert_eq!(last["Status"], outcome);
+    assert_eq!(doc["SecondaryStatus"], outcome);
+    assert_eq!(
+        doc["TrainingJobStatus"],
+        if outcome == "Completed" {
+            "Completed"
+        } else {
+            "Stopped"
+        }
+    );
+    assert_eq!(last["StartTime"], last["EndTime"]);
+    assert_eq!(last["EndTime"], doc["LastModifiedTime"]);
+    let wall_s = extra["wall_s"].as_f64().unwrap();
+    let end = time(&doc["LastModifiedTime"]);
+    assert!(
+        (end.seconds_since(creation) - wall_s).abs() <= 1e-6,
+        "{wall_s}"
+    );
+    if outcome != "Completed" {
+        assert!(transitions.iter().any(|t| t["Status"] == "Stopping"));
+    }
+    assert_eq!(
+        transitions
+            .iter()
+            .filter(|t| t["Status"] == "Interrupted")
+            .count() as u64,
+        extra["interruptions"].as_u64().unwrap()
+    );
+
+    // TrainingStartTime is the first Downloading; both training times are absent when the job
+    // never left Starting.
+    match transitions.iter().find(|t| t["Status"] == "Downloading") {
+        Some(first) => {
+            assert_eq!(doc["TrainingStartTime"], first["StartTime"]);
+            assert_eq!(doc["TrainingEndTime"], doc["LastModifiedTime"]);
+        }
+        None => {
+            assert!(doc.get("TrainingStartTime").is_none());
+            assert!(doc.get("TrainingEndTime").is_none());
+        }
+    }
+
+    // Billed phases (Downloading, Training, Uploading; only the attempts no reclaim cut short
+    // when those are not billed) add up to TrainingTimeInSeconds, from the printed timestamps:
+    // each is rounded to the microsecond, so each duration is within 1 µs.
+    let (mut billed_s, mut attempt_s) = (0.0, 0.0);
+    for t in transitions {
+        match t["Status"].as_str().unwrap() {
+            "Downloading" | "Training" | "Uploading" => {
+                attempt_s += time(&t["EndTime"]).seconds_since(time(&t["StartTime"]));
+            }
+            "Interrupted" => {
+                if bill_interrupted_attempt {
+                    billed_s += attempt_s;
+                }
+                attempt_s = 0.0;
+            }
+            _ => {}
+        }
+    }
+    billed_s += attempt_s;
+    let training_s = extra["training_s"].as_f64().unwrap();
+    let tolerance_s = 1e-6 * transitions.len() as f64 + 1e-9 * training_s;
+    assert!(
+        (billed_s - training_s).abs() <= tolerance_s,
+        "billed {billed_s} vs training_s {training_s}"
+    );
+    let whole = doc["TrainingTimeInSeconds"].as_u64().unwrap();
+    assert_eq!(whole, training_s.round() as u64);
+    assert!((billed_s - whole as f64).abs() <= 0.5 + tolerance_s);
+    let billable = doc["BillableTimeInSeconds"].as_u64().unwrap();
+    assert_eq!(
+        billable,
+        extra["billable_s"].as_f64().unwrap().round() as u64
+    );
+    let parts: f64 = ["download_s", "restore_s", "train_s", "save_s", "upload_s"]
+        .iter()
+        .map(|k| extra["billed"][k].as_f64().unwrap())
+        .sum();
+    assert!(
+        (parts - training_s).abs() <= 1e-6,
+        "{parts} vs {training_s}"
+    );
+    assert_eq!(
+        extra["durable_checkpoints"].as_u64().unwrap() as usize,
+        extra["checkpoints"].as_array().unwrap().len()
+    );
+}
+
+#[test]
+fn interrupted_reference_runs_are_the_rows_of_the_runs_csv() {
+    let reference = Path::new("scenarios/reference.toml");
+    let rows = runs_csv(reference, 60, &[]);
+    let interrupted: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i][6].parse::<u32>().unwrap() >= 2)
+        .take(4)
+        .collect();
+    assert_eq!(
+        interrupted.len(),
+        4,
+        "the reference job is interrupted often"
+    );
+    for run in interrupted {
+        let json = trace_text(reference, run, &[]);
+        assert_matches_row(&json, &rows[run]);
+        let doc: Value = serde_json::from_str(&json).unwrap();
+        assert_invariants(&doc, true);
+        assert_eq!(doc["TrainingJobName"], format!("reference-run-{run}"));
+        assert_eq!(doc["EnableManagedSpotTraining"], true);
+        assert_eq!(doc["CreationTime"], "2026-01-01T00:00:00.000000+00:00");
+    }
+}
+
+#[test]
+fn stopped_runs_keep_the_invariants_under_both_billing_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    for bill in [true, false] {
+        let text = TIGHT.replace(
+            "discount = 0.7",
+            &format!("discount = 0.7\nbill_interrupted_attempt = {bill}"),
+        );
+        let path = write_file(dir.path(), &format!("tight-{bill}.toml"), &text);
+        // `--seed` overrides the scenario's seed for both commands alike.
+        let rows = runs_csv(&path, 150, &["--seed", "7"]);
+        let pick = |outcome: &str, interrupted: bool| {
+            (0..rows.len()).find(|&i| {
+                &rows[i][1] == outcome && (rows[i][6].parse::<u32>().unwrap() > 0) == interrupted
+            })
+        };
+        let chosen: Vec<usize> = [
+            pick("MaxWaitTimeExceeded", true),
+            pick("MaxWaitTimeExceeded", false),
+            pick("Completed", true),
+            pick("Completed", false),
+            pick("MaxRuntimeExceeded", true),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        assert!(chosen.len() >= 3, "bill {bill}: {chosen:?}");
+        assert!(chosen.iter().any(|&i| &rows[i][1] != "Completed"));
+        for run in chosen {
+            let json = trace_text(&path, run, &["--seed", "7"]);
+            assert_matches_row(&json, &rows[run]);
+            let doc: Value = serde_json::from_str(&json).unwrap();
+            assert_invariants(&doc, bill);
+            assert_eq!(doc["spotsim"]["seed"], 7);
+            assert_eq!(doc["StoppingCondition"]["MaxWaitTimeInSeconds"], 14_400);
+        }
+    }
+}
+
+#[test]
+fn a_reference_run_as_a_document() {
+    let json = stdout_of(spotsim().args(["trace", "scenarios/reference.toml", "--run", "3"]));
+    insta::assert_snapshot!(json);
+}
+
+#[test]
+fn a_reference_run_as_sdk_log_lines() {
+    let table = stdout_of(spotsim().args([
+        "trace",
+        "scenarios/reference.toml",
+        "--run",
+        "3",
+        "--format",
+        "table",
+    ]));
+    insta::assert_snapshot!(table);
+}
+
+#[test]
+fn an_on_demand_run_has_no_max_wait_and_no_spot_savings() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(
+        dir.path(),
+        "od.toml",
+        "[job]\ntraining = \"2h\"\ndownload = 60\nupload = 120\nprovisioning = 45\n\
+         [stopping]\nmax_run = \"1h\"\n[pricing]\non_demand_hourly = 2\n",
+    );
+    let table = stdout_of(spotsim().args([
+        "trace",
+        path.to_str().unwrap(),
+        "--run",
+        "0",
+        "--format",
+        "table",
+    ]));
+    // Stopped at max_run, then the upload: billed 3600 + 120 (docs/model.md).
+    for line in [
+        "od · 1 instance · on-demand at $2.00/h · run 0 · seed 1",
+        "2026-01-01 00:00:00 Starting - Starting the training job",
+        "2026-01-01 00:00:45 Downloading - Downloading input data",
+        "2026-01-01 01:00:45 Stopping - Stopping the training job",
+        "2026-01-01 01:00:45 Uploading - Uploading generated training model",
+        "2026-01-01 01:02:45 MaxRuntimeExceeded - The job stopped because it exceeded the \
+         maximum allowed runtime",
+        "Training seconds: 3720",
+        "Billable seconds: 3720",
+        "  outcome",
+    ] {
+        assert!(table.contains(line), "missing {line:?} in\n{table}");
+    }
+    assert!(!table.contains("Spot"), "{table}");
+    assert!(!table.contains("interruptions"), "{table}");
+
+    let doc = trace(&path, 0, &[]);
+    assert_invariants(&doc, true);
+    assert_eq!(doc["EnableManagedSpotTraining"], false);
+    assert_eq!(doc["TrainingJobStatus"], "Stopped");
+    assert_eq!(doc["StoppingCondition"]["MaxRuntimeInSeconds"], 3600);
+    assert!(
+        doc["StoppingCondition"]
+            .get("MaxWaitTimeInSeconds")
+            .is_none()
+    );
+    assert!(doc.get("CheckpointConfig").is_none());
+    assert!(doc["spotsim"].get("on_demand_cost_usd").is_none());
+    let cost = doc["spotsim"]["cost_usd"].as_f64().unwrap();
+    assert!((cost - 3720.0 * 2.0 / 3600.0).abs() < 1e-12, "{cost}");
+}
+
+#[test]
+fn creation_time_follows_start_or_the_runs_own_clock() {
+    // With --start, creation is that instant, printed in UTC.
+    let doc = trace(
+        Path::new("scenarios/reference.toml"),
+        3,
+        &["--start", "2026-07-01T09:30:00+02:00"],
+    );
+    assert_eq!(doc["CreationTime"], "2026-07-01T07:30:00.000000+00:00");
+    assert_invariants(&doc, true);
+    // Without it, a time-of-day scenario's job is created at its hour (start_hour = 9).
+    let doc = trace(Path::new("scenarios/time-of-day.toml"), 0, &[]);
+    assert_eq!(doc["CreationTime"], "2026-01-01T09:00:00.000000+00:00");
+    assert_eq!(doc["spotsim"]["clock_offset_s"], 9.0 * 3600.0);
+    let table = stdout_of(spotsim().args([
+        "trace",
+        "scenarios/time-of-day.toml",
+        "--run",
+        "0",
+        "--format",
+        "table",
+    ]));
+    assert!(
+        table.contains("market clock          created at 09:00 of the time-of-day profile"),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_bad_start_or_scenario_is_refused_with_exit_code_2() {
+    for (start, rule) in [
+        (
+            "2026-02-30T00:00:00Z",
+            "has day 30, but February 2026 has 28 days",
+        ),
+        ("2026-01-01", "is not an RFC 3339 date and time"),
+        ("2026-01-01T00:00:00", "has no time zone"),
+        ("tomorrow", "write e.g. 2026-01-01T00:00:00Z"),
+    ] {
+        let output = spotsim()
+            .args([
+                "trace",
+                "scenarios/reference.toml",
+                "--run",
+                "0",
+                "--start",
+                start,
+            ])
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        assert!(output.stdout.is_empty());
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            stderr.contains(&format!("invalid value '{start}' for '--start <TIME>'"))
+                && stderr.contains(rule),
+            "{stderr}"
+        );
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(dir.path(), "bad.toml", "[job]\ntraining = \"-5m\"\n");
+    let output = spotsim()
+        .args(["trace", path.to_str().unwrap(), "--run", "0"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "{}:2:12: job.training (\"-5m\") must not be negative",
+            path.display()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn fit_jobs_reads_a_traced_run_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = stdout_of(spotsim().args(["trace", "scenarios/reference.toml", "--run", "3"]));
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    let path = write_file(dir.path(), "run-3.json", &json);
+    let fit: Value = serde_json::from_str(&stdout_of(spotsim().args([
+        "fit",
+        "jobs",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert_eq!(fit["spot_jobs"], 1);
+    assert_eq!(fit["interruptions"], doc["spotsim"]["interruptions"]);
+    // The reference job downloads for exactly 2 minutes at every start.
+    assert_eq!(fit["downloading"]["median_s"], 120.0);
+    let discount = fit["discount"].as_f64().unwrap();
+    assert!((discount - 0.7).abs() < 1e-3, "{discount}");
+}
