@@ -386,10 +386,14 @@ fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
         scenario: &scenario,
         estimate: &estimate,
     };
-    let text = match format {
+    print_stdout(&match format {
         Format::Table => render_table(&report),
         Format::Json => render_json(&report),
-    };
+    })
+}
+
+/// Writes `text` to standard output; a closed or full output is a failure at run time.
+fn print_stdout(text: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())
@@ -635,22 +639,13 @@ fn trace(
     start: Option<Timestamp>,
     format: Format,
 ) -> Result<(), Failure> {
-    let mut scenario = load_scenario(path)?;
-    if let Some(seed) = seed {
-        scenario.simulation.seed = seed;
-    }
+    let scenario = load_with_overrides(path, None, seed)?;
     let name = job_name(path, &scenario);
     let report = TraceReport::new(&name, &scenario, scenario.simulation.seed, run, start);
-    let text = match format {
+    print_stdout(&match format {
         Format::Table => render_trace_table(&report),
         Format::Json => render_trace_json(&report),
-    };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .context("cannot write to standard output")
-        .map_err(Failure::Runtime)
+    })
 }
 
 fn fit_trace(

@@ -24,7 +24,7 @@ pub use json::render_json;
 pub use review::{Block, Review, ReviewInput, build_review, render_review_html, render_review_md};
 pub use table::render_table;
 pub use trace::{
-    TraceReport, messages, render_trace_json, render_trace_table, status_name, training_job_name,
+    TraceReport, messages, render_trace_json, render_trace_table, training_job_name,
     training_job_status,
 };
 pub use validate::{render_validation, scenario_rows};

@@ -171,21 +171,6 @@ pub fn training_job_status(outcome: Outcome) -> &'static str {
     }
 }
 
-/// The API's name of a `SecondaryStatus`.
-pub fn status_name(status: SecondaryStatus) -> &'static str {
-    match status {
-        SecondaryStatus::Starting => "Starting",
-        SecondaryStatus::Downloading => "Downloading",
-        SecondaryStatus::Training => "Training",
-        SecondaryStatus::Interrupted => "Interrupted",
-        SecondaryStatus::Uploading => "Uploading",
-        SecondaryStatus::Stopping => "Stopping",
-        SecondaryStatus::Completed => "Completed",
-        SecondaryStatus::MaxRuntimeExceeded => "MaxRuntimeExceeded",
-        SecondaryStatus::MaxWaitTimeExceeded => "MaxWaitTimeExceeded",
-    }
-}
-
 /// Longest training job name the API accepts.
 const MAX_JOB_NAME_LEN: usize = 63;
 
@@ -337,7 +322,7 @@ pub fn render_trace_json(report: &TraceReport<'_>) -> String {
             .iter()
             .enumerate()
             .map(|(index, t)| TransitionEntry {
-                status: status_name(t.status),
+                status: t.status.as_str(),
                 start_time: report.at(t.start_s).to_aws(),
                 end_time: report.at(t.end_s).to_aws(),
                 status_message: report.status_message(index),
@@ -398,7 +383,7 @@ pub fn render_trace_table(report: &TraceReport<'_>) -> String {
         out.push_str(&format!(
             "{} {} - {}\n",
             report.at(t.start_s).to_log(),
-            status_name(t.status),
+            t.status.as_str(),
             report.status_message(index)
         ));
     }
