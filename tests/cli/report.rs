@@ -227,3 +227,58 @@ fn charts_into_a_file_is_refused_before_running() {
         .stderr(predicates::str::contains("is a file; give a folder"))
         .stdout("");
 }
+
+/// Runs `command` (a shell command line) with a pseudo-terminal as its stderr, by util-linux's
+/// `script`, and returns what the terminal showed; `None` where `script` is missing.
+fn on_a_terminal(command: &str) -> Option<String> {
+    let output = std::process::Command::new("script")
+        .args(["-qec", command, "/dev/null"])
+        .current_dir(project_dir())
+        .output()
+        .ok()?;
+    assert!(output.status.success(), "{command}: {output:?}");
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[test]
+fn progress_shows_on_a_terminal_for_long_runs_only() {
+    let binary = env!("CARGO_BIN_EXE_spotsim");
+    // A few seconds of simulation in the binary's profile (this test is built with the same).
+    let runs = if cfg!(debug_assertions) {
+        250_000
+    } else {
+        3_000_000
+    };
+    let long =
+        format!("{binary} run scenarios/reference.toml --runs {runs} --format json > /dev/null");
+    let Some(shown) = on_a_terminal(&long) else {
+        eprintln!("note: `script` (util-linux) is missing; progress test skipped");
+        return;
+    };
+    assert!(shown.contains("simulating ["), "{shown:?}");
+    assert!(
+        shown.contains("runs/s") && shown.contains("left"),
+        "{shown:?}"
+    );
+    // --quiet, a short run, or stderr not a terminal: no bar.
+    let quiet = on_a_terminal(&format!("{long} --quiet")).unwrap();
+    assert!(!quiet.contains("simulating"), "{quiet:?}");
+    let short = on_a_terminal(&format!(
+        "{binary} run scenarios/reference.toml --runs 1000 --format json > /dev/null"
+    ))
+    .unwrap();
+    assert!(!short.contains("simulating"), "{short:?}");
+    let redirected = spotsim()
+        .args(["run", "scenarios/reference.toml", "--format", "json"])
+        .arg(format!("--runs={runs}"))
+        .assert()
+        .success()
+        .get_output()
+        .stderr
+        .clone();
+    assert!(
+        redirected.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&redirected)
+    );
+}
