@@ -11,12 +11,14 @@ use std::error::Error;
 use std::sync::Once;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::engine::{Outcome, RunRecord, SecondaryStatus};
 use crate::montecarlo::{Estimate, Runs};
+use crate::report::{format_count, format_usd};
 use crate::scenario::Scenario;
 use crate::stats::{BilledBreakdown, quantiles};
 use crate::timeline::JobTimeline;
@@ -251,7 +253,7 @@ fn font(px: u32) -> FontDesc<'static> {
 }
 
 /// Width of the legend panel on the right of every chart.
-const LEGEND_WIDTH_PX: u32 = 300;
+const LEGEND_WIDTH_PX: u32 = 330;
 
 /// How a legend entry is drawn.
 #[derive(Clone, Copy)]
@@ -331,6 +333,17 @@ where
     Ok(plot)
 }
 
+/// A job name short enough to leave room in a title for what the chart shows.
+fn short_name(name: &str) -> String {
+    const MAX_CHARS: usize = 32;
+    if name.chars().count() <= MAX_CHARS {
+        name.to_string()
+    } else {
+        let kept: String = name.chars().take(MAX_CHARS - 1).collect();
+        format!("{kept}…")
+    }
+}
+
 /// The side whose distribution a chart shows: spot when enabled, else on-demand.
 fn main_side<'a>(input: &ChartInput<'a>) -> (&'a [RunRecord], &'static str, RGBColor) {
     match &input.runs.spot {
@@ -383,17 +396,9 @@ impl Histogram {
         })
     }
 
-    fn max_share_pct(&self) -> f64 {
-        self.bars().map(|(_, _, share)| share).fold(0.0, f64::max)
-    }
-
-    /// A line saying how many runs fall outside the axis, so that nothing is hidden silently.
-    fn cut_note(&self) -> Option<String> {
-        let outside = self.above + self.below;
-        (outside > 0).then(|| {
-            let share = outside as f64 / self.total as f64 * 100.0;
-            format!("{outside} runs ({share:.2} %) lie beyond the axis and are not drawn")
-        })
+    /// Bin `bin`'s share of all values, in %.
+    fn share_pct(&self, bin: usize) -> f64 {
+        self.counts[bin] as f64 / self.total.max(1) as f64 * 100.0
     }
 }
 
@@ -447,26 +452,22 @@ where
     Ok(())
 }
 
-fn usd(value: f64) -> String {
-    if value.abs() >= 100.0 {
-        format!("${value:.0}")
-    } else {
-        format!("${value:.2}")
-    }
-}
-
-/// A histogram chart: bars of `values` in `colour`, vertical marks, and the axis texts.
+/// A histogram chart: stacked bars of each series, vertical marks, and the axis texts.
 struct HistogramChart<'a> {
     title: String,
-    values: &'a [f64],
+    /// `(legend label, colour, values)`, stacked bottom to top in this order.
+    series: Vec<(String, RGBColor, Vec<f64>)>,
     range: (f64, f64),
-    colour: RGBColor,
-    bars_label: String,
     /// `(x, label, colour, dashed)`.
     marks: Vec<(f64, String, RGBColor, bool)>,
+    /// Lines under the title.
+    notes: Vec<String>,
     x_desc: &'a str,
     x_format: &'a dyn Fn(&f64) -> String,
 }
+
+/// Bins per histogram: odd, so that a single repeated value sits in the middle bin.
+const BINS: usize = 51;
 
 fn draw_histogram<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -476,8 +477,22 @@ where
     DB::ErrorType: 'static,
 {
     let (lo, hi) = spec.range;
-    let histogram = Histogram::new(spec.values.iter().copied(), lo, hi, 50);
-    let mut legend = vec![(spec.bars_label.clone(), Mark::Fill(spec.colour))];
+    let total: usize = spec.series.iter().map(|s| s.2.len()).sum();
+    let histograms: Vec<Histogram> = spec
+        .series
+        .iter()
+        .map(|(_, _, values)| {
+            let mut histogram = Histogram::new(values.iter().copied(), lo, hi, BINS);
+            // Shares of all runs, so that the stacked bars add up to the whole.
+            histogram.total = total as u64;
+            histogram
+        })
+        .collect();
+    let mut legend: Vec<(String, Mark)> = spec
+        .series
+        .iter()
+        .map(|(label, colour, _)| (label.clone(), Mark::Fill(*colour)))
+        .collect();
     for (_, label, colour, dashed) in &spec.marks {
         legend.push((
             label.clone(),
@@ -488,14 +503,26 @@ where
             },
         ));
     }
-    let subtitle: Vec<String> = histogram.cut_note().into_iter().collect();
-    let plot = frame(root, &spec.title, &subtitle, &legend)?;
-    let y_top = histogram.max_share_pct() * 1.1;
+    let outside: u64 = histograms.iter().map(|h| h.above + h.below).sum();
+    let mut notes = spec.notes.clone();
+    if outside > 0 {
+        notes.push(format!(
+            "{} runs ({:.2} %) lie beyond the axis and are not drawn",
+            format_count(outside),
+            outside as f64 / total.max(1) as f64 * 100.0
+        ));
+    }
+    let plot = frame(root, &spec.title, &notes, &legend)?;
+    let stacked: Vec<f64> = (0..BINS)
+        .map(|bin| histograms.iter().map(|h| h.share_pct(bin)).sum())
+        .collect();
+    let y_top = stacked.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.1;
     let mut chart = ChartBuilder::on(&plot)
         .margin(12)
         .x_label_area_size(60)
         .y_label_area_size(70)
         .build_cartesian_2d(lo..hi, 0.0..y_top)?;
+    let y_decimals = tick_decimals(y_top);
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -506,15 +533,52 @@ where
         .label_style(font(TICK_PX))
         .x_labels(8)
         .x_label_formatter(spec.x_format)
-        .y_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(&|v| format!("{v:.y_decimals$}"))
         .draw()?;
-    chart.draw_series(histogram.bars().map(|(left, right, share)| {
-        Rectangle::new([(left, 0.0), (right, share)], spec.colour.mix(0.8).filled())
-    }))?;
+    let mut base = vec![0.0; BINS];
+    for (histogram, (_, colour, _)) in histograms.iter().zip(&spec.series) {
+        let colour = *colour;
+        let bars: Vec<_> = histogram
+            .bars()
+            .enumerate()
+            .filter(|(_, (_, _, share))| *share > 0.0)
+            .map(|(bin, (left, right, share))| {
+                Rectangle::new(
+                    [(left, base[bin]), (right, base[bin] + share)],
+                    colour.mix(0.85).filled(),
+                )
+            })
+            .collect();
+        chart.draw_series(bars)?;
+        for (bin, slot) in base.iter_mut().enumerate() {
+            *slot += histogram.share_pct(bin);
+        }
+    }
     for (x, _, colour, dashed) in &spec.marks {
         vertical(&mut chart, *x, (0.0, y_top), *colour, *dashed)?;
     }
     Ok(())
+}
+
+/// Decimals that tell apart ticks about a fifth of `span` apart.
+fn tick_decimals(span: f64) -> usize {
+    if span <= 0.0 || !span.is_finite() {
+        return 0;
+    }
+    (1.0 - (span / 5.0).log10().floor()).clamp(0.0, 6.0) as usize
+}
+
+/// Decimals that tell apart the values in `values` (at least `min`, at most 4).
+fn distinguishing_decimals(values: &[f64], min: usize) -> usize {
+    (min..=4)
+        .find(|&decimals| {
+            let shown: Vec<String> = values.iter().map(|v| format!("{v:.decimals$}")).collect();
+            values
+                .iter()
+                .zip(&shown)
+                .all(|(v, s)| values.iter().zip(&shown).all(|(w, t)| v == w || s != t))
+        })
+        .unwrap_or(4)
 }
 
 fn draw_cost<DB: DrawingBackend>(
@@ -526,6 +590,16 @@ where
 {
     let (records, side, colour) = main_side(input);
     let costs: Vec<f64> = records.iter().map(|r| r.cost_usd).collect();
+    let completed: Vec<f64> = records
+        .iter()
+        .filter(|r| r.outcome == Outcome::Completed)
+        .map(|r| r.cost_usd)
+        .collect();
+    let stopped: Vec<f64> = records
+        .iter()
+        .filter(|r| r.outcome != Outcome::Completed)
+        .map(|r| r.cost_usd)
+        .collect();
     let summary = &input
         .estimate
         .spot
@@ -538,35 +612,65 @@ where
         let on_demand_mean = input.estimate.on_demand.metrics.cost_usd.mean;
         marks.push((
             on_demand_mean,
-            format!("on-demand mean {}", usd(on_demand_mean)),
+            format!("on-demand mean {}", format_usd(on_demand_mean)),
             ON_DEMAND,
             false,
         ));
     }
     marks.push((
         summary.mean,
-        format!("{side} mean {}", usd(summary.mean)),
+        format!("{side} mean {}", format_usd(summary.mean)),
         INK,
         false,
     ));
     marks.push((
         summary.p95,
-        format!("{side} p95 {}", usd(summary.p95)),
+        format!("{side} p95 {}", format_usd(summary.p95)),
         VERMILION,
         true,
     ));
     let mark_xs: Vec<f64> = marks.iter().map(|m| m.0).collect();
+    let (lo, hi) = histogram_range(&costs, &mark_xs);
+    // Costs are never negative: the axis does not pretend otherwise.
+    let range = (lo.max(0.0), hi);
+    let mut series = vec![(
+        format!(
+            "{side} runs that completed ({})",
+            format_count(completed.len() as u64)
+        ),
+        colour,
+        completed,
+    )];
+    let mut notes = Vec::new();
+    if !stopped.is_empty() {
+        notes.push(format!(
+            "{} of the {side} runs were stopped by a limit: paid for, but no model",
+            format_count(stopped.len() as u64)
+        ));
+        series.push((
+            format!(
+                "{side} runs stopped by a limit ({})",
+                format_count(stopped.len() as u64)
+            ),
+            GREY,
+            stopped,
+        ));
+    }
+    let decimals = if range.1 - range.0 < 0.5 {
+        2
+    } else {
+        tick_decimals(range.1 - range.0).min(2)
+    };
     draw_histogram(
         root,
         HistogramChart {
-            title: format!("{}: cost per job on {side}", input.name),
-            values: &costs,
-            range: histogram_range(&costs, &mark_xs),
-            colour,
-            bars_label: format!("{side} runs ({})", costs.len()),
+            title: format!("{}: cost per job on {side}", short_name(input.name)),
+            series,
+            range,
             marks,
+            notes,
             x_desc: "cost per job (USD, all instances)",
-            x_format: &|v| usd(*v),
+            x_format: &|v| format!("${v:.decimals$}"),
         },
     )
 }
@@ -581,46 +685,88 @@ where
     let (Some(spot_runs), Some(spot)) = (&input.runs.spot, &input.estimate.spot) else {
         return Err("the savings chart needs spot runs".into());
     };
-    // Run i on spot against the same job (same training length) on-demand.
+    // Run i on spot against the same job (same training length) on-demand. A spot run stopped
+    // by a limit bought no model: its "saving" would be no saving at all, so only completed
+    // spot runs are drawn; their cost still counts in the saving per completed job.
     let savings: Vec<f64> = spot_runs
         .iter()
         .zip(&input.runs.on_demand)
+        .filter(|(s, _)| s.outcome == Outcome::Completed)
         .map(|(s, d)| (1.0 - s.cost_usd / d.cost_usd) * 100.0)
         .filter(|v| v.is_finite())
         .collect();
+    let stopped = spot_runs
+        .iter()
+        .filter(|r| r.outcome != Outcome::Completed)
+        .count() as u64;
     let console = spot.console_savings_pct.unwrap_or(0.0);
     let real = input.estimate.savings_vs_on_demand_pct.unwrap_or(0.0);
-    let mut marks = vec![(real, format!("real saving {real:.1} %"), INK, false)];
-    if let Some(per_completed) = input.estimate.savings_per_completed_job_pct {
+    let per_completed = input.estimate.savings_per_completed_job_pct;
+    let mut values = vec![real, console];
+    values.extend(per_completed);
+    let decimals = distinguishing_decimals(&values, 1);
+    let mut marks = vec![(
+        real,
+        format!("real saving {real:.decimals$} % (all runs)"),
+        INK,
+        false,
+    )];
+    if let Some(per_completed) = per_completed {
         marks.push((
             per_completed,
-            format!("per completed job {per_completed:.1} %"),
+            format!("per completed job {per_completed:.decimals$} %"),
             WINE,
             true,
         ));
     }
     marks.push((
         console,
-        format!("console savings {console:.1} %"),
+        format!("console savings {console:.decimals$} %"),
         VERMILION,
         false,
     ));
+    let mut notes = Vec::new();
+    if stopped > 0 {
+        notes.push(format!(
+            "{} spot runs stopped by a limit are not drawn: they delivered no model",
+            format_count(stopped)
+        ));
+    }
     // The lower tail (jobs that cost more on spot) is long; the top is the price discount.
-    let mut sorted = savings.clone();
-    let [p005, max] = quantiles(&mut sorted, [0.005, 1.0]);
-    let lo = marks.iter().map(|m| m.0).fold(p005, f64::min);
-    let hi = marks.iter().map(|m| m.0).fold(max, f64::max);
+    let (lo, hi) = if savings.is_empty() {
+        widen(
+            marks.iter().map(|m| m.0).fold(f64::MAX, f64::min),
+            marks.iter().map(|m| m.0).fold(f64::MIN, f64::max),
+        )
+    } else {
+        let mut sorted = savings.clone();
+        let [p005, max] = quantiles(&mut sorted, [0.005, 1.0]);
+        widen(
+            marks.iter().map(|m| m.0).fold(p005, f64::min),
+            marks.iter().map(|m| m.0).fold(max, f64::max),
+        )
+    };
+    let x_decimals = tick_decimals(hi - lo);
     draw_histogram(
         root,
         HistogramChart {
-            title: format!("{}: real saving per job against on-demand", input.name),
-            values: &savings,
-            range: widen(lo, hi),
-            colour: SPOT,
-            bars_label: format!("spot runs ({})", savings.len()),
+            title: format!(
+                "{}: real saving per job against on-demand",
+                short_name(input.name)
+            ),
+            series: vec![(
+                format!(
+                    "completed spot runs ({})",
+                    format_count(savings.len() as u64)
+                ),
+                SPOT,
+                savings,
+            )],
+            range: (lo, hi),
             marks,
+            notes,
             x_desc: "saving against the same job on-demand (%)",
-            x_format: &|v| format!("{v:.0}"),
+            x_format: &|v| format!("{v:.x_decimals$}"),
         },
     )
 }
@@ -681,9 +827,10 @@ where
         .max(1.0);
     let (unit_s, unit) = time_unit(longest_s);
     let x_max = longest_s / unit_s * 1.08;
-    let mut limits = vec![(stopping.max_run_s, "max_run", INK)];
+    // max_run limits running time, not wall time: a job reaches it no sooner than this line.
+    let mut limits = vec![(stopping.max_run_s, "max_run", " of running time", INK)];
     if let (Some(max_wait_s), true) = (stopping.max_wait_s, input.runs.spot.is_some()) {
-        limits.push((max_wait_s, "max_wait", VERMILION));
+        limits.push((max_wait_s, "max_wait", " of wall time", VERMILION));
     }
     let mut legend: Vec<(String, Mark)> = sides
         .iter()
@@ -693,19 +840,27 @@ where
         .iter()
         .map(|(_, side, _, summary)| {
             let o = &summary.outcomes;
-            format!(
-                "{side}: {:.1} % completed, {:.1} % stopped by MaxWait, {:.1} % by MaxRuntime",
-                o.completed * 100.0,
-                o.max_wait_exceeded * 100.0,
-                o.max_runtime_exceeded * 100.0
-            )
+            if *side == "spot" {
+                format!(
+                    "{side}: {:.1} % completed, {:.1} % stopped by MaxWait, {:.1} % by MaxRuntime",
+                    o.completed * 100.0,
+                    o.max_wait_exceeded * 100.0,
+                    o.max_runtime_exceeded * 100.0
+                )
+            } else {
+                format!(
+                    "{side}: {:.1} % completed, {:.1} % stopped by MaxRuntime (no MaxWait)",
+                    o.completed * 100.0,
+                    o.max_runtime_exceeded * 100.0
+                )
+            }
         })
         .collect();
     let mut beyond = Vec::new();
-    for &(limit_s, name, colour) in &limits {
+    for &(limit_s, name, what, colour) in &limits {
         let shown = crate::duration::format_duration(limit_s);
         if limit_s / unit_s <= x_max {
-            legend.push((format!("{name} = {shown}"), Mark::Dashed(colour)));
+            legend.push((format!("{name} = {shown}{what}"), Mark::Dashed(colour)));
         } else {
             beyond.push(format!("{name} = {shown}"));
         }
@@ -715,7 +870,10 @@ where
     }
     let plot = frame(
         root,
-        &format!("{}: share of jobs completed by each wall time", input.name),
+        &format!(
+            "{}: share of jobs completed by each wall time",
+            short_name(input.name)
+        ),
         &subtitle,
         &legend,
     )?;
@@ -733,7 +891,7 @@ where
         .label_style(font(TICK_PX))
         .y_label_formatter(&|v| format!("{v:.0}"))
         .draw()?;
-    for &(limit_s, _, colour) in &limits {
+    for &(limit_s, _, _, colour) in &limits {
         if limit_s / unit_s <= x_max {
             vertical(&mut chart, limit_s / unit_s, (0.0, 101.0), colour, true)?;
         }
@@ -783,7 +941,7 @@ where
         .collect();
     let plot = frame(
         root,
-        &format!("{}: where the billed time goes", input.name),
+        &format!("{}: where the billed time goes", short_name(input.name)),
         &["mean per job and instance; each bar adds up to TrainingTimeInSeconds".to_string()],
         &legend,
     )?;
@@ -792,45 +950,65 @@ where
         .margin(12)
         .x_label_area_size(60)
         .y_label_area_size(110)
-        .build_cartesian_2d(0.0..x_max, (0..rows - 1).into_segmented())?;
-    let labels: Vec<&str> = bars.iter().map(|b| b.0).collect();
+        .build_cartesian_2d(0.0..x_max, rows_range(rows))?;
     chart
         .configure_mesh()
         .disable_y_mesh()
         .light_line_style(WHITE)
         .x_desc(format!("billed time ({unit})"))
         .axis_desc_style(font(LABEL_PX))
-        .label_style(font(LABEL_PX))
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(row) => labels
-                .get(rows - 1 - row.min(&(rows - 1)))
-                .map(|s| s.to_string())
-                .unwrap_or_default(),
-            _ => String::new(),
-        })
+        .label_style(font(TICK_PX))
+        .y_label_formatter(&|_| String::new())
         .draw()?;
-    for (row, (_, breakdown, cost)) in bars.iter().enumerate() {
-        let y = rows - 1 - row;
+    for (index, (label, breakdown, cost)) in bars.iter().enumerate() {
+        let y = row_y(rows, index);
         let mut start = 0.0;
         for ((_, seconds), colour) in breakdown.parts().iter().zip(BREAKDOWN_COLOURS) {
             let end = start + seconds / unit_s;
-            let mut bar = Rectangle::new(
-                [
-                    (start, SegmentValue::Exact(y)),
-                    (end, SegmentValue::Exact(y + 1)),
-                ],
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(start, y - 0.3), (end, y + 0.3)],
                 colour.filled(),
-            );
-            bar.set_margin(20, 20, 0, 0);
-            chart.draw_series(std::iter::once(bar))?;
+            )))?;
             start = end;
         }
         chart.draw_series(std::iter::once(Text::new(
-            format!("{start:.2} {unit}, mean cost {}", usd(*cost)),
-            (start + x_max * 0.01, SegmentValue::CenterOf(y)),
+            format!("{start:.2} {unit}, mean cost {}", format_usd(*cost)),
+            (start + x_max * 0.01, y),
             TextStyle::from(font(16)).pos(Pos::new(HPos::Left, VPos::Center)),
         )))?;
+        label_row(root, &chart, y, label, LABEL_PX)?;
     }
+    Ok(())
+}
+
+/// The y range of a chart with one row per item: row 0 on top.
+fn rows_range(rows: usize) -> std::ops::Range<f64> {
+    -0.6..rows.max(1) as f64 - 0.4
+}
+
+/// The y centre of row `index` of `rows` (row 0 on top).
+fn row_y(rows: usize, index: usize) -> f64 {
+    (rows - 1 - index) as f64
+}
+
+/// Writes a row's label left of the y axis, at the row's height.
+fn label_row<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    y: f64,
+    label: &str,
+    px: u32,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let x0 = chart.x_range().start;
+    let (x, y) = chart.backend_coord(&(x0, y));
+    root.draw(&Text::new(
+        label.to_string(),
+        (x - 10, y),
+        TextStyle::from(font(px)).pos(Pos::new(HPos::Right, VPos::Center)),
+    ))?;
     Ok(())
 }
 
@@ -882,72 +1060,67 @@ where
         .iter()
         .map(|&s| (s.as_str().to_string(), Mark::Fill(status_colour(s))))
         .collect();
-    legend.push((
-        "Interrupted (capacity reclaimed)".to_string(),
-        Mark::Cross(INK),
-    ));
+    if input.runs.spot.is_some() {
+        legend.push((
+            "Interrupted (capacity reclaimed)".to_string(),
+            Mark::Cross(INK),
+        ));
+    }
     legend.push((
         "Stopping (a limit reached)".to_string(),
         Mark::Triangle(VERMILION),
     ));
+    let subtitle = if input.runs.spot.is_some() {
+        "Starting includes waiting for spot capacity (not billed)"
+    } else {
+        "Starting is provisioning the instances (not billed)"
+    };
     let plot = frame(
         root,
         &format!(
             "{}: the first {} {side} runs, status by status",
-            input.name,
+            short_name(input.name),
             timelines.len()
         ),
-        &["Starting includes waiting for spot capacity (not billed)".to_string()],
+        &[subtitle.to_string()],
         &legend,
     )?;
     let mut chart = ChartBuilder::on(&plot)
         .margin(12)
         .x_label_area_size(60)
         .y_label_area_size(80)
-        .build_cartesian_2d(0.0..x_max, (0..rows - 1).into_segmented())?;
+        .build_cartesian_2d(0.0..x_max, rows_range(rows))?;
     chart
         .configure_mesh()
         .disable_y_mesh()
         .light_line_style(WHITE)
         .x_desc(format!("time from job creation ({unit})"))
         .axis_desc_style(font(LABEL_PX))
-        .label_style(font(14))
-        .y_labels(rows)
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(row) if *row < rows => timelines
-                .get(rows - 1 - row)
-                .map(|t| format!("run {}", t.run))
-                .unwrap_or_default(),
-            _ => String::new(),
-        })
+        .label_style(font(TICK_PX))
+        .y_label_formatter(&|_| String::new())
         .draw()?;
-    let row_of = |index: usize| rows - 1 - index;
     for (index, timeline) in timelines.iter().enumerate() {
-        let y = row_of(index);
+        let y = row_y(rows, index);
         let bars = timeline
             .transitions
             .iter()
             .filter(|t| BAR_STATUSES.contains(&t.status) && t.end_s > t.start_s)
             .map(|t| {
-                let mut bar = Rectangle::new(
-                    [
-                        (t.start_s / unit_s, SegmentValue::Exact(y)),
-                        (t.end_s / unit_s, SegmentValue::Exact(y + 1)),
-                    ],
+                Rectangle::new(
+                    [(t.start_s / unit_s, y - 0.36), (t.end_s / unit_s, y + 0.36)],
                     status_colour(t.status).filled(),
-                );
-                bar.set_margin(3, 3, 0, 0);
-                bar
+                )
             });
         chart.draw_series(bars)?;
+        label_row(root, &chart, y, &format!("run {}", timeline.run), 14)?;
     }
     for (index, timeline) in timelines.iter().enumerate() {
-        let y = SegmentValue::CenterOf(row_of(index));
+        let y = row_y(rows, index);
         for t in &timeline.transitions {
-            let at = (t.start_s / unit_s, y.clone());
+            let at = (t.start_s / unit_s, y);
             match t.status {
                 SecondaryStatus::Interrupted => {
-                    chart.draw_series(std::iter::once(Cross::new(at, 7, INK.stroke_width(3))))?;
+                    chart.draw_series(std::iter::once(Cross::new(at, 5, INK.stroke_width(2))))?;
                 }
                 SecondaryStatus::Stopping => {
                     chart.draw_series(std::iter::once(TriangleMarker::new(

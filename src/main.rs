@@ -353,7 +353,7 @@ fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
         check_writable_parent("--runs-csv", csv_path)?;
     }
     if let Some((dir, _)) = charts {
-        check_chart_dir(dir)?;
+        check_chart_dir("--charts", dir)?;
     }
     print_warnings(path, &scenario);
     let pool = thread_pool(threads)?;
@@ -436,7 +436,13 @@ fn simulate(pool: &rayon::ThreadPool, scenario: &Scenario, quiet: bool) -> (Runs
     let finished = AtomicBool::new(false);
     std::thread::scope(|scope| {
         if show_progress {
-            scope.spawn(|| show_progress_bar(&done, &finished, total_runs(scenario)));
+            let sides = if scenario.is_spot() {
+                "spot and on-demand"
+            } else {
+                "on-demand"
+            };
+            let (done, finished) = (&done, &finished);
+            scope.spawn(move || show_progress_bar(done, finished, total_runs(scenario), sides));
         }
         let result = pool.install(|| {
             let runs = run_scenario_counted(scenario, &done);
@@ -449,7 +455,7 @@ fn simulate(pool: &rayon::ThreadPool, scenario: &Scenario, quiet: bool) -> (Runs
 }
 
 /// Draws runs done, rate and time left until `finished`; nothing for runs shorter than a second.
-fn show_progress_bar(done: &AtomicU64, finished: &AtomicBool, total: u64) {
+fn show_progress_bar(done: &AtomicU64, finished: &AtomicBool, total: u64, sides: &str) {
     let started = std::time::Instant::now();
     let tick = std::time::Duration::from_millis(100);
     while started.elapsed() < std::time::Duration::from_secs(1) {
@@ -463,10 +469,11 @@ fn show_progress_bar(done: &AtomicU64, finished: &AtomicBool, total: u64) {
         indicatif::ProgressDrawTarget::stderr(),
     );
     if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "simulating [{bar:32}] {human_pos}/{human_len} runs · {msg}",
+        "simulating {prefix} [{bar:32}] {human_pos}/{human_len} runs · {msg}",
     ) {
         bar.set_style(style.progress_chars("=> "));
     }
+    bar.set_prefix(sides.to_string());
     // The rate from the start, not indicatif's estimate: the bar appears a second late, and
     // the jump from 0 to the runs already done would read as an absurd rate.
     while !finished.load(Ordering::Acquire) {
@@ -499,6 +506,9 @@ fn report(
 ) -> Result<(), Failure> {
     let scenario = load_with_overrides(path, runs, seed)?;
     check_writable_parent("--output", output)?;
+    if format == ReportFormat::Md {
+        check_chart_dir("--output's chart folder", &md_chart_dir(output).1)?;
+    }
     // The file's text as read (load_scenario has already checked that it is UTF-8 text).
     let scenario_text = std::fs::read_to_string(path).map_err(|e| {
         Failure::BadInput(format!(
@@ -541,6 +551,12 @@ fn report(
         " -o {}",
         shell_word(&output.display().to_string())
     ));
+    let trace_command = format!(
+        "spotsim trace {} --seed {} --run {} --format table",
+        shell_word(&shown_file),
+        scenario.simulation.seed,
+        sample.run
+    );
     let review = build_review(&ReviewInput {
         name: &name,
         file: &shown_file,
@@ -551,6 +567,7 @@ fn report(
         sample,
         warnings: &warnings,
         command: &command,
+        trace_command: &trace_command,
         charts: &charts,
     });
     let chart_format = match format {
@@ -574,12 +591,7 @@ fn report(
                 .unwrap_or_default()
         }),
         ReportFormat::Md => {
-            let stem = output.file_stem().map_or_else(
-                || "review".to_string(),
-                |s| s.to_string_lossy().into_owned(),
-            );
-            let dir_name = format!("{stem}-charts");
-            let dir = output.with_file_name(&dir_name);
+            let (dir_name, dir) = md_chart_dir(output);
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("cannot create {}", dir.display()))
                 .map_err(Failure::Runtime)?;
@@ -601,6 +613,17 @@ fn report(
         eprintln!("report: {}", output.display());
     }
     Ok(())
+}
+
+/// The folder of a Markdown review's charts: `<stem>-charts` beside it (name, path).
+fn md_chart_dir(output: &Path) -> (String, PathBuf) {
+    let stem = output.file_stem().map_or_else(
+        || "review".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let dir_name = format!("{stem}-charts");
+    let dir = output.with_file_name(&dir_name);
+    (dir_name, dir)
 }
 
 /// `word` quoted for a POSIX shell when it needs it.
@@ -737,13 +760,13 @@ fn write_charts(
 }
 
 /// The chart folder must be a folder (or not exist yet, inside one that does).
-fn check_chart_dir(dir: &Path) -> Result<(), Failure> {
+fn check_chart_dir(what: &str, dir: &Path) -> Result<(), Failure> {
     if dir.exists() {
         if dir.is_dir() {
             return Ok(());
         }
         return Err(Failure::BadInput(format!(
-            "--charts {}: is a file; give a folder",
+            "{what} {}: is a file; give a folder",
             dir.display()
         )));
     }
@@ -753,7 +776,7 @@ fn check_chart_dir(dir: &Path) -> Result<(), Failure> {
     };
     if !parent.is_dir() {
         return Err(Failure::BadInput(format!(
-            "--charts {}: the folder {} does not exist",
+            "{what} {}: the folder {} does not exist",
             dir.display(),
             parent.display()
         )));
@@ -784,11 +807,31 @@ fn check_writable_parent(flag: &str, path: &Path) -> Result<(), Failure> {
 }
 
 /// Writes through a temporary file in the same folder, then renames it into place, so a failed
-/// run never leaves a half-written file nor clobbers an earlier good one.
+/// run never leaves a half-written file nor clobbers an earlier good one. A symbolic link is
+/// followed (its target is replaced, the link stays); a path that exists and is not a regular
+/// file (`/dev/stdout`, a named pipe, a device) is written directly, as renaming would replace
+/// it.
 fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
+    match std::fs::metadata(path) {
+        Ok(metadata) if !metadata.is_file() => {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            let mut writer = std::io::BufWriter::new(file);
+            write(&mut writer).context("cannot write")?;
+            return writer.flush().context("cannot write");
+        }
+        Ok(_) if path.is_symlink() => {
+            let target = std::fs::canonicalize(path)
+                .with_context(|| format!("cannot follow the link {}", path.display()))?;
+            return write_atomically(&target, write);
+        }
+        _ => {}
+    }
     let file_name = path
         .file_name()
         .context("the path has no file name")?

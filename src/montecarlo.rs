@@ -32,7 +32,7 @@ pub fn run_many_counted(
     runs: u64,
     done: &AtomicU64,
 ) -> Vec<RunRecord> {
-    (0..runs)
+    let records = (0..runs)
         .into_par_iter()
         .map(|run| {
             let record = run_one(model, seed, run);
@@ -41,7 +41,10 @@ pub fn run_many_counted(
             }
             record
         })
-        .collect()
+        .collect();
+    // The last, partial block: the count reaches `runs` exactly.
+    done.fetch_add(runs % PROGRESS_BLOCK, Ordering::Relaxed);
+    records
 }
 
 /// Run `run` of `model` under `seed`: the same numbers whichever thread computes it.

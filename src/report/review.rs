@@ -74,6 +74,8 @@ pub struct ReviewInput<'a> {
     pub warnings: &'a [Warning],
     /// The command that reproduces the review.
     pub command: &'a str,
+    /// The `spotsim trace` command that prints the sample job.
+    pub trace_command: &'a str,
     /// The charts included, in order.
     pub charts: &'a [ChartKind],
 }
@@ -105,39 +107,72 @@ fn share_with_interval(share: f64, runs: u64) -> String {
     )
 }
 
+/// Which limit stops more spot runs, and what to change for it.
+fn stop_advice(spot: &SideSummary, scenario: &Scenario) -> &'static str {
+    let outcomes = &spot.outcomes;
+    if outcomes.max_runtime_exceeded >= outcomes.max_wait_exceeded {
+        // Work redone after restarts counts toward MaxRuntime.
+        if scenario.checkpoint.is_none() {
+            "most stops are MaxRuntime, which counts the work redone after every interruption; \
+             add checkpoints or raise max_run"
+        } else {
+            "most stops are MaxRuntime, which counts the work redone after every interruption; \
+             raise max_run or checkpoint more often"
+        }
+    } else if scenario.checkpoint.is_none() {
+        "most stops are MaxWait; add checkpoints or raise max_wait"
+    } else {
+        "most stops are MaxWait; raise max_wait or checkpoint more often"
+    }
+}
+
+/// `text` with its first letter in upper case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// The one-line recommendation from the headline numbers.
 fn recommendation(estimate: &Estimate, scenario: &Scenario) -> String {
+    let on_demand = &estimate.on_demand;
+    // A job that does not fit its max_run even on-demand must be fixed first, whatever the
+    // market.
+    if on_demand.outcomes.max_runtime_exceeded > 0.01 {
+        return format!(
+            "Raise max_run first: even on-demand, {} of jobs stop at MaxRuntime ({}) before \
+             they finish; p99 of the on-demand training time is {}.",
+            format_pct(on_demand.outcomes.max_runtime_exceeded * 100.0, 1),
+            format_duration(scenario.stopping.max_run_s),
+            format_duration(on_demand.metrics.training_s.p99)
+        );
+    }
     let Some(spot) = &estimate.spot else {
         return "The job runs on-demand in this scenario; enable [spot] to see what managed spot \
                 training would save."
             .to_string();
     };
     let completed = spot.outcomes.completed;
-    let on_demand_completed = estimate.on_demand.outcomes.completed;
-    let per_completed = estimate.savings_per_completed_job_pct;
     let stopped_pct = (1.0 - completed) * 100.0;
-    match per_completed {
-        None => "Do not use spot with these settings: no spot run completed. Raise max_wait, \
-                 checkpoint, or run on-demand."
-            .to_string(),
+    match estimate.savings_per_completed_job_pct {
+        None => format!(
+            "Do not use spot with these settings: no spot run completed. {}.",
+            capitalized(stop_advice(spot, scenario))
+        ),
         Some(saving) if saving <= 0.0 => format!(
             "Run on-demand: per completed job, spot costs {} more once stopped runs and work \
              redone after interruptions are paid for.",
             format_pct(-saving, 1)
         ),
-        Some(saving) if completed + 1e-12 < on_demand_completed.min(0.99) => {
-            let hint = if scenario.checkpoint.is_none() {
-                "add checkpoints or raise max_wait"
-            } else {
-                "raise max_wait or checkpoint more often"
-            };
-            format!(
-                "Spot saves {} per completed job, but {} of spot jobs stop at a limit: {hint} \
-                 before relying on it.",
-                format_pct(saving, 1),
-                format_pct(stopped_pct, 1)
-            )
-        }
+        Some(saving) if completed < 0.99 => format!(
+            "Spot saves {} per completed job, but {} of spot jobs stop at a limit. Before \
+             relying on it: {}.",
+            format_pct(saving, 1),
+            format_pct(stopped_pct, 1),
+            stop_advice(spot, scenario)
+        ),
         Some(saving) => format!(
             "Use spot: it saves {} per completed job, and {} of spot jobs complete within \
              their limits.",
@@ -247,8 +282,13 @@ fn headline_table(input: &ReviewInput<'_>) -> Block {
             .chain(sides.iter().map(|s| cell(s)))
             .collect()
     };
+    let is_on_demand = |s: &SideSummary| std::ptr::eq(s, on_demand);
     let mut rows = vec![
         row("expected cost per job", &cost_with_interval),
+        row("cost per completed job (stopped runs paid for)", &|s| {
+            s.cost_per_completed_job_usd
+                .map_or("— (no run completed)".to_string(), format_usd)
+        }),
         row("cost per job, p95", &|s| format_usd(s.metrics.cost_usd.p95)),
         row("wall time, p50", &|s| format_duration(s.metrics.wall_s.p50)),
         row("wall time, p95", &|s| format_duration(s.metrics.wall_s.p95)),
@@ -256,7 +296,11 @@ fn headline_table(input: &ReviewInput<'_>) -> Block {
             share_with_interval(s.outcomes.completed, runs)
         }),
         row("stopped by MaxWait", &|s| {
-            share_with_interval(s.outcomes.max_wait_exceeded, runs)
+            if is_on_demand(s) {
+                "— (no MaxWait on-demand)".to_string()
+            } else {
+                share_with_interval(s.outcomes.max_wait_exceeded, runs)
+            }
         }),
         row("stopped by MaxRuntime", &|s| {
             share_with_interval(s.outcomes.max_runtime_exceeded, runs)
@@ -287,10 +331,10 @@ fn headline_table(input: &ReviewInput<'_>) -> Block {
                 .and_then(|s| paired_saving_interval_pct(s, &input.runs.on_demand)),
         ) {
             (Some(real), Some((lo, hi))) => format!(
-                "{} (95 % interval {} – {})",
+                "{} (95 % interval {:.2} – {})",
                 format_pct(real, 1),
-                format_pct(lo, 1),
-                format_pct(hi, 1)
+                lo,
+                format_pct(hi, 2)
             ),
             (Some(real), None) => format_pct(real, 1),
             _ => dash.clone(),
@@ -311,6 +355,9 @@ fn headline_table(input: &ReviewInput<'_>) -> Block {
     Block::Table { header, rows }
 }
 
+/// Transitions the sample table shows at most; `spotsim trace` prints them all.
+const SAMPLE_ROWS: usize = 30;
+
 fn sample_blocks(input: &ReviewInput<'_>) -> Vec<Block> {
     let sample = input.sample;
     let record = &sample.record;
@@ -321,8 +368,8 @@ fn sample_blocks(input: &ReviewInput<'_>) -> Vec<Block> {
     };
     let mut blocks = vec![Block::Paragraph(format!(
         "Run {} on {side}: {} after {}, {} interruption{}, {} of training lost, billed {} per \
-         instance (TrainingTimeInSeconds {:.0}), cost {}. `spotsim trace {} --run {}` prints it \
-         as DescribeTrainingJob would.",
+         instance (TrainingTimeInSeconds {:.0}), cost {}. `{}` prints it as \
+         DescribeTrainingJob would.",
         sample.run,
         match record.outcome {
             Outcome::Completed => "completed",
@@ -336,8 +383,7 @@ fn sample_blocks(input: &ReviewInput<'_>) -> Vec<Block> {
         format_duration(record.training_s),
         record.training_s,
         format_usd(record.cost_usd),
-        input.file,
-        sample.run,
+        input.trace_command,
     ))];
     let bills_interrupted = input
         .scenario
@@ -345,8 +391,8 @@ fn sample_blocks(input: &ReviewInput<'_>) -> Vec<Block> {
         .as_ref()
         .is_none_or(|s| s.bill_interrupted_attempt);
     let billed = sample.billed_transitions(bills_interrupted);
-    let rows = sample
-        .transitions
+    let shown = sample.transitions.len().min(SAMPLE_ROWS);
+    let mut rows: Vec<Vec<String>> = sample.transitions[..shown]
         .iter()
         .zip(billed)
         .map(|(t, billed)| {
@@ -362,6 +408,14 @@ fn sample_blocks(input: &ReviewInput<'_>) -> Vec<Block> {
             ]
         })
         .collect();
+    if shown < sample.transitions.len() {
+        rows.push(vec![
+            format!("… {} more", sample.transitions.len() - shown),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
+    }
     blocks.push(Block::Table {
         header: ["SecondaryStatus", "from creation", "lasted", "billed"]
             .map(String::from)
@@ -468,10 +522,14 @@ pub fn build_review(input: &ReviewInput<'_>) -> Review {
     let scenario = input.scenario;
     let mut blocks = vec![
         Block::Paragraph(format!(
-            "{} simulated runs of this job (seed {}), each on spot and on-demand with the same \
-             training length, by spotsim {}.",
+            "{} simulated runs of this job (seed {}), {}, by spotsim {}.",
             format_count(scenario.simulation.runs),
             scenario.simulation.seed,
+            if scenario.is_spot() {
+                "each on spot and on-demand with the same training length"
+            } else {
+                "on-demand (the scenario does not enable spot)"
+            },
             env!("CARGO_PKG_VERSION"),
         )),
         Block::Recommendation(recommendation(input.estimate, scenario)),
@@ -586,8 +644,9 @@ footer { color: var(--muted); font-size: 0.85rem; margin-top: 2rem; }
 @media print {
   @page { size: A4; margin: 14mm 12mm; }
   body { max-width: none; padding: 0; font-size: 10.5pt; }
-  h2 { break-after: avoid; page-break-after: avoid; }
-  table, pre { break-inside: auto; }
+  h2, h2 + p { break-after: avoid; page-break-after: avoid; }
+  table { break-inside: avoid; page-break-inside: avoid; }
+  pre { break-inside: auto; }
   tr { break-inside: avoid; page-break-inside: avoid; }
   .recommendation, .warnings { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
@@ -724,11 +783,17 @@ pub fn render_review_md(review: &Review, image_of: &dyn Fn(ChartKind) -> String)
                 }
             }
             Block::Chart(kind) => {
+                let path = image_of(*kind);
+                // CommonMark takes a destination with spaces only between angle brackets.
+                let destination = if path.contains([' ', '(', ')']) {
+                    format!("<{path}>")
+                } else {
+                    path
+                };
                 let _ = writeln!(
                     md,
-                    "![{}]({})\n\n*{}*",
+                    "![{}]({destination})\n\n*{}*",
                     kind.file_stem(),
-                    image_of(*kind),
                     kind.description()
                 );
             }
@@ -746,6 +811,47 @@ pub fn render_review_md(review: &Review, image_of: &dyn Fn(ChartKind) -> String)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn estimate_of(text: &str) -> (Scenario, Estimate) {
+        let scenario = crate::scenario::parse_scenario(text, "t.toml").unwrap();
+        let estimate = Estimate::of(&crate::montecarlo::run_scenario(&scenario));
+        (scenario, estimate)
+    }
+
+    const JOB: &str = "[job]\ntraining = \"5h\"\n[pricing]\non_demand_hourly = 3.0\n\
+                       [simulation]\nruns = 2000\n";
+
+    #[test]
+    fn recommendation_names_the_limit_that_stops_the_jobs() {
+        // max_run below the training: even on-demand cannot finish.
+        let (scenario, estimate) = estimate_of(&format!("{JOB}[stopping]\nmax_run = \"4h\"\n"));
+        assert!(recommendation(&estimate, &scenario).starts_with("Raise max_run first"));
+        // Spot that waits too long for capacity: MaxWait stops, with a saving per completed job.
+        let (scenario, estimate) = estimate_of(&format!(
+            "{JOB}[stopping]\nmax_run = \"10h\"\nmax_wait = \"12h\"\n[spot]\nenabled = true\ndiscount = 0.7\n\
+             capacity_wait = {{ dist = \"exponential\", mean = \"4h\" }}\n\
+             time_to_interruption = \"never\"\n[checkpoint]\ninterval = \"30m\"\n"
+        ));
+        let text = recommendation(&estimate, &scenario);
+        assert!(text.contains("most stops are MaxWait"), "{text}");
+        // Interruptions without checkpoints: the redone work runs into MaxRuntime.
+        let (scenario, estimate) = estimate_of(&format!(
+            "{JOB}[stopping]\nmax_run = \"8h\"\nmax_wait = \"30d\"\n[spot]\nenabled = true\ndiscount = 0.7\n\
+             capacity_wait = \"1m\"\n\
+             time_to_interruption = {{ dist = \"exponential\", mean = \"4h\" }}\n"
+        ));
+        let text = recommendation(&estimate, &scenario);
+        assert!(
+            text.contains("most stops are MaxRuntime") && text.contains("add checkpoints"),
+            "{text}"
+        );
+        // A healthy spot job.
+        let (scenario, estimate) = estimate_of(&format!(
+            "{JOB}[stopping]\nmax_run = \"10h\"\nmax_wait = \"2d\"\n[spot]\nenabled = true\ndiscount = 0.7\n\
+             capacity_wait = \"5m\"\ntime_to_interruption = \"never\"\n"
+        ));
+        assert!(recommendation(&estimate, &scenario).starts_with("Use spot: it saves 70.0 %"));
+    }
 
     #[test]
     fn html_escapes_text_and_keeps_code_spans() {

@@ -255,7 +255,10 @@ fn progress_shows_on_a_terminal_for_long_runs_only() {
         eprintln!("note: `script` (util-linux) is missing; progress test skipped");
         return;
     };
-    assert!(shown.contains("simulating ["), "{shown:?}");
+    assert!(
+        shown.contains("simulating spot and on-demand ["),
+        "{shown:?}"
+    );
     assert!(
         shown.contains("runs/s") && shown.contains("left"),
         "{shown:?}"
@@ -281,4 +284,50 @@ fn progress_shows_on_a_terminal_for_long_runs_only() {
         "{}",
         String::from_utf8_lossy(&redirected)
     );
+}
+
+#[test]
+fn report_follows_a_link_and_names_the_sample_run_with_its_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = write_file(dir.path(), "target.html", "old");
+    let link = dir.path().join("link.html");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    spotsim()
+        .args([
+            "report",
+            "scenarios/quickstart.toml",
+            "--runs",
+            "2000",
+            "--seed",
+            "7",
+            "-o",
+        ])
+        .arg(&link)
+        .assert()
+        .success();
+    assert!(link.is_symlink(), "the link was replaced");
+    let html = std::fs::read_to_string(&target).unwrap();
+    assert!(html.contains("spotsim trace scenarios/quickstart.toml --seed 7 --run "));
+}
+
+#[test]
+fn markdown_review_refuses_a_file_in_place_of_its_chart_folder_before_running() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "rv-charts", "x");
+    let out = dir.path().join("rv.md");
+    spotsim()
+        .args([
+            "report",
+            "scenarios/quickstart.toml",
+            "--format",
+            "md",
+            "-o",
+        ])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "rv-charts: is a file; give a folder",
+        ));
+    assert!(!out.exists());
 }
