@@ -208,6 +208,19 @@ pub fn render_table(report: &RunReport<'_>) -> String {
                 ),
             ],
         ];
+        // Percentages right-aligned, so that a negative saving lines up with the others.
+        let width = savings_rows
+            .iter()
+            .map(|row| row[1].chars().count())
+            .max()
+            .unwrap_or(0);
+        let savings_rows: Vec<Vec<String>> = savings_rows
+            .into_iter()
+            .map(|mut row| {
+                row[1] = format!("{:>width$}", row[1]);
+                row
+            })
+            .collect();
         out.push_str(&render_list(&savings_rows));
         out.push_str(
             "  The console figure ignores work redone after interruptions, extra downloads and \
