@@ -87,6 +87,24 @@ impl ChartKind {
         }
     }
 
+    /// A sentence saying what the chart shows for a scenario with spot (`spot`) or without,
+    /// for reports and alt text.
+    pub fn caption(self, spot: bool) -> &'static str {
+        match (self, spot) {
+            (ChartKind::Cost, false) => {
+                "Distribution of the cost per job on-demand, with the mean and the 95th \
+                 percentile marked."
+            }
+            (ChartKind::Completion, false) => {
+                "Share of jobs completed by each wall-clock time on-demand, with max_run marked."
+            }
+            (ChartKind::Breakdown, false) => {
+                "Mean billed time per job and instance on-demand, split by what it bought."
+            }
+            _ => self.description(),
+        }
+    }
+
     /// A sentence saying what the chart shows, for reports and alt text.
     pub fn description(self) -> &'static str {
         match self {

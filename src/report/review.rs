@@ -51,6 +51,8 @@ pub struct Review {
     pub title: String,
     /// The content.
     pub blocks: Vec<Block>,
+    /// Whether the scenario runs on spot (chart captions differ without it).
+    pub spot: bool,
 }
 
 /// What the review is built from.
@@ -585,6 +587,7 @@ pub fn build_review(input: &ReviewInput<'_>) -> Review {
     Review {
         title: format!("Spot training review: {}", input.name),
         blocks,
+        spot: scenario.is_spot(),
     }
 }
 
@@ -716,9 +719,9 @@ pub fn render_review_html(review: &Review, svg_of: &dyn Fn(ChartKind) -> String)
                 let _ = writeln!(
                     html,
                     "<figure role=\"img\" aria-label=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>",
-                    escape_html(kind.description()),
+                    escape_html(kind.caption(review.spot)),
                     svg_of(*kind),
-                    escape_html(kind.description())
+                    escape_html(kind.caption(review.spot))
                 );
             }
             Block::Code(text) => {
@@ -794,7 +797,7 @@ pub fn render_review_md(review: &Review, image_of: &dyn Fn(ChartKind) -> String)
                     md,
                     "![{}]({destination})\n\n*{}*",
                     kind.file_stem(),
-                    kind.description()
+                    kind.caption(review.spot)
                 );
             }
             Block::Code(text) => {
@@ -865,6 +868,7 @@ mod tests {
     #[test]
     fn markdown_fences_outgrow_backticks_inside() {
         let review = Review {
+            spot: true,
             title: "t".to_string(),
             blocks: vec![Block::Code("a ``` b".to_string())],
         };
@@ -875,6 +879,7 @@ mod tests {
     #[test]
     fn markdown_table_cells_escape_pipes() {
         let review = Review {
+            spot: true,
             title: "t".to_string(),
             blocks: vec![Block::Table {
                 header: vec!["a".to_string(), "b".to_string()],
