@@ -1,10 +1,11 @@
 //! Charts of a scenario's runs (plotters): cost, savings, completion, billed-time breakdown and a
 //! timeline of the first runs, as PNG or SVG bytes.
 //!
-//! Rendering is pure: the same runs give the same bytes. PNG text is drawn with the bundled
-//! DejaVu Sans font (`assets/fonts`, registered with plotters' `ab_glyph` backend), so a machine
-//! without any system font renders every glyph; SVG names the `sans-serif` family and leaves the
-//! glyphs to the viewer. Colours follow the Okabe–Ito palette (Okabe & Ito 2008, "Color
+//! Rendering is pure: the same runs give the same bytes. Charts are drawn as SVG by plotters
+//! (text laid out with the bundled DejaVu Sans metrics, `assets/fonts`, through its `ab_glyph`
+//! backend); PNG is that SVG rasterised by resvg with the same bundled font, so a machine without
+//! any system font renders every glyph, kerned and shaped. SVG names the `sans-serif` family and
+//! leaves the glyphs to the viewer. Colours follow the Okabe–Ito palette (Okabe & Ito 2008, "Color
 //! Universal Design"), readable with the common colour-vision deficiencies.
 
 use std::error::Error;
@@ -205,25 +206,60 @@ pub fn render(
             Ok(text.into_bytes())
         }
         ChartFormat::Png => {
-            let mut pixels = vec![0u8; width as usize * height as usize * 3];
-            {
-                let root = BitMapBackend::with_buffer(&mut pixels, CHART_SIZE).into_drawing_area();
-                draw(kind, input, &root).map_err(fail)?;
-                root.present().map_err(|e| fail(e.into()))?;
-            }
-            encode_png(&pixels, width, height).map_err(|e| fail(e.into()))
+            // Drawn as SVG, then rasterised by resvg: its text layout shapes and kerns with the
+            // bundled font, which plotters' own bitmap text does not.
+            let svg = render(kind, input, ChartFormat::Svg)?;
+            let svg = String::from_utf8(svg).map_err(|e| fail(e.into()))?;
+            rasterize(&svg, width, height).map_err(fail)
         }
     }
 }
 
-fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, png::EncodingError> {
+const FONT_REGULAR: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+const FONT_BOLD: &[u8] = include_bytes!("../assets/fonts/DejaVuSans-Bold.ttf");
+
+/// The bundled fonts, for resvg, with `sans-serif` meaning DejaVu Sans.
+fn font_database() -> std::sync::Arc<resvg::usvg::fontdb::Database> {
+    static DATABASE: std::sync::OnceLock<std::sync::Arc<resvg::usvg::fontdb::Database>> =
+        std::sync::OnceLock::new();
+    DATABASE
+        .get_or_init(|| {
+            let mut database = resvg::usvg::fontdb::Database::new();
+            database.load_font_data(FONT_REGULAR.to_vec());
+            database.load_font_data(FONT_BOLD.to_vec());
+            database.set_sans_serif_family("DejaVu Sans");
+            std::sync::Arc::new(database)
+        })
+        .clone()
+}
+
+/// An SVG chart as PNG bytes, on white.
+fn rasterize(svg: &str, width: u32, height: u32) -> Result<Vec<u8>, Box<dyn Error>> {
+    let options = resvg::usvg::Options {
+        font_family: "DejaVu Sans".to_string(),
+        fontdb: font_database(),
+        ..resvg::usvg::Options::default()
+    };
+    let tree = resvg::usvg::Tree::from_str(svg, &options)?;
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(width, height).ok_or("empty chart size")?;
+    pixmap.fill(resvg::tiny_skia::Color::WHITE);
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::identity(),
+        &mut pixmap.as_mut(),
+    );
+    // Opaque pixels: premultiplied RGBA is plain RGBA.
+    Ok(encode_png(pixmap.data(), width, height)?)
+}
+
+fn encode_png(rgba: &[u8], width: u32, height: u32) -> Result<Vec<u8>, png::EncodingError> {
     let mut out = Vec::new();
     {
         let mut encoder = png::Encoder::new(&mut out, width, height);
-        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_color(png::ColorType::Rgba);
         encoder.set_depth(png::BitDepth::Eight);
         let mut writer = encoder.write_header()?;
-        writer.write_image_data(rgb)?;
+        writer.write_image_data(rgba)?;
         writer.finish()?;
     }
     Ok(out)
@@ -234,11 +270,9 @@ fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, png::Encod
 fn register_fonts() {
     static FONTS: Once = Once::new();
     FONTS.call_once(|| {
-        let regular: &'static [u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
-        let bold: &'static [u8] = include_bytes!("../assets/fonts/DejaVuSans-Bold.ttf");
         // The bytes are a font shipped with the crate: failing here is a build defect.
-        assert!(plotters::style::register_font(FONT, FontStyle::Normal, regular).is_ok());
-        assert!(plotters::style::register_font(FONT, FontStyle::Bold, bold).is_ok());
+        assert!(plotters::style::register_font(FONT, FontStyle::Normal, FONT_REGULAR).is_ok());
+        assert!(plotters::style::register_font(FONT, FontStyle::Bold, FONT_BOLD).is_ok());
     });
 }
 
