@@ -28,6 +28,7 @@ pub mod duration;
 pub mod engine;
 pub mod fit;
 pub mod montecarlo;
+pub mod paired;
 pub mod price;
 pub mod profile;
 pub mod report;
