@@ -24,6 +24,9 @@ use crate::scenario::Scenario;
 use crate::stats::{BilledBreakdown, quantiles};
 use crate::timeline::JobTimeline;
 
+mod compare;
+pub use compare::render_comparison;
+
 /// Pixel size of every chart.
 pub const CHART_SIZE: (u32, u32) = (1100, 620);
 

@@ -17,17 +17,22 @@
 //! [`timeline`] replays a single run with a recording observer: the story of run `i`, status
 //! by status, for `spotsim trace` (dated by [`clock`]) and the timeline chart.
 //!
+//! [`compare`] runs several scenarios under one seed, so that run `i` of each shares its random
+//! streams (common random numbers), and pairs them run by run with [`paired`] statistics.
+//!
 //! The `spotsim` binary parses arguments, calls these, prints, and picks the exit code.
 //! `docs/model.md` lists every assumption the engine makes.
 
 pub mod charts;
 pub mod clock;
+pub mod compare;
 pub mod data;
 pub mod dist;
 pub mod duration;
 pub mod engine;
 pub mod fit;
 pub mod montecarlo;
+pub mod paired;
 pub mod price;
 pub mod profile;
 pub mod report;

@@ -94,6 +94,44 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Run several scenarios with common random numbers and show them side by side, each paired
+    /// run by run with the first.
+    #[command(
+        long_about = "Run several scenarios with the same seed and run count, so that run i of \
+                      each draws from the same random streams (common random numbers), and show \
+                      them side by side: expected costs with 95 % intervals, cost per completed \
+                      job, wall times, outcomes, savings; then each scenario against the first \
+                      (the baseline), run i against run i: the paired difference of cost, wall \
+                      time and completed share, and how often its run i is the cheaper.",
+        after_help = "Example:\n  spotsim compare scenarios/quickstart.toml \
+                      scenarios/traces/v100-us-east-1f.toml --chart comparison.png"
+    )]
+    Compare {
+        /// The scenario files (TOML), two or more; the first is the baseline.
+        #[arg(required = true, value_name = "SCENARIO")]
+        scenarios: Vec<PathBuf>,
+        /// Runs per scenario (overrides every file's simulation.runs; default: the first
+        /// file's), 1 to 50,000,000.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=spotsim::scenario::MAX_RUNS))]
+        runs: Option<u64>,
+        /// Seed of every scenario's random streams (overrides every file's simulation.seed;
+        /// default: the first file's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Also draw the expected cost per completed job of every scenario into this file, PNG
+        /// or SVG by its extension (.png, .svg).
+        #[arg(long, value_name = "FILE")]
+        chart: Option<PathBuf>,
+        /// No progress bar and no notes on stderr (warnings and errors still show).
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Replay one run as a DescribeTrainingJob document, or as the SageMaker SDK's log lines.
     #[command(
         long_about = "Replay one run of a scenario's job, status by status, as a \
@@ -278,6 +316,25 @@ fn main() -> ExitCode {
             threads,
             quiet,
         } => report(&scenario, &output, format, (runs, seed, threads), quiet),
+        Command::Compare {
+            scenarios,
+            runs,
+            seed,
+            threads,
+            format,
+            chart,
+            quiet,
+        } => compare_scenarios(
+            &scenarios,
+            CompareOptions {
+                runs,
+                seed,
+                threads,
+                format,
+                chart: chart.as_deref(),
+                quiet,
+            },
+        ),
         Command::Trace {
             scenario,
             run,
@@ -613,6 +670,132 @@ fn report(
         eprintln!("report: {}", output.display());
     }
     Ok(())
+}
+
+/// `spotsim compare`'s options.
+struct CompareOptions<'a> {
+    runs: Option<u64>,
+    seed: Option<u64>,
+    threads: Option<u16>,
+    format: Format,
+    chart: Option<&'a Path>,
+    quiet: bool,
+}
+
+fn compare_scenarios(paths: &[PathBuf], options: CompareOptions<'_>) -> Result<(), Failure> {
+    let CompareOptions {
+        runs,
+        seed,
+        threads,
+        format,
+        chart,
+        quiet,
+    } = options;
+    if paths.len() < 2 {
+        return Err(Failure::BadInput(format!(
+            "spotsim compare needs at least two scenario files, got {}: the first is the \
+             baseline the others are compared with\n\nUsage: spotsim compare A.toml B.toml \
+             [C.toml ...] [--runs N] [--seed S]",
+            paths.len()
+        )));
+    }
+    // Every bad file (and a bad --chart) at once, before anything runs.
+    let mut problems = Vec::new();
+    let mut loaded = Vec::new();
+    for path in paths {
+        match load_scenario(path) {
+            Ok(scenario) => loaded.push((path, scenario)),
+            Err(error) => problems.push(error.to_string()),
+        }
+    }
+    let chart_format = match chart {
+        None => None,
+        Some(path) => match chart_format_of(path) {
+            Ok(format) => match check_writable_parent("--chart", path) {
+                Ok(()) => Some((path, format)),
+                Err(Failure::BadInput(message)) => {
+                    problems.push(message);
+                    None
+                }
+                Err(other) => return Err(other),
+            },
+            Err(message) => {
+                problems.push(message);
+                None
+            }
+        },
+    };
+    if !problems.is_empty() {
+        return Err(Failure::BadInput(problems.join("\n")));
+    }
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let settings = {
+        let files: Vec<(&str, &Scenario)> = shown
+            .iter()
+            .zip(&loaded)
+            .map(|(file, (_, scenario))| (file.as_str(), scenario))
+            .collect();
+        spotsim::compare::common_settings(&files, runs, seed)
+    };
+    if let (Some(note), false) = (&settings.note, quiet) {
+        eprintln!("note: {note}");
+    }
+    let names = spotsim::compare::unique_names(
+        &loaded
+            .iter()
+            .zip(&shown)
+            .map(|((path, scenario), file)| (job_name(path, scenario), file.clone()))
+            .collect::<Vec<_>>(),
+    );
+    let entries: Vec<spotsim::compare::Entry> = loaded
+        .into_iter()
+        .zip(shown)
+        .zip(names)
+        .map(|(((path, mut scenario), file), name)| {
+            scenario.simulation.runs = settings.runs;
+            scenario.simulation.seed = settings.seed;
+            print_warnings(path, &scenario);
+            spotsim::compare::Entry {
+                name,
+                file,
+                scenario,
+            }
+        })
+        .collect();
+    let pool = thread_pool(threads)?;
+    let comparison =
+        spotsim::compare::compare(entries, |scenario| simulate(&pool, scenario, quiet));
+    if let Some((path, chart_format)) = chart_format {
+        let bytes = pool
+            .install(|| spotsim::charts::render_comparison(&comparison, chart_format))
+            .map_err(|e| Failure::Runtime(e.into()))?;
+        write_atomically(path, |file| file.write_all(&bytes))
+            .with_context(|| format!("cannot write {}", path.display()))
+            .map_err(Failure::Runtime)?;
+        if !quiet {
+            eprintln!("chart: {}", path.display());
+        }
+    }
+    print_stdout(&match format {
+        Format::Table => spotsim::report::render_compare_table(&comparison),
+        Format::Json => spotsim::report::render_compare_json(&comparison),
+    })
+}
+
+/// A chart file's format from its extension: `.png` or `.svg`, in any case.
+fn chart_format_of(path: &Path) -> Result<ChartFormat, String> {
+    match path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("png") => Ok(ChartFormat::Png),
+        Some("svg") => Ok(ChartFormat::Svg),
+        _ => Err(format!(
+            "--chart {}: the file name must end in .png or .svg (the chart's format)",
+            path.display()
+        )),
+    }
 }
 
 /// The folder of a Markdown review's charts: `<stem>-charts` beside it (name, path).

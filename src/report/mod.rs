@@ -5,6 +5,7 @@
 //! CLI only decides where the text goes. Numbers come out the same for the same seed, whatever
 //! the thread count; no timing of the simulator itself appears in any output.
 
+mod compare;
 mod csv;
 mod fit;
 mod format;
@@ -15,6 +16,7 @@ mod trace;
 mod validate;
 
 pub use self::csv::write_runs_csv;
+pub use compare::{render_compare_json, render_compare_table};
 pub use fit::{
     jobs_scenario, market_sections, render_jobs_fit_json, render_jobs_fit_table,
     render_trace_fit_json, render_trace_fit_table,

@@ -1,0 +1,305 @@
+//! Paired statistics for common random numbers: two samples whose element `i` came from run `i`
+//! of two simulations under the same seed.
+//!
+//! When run `i` of both simulations drew the same random inputs, their outcomes move together,
+//! and the per-run differences `d_i = b_i − a_i` vary far less than either sample: the interval
+//! of the mean difference built from the `d_i` (the paired interval) is narrower than the one
+//! that treats the samples as independent (the unpaired interval), by the factor
+//! `sqrt(Var a + Var b) / sqrt(Var a + Var b − 2·Cov(a, b))` (Law, "Simulation Modeling and
+//! Analysis", 5th ed., §11.2 on common random numbers). When the inputs do not line up the
+//! paired interval stays valid — the runs are still independent across `i` — it is just as wide
+//! as the unpaired one.
+//!
+//! Every figure is computed in index order, so it is the same whatever the thread count that
+//! produced the samples. Intervals are normal 95 % intervals, `mean ± Z_95 · s.e.`.
+
+use serde::Serialize;
+
+use crate::stats::{Z_95, wilson_interval};
+
+/// The difference of two means, `mean(b) − mean(a)`, with its paired and unpaired intervals.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PairedDifference {
+    /// Mean of the per-run differences `b_i − a_i` (equal to `mean(b) − mean(a)` up to
+    /// rounding), in the samples' unit.
+    pub mean: f64,
+    /// 95 % interval from the per-run differences: `mean ± Z_95 · s_d / sqrt(n)`. `None` with a
+    /// single run.
+    pub ci95: Option<(f64, f64)>,
+    /// Standard error of the mean from the per-run differences, `s_d / sqrt(n)`; `None` with a
+    /// single run.
+    pub std_err: Option<f64>,
+    /// 95 % interval as if the samples were independent: `mean ± Z_95 · sqrt(s_a² / n + s_b² /
+    /// n)`. `None` with a single run.
+    pub unpaired_ci95: Option<(f64, f64)>,
+    /// Standard error as if the samples were independent; `None` with a single run.
+    pub unpaired_std_err: Option<f64>,
+    /// Pearson correlation of `a_i` and `b_i`: how much the two simulations' runs move together.
+    /// `None` with a single run or when either sample is constant.
+    pub correlation: Option<f64>,
+    /// `(unpaired s.e. / paired s.e.)²`: how many times the runs independent streams would need
+    /// for an interval as narrow as the paired one. `None` when either standard error is missing
+    /// or the paired one is zero (every difference equal).
+    pub pairing_gain_x: Option<f64>,
+}
+
+/// The mean difference `b − a` of two samples paired by index, with both intervals.
+///
+/// # Panics
+/// If the samples are empty or of different lengths: the caller pairs runs of equal count.
+pub fn paired_difference(a: &[f64], b: &[f64]) -> PairedDifference {
+    assert!(
+        !a.is_empty() && a.len() == b.len(),
+        "paired samples must be non-empty and of equal length"
+    );
+    let n = a.len() as f64;
+    let mean_a = a.iter().sum::<f64>() / n;
+    let mean_b = b.iter().sum::<f64>() / n;
+    let first_difference = b[0] - a[0];
+    let differences = a.iter().zip(b).map(|(x, y)| y - x);
+    // Identical differences (a scenario against itself gives zeros): the mean's rounding must not
+    // show up as a spread.
+    let constant = differences.clone().all(|d| d == first_difference);
+    let mean = if constant {
+        first_difference
+    } else {
+        differences.clone().sum::<f64>() / n
+    };
+    if a.len() < 2 {
+        return PairedDifference {
+            mean,
+            ci95: None,
+            std_err: None,
+            unpaired_ci95: None,
+            unpaired_std_err: None,
+            correlation: None,
+            pairing_gain_x: None,
+        };
+    }
+    // Two passes (means, then squared deviations) rather than sums of squares, which cancel
+    // catastrophically when the spread is small against the mean.
+    let (mut ss_a, mut ss_b, mut cross, mut ss_d) = (0.0, 0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        let (da, db) = (x - mean_a, y - mean_b);
+        let dd = (y - x) - mean;
+        ss_a += da * da;
+        ss_b += db * db;
+        cross += da * db;
+        ss_d += dd * dd;
+    }
+    if constant {
+        ss_d = 0.0;
+    }
+    let std_err = (ss_d / (n - 1.0) / n).sqrt();
+    let unpaired_std_err = ((ss_a + ss_b) / (n - 1.0) / n).sqrt();
+    let interval = |se: f64| (mean - Z_95 * se, mean + Z_95 * se);
+    PairedDifference {
+        mean,
+        ci95: Some(interval(std_err)),
+        std_err: Some(std_err),
+        unpaired_ci95: Some(interval(unpaired_std_err)),
+        unpaired_std_err: Some(unpaired_std_err),
+        correlation: (ss_a > 0.0 && ss_b > 0.0).then(|| cross / (ss_a * ss_b).sqrt()),
+        pairing_gain_x: (std_err > 0.0).then(|| (unpaired_std_err / std_err).powi(2)),
+    }
+}
+
+/// How often `b_i` is below, equal to or above `a_i`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PairedOrder {
+    /// Share of indices with `b_i < a_i` (strictly).
+    pub below: f64,
+    /// Wilson 95 % interval of `below`.
+    pub below_ci95: (f64, f64),
+    /// Share of indices with `b_i == a_i` exactly (ties count neither as below nor above).
+    pub tie: f64,
+}
+
+/// The shares of `b_i < a_i` and `b_i == a_i`.
+///
+/// # Panics
+/// If the samples are of different lengths.
+pub fn paired_order(a: &[f64], b: &[f64]) -> PairedOrder {
+    assert_eq!(a.len(), b.len(), "paired samples must be of equal length");
+    let (mut below, mut tie) = (0u64, 0u64);
+    for (x, y) in a.iter().zip(b) {
+        if y < x {
+            below += 1;
+        } else if y == x {
+            tie += 1;
+        }
+    }
+    let n = a.len() as u64;
+    let share = |count: u64| count as f64 / n.max(1) as f64;
+    let (mut lo, mut hi) = wilson_interval(below, n, Z_95);
+    // At the ends the interval touches 0 or 1 exactly; rounding would leave a hair off.
+    if below == 0 {
+        lo = 0.0;
+    }
+    if below == n {
+        hi = 1.0;
+    }
+    PairedOrder {
+        below: share(below),
+        below_ci95: (lo, hi),
+        tie: share(tie),
+    }
+}
+
+/// A ratio of two means, `Σx / Σy`, with its 95 % interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RatioEstimate {
+    /// `Σx / Σy`.
+    pub value: f64,
+    /// Delta-method 95 % interval; `None` with a single pair.
+    pub ci95: Option<(f64, f64)>,
+}
+
+/// `Σx / Σy` of pairs `(x_i, y_i)` with a 95 % interval by the delta method for a ratio of
+/// means: `Var(x̄/ȳ) ≈ (Var x − 2R·Cov(x, y) + R²·Var y) / (n·ȳ²)` with `R = x̄/ȳ` (Stuart & Ord,
+/// "Kendall's Advanced Theory of Statistics", §10.5). With `x` the cost of run `i` and `y` 1 when
+/// it completed, this is the cost per completed job. `None` when `Σy` is not positive.
+///
+/// # Panics
+/// If the samples are empty or of different lengths.
+pub fn ratio_of_means(x: &[f64], y: &[f64]) -> Option<RatioEstimate> {
+    assert!(
+        !x.is_empty() && x.len() == y.len(),
+        "paired samples must be non-empty and of equal length"
+    );
+    let n = x.len() as f64;
+    let mean_x = x.iter().sum::<f64>() / n;
+    let mean_y = y.iter().sum::<f64>() / n;
+    if mean_y <= 0.0 {
+        return None;
+    }
+    let value = x.iter().sum::<f64>() / y.iter().sum::<f64>();
+    if x.len() < 2 {
+        return Some(RatioEstimate { value, ci95: None });
+    }
+    let (mut ss_x, mut ss_y, mut cross) = (0.0, 0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        let (dx, dy) = (a - mean_x, b - mean_y);
+        ss_x += dx * dx;
+        ss_y += dy * dy;
+        cross += dx * dy;
+    }
+    let (var_x, var_y, cov) = (ss_x / (n - 1.0), ss_y / (n - 1.0), cross / (n - 1.0));
+    let ratio = mean_x / mean_y;
+    // Rounding can leave a hair below zero when x is proportional to y.
+    let variance =
+        ((var_x - 2.0 * ratio * cov + ratio * ratio * var_y) / (n * mean_y * mean_y)).max(0.0);
+    let half = Z_95 * variance.sqrt();
+    Some(RatioEstimate {
+        value,
+        ci95: Some((value - half, value + half)),
+    })
+}
+
+/// A 95 % interval of a mean, `mean ± Z_95 · std_err`; `None` without a standard error.
+pub fn mean_interval(mean: f64, std_err: Option<f64>) -> Option<(f64, f64)> {
+    std_err.map(|se| (mean - Z_95 * se, mean + Z_95 * se))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(got: f64, want: f64) -> bool {
+        (got - want).abs() <= 1e-12 * want.abs().max(1.0)
+    }
+
+    #[test]
+    fn paired_difference_matches_hand_computed_values() {
+        // a = 1, 2, 3, 4; b = 2, 4, 5, 8. d = 1, 2, 2, 4: mean 9/4, deviations −5/4, −1/4,
+        // −1/4, 7/4, squares sum 76/16 = 4.75, s_d² = 4.75 / 3, s.e. = sqrt(4.75 / 12).
+        // s_a² = 5/3 (sum of squares 5), s_b² = 6.25 (mean 19/4: squares (121 + 9 + 1 + 169) / 16
+        // = 18.75, / 3). Unpaired s.e. = sqrt((5/3 + 6.25) / 4).
+        // Cov: Σ(da·db) = (−1.5)(−2.75) + (−0.5)(−0.75) + (0.5)(0.25) + (1.5)(3.25) = 9.5.
+        let a = [1.0, 2.0, 3.0, 4.0];
+        let b = [2.0, 4.0, 5.0, 8.0];
+        let d = paired_difference(&a, &b);
+        assert!(close(d.mean, 2.25));
+        let se = (4.75f64 / 12.0).sqrt();
+        assert!(close(d.std_err.unwrap(), se));
+        let (lo, hi) = d.ci95.unwrap();
+        assert!(close(lo, 2.25 - Z_95 * se) && close(hi, 2.25 + Z_95 * se));
+        let unpaired_se = ((5.0f64 / 3.0 + 6.25) / 4.0).sqrt();
+        assert!(close(d.unpaired_std_err.unwrap(), unpaired_se));
+        let (lo, hi) = d.unpaired_ci95.unwrap();
+        assert!(close(lo, 2.25 - Z_95 * unpaired_se) && close(hi, 2.25 + Z_95 * unpaired_se));
+        assert!(close(d.correlation.unwrap(), 9.5 / (5.0f64 * 18.75).sqrt()));
+        assert!(close(d.pairing_gain_x.unwrap(), (unpaired_se / se).powi(2)));
+        // Var d = Var a + Var b − 2 Cov: 4.75/3 = 5/3 + 6.25 − 2·9.5/3.
+        assert!(close(4.75 / 3.0, 5.0 / 3.0 + 6.25 - 2.0 * 9.5 / 3.0));
+    }
+
+    #[test]
+    fn a_sample_against_itself_differs_by_exactly_zero() {
+        let a = [0.1, 0.7, 3.3, 1e6, 2.2];
+        let d = paired_difference(&a, &a);
+        assert_eq!(d.mean, 0.0);
+        assert_eq!(d.ci95, Some((0.0, 0.0)));
+        assert_eq!(d.std_err, Some(0.0));
+        assert!(d.unpaired_std_err.unwrap() > 0.0);
+        assert!(close(d.correlation.unwrap(), 1.0));
+        assert_eq!(d.pairing_gain_x, None);
+        let order = paired_order(&a, &a);
+        assert_eq!((order.below, order.tie), (0.0, 1.0));
+        // A constant shift: zero width too, whatever the rounding of the sum.
+        let shifted: Vec<f64> = [0.5; 5].to_vec();
+        let zeros = [0.0; 5];
+        let d = paired_difference(&zeros, &shifted);
+        assert_eq!((d.mean, d.std_err), (0.5, Some(0.0)));
+        assert_eq!(d.correlation, None);
+    }
+
+    #[test]
+    fn a_single_pair_has_no_interval() {
+        let d = paired_difference(&[1.0], &[3.0]);
+        assert_eq!(d.mean, 2.0);
+        assert_eq!(
+            (d.ci95, d.unpaired_ci95, d.pairing_gain_x),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn order_counts_strictly_below_and_ties_apart() {
+        let order = paired_order(&[1.0, 2.0, 3.0, 4.0], &[0.5, 2.0, 3.5, 1.0]);
+        assert_eq!((order.below, order.tie), (0.5, 0.25));
+        assert_eq!(order.below_ci95, wilson_interval(2, 4, Z_95));
+        assert_eq!(paired_order(&[1.0; 3], &[1.0; 3]).below_ci95.0, 0.0);
+        assert_eq!(paired_order(&[1.0; 3], &[0.0; 3]).below_ci95.1, 1.0);
+    }
+
+    #[test]
+    fn ratio_of_means_matches_hand_computed_values() {
+        // Costs 2, 4, 6, 8; completed 1, 1, 0, 1. R = 20/3. x̄ = 5, ȳ = 3/4.
+        // s_x² = 20/3; s_y² = (3·(1/16) + 9/16) / 3 = 1/4; cov = Σ(dx·dy)/3 with dx = −3, −1, 1,
+        // 3 and dy = 1/4, 1/4, −3/4, 1/4: (−3 − 1 − 3 + 3)/4/3 = −1/3.
+        // Var = (20/3 + 2R/3 + R²/4) / (4 · 9/16).
+        let x = [2.0, 4.0, 6.0, 8.0];
+        let y = [1.0, 1.0, 0.0, 1.0];
+        let r = ratio_of_means(&x, &y).unwrap();
+        let ratio = 20.0 / 3.0;
+        assert!(close(r.value, ratio));
+        let variance = (20.0 / 3.0 + 2.0 * ratio / 3.0 + ratio * ratio / 4.0) / (4.0 * 9.0 / 16.0);
+        let half = Z_95 * f64::sqrt(variance);
+        let (lo, hi) = r.ci95.unwrap();
+        assert!(close(lo, ratio - half) && close(hi, ratio + half));
+        // Every run completed: the interval of the mean.
+        let all = ratio_of_means(&x, &[1.0; 4]).unwrap();
+        let se = (20.0f64 / 3.0 / 4.0).sqrt();
+        assert!(close(all.ci95.unwrap().1, 5.0 + Z_95 * se));
+        assert_eq!(ratio_of_means(&x, &[0.0; 4]), None);
+        assert_eq!(ratio_of_means(&[3.0], &[1.0]).unwrap().ci95, None);
+    }
+
+    #[test]
+    fn mean_interval_is_symmetric() {
+        assert_eq!(mean_interval(1.0, None), None);
+        let (lo, hi) = mean_interval(10.0, Some(1.0)).unwrap();
+        assert!(close(lo, 10.0 - Z_95) && close(hi, 10.0 + Z_95));
+    }
+}
