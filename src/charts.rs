@@ -192,29 +192,34 @@ pub fn render(
     input: &ChartInput<'_>,
     format: ChartFormat,
 ) -> Result<Vec<u8>, ChartError> {
+    render_with(kind.file_stem(), format, |root| draw(kind, input, root))
+}
+
+/// The SVG drawing area every chart is drawn on.
+pub(crate) type SvgArea<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// Runs `draw` on a blank chart and returns it as `format` bytes; `chart` names it in errors.
+pub(crate) fn render_with(
+    chart: &'static str,
+    format: ChartFormat,
+    draw: impl FnOnce(&SvgArea<'_>) -> DrawResult,
+) -> Result<Vec<u8>, ChartError> {
     register_fonts();
     let fail = |e: Box<dyn Error>| ChartError {
-        chart: kind.file_stem(),
+        chart,
         message: e.to_string(),
     };
-    let (width, height) = CHART_SIZE;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, CHART_SIZE).into_drawing_area();
+        draw(&root).map_err(fail)?;
+        root.present().map_err(|e| fail(e.into()))?;
+    }
     match format {
-        ChartFormat::Svg => {
-            let mut text = String::new();
-            {
-                let root = SVGBackend::with_string(&mut text, CHART_SIZE).into_drawing_area();
-                draw(kind, input, &root).map_err(fail)?;
-                root.present().map_err(|e| fail(e.into()))?;
-            }
-            Ok(text.into_bytes())
-        }
-        ChartFormat::Png => {
-            // Drawn as SVG, then rasterised by resvg: its text layout shapes and kerns with the
-            // bundled font, which plotters' own bitmap text does not.
-            let svg = render(kind, input, ChartFormat::Svg)?;
-            let svg = String::from_utf8(svg).map_err(|e| fail(e.into()))?;
-            rasterize(&svg, width, height).map_err(fail)
-        }
+        ChartFormat::Svg => Ok(svg.into_bytes()),
+        // Rasterised by resvg: its text layout shapes and kerns with the bundled font, which
+        // plotters' own bitmap text does not.
+        ChartFormat::Png => rasterize(&svg, CHART_SIZE.0, CHART_SIZE.1).map_err(fail),
     }
 }
 

@@ -11,8 +11,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    CHART_SIZE, ChartError, ChartFormat, DrawResult, INK, LABEL_PX, Mark, ON_DEMAND, SPOT, TICK_PX,
-    encode_png, font, frame, label_row, register_fonts, row_y, rows_range, short_name,
+    ChartError, ChartFormat, DrawResult, INK, LABEL_PX, Mark, ON_DEMAND, SPOT, TICK_PX, font,
+    frame, label_row, render_with, row_y, rows_range, short_name,
 };
 use crate::compare::{Comparison, SideIntervals};
 use crate::report::{format_count, format_usd};
@@ -29,32 +29,7 @@ pub fn render_comparison(
     comparison: &Comparison,
     format: ChartFormat,
 ) -> Result<Vec<u8>, ChartError> {
-    register_fonts();
-    let fail = |e: Box<dyn std::error::Error>| ChartError {
-        chart: CHART,
-        message: e.to_string(),
-    };
-    let (width, height) = CHART_SIZE;
-    match format {
-        ChartFormat::Svg => {
-            let mut text = String::new();
-            {
-                let root = SVGBackend::with_string(&mut text, CHART_SIZE).into_drawing_area();
-                draw_comparison(comparison, &root).map_err(fail)?;
-                root.present().map_err(|e| fail(e.into()))?;
-            }
-            Ok(text.into_bytes())
-        }
-        ChartFormat::Png => {
-            let mut pixels = vec![0u8; width as usize * height as usize * 3];
-            {
-                let root = BitMapBackend::with_buffer(&mut pixels, CHART_SIZE).into_drawing_area();
-                draw_comparison(comparison, &root).map_err(fail)?;
-                root.present().map_err(|e| fail(e.into()))?;
-            }
-            encode_png(&pixels, width, height).map_err(|e| fail(e.into()))
-        }
-    }
+    render_with(CHART, format, |root| draw_comparison(comparison, root))
 }
 
 /// One bar: which side, its value and interval, its colour and its row's y.
