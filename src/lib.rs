@@ -14,12 +14,15 @@
 //! 4. [`stats`]: means with standard errors, exact percentiles, outcome shares, savings.
 //! 5. [`report`]: pure renderers (table, JSON, CSV, validation summary).
 //!
+//! [`advice`] gives Young's and Daly's checkpoint intervals, to show beside a simulated optimum.
+//!
 //! [`timeline`] replays a single run with a recording observer: the story of run `i`, status
 //! by status, for `spotsim trace` (dated by [`clock`]) and the timeline chart.
 //!
 //! The `spotsim` binary parses arguments, calls these, prints, and picks the exit code.
 //! `docs/model.md` lists every assumption the engine makes.
 
+pub mod advice;
 pub mod charts;
 pub mod clock;
 pub mod data;
