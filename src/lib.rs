@@ -14,7 +14,9 @@
 //! 4. [`stats`]: means with standard errors, exact percentiles, outcome shares, savings.
 //! 5. [`report`]: pure renderers (table, JSON, CSV, validation summary).
 //!
-//! [`advice`] gives Young's and Daly's checkpoint intervals, to show beside a simulated optimum.
+//! [`sweep`] runs one scenario at every point of a grid of one or two keys with common random
+//! numbers (every point runs the same run indices under the same seed), and [`advice`] gives
+//! Young's and Daly's checkpoint intervals beside the simulated optimum.
 //!
 //! [`timeline`] replays a single run with a recording observer: the story of run `i`, status
 //! by status, for `spotsim trace` (dated by [`clock`]) and the timeline chart.
@@ -37,6 +39,7 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod stats;
+pub mod sweep;
 pub mod timeline;
 pub mod trace;
 
