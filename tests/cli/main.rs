@@ -5,6 +5,7 @@ mod errors;
 mod fit;
 mod report;
 mod run;
+mod sweep;
 mod trace;
 mod validate;
 
