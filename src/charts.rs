@@ -17,6 +17,10 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+mod sweep;
+
+pub use sweep::render_sweep;
+
 use crate::engine::{Outcome, RunRecord, SecondaryStatus};
 use crate::montecarlo::{Estimate, Runs};
 use crate::report::{format_count, format_usd};

@@ -14,6 +14,10 @@
 //! 4. [`stats`]: means with standard errors, exact percentiles, outcome shares, savings.
 //! 5. [`report`]: pure renderers (table, JSON, CSV, validation summary).
 //!
+//! [`sweep`] runs one scenario at every point of a grid of one or two keys with common random
+//! numbers (every point runs the same run indices under the same seed), and [`advice`] gives
+//! Young's and Daly's checkpoint intervals beside the simulated optimum.
+//!
 //! [`timeline`] replays a single run with a recording observer: the story of run `i`, status
 //! by status, for `spotsim trace` (dated by [`clock`]) and the timeline chart.
 //!
@@ -23,6 +27,7 @@
 //! The `spotsim` binary parses arguments, calls these, prints, and picks the exit code.
 //! `docs/model.md` lists every assumption the engine makes.
 
+pub mod advice;
 pub mod charts;
 pub mod clock;
 pub mod compare;
@@ -39,6 +44,7 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod stats;
+pub mod sweep;
 pub mod timeline;
 pub mod trace;
 

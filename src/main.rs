@@ -19,6 +19,7 @@ use spotsim::report::{
     write_runs_csv,
 };
 use spotsim::scenario::{Scenario, lint};
+use spotsim::sweep::SweepMetric;
 use spotsim::timeline::first_runs;
 use spotsim::{LoadError, load_scenario};
 
@@ -162,6 +163,51 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
     },
+    /// Run a scenario at every point of a grid of one or two keys, with common random numbers,
+    /// and find the best setting.
+    #[command(
+        long_about = "Run a scenario at every point of a grid of one or two keys and find the \
+                      setting that is best for a metric. Every point runs the same run indices \
+                      under the same seed (common random numbers), so the differences between \
+                      points are measured run by run, with far less noise than the points \
+                      themselves.",
+        after_help = "SPEC is a list `a,b,c`, a range `lo..hi:n` (n points, equally spaced, both \
+                      ends included) or `lo..hi:n:log` (constant ratio). Values are numbers or \
+                      durations (`90s`, `30m`, `1h30m`); a bare number is seconds for a \
+                      duration key.\n\nExamples:\n  spotsim sweep scenarios/reference.toml \
+                      --set checkpoint.interval=5m..2h:24\n  spotsim sweep \
+                      scenarios/quickstart.toml --set checkpoint.interval=10m..2h:8:log --set \
+                      spot.discount=0.5,0.6,0.7 --metric wall_s --chart sweep.png"
+    )]
+    Sweep {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// A key to vary and its values, KEY=SPEC (give --set twice for a two-key grid).
+        #[arg(long = "set", value_name = "KEY=SPEC", required = true)]
+        set: Vec<String>,
+        /// What the best point minimises (completed: maximises), on spot when enabled.
+        #[arg(long, value_enum, default_value_t = SweepMetricArg::CostUsd)]
+        metric: SweepMetricArg,
+        /// Monte Carlo runs per point (overrides simulation.runs), 1 to 50,000,000.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=spotsim::scenario::MAX_RUNS))]
+        runs: Option<u64>,
+        /// Seed shared by every point (overrides simulation.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value_t = SweepFormat::Table)]
+        format: SweepFormat,
+        /// Also draw the sweep into this .png or .svg file: a line chart with 95 % bands for
+        /// one key, a heat map for two.
+        #[arg(long, value_name = "FILE")]
+        chart: Option<PathBuf>,
+        /// No progress bar and no notes on stderr (warnings and errors still show).
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Calibrate a market from recorded data.
     Fit {
         #[command(subcommand)]
@@ -261,6 +307,46 @@ impl ChartFormatArg {
     }
 }
 
+/// `spotsim sweep --metric`.
+#[derive(Clone, Copy, ValueEnum)]
+enum SweepMetricArg {
+    /// Mean cost per job.
+    #[value(name = "cost_usd")]
+    CostUsd,
+    /// Mean wall-clock time per job.
+    #[value(name = "wall_s")]
+    WallS,
+    /// 95th percentile of the wall-clock time.
+    #[value(name = "p95_wall_s")]
+    P95WallS,
+    /// 95th percentile of the cost.
+    #[value(name = "p95_cost_usd")]
+    P95CostUsd,
+    /// Share of jobs completed (maximised).
+    #[value(name = "completed")]
+    Completed,
+}
+
+impl SweepMetricArg {
+    fn metric(self) -> SweepMetric {
+        match self {
+            SweepMetricArg::CostUsd => SweepMetric::CostUsd,
+            SweepMetricArg::WallS => SweepMetric::WallS,
+            SweepMetricArg::P95WallS => SweepMetric::P95WallS,
+            SweepMetricArg::P95CostUsd => SweepMetric::P95CostUsd,
+            SweepMetricArg::Completed => SweepMetric::Completed,
+        }
+    }
+}
+
+/// `spotsim sweep --format`.
+#[derive(Clone, Copy, ValueEnum)]
+enum SweepFormat {
+    Table,
+    Json,
+    Csv,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Table,
@@ -342,6 +428,25 @@ fn main() -> ExitCode {
             start,
             format,
         } => trace(&scenario, run, seed, start, format),
+        Command::Sweep {
+            scenario,
+            set,
+            metric,
+            runs,
+            seed,
+            threads,
+            format,
+            chart,
+            quiet,
+        } => sweep(
+            &scenario,
+            &set,
+            metric.metric(),
+            (runs, seed, threads),
+            format,
+            chart.as_deref(),
+            quiet,
+        ),
         Command::Fit {
             what:
                 FitCommand::Trace {
@@ -1037,4 +1142,85 @@ fn write_atomically(
         let _ = std::fs::remove_file(&temp);
     }
     result
+}
+
+/// `spotsim sweep`: every problem with the file and the `--set` flags is reported before
+/// anything runs, and nothing is written then.
+fn sweep(
+    path: &Path,
+    flags: &[String],
+    metric: SweepMetric,
+    (runs, seed, threads): (Option<u64>, Option<u64>, Option<u16>),
+    format: SweepFormat,
+    chart: Option<&Path>,
+    quiet: bool,
+) -> Result<(), Failure> {
+    let base = load_with_overrides(path, runs, seed)?;
+    let shown = path.display().to_string();
+    // load_scenario has read the file and checked that it is UTF-8 text.
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::BadInput(format!("{shown}: cannot read the scenario file: {e}")))?;
+    let (axes, points) = spotsim::sweep::build_grid(&text, &shown, flags)
+        .map_err(|errors| Failure::BadInput(errors.to_string()))?;
+    let (runs, seed) = (base.simulation.runs, base.simulation.seed);
+    spotsim::sweep::check_size(points.len(), runs).map_err(Failure::BadInput)?;
+    let chart = match chart {
+        Some(chart_path) => {
+            let format = match chart_path
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
+                Some("png") => ChartFormat::Png,
+                Some("svg") => ChartFormat::Svg,
+                _ => {
+                    return Err(Failure::BadInput(format!(
+                        "--chart {}: name a .png or .svg file",
+                        chart_path.display()
+                    )));
+                }
+            };
+            check_writable_parent("--chart", chart_path)?;
+            Some((chart_path, format))
+        }
+        None => None,
+    };
+    print_warnings(path, &base);
+    let pool = thread_pool(threads)?;
+    let show_progress = !quiet && std::io::stderr().is_terminal();
+    let done = AtomicU64::new(0);
+    let finished = AtomicBool::new(false);
+    let total = spotsim::sweep::total_runs(&points, runs);
+    let result = std::thread::scope(|scope| {
+        if show_progress {
+            let (done, finished) = (&done, &finished);
+            scope.spawn(move || show_progress_bar(done, finished, total, "the sweep"));
+        }
+        let result =
+            pool.install(|| spotsim::sweep::run_sweep(&axes, &points, metric, runs, seed, &done));
+        finished.store(true, Ordering::Release);
+        result
+    });
+    if !quiet {
+        for note in result.notes() {
+            eprintln!("note: {note}");
+        }
+    }
+    let name = job_name(path, &base);
+    if let Some((chart_path, chart_format)) = chart {
+        let bytes = spotsim::charts::render_sweep(&name, &result, chart_format)
+            .map_err(|e| Failure::Runtime(e.into()))?;
+        write_atomically(chart_path, |file| file.write_all(&bytes))
+            .with_context(|| format!("cannot write {}", chart_path.display()))
+            .map_err(Failure::Runtime)?;
+        if !quiet {
+            eprintln!("chart: {}", chart_path.display());
+        }
+    }
+    print_stdout(&match format {
+        SweepFormat::Table => spotsim::report::render_sweep_table(&name, &result),
+        SweepFormat::Json => spotsim::report::render_sweep_json(&name, &result),
+        SweepFormat::Csv => spotsim::report::render_sweep_csv(&result),
+    })
 }

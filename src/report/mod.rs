@@ -11,6 +11,7 @@ mod fit;
 mod format;
 mod json;
 mod review;
+mod sweep;
 mod table;
 mod trace;
 mod validate;
@@ -24,6 +25,7 @@ pub use fit::{
 pub use format::{format_count, format_pct, format_price, format_std_err, format_usd};
 pub use json::render_json;
 pub use review::{Block, Review, ReviewInput, build_review, render_review_html, render_review_md};
+pub use sweep::{advice_sentence, render_sweep_csv, render_sweep_json, render_sweep_table};
 pub use table::render_table;
 pub use trace::{
     TraceReport, messages, render_trace_json, render_trace_table, training_job_name,

@@ -11,6 +11,7 @@ mod lint;
 mod parse;
 
 pub use lint::{Warning, lint};
+pub(crate) use parse::closest;
 pub use parse::{ScenarioError, ScenarioErrors, parse_scenario};
 
 use serde::Serialize;

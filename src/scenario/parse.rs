@@ -231,7 +231,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
 
 /// The known word with the smallest edit distance, if it is close enough to be a typo: at
 /// most one edit per three letters of the known word (and at least one).
-fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
+pub(crate) fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
     known
         .iter()
         .map(|k| (edit_distance(word, k), *k))

@@ -6,6 +6,7 @@ mod errors;
 mod fit;
 mod report;
 mod run;
+mod sweep;
 mod trace;
 mod validate;
 

@@ -1,0 +1,103 @@
+//! Closed-form advice on the checkpoint interval: Young's and Daly's estimates of the interval
+//! that minimises the expected run time, beside which the simulated optimum is shown.
+//!
+//! Both assume interruptions that arrive as a Poisson process (exponential times between
+//! them, mean `M`), a constant save time `C`, and a restart that costs nothing but the work
+//! lost since the last checkpoint. spotsim's engine adds what they leave out (capacity waits,
+//! downloads and restores at every restart, MaxWait and MaxRuntime, non-exponential markets),
+//! so the simulated best interval can differ: `docs/model.md` says when and why.
+
+use serde::Serialize;
+
+use crate::scenario::Scenario;
+
+/// Young's first-order optimum checkpoint interval, `τ = √(2·C·M)` (Young 1974, "A first order
+/// approximation to the optimum checkpoint interval", CACM 17(9)), seconds.
+pub fn young_interval_s(save_s: f64, mean_between_interruptions_s: f64) -> f64 {
+    (2.0 * save_s * mean_between_interruptions_s).sqrt()
+}
+
+/// Daly's higher-order estimate (Daly 2006, "A higher order estimate of the optimum checkpoint
+/// interval for restart dumps", FGCS 22(3)): for `C < 2M`,
+/// `τ = √(2CM)·[1 + (1/3)·√(C/(2M)) + (1/9)·(C/(2M))] − C`, else `τ = M`. Seconds.
+pub fn daly_interval_s(save_s: f64, mean_between_interruptions_s: f64) -> f64 {
+    let (c, m) = (save_s, mean_between_interruptions_s);
+    if c < 2.0 * m {
+        let ratio = c / (2.0 * m);
+        (2.0 * c * m).sqrt() * (1.0 + ratio.sqrt() / 3.0 + ratio / 9.0) - c
+    } else {
+        m
+    }
+}
+
+/// Young's and Daly's intervals for one scenario, with the inputs they were computed from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct IntervalAdvice {
+    /// `C`: the mean checkpoint save time, seconds.
+    pub save_s: f64,
+    /// `M`: the mean time from a capacity grant to the first reclaim of the job's instances,
+    /// seconds.
+    pub mean_time_between_interruptions_s: f64,
+    /// Young's τ, seconds.
+    pub young_s: f64,
+    /// Daly's τ, seconds.
+    pub daly_s: f64,
+}
+
+impl IntervalAdvice {
+    /// The advice for `scenario`, when it applies: spot with checkpoints, a save that takes
+    /// time (`C > 0`; with free saves both formulas say "as often as possible") and a market
+    /// that reclaims capacity (finite `M`).
+    pub fn of(scenario: &Scenario) -> Option<IntervalAdvice> {
+        let spot = scenario.spot.as_ref()?;
+        let checkpoint = scenario.checkpoint.as_ref()?;
+        let save_s = checkpoint.save.mean_s();
+        let m = spot
+            .market
+            .mean_first_reclaim_s(scenario.job.instance_count);
+        if !(save_s > 0.0 && save_s.is_finite() && m.is_finite() && m > 0.0) {
+            return None;
+        }
+        Some(IntervalAdvice {
+            save_s,
+            mean_time_between_interruptions_s: m,
+            young_s: young_interval_s(save_s, m),
+            daly_s: daly_interval_s(save_s, m),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn young_and_daly_by_hand() {
+        // C = 30 s, M = 1 h: √(2·30·3600) = 464.76 s.
+        let young = young_interval_s(30.0, 3600.0);
+        assert!((young - 464.758).abs() < 1e-3, "{young}");
+        // C/(2M) = 1/240: 464.758 × (1 + 0.021517 + 0.000463) − 30 = 444.97 s.
+        let daly = daly_interval_s(30.0, 3600.0);
+        assert!((daly - 444.973).abs() < 1e-2, "{daly}");
+        // Saves as long as two mean lives: checkpoint once per mean life.
+        assert_eq!(daly_interval_s(7200.0, 3600.0), 3600.0);
+        // Daly tends to Young minus the save when C ≪ M.
+        let (c, m) = (1.0, 1e6);
+        assert!((daly_interval_s(c, m) - (young_interval_s(c, m) - c)).abs() < 1.0);
+    }
+
+    #[test]
+    fn advice_applies_to_spot_jobs_with_checkpoints() {
+        let text = include_str!("../scenarios/reference.toml");
+        let scenario = crate::scenario::parse_scenario(text, "reference.toml").unwrap();
+        let advice = IntervalAdvice::of(&scenario).unwrap();
+        assert_eq!(advice.save_s, 30.0);
+        assert_eq!(advice.mean_time_between_interruptions_s, 3600.0);
+        let never = text.replace(
+            "time_to_interruption = { dist = \"exponential\", mean = \"1h\" }",
+            "time_to_interruption = \"never\"",
+        );
+        let never = crate::scenario::parse_scenario(&never, "never.toml").unwrap();
+        assert_eq!(IntervalAdvice::of(&never), None);
+    }
+}

@@ -1,0 +1,548 @@
+//! The chart of `spotsim sweep --chart`: a line with its 95 % band for one key, a heat map for
+//! two; the best point marked, and Young's and Daly's checkpoint intervals where the sweep
+//! varies `checkpoint.interval`.
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{
+    ChartError, ChartFormat, DrawResult, GREY, INK, LABEL_PX, Mark, PURPLE, SKY, SPOT, TICK_PX,
+    VERMILION, font, frame, render_with, short_name, time_unit, widen,
+};
+use crate::advice::IntervalAdvice;
+use crate::duration::format_duration;
+use crate::sweep::{Axis, MetricUnit, SweepResult, describe_point};
+
+/// The key whose sweep gets Young's and Daly's marks.
+const INTERVAL_KEY: &str = "checkpoint.interval";
+
+/// Draws the sweep as `format` bytes.
+pub fn render_sweep(
+    name: &str,
+    result: &SweepResult,
+    format: ChartFormat,
+) -> Result<Vec<u8>, ChartError> {
+    render_with("sweep", format, |root| draw(name, result, root))
+}
+
+fn draw<DB: DrawingBackend>(
+    name: &str,
+    result: &SweepResult,
+    root: &DrawingArea<DB, Shift>,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    if result.axes.len() == 1 {
+        draw_line(name, result, root)
+    } else {
+        draw_heat_map(name, result, root)
+    }
+}
+
+/// How the metric is drawn on an axis: the factor to divide by, the axis text, and a formatter.
+fn metric_scale(result: &SweepResult) -> (f64, String) {
+    let label = result.metric.label();
+    match result.metric.unit() {
+        MetricUnit::Usd => (1.0, format!("{label} per job (USD)")),
+        MetricUnit::Share => (0.01, format!("jobs {label} (%)")),
+        MetricUnit::Seconds => {
+            let max = result
+                .points
+                .iter()
+                .map(|p| p.metric.ci95.map_or(p.metric.value, |c| c.1))
+                .fold(0.0, f64::max);
+            let (unit_s, unit) = time_unit(max);
+            (unit_s, format!("{label} ({unit})"))
+        }
+    }
+}
+
+/// How a swept key is drawn on an axis: the factor to divide its values by, and its unit name.
+fn key_scale(axis: &Axis) -> (f64, &'static str) {
+    if axis.kind.is_duration() {
+        let max = axis.values.iter().copied().fold(0.0, f64::max);
+        time_unit(max)
+    } else {
+        (1.0, "")
+    }
+}
+
+/// The subtitle lines shared by both charts.
+fn subtitle(result: &SweepResult, band: bool) -> Vec<String> {
+    let side = if result.side == "spot" {
+        "spot"
+    } else {
+        "on-demand"
+    };
+    let best = result.best_point();
+    let mut lines = vec![format!(
+        "{} on {side}, {} runs per point (seed {}), common random numbers{}",
+        result.metric.label(),
+        crate::report::format_count(result.runs),
+        result.seed,
+        if band { "; band: 95 % interval" } else { "" }
+    )];
+    lines.push(format!(
+        "best: {} ({} is {})",
+        describe_point(&result.axes, &best.values),
+        result.metric.label(),
+        show_metric(result, best.metric.value)
+    ));
+    lines
+}
+
+fn show_metric(result: &SweepResult, value: f64) -> String {
+    match result.metric.unit() {
+        MetricUnit::Usd => format!("${value:.3}"),
+        MetricUnit::Seconds => format_duration(value),
+        MetricUnit::Share => format!("{:.2} %", value * 100.0),
+    }
+}
+
+/// Young's and Daly's intervals, when the sweep varies the interval and every point shares them.
+fn common_advice(result: &SweepResult) -> Option<IntervalAdvice> {
+    if !result.axes.iter().any(|a| a.key == INTERVAL_KEY) {
+        return None;
+    }
+    let first = result.points.first()?.advice?;
+    result
+        .points
+        .iter()
+        .all(|p| p.advice == Some(first))
+        .then_some(first)
+}
+
+fn draw_line<DB: DrawingBackend>(
+    name: &str,
+    result: &SweepResult,
+    root: &DrawingArea<DB, Shift>,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let axis = &result.axes[0];
+    let (x_unit, x_unit_name) = key_scale(axis);
+    let (y_unit, y_desc) = metric_scale(result);
+    // Points in x order (a list may be given in any order).
+    let mut order: Vec<usize> = (0..result.points.len()).collect();
+    order.sort_by(|&a, &b| result.points[a].values[0].total_cmp(&result.points[b].values[0]));
+    let xs: Vec<f64> = order
+        .iter()
+        .map(|&i| result.points[i].values[0] / x_unit)
+        .collect();
+    let ys: Vec<f64> = order
+        .iter()
+        .map(|&i| result.points[i].metric.value / y_unit)
+        .collect();
+    let band: Vec<(f64, f64, f64)> = order
+        .iter()
+        .zip(&xs)
+        .filter_map(|(&i, &x)| {
+            result.points[i]
+                .metric
+                .ci95
+                .map(|(lo, hi)| (x, lo / y_unit, hi / y_unit))
+        })
+        .collect();
+
+    let mut legend = vec![(
+        format!("{} by {}", result.metric.label(), axis.key),
+        Mark::Line(SPOT),
+    )];
+    if !band.is_empty() {
+        legend.push(("95 % interval".to_string(), Mark::Fill(SKY)));
+    }
+    let best = result.best_point();
+    legend.push((
+        format!("best: {}", axis.kind.show(best.values[0])),
+        Mark::Cross(VERMILION),
+    ));
+    let mut lines = subtitle(result, false);
+    let (mut x_lo, mut x_hi) = (xs[0], xs[xs.len() - 1]);
+    let mut marks = Vec::new();
+    if let Some(advice) = common_advice(result) {
+        for (label, tau_s, colour) in [
+            ("Young (1974)", advice.young_s, INK),
+            ("Daly (2006)", advice.daly_s, GREY),
+        ] {
+            let x = tau_s / x_unit;
+            // Shown when within a factor of 4 of the grid, else named only.
+            if x >= x_lo / 4.0 && x <= x_hi * 4.0 {
+                legend.push((
+                    format!("{label}: {}", format_duration(tau_s)),
+                    Mark::Dashed(colour),
+                ));
+                marks.push((x, colour));
+            } else {
+                lines.push(format!(
+                    "{label}: {} (beyond the axis)",
+                    format_duration(tau_s)
+                ));
+            }
+        }
+        for &(x, _) in &marks {
+            x_lo = x_lo.min(x);
+            x_hi = x_hi.max(x);
+        }
+    }
+    let y_values = ys
+        .iter()
+        .copied()
+        .chain(band.iter().flat_map(|b| [b.1, b.2]));
+    let (y_lo, y_hi) = y_values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
+        (lo.min(y), hi.max(y))
+    });
+    let (y_lo, y_hi) = widen(y_lo, y_hi);
+    let plot = frame(
+        root,
+        &format!(
+            "{}: {} by {}",
+            short_name(name),
+            result.metric.label(),
+            axis.key
+        ),
+        &lines,
+        &legend,
+    )?;
+    let x_desc = if x_unit_name.is_empty() {
+        axis.key.clone()
+    } else {
+        format!("{} ({x_unit_name})", axis.key)
+    };
+    let data = LineData {
+        xs: &xs,
+        ys: &ys,
+        band: &band,
+        best: (best.values[0] / x_unit, best.metric.value / y_unit),
+        marks: &marks,
+        y_range: (y_lo, y_hi),
+        x_desc: &x_desc,
+        y_desc: &y_desc,
+    };
+    if axis.log && x_lo > 0.0 {
+        let (lo, hi) = (x_lo / 1.08, x_hi * 1.08);
+        let chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .x_label_area_size(60)
+            .y_label_area_size(90)
+            .build_cartesian_2d((lo..hi).log_scale(), y_lo..y_hi)?;
+        plot_line(chart, &data)
+    } else {
+        let (lo, hi) = widen(x_lo, x_hi);
+        let chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .x_label_area_size(60)
+            .y_label_area_size(90)
+            .build_cartesian_2d(lo..hi, y_lo..y_hi)?;
+        plot_line(chart, &data)
+    }
+}
+
+/// What [`plot_line`] draws, in axis units.
+struct LineData<'a> {
+    xs: &'a [f64],
+    ys: &'a [f64],
+    /// `(x, low, high)` of each point's interval.
+    band: &'a [(f64, f64, f64)],
+    best: (f64, f64),
+    /// Vertical dashed lines.
+    marks: &'a [(f64, RGBColor)],
+    y_range: (f64, f64),
+    x_desc: &'a str,
+    y_desc: &'a str,
+}
+
+fn plot_line<DB, X>(
+    mut chart: ChartContext<'_, DB, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
+    data: &LineData<'_>,
+) -> DrawResult
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let y_span = data.y_range.1 - data.y_range.0;
+    let decimals = super::tick_decimals(y_span);
+    chart
+        .configure_mesh()
+        .light_line_style(WHITE)
+        .x_desc(data.x_desc)
+        .y_desc(data.y_desc)
+        .axis_desc_style(font(LABEL_PX))
+        .label_style(font(TICK_PX))
+        .y_label_formatter(&|v| format!("{v:.decimals$}"))
+        .x_labels(8)
+        .x_label_formatter(&|v| {
+            let text = format!("{v:.2}");
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        })
+        .draw()?;
+    if data.band.len() >= 2 {
+        let mut outline: Vec<(f64, f64)> = data.band.iter().map(|b| (b.0, b.2)).collect();
+        outline.extend(data.band.iter().rev().map(|b| (b.0, b.1)));
+        chart.draw_series(std::iter::once(Polygon::new(
+            outline,
+            SKY.mix(0.35).filled(),
+        )))?;
+    }
+    for &(x, colour) in data.marks {
+        chart.draw_series(DashedLineSeries::new(
+            vec![(x, data.y_range.0), (x, data.y_range.1)],
+            10,
+            6,
+            colour.stroke_width(2),
+        ))?;
+    }
+    chart.draw_series(LineSeries::new(
+        data.xs.iter().copied().zip(data.ys.iter().copied()),
+        SPOT.stroke_width(3),
+    ))?;
+    chart.draw_series(
+        data.xs
+            .iter()
+            .zip(data.ys)
+            .map(|(&x, &y)| Circle::new((x, y), 4, SPOT.filled())),
+    )?;
+    chart.draw_series(std::iter::once(Cross::new(
+        data.best,
+        9,
+        VERMILION.stroke_width(4),
+    )))?;
+    Ok(())
+}
+
+/// Viridis (van der Walt & Smith 2015, matplotlib's default colour map) at five stops:
+/// perceptually uniform and readable in grey and with colour-vision deficiencies.
+const VIRIDIS: [(u8, u8, u8); 5] = [
+    (68, 1, 84),
+    (59, 82, 139),
+    (33, 145, 140),
+    (94, 201, 98),
+    (253, 231, 37),
+];
+
+/// Viridis at `t` in [0, 1], by linear interpolation between the stops.
+fn viridis(t: f64) -> RGBColor {
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let scaled = t * (VIRIDIS.len() - 1) as f64;
+    let i = (scaled.floor() as usize).min(VIRIDIS.len() - 2);
+    let f = scaled - i as f64;
+    let (a, b) = (VIRIDIS[i], VIRIDIS[i + 1]);
+    let mix = |x: u8, y: u8| (f64::from(x) + f * (f64::from(y) - f64::from(x))).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// Where `value` falls on an axis whose grid values are drawn at indices 0, 1, ...: linear
+/// between neighbouring grid values (in the order of the values), `None` outside the grid.
+fn index_position(values: &[f64], value: f64) -> Option<f64> {
+    let mut sorted: Vec<(usize, f64)> = values.iter().copied().enumerate().collect();
+    sorted.sort_by(|a, b| a.1.total_cmp(&b.1));
+    sorted.windows(2).find_map(|w| {
+        let ((_, a), (_, b)) = (w[0], w[1]);
+        (a <= value && value <= b).then(|| {
+            // Sorted rank positions: the heat map draws values in sorted order.
+            let rank = sorted.iter().position(|s| s.1 == a).unwrap_or(0) as f64;
+            rank + (value - a) / (b - a)
+        })
+    })
+}
+
+fn draw_heat_map<DB: DrawingBackend>(
+    name: &str,
+    result: &SweepResult,
+    root: &DrawingArea<DB, Shift>,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (x_axis, y_axis) = (&result.axes[0], &result.axes[1]);
+    // Cells in sorted order of each key's values.
+    let rank = |axis: &Axis| -> Vec<usize> {
+        let mut order: Vec<usize> = (0..axis.values.len()).collect();
+        order.sort_by(|&a, &b| axis.values[a].total_cmp(&axis.values[b]));
+        let mut rank = vec![0; order.len()];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i] = r;
+        }
+        rank
+    };
+    let (x_rank, y_rank) = (rank(x_axis), rank(y_axis));
+    let (nx, ny) = (x_axis.values.len(), y_axis.values.len());
+    let mut sorted_x = x_axis.values.clone();
+    sorted_x.sort_by(f64::total_cmp);
+    let mut sorted_y = y_axis.values.clone();
+    sorted_y.sort_by(f64::total_cmp);
+    let values: Vec<f64> = result.points.iter().map(|p| p.metric.value).collect();
+    let (lo, hi) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let t_of = |v: f64| if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+
+    let mut legend: Vec<(String, Mark)> = (0..5)
+        .map(|k| {
+            let t = k as f64 / 4.0;
+            (
+                format!(
+                    "{} {}",
+                    result.metric.label(),
+                    show_metric(result, lo + t * (hi - lo))
+                ),
+                Mark::Fill(viridis(t)),
+            )
+        })
+        .collect();
+    legend.push(("best point (outlined)".to_string(), Mark::Line(VERMILION)));
+    // Young's and Daly's τ, per row or column of the other key, where the interval is swept.
+    let interval_axis = result.axes.iter().position(|a| a.key == INTERVAL_KEY);
+    let mut advice_paths: Vec<(RGBColor, Vec<(f64, f64)>)> = Vec::new();
+    if let Some(which) = interval_axis {
+        let (interval_values, other_len) = if which == 0 {
+            (&x_axis.values, ny)
+        } else {
+            (&y_axis.values, nx)
+        };
+        let mut young = Vec::new();
+        let mut daly = Vec::new();
+        for other in 0..other_len {
+            // The advice of any point in this row/column (it does not depend on the interval).
+            let point = result.points.iter().enumerate().find(|(i, _)| {
+                let (xi, yi) = (i / ny, i % ny);
+                if which == 0 {
+                    y_rank[yi] == other
+                } else {
+                    x_rank[xi] == other
+                }
+            });
+            let Some((_, point)) = point else { continue };
+            let Some(advice) = point.advice else { continue };
+            for (tau_s, path) in [(advice.young_s, &mut young), (advice.daly_s, &mut daly)] {
+                if let Some(pos) = index_position(interval_values, tau_s) {
+                    let other_pos = other as f64;
+                    path.push(if which == 0 {
+                        (pos, other_pos)
+                    } else {
+                        (other_pos, pos)
+                    });
+                }
+            }
+        }
+        if !young.is_empty() {
+            legend.push(("Young (1974)".to_string(), Mark::Line(PURPLE)));
+            advice_paths.push((PURPLE, young));
+        }
+        if !daly.is_empty() {
+            legend.push(("Daly (2006)".to_string(), Mark::Dashed(SKY)));
+            advice_paths.push((SKY, daly));
+        }
+    }
+    let plot = frame(
+        root,
+        &format!(
+            "{}: {} over {nx} × {ny} points",
+            short_name(name),
+            result.metric.label(),
+        ),
+        &subtitle(result, false),
+        &legend,
+    )?;
+    let mut chart = ChartBuilder::on(&plot)
+        .margin(12)
+        .x_label_area_size(60)
+        .y_label_area_size(110)
+        .build_cartesian_2d(-0.5..(nx as f64 - 0.5), -0.5..(ny as f64 - 0.5))?;
+    let label_of = |sorted: &[f64], axis: &Axis, v: f64| -> String {
+        let i = v.round();
+        if (v - i).abs() > 1e-6 || i < 0.0 || i as usize >= sorted.len() {
+            return String::new();
+        }
+        axis.kind.show(sorted[i as usize])
+    };
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc(x_axis.key.as_str())
+        .y_desc(y_axis.key.as_str())
+        .axis_desc_style(font(LABEL_PX))
+        .label_style(font(TICK_PX))
+        .x_labels(nx.min(12) + 1)
+        .y_labels(ny.min(12) + 1)
+        .x_label_formatter(&|v| label_of(&sorted_x, x_axis, *v))
+        .y_label_formatter(&|v| label_of(&sorted_y, y_axis, *v))
+        .draw()?;
+    let show_text = nx <= 12 && ny <= 12;
+    for (i, p) in result.points.iter().enumerate() {
+        let (cx, cy) = (x_rank[i / ny] as f64, y_rank[i % ny] as f64);
+        let colour = viridis(t_of(p.metric.value));
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(cx - 0.5, cy - 0.5), (cx + 0.5, cy + 0.5)],
+            colour.filled(),
+        )))?;
+        if show_text {
+            let luminance = 0.299 * f64::from(colour.0)
+                + 0.587 * f64::from(colour.1)
+                + 0.114 * f64::from(colour.2);
+            let ink = if luminance > 140.0 { INK } else { WHITE };
+            chart.draw_series(std::iter::once(Text::new(
+                show_metric(result, p.metric.value),
+                (cx, cy),
+                TextStyle::from(font(14))
+                    .color(&ink)
+                    .pos(Pos::new(HPos::Center, VPos::Center)),
+            )))?;
+        }
+    }
+    for (colour, path) in &advice_paths {
+        if path.len() == 1 {
+            chart.draw_series(std::iter::once(Circle::new(path[0], 6, colour.filled())))?;
+        } else if *colour == SKY {
+            chart.draw_series(DashedLineSeries::new(
+                path.clone(),
+                10,
+                6,
+                colour.stroke_width(3),
+            ))?;
+        } else {
+            chart.draw_series(LineSeries::new(path.clone(), colour.stroke_width(3)))?;
+        }
+    }
+    let best_index = result.best;
+    let (bx, by) = (
+        x_rank[best_index / ny] as f64,
+        y_rank[best_index % ny] as f64,
+    );
+    chart.draw_series(std::iter::once(Rectangle::new(
+        [(bx - 0.48, by - 0.48), (bx + 0.48, by + 0.48)],
+        VERMILION.stroke_width(4),
+    )))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn viridis_runs_from_purple_to_yellow() {
+        assert_eq!(viridis(0.0), RGBColor(68, 1, 84));
+        assert_eq!(viridis(1.0), RGBColor(253, 231, 37));
+        assert_eq!(viridis(0.5), RGBColor(33, 145, 140));
+        assert_eq!(viridis(f64::NAN), RGBColor(68, 1, 84));
+    }
+
+    #[test]
+    fn advice_lands_between_grid_cells() {
+        assert_eq!(index_position(&[300.0, 600.0, 900.0], 450.0), Some(0.5));
+        assert_eq!(index_position(&[900.0, 300.0, 600.0], 750.0), Some(1.5));
+        assert_eq!(index_position(&[300.0, 600.0], 100.0), None);
+    }
+}

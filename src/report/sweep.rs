@@ -1,0 +1,400 @@
+//! `spotsim sweep`'s outputs: a table for people, JSON and CSV for programs, all rendered from
+//! one [`SweepResult`].
+//!
+//! The JSON's `spot` and `on_demand` objects are the very [`SideSummary`] of
+//! `spotsim run --format json`; values in `set` are seconds for durations.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::format::{format_count, format_usd, render_rows};
+use crate::advice::IntervalAdvice;
+use crate::duration::format_duration_exact;
+use crate::stats::SideSummary;
+use crate::sweep::{
+    MetricEstimate, MetricUnit, PairedDifference, PointResult, SweepResult, describe_point,
+};
+
+/// A swept value as JSON: whole numbers as integers (`1800`, not `1800.0`).
+fn json_number(value: f64) -> Value {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        Value::from(value as i64)
+    } else {
+        Value::from(value)
+    }
+}
+
+fn set_object(result: &SweepResult, values: &[f64]) -> serde_json::Map<String, Value> {
+    result
+        .axes
+        .iter()
+        .zip(values)
+        .map(|(axis, &v)| (axis.key.clone(), json_number(v)))
+        .collect()
+}
+
+#[derive(Serialize)]
+struct JsonPoint<'a> {
+    set: serde_json::Map<String, Value>,
+    metric: &'a MetricEstimate,
+    vs_best: &'a PairedDifference,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    spot: Option<&'a SideSummary>,
+    on_demand: &'a SideSummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    savings_vs_on_demand_pct: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    savings_per_completed_job_pct: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checkpoint_interval_advice: Option<&'a IntervalAdvice>,
+}
+
+#[derive(Serialize)]
+struct JsonBest<'a> {
+    index: usize,
+    set: serde_json::Map<String, Value>,
+    metric: &'a MetricEstimate,
+    /// Indices of the points whose paired difference to the best holds 0.
+    not_told_apart: Vec<usize>,
+}
+
+#[derive(Serialize)]
+struct JsonSweep<'a> {
+    spotsim_version: &'static str,
+    name: &'a str,
+    metric: &'static str,
+    maximise: bool,
+    side: &'static str,
+    runs: u64,
+    seed: u64,
+    keys: Vec<&'a str>,
+    points: Vec<JsonPoint<'a>>,
+    best: JsonBest<'a>,
+}
+
+/// The sweep as pretty-printed JSON, ending with a newline.
+pub fn render_sweep_json(name: &str, result: &SweepResult) -> String {
+    let best = result.best_point();
+    let json = JsonSweep {
+        spotsim_version: env!("CARGO_PKG_VERSION"),
+        name,
+        metric: result.metric.key(),
+        maximise: result.metric.maximise(),
+        side: result.side,
+        runs: result.runs,
+        seed: result.seed,
+        keys: result.axes.iter().map(|a| a.key.as_str()).collect(),
+        points: result
+            .points
+            .iter()
+            .map(|p| JsonPoint {
+                set: set_object(result, &p.values),
+                metric: &p.metric,
+                vs_best: &p.vs_best,
+                spot: p.spot.as_ref(),
+                on_demand: &p.on_demand,
+                savings_vs_on_demand_pct: p.savings_vs_on_demand_pct,
+                savings_per_completed_job_pct: p.savings_per_completed_job_pct,
+                checkpoint_interval_advice: p.advice.as_ref(),
+            })
+            .collect(),
+        best: JsonBest {
+            index: result.best,
+            set: set_object(result, &best.values),
+            metric: &best.metric,
+            not_told_apart: result
+                .points
+                .iter()
+                .enumerate()
+                .filter(|(i, p)| *i != result.best && p.vs_best.holds_zero())
+                .map(|(i, _)| i)
+                .collect(),
+        },
+    };
+    let mut text = serde_json::to_string_pretty(&json).expect("sweeps serialise to JSON");
+    text.push('\n');
+    text
+}
+
+/// Seconds to the second (`5h 13m 20s`), below ten seconds to the tenth.
+fn show_seconds(seconds: f64) -> String {
+    let sign = if seconds < 0.0 { "-" } else { "" };
+    let magnitude = seconds.abs();
+    if magnitude < 10.0 {
+        format!("{sign}{magnitude:.1}s")
+    } else {
+        format!("{sign}{}", format_duration_exact(magnitude.round()))
+    }
+}
+
+/// Dollars with a tenth of a cent, so that close points differ.
+fn show_usd(usd: f64) -> String {
+    if usd.abs() >= 1000.0 {
+        format_usd(usd)
+    } else if usd < 0.0 {
+        format!("-${:.3}", -usd)
+    } else {
+        format!("${usd:.3}")
+    }
+}
+
+fn show_value(unit: MetricUnit, value: f64) -> String {
+    match unit {
+        MetricUnit::Usd => show_usd(value),
+        MetricUnit::Seconds => show_seconds(value),
+        MetricUnit::Share => format!("{:.2} %", value * 100.0),
+    }
+}
+
+fn show_diff(unit: MetricUnit, value: f64) -> String {
+    let text = show_value(unit, value);
+    if value > 0.0 || (value == 0.0 && !text.starts_with('-')) {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
+fn show_interval(interval: Option<(f64, f64)>, show: impl Fn(f64) -> String) -> String {
+    interval.map_or_else(
+        || "-".to_string(),
+        |(lo, hi)| format!("{} to {}", show(lo), show(hi)),
+    )
+}
+
+/// The advice line, when every point shares one.
+fn common_advice(points: &[PointResult]) -> Option<IntervalAdvice> {
+    let first = points.first()?.advice?;
+    points
+        .iter()
+        .all(|p| p.advice == Some(first))
+        .then_some(first)
+}
+
+/// One sentence with Young's and Daly's intervals and their inputs.
+pub fn advice_sentence(advice: &IntervalAdvice) -> String {
+    format!(
+        "Young (1974): checkpoint every {}; Daly (2006): every {} (save C = {}, mean time \
+         between interruptions M = {}).",
+        show_seconds(advice.young_s),
+        show_seconds(advice.daly_s),
+        show_seconds(advice.save_s),
+        show_seconds(advice.mean_time_between_interruptions_s)
+    )
+}
+
+/// The sweep as a text table with a heading and the best point below it.
+pub fn render_sweep_table(name: &str, result: &SweepResult) -> String {
+    let unit = result.metric.unit();
+    let side = if result.side == "spot" {
+        "spot"
+    } else {
+        "on-demand"
+    };
+    let keys: Vec<&str> = result.axes.iter().map(|a| a.key.as_str()).collect();
+    let mut out = format!(
+        "{name}: sweep of {} ({} points × {} runs, seed {})\n",
+        keys.join(" × "),
+        result.points.len(),
+        format_count(result.runs),
+        result.seed
+    );
+    out.push_str(&format!(
+        "Metric: {} on {side}, {} is better. \"vs best\" is the paired difference to the best \
+         point (common random numbers);\n\"~\" marks points not told apart from the best at \
+         95 %.\n\n",
+        result.metric.label(),
+        if result.metric.maximise() {
+            "higher"
+        } else {
+            "lower"
+        }
+    ));
+    let advice = common_advice(&result.points);
+    let per_point_advice = advice.is_none() && result.points.iter().any(|p| p.advice.is_some());
+    let mut header: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    header.extend([
+        result.metric.label().to_string(),
+        "95 % interval".into(),
+        "vs best".into(),
+        "95 % interval".into(),
+        String::new(),
+    ]);
+    let show_completed = result.metric != crate::sweep::SweepMetric::Completed;
+    let show_cost = unit != MetricUnit::Usd || result.metric.key().starts_with("p95");
+    let show_wall = unit != MetricUnit::Seconds || result.metric.key().starts_with("p95");
+    if show_completed {
+        header.push("completed".into());
+    }
+    if show_cost {
+        header.push(format!("{side} cost"));
+    }
+    if show_wall {
+        header.push(format!("{side} wall"));
+    }
+    if result.side == "spot" {
+        header.push("on-demand cost".into());
+        header.push("saving".into());
+    }
+    if per_point_advice {
+        header.push("Young".into());
+        header.push("Daly".into());
+    }
+    let mut rows = vec![header];
+    for (i, p) in result.points.iter().enumerate() {
+        let main = p.spot.as_ref().unwrap_or(&p.on_demand);
+        let mut row: Vec<String> = result
+            .axes
+            .iter()
+            .zip(&p.values)
+            .map(|(axis, &v)| axis.kind.show(v))
+            .collect();
+        let mark = if i == result.best {
+            "best"
+        } else if p.vs_best.holds_zero() {
+            "~"
+        } else {
+            ""
+        };
+        row.extend([
+            show_value(unit, p.metric.value),
+            show_interval(p.metric.ci95, |v| show_value(unit, v)),
+            if i == result.best {
+                "-".to_string()
+            } else {
+                show_diff(unit, p.vs_best.diff)
+            },
+            if i == result.best {
+                "-".to_string()
+            } else {
+                show_interval(p.vs_best.ci95, |v| show_diff(unit, v))
+            },
+            mark.to_string(),
+        ]);
+        if show_completed {
+            row.push(format!("{:.2} %", main.outcomes.completed * 100.0));
+        }
+        if show_cost {
+            row.push(show_usd(main.metrics.cost_usd.mean));
+        }
+        if show_wall {
+            row.push(show_seconds(main.metrics.wall_s.mean));
+        }
+        if result.side == "spot" {
+            row.push(show_usd(p.on_demand.metrics.cost_usd.mean));
+            row.push(
+                p.savings_vs_on_demand_pct
+                    .map_or_else(|| "-".into(), |s| format!("{s:.1} %")),
+            );
+        }
+        if per_point_advice {
+            match p.advice {
+                Some(a) => row.extend([show_seconds(a.young_s), show_seconds(a.daly_s)]),
+                None => row.extend(["-".to_string(), "-".to_string()]),
+            }
+        }
+        rows.push(row);
+    }
+    // Keys left-aligned like the first column: pad them in place.
+    out.push_str(&render_rows(&rows));
+    let best = result.best_point();
+    out.push_str(&format!(
+        "\nBest: {}: {} {} (95 % interval {}).\n",
+        describe_point(&result.axes, &best.values),
+        result.metric.label(),
+        show_value(unit, best.metric.value),
+        show_interval(best.metric.ci95, |v| show_value(unit, v))
+    ));
+    let close = result
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| *i != result.best && p.vs_best.holds_zero())
+        .count();
+    if close > 0 {
+        out.push_str(&format!(
+            "{close} other point(s) are not told apart from it at 95 % (marked ~): more runs \
+             would separate them, or the choice among them does not matter.\n"
+        ));
+    }
+    if let Some(advice) = advice {
+        out.push_str(&advice_sentence(&advice));
+        out.push('\n');
+    }
+    out
+}
+
+/// The sweep as CSV: one row per point.
+pub fn render_sweep_csv(result: &SweepResult) -> String {
+    let metric = result.metric.key();
+    let mut header: Vec<String> = result.axes.iter().map(|a| a.key.clone()).collect();
+    for name in [
+        metric.to_string(),
+        format!("{metric}_ci95_lo"),
+        format!("{metric}_ci95_hi"),
+        "vs_best".into(),
+        "vs_best_ci95_lo".into(),
+        "vs_best_ci95_hi".into(),
+        "best".into(),
+        "completed".into(),
+        "cost_usd_mean".into(),
+        "wall_s_mean".into(),
+        "wall_s_p95".into(),
+        "on_demand_cost_usd_mean".into(),
+        "on_demand_wall_s_mean".into(),
+        "savings_vs_on_demand_pct".into(),
+        "young_s".into(),
+        "daly_s".into(),
+    ] {
+        header.push(name);
+    }
+    let mut writer = ::csv::Writer::from_writer(Vec::new());
+    let cell = |v: Option<f64>| v.map_or_else(String::new, |v| v.to_string());
+    let mut write = |record: Vec<String>| writer.write_record(record).is_ok();
+    let mut ok = write(header);
+    for (i, p) in result.points.iter().enumerate() {
+        let main = p.spot.as_ref().unwrap_or(&p.on_demand);
+        let mut row: Vec<String> = p.values.iter().map(|v| v.to_string()).collect();
+        row.extend([
+            p.metric.value.to_string(),
+            cell(p.metric.ci95.map(|c| c.0)),
+            cell(p.metric.ci95.map(|c| c.1)),
+            p.vs_best.diff.to_string(),
+            cell(p.vs_best.ci95.map(|c| c.0)),
+            cell(p.vs_best.ci95.map(|c| c.1)),
+            (i == result.best).to_string(),
+            main.outcomes.completed.to_string(),
+            main.metrics.cost_usd.mean.to_string(),
+            main.metrics.wall_s.mean.to_string(),
+            main.metrics.wall_s.p95.to_string(),
+            p.on_demand.metrics.cost_usd.mean.to_string(),
+            p.on_demand.metrics.wall_s.mean.to_string(),
+            cell(p.savings_vs_on_demand_pct),
+            cell(p.advice.map(|a| a.young_s)),
+            cell(p.advice.map(|a| a.daly_s)),
+        ]);
+        ok &= write(row);
+    }
+    debug_assert!(ok, "writing CSV to memory cannot fail");
+    let bytes = writer.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_and_dollars_keep_the_digits_that_separate_points() {
+        assert_eq!(show_seconds(18_803.6), "5h 13m 24s");
+        assert_eq!(show_seconds(-62.0), "-1m 2s");
+        assert_eq!(show_seconds(0.44), "0.4s");
+        assert_eq!(show_usd(5.1234), "$5.123");
+        assert_eq!(show_diff(MetricUnit::Usd, 0.012), "+$0.012");
+        assert_eq!(show_diff(MetricUnit::Usd, -0.012), "-$0.012");
+        assert_eq!(show_diff(MetricUnit::Seconds, 0.0), "+0.0s");
+        assert_eq!(show_value(MetricUnit::Share, 0.98765), "98.77 %");
+        assert_eq!(json_number(1800.0), Value::from(1800));
+        assert_eq!(json_number(0.7), Value::from(0.7));
+    }
+}
