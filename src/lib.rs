@@ -24,6 +24,10 @@
 //! [`compare`] runs several scenarios under one seed, so that run `i` of each shares its random
 //! streams (common random numbers), and pairs them run by run with [`paired`] statistics.
 //!
+//! [`recommend`] answers "what should I set?": spot or on-demand, the checkpoint interval (by
+//! [`sweep`]s around Young's estimate) and the smallest `max_wait` and `max_run` reaching a
+//! completion target, each with its 95 % interval.
+//!
 //! The `spotsim` binary parses arguments, calls these, prints, and picks the exit code.
 //! `docs/model.md` lists every assumption the engine makes.
 
@@ -40,6 +44,7 @@ pub mod montecarlo;
 pub mod paired;
 pub mod price;
 pub mod profile;
+pub mod recommend;
 pub mod report;
 pub mod rng;
 pub mod scenario;

@@ -208,6 +208,41 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Recommend settings for a scenario: spot or on-demand, the checkpoint interval, and the
+    /// smallest max_wait and max_run reaching a completion target, with 95 % intervals.
+    #[command(
+        long_about = "Recommend settings for a scenario, with 95 % intervals: whether spot is \
+                      cheaper than on-demand (run i against run i), the checkpoint interval that \
+                      minimises the mean cost and the one that minimises the p95 wall time (a \
+                      sweep around Young's estimate), and the smallest max_wait and max_run that \
+                      let the job complete with the target probability, checked by a re-run with \
+                      a fresh seed. Warns about the classic mistakes.",
+        after_help = "Example:\n  spotsim recommend scenarios/quickstart.toml \
+                      --target-completion 0.99 --runs 20000"
+    )]
+    Recommend {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// The share of jobs that must complete, strictly between 0 and 1.
+        #[arg(long, value_name = "SHARE", default_value_t = spotsim::recommend::DEFAULT_TARGET,
+              value_parser = parse_target)]
+        target_completion: f64,
+        /// Monte Carlo runs per simulation (overrides simulation.runs), 1 to 50,000,000.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=spotsim::scenario::MAX_RUNS))]
+        runs: Option<u64>,
+        /// Seed of every simulation (overrides simulation.seed); the check uses seed + 1.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value_t = RecommendFormat::Table)]
+        format: RecommendFormat,
+        /// No progress bar and no notes on stderr (warnings and errors still show).
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Calibrate a market from recorded data.
     Fit {
         #[command(subcommand)]
@@ -393,6 +428,21 @@ fn main() -> ExitCode {
             },
         ),
         Command::Validate { scenario } => validate(&scenario),
+        Command::Recommend {
+            scenario,
+            target_completion,
+            runs,
+            seed,
+            threads,
+            format,
+            quiet,
+        } => recommend(
+            &scenario,
+            target_completion,
+            (runs, seed, threads),
+            format,
+            quiet,
+        ),
         Command::Report {
             scenario,
             output,
@@ -1222,5 +1272,53 @@ fn sweep(
         SweepFormat::Table => spotsim::report::render_sweep_table(&name, &result),
         SweepFormat::Json => spotsim::report::render_sweep_json(&name, &result),
         SweepFormat::Csv => spotsim::report::render_sweep_csv(&result),
+    })
+}
+
+/// `spotsim recommend`'s output formats.
+#[derive(Clone, Copy, ValueEnum)]
+enum RecommendFormat {
+    /// Readable text.
+    Table,
+    /// JSON (shape in docs/output.md).
+    Json,
+}
+
+fn parse_target(text: &str) -> Result<f64, String> {
+    let target: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number: give a share such as 0.99"))?;
+    spotsim::recommend::check_target(target)?;
+    Ok(target)
+}
+
+fn recommend(
+    path: &Path,
+    target: f64,
+    (runs, seed, threads): (Option<u64>, Option<u64>, Option<u16>),
+    format: RecommendFormat,
+    quiet: bool,
+) -> Result<(), Failure> {
+    let base = load_with_overrides(path, runs, seed)?;
+    let shown = path.display().to_string();
+    // load_scenario has read the file and checked that it is UTF-8 text.
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::BadInput(format!("{shown}: cannot read the scenario file: {e}")))?;
+    let pool = thread_pool(threads)?;
+    if !quiet {
+        eprintln!(
+            "recommend: simulating {} runs per setting (many settings: this takes a while)",
+            base.simulation.runs
+        );
+    }
+    let done = AtomicU64::new(0);
+    let result = pool
+        .install(|| spotsim::recommend::recommend(&text, &shown, &base, target, &done))
+        .map_err(Failure::BadInput)?;
+    let name = job_name(path, &base);
+    print_stdout(&match format {
+        RecommendFormat::Table => spotsim::report::render_recommend_table(&name, &result),
+        RecommendFormat::Json => spotsim::report::render_recommend_json(&name, &result),
     })
 }

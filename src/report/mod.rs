@@ -10,6 +10,7 @@ mod csv;
 mod fit;
 mod format;
 mod json;
+mod recommend;
 mod review;
 mod sweep;
 mod table;
@@ -24,6 +25,7 @@ pub use fit::{
 };
 pub use format::{format_count, format_pct, format_price, format_std_err, format_usd};
 pub use json::render_json;
+pub use recommend::{render_recommend_json, render_recommend_table};
 pub use review::{Block, Review, ReviewInput, build_review, render_review_html, render_review_md};
 pub use sweep::{advice_sentence, render_sweep_csv, render_sweep_json, render_sweep_table};
 pub use table::render_table;

@@ -1,0 +1,719 @@
+//! `spotsim recommend`: what to set for one scenario — spot or on-demand, the checkpoint
+//! interval, `max_wait` and `max_run` — each with its 95 % interval.
+//!
+//! Method (`docs/model.md`, "Recommendations"):
+//! - **Spot or on-demand.** One simulation of both sides under the scenario's seed; run `i` of
+//!   spot is paired with run `i` on-demand (common random numbers), so the share of runs where
+//!   spot costs less is a binomial share with a Wilson interval.
+//! - **Checkpoint interval.** A sweep ([`crate::sweep`]) over a log grid around Young's
+//!   interval, `τ/8 .. 8τ` in steps of `√2`, then once more between the best point's two
+//!   neighbours (7 points, plus the scenario's own interval for a paired comparison). Every
+//!   point is a TOML override re-validated by the scenario parser. The interval that minimises
+//!   the mean cost and the one that minimises the p95 wall time are each refined.
+//! - **max_run.** The smallest whole minute `r` with completion share (with `max_wait` at the
+//!   service's 30-day cap) at least `1 − (1 − target)/10`, by bisection over re-runs under the
+//!   same seed: MaxRuntime may take a tenth of the failure budget and MaxWait the rest. For an
+//!   on-demand job the goal is the target itself.
+//! - **max_wait.** With common random numbers a run's trajectory does not depend on `max_wait`
+//!   until the deadline acts, so a run completes under `max_wait = w` iff it completes with the
+//!   30-day cap and its wall time is at most `w`. One simulation at the cap therefore gives the
+//!   smallest `w` reaching the target: the `⌈target·n⌉`-th smallest wall time of the completed
+//!   runs (at least `max_run`, in whole seconds). It is then re-run at that value with a fresh
+//!   seed (`seed + 1`) and the completion share reported with its Wilson interval.
+//!
+//! Invariants: everything runs under fixed seeds and collects results in run order, so the
+//! recommendation is identical for any thread count.
+
+use std::sync::atomic::AtomicU64;
+
+use toml::Table;
+
+use crate::advice::IntervalAdvice;
+use crate::engine::{JobModel, Outcome, RunRecord};
+use crate::montecarlo::run_many_counted;
+use crate::paired::{PairedOrder, paired_order};
+use crate::scenario::{
+    JOB_LIFETIME_LIMIT_S, MAX_RUN_LIMIT_S, Scenario, Warning, lint, parse_scenario,
+};
+use crate::stats::{SideSummary, Z_95, wilson_interval};
+use crate::sweep::grid::{ValueKind, set_key};
+use crate::sweep::{MetricEstimate, PairedDifference, SweepMetric, build_grid, run_sweep};
+
+/// The default `--target-completion`.
+pub const DEFAULT_TARGET: f64 = 0.99;
+
+/// The longest `max_wait` searched: the service ends every job at 30 days.
+pub const MAX_WAIT_LIMIT_S: f64 = JOB_LIFETIME_LIMIT_S;
+
+/// The share of the failure budget `1 − target` that `max_run` may take (the rest is left to
+/// MaxWait).
+pub const MAX_RUN_FAILURE_SHARE: f64 = 0.1;
+
+/// Points of the coarse checkpoint grid: `τ/8 .. 8τ` with ratio `√2`.
+const COARSE_POINTS: usize = 13;
+/// Points of the refined grid between the best coarse point's neighbours.
+const FINE_POINTS: usize = 7;
+
+/// Checks a `--target-completion`: a share strictly between 0 and 1.
+pub fn check_target(target: f64) -> Result<(), String> {
+    if target.is_finite() && target > 0.0 && target < 1.0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "--target-completion {target}: must be a share strictly between 0 and 1, e.g. 0.99"
+        ))
+    }
+}
+
+/// A share of runs with its Wilson 95 % interval.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Share {
+    /// Successes over trials.
+    pub value: f64,
+    /// Wilson 95 % interval.
+    pub ci95: (f64, f64),
+    /// Successes.
+    pub count: u64,
+    /// Trials.
+    pub runs: u64,
+}
+
+impl Share {
+    /// `count` of `runs`, with the interval pinned to 0 or 1 at the ends.
+    pub fn of(count: u64, runs: u64) -> Share {
+        let (mut lo, mut hi) = wilson_interval(count, runs, Z_95);
+        if count == 0 {
+            lo = 0.0;
+        }
+        if count == runs {
+            hi = 1.0;
+        }
+        Share {
+            value: count as f64 / runs.max(1) as f64,
+            ci95: (lo, hi),
+            count,
+            runs,
+        }
+    }
+
+    fn of_outcome(records: &[RunRecord], outcome: Outcome) -> Share {
+        let count = records.iter().filter(|r| r.outcome == outcome).count() as u64;
+        Share::of(count, records.len() as u64)
+    }
+}
+
+/// A mean with its normal 95 % interval.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Mean {
+    /// The sample mean.
+    pub value: f64,
+    /// `mean ± Z_95 · s.e.`; `None` with one run.
+    pub ci95: Option<(f64, f64)>,
+}
+
+impl Mean {
+    fn cost_of(side: &SideSummary) -> Mean {
+        let m = &side.metrics.cost_usd;
+        Mean {
+            value: m.mean,
+            ci95: m.std_err.map(|se| (m.mean - Z_95 * se, m.mean + Z_95 * se)),
+        }
+    }
+}
+
+/// Spot against on-demand for the scenario as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpotOrOnDemand {
+    /// Share of runs `i` where spot costs strictly less than on-demand.
+    pub p_spot_cheaper: PairedOrder,
+    /// Expected spot cost per job, USD.
+    pub spot_cost_usd: Mean,
+    /// Expected on-demand cost per job, USD.
+    pub on_demand_cost_usd: Mean,
+    /// Spot's total cost over completed runs per completed run, USD.
+    pub spot_cost_per_completed_job_usd: Option<f64>,
+    /// On-demand's, USD.
+    pub on_demand_cost_per_completed_job_usd: Option<f64>,
+    /// Spot runs that completed.
+    pub spot_completed: Share,
+    /// Spot runs stopped by MaxWait.
+    pub spot_max_wait_exceeded: Share,
+    /// Spot runs stopped by MaxRuntime.
+    pub spot_max_runtime_exceeded: Share,
+    /// On-demand runs that completed.
+    pub on_demand_completed: Share,
+    /// `spot` or `on_demand`.
+    pub choice: &'static str,
+    /// One line for people.
+    pub verdict: String,
+}
+
+/// The best checkpoint interval for one metric.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IntervalChoice {
+    /// The interval, seconds.
+    pub interval_s: f64,
+    /// The metric there (mean cost in USD, or p95 wall time in seconds), with its interval.
+    pub value: MetricEstimate,
+    /// The scenario's own interval minus this one, from paired runs (positive: the current
+    /// interval is worse).
+    pub current_minus_best: PairedDifference,
+}
+
+/// Checkpoint interval advice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckpointAdvice {
+    /// The scenario's interval, seconds.
+    pub current_s: f64,
+    /// Young's and Daly's estimates.
+    pub closed_form: IntervalAdvice,
+    /// Minimises the mean cost.
+    pub min_cost: IntervalChoice,
+    /// Minimises the 95th percentile of the wall time.
+    pub min_p95_wall: IntervalChoice,
+    /// Grid points simulated in all.
+    pub points: usize,
+}
+
+/// The recommended stopping condition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitsAdvice {
+    /// Recommended `max_run`, whole seconds.
+    pub max_run_s: f64,
+    /// Recommended `max_wait`, whole seconds (`None` on-demand).
+    pub max_wait_s: Option<f64>,
+    /// Whether the target is reachable within the service's limits.
+    pub reachable: bool,
+    /// Completion share with `max_wait` at the 30-day cap and the recommended `max_run`,
+    /// under the scenario's seed.
+    pub completion_at_cap: Share,
+    /// The seed of the check (`seed + 1`).
+    pub check_seed: u64,
+    /// Completion share at the recommended values, re-run under `check_seed`.
+    pub check_completed: Share,
+    /// Why the values are what they are, for people.
+    pub notes: Vec<String>,
+}
+
+/// Everything `spotsim recommend` reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recommendation {
+    /// `--target-completion`.
+    pub target: f64,
+    /// Runs per simulation.
+    pub runs: u64,
+    /// The seed.
+    pub seed: u64,
+    /// The scenario's `max_run`, seconds.
+    pub current_max_run_s: f64,
+    /// The scenario's `max_wait`, seconds.
+    pub current_max_wait_s: Option<f64>,
+    /// Spot against on-demand; `None` for an on-demand scenario.
+    pub spot_or_on_demand: Option<SpotOrOnDemand>,
+    /// On-demand's expected cost, USD.
+    pub on_demand_cost_usd: Mean,
+    /// Checkpoint interval advice, when it applies.
+    pub checkpoint: Option<CheckpointAdvice>,
+    /// Why there is no checkpoint advice.
+    pub checkpoint_note: Option<String>,
+    /// `max_run` and `max_wait`.
+    pub limits: LimitsAdvice,
+    /// Classic mistakes: the scenario's lint plus what the simulation shows.
+    pub warnings: Vec<Warning>,
+}
+
+/// Recommends settings for the scenario file `text` (named `file`, as given on the command
+/// line); `base` is the validated scenario with the command line's runs and seed, `target` a
+/// completion share in (0, 1). Runs on the current rayon pool, counting runs into `done`.
+pub fn recommend(
+    text: &str,
+    file: &str,
+    base: &Scenario,
+    target: f64,
+    done: &AtomicU64,
+) -> Result<Recommendation, String> {
+    check_target(target)?;
+    let document: Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| format!("{file}: {}", e.message()))?;
+    let (runs, seed) = (base.simulation.runs, base.simulation.seed);
+    let spot_runs = JobModel::spot(base).map(|m| run_many_counted(&m, seed, runs, done));
+    let on_demand_runs = run_many_counted(&JobModel::on_demand(base), seed, runs, done);
+    let on_demand = SideSummary::of(&on_demand_runs);
+    let spot_or_on_demand = spot_runs
+        .as_deref()
+        .map(|spot| compare_sides(spot, &on_demand_runs, &on_demand, target));
+
+    let (checkpoint, checkpoint_note) = checkpoint_advice(text, file, base, runs, seed, done)?;
+    let limits = limits_advice(&document, file, base, target, done)?;
+
+    let mut warnings = lint(base);
+    if let Some(s) = &spot_or_on_demand {
+        let stopped = 1.0 - s.spot_completed.value;
+        if stopped > 1.0 - target {
+            warnings.push(Warning {
+                message: format!(
+                    "{:.1} % of spot runs stop at a limit (MaxWait {:.1} %, MaxRuntime {:.1} %); \
+                     the service does not fall back to on-demand: a stopped job must be \
+                     restarted by you, from its last checkpoint if the script restores it",
+                    stopped * 100.0,
+                    s.spot_max_wait_exceeded.value * 100.0,
+                    s.spot_max_runtime_exceeded.value * 100.0
+                ),
+                hint: "set the max_wait and max_run recommended below".into(),
+            });
+        }
+        if s.spot_max_wait_exceeded.value > 1.0 - target
+            && let Some(w) = base.stopping.max_wait_s
+            && w < 2.0 * base.stopping.max_run_s
+        {
+            warnings.push(Warning {
+                message: "max_wait is not a budget for waiting alone: it is the wall clock from \
+                          job creation, running time, restarts and capacity waits included"
+                    .into(),
+                hint: "size max_wait as max_run plus the waits, as recommended below".into(),
+            });
+        }
+    }
+    if let (Some(spot_records), Some(spot)) =
+        (&spot_runs, spot_runs.as_deref().map(SideSummary::of))
+        && let Some(console) = spot.console_savings_pct
+    {
+        let true_pct = (1.0 - spot.metrics.cost_usd.mean / on_demand.metrics.cost_usd.mean) * 100.0;
+        if !spot_records.is_empty() && console - true_pct > 5.0 {
+            warnings.push(Warning {
+                message: format!(
+                    "the console would show {console:.0} % managed spot savings, but against the \
+                     same job on-demand spot saves {true_pct:.0} %: the console's figure ignores \
+                     redone work, restarts and stopped jobs"
+                ),
+                hint: "compare costs per job (as here), not the console's savings".into(),
+            });
+        }
+    }
+    Ok(Recommendation {
+        target,
+        runs,
+        seed,
+        current_max_run_s: base.stopping.max_run_s,
+        current_max_wait_s: base.stopping.max_wait_s,
+        spot_or_on_demand,
+        on_demand_cost_usd: Mean::cost_of(&on_demand),
+        checkpoint,
+        checkpoint_note,
+        limits,
+        warnings,
+    })
+}
+
+fn compare_sides(
+    spot: &[RunRecord],
+    on_demand_runs: &[RunRecord],
+    on_demand: &SideSummary,
+    target: f64,
+) -> SpotOrOnDemand {
+    let spot_summary = SideSummary::of(spot);
+    let spot_cost: Vec<f64> = spot.iter().map(|r| r.cost_usd).collect();
+    let od_cost: Vec<f64> = on_demand_runs.iter().map(|r| r.cost_usd).collect();
+    // b = spot below a = on-demand.
+    let p_spot_cheaper = paired_order(&od_cost, &spot_cost);
+    let spot_completed = Share::of_outcome(spot, Outcome::Completed);
+    let spot_cost_usd = Mean::cost_of(&spot_summary);
+    let on_demand_cost_usd = Mean::cost_of(on_demand);
+    let per_completed = spot_summary.cost_per_completed_job_usd;
+    let od_per_completed = on_demand.cost_per_completed_job_usd;
+    let cheaper = match (per_completed, od_per_completed) {
+        (Some(s), Some(o)) => s < o,
+        (None, _) => false,
+        (Some(_), None) => true,
+    };
+    let (choice, verdict) = if !cheaper {
+        (
+            "on_demand",
+            "on-demand: spot does not cost less per completed job for this job".to_string(),
+        )
+    } else if spot_completed.ci95.1 < target {
+        (
+            "spot",
+            format!(
+                "spot, with the limits below: it costs less per completed job, but as written \
+                 only {:.1} % of spot jobs complete (target {:.1} %)",
+                spot_completed.value * 100.0,
+                target * 100.0
+            ),
+        )
+    } else {
+        let saving = (1.0
+            - per_completed.unwrap_or(0.0) / od_per_completed.unwrap_or(f64::INFINITY))
+            * 100.0;
+        (
+            "spot",
+            format!(
+                "spot: {saving:.0} % cheaper per completed job, cheaper in {:.1} % of runs",
+                p_spot_cheaper.below * 100.0
+            ),
+        )
+    };
+    SpotOrOnDemand {
+        p_spot_cheaper,
+        spot_cost_usd,
+        on_demand_cost_usd,
+        spot_cost_per_completed_job_usd: per_completed,
+        on_demand_cost_per_completed_job_usd: od_per_completed,
+        spot_completed,
+        spot_max_wait_exceeded: Share::of_outcome(spot, Outcome::MaxWaitTimeExceeded),
+        spot_max_runtime_exceeded: Share::of_outcome(spot, Outcome::MaxRuntimeExceeded),
+        on_demand_completed: Share::of_outcome(on_demand_runs, Outcome::Completed),
+        choice,
+        verdict,
+    }
+}
+
+/// `n` log-spaced values from `lo` to `hi` inclusive, as a `--set` list in milliseconds'
+/// precision, with `extra` added; duplicates (after rounding) dropped.
+fn interval_list(lo: f64, hi: f64, n: usize, extra: f64) -> (String, Vec<f64>) {
+    let mut values: Vec<f64> = (0..n)
+        .map(|i| {
+            let t = i as f64 / (n - 1) as f64;
+            ((lo.ln() + (hi.ln() - lo.ln()) * t).exp() * 1000.0).round() / 1000.0
+        })
+        .collect();
+    values.push((extra * 1000.0).round() / 1000.0);
+    values.sort_by(f64::total_cmp);
+    values.dedup();
+    let spec = values
+        .iter()
+        .map(|v| format!("{v}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    (format!("checkpoint.interval={spec}"), values)
+}
+
+type CheckpointResult = (Option<CheckpointAdvice>, Option<String>);
+
+fn checkpoint_advice(
+    text: &str,
+    file: &str,
+    base: &Scenario,
+    runs: u64,
+    seed: u64,
+    done: &AtomicU64,
+) -> Result<CheckpointResult, String> {
+    if !base.is_spot() {
+        return Ok((
+            None,
+            Some("on-demand only: no interruptions, so checkpoints cannot pay off".into()),
+        ));
+    }
+    let Some(checkpoint) = &base.checkpoint else {
+        return Ok((
+            None,
+            Some(
+                "no [checkpoint]: every interruption restarts training from zero; add a \
+                 [checkpoint] table (interval, save, restore) and re-run recommend for the best \
+                 interval (Young's τ = √(2·C·M) with your save time C)"
+                    .into(),
+            ),
+        ));
+    };
+    let Some(closed_form) = IntervalAdvice::of(base) else {
+        return Ok((
+            None,
+            Some(
+                "no interval advice: saves take no time or capacity is never reclaimed, so any \
+                 interval does"
+                    .into(),
+            ),
+        ));
+    };
+    let current = checkpoint.interval_s;
+    let training = base.job.training.mean_s();
+    // Not more than 10,000 checkpoints per run (slow, and saves would dominate), not past the
+    // training itself.
+    let floor = (training / 10_000.0).max(1.0);
+    let lo = (closed_form.young_s / 8.0).max(floor);
+    let hi = (closed_form.young_s * 8.0)
+        .min(training.max(lo * 2.0))
+        .max(lo * 2.0);
+    let sweep = |flag: String, metric: SweepMetric| -> Result<_, String> {
+        let (axes, points) =
+            build_grid(text, file, &[flag]).map_err(|errors| errors.to_string())?;
+        Ok(run_sweep(&axes, &points, metric, runs, seed, done))
+    };
+    let (flag, _) = interval_list(lo, hi, COARSE_POINTS, current);
+    let coarse = sweep(flag, SweepMetric::CostUsd)?;
+    let mut points = coarse.points.len();
+    let p95 = |p: &crate::sweep::PointResult| {
+        p.spot
+            .as_ref()
+            .map_or(f64::INFINITY, |s| s.metrics.wall_s.p95)
+    };
+    let best_p95 = (0..coarse.points.len())
+        .min_by(|&a, &b| p95(&coarse.points[a]).total_cmp(&p95(&coarse.points[b])))
+        .unwrap_or(0);
+    let mut refine = |best: usize, metric: SweepMetric| -> Result<IntervalChoice, String> {
+        let values: Vec<f64> = coarse.points.iter().map(|p| p.values[0]).collect();
+        let (a, b) = (
+            values[best.saturating_sub(1)],
+            values[(best + 1).min(values.len() - 1)],
+        );
+        let (flag, list) = interval_list(a, b, FINE_POINTS, current);
+        let fine = sweep(flag, metric)?;
+        points += fine.points.len();
+        let at_current = list
+            .iter()
+            .position(|v| *v == (current * 1000.0).round() / 1000.0);
+        let best_point = fine.best_point();
+        Ok(IntervalChoice {
+            interval_s: best_point.values[0],
+            value: best_point.metric,
+            current_minus_best: at_current
+                .map(|i| fine.points[i].vs_best)
+                .unwrap_or(best_point.vs_best),
+        })
+    };
+    let min_cost = refine(coarse.best, SweepMetric::CostUsd)?;
+    let min_p95_wall = refine(best_p95, SweepMetric::P95WallS)?;
+    Ok((
+        Some(CheckpointAdvice {
+            current_s: current,
+            closed_form,
+            min_cost,
+            min_p95_wall,
+            points,
+        }),
+        None,
+    ))
+}
+
+/// The scenario with `max_run` (and `max_wait`) set, through the parser: every rule applies.
+fn with_limits(
+    document: &Table,
+    file: &str,
+    max_run_s: f64,
+    max_wait_s: Option<f64>,
+) -> Result<Scenario, String> {
+    let mut document = document.clone();
+    set_key(
+        &mut document,
+        "stopping.max_run",
+        ValueKind::WholeSeconds,
+        max_run_s,
+    );
+    if let Some(w) = max_wait_s {
+        set_key(
+            &mut document,
+            "stopping.max_wait",
+            ValueKind::WholeSeconds,
+            w,
+        );
+    }
+    let text = toml::to_string(&document).map_err(|e| e.to_string())?;
+    parse_scenario(&text, file).map_err(|errors| {
+        errors
+            .0
+            .iter()
+            .map(|e| e.message.clone())
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
+}
+
+/// The main side's model of `scenario` with the given limits, without re-parsing (the values
+/// keep the parser's rules: whole seconds, `1 ≤ max_run ≤ 28 d`, `max_wait ≥ max_run`).
+fn model_with(base: &Scenario, max_run_s: f64, max_wait_s: Option<f64>) -> JobModel {
+    let mut s = base.clone();
+    s.stopping.max_run_s = max_run_s;
+    s.stopping.max_wait_s = max_wait_s;
+    JobModel::spot(&s).unwrap_or_else(|| JobModel::on_demand(&s))
+}
+
+fn completed_count(records: &[RunRecord]) -> u64 {
+    records
+        .iter()
+        .filter(|r| r.outcome == Outcome::Completed)
+        .count() as u64
+}
+
+fn limits_advice(
+    document: &Table,
+    file: &str,
+    base: &Scenario,
+    target: f64,
+    done: &AtomicU64,
+) -> Result<LimitsAdvice, String> {
+    let (runs, seed) = (base.simulation.runs, base.simulation.seed);
+    let spot = base.is_spot();
+    let cap = spot.then_some(MAX_WAIT_LIMIT_S);
+    let goal = if spot {
+        1.0 - (1.0 - target) * MAX_RUN_FAILURE_SHARE
+    } else {
+        target
+    };
+    let needed = |goal: f64| (goal * runs as f64 - 1e-9).ceil() as u64;
+    let completes = |max_run_s: f64| -> u64 {
+        completed_count(&run_many_counted(
+            &model_with(base, max_run_s, cap),
+            seed,
+            runs,
+            done,
+        ))
+    };
+    let mut notes = Vec::new();
+    // max_run: bisection over whole minutes, in log space, to 1 %.
+    let at_limit = completes(MAX_RUN_LIMIT_S);
+    let max_run_s = if at_limit < needed(goal) {
+        notes.push(format!(
+            "even max_run = 28 days (the service maximum) completes {:.2} % of runs with max_wait \
+             at its cap",
+            at_limit as f64 / runs as f64 * 100.0
+        ));
+        MAX_RUN_LIMIT_S
+    } else {
+        let (mut lo, mut hi) = (60.0_f64, MAX_RUN_LIMIT_S);
+        if completes(lo) >= needed(goal) {
+            hi = lo;
+        }
+        while hi - lo > 60.0 && hi / lo > 1.01 {
+            let mid = ((lo * hi).sqrt() / 60.0).round() * 60.0;
+            if mid <= lo || mid >= hi {
+                break;
+            }
+            if completes(mid) >= needed(goal) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        hi
+    };
+    // One simulation with max_wait at the cap: completion under w is "completed and wall ≤ w".
+    let at_cap = run_many_counted(&model_with(base, max_run_s, cap), seed, runs, done);
+    let completion_at_cap = Share::of(completed_count(&at_cap), runs);
+    let k = needed(target).max(1);
+    let reachable = completion_at_cap.count >= k;
+    let max_wait_s = if !spot {
+        None
+    } else if !reachable {
+        notes.push(format!(
+            "the target {:.2} % is out of reach: with max_run = {} s and max_wait at the 30-day \
+             cap only {:.2} % of runs complete",
+            target * 100.0,
+            max_run_s,
+            completion_at_cap.value * 100.0
+        ));
+        Some(MAX_WAIT_LIMIT_S)
+    } else {
+        let mut walls: Vec<f64> = at_cap
+            .iter()
+            .filter(|r| r.outcome == Outcome::Completed)
+            .map(|r| r.wall_s)
+            .collect();
+        walls.sort_by(f64::total_cmp);
+        let w = walls[k as usize - 1].ceil();
+        if w < max_run_s {
+            notes.push(
+                "max_wait is held at max_run (the service requires max_wait ≥ max_run)".into(),
+            );
+        }
+        Some(w.max(max_run_s))
+    };
+    if !spot && !reachable {
+        notes.push(format!(
+            "the target {:.2} % is out of reach: even max_run = 28 days completes {:.2} %",
+            target * 100.0,
+            completion_at_cap.value * 100.0
+        ));
+    }
+    // The check: through the parser (the values must be accepted), a fresh seed.
+    let checked = with_limits(document, file, max_run_s, max_wait_s)?;
+    let check_seed = seed.wrapping_add(1);
+    let model = JobModel::spot(&checked).unwrap_or_else(|| JobModel::on_demand(&checked));
+    let check_runs = run_many_counted(&model, check_seed, runs, done);
+    Ok(LimitsAdvice {
+        max_run_s,
+        max_wait_s,
+        reachable,
+        completion_at_cap,
+        check_seed,
+        check_completed: Share::of(completed_count(&check_runs), runs),
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REFERENCE: &str = include_str!("../scenarios/reference.toml");
+
+    fn recommend_text(text: &str, runs: u64, target: f64) -> Recommendation {
+        let mut base = parse_scenario(text, "t.toml").unwrap();
+        base.simulation.runs = runs;
+        recommend(text, "t.toml", &base, target, &AtomicU64::new(0)).unwrap()
+    }
+
+    #[test]
+    fn targets_must_be_shares_strictly_inside() {
+        assert!(check_target(0.99).is_ok());
+        for bad in [0.0, 1.0, 1.5, -0.1, f64::NAN] {
+            assert!(
+                check_target(bad)
+                    .unwrap_err()
+                    .contains("strictly between 0 and 1")
+            );
+        }
+    }
+
+    #[test]
+    fn the_max_wait_reaches_the_target_exactly_at_the_same_seed() {
+        let r = recommend_text(REFERENCE, 2000, 0.95);
+        let limits = &r.limits;
+        let w = limits.max_wait_s.unwrap();
+        assert!(w >= limits.max_run_s && w <= MAX_WAIT_LIMIT_S);
+        assert!(limits.max_run_s <= MAX_RUN_LIMIT_S);
+        // Re-run at the found values under the same seed: at least ⌈0.95·n⌉ complete, and one
+        // second less loses the target (the smallest value).
+        let base = parse_scenario(REFERENCE, "t.toml").unwrap();
+        let share = |w: f64| {
+            completed_count(&crate::montecarlo::run_many(
+                &model_with(&base, limits.max_run_s, Some(w)),
+                base.simulation.seed,
+                2000,
+            ))
+        };
+        assert!(share(w) >= 1900, "{}", share(w));
+        if w > limits.max_run_s {
+            assert!(share(w - 1.0) < 1900);
+        }
+        // The fresh-seed check lands near the target.
+        let (lo, hi) = limits.check_completed.ci95;
+        assert!(lo <= 0.95 + 0.02 && hi >= 0.95 - 0.02, "{:?}", limits);
+    }
+
+    #[test]
+    fn checkpoint_advice_brackets_young() {
+        let r = recommend_text(REFERENCE, 1000, 0.99);
+        let c = r.checkpoint.unwrap();
+        assert_eq!(c.current_s, 1800.0);
+        let young = c.closed_form.young_s;
+        for choice in [c.min_cost, c.min_p95_wall] {
+            assert!(choice.interval_s > young / 8.0 - 1.0 && choice.interval_s < young * 8.0 + 1.0);
+        }
+        assert!(c.points > COARSE_POINTS);
+        assert!(r.spot_or_on_demand.is_some());
+    }
+
+    #[test]
+    fn on_demand_jobs_get_a_max_run_only() {
+        let text = "[job]\ntraining = { dist = \"uniform\", min = \"1h\", max = \"3h\" }\n\
+                    [pricing]\non_demand_hourly = 1\n";
+        let r = recommend_text(text, 1000, 0.9);
+        assert!(r.spot_or_on_demand.is_none());
+        assert!(r.checkpoint.is_none() && r.checkpoint_note.is_some());
+        assert_eq!(r.limits.max_wait_s, None);
+        // 90 % of uniform(1h, 3h) is 2.8 h; bisection to 1 %.
+        let max_run = r.limits.max_run_s;
+        assert!((max_run / 10_080.0 - 1.0).abs() < 0.02, "{max_run}");
+    }
+}

@@ -1,0 +1,303 @@
+//! `spotsim recommend`'s outputs: readable text for a review and JSON for programs, both
+//! rendered from one [`Recommendation`]. The JSON shape is documented in `docs/output.md`.
+
+use serde_json::{Value, json};
+
+use super::format::format_usd;
+use crate::duration::{format_duration, format_duration_exact};
+use crate::recommend::{IntervalChoice, Mean, Recommendation, Share};
+use crate::sweep::PairedDifference;
+
+fn pct(x: f64) -> String {
+    format!("{:.2} %", x * 100.0)
+}
+
+fn share_text(s: &Share) -> String {
+    format!(
+        "{} (95 % CI {} – {}, {} of {})",
+        pct(s.value),
+        pct(s.ci95.0),
+        pct(s.ci95.1),
+        s.count,
+        s.runs
+    )
+}
+
+fn mean_usd(m: &Mean) -> String {
+    match m.ci95 {
+        Some((lo, hi)) => format!(
+            "{} (95 % CI {} – {})",
+            format_usd(m.value),
+            format_usd(lo),
+            format_usd(hi)
+        ),
+        None => format_usd(m.value),
+    }
+}
+
+fn interval_of<T>(ci: Option<(f64, f64)>, show: impl Fn(f64) -> T) -> String
+where
+    T: std::fmt::Display,
+{
+    ci.map_or(String::new(), |(lo, hi)| {
+        format!(" (95 % CI {} – {})", show(lo), show(hi))
+    })
+}
+
+fn diff_text(d: &PairedDifference, show: impl Fn(f64) -> String) -> String {
+    format!("{}{}", show(d.diff), interval_of(d.ci95, &show))
+}
+
+fn signed_usd(x: f64) -> String {
+    if x < 0.0 {
+        format!("-{}", format_usd(-x))
+    } else {
+        format!("+{}", format_usd(x))
+    }
+}
+
+fn signed_duration(x: f64) -> String {
+    if x < 0.0 {
+        format!("-{}", format_duration(-x))
+    } else {
+        format!("+{}", format_duration(x))
+    }
+}
+
+/// The recommendation as text for people.
+pub fn render_recommend_table(name: &str, r: &Recommendation) -> String {
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    line(format!(
+        "recommendation for {name}: {} runs per simulation, seed {}, target completion {}",
+        r.runs,
+        r.seed,
+        pct(r.target)
+    ));
+    line(String::new());
+    line("Spot or on-demand".into());
+    match &r.spot_or_on_demand {
+        Some(s) => {
+            line(format!("  verdict:                {}", s.verdict));
+            line(format!(
+                "  P(spot cheaper):        {} (95 % CI {} – {}), run i against run i",
+                pct(s.p_spot_cheaper.below),
+                pct(s.p_spot_cheaper.below_ci95.0),
+                pct(s.p_spot_cheaper.below_ci95.1)
+            ));
+            line(format!(
+                "  spot cost per job:      {}",
+                mean_usd(&s.spot_cost_usd)
+            ));
+            line(format!(
+                "  on-demand cost per job: {}",
+                mean_usd(&s.on_demand_cost_usd)
+            ));
+            if let (Some(a), Some(b)) = (
+                s.spot_cost_per_completed_job_usd,
+                s.on_demand_cost_per_completed_job_usd,
+            ) {
+                line(format!(
+                    "  per completed job:      spot {}, on-demand {}",
+                    format_usd(a),
+                    format_usd(b)
+                ));
+            }
+            line(format!(
+                "  spot completes:         {}",
+                share_text(&s.spot_completed)
+            ));
+            line(format!(
+                "  spot stops at MaxWait:  {}",
+                share_text(&s.spot_max_wait_exceeded)
+            ));
+            line(format!(
+                "  spot stops at MaxRun:   {}",
+                share_text(&s.spot_max_runtime_exceeded)
+            ));
+        }
+        None => {
+            line("  on-demand only (spot is not enabled)".into());
+            line(format!(
+                "  on-demand cost per job: {}",
+                mean_usd(&r.on_demand_cost_usd)
+            ));
+        }
+    }
+    line(String::new());
+    line("Checkpoint interval".into());
+    match &r.checkpoint {
+        Some(c) => {
+            let choice = |label: &str, ch: &IntervalChoice, usd: bool| {
+                let show = |x: f64| {
+                    if usd {
+                        format_usd(x)
+                    } else {
+                        format_duration(x)
+                    }
+                };
+                let diff = |x: f64| {
+                    if usd {
+                        signed_usd(x)
+                    } else {
+                        signed_duration(x)
+                    }
+                };
+                format!(
+                    "  {label} {} → {}{}; your {} is {}",
+                    format_duration(ch.interval_s),
+                    show(ch.value.value),
+                    interval_of(ch.value.ci95, show),
+                    format_duration(c.current_s),
+                    diff_text(&ch.current_minus_best, diff)
+                )
+            };
+            line(choice("lowest mean cost:   ", &c.min_cost, true));
+            line(choice("lowest p95 wall:    ", &c.min_p95_wall, false));
+            line(format!(
+                "  closed forms:        Young {}, Daly {} (C = {}, M = {}); {} grid points simulated",
+                format_duration(c.closed_form.young_s),
+                format_duration(c.closed_form.daly_s),
+                format_duration(c.closed_form.save_s),
+                format_duration(c.closed_form.mean_time_between_interruptions_s),
+                c.points
+            ));
+        }
+        None => line(format!(
+            "  skipped: {}",
+            r.checkpoint_note.as_deref().unwrap_or("")
+        )),
+    }
+    line(String::new());
+    line("Stopping condition".into());
+    let l = &r.limits;
+    line(format!(
+        "  max_run:   {} ({} s; yours: {})",
+        format_duration_exact(l.max_run_s),
+        l.max_run_s,
+        format_duration_exact(r.current_max_run_s)
+    ));
+    if let Some(w) = l.max_wait_s {
+        line(format!(
+            "  max_wait:  {} ({} s; yours: {})",
+            format_duration_exact(w),
+            w,
+            r.current_max_wait_s
+                .map_or("none".into(), format_duration_exact)
+        ));
+    }
+    line(format!(
+        "  completion with max_wait at the 30-day cap: {}",
+        share_text(&l.completion_at_cap)
+    ));
+    line(format!(
+        "  check at these values, fresh seed {}: {}{}",
+        l.check_seed,
+        share_text(&l.check_completed),
+        if l.reachable {
+            ""
+        } else {
+            " — the target is out of reach"
+        }
+    ));
+    for note in &l.notes {
+        line(format!("  note: {note}"));
+    }
+    if !r.warnings.is_empty() {
+        line(String::new());
+        line("Warnings".into());
+        for w in &r.warnings {
+            line(format!("  - {}", w.message));
+            line(format!("    hint: {}", w.hint));
+        }
+    }
+    out
+}
+
+fn share_json(s: &Share) -> Value {
+    json!({"value": s.value, "ci95": [s.ci95.0, s.ci95.1], "count": s.count, "runs": s.runs})
+}
+
+fn mean_json(m: &Mean) -> Value {
+    json!({"value": m.value, "ci95": m.ci95.map(|(a, b)| [a, b])})
+}
+
+fn choice_json(c: &IntervalChoice, metric: &str) -> Value {
+    json!({
+        "interval_s": c.interval_s,
+        metric: {"value": c.value.value, "ci95": c.value.ci95.map(|(a, b)| [a, b])},
+        "current_minus_best": {
+            "diff": c.current_minus_best.diff,
+            "ci95": c.current_minus_best.ci95.map(|(a, b)| [a, b]),
+        },
+    })
+}
+
+/// The recommendation as JSON (shape in `docs/output.md`).
+pub fn render_recommend_json(name: &str, r: &Recommendation) -> String {
+    let spot = r.spot_or_on_demand.as_ref().map(|s| {
+        json!({
+            "choice": s.choice,
+            "verdict": s.verdict,
+            "p_spot_cheaper": {
+                "value": s.p_spot_cheaper.below,
+                "ci95": [s.p_spot_cheaper.below_ci95.0, s.p_spot_cheaper.below_ci95.1],
+                "tie": s.p_spot_cheaper.tie,
+            },
+            "spot_cost_usd": mean_json(&s.spot_cost_usd),
+            "on_demand_cost_usd": mean_json(&s.on_demand_cost_usd),
+            "spot_cost_per_completed_job_usd": s.spot_cost_per_completed_job_usd,
+            "on_demand_cost_per_completed_job_usd": s.on_demand_cost_per_completed_job_usd,
+            "spot_completed": share_json(&s.spot_completed),
+            "spot_max_wait_exceeded": share_json(&s.spot_max_wait_exceeded),
+            "spot_max_runtime_exceeded": share_json(&s.spot_max_runtime_exceeded),
+            "on_demand_completed": share_json(&s.on_demand_completed),
+        })
+    });
+    let checkpoint = r.checkpoint.as_ref().map(|c| {
+        json!({
+            "current_s": c.current_s,
+            "young_s": c.closed_form.young_s,
+            "daly_s": c.closed_form.daly_s,
+            "save_s": c.closed_form.save_s,
+            "mean_time_between_interruptions_s": c.closed_form.mean_time_between_interruptions_s,
+            "min_cost": choice_json(&c.min_cost, "cost_usd"),
+            "min_p95_wall": choice_json(&c.min_p95_wall, "p95_wall_s"),
+            "points": c.points,
+        })
+    });
+    let l = &r.limits;
+    let doc = json!({
+        "spotsim_version": env!("CARGO_PKG_VERSION"),
+        "name": name,
+        "target_completion": r.target,
+        "runs": r.runs,
+        "seed": r.seed,
+        "checkpoint_interval_s": r.checkpoint.as_ref().map(|c| c.min_cost.interval_s),
+        "max_wait_s": l.max_wait_s,
+        "max_run_s": l.max_run_s,
+        "p_spot_cheaper": r.spot_or_on_demand.as_ref().map(|s| s.p_spot_cheaper.below),
+        "spot_or_on_demand": spot,
+        "on_demand_cost_usd": mean_json(&r.on_demand_cost_usd),
+        "checkpoint": checkpoint,
+        "checkpoint_note": r.checkpoint_note,
+        "limits": {
+            "max_run_s": l.max_run_s,
+            "max_wait_s": l.max_wait_s,
+            "current_max_run_s": r.current_max_run_s,
+            "current_max_wait_s": r.current_max_wait_s,
+            "reachable": l.reachable,
+            "completion_at_cap": share_json(&l.completion_at_cap),
+            "check": {"seed": l.check_seed, "completed": share_json(&l.check_completed)},
+            "notes": l.notes,
+        },
+        "warnings": r.warnings.iter().map(|w| json!({"message": w.message, "hint": w.hint}))
+            .collect::<Vec<_>>(),
+    });
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
