@@ -60,7 +60,8 @@ pub fn check_target(target: f64) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "--target-completion {target}: must be a share strictly between 0 and 1, e.g. 0.99"
+            "the target completion must be a share strictly between 0 and 1, e.g. 0.99 (got \
+             {target})"
         ))
     }
 }
