@@ -19,6 +19,9 @@ pub struct Warning {
 /// Fewer runs than this make p99 rest on fewer than 10 samples.
 const FEW_RUNS: u64 = 1000;
 
+/// `max_wait` less than this share of `max_run` above it leaves almost no room for waits.
+const BARELY_ABOVE: f64 = 0.1;
+
 /// More checkpoints than this per run make every run slow (each is two events).
 const MANY_CHECKPOINTS: f64 = 100_000.0;
 
@@ -134,6 +137,23 @@ pub fn lint(scenario: &Scenario) -> Vec<Warning> {
                 "give max_wait room above max_run for capacity waits and restarts",
             );
         }
+        if let Some(max_wait_s) = scenario.stopping.max_wait_s
+            && max_wait_s > scenario.stopping.max_run_s
+            && max_wait_s - scenario.stopping.max_run_s < BARELY_ABOVE * scenario.stopping.max_run_s
+        {
+            warn(
+                format!(
+                    "max_wait ({}) is barely above max_run ({}): only {} for every capacity wait, \
+                     provisioning and restart together, and MaxWait counts running time too (it \
+                     is not a budget for waiting alone)",
+                    format_duration(max_wait_s),
+                    format_duration(scenario.stopping.max_run_s),
+                    format_duration(max_wait_s - scenario.stopping.max_run_s)
+                ),
+                "give max_wait room above max_run; `spotsim recommend` finds the smallest that \
+                 reaches a completion target",
+            );
+        }
         if scenario
             .stopping
             .max_wait_s
@@ -227,6 +247,33 @@ runs = 100
         assert!(messages[0].starts_with("spot without checkpoints on a 10h job"));
         assert!(messages[1].starts_with("max_wait equals max_run"));
         assert!(messages[2].starts_with("only 100 runs"));
+    }
+
+    #[test]
+    fn warns_when_max_wait_is_barely_above_max_run() {
+        let text = |wait: &str| {
+            format!(
+                "[job]\ntraining = \"2h\"\n[stopping]\nmax_run = \"10h\"\nmax_wait = \"{wait}\"\n\
+                 [spot]\nenabled = true\ncapacity_wait = \"5m\"\ntime_to_interruption = \"never\"\n\
+                 discount = 0.7\n[pricing]\non_demand_hourly = 1\n"
+            )
+        };
+        let warnings = lint(&parse_scenario(&text("10h30m"), "t.toml").unwrap());
+        assert_eq!(warnings.len(), 1, "{warnings:#?}");
+        assert!(
+            warnings[0]
+                .message
+                .starts_with("max_wait (10h 30m) is barely above max_run")
+        );
+        assert!(
+            warnings[0].message.contains("only 30m"),
+            "{}",
+            warnings[0].message
+        );
+        assert_eq!(
+            lint(&parse_scenario(&text("12h"), "t.toml").unwrap()),
+            vec![]
+        );
     }
 
     #[test]
