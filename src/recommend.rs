@@ -170,8 +170,11 @@ pub struct CheckpointAdvice {
     pub closed_form: IntervalAdvice,
     /// Minimises the mean cost.
     pub min_cost: IntervalChoice,
-    /// Minimises the 95th percentile of the wall time.
-    pub min_p95_wall: IntervalChoice,
+    /// Minimises the 95th percentile of the wall time; `None` when it is the same at every
+    /// interval (the slowest runs end at `max_wait`, see `p95_note`).
+    pub min_p95_wall: Option<IntervalChoice>,
+    /// Why there is no p95 optimum.
+    pub p95_note: Option<String>,
     /// Grid points simulated in all.
     pub points: usize,
 }
@@ -474,13 +477,33 @@ fn checkpoint_advice(
         })
     };
     let min_cost = refine(coarse.best, SweepMetric::CostUsd)?;
-    let min_p95_wall = refine(best_p95, SweepMetric::P95WallS)?;
+    let (p95_lo, p95_hi) = coarse
+        .points
+        .iter()
+        .map(p95)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+            (lo.min(x), hi.max(x))
+        });
+    // A flat p95 is the MaxWait deadline: every interval's slowest runs are stopped there.
+    let (min_p95_wall, p95_note) = if p95_lo == p95_hi {
+        (
+            None,
+            Some(format!(
+                "the p95 wall time is {} at every interval: the slowest runs are stopped by \
+                 max_wait; set the max_wait recommended below and re-run",
+                crate::duration::format_duration(p95_lo)
+            )),
+        )
+    } else {
+        (Some(refine(best_p95, SweepMetric::P95WallS)?), None)
+    };
     Ok((
         Some(CheckpointAdvice {
             current_s: current,
             closed_form,
             min_cost,
             min_p95_wall,
+            p95_note,
             points,
         }),
         None,
@@ -698,7 +721,7 @@ mod tests {
         let c = r.checkpoint.unwrap();
         assert_eq!(c.current_s, 1800.0);
         let young = c.closed_form.young_s;
-        for choice in [c.min_cost, c.min_p95_wall] {
+        for choice in [c.min_cost, c.min_p95_wall.unwrap()] {
             assert!(choice.interval_s > young / 8.0 - 1.0 && choice.interval_s < young * 8.0 + 1.0);
         }
         assert!(c.points > COARSE_POINTS);

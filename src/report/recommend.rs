@@ -156,7 +156,13 @@ pub fn render_recommend_table(name: &str, r: &Recommendation) -> String {
                 )
             };
             line(choice("lowest mean cost:   ", &c.min_cost, true));
-            line(choice("lowest p95 wall:    ", &c.min_p95_wall, false));
+            match (&c.min_p95_wall, &c.p95_note) {
+                (Some(ch), _) => line(choice("lowest p95 wall:    ", ch, false)),
+                (None, note) => line(format!(
+                    "  lowest p95 wall:     not told apart: {}",
+                    note.as_deref().unwrap_or("")
+                )),
+            }
             line(format!(
                 "  closed forms:        Young {}, Daly {} (C = {}, M = {}); {} grid points simulated",
                 format_duration(c.closed_form.young_s),
@@ -265,7 +271,8 @@ pub fn render_recommend_json(name: &str, r: &Recommendation) -> String {
             "save_s": c.closed_form.save_s,
             "mean_time_between_interruptions_s": c.closed_form.mean_time_between_interruptions_s,
             "min_cost": choice_json(&c.min_cost, "cost_usd"),
-            "min_p95_wall": choice_json(&c.min_p95_wall, "p95_wall_s"),
+            "min_p95_wall": c.min_p95_wall.as_ref().map(|ch| choice_json(ch, "p95_wall_s")),
+            "p95_note": c.p95_note,
             "points": c.points,
         })
     });
