@@ -40,15 +40,8 @@ enum Command {
     Run {
         /// The scenario file (TOML).
         scenario: PathBuf,
-        /// Number of Monte Carlo runs (overrides simulation.runs), 1 to 50,000,000.
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=spotsim::scenario::MAX_RUNS))]
-        runs: Option<u64>,
-        /// Seed of every random stream (overrides simulation.seed).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads (default: one per core). Results do not depend on it.
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-        threads: Option<u16>,
+        #[command(flatten)]
+        sim: SimulationArgs,
         /// Output format on stdout.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -62,9 +55,6 @@ enum Command {
         /// Image format of `--charts`.
         #[arg(long, value_enum, default_value_t = ChartFormatArg::Png, requires = "charts")]
         chart_format: ChartFormatArg,
-        /// No progress bar and no notes on stderr (warnings and errors still show).
-        #[arg(long, short)]
-        quiet: bool,
     },
     /// Write a capacity-planning review of a scenario: one self-contained HTML page (or
     /// Markdown with the charts beside it).
@@ -82,18 +72,8 @@ enum Command {
         /// folder `<name>-charts` beside it.
         #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
         format: ReportFormat,
-        /// Number of Monte Carlo runs (overrides simulation.runs), 1 to 50,000,000.
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=spotsim::scenario::MAX_RUNS))]
-        runs: Option<u64>,
-        /// Seed of every random stream (overrides simulation.seed).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads (default: one per core). Results do not depend on it.
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-        threads: Option<u16>,
-        /// No progress bar and no notes on stderr (warnings and errors still show).
-        #[arg(long, short)]
-        quiet: bool,
+        #[command(flatten)]
+        sim: SimulationArgs,
     },
     /// Run several scenarios with common random numbers and show them side by side, each paired
     /// run by run with the first.
@@ -108,20 +88,12 @@ enum Command {
                       scenarios/traces/v100-us-east-1f.toml --chart comparison.png"
     )]
     Compare {
-        /// The scenario files (TOML), two or more; the first is the baseline.
+        /// The scenario files (TOML), two or more; the first is the baseline, and its
+        /// simulation.runs and seed apply to all unless --runs or --seed is given.
         #[arg(required = true, value_name = "SCENARIO")]
         scenarios: Vec<PathBuf>,
-        /// Runs per scenario (overrides every file's simulation.runs; default: the first
-        /// file's), 1 to 50,000,000.
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=spotsim::scenario::MAX_RUNS))]
-        runs: Option<u64>,
-        /// Seed of every scenario's random streams (overrides every file's simulation.seed;
-        /// default: the first file's).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads (default: one per core). Results do not depend on it.
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-        threads: Option<u16>,
+        #[command(flatten)]
+        sim: SimulationArgs,
         /// Output format on stdout.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -129,9 +101,6 @@ enum Command {
         /// or SVG by its extension (.png, .svg).
         #[arg(long, value_name = "FILE")]
         chart: Option<PathBuf>,
-        /// No progress bar and no notes on stderr (warnings and errors still show).
-        #[arg(long, short)]
-        quiet: bool,
     },
     /// Replay one run as a DescribeTrainingJob document, or as the SageMaker SDK's log lines.
     #[command(
@@ -188,15 +157,8 @@ enum Command {
         /// What the best point minimises (completed: maximises), on spot when enabled.
         #[arg(long, value_enum, default_value_t = SweepMetricArg::CostUsd)]
         metric: SweepMetricArg,
-        /// Monte Carlo runs per point (overrides simulation.runs), 1 to 50,000,000.
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=spotsim::scenario::MAX_RUNS))]
-        runs: Option<u64>,
-        /// Seed shared by every point (overrides simulation.seed).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads (default: one per core). Results do not depend on it.
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-        threads: Option<u16>,
+        #[command(flatten)]
+        sim: SimulationArgs,
         /// Output format on stdout.
         #[arg(long, value_enum, default_value_t = SweepFormat::Table)]
         format: SweepFormat,
@@ -204,9 +166,6 @@ enum Command {
         /// one key, a heat map for two.
         #[arg(long, value_name = "FILE")]
         chart: Option<PathBuf>,
-        /// No progress bar and no notes on stderr (warnings and errors still show).
-        #[arg(long, short)]
-        quiet: bool,
     },
     /// Recommend settings for a scenario: spot or on-demand, the checkpoint interval, and the
     /// smallest max_wait and max_run reaching a completion target, with 95 % intervals.
@@ -227,21 +186,11 @@ enum Command {
         #[arg(long, value_name = "SHARE", default_value_t = spotsim::recommend::DEFAULT_TARGET,
               value_parser = parse_target)]
         target_completion: f64,
-        /// Monte Carlo runs per simulation (overrides simulation.runs), 1 to 50,000,000.
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=spotsim::scenario::MAX_RUNS))]
-        runs: Option<u64>,
-        /// Seed of every simulation (overrides simulation.seed); the check uses seed + 1.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads (default: one per core). Results do not depend on it.
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-        threads: Option<u16>,
+        #[command(flatten)]
+        sim: SimulationArgs,
         /// Output format on stdout.
         #[arg(long, value_enum, default_value_t = RecommendFormat::Table)]
         format: RecommendFormat,
-        /// No progress bar and no notes on stderr (warnings and errors still show).
-        #[arg(long, short)]
-        quiet: bool,
     },
     /// Calibrate a market from recorded data.
     Fit {
@@ -388,6 +337,23 @@ enum Format {
     Json,
 }
 
+/// The Monte Carlo settings of every command that simulates.
+#[derive(clap::Args, Clone, Copy)]
+struct SimulationArgs {
+    /// Number of Monte Carlo runs (overrides the scenario's simulation.runs), 1 to 50,000,000.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=spotsim::scenario::MAX_RUNS))]
+    runs: Option<u64>,
+    /// Seed of every random stream (overrides the scenario's simulation.seed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// No progress bar and no notes on stderr (warnings and errors still show).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
 /// A failure and the exit code it deserves.
 enum Failure {
     /// The user's input is wrong: exit 2.
@@ -407,14 +373,17 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run {
             scenario,
-            runs,
-            seed,
-            threads,
+            sim:
+                SimulationArgs {
+                    runs,
+                    seed,
+                    threads,
+                    quiet,
+                },
             format,
             runs_csv,
             charts,
             chart_format,
-            quiet,
         } => run(
             &scenario,
             RunOptions {
@@ -431,11 +400,14 @@ fn main() -> ExitCode {
         Command::Recommend {
             scenario,
             target_completion,
-            runs,
-            seed,
-            threads,
+            sim:
+                SimulationArgs {
+                    runs,
+                    seed,
+                    threads,
+                    quiet,
+                },
             format,
-            quiet,
         } => recommend(
             &scenario,
             target_completion,
@@ -447,19 +419,25 @@ fn main() -> ExitCode {
             scenario,
             output,
             format,
-            runs,
-            seed,
-            threads,
-            quiet,
+            sim:
+                SimulationArgs {
+                    runs,
+                    seed,
+                    threads,
+                    quiet,
+                },
         } => report(&scenario, &output, format, (runs, seed, threads), quiet),
         Command::Compare {
             scenarios,
-            runs,
-            seed,
-            threads,
+            sim:
+                SimulationArgs {
+                    runs,
+                    seed,
+                    threads,
+                    quiet,
+                },
             format,
             chart,
-            quiet,
         } => compare_scenarios(
             &scenarios,
             CompareOptions {
@@ -482,12 +460,15 @@ fn main() -> ExitCode {
             scenario,
             set,
             metric,
-            runs,
-            seed,
-            threads,
+            sim:
+                SimulationArgs {
+                    runs,
+                    seed,
+                    threads,
+                    quiet,
+                },
             format,
             chart,
-            quiet,
         } => sweep(
             &scenario,
             &set,
