@@ -9,7 +9,9 @@
 
 use serde::Serialize;
 
-use crate::scenario::Scenario;
+use crate::dist::Dist;
+use crate::engine::RunRecord;
+use crate::scenario::{MarketSpec, Scenario};
 
 /// Young's first-order optimum checkpoint interval, `τ = √(2·C·M)` (Young 1974, "A first order
 /// approximation to the optimum checkpoint interval", CACM 17(9)), seconds.
@@ -35,9 +37,12 @@ pub fn daly_interval_s(save_s: f64, mean_between_interruptions_s: f64) -> f64 {
 pub struct IntervalAdvice {
     /// `C`: the mean checkpoint save time, seconds.
     pub save_s: f64,
-    /// `M`: the mean time from a capacity grant to the first reclaim of the job's instances,
-    /// seconds.
+    /// `M`: the job's mean time between interruptions, seconds: simulated when the runs saw
+    /// enough interruptions, else the market's mean time from a capacity grant to the first
+    /// reclaim of the job's instances.
     pub mean_time_between_interruptions_s: f64,
+    /// Where `M` comes from: `"simulated"` or `"market"`.
+    pub mean_time_between_interruptions_from: &'static str,
     /// Young's τ, seconds.
     pub young_s: f64,
     /// Daly's τ, seconds.
@@ -58,18 +63,98 @@ impl IntervalAdvice {
         if !(save_s > 0.0 && save_s.is_finite() && m.is_finite() && m > 0.0) {
             return None;
         }
-        Some(IntervalAdvice {
+        Some(IntervalAdvice::with(save_s, m, "market"))
+    }
+
+    /// As [`IntervalAdvice::of`], with `M` measured on the scenario's spot runs when they saw
+    /// at least [`MIN_INTERRUPTIONS`] interruptions: the time the job held capacity (wall time
+    /// less capacity waits) over the number of reclaims, the maximum-likelihood mean of
+    /// exponential times with the last attempt of each run censored. Unlike the market's mean,
+    /// it sees the hours a time-of-day profile or a trace actually gives the job.
+    pub fn observed(
+        scenario: &Scenario,
+        spot_runs: Option<&[RunRecord]>,
+    ) -> Option<IntervalAdvice> {
+        let nominal = IntervalAdvice::of(scenario)?;
+        let Some(runs) = spot_runs.filter(|_| !memoryless_and_steady(scenario)) else {
+            return Some(nominal);
+        };
+        let interruptions: u64 = runs.iter().map(|r| u64::from(r.interruptions)).sum();
+        if interruptions < MIN_INTERRUPTIONS {
+            return Some(nominal);
+        }
+        let held_s: f64 = runs.iter().map(|r| r.wall_s - r.waiting_s).sum();
+        let m = held_s / interruptions as f64;
+        Some(IntervalAdvice::with(nominal.save_s, m, "simulated"))
+    }
+
+    fn with(save_s: f64, m: f64, from: &'static str) -> IntervalAdvice {
+        IntervalAdvice {
             save_s,
             mean_time_between_interruptions_s: m,
+            mean_time_between_interruptions_from: from,
             young_s: young_interval_s(save_s, m),
             daly_s: daly_interval_s(save_s, m),
-        })
+        }
     }
 }
+
+/// Whether the market's reclaims are a Poisson process the job meets whenever it runs:
+/// exponential times (their minimum over the instances is exponential too) or a Markov market,
+/// and no time-of-day profile. There the market's mean is `M` exactly, with no sampling noise.
+fn memoryless_and_steady(scenario: &Scenario) -> bool {
+    let Some(spot) = &scenario.spot else {
+        return true;
+    };
+    spot.profile.is_none()
+        && match &spot.market {
+            MarketSpec::Independent {
+                time_to_interruption,
+                ..
+            } => matches!(time_to_interruption, Dist::Exponential { .. }),
+            MarketSpec::Markov { .. } => true,
+            MarketSpec::Trace { .. } => false,
+        }
+}
+
+/// Fewer reclaims than this leave the simulated `M` too uncertain (±30 % at 95 %); the market's
+/// mean is used instead.
+pub const MIN_INTERRUPTIONS: u64 = 50;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_profiled_market_gets_the_simulated_mean_a_steady_one_the_market_mean() {
+        let steady = crate::scenario::parse_scenario(
+            "[job]\ntraining = \"6h\"\n[stopping]\nmax_run = \"1d\"\nmax_wait = \"3d\"\n\
+             [spot]\nenabled = true\ndiscount = 0.7\ncapacity_wait = \"5m\"\n\
+             time_to_interruption = { dist = \"exponential\", mean = \"6h\" }\n\
+             [checkpoint]\ninterval = \"20m\"\nsave = \"20s\"\n[pricing]\n\
+             on_demand_hourly = 1.0\n[simulation]\nruns = 4000\n",
+            "t.toml",
+        )
+        .unwrap();
+        let runs = crate::montecarlo::run_scenario(&steady);
+        let advice = IntervalAdvice::observed(&steady, runs.spot.as_deref()).unwrap();
+        assert_eq!(advice.mean_time_between_interruptions_from, "market");
+        assert_eq!(advice.mean_time_between_interruptions_s, 6.0 * 3600.0);
+        // Busy hours three times as reclaim-prone, and the job starting in them: the job meets
+        // a shorter mean than the market's 6 h.
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/time-of-day.toml"),
+        )
+        .unwrap();
+        let profiled = crate::scenario::parse_scenario(&text, "time-of-day.toml").unwrap();
+        let mut profiled = profiled;
+        profiled.simulation.runs = 4000;
+        let runs = crate::montecarlo::run_scenario(&profiled);
+        let advice = IntervalAdvice::observed(&profiled, runs.spot.as_deref()).unwrap();
+        assert_eq!(advice.mean_time_between_interruptions_from, "simulated");
+        let m_h = advice.mean_time_between_interruptions_s / 3600.0;
+        assert!((1.5..4.0).contains(&m_h), "M = {m_h} h");
+    }
 
     #[test]
     fn young_and_daly_by_hand() {

@@ -184,7 +184,7 @@ enum Command {
         scenario: PathBuf,
         /// The share of jobs that must complete, strictly between 0 and 1.
         #[arg(long, value_name = "SHARE", default_value_t = spotsim::recommend::DEFAULT_TARGET,
-              value_parser = parse_target)]
+              value_parser = parse_target, allow_negative_numbers = true)]
         target_completion: f64,
         #[command(flatten)]
         sim: SimulationArgs,

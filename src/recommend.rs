@@ -248,7 +248,8 @@ pub fn recommend(
         .as_deref()
         .map(|spot| compare_sides(spot, &on_demand_runs, &on_demand, target));
 
-    let (checkpoint, checkpoint_note) = checkpoint_advice(text, file, base, runs, seed, done)?;
+    let (checkpoint, checkpoint_note) =
+        checkpoint_advice(text, file, base, spot_runs.as_deref(), done)?;
     let limits = limits_advice(&document, file, base, target, done)?;
 
     let mut warnings = lint(base);
@@ -264,7 +265,7 @@ pub fn recommend(
                     s.spot_max_wait_exceeded.value * 100.0,
                     s.spot_max_runtime_exceeded.value * 100.0
                 ),
-                hint: "set the max_wait and max_run recommended below".into(),
+                hint: "set the max_wait and max_run recommended above".into(),
             });
         }
         if s.spot_max_wait_exceeded.value > 1.0 - target
@@ -275,7 +276,7 @@ pub fn recommend(
                 message: "max_wait is not a budget for waiting alone: it is the wall clock from \
                           job creation, running time, restarts and capacity waits included"
                     .into(),
-                hint: "size max_wait as max_run plus the waits, as recommended below".into(),
+                hint: "size max_wait as max_run plus the waits, as recommended above".into(),
             });
         }
     }
@@ -288,8 +289,13 @@ pub fn recommend(
             warnings.push(Warning {
                 message: format!(
                     "the console would show {console:.0} % managed spot savings, but against the \
-                     same job on-demand spot saves {true_pct:.0} %: the console's figure ignores \
-                     redone work, restarts and stopped jobs"
+                     same job on-demand spot {}: the console's figure ignores redone work, \
+                     restarts and stopped jobs",
+                    if true_pct >= 0.0 {
+                        format!("saves {true_pct:.0} %")
+                    } else {
+                        format!("costs {:.0} % more", -true_pct)
+                    }
                 ),
                 hint: "compare costs per job (as here), not the console's savings".into(),
             });
@@ -399,10 +405,10 @@ fn checkpoint_advice(
     text: &str,
     file: &str,
     base: &Scenario,
-    runs: u64,
-    seed: u64,
+    spot_runs: Option<&[RunRecord]>,
     done: &AtomicU64,
 ) -> Result<CheckpointResult, String> {
+    let (runs, seed) = (base.simulation.runs, base.simulation.seed);
     if !base.is_spot() {
         return Ok((
             None,
@@ -420,7 +426,7 @@ fn checkpoint_advice(
             ),
         ));
     };
-    let Some(closed_form) = IntervalAdvice::of(base) else {
+    let Some(closed_form) = IntervalAdvice::observed(base, spot_runs) else {
         return Ok((
             None,
             Some(
@@ -490,7 +496,7 @@ fn checkpoint_advice(
             None,
             Some(format!(
                 "the p95 wall time is {} at every interval: the slowest runs are stopped by \
-                 max_wait; set the max_wait recommended below and re-run",
+                 max_wait; set the max_wait recommended above and re-run",
                 crate::duration::format_duration(p95_lo)
             )),
         )

@@ -313,7 +313,7 @@ pub fn run_sweep(
             .and_then(|s| savings_per_completed_job_pct(s, &on_demand));
         partial.push(PointResult {
             values: point.values.clone(),
-            advice: IntervalAdvice::of(scenario),
+            advice: IntervalAdvice::observed(scenario, spot_runs.as_deref()),
             spot,
             on_demand,
             savings_vs_on_demand_pct: savings,

@@ -164,11 +164,13 @@ pub fn render_recommend_table(name: &str, r: &Recommendation) -> String {
                 )),
             }
             line(format!(
-                "  closed forms:        Young {}, Daly {} (C = {}, M = {}); {} grid points simulated",
+                "  closed forms:        Young {}, Daly {} (C = {}, M = {}, {}); {} grid points \
+                 simulated",
                 format_duration(c.closed_form.young_s),
                 format_duration(c.closed_form.daly_s),
                 format_duration(c.closed_form.save_s),
                 format_duration(c.closed_form.mean_time_between_interruptions_s),
+                super::sweep::m_source(&c.closed_form),
                 c.points
             ));
         }
@@ -178,7 +180,13 @@ pub fn render_recommend_table(name: &str, r: &Recommendation) -> String {
         )),
     }
     line(String::new());
-    line("Stopping condition".into());
+    line(if r.checkpoint.is_some() {
+        "Stopping condition (sized for your own checkpoint interval; a shorter one finishes \
+         sooner)"
+            .to_string()
+    } else {
+        "Stopping condition".to_string()
+    });
     let l = &r.limits;
     line(format!(
         "  max_run:   {} ({} s; yours: {})",
@@ -195,10 +203,12 @@ pub fn render_recommend_table(name: &str, r: &Recommendation) -> String {
                 .map_or("none".into(), format_duration_exact)
         ));
     }
-    line(format!(
-        "  completion with max_wait at the 30-day cap: {}",
-        share_text(&l.completion_at_cap)
-    ));
+    if l.max_wait_s.is_some() {
+        line(format!(
+            "  completion with max_wait at the 30-day cap: {}",
+            share_text(&l.completion_at_cap)
+        ));
+    }
     line(format!(
         "  check at these values, fresh seed {}: {}{}",
         l.check_seed,

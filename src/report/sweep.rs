@@ -175,12 +175,22 @@ fn common_advice(points: &[PointResult]) -> Option<IntervalAdvice> {
 pub fn advice_sentence(advice: &IntervalAdvice) -> String {
     format!(
         "Young (1974): checkpoint every {}; Daly (2006): every {} (save C = {}, mean time \
-         between interruptions M = {}).",
+         between interruptions M = {}, {}).",
         show_seconds(advice.young_s),
         show_seconds(advice.daly_s),
         show_seconds(advice.save_s),
-        show_seconds(advice.mean_time_between_interruptions_s)
+        show_seconds(advice.mean_time_between_interruptions_s),
+        m_source(advice)
     )
+}
+
+/// Where `M` came from, in words.
+pub fn m_source(advice: &IntervalAdvice) -> &'static str {
+    if advice.mean_time_between_interruptions_from == "simulated" {
+        "as simulated: capacity held / reclaims"
+    } else {
+        "the market's mean"
+    }
 }
 
 /// The sweep as a text table with a heading and the best point below it.
