@@ -54,6 +54,9 @@ const COARSE_POINTS: usize = 13;
 /// Points of the refined grid between the best coarse point's neighbours.
 const FINE_POINTS: usize = 7;
 
+/// Runs in the tail beyond the target below which the limits get a warning.
+const MIN_TAIL_RUNS: f64 = 100.0;
+
 /// Checks a `--target-completion`: a share strictly between 0 and 1.
 pub fn check_target(target: f64) -> Result<(), String> {
     if target.is_finite() && target > 0.0 && target < 1.0 {
@@ -253,6 +256,22 @@ pub fn recommend(
     let limits = limits_advice(&document, file, base, target, done)?;
 
     let mut warnings = lint(base);
+    // The limits are tail quantiles: with few runs in the tail they move from seed to seed.
+    let tail_runs = (1.0 - target) * runs as f64;
+    if tail_runs < MIN_TAIL_RUNS {
+        warnings.push(Warning {
+            message: format!(
+                "only {runs} runs: about {tail_runs:.0} of them fall in the {:.2} % tail the \
+                 target leaves, so the recommended max_wait and max_run are uncertain and a \
+                 fresh seed may complete less than the target",
+                (1.0 - target) * 100.0
+            ),
+            hint: format!(
+                "re-run with --runs {} or more",
+                (MIN_TAIL_RUNS / (1.0 - target)).ceil() as u64
+            ),
+        });
+    }
     if let Some(s) = &spot_or_on_demand {
         let stopped = 1.0 - s.spot_completed.value;
         if stopped > 1.0 - target {

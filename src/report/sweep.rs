@@ -203,9 +203,10 @@ pub fn render_sweep_table(name: &str, result: &SweepResult) -> String {
     };
     let keys: Vec<&str> = result.axes.iter().map(|a| a.key.as_str()).collect();
     let mut out = format!(
-        "{name}: sweep of {} ({} points × {} runs, seed {})\n",
+        "{name}: sweep of {} ({} point{} × {} runs, seed {})\n",
         keys.join(" × "),
         result.points.len(),
+        if result.points.len() == 1 { "" } else { "s" },
         format_count(result.runs),
         result.seed
     );
