@@ -373,13 +373,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run {
             scenario,
-            sim:
-                SimulationArgs {
-                    runs,
-                    seed,
-                    threads,
-                    quiet,
-                },
+            sim,
             format,
             runs_csv,
             charts,
@@ -387,66 +381,36 @@ fn main() -> ExitCode {
         } => run(
             &scenario,
             RunOptions {
-                runs,
-                seed,
-                threads,
+                sim,
                 format,
                 runs_csv: runs_csv.as_deref(),
                 charts: charts.as_deref().map(|dir| (dir, chart_format.format())),
-                quiet,
             },
         ),
         Command::Validate { scenario } => validate(&scenario),
         Command::Recommend {
             scenario,
             target_completion,
-            sim:
-                SimulationArgs {
-                    runs,
-                    seed,
-                    threads,
-                    quiet,
-                },
+            sim,
             format,
-        } => recommend(
-            &scenario,
-            target_completion,
-            (runs, seed, threads),
-            format,
-            quiet,
-        ),
+        } => recommend(&scenario, target_completion, sim, format),
         Command::Report {
             scenario,
             output,
             format,
-            sim:
-                SimulationArgs {
-                    runs,
-                    seed,
-                    threads,
-                    quiet,
-                },
-        } => report(&scenario, &output, format, (runs, seed, threads), quiet),
+            sim,
+        } => report(&scenario, &output, format, sim),
         Command::Compare {
             scenarios,
-            sim:
-                SimulationArgs {
-                    runs,
-                    seed,
-                    threads,
-                    quiet,
-                },
+            sim,
             format,
             chart,
         } => compare_scenarios(
             &scenarios,
             CompareOptions {
-                runs,
-                seed,
-                threads,
+                sim,
                 format,
                 chart: chart.as_deref(),
-                quiet,
             },
         ),
         Command::Trace {
@@ -460,23 +424,16 @@ fn main() -> ExitCode {
             scenario,
             set,
             metric,
-            sim:
-                SimulationArgs {
-                    runs,
-                    seed,
-                    threads,
-                    quiet,
-                },
+            sim,
             format,
             chart,
         } => sweep(
             &scenario,
             &set,
             metric.metric(),
-            (runs, seed, threads),
+            sim,
             format,
             chart.as_deref(),
-            quiet,
         ),
         Command::Fit {
             what:
@@ -522,24 +479,24 @@ fn print_warnings(path: &Path, scenario: &Scenario) {
 
 /// `spotsim run`'s options.
 struct RunOptions<'a> {
-    runs: Option<u64>,
-    seed: Option<u64>,
-    threads: Option<u16>,
+    sim: SimulationArgs,
     format: Format,
     runs_csv: Option<&'a Path>,
     charts: Option<(&'a Path, ChartFormat)>,
-    quiet: bool,
 }
 
 fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
     let RunOptions {
-        runs,
-        seed,
-        threads,
+        sim:
+            SimulationArgs {
+                runs,
+                seed,
+                threads,
+                quiet,
+            },
         format,
         runs_csv,
         charts,
-        quiet,
     } = options;
     let scenario = load_with_overrides(path, runs, seed)?;
     if let Some(csv_path) = runs_csv {
@@ -694,9 +651,14 @@ fn report(
     path: &Path,
     output: &Path,
     format: ReportFormat,
-    (runs, seed, threads): (Option<u64>, Option<u64>, Option<u16>),
-    quiet: bool,
+    sim: SimulationArgs,
 ) -> Result<(), Failure> {
+    let SimulationArgs {
+        runs,
+        seed,
+        threads,
+        quiet,
+    } = sim;
     let scenario = load_with_overrides(path, runs, seed)?;
     check_writable_parent("--output", output)?;
     if format == ReportFormat::Md {
@@ -810,22 +772,22 @@ fn report(
 
 /// `spotsim compare`'s options.
 struct CompareOptions<'a> {
-    runs: Option<u64>,
-    seed: Option<u64>,
-    threads: Option<u16>,
+    sim: SimulationArgs,
     format: Format,
     chart: Option<&'a Path>,
-    quiet: bool,
 }
 
 fn compare_scenarios(paths: &[PathBuf], options: CompareOptions<'_>) -> Result<(), Failure> {
     let CompareOptions {
-        runs,
-        seed,
-        threads,
+        sim:
+            SimulationArgs {
+                runs,
+                seed,
+                threads,
+                quiet,
+            },
         format,
         chart,
-        quiet,
     } = options;
     if paths.len() < 2 {
         return Err(Failure::BadInput(format!(
@@ -1181,11 +1143,16 @@ fn sweep(
     path: &Path,
     flags: &[String],
     metric: SweepMetric,
-    (runs, seed, threads): (Option<u64>, Option<u64>, Option<u16>),
+    sim: SimulationArgs,
     format: SweepFormat,
     chart: Option<&Path>,
-    quiet: bool,
 ) -> Result<(), Failure> {
+    let SimulationArgs {
+        runs,
+        seed,
+        threads,
+        quiet,
+    } = sim;
     let base = load_with_overrides(path, runs, seed)?;
     let shown = path.display().to_string();
     // load_scenario has read the file and checked that it is UTF-8 text.
@@ -1277,10 +1244,15 @@ fn parse_target(text: &str) -> Result<f64, String> {
 fn recommend(
     path: &Path,
     target: f64,
-    (runs, seed, threads): (Option<u64>, Option<u64>, Option<u16>),
+    sim: SimulationArgs,
     format: RecommendFormat,
-    quiet: bool,
 ) -> Result<(), Failure> {
+    let SimulationArgs {
+        runs,
+        seed,
+        threads,
+        quiet,
+    } = sim;
     let base = load_with_overrides(path, runs, seed)?;
     let shown = path.display().to_string();
     // load_scenario has read the file and checked that it is UTF-8 text.
