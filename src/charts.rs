@@ -1010,20 +1010,13 @@ where
         &legend,
     )?;
     let rows = bars.len();
-    let mut chart = ChartBuilder::on(&plot)
-        .margin(12)
-        .x_label_area_size(60)
-        .y_label_area_size(110)
-        .build_cartesian_2d(0.0..x_max, rows_range(rows))?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .light_line_style(WHITE)
-        .x_desc(format!("billed time ({unit})"))
-        .axis_desc_style(font(LABEL_PX))
-        .label_style(font(TICK_PX))
-        .y_label_formatter(&|_| String::new())
-        .draw()?;
+    let mut chart = row_chart(
+        &plot,
+        (x_max, rows),
+        110,
+        &format!("billed time ({unit})"),
+        &|v| format!("{v:.1}"),
+    )?;
     for (index, (label, breakdown, cost)) in bars.iter().enumerate() {
         let y = row_y(rows, index);
         let mut start = 0.0;
@@ -1043,6 +1036,36 @@ where
         label_row(root, &chart, y, label, LABEL_PX)?;
     }
     Ok(())
+}
+
+/// A chart with one horizontal row per item (row 0 on top, labelled by [`label_row`]) over
+/// `0..x_max`, with its mesh drawn: `label_area_px` is the room left of the axis for labels.
+pub(crate) fn row_chart<'a, DB: DrawingBackend>(
+    plot: &'a DrawingArea<DB, Shift>,
+    (x_max, rows): (f64, usize),
+    label_area_px: u32,
+    x_desc: &str,
+    x_format: &dyn Fn(&f64) -> String,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, Box<dyn Error>>
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = ChartBuilder::on(plot)
+        .margin(12)
+        .x_label_area_size(60)
+        .y_label_area_size(label_area_px)
+        .build_cartesian_2d(0.0..x_max, rows_range(rows))?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .light_line_style(WHITE)
+        .x_desc(x_desc)
+        .axis_desc_style(font(LABEL_PX))
+        .label_style(font(TICK_PX))
+        .x_label_formatter(x_format)
+        .y_labels(0)
+        .draw()?;
+    Ok(chart)
 }
 
 /// The y range of a chart with one row per item: row 0 on top.
@@ -1149,20 +1172,13 @@ where
         &[subtitle.to_string()],
         &legend,
     )?;
-    let mut chart = ChartBuilder::on(&plot)
-        .margin(12)
-        .x_label_area_size(60)
-        .y_label_area_size(80)
-        .build_cartesian_2d(0.0..x_max, rows_range(rows))?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .light_line_style(WHITE)
-        .x_desc(format!("time from job creation ({unit})"))
-        .axis_desc_style(font(LABEL_PX))
-        .label_style(font(TICK_PX))
-        .y_label_formatter(&|_| String::new())
-        .draw()?;
+    let mut chart = row_chart(
+        &plot,
+        (x_max, rows),
+        80,
+        &format!("time from job creation ({unit})"),
+        &|v| format!("{v:.1}"),
+    )?;
     for (index, timeline) in timelines.iter().enumerate() {
         let y = row_y(rows, index);
         let bars = timeline

@@ -11,8 +11,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    ChartError, ChartFormat, DrawResult, INK, LABEL_PX, Mark, ON_DEMAND, SPOT, TICK_PX, font,
-    frame, label_row, render_with, row_y, rows_range, short_name,
+    ChartError, ChartFormat, DrawResult, INK, LABEL_PX, Mark, ON_DEMAND, SPOT, font, frame,
+    label_row, render_with, row_chart, row_y, short_name,
 };
 use crate::compare::{Comparison, SideIntervals};
 use crate::report::{format_count, format_usd};
@@ -164,24 +164,15 @@ where
         .max()
         .unwrap_or(0);
     let label_px = (longest_chars as f64 * f64::from(LABEL_PX) * 0.62) as u32 + 24;
-    let mut chart = ChartBuilder::on(&plot)
-        .margin(12)
-        .x_label_area_size(60)
-        .y_label_area_size(label_px.clamp(60, 360))
-        .build_cartesian_2d(0.0..x_max, rows_range(rows))?;
     // Whole dollars on a wide axis, cents on a narrow one.
     let decimals = if x_max >= 10.0 { 0 } else { 2 };
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .light_line_style(WHITE)
-        .x_desc("cost per completed job (USD, all instances)")
-        .axis_desc_style(font(LABEL_PX))
-        .label_style(font(TICK_PX))
-        .x_label_formatter(&|v| format!("${v:.decimals$}"))
-        .y_labels(0)
-        .y_label_formatter(&|_| String::new())
-        .draw()?;
+    let mut chart = row_chart(
+        &plot,
+        (x_max, rows),
+        label_px.clamp(60, 360),
+        "cost per completed job (USD, all instances)",
+        &|v| format!("${v:.decimals$}"),
+    )?;
     for bar in &bars {
         let text_at = match bar.value_usd {
             Some(value) => {
