@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use anyhow::Context;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use rayon::prelude::*;
 use spotsim::charts::{ChartFormat, ChartInput, ChartKind, TIMELINE_RUNS, charts_for, render};
@@ -197,6 +197,19 @@ enum Command {
         #[command(subcommand)]
         what: FitCommand,
     },
+    /// Print a shell completion script for spotsim.
+    #[command(
+        after_help = "Example:\n  spotsim completions bash > ~/.local/share/bash-completion/completions/spotsim\n  \
+                      spotsim completions zsh > ~/.zfunc/_spotsim\n  \
+                      spotsim completions fish > ~/.config/fish/completions/spotsim.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print spotsim's man page (roff), generated from the same definitions as --help.
+    #[command(after_help = "Example:\n  spotsim man > spotsim.1 && man ./spotsim.1")]
+    Man,
     /// Check a scenario file and print what spotsim understood from it.
     #[command(after_help = "Example:\n  spotsim validate scenarios/quickstart.toml")]
     Validate {
@@ -388,6 +401,19 @@ fn main() -> ExitCode {
             },
         ),
         Command::Validate { scenario } => validate(&scenario),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "spotsim", &mut script);
+            print_stdout(&String::from_utf8_lossy(&script))
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .context("cannot render the man page")
+                .map_err(Failure::Runtime)
+                .and_then(|()| print_stdout(&String::from_utf8_lossy(&page)))
+        }
         Command::Recommend {
             scenario,
             target_completion,

@@ -7,6 +7,7 @@ mod fit;
 mod recommend;
 mod report;
 mod run;
+mod shell;
 mod sweep;
 mod trace;
 mod validate;

@@ -1,0 +1,63 @@
+//! `spotsim completions` and `spotsim man`: generated from the clap definition, so every command
+//! and flag appears without a second list to keep in step.
+
+use crate::{spotsim, stdout_of};
+
+const COMMANDS: [&str; 9] = [
+    "run",
+    "report",
+    "compare",
+    "trace",
+    "sweep",
+    "recommend",
+    "validate",
+    "fit",
+    "completions",
+];
+
+#[test]
+fn bash_completion_loads_and_completes_commands_and_flags() {
+    let script = stdout_of(spotsim().args(["completions", "bash"]));
+    for command in COMMANDS {
+        assert!(script.contains(command), "{command} missing");
+    }
+    assert!(script.contains("--target-completion") && script.contains("--chart-format"));
+    // The script loads in a real bash and registers a completion for spotsim.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spotsim.bash");
+    std::fs::write(&path, &script).unwrap();
+    let output = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source '{}' && complete -p spotsim",
+            path.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("spotsim"));
+}
+
+#[test]
+fn zsh_and_fish_completions_name_every_command() {
+    for shell in ["zsh", "fish"] {
+        let script = stdout_of(spotsim().args(["completions", shell]));
+        for command in COMMANDS {
+            assert!(script.contains(command), "{shell}: {command} missing");
+        }
+    }
+    spotsim()
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("possible values"));
+}
+
+#[test]
+fn man_page_is_roff_with_every_command() {
+    let page = stdout_of(spotsim().arg("man"));
+    assert!(page.contains(".TH spotsim 1"), "{page}");
+    for command in COMMANDS {
+        assert!(page.contains(command), "{command} missing");
+    }
+}
