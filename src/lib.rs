@@ -50,6 +50,7 @@ pub mod rng;
 pub mod scenario;
 pub mod stats;
 pub mod sweep;
+pub mod templates;
 pub mod timeline;
 pub mod trace;
 

@@ -197,6 +197,17 @@ enum Command {
         #[command(subcommand)]
         what: FitCommand,
     },
+    /// Print a commented scenario template to start from (a single-GPU job with checkpoints
+    /// by default).
+    #[command(after_help = "Example:\n  spotsim init > my-job.toml && spotsim run my-job.toml")]
+    Init {
+        /// A single-GPU job (the default).
+        #[arg(long, conflicts_with = "cpu")]
+        gpu: bool,
+        /// A CPU job.
+        #[arg(long)]
+        cpu: bool,
+    },
     /// Print a shell completion script for spotsim.
     #[command(
         after_help = "Example:\n  spotsim completions bash > ~/.local/share/bash-completion/completions/spotsim\n  \
@@ -401,6 +412,11 @@ fn main() -> ExitCode {
             },
         ),
         Command::Validate { scenario } => validate(&scenario),
+        Command::Init { cpu, .. } => print_stdout(if cpu {
+            spotsim::templates::CPU
+        } else {
+            spotsim::templates::GPU
+        }),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "spotsim", &mut script);

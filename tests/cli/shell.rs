@@ -1,9 +1,11 @@
-//! `spotsim completions` and `spotsim man`: generated from the clap definition, so every command
-//! and flag appears without a second list to keep in step.
+//! `spotsim init`, `spotsim completions` and `spotsim man`: templates that validate, and shell
+//! completions and a man page generated from the clap definition, so every command and flag
+//! appears without a second list to keep in step.
 
 use crate::{spotsim, stdout_of};
 
-const COMMANDS: [&str; 9] = [
+const COMMANDS: [&str; 10] = [
+    "init",
     "run",
     "report",
     "compare",
@@ -60,4 +62,34 @@ fn man_page_is_roff_with_every_command() {
     for command in COMMANDS {
         assert!(page.contains(command), "{command} missing");
     }
+}
+
+#[test]
+fn init_writes_templates_that_validate_and_run() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flags, instance) in [
+        (&[][..], "ml.g5.2xlarge"),
+        (&["--cpu"][..], "ml.c5.2xlarge"),
+    ] {
+        let text = stdout_of(spotsim().arg("init").args(flags));
+        assert!(text.contains(instance), "{flags:?}");
+        let path = crate::write_file(dir.path(), "my-job.toml", &text);
+        spotsim()
+            .arg("validate")
+            .arg(&path)
+            .assert()
+            .success()
+            .stderr("");
+        spotsim()
+            .arg("run")
+            .arg(&path)
+            .args(["--runs", "500"])
+            .assert()
+            .success();
+    }
+    spotsim()
+        .args(["init", "--gpu", "--cpu"])
+        .assert()
+        .code(2)
+        .stdout("");
 }
