@@ -84,6 +84,12 @@ pub enum LoadError {
 
 /// Reads and validates a scenario file.
 pub fn load_scenario(path: &Path) -> Result<scenario::Scenario, LoadError> {
+    load_scenario_and_text(path).map(|(scenario, _)| scenario)
+}
+
+/// As [`load_scenario`], also returning the file's text, for commands that show or rewrite it
+/// (a report quotes it, a sweep applies its grid to it): one read, so both agree.
+pub fn load_scenario_and_text(path: &Path) -> Result<(scenario::Scenario, String), LoadError> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
         path: shown.clone(),
@@ -103,5 +109,6 @@ pub fn load_scenario(path: &Path) -> Result<scenario::Scenario, LoadError> {
             });
         }
     };
-    Ok(scenario::parse_scenario(text, &shown)?)
+    let scenario = scenario::parse_scenario(text, &shown)?;
+    Ok((scenario, text.to_string()))
 }

@@ -21,7 +21,7 @@ use spotsim::report::{
 use spotsim::scenario::{Scenario, lint};
 use spotsim::sweep::SweepMetric;
 use spotsim::timeline::first_runs;
-use spotsim::{LoadError, load_scenario};
+use spotsim::{LoadError, load_scenario, load_scenario_and_text};
 
 /// Lifecycle simulator and cost estimator for SageMaker Managed Spot Training.
 #[derive(Parser)]
@@ -600,14 +600,23 @@ fn load_with_overrides(
     runs: Option<u64>,
     seed: Option<u64>,
 ) -> Result<Scenario, Failure> {
-    let mut scenario = load_scenario(path)?;
+    load_with_overrides_and_text(path, runs, seed).map(|(scenario, _)| scenario)
+}
+
+/// As [`load_with_overrides`], with the file's text as read.
+fn load_with_overrides_and_text(
+    path: &Path,
+    runs: Option<u64>,
+    seed: Option<u64>,
+) -> Result<(Scenario, String), Failure> {
+    let (mut scenario, text) = load_scenario_and_text(path)?;
     if let Some(runs) = runs {
         scenario.simulation.runs = runs;
     }
     if let Some(seed) = seed {
         scenario.simulation.seed = seed;
     }
-    Ok(scenario)
+    Ok((scenario, text))
 }
 
 fn thread_pool(threads: Option<u16>) -> Result<rayon::ThreadPool, Failure> {
@@ -623,24 +632,32 @@ fn thread_pool(threads: Option<u16>) -> Result<rayon::ThreadPool, Failure> {
 /// Runs the scenario on `pool` and summarises it, with a progress bar on stderr when it is a
 /// terminal, the run takes longer than about a second, and `quiet` is off.
 fn simulate(pool: &rayon::ThreadPool, scenario: &Scenario, quiet: bool) -> (Runs, Estimate) {
+    let sides = if scenario.is_spot() {
+        "spot and on-demand"
+    } else {
+        "on-demand"
+    };
+    with_progress(quiet, total_runs(scenario), sides, |done| {
+        pool.install(|| {
+            let runs = run_scenario_counted(scenario, done);
+            let estimate = Estimate::of(&runs);
+            (runs, estimate)
+        })
+    })
+}
+
+/// Runs `work`, which counts the runs it finishes into its counter, with a progress bar of
+/// `total` runs on stderr when it is a terminal and `quiet` is off.
+fn with_progress<T>(quiet: bool, total: u64, label: &str, work: impl FnOnce(&AtomicU64) -> T) -> T {
     let show_progress = !quiet && std::io::stderr().is_terminal();
     let done = AtomicU64::new(0);
     let finished = AtomicBool::new(false);
     std::thread::scope(|scope| {
         if show_progress {
-            let sides = if scenario.is_spot() {
-                "spot and on-demand"
-            } else {
-                "on-demand"
-            };
             let (done, finished) = (&done, &finished);
-            scope.spawn(move || show_progress_bar(done, finished, total_runs(scenario), sides));
+            scope.spawn(move || show_progress_bar(done, finished, total, label));
         }
-        let result = pool.install(|| {
-            let runs = run_scenario_counted(scenario, &done);
-            let estimate = Estimate::of(&runs);
-            (runs, estimate)
-        });
+        let result = work(&done);
         finished.store(true, Ordering::Release);
         result
     })
@@ -701,18 +718,11 @@ fn report(
         threads,
         quiet,
     } = sim;
-    let scenario = load_with_overrides(path, runs, seed)?;
+    let (scenario, scenario_text) = load_with_overrides_and_text(path, runs, seed)?;
     check_writable_parent("--output", output)?;
     if format == ReportFormat::Md {
         check_chart_dir("--output's chart folder", &md_chart_dir(output).1)?;
     }
-    // The file's text as read (load_scenario has already checked that it is UTF-8 text).
-    let scenario_text = std::fs::read_to_string(path).map_err(|e| {
-        Failure::BadInput(format!(
-            "{}: cannot read the scenario file: {e}",
-            path.display()
-        ))
-    })?;
     let warnings = lint(&scenario);
     print_warnings(path, &scenario);
     let pool = thread_pool(threads)?;
@@ -1195,32 +1205,15 @@ fn sweep(
         threads,
         quiet,
     } = sim;
-    let base = load_with_overrides(path, runs, seed)?;
+    let (base, text) = load_with_overrides_and_text(path, runs, seed)?;
     let shown = path.display().to_string();
-    // load_scenario has read the file and checked that it is UTF-8 text.
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::BadInput(format!("{shown}: cannot read the scenario file: {e}")))?;
     let (axes, points) = spotsim::sweep::build_grid(&text, &shown, flags)
         .map_err(|errors| Failure::BadInput(errors.to_string()))?;
     let (runs, seed) = (base.simulation.runs, base.simulation.seed);
     spotsim::sweep::check_size(points.len(), runs).map_err(Failure::BadInput)?;
     let chart = match chart {
         Some(chart_path) => {
-            let format = match chart_path
-                .extension()
-                .and_then(|e| e.to_str())
-                .map(str::to_ascii_lowercase)
-                .as_deref()
-            {
-                Some("png") => ChartFormat::Png,
-                Some("svg") => ChartFormat::Svg,
-                _ => {
-                    return Err(Failure::BadInput(format!(
-                        "--chart {}: name a .png or .svg file",
-                        chart_path.display()
-                    )));
-                }
-            };
+            let format = chart_format_of(chart_path).map_err(Failure::BadInput)?;
             check_writable_parent("--chart", chart_path)?;
             Some((chart_path, format))
         }
@@ -1228,19 +1221,9 @@ fn sweep(
     };
     print_warnings(path, &base);
     let pool = thread_pool(threads)?;
-    let show_progress = !quiet && std::io::stderr().is_terminal();
-    let done = AtomicU64::new(0);
-    let finished = AtomicBool::new(false);
     let total = spotsim::sweep::total_runs(&points, runs);
-    let result = std::thread::scope(|scope| {
-        if show_progress {
-            let (done, finished) = (&done, &finished);
-            scope.spawn(move || show_progress_bar(done, finished, total, "the sweep"));
-        }
-        let result =
-            pool.install(|| spotsim::sweep::run_sweep(&axes, &points, metric, runs, seed, &done));
-        finished.store(true, Ordering::Release);
-        result
+    let result = with_progress(quiet, total, "the sweep", |done| {
+        pool.install(|| spotsim::sweep::run_sweep(&axes, &points, metric, runs, seed, done))
     });
     if !quiet {
         for note in result.notes() {
@@ -1295,11 +1278,8 @@ fn recommend(
         threads,
         quiet,
     } = sim;
-    let base = load_with_overrides(path, runs, seed)?;
+    let (base, text) = load_with_overrides_and_text(path, runs, seed)?;
     let shown = path.display().to_string();
-    // load_scenario has read the file and checked that it is UTF-8 text.
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::BadInput(format!("{shown}: cannot read the scenario file: {e}")))?;
     let pool = thread_pool(threads)?;
     if !quiet {
         eprintln!(
