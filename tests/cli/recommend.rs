@@ -178,8 +178,10 @@ fn on_demand_only_scenarios_get_a_max_run_and_no_spot_answers() {
     assert!(r["checkpoint_interval_s"].is_null());
     assert!(r["checkpoint_note"].as_str().unwrap().contains("on-demand"));
     let run = r["max_run_s"].as_f64().unwrap();
-    // 90 % of uniform(1h, 3h) is 2h 48m.
-    assert!((run / 10_080.0 - 1.0).abs() < 0.02, "{run}");
+    // 90 % of uniform(1h, 3h) is 2h 48m; the 95 % upper bound from 1,000 runs is near the
+    // 0.917 quantile, 10,202 s (docs/model.md, "95 % sure, not 50 %").
+    assert!(run >= 10_080.0, "{run}");
+    assert!((run / 10_202.0 - 1.0).abs() < 0.02, "{run}");
     let text =
         stdout_of(spotsim().args(["recommend", path.to_str().unwrap(), "--runs", "500", "-q"]));
     assert!(text.contains("on-demand only"), "{text}");
