@@ -2,6 +2,7 @@
 
 mod browser;
 mod compare;
+mod docs;
 mod errors;
 mod fit;
 mod recommend;

@@ -30,15 +30,19 @@ fn validate_fills_in_defaults() {
 
 #[test]
 fn every_shipped_scenario_is_valid_and_runs() {
-    let mut names: Vec<String> = std::fs::read_dir(super::project_dir().join("scenarios"))
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".toml"))
+    // The trace scenarios need ../shared and have their own test below.
+    let mut paths: Vec<String> = ["scenarios", "scenarios/cookbook"]
+        .into_iter()
+        .flat_map(|dir| {
+            std::fs::read_dir(super::project_dir().join(dir))
+                .unwrap()
+                .map(move |entry| format!("{dir}/{}", entry.unwrap().file_name().to_string_lossy()))
+        })
+        .filter(|path| path.ends_with(".toml"))
         .collect();
-    names.sort();
-    assert!(names.len() >= 3, "{names:?}");
-    for name in names {
-        let path = format!("scenarios/{name}");
+    paths.sort();
+    assert!(paths.len() >= 7, "{paths:?}");
+    for path in paths {
         let text = stdout_of(spotsim().args(["validate", &path]));
         assert!(text.starts_with(&format!("{path}: valid")), "{text}");
         let json = stdout_of(spotsim().args(["run", &path, "--runs", "200", "--format", "json"]));
