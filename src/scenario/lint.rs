@@ -58,8 +58,11 @@ fn expected_starts(scenario: &Scenario) -> Option<f64> {
 fn format_starts(starts: f64) -> String {
     if starts < 1e9 {
         crate::report::format_count(starts.round() as u64)
-    } else {
+    } else if starts < 1e300 {
         format!("{starts:.1e}")
+    } else {
+        // e^(λR) overflows for reclaims far faster than a restart: no count means anything.
+        "more than 1e300".to_string()
     }
 }
 
@@ -219,6 +222,13 @@ pub fn lint(scenario: &Scenario) -> Vec<Warning> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn start_counts_read_as_numbers_even_when_they_overflow() {
+        assert_eq!(format_starts(12.4), "12");
+        assert_eq!(format_starts(3.0e12), "3.0e12");
+        assert_eq!(format_starts(f64::INFINITY), "more than 1e300");
+    }
     use crate::scenario::parse_scenario;
 
     #[test]

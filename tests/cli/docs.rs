@@ -82,8 +82,11 @@ fn run_in(dir: &Path, command: &str) -> String {
 /// A scratch folder where `scenarios/` is the project's.
 fn scratch() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(project_dir().join("scenarios"), dir.path().join("scenarios"))
-        .unwrap();
+    std::os::unix::fs::symlink(
+        project_dir().join("scenarios"),
+        dir.path().join("scenarios"),
+    )
+    .unwrap();
     dir
 }
 
@@ -107,8 +110,7 @@ fn check_document(doc: &str) -> tempfile::TempDir {
         if actual != expected {
             mismatches.push(format!(
                 "{doc}:{}: `{}` prints\n{actual}\nbut the document shows\n{expected}",
-                block.first,
-                block.command
+                block.first, block.command
             ));
             lines.splice(block.first..block.end, actual.lines().map(str::to_string));
         }
