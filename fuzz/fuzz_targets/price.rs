@@ -1,0 +1,26 @@
+//! Fuzz target: any bytes as a spot price history in each format the scenario accepts
+//! (`aws ec2 describe-spot-price-history` JSON, its TSV text, a plain series), and as a
+//! column of durations (`dist = "empirical"`).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use spotsim::data::{Column, read_duration_column};
+use spotsim::price::{PriceFilter, read_aws_cli, read_series, read_tsv};
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    let filter = PriceFilter {
+        instance_type: None,
+        zone: None,
+        product: None,
+    };
+    let _ = match selector % 5 {
+        0 => read_aws_cli(body, &filter).map(|_| ()),
+        1 => read_tsv(body, &filter).map(|_| ()),
+        2 => read_series(body, "price", 60.0).map(|_| ()),
+        3 => read_duration_column(body, &Column::Number(1)).map(|_| ()),
+        _ => read_duration_column(body, &Column::Name("wait_s".into())).map(|_| ()),
+    };
+});
