@@ -4,7 +4,9 @@
 //! The pipeline follows the data, one module a step:
 //!
 //! 1. [`scenario`]: TOML text → a validated [`scenario::Scenario`] (every problem reported at
-//!    once, with file, line, key, value and rule).
+//!    once, with file, line, key, value and rule). Its keys are declared once, in
+//!    [`scenario::keys`], from which the parser's key lists and `spotsim schema`'s JSON Schema
+//!    both come.
 //! 2. [`engine`]: one training job's lifecycle as a discrete-event simulation: capacity waits,
 //!    provisioning, downloads, training with checkpoints, interruptions, MaxRuntime and MaxWait
 //!    stops, uploads. Pure: no I/O, no global RNG, no allocation per event.

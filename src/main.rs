@@ -25,7 +25,13 @@ use spotsim::{LoadError, load_scenario, load_scenario_and_text};
 
 /// Lifecycle simulator and cost estimator for SageMaker Managed Spot Training.
 #[derive(Parser)]
-#[command(name = "spotsim", version, about, long_about = None)]
+#[command(
+    name = "spotsim",
+    version,
+    about,
+    long_about = None,
+    after_help = "Example:\n  spotsim init > my-job.toml && spotsim run my-job.toml"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -193,6 +199,10 @@ enum Command {
         format: RecommendFormat,
     },
     /// Calibrate a market from recorded data.
+    #[command(
+        after_help = "Example:\n  spotsim fit trace us-east-1f_v100_1.json\n  \
+                            spotsim fit jobs past-jobs/*.json"
+    )]
     Fit {
         #[command(subcommand)]
         what: FitCommand,
@@ -221,6 +231,13 @@ enum Command {
     /// Print spotsim's man page (roff), generated from the same definitions as --help.
     #[command(after_help = "Example:\n  spotsim man > spotsim.1 && man ./spotsim.1")]
     Man,
+    /// Print a JSON Schema of the scenario format, for editors that complete and check TOML
+    /// (Taplo / Even Better TOML).
+    #[command(
+        after_help = "Example:\n  spotsim schema > spotsim.schema.json\n\nThen start a scenario \
+                      with the line `#:schema ./spotsim.schema.json` (Taplo / Even Better TOML)."
+    )]
+    Schema,
     /// Check a scenario file and print what spotsim understood from it.
     #[command(after_help = "Example:\n  spotsim validate scenarios/quickstart.toml")]
     Validate {
@@ -430,6 +447,7 @@ fn main() -> ExitCode {
                 .map_err(Failure::Runtime)
                 .and_then(|()| print_stdout(&String::from_utf8_lossy(&page)))
         }
+        Command::Schema => print_stdout(&spotsim::scenario::render_schema()),
         Command::Recommend {
             scenario,
             target_completion,
@@ -512,10 +530,21 @@ fn job_name(path: &Path, scenario: &Scenario) -> String {
     scenario.display_name(&stem).to_string()
 }
 
+/// The parser's notes (an SDK v1 key name), then the warnings of [`lint`].
 fn print_warnings(path: &Path, scenario: &Scenario) {
+    print_notes(scenario);
     for warning in lint(scenario) {
         eprintln!("warning: {}: {}", path.display(), warning.message);
         eprintln!("  hint: {}", warning.hint);
+    }
+}
+
+/// The parser's notes on a valid file, located `file:line:column`: every command that loads a
+/// scenario prints them, directly or through [`print_warnings`].
+fn print_notes(scenario: &Scenario) {
+    for note in &scenario.notes {
+        eprintln!("warning: {}", note.message);
+        eprintln!("  hint: {}", note.hint);
     }
 }
 
@@ -996,6 +1025,7 @@ fn trace(
     format: Format,
 ) -> Result<(), Failure> {
     let scenario = load_with_overrides(path, None, seed)?;
+    print_notes(&scenario);
     let name = job_name(path, &scenario);
     let report = TraceReport::new(&name, &scenario, scenario.simulation.seed, run, start);
     print_stdout(&match format {
@@ -1279,6 +1309,7 @@ fn recommend(
         quiet,
     } = sim;
     let (base, text) = load_with_overrides_and_text(path, runs, seed)?;
+    print_notes(&base);
     let shown = path.display().to_string();
     let pool = thread_pool(threads)?;
     if !quiet {
@@ -1296,4 +1327,54 @@ fn recommend(
         RecommendFormat::Table => spotsim::report::render_recommend_table(&name, &result),
         RecommendFormat::Json => spotsim::report::render_recommend_json(&name, &result),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `spotsim`, then every command under it, depth first, each with its full name.
+    fn every_command() -> Vec<(String, clap::Command)> {
+        fn walk(name: String, command: &clap::Command, out: &mut Vec<(String, clap::Command)>) {
+            for sub in command.get_subcommands() {
+                walk(format!("{name} {}", sub.get_name()), sub, out);
+            }
+            out.push((name, command.clone()));
+        }
+        let mut out = Vec::new();
+        walk("spotsim".to_string(), &Cli::command(), &mut out);
+        out
+    }
+
+    #[test]
+    fn every_command_has_an_example_in_its_help() {
+        let commands = every_command();
+        let names: Vec<&str> = commands.iter().map(|(name, _)| name.as_str()).collect();
+        for expected in [
+            "spotsim fit trace",
+            "spotsim fit jobs",
+            "spotsim schema",
+            "spotsim",
+        ] {
+            assert!(
+                names.contains(&expected),
+                "{expected} missing from {names:?}"
+            );
+        }
+        for (name, command) in &commands {
+            let after = command
+                .get_after_help()
+                .map(|text| text.to_string())
+                .unwrap_or_default();
+            assert!(
+                after.contains("Example") && after.contains("spotsim"),
+                "`{name} --help` has no example: {after:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -5,14 +5,21 @@
 //! non-negative seconds, `training` is positive, `1 <= max_run_s <= 28 days`, `max_wait_s` is
 //! present exactly when spot is enabled and is at least `max_run_s`, `0 <= discount < 1`,
 //! `instance_count >= 1`, `runs >= 1`, and a checkpoint interval is positive.
+//!
+//! [`keys`] declares every key of the format once (kind, bounds, default, description, the SDK
+//! v1 names accepted for three of them): the parser takes its key lists from it, and
+//! [`json_schema`] (`spotsim schema`) is built from it, so editors check files by the same list.
 
 pub mod advisor;
+pub mod keys;
 mod lint;
 mod parse;
+mod schema;
 
 pub use lint::{Warning, lint};
 pub(crate) use parse::closest;
 pub use parse::{ScenarioError, ScenarioErrors, parse_scenario};
+pub use schema::{json_schema, render_schema};
 
 use serde::Serialize;
 
@@ -47,6 +54,11 @@ pub struct Scenario {
     pub pricing: PricingSpec,
     /// Monte Carlo settings.
     pub simulation: SimulationSpec,
+    /// What the parser accepted but tells about, located `file:line:column: ...`: an SDK v1 key
+    /// name read as spotsim's. Every command that loads the scenario prints them, before the
+    /// warnings of [`lint`], which does not repeat them.
+    #[serde(skip)]
+    pub notes: Vec<Warning>,
 }
 
 /// `[job]`: what the training job does.

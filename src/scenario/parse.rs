@@ -4,6 +4,10 @@
 //! checked against its rule and each problem becomes a [`ScenarioError`] that names the file,
 //! line, column, key, the value as written and the rule. Unknown keys are errors with the closest
 //! valid key suggested. Nothing is built unless the whole file is valid.
+//!
+//! The keys each table accepts, the SDK v1 names accepted for some of them (with a note that
+//! the scenario carries to the caller), the rule of each random duration and the defaults of
+//! the boolean keys come from the registry in `super::keys`.
 
 use std::fmt;
 use std::ops::Range;
@@ -12,6 +16,8 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::advisor::{AdvisorSource, BUCKETS, Bound, bucket_rate, mean_time_to_interruption_s};
+use super::keys::{self, MAX_DURATION_S, MAX_HOURLY_MULTIPLIER, MAX_HOURLY_USD, MAX_SIGMA, Sign};
+use super::lint::Warning;
 use super::{
     CheckpointSpec, DEFAULT_MAX_RUN_S, DEFAULT_RUNS, DEFAULT_SEED, JobSpec, MAX_RUN_LIMIT_S,
     MAX_RUNS, MarketSpec, MaxRunCounting, PricingSpec, ProfileSpec, Scenario, SimulationSpec,
@@ -72,6 +78,7 @@ pub fn parse_scenario(text: &str, file: &str) -> Result<Scenario, ScenarioErrors
             .map(std::path::Path::to_path_buf)
             .unwrap_or_default(),
         errors: Vec::new(),
+        notes: Vec::new(),
     };
     let (document, syntax_errors) = DeTable::parse_recoverable(text);
     if !syntax_errors.is_empty() {
@@ -92,7 +99,12 @@ pub fn parse_scenario(text: &str, file: &str) -> Result<Scenario, ScenarioErrors
     }
     let scenario = read_scenario(&mut ctx, &document);
     match scenario {
-        Some(scenario) if ctx.errors.is_empty() => Ok(scenario),
+        Some(mut scenario) if ctx.errors.is_empty() => {
+            // In file order, as errors are.
+            ctx.notes.sort_by_key(|(at, _)| *at);
+            scenario.notes = ctx.notes.into_iter().map(|(_, note)| note).collect();
+            Ok(scenario)
+        }
         _ => Err(ctx.into_errors()),
     }
 }
@@ -104,21 +116,36 @@ struct Ctx<'a> {
     /// The scenario's folder: data files are named relative to it.
     base_dir: std::path::PathBuf,
     errors: Vec<ScenarioError>,
+    /// What a valid file should still be told about, e.g. an SDK v1 key name, with its line
+    /// and column.
+    notes: Vec<((usize, usize), Warning)>,
 }
 
 impl Ctx<'_> {
-    fn error(&mut self, span: Range<usize>, message: String) {
-        let start = span.start.min(self.text.len());
+    /// The 1-based line and column (characters) of a byte offset.
+    fn line_column(&self, offset: usize) -> (usize, usize) {
+        let start = offset.min(self.text.len());
         let before = &self.text[..start];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
+        (line, before[line_start..].chars().count() + 1)
+    }
+
+    fn error(&mut self, span: Range<usize>, message: String) {
+        let (line, column) = self.line_column(span.start);
         self.errors.push(ScenarioError {
             file: self.file.to_string(),
             line,
             column,
             message,
         });
+    }
+
+    /// A note for a valid file, located like an error: `file:line:column: message`.
+    fn note(&mut self, span: Range<usize>, message: String, hint: String) {
+        let (line, column) = self.line_column(span.start);
+        let message = format!("{}:{line}:{column}: {message}", self.file);
+        self.notes.push(((line, column), Warning { message, hint }));
     }
 
     /// The value as the user wrote it, shortened for messages.
@@ -148,32 +175,73 @@ impl Ctx<'_> {
 
 /// A table being read: hands out its values by key and reports the keys nobody asked for.
 struct TableReader<'t, 'i> {
-    path: &'static str,
+    /// The table's keys in the registry.
+    def: &'static keys::Table,
     span: Range<usize>,
+    /// The table's entries, an SDK v1 alias under the name of the key it stands for.
     entries: Vec<(&'t str, Range<usize>, &'t Spanned<DeValue<'i>>)>,
-    known: &'static [&'static str],
+    /// Every name the table accepts, its aliases included.
+    known: Vec<&'static str>,
 }
 
 impl<'t, 'i> TableReader<'t, 'i> {
+    /// Reads `table` as the registry's `def`. An alias is taken as its key, with a note; an
+    /// alias given together with its key is an error.
     fn new(
-        path: &'static str,
+        ctx: &mut Ctx<'_>,
+        def: &'static keys::Table,
         span: Range<usize>,
         table: &'t DeTable<'i>,
-        known: &'static [&'static str],
     ) -> Self {
-        let entries = table
-            .iter()
-            .map(|(key, value)| (key.get_ref().as_ref(), key.span(), value))
-            .collect();
+        let mut entries = Vec::new();
+        for (key, value) in table.iter() {
+            let name: &'t str = key.get_ref().as_ref();
+            let Some(alias) = def.alias(name) else {
+                entries.push((name, key.span(), value));
+                continue;
+            };
+            let (path, real) = (def.key_path(alias.name), def.key_path(alias.key));
+            if table.iter().any(|(k, _)| k.get_ref().as_ref() == alias.key) {
+                ctx.bad(
+                    &path,
+                    value,
+                    format!(
+                        "is the SageMaker Python SDK v1 name of {real}, which is also given: \
+                         keep only {}",
+                        alias.key
+                    ),
+                );
+                continue;
+            }
+            // As the SDK warns about its renamed parameters, with the name spotsim uses.
+            ctx.note(
+                key.span(),
+                format!(
+                    "{path} is the SageMaker Python SDK v1 name; SDK v2 renamed it {}, and \
+                     spotsim reads it as {real}",
+                    alias.sdk_v2
+                ),
+                format!(
+                    "write {} instead of {} in [{}]",
+                    alias.key, alias.name, def.path
+                ),
+            );
+            entries.push((alias.key, key.span(), value));
+        }
         TableReader {
-            path,
+            def,
             span,
             entries,
-            known,
+            known: def.accepted_names(),
         }
     }
 
     fn get(&self, key: &str) -> Option<&'t Spanned<DeValue<'i>>> {
+        debug_assert!(
+            self.def.key(key).is_some(),
+            "the parser reads `{key}`, which the registry does not declare in [{}]",
+            self.def.path
+        );
         self.entries
             .iter()
             .find(|(name, _, _)| *name == key)
@@ -181,17 +249,35 @@ impl<'t, 'i> TableReader<'t, 'i> {
     }
 
     fn key_path(&self, key: &str) -> String {
-        if self.path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{}.{key}", self.path)
+        self.def.key_path(key)
+    }
+
+    /// The registry's rule for the random-duration `key`.
+    fn random_rule(&self, key: &str) -> keys::Random {
+        match self.def.key(key).map(|k| k.kind) {
+            Some(keys::Kind::Random(rule)) => rule,
+            _ => {
+                debug_assert!(false, "{} is not a random duration", self.key_path(key));
+                keys::Random::NON_NEGATIVE
+            }
+        }
+    }
+
+    /// The registry's default of the boolean `key`.
+    fn default_bool(&self, key: &str) -> bool {
+        match self.def.key(key).and_then(|k| k.default) {
+            Some(keys::DefaultValue::Bool(default)) => default,
+            _ => {
+                debug_assert!(false, "{} has no boolean default", self.key_path(key));
+                false
+            }
         }
     }
 
     /// Reports a missing required key at the table (its header, or the file start).
     fn missing(&self, ctx: &mut Ctx<'_>, key: &str, rule: &str) {
         let misspelt = self.entries.iter().any(|(name, _, _)| {
-            !self.known.contains(name) && closest(name, self.known) == Some(key)
+            !self.known.contains(name) && closest(name, &self.known) == Some(key)
         });
         if misspelt {
             // `finish` reports the misspelling with "did you mean"; one message is enough.
@@ -201,25 +287,26 @@ impl<'t, 'i> TableReader<'t, 'i> {
         ctx.error(self.span.clone(), format!("{path} is required: {rule}"));
     }
 
-    /// Reports every key that is not in `known`, with the closest known key.
+    /// Reports every key that the table does not accept, with the closest one it does.
     fn finish(&self, ctx: &mut Ctx<'_>) {
         for (name, span, value) in &self.entries {
             if self.known.contains(name) {
                 continue;
             }
             let path = self.key_path(name);
-            let hint = match closest(name, self.known) {
+            let hint = match closest(name, &self.known) {
                 Some(best) => format!("did you mean `{}`?", self.key_path(best)),
                 None => format!(
                     "valid keys here: {}",
-                    self.known
+                    self.def
+                        .key_names()
                         .iter()
                         .map(|k| format!("`{k}`"))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
             };
-            let what = match (self.path.is_empty(), value.get_ref()) {
+            let what = match (self.def.path.is_empty(), value.get_ref()) {
                 (true, DeValue::Table(_)) => "table",
                 (true, _) => "top-level key",
                 (false, _) => "key",
@@ -267,89 +354,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
     table[a.len()][b.len()]
 }
 
-const TOP_KEYS: &[&str] = &[
-    "job",
-    "stopping",
-    "spot",
-    "checkpoint",
-    "pricing",
-    "simulation",
-];
-const JOB_KEYS: &[&str] = &[
-    "name",
-    "start_hour",
-    "instance_type",
-    "instance_count",
-    "training",
-    "provisioning",
-    "download",
-    "upload",
-];
-const STOPPING_KEYS: &[&str] = &[
-    "max_run",
-    "max_wait",
-    "max_run_counts",
-    "max_run_includes_download",
-];
-const SPOT_KEYS: &[&str] = &[
-    "enabled",
-    "market",
-    "profile",
-    "price",
-    "capacity_wait",
-    "time_to_interruption",
-    "discount",
-    "bill_interrupted_attempt",
-];
-const CHECKPOINT_KEYS: &[&str] = &["interval", "save", "restore", "sync", "on_notice"];
-const PRICING_KEYS: &[&str] = &["on_demand_hourly"];
-const SIMULATION_KEYS: &[&str] = &["runs", "seed"];
-
-/// Whether a duration may be zero.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Sign {
-    NonNegative,
-    Positive,
-}
-
-impl Sign {
-    fn admits(self, seconds: f64) -> bool {
-        match self {
-            Sign::NonNegative => seconds >= 0.0,
-            Sign::Positive => seconds > 0.0,
-        }
-    }
-
-    fn rule(self) -> &'static str {
-        match self {
-            Sign::NonNegative => "must not be negative",
-            Sign::Positive => "must be greater than zero",
-        }
-    }
-}
-
-/// Whether a random key may say `"never"`.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Never {
-    Allowed,
-    Forbidden,
-}
-
-/// The longest duration a scenario may give (10 years): far beyond the 30-day life of any job,
-/// and small enough that every sum and product of durations stays finite.
-const MAX_DURATION_S: f64 = 3650.0 * 86_400.0;
-
-/// The highest on-demand price accepted, USD per instance-hour: far above any instance type.
-const MAX_HOURLY_USD: f64 = 100_000.0;
-
-/// The largest lognormal sigma accepted: e^10 is four orders of magnitude per standard deviation.
-const MAX_SIGMA: f64 = 10.0;
-
 const DURATION_FORMS: &str = "write seconds as a number or a string with units such as \"90s\", \
                               \"30m\", \"1h30m\"";
 
 fn read_scenario(ctx: &mut Ctx<'_>, document: &Spanned<DeTable<'_>>) -> Option<Scenario> {
-    let top = TableReader::new("", 0..0, document.get_ref(), TOP_KEYS);
+    let top = TableReader::new(ctx, &keys::SCENARIO, 0..0, document.get_ref());
     top.finish(ctx);
     let empty = DeTable::default();
 
@@ -368,7 +377,7 @@ fn read_scenario(ctx: &mut Ctx<'_>, document: &Spanned<DeTable<'_>>) -> Option<S
 
     let spot_table = sub_table(ctx, &top, "spot");
     let (spot_span, spot_values) = spot_table.ok().flatten().unwrap_or((0..0, &empty));
-    let spot_reader = TableReader::new("spot", spot_span, spot_values, SPOT_KEYS);
+    let spot_reader = TableReader::new(ctx, &keys::SPOT, spot_span, spot_values);
     spot_reader.finish(ctx);
     // Some(true/false) when known; None when `enabled` is wrong, so that no rule that depends
     // on it reports a second, confusing problem.
@@ -432,6 +441,7 @@ fn read_scenario(ctx: &mut Ctx<'_>, document: &Spanned<DeTable<'_>>) -> Option<S
         checkpoint: checkpoint?,
         pricing: pricing?,
         simulation: simulation?,
+        notes: Vec::new(),
     })
 }
 
@@ -460,7 +470,7 @@ fn sub_table<'t, 'i>(
 }
 
 fn read_job(ctx: &mut Ctx<'_>, span: Range<usize>, table: &DeTable<'_>) -> Option<JobSpec> {
-    let reader = TableReader::new("job", span, table, JOB_KEYS);
+    let reader = TableReader::new(ctx, &keys::JOB, span, table);
     reader.finish(ctx);
     let name = reader.get("name").map(|v| read_string(ctx, "job.name", v));
     let instance_type = reader
@@ -473,7 +483,7 @@ fn read_job(ctx: &mut Ctx<'_>, span: Range<usize>, table: &DeTable<'_>) -> Optio
         None => Some(1),
     };
     let training = match reader.get("training") {
-        Some(value) => read_random(ctx, "job.training", value, Sign::Positive, Never::Forbidden),
+        Some(value) => read_random(ctx, "job.training", value, reader.random_rule("training")),
         None => {
             reader.missing(
                 ctx,
@@ -525,16 +535,10 @@ fn read_job(ctx: &mut Ctx<'_>, span: Range<usize>, table: &DeTable<'_>) -> Optio
     })
 }
 
-/// A non-negative random duration that defaults to zero.
+/// A random duration that defaults to zero, read by the registry's rule for `key`.
 fn optional_random(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>, key: &str) -> Option<Dist> {
     match reader.get(key) {
-        Some(value) => read_random(
-            ctx,
-            &reader.key_path(key),
-            value,
-            Sign::NonNegative,
-            Never::Forbidden,
-        ),
+        Some(value) => read_random(ctx, &reader.key_path(key), value, reader.random_rule(key)),
         None => Some(Dist::ZERO),
     }
 }
@@ -545,7 +549,7 @@ fn read_stopping(
     table: &DeTable<'_>,
     spot_enabled: Option<bool>,
 ) -> Option<StoppingSpec> {
-    let reader = TableReader::new("stopping", span, table, STOPPING_KEYS);
+    let reader = TableReader::new(ctx, &keys::STOPPING, span, table);
     reader.finish(ctx);
     let max_run_s = match reader.get("max_run") {
         Some(value) => read_whole_seconds(ctx, "stopping.max_run", value).and_then(|s| {
@@ -617,7 +621,7 @@ fn read_stopping(
         },
         None => Some(MaxRunCounting::AllAttempts),
     };
-    let max_run_includes_download = optional_bool(ctx, &reader, "max_run_includes_download", true);
+    let max_run_includes_download = optional_bool(ctx, &reader, "max_run_includes_download");
     Some(StoppingSpec {
         max_run_s: max_run_s?,
         max_wait_s: max_wait_s?,
@@ -696,7 +700,7 @@ fn read_spot(
             }
         },
     };
-    let bill_interrupted_attempt = optional_bool(ctx, reader, "bill_interrupted_attempt", true);
+    let bill_interrupted_attempt = optional_bool(ctx, reader, "bill_interrupted_attempt");
     let profile = match reader.get("profile") {
         Some(value) if matches!(market, Some(MarketSpec::Trace { .. })) => {
             ctx.bad(
@@ -726,16 +730,6 @@ fn history_spec(source: String, series: PriceSeries) -> SpotPriceSpec {
     }
 }
 
-const PRICE_KEYS: &[&str] = &[
-    "file",
-    "format",
-    "instance_type",
-    "zone",
-    "product",
-    "series",
-    "tick",
-];
-
 /// `spot.price = { file, format, ... }`: a spot price history that billing follows.
 fn read_price_history(
     ctx: &mut Ctx<'_>,
@@ -750,7 +744,7 @@ fn read_price_history(
         );
         return None;
     };
-    let reader = TableReader::new("spot.price", value.span(), table, PRICE_KEYS);
+    let reader = TableReader::new(ctx, &keys::PRICE, value.span(), table);
     reader.finish(ctx);
     let text = |ctx: &mut Ctx<'_>, key: &str| {
         reader
@@ -851,8 +845,6 @@ fn read_price_history(
     }
 }
 
-const PROFILE_KEYS: &[&str] = &["hourly", "scale_capacity_wait"];
-
 /// `[spot.profile]`: 24 hourly multipliers on the interruption hazard.
 fn read_profile(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<ProfileSpec> {
     let DeValue::Table(table) = value.get_ref() else {
@@ -863,9 +855,9 @@ fn read_profile(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<Profi
         );
         return None;
     };
-    let reader = TableReader::new("spot.profile", value.span(), table, PROFILE_KEYS);
+    let reader = TableReader::new(ctx, &keys::PROFILE, value.span(), table);
     reader.finish(ctx);
-    let scale_capacity_wait = optional_bool(ctx, &reader, "scale_capacity_wait", false);
+    let scale_capacity_wait = optional_bool(ctx, &reader, "scale_capacity_wait");
     let Some(hourly_value) = reader.get("hourly") else {
         reader.missing(
             ctx,
@@ -894,7 +886,7 @@ fn read_profile(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<Profi
     for (hour, item) in items.iter().enumerate() {
         let key = format!("spot.profile.hourly[{hour}]");
         match read_number(ctx, &key, item) {
-            Some(m) if (0.0..=1e6).contains(&m) => hourly[hour] = m,
+            Some(m) if (0.0..=MAX_HOURLY_MULTIPLIER).contains(&m) => hourly[hour] = m,
             Some(_) => {
                 ctx.bad(
                     &key,
@@ -916,16 +908,6 @@ fn read_profile(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<Profi
     })
 }
 
-const MARKET_KEYS: &[&str] = &[
-    "model",
-    "mean_available",
-    "mean_unavailable",
-    "file",
-    "format",
-    "start",
-    "windows",
-];
-
 /// `[spot.market]`: a model of capacity that replaces the two independent distributions.
 fn read_market(
     ctx: &mut Ctx<'_>,
@@ -940,7 +922,7 @@ fn read_market(
         );
         return None;
     };
-    let reader = TableReader::new("spot.market", value.span(), table, MARKET_KEYS);
+    let reader = TableReader::new(ctx, &keys::MARKET, value.span(), table);
     reader.finish(ctx);
     let Some(model_value) = reader.get("model") else {
         reader.missing(ctx, "model", "the market model, e.g. model = \"markov\"");
@@ -1140,8 +1122,7 @@ fn read_independent_market(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> O
             ctx,
             "spot.capacity_wait",
             value,
-            Sign::NonNegative,
-            Never::Allowed,
+            reader.random_rule("capacity_wait"),
         ),
         None => {
             reader.missing(
@@ -1168,8 +1149,7 @@ fn read_independent_market(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> O
             ctx,
             "spot.time_to_interruption",
             value,
-            Sign::Positive,
-            Never::Allowed,
+            reader.random_rule("time_to_interruption"),
         ),
         None => {
             reader.missing(
@@ -1193,7 +1173,7 @@ fn read_checkpoint(
     span: Range<usize>,
     table: &DeTable<'_>,
 ) -> Option<CheckpointSpec> {
-    let reader = TableReader::new("checkpoint", span, table, CHECKPOINT_KEYS);
+    let reader = TableReader::new(ctx, &keys::CHECKPOINT, span, table);
     reader.finish(ctx);
     let interval_s = match reader.get("interval") {
         Some(value) => read_duration(ctx, "checkpoint.interval", value).and_then(|s| {
@@ -1240,7 +1220,7 @@ fn read_checkpoint(
         }
         None => Some(0.0),
     };
-    let on_notice = optional_bool(ctx, &reader, "on_notice", false);
+    let on_notice = optional_bool(ctx, &reader, "on_notice");
     Some(CheckpointSpec {
         interval_s: interval_s?,
         save: save?,
@@ -1251,7 +1231,7 @@ fn read_checkpoint(
 }
 
 fn read_pricing(ctx: &mut Ctx<'_>, span: Range<usize>, table: &DeTable<'_>) -> Option<PricingSpec> {
-    let reader = TableReader::new("pricing", span, table, PRICING_KEYS);
+    let reader = TableReader::new(ctx, &keys::PRICING, span, table);
     reader.finish(ctx);
     let on_demand_hourly_usd = match reader.get("on_demand_hourly") {
         Some(value) => read_number(ctx, "pricing.on_demand_hourly", value).and_then(|p| {
@@ -1285,7 +1265,7 @@ fn read_simulation(
     span: Range<usize>,
     table: &DeTable<'_>,
 ) -> Option<SimulationSpec> {
-    let reader = TableReader::new("simulation", span, table, SIMULATION_KEYS);
+    let reader = TableReader::new(ctx, &keys::SIMULATION, span, table);
     reader.finish(ctx);
     let runs = match reader.get("runs") {
         Some(value) => {
@@ -1303,16 +1283,11 @@ fn read_simulation(
     })
 }
 
-/// An optional boolean key with its default.
-fn optional_bool(
-    ctx: &mut Ctx<'_>,
-    reader: &TableReader<'_, '_>,
-    key: &str,
-    default: bool,
-) -> Option<bool> {
+/// An optional boolean key with its default from the registry.
+fn optional_bool(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>, key: &str) -> Option<bool> {
     match reader.get(key) {
         Some(value) => read_bool(ctx, &reader.key_path(key), value),
-        None => Some(default),
+        None => Some(reader.default_bool(key)),
     }
 }
 
@@ -1437,14 +1412,15 @@ fn read_whole_seconds(ctx: &mut Ctx<'_>, key: &str, value: &Spanned<DeValue<'_>>
     Some(seconds)
 }
 
-/// A random duration: a fixed duration, `"never"` where allowed, or a distribution table.
+/// A random duration: a fixed duration, `"never"` where `rule` allows it, or a distribution
+/// table of one of the registry's forms ([`keys::DIST_FORMS`]).
 fn read_random(
     ctx: &mut Ctx<'_>,
     key: &str,
     value: &Spanned<DeValue<'_>>,
-    sign: Sign,
-    never: Never,
+    rule: keys::Random,
 ) -> Option<Dist> {
+    let sign = rule.sign;
     if let DeValue::String(text) = value.get_ref()
         && text.trim().eq_ignore_ascii_case("never")
     {
@@ -1452,7 +1428,7 @@ fn read_random(
             ctx.bad(key, value, "is written \"never\", in lower case");
             return None;
         }
-        if never == Never::Allowed {
+        if rule.never {
             return Some(Dist::Never);
         }
         ctx.bad(key, value, "cannot be \"never\"");
@@ -1471,11 +1447,26 @@ fn read_random(
         .find(|(k, _)| k.get_ref().as_ref() == "dist")
         .map(|(_, v)| v)
     else {
-        ctx.bad(
-            key,
-            value,
-            "is a table without `dist`: write e.g. { dist = \"exponential\", mean = \"5m\" }",
-        );
+        // A misspelt `dist` (or `advisor`) is named at the key, as in any other table.
+        let mut heads = vec!["dist"];
+        if rule.advisor {
+            heads.push("advisor");
+        }
+        let misspelt = table.iter().find_map(|(name, _)| {
+            let text: &str = name.get_ref().as_ref();
+            closest(text, &heads).map(|best| (name, text, best))
+        });
+        match misspelt {
+            Some((name, text, best)) => ctx.error(
+                name.span(),
+                format!("unknown key `{key}.{text}`: did you mean `{key}.{best}`?"),
+            ),
+            None => ctx.bad(
+                key,
+                value,
+                "is a table without `dist`: write e.g. { dist = \"exponential\", mean = \"5m\" }",
+            ),
+        }
         return None;
     };
     let kind = match kind_value.get_ref() {
@@ -1486,39 +1477,63 @@ fn read_random(
         }
     };
     let has = |name: &str| table.iter().any(|(k, _)| k.get_ref().as_ref() == name);
-    let lognormal_by_moments = has("mean") || has("std");
-    if kind == "lognormal" && lognormal_by_moments && (has("median") || has("sigma")) {
+    let forms: Vec<&keys::DistForm> = keys::DIST_FORMS
+        .iter()
+        .filter(|form| form.dist == kind)
+        .collect();
+    if forms.is_empty() {
+        let names = keys::dist_names();
+        let (last, rest) = names.split_last().unwrap_or((&"", &[]));
         ctx.bad(
-            key,
-            value,
-            "gives a lognormal two ways: use either median and sigma, or mean and std",
+            &format!("{key}.dist"),
+            kind_value,
+            format!(
+                "is not a known distribution: use {} or {last}",
+                rest.join(", ")
+            ),
         );
         return None;
     }
-    let params: &'static [&'static str] = match kind.as_str() {
-        "constant" => &["dist", "value"],
-        "exponential" => &["dist", "mean"],
-        "lognormal" if lognormal_by_moments => &["dist", "mean", "std"],
-        "lognormal" => &["dist", "median", "sigma"],
-        "weibull" => &["dist", "shape", "scale"],
-        "gamma" => &["dist", "shape", "scale"],
-        "uniform" => &["dist", "min", "max"],
-        "empirical" => &["dist", "file", "column"],
-        _ => {
-            ctx.bad(
-                &format!("{key}.dist"),
-                kind_value,
-                "is not a known distribution: use constant, exponential, lognormal, weibull, \
-                 gamma, uniform or empirical",
-            );
-            return None;
-        }
+    // A distribution given in several forms (the lognormal) is told by its parameters: a form
+    // is chosen by a parameter no other form of it has, the first form by default.
+    let only_in = |form: &keys::DistForm, name: &str| {
+        forms
+            .iter()
+            .filter(|other| other.params.iter().any(|p| p.name == name))
+            .count()
+            == 1
+            && form.params.iter().any(|p| p.name == name)
     };
+    let chosen: Vec<&keys::DistForm> = forms
+        .iter()
+        .copied()
+        .filter(|form| {
+            form.params
+                .iter()
+                .any(|p| has(p.name) && only_in(form, p.name))
+        })
+        .collect();
+    if chosen.len() > 1 {
+        let ways: Vec<String> = chosen
+            .iter()
+            .map(|form| form.param_names().join(" and "))
+            .collect();
+        ctx.bad(
+            key,
+            value,
+            format!("gives a {kind} two ways: use either {}", ways.join(", or ")),
+        );
+        return None;
+    }
+    let form = chosen.first().copied().unwrap_or(forms[0]);
+    let mut params = vec!["dist"];
+    params.extend(form.param_names());
+    let lognormal_by_moments = params.contains(&"std");
     let errors_before = ctx.errors.len();
     for (name, _) in table.iter() {
         let name_text: &str = name.get_ref().as_ref();
         if !params.contains(&name_text) {
-            let hint = closest(name_text, params)
+            let hint = closest(name_text, &params)
                 .map(|p| format!("did you mean `{p}`?"))
                 .unwrap_or_else(|| {
                     let vowel = kind.starts_with(['a', 'e', 'i', 'o', 'u']);
@@ -1647,7 +1662,16 @@ fn read_random(
                 _ => None,
             }
         }
-        _ => unreachable!("kinds are checked above"),
+        // Every form of the registry is built above; a new one without a builder is refused
+        // rather than trusted.
+        _ => {
+            ctx.bad(
+                &format!("{key}.dist"),
+                kind_value,
+                "is not built by this version",
+            );
+            None
+        }
     };
     if ctx.errors.len() > errors_before {
         return None;
@@ -1666,24 +1690,9 @@ fn read_advisor(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<Advis
     let DeValue::Table(table) = value.get_ref() else {
         return None;
     };
-    let get = |name: &str| {
-        table
-            .iter()
-            .find(|(k, _)| k.get_ref().as_ref() == name)
-            .map(|(_, v)| v)
-    };
-    for (name, _) in table.iter() {
-        let name_text: &str = name.get_ref().as_ref();
-        if !["advisor", "bound"].contains(&name_text) {
-            ctx.error(
-                name.span(),
-                format!(
-                    "unknown key `{KEY}.{name_text}` with `advisor`: it takes `advisor` and, \
-                     optionally, `bound`"
-                ),
-            );
-        }
-    }
+    let reader = TableReader::new(ctx, &keys::ADVISOR, value.span(), table);
+    reader.finish(ctx);
+    let get = |name: &str| reader.get(name);
     let bucket_value = get("advisor")?;
     let buckets: Vec<String> = BUCKETS
         .iter()
@@ -2281,13 +2290,86 @@ on_demand_hourly = 1
     }
 
     #[test]
+    fn sdk_v1_names_are_read_as_spotsims_keys_with_a_note() {
+        let v2 = "[job]\ntraining = \"4h\"\n[stopping]\nmax_run = \"6h\"\nmax_wait = \"1d\"\n\
+                  [spot]\nenabled = true\ncapacity_wait = 0\ntime_to_interruption = \"never\"\n\
+                  discount = 0.7\n[pricing]\non_demand_hourly = 1\n";
+        let v1 = v2
+            .replace("max_run =", "train_max_run =")
+            .replace("max_wait =", "train_max_wait =")
+            .replace("enabled =", "train_use_spot_instances =");
+        let expected = parse_scenario(v2, "t.toml").unwrap();
+        assert!(expected.notes.is_empty());
+        let mut read = parse_scenario(&v1, "t.toml").unwrap();
+        let notes: Vec<(String, String)> =
+            read.notes.drain(..).map(|n| (n.message, n.hint)).collect();
+        assert_eq!(read, expected);
+        assert_eq!(
+            notes,
+            [
+                (
+                    "t.toml:4:1: stopping.train_max_run is the SageMaker Python SDK v1 name; SDK \
+                     v2 renamed it max_run, and spotsim reads it as stopping.max_run"
+                        .to_string(),
+                    "write max_run instead of train_max_run in [stopping]".to_string()
+                ),
+                (
+                    "t.toml:5:1: stopping.train_max_wait is the SageMaker Python SDK v1 name; SDK \
+                     v2 renamed it max_wait, and spotsim reads it as stopping.max_wait"
+                        .to_string(),
+                    "write max_wait instead of train_max_wait in [stopping]".to_string()
+                ),
+                (
+                    "t.toml:7:1: spot.train_use_spot_instances is the SageMaker Python SDK v1 \
+                     name; SDK v2 renamed it use_spot_instances, and spotsim reads it as \
+                     spot.enabled"
+                        .to_string(),
+                    "write enabled instead of train_use_spot_instances in [spot]".to_string()
+                ),
+            ]
+        );
+        // A wrong value is reported under spotsim's key, at the v1 name's line.
+        let errors = errors_of(&v1.replace("train_max_run = \"6h\"", "train_max_run = \"29d\""));
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(
+            errors[0].starts_with("t.toml:4:17: stopping.max_run (\"29d\") must be between"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn an_sdk_v1_name_with_its_key_is_an_error() {
+        let errors = errors_of(
+            "[job]\ntraining = \"4h\"\n[stopping]\nmax_run = \"6h\"\ntrain_max_run = \"7h\"\n\
+             max_wait = \"1d\"\n[spot]\nenabled = true\ntrain_use_spot_instances = true\n\
+             capacity_wait = 0\ntime_to_interruption = \"never\"\ndiscount = 0.7\n\
+             [pricing]\non_demand_hourly = 1\n",
+        );
+        let joined = errors.join("\n");
+        assert_eq!(errors.len(), 2, "{joined}");
+        assert!(
+            joined.contains(
+                "t.toml:5:17: stopping.train_max_run (\"7h\") is the SageMaker Python SDK v1 name \
+                 of stopping.max_run, which is also given: keep only max_run"
+            ),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("spot.train_use_spot_instances (true) is the SageMaker Python SDK v1 name of spot.enabled"),
+            "{joined}"
+        );
+    }
+
+    #[test]
     fn edit_distance_counts_edits() {
         assert_eq!(edit_distance("trainnig", "training"), 1);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(closest("foo", TOP_KEYS), None);
-        assert_eq!(closest("jbo", TOP_KEYS), Some("job"));
-        assert_eq!(closest("max_wiat", STOPPING_KEYS), Some("max_wait"));
-        assert_eq!(closest("zzzzzz", STOPPING_KEYS), None);
+        let top = keys::SCENARIO.key_names();
+        let stopping = keys::STOPPING.key_names();
+        assert_eq!(closest("foo", &top), None);
+        assert_eq!(closest("jbo", &top), Some("job"));
+        assert_eq!(closest("max_wiat", &stopping), Some("max_wait"));
+        assert_eq!(closest("zzzzzz", &stopping), None);
     }
 }

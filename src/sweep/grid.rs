@@ -445,7 +445,8 @@ fn toml_value(kind: ValueKind, value: f64) -> Value {
     }
 }
 
-/// Sets the dotted `key` (whose tables exist, see [`resolve_key`]) to `value`.
+/// Sets the dotted `key` (whose tables exist, see [`resolve_key`]) to `value`, in place of any
+/// SDK v1 name of it.
 pub fn set_key(document: &mut Table, key: &str, kind: ValueKind, value: f64) {
     let path: Vec<&str> = key.split('.').collect();
     let (last, tables) = path.split_last().expect("a key has at least one part");
@@ -461,6 +462,10 @@ pub fn set_key(document: &mut Table, key: &str, kind: ValueKind, value: f64) {
         table = inner;
     }
     table.insert((*last).to_string(), toml_value(kind, value));
+    // An SDK v1 name of the key (`train_max_run`) would now give it twice: the set value wins.
+    for alias in crate::scenario::keys::aliases_of(key) {
+        table.remove(alias);
+    }
 }
 
 /// One grid point: the swept values (in axis order) and the scenario they give.
@@ -781,6 +786,34 @@ mod tests {
         );
         assert_eq!(scenario.job, base.job);
         assert_eq!(scenario.stopping, base.stopping);
+    }
+
+    #[test]
+    fn swept_keys_are_keys_of_the_format() {
+        let paths = crate::scenario::keys::key_paths();
+        for (key, _, _) in SCALAR_KEYS {
+            assert!(paths.iter().any(|p| p == key), "{key}");
+        }
+        for (param, _) in DIST_PARAMS {
+            assert!(
+                crate::scenario::keys::DIST_FORMS
+                    .iter()
+                    .any(|form| form.param_names().contains(param)),
+                "{param}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_swept_key_replaces_its_sdk_v1_name() {
+        let text = REFERENCE
+            .replace("max_run =", "train_max_run =")
+            .replace("max_wait =", "train_max_wait =");
+        assert!(text.contains("train_max_run"), "{text}");
+        let flags = vec!["stopping.max_run=1d,2d".to_string()];
+        let (_, points) = build_grid(&text, "reference.toml", &flags).unwrap();
+        assert_eq!(points[1].scenario.stopping.max_run_s, 172_800.0);
+        assert!(points[1].scenario.stopping.max_wait_s.is_some());
     }
 
     #[test]

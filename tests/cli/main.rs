@@ -8,6 +8,7 @@ mod fit;
 mod recommend;
 mod report;
 mod run;
+mod schema;
 mod shell;
 mod sweep;
 mod trace;

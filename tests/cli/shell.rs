@@ -4,7 +4,7 @@
 
 use crate::{spotsim, stdout_of};
 
-const COMMANDS: [&str; 10] = [
+const COMMANDS: [&str; 11] = [
     "init",
     "run",
     "report",
@@ -15,6 +15,7 @@ const COMMANDS: [&str; 10] = [
     "validate",
     "fit",
     "completions",
+    "schema",
 ];
 
 #[test]
