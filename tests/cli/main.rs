@@ -4,6 +4,7 @@ mod browser;
 mod compare;
 mod errors;
 mod fit;
+mod import;
 mod recommend;
 mod report;
 mod run;
