@@ -206,16 +206,30 @@ mod tests {
     }
 }
 
-/// One saved `aws sagemaker describe-training-job` document, as far as calibration needs it.
+/// One saved `aws sagemaker describe-training-job` document, as far as calibration
+/// (`spotsim fit jobs`) and replay (`spotsim import describe-training-job`) need it. Other
+/// fields are ignored.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DescribedJob {
     /// `TrainingJobName`.
     #[serde(default)]
     pub training_job_name: String,
-    /// `TrainingJobStatus`.
+    /// `TrainingJobStatus`: `InProgress`, `Completed`, `Failed`, `Stopping` or `Stopped`.
     #[serde(default)]
     pub training_job_status: String,
+    /// `SecondaryStatus`: the last one, e.g. `Completed` or `MaxWaitTimeExceeded`.
+    #[serde(default)]
+    pub secondary_status: String,
+    /// `StoppingCondition`.
+    #[serde(default)]
+    pub stopping_condition: Option<StoppingCondition>,
+    /// `CheckpointConfig`.
+    #[serde(default)]
+    pub checkpoint_config: Option<CheckpointConfig>,
+    /// `CreationTime`, an ISO 8601 string or epoch seconds.
+    #[serde(default)]
+    pub creation_time: Option<serde_json::Value>,
     /// `EnableManagedSpotTraining`.
     #[serde(default)]
     pub enable_managed_spot_training: bool,
@@ -233,13 +247,40 @@ pub struct DescribedJob {
     pub resource_config: Option<ResourceConfig>,
 }
 
-/// `ResourceConfig`, as far as calibration needs it.
+/// `ResourceConfig`, as far as calibration and replay need it.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ResourceConfig {
     /// `InstanceCount`.
     #[serde(default = "one")]
     pub instance_count: u32,
+    /// `InstanceType`, e.g. `ml.p3.2xlarge`.
+    #[serde(default)]
+    pub instance_type: Option<String>,
+}
+
+/// `StoppingCondition`: the limits, seconds, as the document gives them.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StoppingCondition {
+    /// `MaxRuntimeInSeconds`, seconds.
+    #[serde(default)]
+    pub max_runtime_in_seconds: Option<f64>,
+    /// `MaxWaitTimeInSeconds`, seconds.
+    #[serde(default)]
+    pub max_wait_time_in_seconds: Option<f64>,
+}
+
+/// `CheckpointConfig`: where the job's checkpoints go.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CheckpointConfig {
+    /// `S3Uri`.
+    #[serde(default, rename = "S3Uri")]
+    pub s3_uri: Option<String>,
+    /// `LocalPath` (default `/opt/ml/checkpoints`).
+    #[serde(default)]
+    pub local_path: Option<String>,
 }
 
 fn one() -> u32 {
@@ -257,6 +298,25 @@ impl DescribedJob {
             .as_ref()
             .map_or(1, |r| r.instance_count.max(1))
     }
+
+    /// The length, seconds, of every finished `status` period, in document order (periods
+    /// without an `EndTime`, or with unreadable or backward times, are left out).
+    pub fn durations_s(&self, status: &str) -> Vec<f64> {
+        self.secondary_status_transitions
+            .iter()
+            .filter(|t| t.status == status)
+            .filter_map(|t| Some(time_s(t.end_time.as_ref()?)? - time_s(&t.start_time)?))
+            .filter(|d| d.is_finite() && *d >= 0.0)
+            .collect()
+    }
+
+    /// How many times spot capacity was reclaimed: `Interrupted` transitions.
+    pub fn interruptions(&self) -> usize {
+        self.secondary_status_transitions
+            .iter()
+            .filter(|t| t.status == "Interrupted")
+            .count()
+    }
 }
 
 /// One `SecondaryStatusTransitions` entry; times as ISO 8601 strings or epoch seconds.
@@ -273,7 +333,7 @@ pub struct Transition {
 }
 
 /// Seconds of a timestamp given as an ISO 8601 string or a number of epoch seconds.
-fn time_s(value: &serde_json::Value) -> Option<f64> {
+pub fn time_s(value: &serde_json::Value) -> Option<f64> {
     match value {
         serde_json::Value::Number(n) => n.as_f64(),
         serde_json::Value::String(text) => crate::price::parse_timestamp_s(text),
@@ -348,15 +408,7 @@ pub fn fit_jobs(jobs: &[DescribedJob]) -> JobsFit {
             billable += b;
         }
     }
-    let interruptions: usize = spot
-        .iter()
-        .map(|j| {
-            j.secondary_status_transitions
-                .iter()
-                .filter(|t| t.status == "Interrupted")
-                .count()
-        })
-        .sum();
+    let interruptions: usize = spot.iter().map(|j| j.interruptions()).sum();
     let running_hours = spot
         .iter()
         .filter_map(|j| j.training_time_in_seconds)
@@ -365,10 +417,7 @@ pub fn fit_jobs(jobs: &[DescribedJob]) -> JobsFit {
     let durations = |status: &str, spot_only: bool| {
         jobs.iter()
             .filter(|j| !spot_only || j.enable_managed_spot_training)
-            .flat_map(|j| j.secondary_status_transitions.iter())
-            .filter(|t| t.status == status)
-            .filter_map(|t| Some(time_s(t.end_time.as_ref()?)? - time_s(&t.start_time)?))
-            .filter(|d| d.is_finite() && *d >= 0.0)
+            .flat_map(|j| j.durations_s(status))
             .collect::<Vec<f64>>()
     };
     let instance_hours = spot

@@ -30,6 +30,10 @@
 //! [`sweep`]s around Young's estimate) and the smallest `max_wait` and `max_run` reaching a
 //! completion target, each with its 95 % interval.
 //!
+//! [`import`] turns what SageMaker users already have into a scenario: a `CreateTrainingJob`
+//! request (with placeholders from [`templates`] for what a request cannot say, each marked
+//! `# ASSUMED`) or a finished job's `DescribeTrainingJob` document (a replay of that job).
+//!
 //! The `spotsim` binary parses arguments, calls these, prints, and picks the exit code.
 //! `docs/model.md` lists every assumption the engine makes.
 
@@ -42,6 +46,7 @@ pub mod dist;
 pub mod duration;
 pub mod engine;
 pub mod fit;
+pub mod import;
 pub mod montecarlo;
 pub mod paired;
 pub mod price;

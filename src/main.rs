@@ -207,6 +207,12 @@ enum Command {
         #[command(subcommand)]
         what: FitCommand,
     },
+    /// Turn a SageMaker CreateTrainingJob request, or a finished job's description, into a
+    /// scenario (on stdout; what had to be assumed on stderr).
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
     /// Print a commented scenario template to start from (a single-GPU job with checkpoints
     /// by default).
     #[command(after_help = "Example:\n  spotsim init > my-job.toml && spotsim run my-job.toml")]
@@ -276,6 +282,33 @@ enum FitCommand {
         /// Output format on stdout.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A scenario from a CreateTrainingJob request (the JSON `aws sagemaker
+    /// create-training-job --cli-input-json` takes), checked by the service's rules; what a
+    /// request cannot say (training length, market, price) is a placeholder marked ASSUMED.
+    #[command(
+        after_help = "Example:\n  spotsim import create-training-job request.json > job.toml && \
+                      spotsim validate job.toml"
+    )]
+    CreateTrainingJob {
+        /// The request, JSON.
+        file: PathBuf,
+    },
+    /// A scenario that replays a finished job, from the JSON `aws sagemaker
+    /// describe-training-job` prints (or `spotsim trace` writes): its phase durations,
+    /// interruptions, spot discount and limits.
+    #[command(
+        after_help = "Example:\n  aws sagemaker describe-training-job --training-job-name my-job \
+                      > my-job.json\n  spotsim import describe-training-job my-job.json > \
+                      replay.toml && spotsim run replay.toml"
+    )]
+    DescribeTrainingJob {
+        /// The DescribeTrainingJob document, JSON.
+        file: PathBuf,
     },
 }
 
@@ -507,6 +540,14 @@ fn main() -> ExitCode {
         Command::Fit {
             what: FitCommand::Jobs { files, format },
         } => fit_jobs(&files, format),
+        Command::Import { what } => match what {
+            ImportCommand::CreateTrainingJob { file } => {
+                import_document(spotsim::import::Source::CreateTrainingJob, &file)
+            }
+            ImportCommand::DescribeTrainingJob { file } => {
+                import_document(spotsim::import::Source::DescribeTrainingJob, &file)
+            }
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -1097,6 +1138,18 @@ fn fit_jobs(files: &[PathBuf], format: Format) -> Result<(), Failure> {
         Format::Json => spotsim::report::render_jobs_fit_json(&fit),
     };
     print!("{text}");
+    Ok(())
+}
+
+/// `spotsim import`: the scenario on stdout; warnings and the assumed keys on stderr.
+fn import_document(source: spotsim::import::Source, path: &Path) -> Result<(), Failure> {
+    let imported = spotsim::import::import_file(source, path)
+        .map_err(|error| Failure::BadInput(error.to_string()))?;
+    print_stdout(&imported.scenario_toml)?;
+    for warning in &imported.warnings {
+        eprintln!("warning: {}: {warning}", path.display());
+    }
+    eprint!("{}", spotsim::import::render_assumed_note(&imported));
     Ok(())
 }
 

@@ -5,6 +5,7 @@ mod compare;
 mod docs;
 mod errors;
 mod fit;
+mod import;
 mod recommend;
 mod report;
 mod run;
