@@ -409,10 +409,11 @@ pub fn fit_jobs(jobs: &[DescribedJob]) -> JobsFit {
         }
     }
     let interruptions: usize = spot.iter().map(|j| j.interruptions()).sum();
+    // A fold from +0.0: `Sum` of no value is -0.0, which would print as "-0s".
     let running_hours = spot
         .iter()
         .filter_map(|j| j.training_time_in_seconds)
-        .sum::<f64>()
+        .fold(0.0, |sum, t| sum + t)
         / 3600.0;
     let durations = |status: &str, spot_only: bool| {
         jobs.iter()
@@ -423,7 +424,7 @@ pub fn fit_jobs(jobs: &[DescribedJob]) -> JobsFit {
     let instance_hours = spot
         .iter()
         .filter_map(|j| Some(j.training_time_in_seconds? * f64::from(j.instance_count())))
-        .sum::<f64>()
+        .fold(0.0, |sum, t| sum + t)
         / 3600.0;
     let mut counts: Vec<u32> = spot.iter().map(|j| j.instance_count()).collect();
     counts.dedup();

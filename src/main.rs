@@ -209,6 +209,10 @@ enum Command {
     },
     /// Turn a SageMaker CreateTrainingJob request, or a finished job's description, into a
     /// scenario (on stdout; what had to be assumed on stderr).
+    #[command(
+        after_help = "Example:\n  spotsim import create-training-job request.json > job.toml\n  \
+                      spotsim import describe-training-job my-job.json > replay.toml"
+    )]
     Import {
         #[command(subcommand)]
         what: ImportCommand,

@@ -4,7 +4,7 @@
 
 use crate::{spotsim, stdout_of};
 
-const COMMANDS: [&str; 11] = [
+const COMMANDS: [&str; 12] = [
     "init",
     "run",
     "report",
@@ -16,6 +16,7 @@ const COMMANDS: [&str; 11] = [
     "fit",
     "completions",
     "schema",
+    "import",
 ];
 
 #[test]
