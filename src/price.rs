@@ -119,8 +119,12 @@ pub fn parse_timestamp_s(text: &str) -> Option<f64> {
         let (clock, zone) = time.split_at(index);
         let sign = if zone.starts_with('-') { -1 } else { 1 };
         let (hours, minutes) = zone[1..].split_once(':').unwrap_or((&zone[1..], "0"));
-        let offset = hours.parse::<i64>().ok()? * 3600 + minutes.parse::<i64>().ok()? * 60;
-        (clock, sign * offset)
+        let (hours, minutes) = (hours.parse::<i64>().ok()?, minutes.parse::<i64>().ok()?);
+        // Real offsets lie within ±14:00; anything else is not a time zone (and could overflow).
+        if !(0..=14).contains(&hours) || !(0..60).contains(&minutes) {
+            return None;
+        }
+        (clock, sign * (hours * 3600 + minutes * 60))
     } else {
         (time, 0)
     };
@@ -128,7 +132,15 @@ pub fn parse_timestamp_s(text: &str) -> Option<f64> {
     let hour: f64 = clock_parts.next()?.parse().ok()?;
     let minute: f64 = clock_parts.next()?.parse().ok()?;
     let second: f64 = clock_parts.next().unwrap_or("0").parse().ok()?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+    // Years of four digits, and clock fields in their ranges (a leap second allowed): other
+    // values are typos, and huge ones would overflow the day count.
+    if !(0..=9999).contains(&year)
+        || !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || !(0.0..=24.0).contains(&hour)
+        || !(0.0..60.0).contains(&minute)
+        || !(0.0..61.0).contains(&second)
+    {
         return None;
     }
     let days = crate::clock::days_from_civil(year, month, day);
@@ -392,6 +404,27 @@ mod tests {
             Some(1_709_208_000.5)
         );
         assert_eq!(parse_timestamp_s("yesterday"), None);
+        // Found by the `price` fuzz target: an offset of 22222222222022 hours overflowed.
+        assert_eq!(
+            parse_timestamp_s("2022-05-31T18:20:41+22222222222022:00"),
+            None
+        );
+        for out_of_range in [
+            "2022-05-31T18:20:41+15:00",
+            "2022-05-31T18:20:41+01:60",
+            "99999999999999-05-31T18:20:41Z",
+            "-1-05-31T18:20:41Z",
+            "2022-05-31T25:00:00Z",
+            "2022-05-31T18:60:00Z",
+            "2022-05-31T18:20:61Z",
+            "2022-05-31T-1:20:00Z",
+        ] {
+            assert_eq!(parse_timestamp_s(out_of_range), None, "{out_of_range}");
+        }
+        assert_eq!(
+            parse_timestamp_s("2022-05-31T18:20:41-14:00"),
+            Some(1_654_021_241.0 + 14.0 * 3600.0)
+        );
     }
 
     #[test]
