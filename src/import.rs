@@ -760,6 +760,11 @@ struct Request {
 /// A scenario from a `CreateTrainingJob` request. `file` names the request in the scenario's
 /// header and in errors.
 pub fn import_create_training_job(text: &str, file: &str) -> Result<Import, ImportError> {
+    checked(import_request(text, file), file)
+}
+
+/// `import` itself, without the final check of [`checked`].
+fn import_request(text: &str, file: &str) -> Result<Import, ImportError> {
     let source = Source::CreateTrainingJob;
     let root: Value = serde_json::from_str(text).map_err(|e| ImportError::Json {
         path: file.to_string(),
@@ -1140,6 +1145,37 @@ fn request_scenario(request: &Request, file: &str) -> Import {
 /// A scenario that replays a finished job, from its `DescribeTrainingJob` document. `file`
 /// names the document in the scenario's header and in errors.
 pub fn import_describe_training_job(text: &str, file: &str) -> Result<Import, ImportError> {
+    checked(import_description(text, file), file)
+}
+
+/// The last line of defence: what an import writes must be a valid scenario. The checks above
+/// follow the service's rules; a document can still carry values no real job has (a Starting
+/// phase of a thousand years, found by the `describe_job` fuzz target), which the scenario
+/// parser refuses. Those become problems of the document, never an invalid file on stdout.
+fn checked(import: Result<Import, ImportError>, file: &str) -> Result<Import, ImportError> {
+    let import = import?;
+    match crate::scenario::parse_scenario(&import.scenario_toml, "imported.toml") {
+        Ok(_) => Ok(import),
+        Err(errors) => Err(ImportError::Invalid {
+            path: file.to_string(),
+            problems: errors
+                .0
+                .into_iter()
+                .map(|error| Problem {
+                    key: "the document".into(),
+                    value: None,
+                    rule: format!(
+                        "holds values no real training job has, which give an invalid scenario: {}",
+                        error.message
+                    ),
+                })
+                .collect(),
+        }),
+    }
+}
+
+/// `import` itself, without the final check of [`checked`].
+fn import_description(text: &str, file: &str) -> Result<Import, ImportError> {
     let source = Source::DescribeTrainingJob;
     let job: DescribedJob = serde_json::from_str(text).map_err(|e| ImportError::Json {
         path: file.to_string(),
@@ -1586,6 +1622,19 @@ fn replay_scenario(job: &DescribedJob, instance_count: u32, limits: &Limits, fil
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_document_with_impossible_times_is_refused_not_imported() {
+        // Found by the `describe_job` fuzz target: a Starting phase of about 1,000 years.
+        let text = include_str!("../fuzz/seeds/describe_job/regression-thousand-year-wait.json");
+        let error = import_describe_training_job(text, "job.json").unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.starts_with("job.json: the document holds values no real training job has"),
+            "{message}"
+        );
+        assert!(message.contains("spot.capacity_wait"), "{message}");
+    }
     use crate::scenario::{MarketSpec, parse_scenario};
 
     const SPOT: &str = r#"{
