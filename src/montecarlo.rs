@@ -313,6 +313,11 @@ seed = 5
                 .append(blocks(&scenario, 2..3))
                 .is_err()
         );
+        // The state is plain data: it serialises and reads back to the same state, bit for bit
+        // (serde_json parses floats exactly with its `float_roundtrip` feature).
+        let json = serde_json::to_string(&whole).unwrap();
+        let back: ScenarioStats = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, whole);
         // Kept records accumulate to the same figures as the stream.
         let runs = in_pool(2, || run_scenario(&scenario));
         let of_runs = in_pool(2, || ScenarioStats::of_runs(&runs));
