@@ -142,23 +142,40 @@ impl QuantileStore {
     #[inline]
     pub fn push(&mut self, x: f64) {
         debug_assert!(x.is_finite(), "quantile stores take finite values");
-        if let Contents::Integers(counts) = &mut self.contents {
-            if is_countable(x) {
+        self.count += 1;
+        // Plain comparisons: values are finite, no NaN to order.
+        if x < self.min {
+            self.min = x;
+        }
+        if x > self.max {
+            self.max = x;
+        }
+        match &mut self.contents {
+            Contents::Exact(values) => {
+                values.push(x);
+                if values.len() > EXACT_LIMIT {
+                    self.spill();
+                }
+            }
+            Contents::Sketch(sketch) => sketch.add(x, 1),
+            Contents::Integers(counts) if is_countable(x) => {
                 let v = x as usize;
                 if v >= counts.len() {
                     counts.resize(v + 1, 0);
                 }
                 counts[v] += 1;
-                self.count += 1;
-                self.min = self.min.min(x);
-                self.max = self.max.max(x);
-                return;
             }
-            self.generalise();
+            Contents::Integers(_) => self.push_uncountable(x),
         }
+    }
+
+    /// Adds `x`, which an integer store cannot count, to an integer store whose `count`, `min`
+    /// and `max` already include it: the store becomes the general store of the same values.
+    #[cold]
+    fn push_uncountable(&mut self, x: f64) {
+        self.count -= 1;
+        self.generalise();
         self.count += 1;
-        self.min = self.min.min(x);
-        self.max = self.max.max(x);
         match &mut self.contents {
             Contents::Exact(values) => {
                 values.push(x);
@@ -451,7 +468,18 @@ fn representative(exponent: usize, slot: usize) -> f64 {
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Buckets {
     /// Indexed by biased exponent; empty until the first value.
-    pages: Vec<Option<Box<[u64]>>>,
+    pages: Vec<Option<Box<Page>>>,
+}
+
+/// The counters of one binade.
+type Page = [u64; SLOTS];
+
+/// A page of zeros, built on the heap (32 KB would be a large stack frame).
+fn zero_page() -> Box<Page> {
+    match vec![0; SLOTS].into_boxed_slice().try_into() {
+        Ok(page) => page,
+        Err(_) => unreachable!("a vector of SLOTS counters is a page"),
+    }
 }
 
 impl Buckets {
@@ -460,7 +488,7 @@ impl Buckets {
         if self.pages.is_empty() {
             self.pages.resize(EXPONENTS, None);
         }
-        let page = self.pages[exponent].get_or_insert_with(|| vec![0; SLOTS].into_boxed_slice());
+        let page = self.pages[exponent].get_or_insert_with(zero_page);
         page[slot] += count;
     }
 
