@@ -8,7 +8,7 @@
 //! - **Moments** ([`BlockMoments`]: per-metric Welford moments, outcome counts, billed-time
 //!   sums, and the co-moment of spot and on-demand cost run by run). Floating-point sums depend
 //!   on the order they are added in, so these are kept *per block*, in block order, and folded
-//!   left to right by [`ScenarioStats::estimate`] (Chan, Golub & LeVeque 1979 for the moments,
+//!   left to right by [`ScenarioStats::moments`] (Chan, Golub & LeVeque 1979 for the moments,
 //!   [`crate::moments`]). Keeping the per-block records rather than a running total is what
 //!   lets parts of a simulation made elsewhere (shards of whole blocks) be combined into the
 //!   very bits a single run prints: the fold over all blocks is the same whichever part
@@ -21,7 +21,6 @@
 //! figure is the same for any thread count.
 
 use std::io::Write;
-use std::ops::Range;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -317,7 +316,7 @@ impl BlockStats {
 
 /// Everything known of a scenario's runs: per-block moments in block order, and the
 /// distributions of all runs so far. Built by [`crate::montecarlo::stream_scenario`] (or from
-/// kept records by [`ScenarioStats::of_records`]), read by [`ScenarioStats::estimate`] and the
+/// kept records by [`ScenarioStats::of_records`]), read by [`crate::montecarlo::Estimate::of`] and the
 /// charts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioStats {
@@ -400,8 +399,8 @@ impl ScenarioStats {
         Ok(())
     }
 
-    /// Computes blocks `blocks` of a simulation of `runs` runs and appends them: `fill(b,
-    /// empty)` accumulates block `b`'s runs into `empty` (from [`ScenarioStats::empty_block`])
+    /// Computes the blocks that follow this state's, up to block `end` (excluded), of a
+    /// simulation of `runs` runs, and appends them: `fill(b, empty)` accumulates block `b`'s runs into `empty` (from [`ScenarioStats::empty_block`])
     /// and returns it with the block's per-run output, which is written to `out`. Blocks are
     /// computed in parallel on the current rayon pool, [`WAVE_BLOCKS_PER_THREAD`] per thread
     /// at a time, and appended in block order: the result does not depend on the thread count,
@@ -411,7 +410,7 @@ impl ScenarioStats {
     /// The first error of `fill` or of writing to `out`, in block order.
     pub fn extend_blocks<F>(
         &mut self,
-        blocks: Range<u64>,
+        end: u64,
         runs: u64,
         out: &mut (dyn Write + Send),
         fill: F,
@@ -420,8 +419,8 @@ impl ScenarioStats {
         F: Fn(u64, BlockStats) -> std::io::Result<(BlockStats, Vec<u8>)> + Sync,
     {
         let wave = (rayon::current_num_threads() as u64 * WAVE_BLOCKS_PER_THREAD).max(1);
-        let end = blocks.end.min(block_count(runs));
-        let mut next = blocks.start.max(self.blocks().end);
+        let end = end.min(block_count(runs));
+        let mut next = self.blocks().end;
         while next < end {
             let wave_end = next.saturating_add(wave).min(end);
             let this = &*self;
@@ -459,7 +458,7 @@ impl ScenarioStats {
         let mut stats = ScenarioStats::new(spot.is_some(), 0);
         let runs = on_demand.len() as u64;
         let filled = stats.extend_blocks(
-            0..block_count(runs),
+            block_count(runs),
             runs,
             &mut std::io::sink(),
             |b, mut block| {

@@ -6,7 +6,7 @@
 //! length and first-attempt durations, so the two can be compared run by run.
 //!
 //! [`stream_scenario`] simulates runs in blocks of [`BLOCK_RUNS`] run indices: each block's spot
-//! and on-demand runs are accumulated in run order into a [`BlockStats`] (moments, quantile
+//! and on-demand runs are accumulated in run order into a [`crate::accumulate::BlockStats`] (moments, quantile
 //! stores, [`crate::accumulate`]) and its per-run rows, if asked for, are formatted on the same
 //! thread. Blocks are computed in parallel a wave at a time (a few per thread, rayon's indexed
 //! collect) and appended to the total in block order, so the output is byte-identical for any
@@ -167,7 +167,7 @@ pub fn stream_blocks<R: RunRows>(
     let on_demand = JobModel::on_demand(scenario);
     let sides = if spot.is_some() { 2 } else { 1 };
     let mut stats = ScenarioStats::new(spot.is_some(), blocks.start);
-    stats.extend_blocks(blocks, runs, out, |block, mut acc| {
+    stats.extend_blocks(blocks.end, runs, out, |block, mut acc| {
         let range = block_runs(block, runs);
         let mut formatted = rows.start_block();
         for run in range.clone() {

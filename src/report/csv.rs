@@ -22,7 +22,7 @@ pub const RUNS_CSV_HEADER: [&str; 9] = [
     "lost_work_s",
 ];
 
-/// Writes the header line, [`RUNS_CSV_HEADER`].
+/// Writes the header line, `RUNS_CSV_HEADER`.
 pub fn write_runs_csv_header<W: Write>(writer: W) -> std::io::Result<()> {
     let mut csv = ::csv::Writer::from_writer(writer);
     csv.write_record(RUNS_CSV_HEADER)?;
@@ -65,7 +65,7 @@ impl RunRows for RunsCsv {
     }
 }
 
-/// Writes `records` (run `i` at index `i`) as CSV with the header [`RUNS_CSV_HEADER`]: the
+/// Writes `records` (run `i` at index `i`) as CSV with the header `RUNS_CSV_HEADER`: the
 /// same bytes as the streamed rows.
 pub fn write_runs_csv<W: Write>(records: &[RunRecord], mut writer: W) -> std::io::Result<()> {
     write_runs_csv_header(&mut writer)?;
