@@ -7,7 +7,7 @@ use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use spotsim::engine::JobModel;
-use spotsim::montecarlo::{Estimate, run_one, run_scenario};
+use spotsim::montecarlo::{Estimate, run_one, stream_scenario};
 
 fn reference() -> spotsim::scenario::Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reference.toml");
@@ -33,7 +33,8 @@ fn runs_one_core(c: &mut Criterion) {
     group.finish();
 }
 
-/// The whole pass `spotsim run` makes: spot and on-demand runs in parallel, then statistics.
+/// The whole pass `spotsim run` makes: spot and on-demand runs streamed in parallel blocks,
+/// then statistics.
 fn monte_carlo_all_cores(c: &mut Criterion) {
     let mut scenario = reference();
     const RUNS: u64 = 1_000_000;
@@ -42,7 +43,7 @@ fn monte_carlo_all_cores(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(RUNS));
     group.bench_function("reference_1m_runs_all_cores", |b| {
-        b.iter(|| Estimate::of(&run_scenario(black_box(&scenario))))
+        b.iter(|| Estimate::of(&stream_scenario(black_box(&scenario))))
     });
     group.finish();
 }

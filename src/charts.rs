@@ -1,7 +1,10 @@
 //! Charts of a scenario's runs (plotters): cost, savings, completion, billed-time breakdown and a
 //! timeline of the first runs, as PNG or SVG bytes.
 //!
-//! Rendering is pure: the same runs give the same bytes. Charts are drawn as SVG by plotters
+//! Rendering is pure: the same runs give the same bytes. Charts are drawn from the streamed
+//! state of the runs ([`ScenarioStats`]): distributions from its quantile stores, exact values
+//! while a store is exact and bucket representatives (within 1.2·10⁻⁴ of the values they stand
+//! for) once it is a sketch, which no pixel can tell apart. Charts are drawn as SVG by plotters
 //! (text laid out with the bundled DejaVu Sans metrics, `assets/fonts`, through its `ab_glyph`
 //! backend); PNG is that SVG rasterised by resvg with the same bundled font, so a machine without
 //! any system font renders every glyph, kerned and shaped. SVG names the `sans-serif` family and
@@ -21,11 +24,13 @@ mod sweep;
 
 pub use sweep::render_sweep;
 
-use crate::engine::{Outcome, RunRecord, SecondaryStatus};
-use crate::montecarlo::{Estimate, Runs};
+use crate::accumulate::{ScenarioStats, SideStores};
+use crate::engine::SecondaryStatus;
+use crate::montecarlo::Estimate;
 use crate::report::{format_count, format_usd};
 use crate::scenario::Scenario;
-use crate::stats::{BilledBreakdown, quantiles};
+use crate::sketch::QuantileStore;
+use crate::stats::{BilledBreakdown, Metric};
 use crate::timeline::JobTimeline;
 
 mod compare;
@@ -166,8 +171,8 @@ pub struct ChartInput<'a> {
     pub name: &'a str,
     /// The scenario as run.
     pub scenario: &'a Scenario,
-    /// Every run, both sides.
-    pub runs: &'a Runs,
+    /// The streamed runs, both sides.
+    pub stats: &'a ScenarioStats,
     /// Their summaries.
     pub estimate: &'a Estimate,
     /// Replays of the first runs (spot when enabled, else on-demand), in run order.
@@ -186,7 +191,7 @@ pub struct ChartError {
 pub fn charts_for(input: &ChartInput<'_>) -> Vec<ChartKind> {
     ChartKind::ALL
         .into_iter()
-        .filter(|&kind| kind != ChartKind::Savings || input.runs.spot.is_some())
+        .filter(|&kind| kind != ChartKind::Savings || input.stats.spot().is_some())
         .collect()
 }
 
@@ -409,10 +414,10 @@ fn short_name(name: &str) -> String {
 }
 
 /// The side whose distribution a chart shows: spot when enabled, else on-demand.
-fn main_side<'a>(input: &ChartInput<'a>) -> (&'a [RunRecord], &'static str, RGBColor) {
-    match &input.runs.spot {
+fn main_side<'a>(input: &ChartInput<'a>) -> (&'a SideStores, &'static str, RGBColor) {
+    match input.stats.spot() {
         Some(spot) => (spot, "spot", SPOT),
-        None => (&input.runs.on_demand, "on-demand", ON_DEMAND),
+        None => (input.stats.on_demand(), "on-demand", ON_DEMAND),
     }
 }
 
@@ -427,7 +432,9 @@ struct Histogram {
 }
 
 impl Histogram {
-    fn new(values: impl Iterator<Item = f64>, lo: f64, hi: f64, bins: usize) -> Histogram {
+    /// The histogram of `store`'s values: each value once while it is exact, each bucket's
+    /// representative with its count once it is a sketch.
+    fn new(store: &QuantileStore, lo: f64, hi: f64, bins: usize) -> Histogram {
         let width = (hi - lo) / bins as f64;
         let mut histogram = Histogram {
             lo,
@@ -437,17 +444,17 @@ impl Histogram {
             above: 0,
             total: 0,
         };
-        for value in values {
-            histogram.total += 1;
+        store.for_each(|value, count| {
+            histogram.total += count;
             if value < lo {
-                histogram.below += 1;
+                histogram.below += count;
             } else if value > hi {
-                histogram.above += 1;
+                histogram.above += count;
             } else {
                 let bin = (((value - lo) / width) as usize).min(bins - 1);
-                histogram.counts[bin] += 1;
+                histogram.counts[bin] += count;
             }
-        }
+        });
         histogram
     }
 
@@ -468,9 +475,8 @@ impl Histogram {
 
 /// A display range for a histogram of `values` that also shows `marks`: from the smallest
 /// value to the 99.5th percentile (a long tail would squash the rest), widened a little.
-fn histogram_range(values: &[f64], marks: &[f64]) -> (f64, f64) {
-    let mut sorted = values.to_vec();
-    let [lo, hi] = quantiles(&mut sorted, [0.0, 0.995]);
+fn histogram_range(values: &QuantileStore, marks: &[f64]) -> (f64, f64) {
+    let [lo, hi] = values.quantiles([0.0, 0.995]);
     widen(
         marks.iter().copied().fold(lo, f64::min),
         marks.iter().copied().fold(hi, f64::max),
@@ -520,7 +526,7 @@ where
 struct HistogramChart<'a> {
     title: String,
     /// `(legend label, colour, values)`, stacked bottom to top in this order.
-    series: Vec<(String, RGBColor, Vec<f64>)>,
+    series: Vec<(String, RGBColor, &'a QuantileStore)>,
     range: (f64, f64),
     /// `(x, label, colour, dashed)`.
     marks: Vec<(f64, String, RGBColor, bool)>,
@@ -541,14 +547,14 @@ where
     DB::ErrorType: 'static,
 {
     let (lo, hi) = spec.range;
-    let total: usize = spec.series.iter().map(|s| s.2.len()).sum();
+    let total: u64 = spec.series.iter().map(|s| s.2.count()).sum();
     let histograms: Vec<Histogram> = spec
         .series
         .iter()
         .map(|(_, _, values)| {
-            let mut histogram = Histogram::new(values.iter().copied(), lo, hi, BINS);
+            let mut histogram = Histogram::new(values, lo, hi, BINS);
             // Shares of all runs, so that the stacked bars add up to the whole.
-            histogram.total = total as u64;
+            histogram.total = total;
             histogram
         })
         .collect();
@@ -652,18 +658,10 @@ fn draw_cost<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let (records, side, colour) = main_side(input);
-    let costs: Vec<f64> = records.iter().map(|r| r.cost_usd).collect();
-    let completed: Vec<f64> = records
-        .iter()
-        .filter(|r| r.outcome == Outcome::Completed)
-        .map(|r| r.cost_usd)
-        .collect();
-    let stopped: Vec<f64> = records
-        .iter()
-        .filter(|r| r.outcome != Outcome::Completed)
-        .map(|r| r.cost_usd)
-        .collect();
+    let (stores, side, colour) = main_side(input);
+    let costs = stores.metric(Metric::CostUsd);
+    let completed = &stores.completed_cost_usd;
+    let stopped = &stores.stopped_cost_usd;
     let summary = &input
         .estimate
         .spot
@@ -672,7 +670,7 @@ where
         .metrics
         .cost_usd;
     let mut marks = Vec::new();
-    if input.runs.spot.is_some() {
+    if input.stats.spot().is_some() {
         let on_demand_mean = input.estimate.on_demand.metrics.cost_usd.mean;
         marks.push((
             on_demand_mean,
@@ -694,13 +692,13 @@ where
         true,
     ));
     let mark_xs: Vec<f64> = marks.iter().map(|m| m.0).collect();
-    let (lo, hi) = histogram_range(&costs, &mark_xs);
+    let (lo, hi) = histogram_range(costs, &mark_xs);
     // Costs are never negative: the axis does not pretend otherwise.
     let range = (lo.max(0.0), hi);
     let mut series = vec![(
         format!(
             "{side} runs that completed ({})",
-            format_count(completed.len() as u64)
+            format_count(completed.count())
         ),
         colour,
         completed,
@@ -709,12 +707,12 @@ where
     if !stopped.is_empty() {
         notes.push(format!(
             "{} of the {side} runs were stopped by a limit: paid for, but no model",
-            format_count(stopped.len() as u64)
+            format_count(stopped.count())
         ));
         series.push((
             format!(
                 "{side} runs stopped by a limit ({})",
-                format_count(stopped.len() as u64)
+                format_count(stopped.count())
             ),
             GREY,
             stopped,
@@ -746,23 +744,18 @@ fn draw_savings<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let (Some(spot_runs), Some(spot)) = (&input.runs.spot, &input.estimate.spot) else {
+    let (Some(spot_stores), Some(savings), Some(spot)) = (
+        input.stats.spot(),
+        input.stats.savings_pct(),
+        &input.estimate.spot,
+    ) else {
         return Err("the savings chart needs spot runs".into());
     };
     // Run i on spot against the same job (same training length) on-demand. A spot run stopped
     // by a limit bought no model: its "saving" would be no saving at all, so only completed
-    // spot runs are drawn; their cost still counts in the saving per completed job.
-    let savings: Vec<f64> = spot_runs
-        .iter()
-        .zip(&input.runs.on_demand)
-        .filter(|(s, _)| s.outcome == Outcome::Completed)
-        .map(|(s, d)| (1.0 - s.cost_usd / d.cost_usd) * 100.0)
-        .filter(|v| v.is_finite())
-        .collect();
-    let stopped = spot_runs
-        .iter()
-        .filter(|r| r.outcome != Outcome::Completed)
-        .count() as u64;
+    // spot runs are drawn (`ScenarioStats::savings_pct`); their cost still counts in the saving
+    // per completed job.
+    let stopped = spot_stores.stopped_cost_usd.count();
     let console = spot.console_savings_pct.unwrap_or(0.0);
     let real = input.estimate.savings_vs_on_demand_pct.unwrap_or(0.0);
     let per_completed = input.estimate.savings_per_completed_job_pct;
@@ -803,8 +796,7 @@ where
             marks.iter().map(|m| m.0).fold(f64::MIN, f64::max),
         )
     } else {
-        let mut sorted = savings.clone();
-        let [p005, max] = quantiles(&mut sorted, [0.005, 1.0]);
+        let [p005, max] = savings.quantiles([0.005, 1.0]);
         widen(
             marks.iter().map(|m| m.0).fold(p005, f64::min),
             marks.iter().map(|m| m.0).fold(max, f64::max),
@@ -819,10 +811,7 @@ where
                 short_name(input.name)
             ),
             series: vec![(
-                format!(
-                    "completed spot runs ({})",
-                    format_count(savings.len() as u64)
-                ),
+                format!("completed spot runs ({})", format_count(savings.count())),
                 SPOT,
                 savings,
             )],
@@ -846,22 +835,24 @@ fn time_unit(max_s: f64) -> (f64, &'static str) {
     }
 }
 
-/// The ECDF of the completed runs' wall times, as a share of *all* runs, at up to 400 points.
-fn completion_curve(records: &[RunRecord], unit_s: f64) -> Vec<(f64, f64)> {
-    let mut walls: Vec<f64> = records
-        .iter()
-        .filter(|r| r.outcome == Outcome::Completed)
-        .map(|r| r.wall_s / unit_s)
-        .collect();
-    walls.sort_by(f64::total_cmp);
-    let n = records.len() as f64;
-    let step = (walls.len() / 400).max(1);
+/// The ECDF of the completed runs' wall times (`completed_wall_s`), as a share of all `runs`,
+/// at up to about 400 points. Once the store is a sketch a bucket of `count` runs is one step.
+fn completion_curve(completed_wall_s: &QuantileStore, runs: u64, unit_s: f64) -> Vec<(f64, f64)> {
+    let completed = completed_wall_s.count();
+    let n = runs as f64;
+    let step = (completed / 400).max(1);
     let mut points = vec![(0.0, 0.0)];
-    for (i, &wall) in walls.iter().enumerate() {
-        if i % step == 0 || i + 1 == walls.len() {
-            points.push((wall, (i + 1) as f64 / n * 100.0));
+    // `seen` runs come before the current value; a point is drawn where the value's runs
+    // include one of every `step`-th run or the last.
+    let mut seen = 0u64;
+    completed_wall_s.for_each_sorted(|wall_s, count| {
+        let first = seen;
+        seen += count;
+        let hits_step = first.div_ceil(step) * step < seen;
+        if hits_step || seen == completed {
+            points.push((wall_s / unit_s, seen as f64 / n * 100.0));
         }
-    }
+    });
     points
 }
 
@@ -873,12 +864,12 @@ where
     DB::ErrorType: 'static,
 {
     let stopping = &input.scenario.stopping;
-    let mut sides: Vec<(&[RunRecord], &str, RGBColor, &crate::stats::SideSummary)> = Vec::new();
-    if let (Some(spot), Some(summary)) = (&input.runs.spot, &input.estimate.spot) {
+    let mut sides: Vec<(&SideStores, &str, RGBColor, &crate::stats::SideSummary)> = Vec::new();
+    if let (Some(spot), Some(summary)) = (input.stats.spot(), &input.estimate.spot) {
         sides.push((spot, "spot", SPOT, summary));
     }
     sides.push((
-        &input.runs.on_demand,
+        input.stats.on_demand(),
         "on-demand",
         ON_DEMAND,
         &input.estimate.on_demand,
@@ -886,14 +877,14 @@ where
     // The axis ends after the last run; a limit far beyond it is named, not drawn.
     let longest_s = sides
         .iter()
-        .flat_map(|(records, ..)| records.iter().map(|r| r.wall_s))
+        .map(|(.., summary)| summary.metrics.wall_s.max)
         .fold(0.0, f64::max)
         .max(1.0);
     let (unit_s, unit) = time_unit(longest_s);
     let x_max = longest_s / unit_s * 1.08;
     // max_run limits running time, not wall time: a job reaches it no sooner than this line.
     let mut limits = vec![(stopping.max_run_s, "max_run", " of running time", INK)];
-    if let (Some(max_wait_s), true) = (stopping.max_wait_s, input.runs.spot.is_some()) {
+    if let (Some(max_wait_s), true) = (stopping.max_wait_s, input.stats.spot().is_some()) {
         limits.push((max_wait_s, "max_wait", " of wall time", VERMILION));
     }
     let mut legend: Vec<(String, Mark)> = sides
@@ -960,9 +951,10 @@ where
             vertical(&mut chart, limit_s / unit_s, (0.0, 101.0), colour, true)?;
         }
     }
-    for (records, _, colour, _) in &sides {
+    let runs = input.stats.runs();
+    for (stores, _, colour, _) in &sides {
         chart.draw_series(LineSeries::new(
-            completion_curve(records, unit_s),
+            completion_curve(&stores.completed_wall_s, runs, unit_s),
             colour.stroke_width(3),
         ))?;
     }
@@ -1138,16 +1130,13 @@ where
         .max(1.0);
     let (unit_s, unit) = time_unit(longest_s);
     let x_max = longest_s / unit_s * 1.02;
-    let side = if input.runs.spot.is_some() {
-        "spot"
-    } else {
-        "on-demand"
-    };
+    let spot = input.stats.spot().is_some();
+    let side = if spot { "spot" } else { "on-demand" };
     let mut legend: Vec<(String, Mark)> = BAR_STATUSES
         .iter()
         .map(|&s| (s.as_str().to_string(), Mark::Fill(status_colour(s))))
         .collect();
-    if input.runs.spot.is_some() {
+    if spot {
         legend.push((
             "Interrupted (capacity reclaimed)".to_string(),
             Mark::Cross(INK),
@@ -1157,7 +1146,7 @@ where
         "Stopping (a limit reached)".to_string(),
         Mark::Triangle(VERMILION),
     ));
-    let subtitle = if input.runs.spot.is_some() {
+    let subtitle = if spot {
         "Starting includes waiting for spot capacity (not billed)"
     } else {
         "Starting is provisioning the instances (not billed)"
@@ -1220,7 +1209,7 @@ where
 mod tests {
     use super::*;
     use crate::engine::JobModel;
-    use crate::montecarlo::run_scenario;
+    use crate::montecarlo::stream_scenario;
     use crate::scenario::parse_scenario;
 
     const SCENARIO: &str = r#"
@@ -1245,8 +1234,8 @@ runs = 2000
 
     fn with_input<T>(f: impl FnOnce(&ChartInput<'_>) -> T) -> T {
         let scenario = parse_scenario(SCENARIO, "t.toml").unwrap();
-        let runs = run_scenario(&scenario);
-        let estimate = Estimate::of(&runs);
+        let stats = stream_scenario(&scenario);
+        let estimate = Estimate::of(&stats);
         let model = JobModel::spot(&scenario).unwrap();
         let timelines: Vec<_> = (0..TIMELINE_RUNS)
             .map(|run| JobTimeline::replay(&model, scenario.simulation.seed, run))
@@ -1254,7 +1243,7 @@ runs = 2000
         f(&ChartInput {
             name: "chart-test",
             scenario: &scenario,
-            runs: &runs,
+            stats: &stats,
             estimate: &estimate,
             timelines: &timelines,
         })
@@ -1279,8 +1268,11 @@ runs = 2000
 
     #[test]
     fn histogram_counts_every_value_once() {
-        let values = [0.0, 0.5, 1.0, 2.0, 10.0, -1.0];
-        let h = Histogram::new(values.iter().copied(), 0.0, 2.0, 4);
+        let mut values = QuantileStore::new();
+        [0.0, 0.5, 1.0, 2.0, 10.0, -1.0]
+            .into_iter()
+            .for_each(|v| values.push(v));
+        let h = Histogram::new(&values, 0.0, 2.0, 4);
         assert_eq!(h.counts, vec![1, 1, 1, 1]);
         assert_eq!((h.below, h.above, h.total), (1, 1, 6));
         let shares: f64 = h.bars().map(|b| b.2).sum();
@@ -1290,8 +1282,8 @@ runs = 2000
     #[test]
     fn completion_curve_ends_at_the_completed_share() {
         with_input(|input| {
-            let spot = input.runs.spot.as_ref().unwrap();
-            let curve = completion_curve(spot, 3600.0);
+            let spot = input.stats.spot().unwrap();
+            let curve = completion_curve(&spot.completed_wall_s, input.stats.runs(), 3600.0);
             let last = curve.last().unwrap().1;
             let completed = input.estimate.spot.as_ref().unwrap().outcomes.completed * 100.0;
             assert!((last - completed).abs() < 1e-9);

@@ -13,13 +13,14 @@
 
 use serde::Serialize;
 
+use crate::accumulate::ScenarioStats;
 use crate::engine::{Outcome, RunRecord};
 use crate::montecarlo::{Estimate, Runs};
 use crate::paired::{
     PairedDifference, PairedOrder, mean_interval, paired_difference, paired_order, ratio_of_means,
 };
 use crate::scenario::Scenario;
-use crate::stats::{SideSummary, paired_saving_interval_pct};
+use crate::stats::SideSummary;
 
 /// Which runs of a scenario are paired with the other scenarios'.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -140,14 +141,16 @@ pub struct ScenarioResult {
 }
 
 impl ScenarioResult {
-    /// Summarises `runs` of `scenario`; returns the result and the columns to pair.
+    /// Summarises `runs` of `scenario`, whose streamed statistics are `stats`; returns the
+    /// result and the columns to pair.
     pub fn new(
         name: String,
         file: String,
         scenario: Scenario,
         runs: &Runs,
-        estimate: Estimate,
+        stats: &ScenarioStats,
     ) -> (ScenarioResult, PairedColumns) {
+        let estimate = Estimate::of(stats);
         let intervals = ScenarioIntervals {
             spot: runs
                 .spot
@@ -155,10 +158,7 @@ impl ScenarioResult {
                 .zip(estimate.spot.as_ref())
                 .map(|(records, summary)| SideIntervals::of(records, summary)),
             on_demand: SideIntervals::of(&runs.on_demand, &estimate.on_demand),
-            savings_vs_on_demand_pct: runs
-                .spot
-                .as_deref()
-                .and_then(|spot| paired_saving_interval_pct(spot, &runs.on_demand)),
+            savings_vs_on_demand_pct: stats.paired_saving_interval_pct(),
         };
         let columns = PairedColumns::of(runs);
         let result = ScenarioResult {
@@ -253,15 +253,15 @@ pub struct Entry {
     pub scenario: Scenario,
 }
 
-/// Runs every entry with `simulate` (which returns its runs and their summaries), in order,
-/// and pairs each with the first. Only the baseline's per-run columns outlive their scenario's
+/// Runs every entry with `simulate` (which returns its runs and their statistics, as
+/// [`ScenarioStats::of_runs`] gives them), in order, and pairs each with the first. Only the baseline's per-run columns outlive their scenario's
 /// turn.
 ///
 /// # Panics
 /// If `entries` is empty.
 pub fn compare(
     entries: Vec<Entry>,
-    mut simulate: impl FnMut(&Scenario) -> (Runs, Estimate),
+    mut simulate: impl FnMut(&Scenario) -> (Runs, ScenarioStats),
 ) -> Comparison {
     assert!(!entries.is_empty(), "a comparison needs a scenario");
     let runs = entries[0].scenario.simulation.runs;
@@ -270,13 +270,13 @@ pub fn compare(
     let mut differences = Vec::new();
     let mut baseline: Option<PairedColumns> = None;
     for entry in entries {
-        let (scenario_runs, estimate) = simulate(&entry.scenario);
+        let (scenario_runs, stats) = simulate(&entry.scenario);
         let (result, columns) = ScenarioResult::new(
             entry.name,
             entry.file,
             entry.scenario,
             &scenario_runs,
-            estimate,
+            &stats,
         );
         drop(scenario_runs);
         match &baseline {
@@ -423,10 +423,10 @@ runs = 3000
         }
     }
 
-    fn run(scenario: &Scenario) -> (Runs, Estimate) {
+    fn run(scenario: &Scenario) -> (Runs, ScenarioStats) {
         let runs = run_scenario(scenario);
-        let estimate = Estimate::of(&runs);
-        (runs, estimate)
+        let stats = ScenarioStats::of_runs(&runs);
+        (runs, stats)
     }
 
     #[test]

@@ -10,11 +10,14 @@
 //! 2. [`engine`]: one training job's lifecycle as a discrete-event simulation: capacity waits,
 //!    provisioning, downloads, training with checkpoints, interruptions, MaxRuntime and MaxWait
 //!    stops, uploads. Pure: no I/O, no global RNG, no allocation per event.
-//! 3. [`montecarlo`]: many runs in parallel with rayon; run `i` draws only from generators
-//!    seeded from `(seed, i)` ([`rng`]), and results are kept in run order, so the output is
-//!    byte-identical for any thread count.
-//! 4. [`stats`]: means with standard errors, exact percentiles, outcome shares, savings.
-//! 5. [`report`]: pure renderers (table, JSON, CSV, validation summary).
+//! 3. [`montecarlo`]: many runs in parallel with rayon, in blocks of 65,536 run indices; run `i`
+//!    draws only from generators seeded from `(seed, i)` ([`rng`]), and blocks are combined in
+//!    block order, so the output is byte-identical for any thread count.
+//! 4. [`accumulate`]: the streamed state of the runs, in memory that does not grow with their
+//!    number: per-block [`moments`] (Welford, combined by Chan et al.) and quantile stores
+//!    ([`sketch`]: exact up to 131,072 values, a relative-error sketch beyond).
+//! 5. [`stats`]: means with standard errors, percentiles, outcome shares, savings.
+//! 6. [`report`]: pure renderers (table, JSON, CSV, validation summary).
 //!
 //! [`sweep`] runs one scenario at every point of a grid of one or two keys with common random
 //! numbers (every point runs the same run indices under the same seed), and [`advice`] gives
@@ -37,6 +40,7 @@
 //! The `spotsim` binary parses arguments, calls these, prints, and picks the exit code.
 //! `docs/model.md` lists every assumption the engine makes.
 
+pub mod accumulate;
 pub mod advice;
 pub mod charts;
 pub mod clock;
@@ -47,6 +51,7 @@ pub mod duration;
 pub mod engine;
 pub mod fit;
 pub mod import;
+pub mod moments;
 pub mod montecarlo;
 pub mod paired;
 pub mod price;
@@ -55,6 +60,7 @@ pub mod recommend;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod sketch;
 pub mod stats;
 pub mod sweep;
 pub mod templates;

@@ -10,13 +10,16 @@ use anyhow::Context;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use rayon::prelude::*;
+use spotsim::accumulate::ScenarioStats;
 use spotsim::charts::{ChartFormat, ChartInput, ChartKind, TIMELINE_RUNS, charts_for, render};
 use spotsim::clock::Timestamp;
-use spotsim::montecarlo::{Estimate, Runs, run_scenario_counted, total_runs};
+use spotsim::montecarlo::{
+    Estimate, NoRows, RunRows, Runs, run_scenario_counted, stream_blocks, total_runs,
+};
 use spotsim::report::{
-    ReviewInput, RunReport, TraceReport, build_review, render_json, render_review_html,
+    ReviewInput, RunReport, RunsCsv, TraceReport, build_review, render_json, render_review_html,
     render_review_md, render_table, render_trace_json, render_trace_table, render_validation,
-    write_runs_csv,
+    write_runs_csv_header,
 };
 use spotsim::scenario::{Scenario, lint};
 use spotsim::sweep::SweepMetric;
@@ -418,7 +421,8 @@ enum Format {
 /// The Monte Carlo settings of every command that simulates.
 #[derive(clap::Args, Clone, Copy)]
 struct SimulationArgs {
-    /// Number of Monte Carlo runs (overrides the scenario's simulation.runs), 1 to 50,000,000.
+    /// Number of Monte Carlo runs (overrides the scenario's simulation.runs), 1 to
+    /// 1,000,000,000 (compare, sweep and recommend: 50,000,000).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=spotsim::scenario::MAX_RUNS))]
     runs: Option<u64>,
     /// Seed of every random stream (overrides the scenario's simulation.seed).
@@ -623,14 +627,24 @@ fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
     }
     print_warnings(path, &scenario);
     let pool = thread_pool(threads)?;
-    let (runs, estimate) = simulate(&pool, &scenario, quiet);
-
-    if let Some(csv_path) = runs_csv {
-        let records = runs.spot.as_deref().unwrap_or(&runs.on_demand);
-        write_atomically(csv_path, |file| write_runs_csv(records, file))
+    let stats = match runs_csv {
+        // The rows are written as the runs are simulated, block by block.
+        Some(csv_path) => {
+            let mut streamed = None;
+            write_atomically(csv_path, |file| {
+                write_runs_csv_header(&mut *file)?;
+                streamed = Some(simulate_with_rows(&pool, &scenario, quiet, &RunsCsv, file)?);
+                Ok(())
+            })
             .with_context(|| format!("cannot write {}", csv_path.display()))
             .map_err(Failure::Runtime)?;
-    }
+            streamed
+                .context("the simulation wrote no rows")
+                .map_err(Failure::Runtime)?
+        }
+        None => simulate(&pool, &scenario, quiet),
+    };
+    let estimate = Estimate::of(&stats);
 
     let name = job_name(path, &scenario);
     if let Some((dir, chart_format)) = charts {
@@ -638,7 +652,7 @@ fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
         let input = ChartInput {
             name: &name,
             scenario: &scenario,
-            runs: &runs,
+            stats: &stats,
             estimate: &estimate,
             timelines: &timelines,
         };
@@ -703,21 +717,53 @@ fn thread_pool(threads: Option<u16>) -> Result<rayon::ThreadPool, Failure> {
         .map_err(Failure::Runtime)
 }
 
-/// Runs the scenario on `pool` and summarises it, with a progress bar on stderr when it is a
-/// terminal, the run takes longer than about a second, and `quiet` is off.
-fn simulate(pool: &rayon::ThreadPool, scenario: &Scenario, quiet: bool) -> (Runs, Estimate) {
-    let sides = if scenario.is_spot() {
+/// Streams the scenario's runs on `pool`, with a progress bar on stderr when it is a terminal,
+/// the run takes longer than about a second, and `quiet` is off.
+fn simulate(pool: &rayon::ThreadPool, scenario: &Scenario, quiet: bool) -> ScenarioStats {
+    match simulate_with_rows(pool, scenario, quiet, &NoRows, &mut std::io::sink()) {
+        Ok(stats) => stats,
+        // No rows are written to a sink: nothing can fail.
+        Err(_) => unreachable!("no rows, no write error"),
+    }
+}
+
+/// As [`simulate`], writing each run's row formatted by `rows` to `out`, in run order.
+fn simulate_with_rows<R: RunRows>(
+    pool: &rayon::ThreadPool,
+    scenario: &Scenario,
+    quiet: bool,
+    rows: &R,
+    out: &mut (dyn Write + Send),
+) -> std::io::Result<ScenarioStats> {
+    let blocks = 0..spotsim::accumulate::block_count(scenario.simulation.runs);
+    with_progress(quiet, total_runs(scenario), sides_label(scenario), |done| {
+        pool.install(|| stream_blocks(scenario, blocks, done, rows, out))
+    })
+}
+
+/// Runs the scenario on `pool` keeping every run (for `compare`, which pairs runs across
+/// scenarios), with their statistics, and the same progress bar as [`simulate`].
+fn simulate_records(
+    pool: &rayon::ThreadPool,
+    scenario: &Scenario,
+    quiet: bool,
+) -> (Runs, ScenarioStats) {
+    with_progress(quiet, total_runs(scenario), sides_label(scenario), |done| {
+        pool.install(|| {
+            let runs = run_scenario_counted(scenario, done);
+            let stats = ScenarioStats::of_runs(&runs);
+            (runs, stats)
+        })
+    })
+}
+
+/// What the progress bar says is simulated.
+fn sides_label(scenario: &Scenario) -> &'static str {
+    if scenario.is_spot() {
         "spot and on-demand"
     } else {
         "on-demand"
-    };
-    with_progress(quiet, total_runs(scenario), sides, |done| {
-        pool.install(|| {
-            let runs = run_scenario_counted(scenario, done);
-            let estimate = Estimate::of(&runs);
-            (runs, estimate)
-        })
-    })
+    }
 }
 
 /// Runs `work`, which counts the runs it finishes into its counter, with a progress bar of
@@ -800,13 +846,14 @@ fn report(
     let warnings = lint(&scenario);
     print_warnings(path, &scenario);
     let pool = thread_pool(threads)?;
-    let (runs, estimate) = simulate(&pool, &scenario, quiet);
+    let stats = simulate(&pool, &scenario, quiet);
+    let estimate = Estimate::of(&stats);
     let name = job_name(path, &scenario);
     let timelines = pool.install(|| first_runs(&scenario, TIMELINE_RUNS));
     let chart_input = ChartInput {
         name: &name,
         scenario: &scenario,
-        runs: &runs,
+        stats: &stats,
         estimate: &estimate,
         timelines: &timelines,
     };
@@ -843,7 +890,7 @@ fn report(
         file: &shown_file,
         scenario_text: &scenario_text,
         scenario: &scenario,
-        runs: &runs,
+        stats: &stats,
         estimate: &estimate,
         sample,
         warnings: &warnings,
@@ -961,6 +1008,7 @@ fn compare_scenarios(paths: &[PathBuf], options: CompareOptions<'_>) -> Result<(
             .collect();
         spotsim::compare::common_settings(&files, runs, seed)
     };
+    spotsim::scenario::check_kept_runs("compare", settings.runs).map_err(Failure::BadInput)?;
     if let (Some(note), false) = (&settings.note, quiet) {
         eprintln!("note: {note}");
     }
@@ -988,7 +1036,7 @@ fn compare_scenarios(paths: &[PathBuf], options: CompareOptions<'_>) -> Result<(
         .collect();
     let pool = thread_pool(threads)?;
     let comparison =
-        spotsim::compare::compare(entries, |scenario| simulate(&pool, scenario, quiet));
+        spotsim::compare::compare(entries, |scenario| simulate_records(&pool, scenario, quiet));
     if let Some((path, chart_format)) = chart_format {
         let bytes = pool
             .install(|| spotsim::charts::render_comparison(&comparison, chart_format))
@@ -1297,6 +1345,7 @@ fn sweep(
     let (axes, points) = spotsim::sweep::build_grid(&text, &shown, flags)
         .map_err(|errors| Failure::BadInput(errors.to_string()))?;
     let (runs, seed) = (base.simulation.runs, base.simulation.seed);
+    spotsim::scenario::check_kept_runs("sweep", runs).map_err(Failure::BadInput)?;
     spotsim::sweep::check_size(points.len(), runs).map_err(Failure::BadInput)?;
     let chart = match chart {
         Some(chart_path) => {
@@ -1367,6 +1416,8 @@ fn recommend(
     } = sim;
     let (base, text) = load_with_overrides_and_text(path, runs, seed)?;
     print_notes(&base);
+    spotsim::scenario::check_kept_runs("recommend", base.simulation.runs)
+        .map_err(Failure::BadInput)?;
     let shown = path.display().to_string();
     let pool = thread_pool(threads)?;
     if !quiet {

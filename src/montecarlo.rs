@@ -1,19 +1,38 @@
-//! The Monte Carlo runner: many independent runs of one job, in parallel, reproducibly.
+//! The Monte Carlo runner: many independent runs of one job, in parallel, reproducibly, in
+//! memory that does not grow with the number of runs.
 //!
-//! Run `i` draws only from its own generators ([`crate::rng::run_rng`] of `(seed, i)`), and
-//! results are collected in run-index order (rayon's indexed collect), so the output is
-//! byte-identical for any number of threads. The on-demand baseline of run `i` uses the same job
-//! stream as spot run `i`: the same training length and first-attempt durations, so the two can
-//! be compared run by run.
+//! Run `i` draws only from its own generators ([`crate::rng::run_rng`] of `(seed, i)`). The
+//! on-demand baseline of run `i` uses the same job stream as spot run `i`: the same training
+//! length and first-attempt durations, so the two can be compared run by run.
+//!
+//! [`stream_scenario`] simulates runs in blocks of [`BLOCK_RUNS`] run indices: each block's spot
+//! and on-demand runs are accumulated in run order into a [`crate::accumulate::BlockStats`] (moments, quantile
+//! stores, [`crate::accumulate`]) and its per-run rows, if asked for, are formatted on the same
+//! thread. Blocks are computed in parallel a wave at a time (a few per thread, rayon's indexed
+//! collect) and appended to the total in block order, so the output is byte-identical for any
+//! number of threads, and memory holds one wave of blocks, whatever the number of runs. Once a
+//! column of the total has become a sketch, the next waves' blocks bucket that column on their
+//! own threads.
+//!
+//! [`run_many`] and [`run_scenario`] keep every record instead, for the commands that still pair
+//! runs across simulations (`compare`, `sweep`, `recommend`) and for tests.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use std::io::Write;
+use std::ops::Range;
+
 use rayon::prelude::*;
 
+pub use crate::accumulate::BLOCK_RUNS;
+use crate::accumulate::{ScenarioStats, block_count, block_runs};
 use crate::engine::{JobModel, NoObserver, RunRecord, simulate_run};
 use crate::rng::{Stream, run_rng};
 use crate::scenario::Scenario;
-use crate::stats::{SideSummary, savings_per_completed_job_pct, savings_vs_on_demand_pct};
+use crate::stats::{
+    Metric, SideSummary, paired_saving_interval_pct, savings_per_completed_job_pct,
+    savings_vs_on_demand_pct,
+};
 
 /// Runs `model` for run indices `0..runs` under `seed`, on the current rayon pool.
 pub fn run_many(model: &JobModel, seed: u64, runs: u64) -> Vec<RunRecord> {
@@ -83,6 +102,91 @@ pub fn run_scenario_counted(scenario: &Scenario, done: &AtomicU64) -> Runs {
     Runs { spot, on_demand }
 }
 
+/// Per-run output formatted while the runs are simulated (the rows of `--runs-csv`): each
+/// block's rows are formatted on the thread that simulates the block, then written in block
+/// order. The rows are those of the spot runs, or of the on-demand runs without spot.
+pub trait RunRows: Sync {
+    /// One block's rows being formatted.
+    type Block: Send;
+    /// A new block's formatter.
+    fn start_block(&self) -> Self::Block;
+    /// Formats run `run`.
+    fn row(block: &mut Self::Block, run: u64, record: &RunRecord) -> std::io::Result<()>;
+    /// The block's formatted bytes.
+    fn finish_block(block: Self::Block) -> std::io::Result<Vec<u8>>;
+}
+
+/// No per-run output.
+pub struct NoRows;
+
+impl RunRows for NoRows {
+    type Block = ();
+    fn start_block(&self) {}
+    #[inline]
+    fn row(_: &mut (), _: u64, _: &RunRecord) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn finish_block(_: ()) -> std::io::Result<Vec<u8>> {
+        Ok(Vec::new())
+    }
+}
+
+/// Streams the scenario's `simulation.runs` runs on spot (if enabled) and on-demand, on the
+/// current rayon pool.
+pub fn stream_scenario(scenario: &Scenario) -> ScenarioStats {
+    stream_scenario_counted(scenario, &AtomicU64::new(0))
+}
+
+/// As [`stream_scenario`], counting finished runs (of [`total_runs`]) into `done`.
+pub fn stream_scenario_counted(scenario: &Scenario, done: &AtomicU64) -> ScenarioStats {
+    let blocks = 0..block_count(scenario.simulation.runs);
+    match stream_blocks(scenario, blocks, done, &NoRows, &mut std::io::sink()) {
+        Ok(stats) => stats,
+        // `NoRows` writes nothing to a sink: there is no error to report.
+        Err(_) => unreachable!("no rows, no write error"),
+    }
+}
+
+/// Simulates blocks `blocks` of the scenario (block `b` holds runs `b·BLOCK_RUNS ..`, up to
+/// `simulation.runs`), counting finished runs into `done`, and writes each run's row formatted
+/// by `rows` to `out` in run order. Blocks are computed in parallel waves and appended in block
+/// order ([`ScenarioStats::extend_blocks`]).
+///
+/// # Errors
+/// When formatting a row or writing to `out` fails; the simulation stops there.
+pub fn stream_blocks<R: RunRows>(
+    scenario: &Scenario,
+    blocks: Range<u64>,
+    done: &AtomicU64,
+    rows: &R,
+    out: &mut (dyn Write + Send),
+) -> std::io::Result<ScenarioStats> {
+    let seed = scenario.simulation.seed;
+    let runs = scenario.simulation.runs;
+    let spot = JobModel::spot(scenario);
+    let on_demand = JobModel::on_demand(scenario);
+    let sides = if spot.is_some() { 2 } else { 1 };
+    let mut stats = ScenarioStats::new(spot.is_some(), blocks.start);
+    stats.extend_blocks(blocks.end, runs, out, |block, mut acc| {
+        let range = block_runs(block, runs);
+        let mut formatted = rows.start_block();
+        for run in range.clone() {
+            let d = run_one(&on_demand, seed, run);
+            let s = spot.as_ref().map(|model| run_one(model, seed, run));
+            acc.push(s.as_ref(), &d);
+            R::row(&mut formatted, run, s.as_ref().unwrap_or(&d))?;
+            if run % PROGRESS_BLOCK == PROGRESS_BLOCK - 1 {
+                done.fetch_add(PROGRESS_BLOCK * sides, Ordering::Relaxed);
+            }
+        }
+        // The block's last, partial progress step.
+        let partial = (range.end - range.start) % PROGRESS_BLOCK;
+        done.fetch_add(partial * sides, Ordering::Relaxed);
+        Ok((acc, R::finish_block(formatted)?))
+    })?;
+    Ok(stats)
+}
+
 /// Summaries of a scenario's runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Estimate {
@@ -97,10 +201,14 @@ pub struct Estimate {
 }
 
 impl Estimate {
-    /// Summarises `runs`.
-    pub fn of(runs: &Runs) -> Estimate {
-        let spot = runs.spot.as_deref().map(SideSummary::of);
-        let on_demand = SideSummary::of(&runs.on_demand);
+    /// Summarises streamed runs.
+    ///
+    /// # Panics
+    /// If `stats` holds no run; every simulation has at least one.
+    pub fn of(stats: &ScenarioStats) -> Estimate {
+        let moments = stats.moments().expect("an estimate needs at least one run");
+        let spot = stats.spot_summary(&moments);
+        let on_demand = stats.on_demand_summary(&moments);
         let savings_vs_on_demand_pct = spot
             .as_ref()
             .map(|spot| savings_vs_on_demand_pct(spot, &on_demand));
@@ -113,5 +221,141 @@ impl Estimate {
             savings_vs_on_demand_pct,
             savings_per_completed_job_pct,
         }
+    }
+
+    /// Summarises kept runs: the same figures, to the bit, as streaming them.
+    pub fn of_runs(runs: &Runs) -> Estimate {
+        Estimate::of(&ScenarioStats::of_runs(runs))
+    }
+}
+
+impl ScenarioStats {
+    /// The statistics of kept runs, accumulated as [`stream_scenario`] accumulates them.
+    pub fn of_runs(runs: &Runs) -> ScenarioStats {
+        ScenarioStats::of_records(runs.spot.as_deref(), &runs.on_demand)
+    }
+
+    /// A 95 % interval of the real saving, spot run `i` paired with on-demand run `i`
+    /// ([`paired_saving_interval_pct`]); `None` without spot or with a single run.
+    pub fn paired_saving_interval_pct(&self) -> Option<(f64, f64)> {
+        let moments = self.moments()?;
+        paired_saving_interval_pct(
+            moments.spot?.metric(Metric::CostUsd),
+            moments.on_demand.metric(Metric::CostUsd),
+            &moments.paired_cost?,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::parse_scenario;
+
+    /// More than two blocks, so that the totals become sketches and later blocks are bucketed
+    /// on their own threads.
+    const SCENARIO: &str = r#"
+[job]
+training = { dist = "lognormal", median = "2h", sigma = 0.4 }
+[stopping]
+max_run = "4h"
+max_wait = "5h"
+[spot]
+enabled = true
+discount = 0.7
+capacity_wait = { dist = "exponential", mean = "20m" }
+time_to_interruption = { dist = "exponential", mean = "1h" }
+[checkpoint]
+interval = "15m"
+[pricing]
+on_demand_hourly = 3.06
+[simulation]
+runs = 140000
+seed = 5
+"#;
+
+    fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(f)
+    }
+
+    fn blocks(scenario: &Scenario, blocks: Range<u64>) -> ScenarioStats {
+        stream_blocks(
+            scenario,
+            blocks,
+            &AtomicU64::new(0),
+            &NoRows,
+            &mut std::io::sink(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn streamed_state_is_the_same_for_any_thread_count_split_or_source() {
+        let scenario = parse_scenario(SCENARIO, "t.toml").unwrap();
+        let done = AtomicU64::new(0);
+        let whole = in_pool(1, || stream_scenario_counted(&scenario, &done));
+        assert_eq!(done.load(Ordering::Relaxed), total_runs(&scenario));
+        assert_eq!(whole.blocks(), 0..3);
+        assert!(!whole.on_demand().metric(Metric::WallS).is_exact());
+        assert_eq!(whole, in_pool(3, || stream_scenario(&scenario)));
+        // Shards of whole blocks, appended in order: the same state, bit for bit.
+        let mut appended = in_pool(2, || blocks(&scenario, 0..1));
+        appended
+            .append(in_pool(2, || blocks(&scenario, 1..3)))
+            .unwrap();
+        assert_eq!(appended, whole);
+        assert!(
+            blocks(&scenario, 0..1)
+                .append(blocks(&scenario, 2..3))
+                .is_err()
+        );
+        // The state is plain data: it serialises and reads back to the same state, bit for bit
+        // (serde_json parses floats exactly with its `float_roundtrip` feature).
+        let json = serde_json::to_string(&whole).unwrap();
+        let back: ScenarioStats = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, whole);
+        // Kept records accumulate to the same figures as the stream.
+        let runs = in_pool(2, || run_scenario(&scenario));
+        let of_runs = in_pool(2, || ScenarioStats::of_runs(&runs));
+        assert_eq!(of_runs, whole);
+        assert_eq!(Estimate::of(&whole), Estimate::of_runs(&runs));
+        // And the figures are those of the records, within rounding.
+        let estimate = Estimate::of(&whole);
+        let spot = runs.spot.as_ref().unwrap();
+        let mean_cost = spot.iter().map(|r| r.cost_usd).sum::<f64>() / spot.len() as f64;
+        let streamed_cost = estimate.spot.as_ref().unwrap().metrics.cost_usd.mean;
+        assert!((streamed_cost - mean_cost).abs() <= 1e-12 * mean_cost);
+    }
+
+    #[test]
+    fn percentiles_are_exact_below_the_limit_and_within_the_bound_above() {
+        let scenario = parse_scenario(SCENARIO, "t.toml").unwrap();
+        let runs = run_scenario(&scenario);
+        let spot = runs.spot.as_ref().unwrap();
+        let estimate = Estimate::of(&stream_scenario(&scenario));
+        let summary = estimate.spot.unwrap().metrics.wall_s;
+        let walls: Vec<f64> = spot.iter().map(|r| r.wall_s).collect();
+        let [p50, p99] = crate::stats::quantiles(&mut walls.clone(), [0.5, 0.99]);
+        let bound = crate::sketch::RELATIVE_ERROR;
+        assert!(
+            (summary.p50 - p50).abs() <= bound * p50,
+            "{} {p50}",
+            summary.p50
+        );
+        assert!(
+            (summary.p99 - p99).abs() <= bound * p99,
+            "{} {p99}",
+            summary.p99
+        );
+        // 100,000 runs: below the limit, exact.
+        let mut small = scenario.clone();
+        small.simulation.runs = 100_000;
+        let estimate = Estimate::of(&stream_scenario(&small));
+        let [p95] = crate::stats::quantiles(&mut walls[..100_000].to_vec(), [0.95]);
+        assert_eq!(estimate.spot.unwrap().metrics.wall_s.p95, p95);
     }
 }

@@ -229,8 +229,9 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::accumulate::ScenarioStats;
     use crate::compare::{Entry, compare};
-    use crate::montecarlo::{Estimate, run_scenario};
+    use crate::montecarlo::run_scenario;
     use crate::scenario::parse_scenario;
 
     const SPOT_JOB: &str = r#"
@@ -279,8 +280,8 @@ runs = 500
             .collect();
         let comparison = compare(entries, |s| {
             let runs = run_scenario(s);
-            let estimate = Estimate::of(&runs);
-            (runs, estimate)
+            let stats = ScenarioStats::of_runs(&runs);
+            (runs, stats)
         });
         let png = render_comparison(&comparison, ChartFormat::Png).unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");

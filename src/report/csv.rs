@@ -1,8 +1,13 @@
 //! `--runs-csv`: one row per spot run, streamed to any writer.
+//!
+//! [`RunsCsv`] formats the rows block by block on the threads that simulate the runs
+//! ([`crate::montecarlo::stream_blocks`]), which write them in run order: no run is held in
+//! memory beyond its block.
 
 use std::io::Write;
 
 use crate::engine::RunRecord;
+use crate::montecarlo::RunRows;
 
 /// The CSV header, in column order.
 pub const RUNS_CSV_HEADER: [&str; 9] = [
@@ -17,12 +22,31 @@ pub const RUNS_CSV_HEADER: [&str; 9] = [
     "lost_work_s",
 ];
 
-/// Writes `records` (run `i` at index `i`) as CSV with the header `RUNS_CSV_HEADER`.
-pub fn write_runs_csv<W: Write>(records: &[RunRecord], writer: W) -> std::io::Result<()> {
+/// Writes the header line, `RUNS_CSV_HEADER`.
+pub fn write_runs_csv_header<W: Write>(writer: W) -> std::io::Result<()> {
     let mut csv = ::csv::Writer::from_writer(writer);
     csv.write_record(RUNS_CSV_HEADER)?;
-    for (run, record) in records.iter().enumerate() {
-        csv.serialize((
+    csv.flush()
+}
+
+/// The rows of `--runs-csv`, formatted a block at a time (see the module documentation).
+pub struct RunsCsv;
+
+/// Bytes reserved per block: about 130 per row.
+const BLOCK_BYTES: usize = 130 * crate::accumulate::BLOCK_RUNS as usize;
+
+impl RunRows for RunsCsv {
+    type Block = ::csv::Writer<Vec<u8>>;
+
+    fn start_block(&self) -> Self::Block {
+        ::csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::with_capacity(BLOCK_BYTES))
+    }
+
+    #[inline]
+    fn row(block: &mut Self::Block, run: u64, record: &RunRecord) -> std::io::Result<()> {
+        block.serialize((
             run,
             record.outcome.as_str(),
             record.wall_s,
@@ -33,8 +57,24 @@ pub fn write_runs_csv<W: Write>(records: &[RunRecord], writer: W) -> std::io::Re
             record.waiting_s,
             record.lost_work_s,
         ))?;
+        Ok(())
     }
-    csv.flush()
+
+    fn finish_block(block: Self::Block) -> std::io::Result<Vec<u8>> {
+        block.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+/// Writes `records` (run `i` at index `i`) as CSV with the header `RUNS_CSV_HEADER`: the
+/// same bytes as the streamed rows.
+pub fn write_runs_csv<W: Write>(records: &[RunRecord], mut writer: W) -> std::io::Result<()> {
+    write_runs_csv_header(&mut writer)?;
+    let mut block = RunsCsv.start_block();
+    for (run, record) in records.iter().enumerate() {
+        RunsCsv::row(&mut block, run as u64, record)?;
+    }
+    writer.write_all(&RunsCsv::finish_block(block)?)?;
+    writer.flush()
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ mod table;
 mod trace;
 mod validate;
 
-pub use self::csv::write_runs_csv;
+pub use self::csv::{RunsCsv, write_runs_csv, write_runs_csv_header};
 pub use compare::{render_compare_json, render_compare_table};
 pub use fit::{
     jobs_scenario, market_sections, render_jobs_fit_json, render_jobs_fit_table,

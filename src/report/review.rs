@@ -10,12 +10,13 @@ use std::fmt::Write as _;
 
 use super::format::{format_count, format_pct, format_usd};
 use super::validate::scenario_rows;
+use crate::accumulate::ScenarioStats;
 use crate::charts::ChartKind;
 use crate::duration::format_duration;
 use crate::engine::Outcome;
-use crate::montecarlo::{Estimate, Runs};
+use crate::montecarlo::Estimate;
 use crate::scenario::{MarketSpec, MaxRunCounting, Scenario, Warning};
-use crate::stats::{SideSummary, Z_95, paired_saving_interval_pct, wilson_interval};
+use crate::stats::{SideSummary, Z_95, wilson_interval};
 use crate::timeline::JobTimeline;
 
 /// One piece of the review.
@@ -66,8 +67,8 @@ pub struct ReviewInput<'a> {
     pub scenario_text: &'a str,
     /// The scenario as run (overrides applied).
     pub scenario: &'a Scenario,
-    /// Every run.
-    pub runs: &'a Runs,
+    /// The streamed runs.
+    pub stats: &'a ScenarioStats,
     /// Their summaries.
     pub estimate: &'a Estimate,
     /// The sample job shown status by status.
@@ -326,11 +327,7 @@ fn headline_table(input: &ReviewInput<'_>) -> Block {
         ]);
         let real = match (
             estimate.savings_vs_on_demand_pct,
-            input
-                .runs
-                .spot
-                .as_deref()
-                .and_then(|s| paired_saving_interval_pct(s, &input.runs.on_demand)),
+            input.stats.paired_saving_interval_pct(),
         ) {
             (Some(real), Some((lo, hi))) => format!(
                 "{} (95 % interval {:.2} – {})",
@@ -817,7 +814,7 @@ mod tests {
 
     fn estimate_of(text: &str) -> (Scenario, Estimate) {
         let scenario = crate::scenario::parse_scenario(text, "t.toml").unwrap();
-        let estimate = Estimate::of(&crate::montecarlo::run_scenario(&scenario));
+        let estimate = Estimate::of(&crate::montecarlo::stream_scenario(&scenario));
         (scenario, estimate)
     }
 

@@ -1924,7 +1924,7 @@ runs = 0
             "t.toml:8:1: spot.enabled is required: [spot] has settings",
             "t.toml:11:12: checkpoint.interval (0) must be greater than zero",
             "t.toml:13:20: pricing.on_demand_hourly (nan) must be a finite number",
-            "t.toml:15:8: simulation.runs (0) must be a whole number from 1 to 50000000",
+            "t.toml:15:8: simulation.runs (0) must be a whole number from 1 to 1000000000",
         ];
         assert_eq!(errors.len(), expected.len(), "{errors:#?}");
         for (got, want) in errors.iter().zip(expected) {

@@ -59,7 +59,7 @@ fn every_problem_is_reported_at_once_and_nothing_is_written() {
             format!("{file}:14:12: spot.discount (1.0) must be at least 0 and below 1"),
             format!("{file}:17:12: checkpoint.interval (0) must be greater than zero"),
             format!("{file}:20:20: pricing.on_demand_hourly (inf) must be a finite number"),
-            format!("{file}:23:8: simulation.runs (0) must be a whole number from 1 to 50000000"),
+            format!("{file}:23:8: simulation.runs (0) must be a whole number from 1 to 1000000000"),
         ] {
             assert!(
                 stderr.contains(&expected),
@@ -153,10 +153,34 @@ fn bad_arguments_are_usage_errors() {
         .assert()
         .code(2);
     spotsim()
-        .args(["run", "scenarios/quickstart.toml", "--runs", "1000000000"])
+        .args(["run", "scenarios/quickstart.toml", "--runs", "1000000001"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("1..=50000000"));
+        .stderr(predicates::str::contains("1..=1000000000"));
+    // The commands that keep every run refuse more than they can hold, before simulating.
+    for command in [
+        vec![
+            "compare",
+            "scenarios/quickstart.toml",
+            "scenarios/reference.toml",
+        ],
+        vec![
+            "sweep",
+            "scenarios/quickstart.toml",
+            "--set",
+            "spot.discount=0.5,0.6",
+        ],
+        vec!["recommend", "scenarios/quickstart.toml"],
+    ] {
+        spotsim()
+            .args(&command)
+            .args(["--runs", "50000001"])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(
+                "keeps every run in memory: at most 50000000 runs",
+            ));
+    }
     spotsim()
         .args(["run", "scenarios/quickstart.toml", "--threads", "0"])
         .assert()

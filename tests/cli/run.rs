@@ -50,6 +50,44 @@ fn output_is_byte_identical_for_any_thread_count() {
 }
 
 #[test]
+fn sketched_percentiles_are_byte_identical_for_any_thread_count() {
+    // 300,000 runs: beyond the 131,072 values kept exactly, so the percentiles, the charts and
+    // the cost histogram come from sketches merged block by block.
+    let dir = tempfile::tempdir().unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let csv = dir.path().join(format!("runs-{threads}.csv"));
+        let charts = dir.path().join(format!("charts-{threads}"));
+        let json = stdout_of(spotsim().args([
+            "run",
+            "scenarios/quickstart.toml",
+            "--runs",
+            "300000",
+            "--threads",
+            threads,
+            "--format",
+            "json",
+            "--runs-csv",
+            csv.to_str().unwrap(),
+            "--charts",
+            charts.to_str().unwrap(),
+            "--chart-format",
+            "svg",
+        ]));
+        let svgs: Vec<Vec<u8>> = ["cost", "savings", "completion"]
+            .iter()
+            .map(|stem| std::fs::read(charts.join(format!("{stem}.svg"))).unwrap())
+            .collect();
+        outputs.push((json, std::fs::read(&csv).unwrap(), svgs));
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+    let csv = String::from_utf8(outputs[0].1.clone()).unwrap();
+    assert_eq!(csv.lines().count(), 300_001);
+    assert!(csv.lines().last().unwrap().starts_with("299999,"));
+}
+
+#[test]
 fn runs_csv_has_a_row_per_run_that_adds_up_to_the_json() {
     let dir = tempfile::tempdir().unwrap();
     let csv_path = dir.path().join("runs.csv");

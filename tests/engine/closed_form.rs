@@ -8,7 +8,7 @@
 //!   E[interruptions] = K − 1, E[training_s] = (K − 1)/λ, E[wall_s] = (d + 1/λ) K − 1/λ.
 //! The middle one is Wald's identity: billed time is exactly the exposure to the reclaim process.
 
-use spotsim::montecarlo::{Estimate, run_scenario};
+use spotsim::montecarlo::{Estimate, run_scenario, stream_scenario};
 use spotsim::stats::Summary;
 
 use super::scenario;
@@ -114,7 +114,7 @@ fn assert_within(label: &str, summary: &Summary, expected: f64, case: &str) {
 fn check(case: &Case) {
     // 40,000 runs: the standard error of E[wall_s] is below 0.5 % of the mean for every case.
     let s = scenario(&case.toml(40_000, 20_261_123));
-    let estimate = Estimate::of(&run_scenario(&s));
+    let estimate = Estimate::of(&stream_scenario(&s));
     let spot = estimate.spot.expect("spot scenario");
     assert_eq!(
         spot.outcomes.completed, 1.0,
@@ -284,7 +284,7 @@ on_demand_hourly = 1
 "#;
     // capacity_wait = "never" would stop every run at once; use it to check that instead.
     let s = scenario(text);
-    let estimate = Estimate::of(&run_scenario(&s));
+    let estimate = Estimate::of(&stream_scenario(&s));
     let spot = estimate.spot.unwrap();
     assert_eq!(spot.outcomes.max_wait_exceeded, 1.0);
     assert_eq!(spot.metrics.wall_s.max, 36_000.0);
@@ -365,7 +365,7 @@ seed = 7
     let s = scenario(text);
     let runs = run_scenario(&s);
     let spot_runs = runs.spot.as_ref().unwrap();
-    let estimate = Estimate::of(&runs);
+    let estimate = Estimate::of_runs(&runs);
     let p = (-1.5f64).exp();
     let n = spot_runs.len() as f64;
     let share = estimate.spot.as_ref().unwrap().outcomes.max_wait_exceeded;

@@ -138,7 +138,7 @@ fn a_price_history_is_read_on_its_own_clock_even_with_a_profile() {
         let scenario =
             parse_scenario(&text, file.to_str().unwrap()).unwrap_or_else(|e| panic!("{e}"));
         let estimate =
-            spotsim::montecarlo::Estimate::of(&spotsim::montecarlo::run_scenario(&scenario));
+            spotsim::montecarlo::Estimate::of(&spotsim::montecarlo::stream_scenario(&scenario));
         let console = estimate.spot.unwrap().console_savings_pct.unwrap();
         assert!(
             (console - 100.0 / 3.0).abs() < 2.0,

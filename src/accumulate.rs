@@ -1,0 +1,545 @@
+//! Streamed statistics of a scenario's runs: what every report, chart and summary is computed
+//! from, in memory that does not grow with the number of runs (but for a small record per block
+//! of 65,536 runs).
+//!
+//! Runs are accumulated in blocks of [`BLOCK_RUNS`] run indices, each block sequentially in run
+//! order. A block yields two kinds of state:
+//!
+//! - **Moments** ([`BlockMoments`]: per-metric Welford moments, outcome counts, billed-time
+//!   sums, and the co-moment of spot and on-demand cost run by run). Floating-point sums depend
+//!   on the order they are added in, so these are kept *per block*, in block order, and folded
+//!   left to right by [`ScenarioStats::moments`] (Chan, Golub & LeVeque 1979 for the moments,
+//!   [`crate::moments`]). Keeping the per-block records rather than a running total is what
+//!   lets parts of a simulation made elsewhere (shards of whole blocks) be combined into the
+//!   very bits a single run prints: the fold over all blocks is the same whichever part
+//!   computed each. A record is about 0.9 KB, so 100 million runs (1,526 blocks) keep 1.4 MB.
+//! - **Distributions** ([`SideStores`]: a [`QuantileStore`] per metric and for the few subsets
+//!   the charts draw). A store's result depends only on the multiset of its values, never on
+//!   the order of merging, so stores are merged as blocks arrive.
+//!
+//! Block boundaries depend only on the run index, and blocks are folded in block order, so every
+//! figure is the same for any thread count.
+
+use std::io::Write;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Outcome, RunRecord};
+use crate::moments::{CoMoments, Moments};
+use crate::sketch::QuantileStore;
+use crate::stats::{BilledBreakdown, Metric, MetricSummaries, OutcomeShares, SideSummary, Summary};
+
+/// Runs per block: blocks are the unit of parallel work and of the moment records. Block `b`
+/// holds run indices `b·BLOCK_RUNS .. (b + 1)·BLOCK_RUNS`.
+pub const BLOCK_RUNS: u64 = 65_536;
+
+/// Blocks computed at once per thread: enough to keep every thread busy to the end of a wave,
+/// few enough that a wave's blocks stay small in memory.
+pub const WAVE_BLOCKS_PER_THREAD: u64 = 2;
+
+/// How many blocks `runs` runs make.
+pub fn block_count(runs: u64) -> u64 {
+    runs.div_ceil(BLOCK_RUNS)
+}
+
+/// The run indices of block `block` of a simulation of `runs` runs.
+pub fn block_runs(block: u64, runs: u64) -> std::ops::Range<u64> {
+    let start = block.saturating_mul(BLOCK_RUNS).min(runs);
+    start..start.saturating_add(BLOCK_RUNS).min(runs)
+}
+
+/// Billed seconds summed over runs, by what they bought ([`BilledBreakdown::parts`] order).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct BilledSums {
+    /// Training whose progress reached a completed model.
+    pub useful_training_s: f64,
+    /// Training an interruption threw away.
+    pub redone_training_s: f64,
+    /// Training kept but never delivered: a limit stopped the run.
+    pub stopped_training_s: f64,
+    /// Downloads.
+    pub download_s: f64,
+    /// Checkpoint restores.
+    pub restore_s: f64,
+    /// Checkpoint saves.
+    pub checkpoint_save_s: f64,
+    /// Uploads.
+    pub upload_s: f64,
+}
+
+impl BilledSums {
+    #[inline]
+    fn push(&mut self, r: &RunRecord) {
+        let kept_s = r.billed.train_s - r.billed_redone_s;
+        if r.outcome == Outcome::Completed {
+            self.useful_training_s += kept_s;
+        } else {
+            self.stopped_training_s += kept_s;
+        }
+        self.redone_training_s += r.billed_redone_s;
+        self.download_s += r.billed.download_s;
+        self.restore_s += r.billed.restore_s;
+        self.checkpoint_save_s += r.billed.save_s;
+        self.upload_s += r.billed.upload_s;
+    }
+
+    fn merge(&mut self, other: &BilledSums) {
+        self.useful_training_s += other.useful_training_s;
+        self.redone_training_s += other.redone_training_s;
+        self.stopped_training_s += other.stopped_training_s;
+        self.download_s += other.download_s;
+        self.restore_s += other.restore_s;
+        self.checkpoint_save_s += other.checkpoint_save_s;
+        self.upload_s += other.upload_s;
+    }
+
+    /// The means per run over `runs` runs.
+    fn mean(&self, runs: u64) -> BilledBreakdown {
+        let n = runs.max(1) as f64;
+        BilledBreakdown {
+            useful_training_s: self.useful_training_s / n,
+            redone_training_s: self.redone_training_s / n,
+            stopped_training_s: self.stopped_training_s / n,
+            download_s: self.download_s / n,
+            restore_s: self.restore_s / n,
+            checkpoint_save_s: self.checkpoint_save_s / n,
+            upload_s: self.upload_s / n,
+        }
+    }
+}
+
+/// The order-dependent figures of one side over some runs: outcome counts, the moments of each
+/// metric, billed-time sums.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct SideMoments {
+    /// Runs per outcome, in [`Outcome::ALL`] order.
+    pub outcomes: [u64; 3],
+    /// Moments per metric, in [`Metric::ALL`] order.
+    pub metrics: [Moments; 7],
+    /// Billed seconds by what they bought.
+    pub billed: BilledSums,
+}
+
+impl SideMoments {
+    /// Adds one run.
+    #[inline]
+    pub fn push(&mut self, r: &RunRecord) {
+        self.outcomes[outcome_index(r.outcome)] += 1;
+        for (moments, metric) in self.metrics.iter_mut().zip(Metric::ALL) {
+            moments.push(metric.of(r));
+        }
+        self.billed.push(r);
+    }
+
+    /// Adds the runs of `other` after those of `self`.
+    pub fn merge(&mut self, other: &SideMoments) {
+        for (mine, theirs) in self.outcomes.iter_mut().zip(other.outcomes) {
+            *mine += theirs;
+        }
+        for (mine, theirs) in self.metrics.iter_mut().zip(&other.metrics) {
+            mine.merge(theirs);
+        }
+        self.billed.merge(&other.billed);
+    }
+
+    /// Runs seen.
+    pub fn runs(&self) -> u64 {
+        self.outcomes.iter().sum()
+    }
+
+    /// The moments of `metric`.
+    pub fn metric(&self, metric: Metric) -> &Moments {
+        &self.metrics[metric_index(metric)]
+    }
+
+    /// Runs that completed.
+    pub fn completed(&self) -> u64 {
+        self.outcomes[outcome_index(Outcome::Completed)]
+    }
+}
+
+fn outcome_index(outcome: Outcome) -> usize {
+    match outcome {
+        Outcome::Completed => 0,
+        Outcome::MaxRuntimeExceeded => 1,
+        Outcome::MaxWaitTimeExceeded => 2,
+    }
+}
+
+fn metric_index(metric: Metric) -> usize {
+    match metric {
+        Metric::WallS => 0,
+        Metric::TrainingS => 1,
+        Metric::BillableS => 2,
+        Metric::CostUsd => 3,
+        Metric::Interruptions => 4,
+        Metric::WaitingS => 5,
+        Metric::LostWorkS => 6,
+    }
+}
+
+/// The distributions of one side: a store per metric, and the subsets the charts draw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SideStores {
+    /// Per metric, in [`Metric::ALL`] order; interruptions in an integer store (exact).
+    pub metrics: [QuantileStore; 7],
+    /// Wall time of the runs that completed, seconds: the completion curve.
+    pub completed_wall_s: QuantileStore,
+    /// Cost of the runs that completed, USD.
+    pub completed_cost_usd: QuantileStore,
+    /// Cost of the runs a limit stopped, USD.
+    pub stopped_cost_usd: QuantileStore,
+}
+
+impl Default for SideStores {
+    fn default() -> SideStores {
+        SideStores {
+            metrics: Metric::ALL.map(|metric| match metric {
+                Metric::Interruptions => QuantileStore::integers(),
+                _ => QuantileStore::new(),
+            }),
+            completed_wall_s: QuantileStore::new(),
+            completed_cost_usd: QuantileStore::new(),
+            stopped_cost_usd: QuantileStore::new(),
+        }
+    }
+}
+
+impl SideStores {
+    /// Empty stores for a part of the values of `self`, in the same form: a column that is
+    /// already a sketch gets an empty sketch, so that a block's values are bucketed by the
+    /// thread that computes the block rather than when it is merged (see
+    /// [`QuantileStore::empty_part`]). `capacity` values are reserved in exact columns.
+    pub fn empty_part(&self, capacity: usize) -> SideStores {
+        SideStores {
+            metrics: std::array::from_fn(|i| self.metrics[i].empty_part(capacity)),
+            completed_wall_s: self.completed_wall_s.empty_part(capacity),
+            completed_cost_usd: self.completed_cost_usd.empty_part(capacity),
+            stopped_cost_usd: self.stopped_cost_usd.empty_part(0),
+        }
+    }
+
+    /// Adds one run.
+    #[inline]
+    pub fn push(&mut self, r: &RunRecord) {
+        for (store, metric) in self.metrics.iter_mut().zip(Metric::ALL) {
+            store.push(metric.of(r));
+        }
+        if r.outcome == Outcome::Completed {
+            self.completed_wall_s.push(r.wall_s);
+            self.completed_cost_usd.push(r.cost_usd);
+        } else {
+            self.stopped_cost_usd.push(r.cost_usd);
+        }
+    }
+
+    /// Adds every value of `other`.
+    pub fn merge(&mut self, other: &SideStores) {
+        for (mine, theirs) in self.metrics.iter_mut().zip(&other.metrics) {
+            mine.merge(theirs);
+        }
+        self.completed_wall_s.merge(&other.completed_wall_s);
+        self.completed_cost_usd.merge(&other.completed_cost_usd);
+        self.stopped_cost_usd.merge(&other.stopped_cost_usd);
+    }
+
+    /// The store of `metric`.
+    pub fn metric(&self, metric: Metric) -> &QuantileStore {
+        &self.metrics[metric_index(metric)]
+    }
+}
+
+/// The order-dependent figures of one block.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BlockMoments {
+    /// Spot, when enabled.
+    pub spot: Option<SideMoments>,
+    /// On-demand.
+    pub on_demand: SideMoments,
+    /// Spot cost against on-demand cost of the same run (USD, USD), when spot is enabled.
+    pub paired_cost: Option<CoMoments>,
+}
+
+impl BlockMoments {
+    /// Adds the runs of `other` after those of `self`.
+    pub fn merge(&mut self, other: &BlockMoments) {
+        if let (Some(mine), Some(theirs)) = (&mut self.spot, &other.spot) {
+            mine.merge(theirs);
+        }
+        self.on_demand.merge(&other.on_demand);
+        if let (Some(mine), Some(theirs)) = (&mut self.paired_cost, &other.paired_cost) {
+            mine.merge(theirs);
+        }
+    }
+}
+
+/// One block's accumulated runs, or several consecutive blocks'.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockStats {
+    /// The block's moments.
+    pub moments: BlockMoments,
+    /// Spot distributions, when enabled.
+    pub spot: Option<SideStores>,
+    /// On-demand distributions.
+    pub on_demand: SideStores,
+    /// Real saving of each *completed* spot run against the same run on-demand,
+    /// `(1 − spot cost / on-demand cost) × 100` (non-finite ones left out), when spot is enabled.
+    pub savings_pct: Option<QuantileStore>,
+}
+
+impl BlockStats {
+    /// Pairs `(spot, on-demand)` of runs in run order: spot is `None` for an on-demand scenario.
+    #[inline]
+    pub fn push(&mut self, spot: Option<&RunRecord>, on_demand: &RunRecord) {
+        self.moments.on_demand.push(on_demand);
+        self.on_demand.push(on_demand);
+        if let Some(s) = spot {
+            if let Some(moments) = &mut self.moments.spot {
+                moments.push(s);
+            }
+            if let Some(stores) = &mut self.spot {
+                stores.push(s);
+            }
+            if let Some(paired) = &mut self.moments.paired_cost {
+                paired.push(s.cost_usd, on_demand.cost_usd);
+            }
+            if s.outcome == Outcome::Completed {
+                let saving = (1.0 - s.cost_usd / on_demand.cost_usd) * 100.0;
+                if let (Some(store), true) = (&mut self.savings_pct, saving.is_finite()) {
+                    store.push(saving);
+                }
+            }
+        }
+    }
+}
+
+/// Everything known of a scenario's runs: per-block moments in block order, and the
+/// distributions of all runs so far. Built by [`crate::montecarlo::stream_scenario`] (or from
+/// kept records by [`ScenarioStats::of_records`]), read by [`crate::montecarlo::Estimate::of`] and the
+/// charts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioStats {
+    /// The first block's index.
+    first_block: u64,
+    /// Per-block moments, from `first_block` on, in block order.
+    blocks: Vec<BlockMoments>,
+    /// Spot distributions, when spot is enabled.
+    spot: Option<SideStores>,
+    /// On-demand distributions.
+    on_demand: SideStores,
+    /// Real saving of each completed spot run, % (see [`BlockStats::savings_pct`]).
+    savings_pct: Option<QuantileStore>,
+}
+
+impl ScenarioStats {
+    /// No runs yet, starting at block `first_block`, with a spot side when `spot`.
+    pub fn new(spot: bool, first_block: u64) -> ScenarioStats {
+        ScenarioStats {
+            first_block,
+            blocks: Vec::new(),
+            spot: spot.then(SideStores::default),
+            on_demand: SideStores::default(),
+            savings_pct: spot.then(QuantileStore::new),
+        }
+    }
+
+    /// An empty block to accumulate into, its stores in the form of this total's (see
+    /// [`SideStores::empty_part`]), with room for `runs` runs.
+    pub fn empty_block(&self, runs: usize) -> BlockStats {
+        let spot = self.spot.is_some();
+        let moments = BlockMoments {
+            spot: spot.then(SideMoments::default),
+            on_demand: SideMoments::default(),
+            paired_cost: spot.then(CoMoments::default),
+        };
+        BlockStats {
+            moments,
+            spot: self.spot.as_ref().map(|s| s.empty_part(runs)),
+            on_demand: self.on_demand.empty_part(runs),
+            savings_pct: self.savings_pct.as_ref().map(|s| s.empty_part(runs)),
+        }
+    }
+
+    /// Appends the next block.
+    pub fn push_block(&mut self, block: &BlockStats) {
+        self.blocks.push(block.moments);
+        if let (Some(mine), Some(theirs)) = (&mut self.spot, &block.spot) {
+            mine.merge(theirs);
+        }
+        self.on_demand.merge(&block.on_demand);
+        if let (Some(mine), Some(theirs)) = (&mut self.savings_pct, &block.savings_pct) {
+            mine.merge(theirs);
+        }
+    }
+
+    /// The blocks this holds: `first..end`.
+    pub fn blocks(&self) -> std::ops::Range<u64> {
+        self.first_block..self.first_block + self.blocks.len() as u64
+    }
+
+    /// Appends `later`, whose blocks must follow this one's. The result is the same, bit for
+    /// bit, as if one simulation had computed both.
+    pub fn append(&mut self, later: ScenarioStats) -> Result<(), String> {
+        if later.first_block != self.blocks().end || later.spot.is_some() != self.spot.is_some() {
+            return Err(format!(
+                "blocks {:?} cannot follow blocks {:?}",
+                later.blocks(),
+                self.blocks()
+            ));
+        }
+        self.blocks.extend(later.blocks);
+        if let (Some(mine), Some(theirs)) = (&mut self.spot, &later.spot) {
+            mine.merge(theirs);
+        }
+        self.on_demand.merge(&later.on_demand);
+        if let (Some(mine), Some(theirs)) = (&mut self.savings_pct, &later.savings_pct) {
+            mine.merge(theirs);
+        }
+        Ok(())
+    }
+
+    /// Computes the blocks that follow this state's, up to block `end` (excluded), of a
+    /// simulation of `runs` runs, and appends them: `fill(b, empty)` accumulates block `b`'s runs into `empty` (from [`ScenarioStats::empty_block`])
+    /// and returns it with the block's per-run output, which is written to `out`. Blocks are
+    /// computed in parallel on the current rayon pool, [`WAVE_BLOCKS_PER_THREAD`] per thread
+    /// at a time, and appended in block order: the result does not depend on the thread count,
+    /// and memory holds one wave.
+    ///
+    /// # Errors
+    /// The first error of `fill` or of writing to `out`, in block order.
+    pub fn extend_blocks<F>(
+        &mut self,
+        end: u64,
+        runs: u64,
+        out: &mut (dyn Write + Send),
+        fill: F,
+    ) -> std::io::Result<()>
+    where
+        F: Fn(u64, BlockStats) -> std::io::Result<(BlockStats, Vec<u8>)> + Sync,
+    {
+        let wave = (rayon::current_num_threads() as u64 * WAVE_BLOCKS_PER_THREAD).max(1);
+        let end = end.min(block_count(runs));
+        let mut next = self.blocks().end;
+        while next < end {
+            let wave_end = next.saturating_add(wave).min(end);
+            let this = &*self;
+            let outputs: Vec<std::io::Result<(BlockStats, Vec<u8>)>> = (next..wave_end)
+                .into_par_iter()
+                .map(|block| {
+                    let range = block_runs(block, runs);
+                    fill(block, this.empty_block((range.end - range.start) as usize))
+                })
+                .collect();
+            for output in outputs {
+                let (block, bytes) = output?;
+                out.write_all(&bytes)?;
+                self.push_block(&block);
+            }
+            next = wave_end;
+        }
+        Ok(())
+    }
+
+    /// The statistics of kept records: spot run `i` (if any) beside on-demand run `i`,
+    /// accumulated block by block exactly as a streamed simulation does, so every figure
+    /// agrees with it to the bit.
+    ///
+    /// # Panics
+    /// If `spot` is given and its length differs from `on_demand`'s.
+    pub fn of_records(spot: Option<&[RunRecord]>, on_demand: &[RunRecord]) -> ScenarioStats {
+        if let Some(spot) = spot {
+            assert_eq!(
+                spot.len(),
+                on_demand.len(),
+                "paired sides of unequal length"
+            );
+        }
+        let mut stats = ScenarioStats::new(spot.is_some(), 0);
+        let runs = on_demand.len() as u64;
+        let filled = stats.extend_blocks(
+            block_count(runs),
+            runs,
+            &mut std::io::sink(),
+            |b, mut block| {
+                for i in block_runs(b, runs) {
+                    let i = i as usize;
+                    block.push(spot.map(|s| &s[i]), &on_demand[i]);
+                }
+                Ok((block, Vec::new()))
+            },
+        );
+        debug_assert!(filled.is_ok(), "nothing is written, nothing fails");
+        stats
+    }
+
+    /// Runs per side.
+    pub fn runs(&self) -> u64 {
+        self.on_demand.metrics[0].count()
+    }
+
+    /// The moments of all blocks, folded in block order.
+    pub fn moments(&self) -> Option<BlockMoments> {
+        let (first, rest) = self.blocks.split_first()?;
+        let mut total = *first;
+        rest.iter().for_each(|b| total.merge(b));
+        Some(total)
+    }
+
+    /// Spot distributions, when spot is enabled.
+    pub fn spot(&self) -> Option<&SideStores> {
+        self.spot.as_ref()
+    }
+
+    /// On-demand distributions.
+    pub fn on_demand(&self) -> &SideStores {
+        &self.on_demand
+    }
+
+    /// Real saving of each completed spot run, % (see [`BlockStats::savings_pct`]).
+    pub fn savings_pct(&self) -> Option<&QuantileStore> {
+        self.savings_pct.as_ref()
+    }
+
+    /// The spot side's summary, when spot is enabled and some run was seen.
+    pub fn spot_summary(&self, moments: &BlockMoments) -> Option<SideSummary> {
+        Some(side_summary(moments.spot.as_ref()?, self.spot.as_ref()?))
+    }
+
+    /// The on-demand side's summary.
+    pub fn on_demand_summary(&self, moments: &BlockMoments) -> SideSummary {
+        side_summary(&moments.on_demand, &self.on_demand)
+    }
+}
+
+/// Summarises one side.
+fn side_summary(moments: &SideMoments, stores: &SideStores) -> SideSummary {
+    let runs = moments.runs();
+    let n = runs as f64;
+    let share = |outcome: Outcome| moments.outcomes[outcome_index(outcome)] as f64 / n;
+    let summary =
+        |metric: Metric| Summary::of_stream(moments.metric(metric), stores.metric(metric));
+    let billable = moments.metric(Metric::BillableS).sum;
+    let training = moments.metric(Metric::TrainingS).sum;
+    let completed = moments.completed();
+    let total_cost_usd = moments.metric(Metric::CostUsd).sum;
+    SideSummary {
+        outcomes: OutcomeShares {
+            completed: share(Outcome::Completed),
+            max_runtime_exceeded: share(Outcome::MaxRuntimeExceeded),
+            max_wait_exceeded: share(Outcome::MaxWaitTimeExceeded),
+        },
+        metrics: MetricSummaries {
+            wall_s: summary(Metric::WallS),
+            training_s: summary(Metric::TrainingS),
+            billable_s: summary(Metric::BillableS),
+            cost_usd: summary(Metric::CostUsd),
+            interruptions: summary(Metric::Interruptions),
+            waiting_s: summary(Metric::WaitingS),
+            lost_work_s: summary(Metric::LostWorkS),
+        },
+        console_savings_pct: (training > 0.0).then(|| (1.0 - billable / training) * 100.0),
+        cost_per_completed_job_usd: (completed > 0).then(|| total_cost_usd / completed as f64),
+        billed_breakdown: moments.billed.mean(runs),
+    }
+}
