@@ -421,7 +421,8 @@ impl ScenarioStats {
         let wave = (rayon::current_num_threads() as u64 * WAVE_BLOCKS_PER_THREAD).max(1);
         let end = end.min(block_count(runs));
         let mut next = self.blocks().end;
-        while next < end {
+        // A stop request (Ctrl-C) ends the loop at the next wave; the caller discards the result.
+        while next < end && !crate::montecarlo::cancel_requested() {
             let wave_end = next.saturating_add(wave).min(end);
             let this = &*self;
             let outputs: Vec<std::io::Result<(BlockStats, Vec<u8>)>> = (next..wave_end)

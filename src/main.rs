@@ -450,8 +450,25 @@ impl From<LoadError> for Failure {
     }
 }
 
+/// The exit code after Ctrl-C or SIGTERM: 128 + SIGINT, the shell's convention.
+const INTERRUPTED_EXIT: i32 = 130;
+
+/// The error of an output refused because a stop was requested.
+fn interrupted() -> anyhow::Error {
+    anyhow::anyhow!("interrupted")
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Ctrl-C (and SIGTERM from a batch system) stops the simulation within milliseconds; outputs
+    // are written only after it, atomically, so nothing partial is left. A second signal ends the
+    // process at once.
+    let _ = ctrlc::set_handler(|| {
+        if spotsim::montecarlo::cancel_requested() {
+            std::process::exit(INTERRUPTED_EXIT);
+        }
+        spotsim::montecarlo::request_cancel();
+    });
     let result = match cli.command {
         Command::Run {
             scenario,
@@ -557,6 +574,12 @@ fn main() -> ExitCode {
             }
         },
     };
+    if spotsim::montecarlo::cancel_requested() {
+        // Whatever the command was doing, its results are incomplete: it wrote nothing after the
+        // signal (`print_stdout` and `write_atomically` refuse), and earlier files are untouched.
+        eprintln!("spotsim: interrupted; no output was written");
+        return ExitCode::from(INTERRUPTED_EXIT as u8);
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::BadInput(message)) => {
@@ -674,6 +697,9 @@ fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
 
 /// Writes `text` to standard output; a closed or full output is a failure at run time.
 fn print_stdout(text: &str) -> Result<(), Failure> {
+    if spotsim::montecarlo::cancel_requested() {
+        return Err(Failure::Runtime(interrupted()));
+    }
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())
@@ -1315,6 +1341,10 @@ fn write_atomically(
             .get_ref()
             .sync_all()
             .context("cannot flush the file to disk")?;
+        // Results computed after a stop request are placeholders: never put them in place.
+        if spotsim::montecarlo::cancel_requested() {
+            return Err(interrupted());
+        }
         std::fs::rename(&temp, path)
             .with_context(|| format!("cannot move {} into place", temp.display()))
     })();

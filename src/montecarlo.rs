@@ -17,7 +17,7 @@
 //! [`run_many`] and [`run_scenario`] keep every record instead, for the commands that still pair
 //! runs across simulations (`compare`, `sweep`, `recommend`) and for tests.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use std::io::Write;
 use std::ops::Range;
@@ -26,7 +26,7 @@ use rayon::prelude::*;
 
 pub use crate::accumulate::BLOCK_RUNS;
 use crate::accumulate::{ScenarioStats, block_count, block_runs};
-use crate::engine::{JobModel, NoObserver, RunRecord, simulate_run};
+use crate::engine::{BilledTime, JobModel, NoObserver, Outcome, RunRecord, simulate_run};
 use crate::rng::{Stream, run_rng};
 use crate::scenario::Scenario;
 use crate::stats::{
@@ -66,9 +66,47 @@ pub fn run_many_counted(
     records
 }
 
+/// Set when the user asks the process to stop (Ctrl-C, SIGTERM): see [`request_cancel`].
+static CANCEL_REQUESTED: AtomicBool = AtomicBool::new(false);
+
+/// Asks every simulation of this process to stop: from now on each run not yet started returns
+/// at once with a placeholder record, so that a long simulation ends within milliseconds. The
+/// results are then meaningless, and callers must check [`cancel_requested`] and discard them:
+/// the binary calls this from its signal handler and writes nothing afterwards. Nothing in the
+/// library sets it, so results are never affected otherwise.
+pub fn request_cancel() {
+    CANCEL_REQUESTED.store(true, Ordering::Relaxed);
+}
+
+/// Whether [`request_cancel`] was called.
+pub fn cancel_requested() -> bool {
+    CANCEL_REQUESTED.load(Ordering::Relaxed)
+}
+
+/// What a run returns once a cancel is requested: nothing simulated.
+fn cancelled_run() -> RunRecord {
+    RunRecord {
+        outcome: Outcome::Completed,
+        wall_s: 0.0,
+        training_s: 0.0,
+        billable_s: 0.0,
+        cost_usd: 0.0,
+        interruptions: 0,
+        waiting_s: 0.0,
+        lost_work_s: 0.0,
+        work_required_s: 0.0,
+        work_done_s: 0.0,
+        billed: BilledTime::default(),
+        billed_redone_s: 0.0,
+    }
+}
+
 /// Run `run` of `model` under `seed`: the same numbers whichever thread computes it.
 #[inline]
 pub fn run_one(model: &JobModel, seed: u64, run: u64) -> RunRecord {
+    if cancel_requested() {
+        return cancelled_run();
+    }
     let mut job_rng = run_rng(seed, run, Stream::Job);
     let mut market_rng = run_rng(seed, run, Stream::Market);
     simulate_run(model, run, &mut job_rng, &mut market_rng, &mut NoObserver)
@@ -171,6 +209,10 @@ pub fn stream_blocks<R: RunRows>(
         let range = block_runs(block, runs);
         let mut formatted = rows.start_block();
         for run in range.clone() {
+            // After a stop request the block is abandoned: its results are discarded anyway.
+            if cancel_requested() {
+                break;
+            }
             let d = run_one(&on_demand, seed, run);
             let s = spot.as_ref().map(|model| run_one(model, seed, run));
             acc.push(s.as_ref(), &d);

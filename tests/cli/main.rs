@@ -11,6 +11,7 @@ mod report;
 mod run;
 mod schema;
 mod shell;
+mod signals;
 mod sweep;
 mod trace;
 mod validate;
