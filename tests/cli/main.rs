@@ -1,5 +1,6 @@
 //! Integration tests: run the real `spotsim` binary on real files, check outputs and exit codes.
 
+mod absurd;
 mod browser;
 mod compare;
 mod docs;

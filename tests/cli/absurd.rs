@@ -1,0 +1,94 @@
+//! Absurd but valid inputs finish, or are refused with a clear message: nothing hangs, panics or
+//! overflows.
+
+use super::{spotsim, stdout_of, write_file};
+
+#[test]
+fn a_28_day_job_on_1000_instances_reclaimed_every_minute_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    // The cluster's first reclaim comes after 0.06 s on average: every start fails at once, so
+    // each run restarts tens of thousands of times until MaxWait ends it at 30 days.
+    let path = write_file(
+        dir.path(),
+        "absurd.toml",
+        "[job]\ntraining = \"28d\"\ninstance_count = 1000\ndownload = \"1m\"\n\
+         [stopping]\nmax_run = \"28d\"\nmax_wait = \"30d\"\n\
+         [spot]\nenabled = true\ncapacity_wait = \"1m\"\n\
+         time_to_interruption = { dist = \"exponential\", mean = \"1m\" }\ndiscount = 0.7\n\
+         [checkpoint]\ninterval = \"1m\"\nsave = \"10s\"\n\
+         [pricing]\non_demand_hourly = 30\n",
+    );
+    let output = spotsim()
+        .args([
+            "run",
+            path.to_str().unwrap(),
+            "--runs",
+            "40",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let spot = &report["spot"];
+    assert_eq!(spot["outcomes"]["max_wait_exceeded"], 1.0, "{spot}");
+    assert_eq!(spot["metrics"]["wall_s"]["max"], 30.0 * 86_400.0);
+    assert!(spot["metrics"]["interruptions"]["mean"].as_f64().unwrap() > 10_000.0);
+    // The lint says why, with a number, not "inf".
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("more than 1e300 starts"), "{stderr}");
+}
+
+#[test]
+fn run_counts_beyond_the_limits_are_refused_with_the_limit() {
+    let output = spotsim()
+        .args(["run", "scenarios/quickstart.toml", "--runs", "2000000000"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("not in 1..=1000000000"), "{stderr}");
+    // Commands that keep every run in memory have their own, lower limit, checked before any
+    // simulation starts.
+    let output = spotsim()
+        .args([
+            "sweep",
+            "scenarios/quickstart.toml",
+            "--set",
+            "checkpoint.interval=10m,20m",
+            "--runs",
+            "60000000",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("keeps every run in memory"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn the_longest_durations_stay_finite() {
+    let dir = tempfile::tempdir().unwrap();
+    // Ten years of training (the largest duration) against the 28-day MaxRuntime.
+    let path = write_file(
+        dir.path(),
+        "long.toml",
+        "[job]\ntraining = \"3650d\"\n[stopping]\nmax_run = \"28d\"\n[pricing]\n\
+         on_demand_hourly = 100000\n",
+    );
+    let json = stdout_of(spotsim().args([
+        "run",
+        path.to_str().unwrap(),
+        "--runs",
+        "10",
+        "--format",
+        "json",
+    ]));
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let od = &report["on_demand"];
+    assert_eq!(od["outcomes"]["max_runtime_exceeded"], 1.0, "{od}");
+    let cost = od["metrics"]["cost_usd"]["mean"].as_f64().unwrap();
+    assert!(cost.is_finite() && cost > 0.0, "{od}");
+}
