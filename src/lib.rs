@@ -60,6 +60,7 @@ pub mod recommend;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod shard;
 pub mod sketch;
 pub mod stats;
 pub mod sweep;
