@@ -10,6 +10,7 @@ mod recommend;
 mod report;
 mod run;
 mod schema;
+mod shard;
 mod shell;
 mod sweep;
 mod trace;
