@@ -23,6 +23,9 @@
 //! numbers (every point runs the same run indices under the same seed), and [`advice`] gives
 //! Young's and Daly's checkpoint intervals beside the simulated optimum.
 //!
+//! [`shard`] splits one simulation into shards of whole blocks for many machines, and merges
+//! their part files into the very statistics one machine computes (`docs/distributed.md`).
+//!
 //! [`timeline`] replays a single run with a recording observer: the story of run `i`, status
 //! by status, for `spotsim trace` (dated by [`clock`]) and the timeline chart.
 //!
@@ -60,6 +63,7 @@ pub mod recommend;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod shard;
 pub mod sketch;
 pub mod stats;
 pub mod sweep;

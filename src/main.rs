@@ -64,6 +64,49 @@ enum Command {
         /// Image format of `--charts`.
         #[arg(long, value_enum, default_value_t = ChartFormatArg::Png, requires = "charts")]
         chart_format: ChartFormatArg,
+        /// Simulate only shard K of N (K from 1 to N): a contiguous slice of the run indices,
+        /// written to `--out` as a part file for `spotsim merge` (docs/distributed.md).
+        /// `--runs-csv` then holds the slice's rows.
+        #[arg(long, value_name = "K/N", value_parser = parse_shard, group = "sharding",
+              requires = "out", conflicts_with_all = ["charts", "format"])]
+        shard: Option<spotsim::shard::Shard>,
+        /// As `--shard K/N`, K taken from an array job's 0-based index: the first set of
+        /// JOB_COMPLETION_INDEX (Kubernetes), AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch),
+        /// SLURM_ARRAY_TASK_ID (Slurm, `--array=0-(N-1)`); index I is shard I+1.
+        #[arg(long, value_name = "N", group = "sharding", requires = "out",
+              value_parser = clap::value_parser!(u64).range(1..),
+              conflicts_with_all = ["charts", "format"])]
+        shard_from_env: Option<u64>,
+        /// The part file a shard writes (JSON, written atomically).
+        #[arg(long, value_name = "PATH", requires = "sharding")]
+        out: Option<PathBuf>,
+    },
+    /// Combine the part files of `spotsim run --shard` into the output one `spotsim run` prints.
+    #[command(
+        long_about = "Combine the part files written by `spotsim run --shard K/N` (or \
+                      --shard-from-env N) into the output `spotsim run` prints for the same \
+                      scenario and seed, byte for byte. Every part must come from the same \
+                      spotsim version, scenario, seed, number of runs and of shards, and every \
+                      shard must be given once; otherwise nothing is printed and the exit code \
+                      is 2. The scenario is re-read from the text stored in the parts; its data \
+                      files (traces, price histories) resolve relative to the scenario path the \
+                      shards were given, from the current folder, unless --scenario names the \
+                      file here.",
+        after_help = "Example:\n  spotsim run scenarios/quickstart.toml --shard 1/2 --out part-1.json\n  \
+                      spotsim run scenarios/quickstart.toml --shard 2/2 --out part-2.json\n  \
+                      spotsim merge part-*.json --format json"
+    )]
+    Merge {
+        /// The part files, in any order.
+        #[arg(required = true, value_name = "PART")]
+        parts: Vec<PathBuf>,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Re-read the scenario from this file (its data files relative to it) instead of the
+        /// text stored in the parts; it must be the scenario the parts simulated.
+        #[arg(long, value_name = "PATH")]
+        scenario: Option<PathBuf>,
     },
     /// Write a capacity-planning review of a scenario: one self-contained HTML page (or
     /// Markdown with the charts beside it).
@@ -473,10 +516,26 @@ fn main() -> ExitCode {
         Command::Run {
             scenario,
             sim,
+            runs_csv,
+            shard,
+            shard_from_env,
+            out,
+            ..
+        } if shard.is_some() || shard_from_env.is_some() => run_shard(
+            &scenario,
+            sim,
+            shard.ok_or(shard_from_env.unwrap_or(1)),
+            out.as_deref().unwrap_or(Path::new("")),
+            runs_csv.as_deref(),
+        ),
+        Command::Run {
+            scenario,
+            sim,
             format,
             runs_csv,
             charts,
             chart_format,
+            ..
         } => run(
             &scenario,
             RunOptions {
@@ -486,6 +545,11 @@ fn main() -> ExitCode {
                 charts: charts.as_deref().map(|dir| (dir, chart_format.format())),
             },
         ),
+        Command::Merge {
+            parts,
+            format,
+            scenario,
+        } => merge(&parts, format, scenario.as_deref()),
         Command::Validate { scenario } => validate(&scenario),
         Command::Init { cpu, .. } => print_stdout(if cpu {
             spotsim::templates::CPU
@@ -686,6 +750,162 @@ fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
     }
     let report = RunReport {
         name: &name,
+        scenario: &scenario,
+        estimate: &estimate,
+    };
+    print_stdout(&match format {
+        Format::Table => render_table(&report),
+        Format::Json => render_json(&report),
+    })
+}
+
+/// `--shard K/N`.
+fn parse_shard(text: &str) -> Result<spotsim::shard::Shard, String> {
+    spotsim::shard::Shard::parse(text)
+}
+
+/// `spotsim run --shard K/N` (`shard` is `Ok`) or `--shard-from-env N` (`Err(N)`): simulates the
+/// shard's blocks and writes its part to `out` (and its rows to `runs_csv`).
+fn run_shard(
+    path: &Path,
+    sim: SimulationArgs,
+    shard: Result<spotsim::shard::Shard, u64>,
+    out: &Path,
+    runs_csv: Option<&Path>,
+) -> Result<(), Failure> {
+    let SimulationArgs {
+        runs,
+        seed,
+        threads,
+        quiet,
+    } = sim;
+    let shard = match shard {
+        Ok(shard) => shard,
+        Err(count) => spotsim::shard::Shard::from_env(count, |name| std::env::var(name).ok())
+            .map_err(Failure::BadInput)?,
+    };
+    let (scenario, text) = load_with_overrides_and_text(path, runs, seed)?;
+    check_writable_parent("--out", out)?;
+    if let Some(csv_path) = runs_csv {
+        check_writable_parent("--runs-csv", csv_path)?;
+    }
+    print_warnings(path, &scenario);
+    let pool = thread_pool(threads)?;
+    let blocks = shard.blocks(spotsim::accumulate::block_count(scenario.simulation.runs));
+    let slice = shard.runs(scenario.simulation.runs);
+    let sides = total_runs(&scenario) / scenario.simulation.runs;
+    let simulate_slice = |rows_out: &mut (dyn Write + Send), with_rows: bool| {
+        with_progress(
+            quiet,
+            (slice.end - slice.start) * sides,
+            sides_label(&scenario),
+            |done| {
+                pool.install(|| {
+                    if with_rows {
+                        stream_blocks(&scenario, blocks.clone(), done, &RunsCsv, rows_out)
+                    } else {
+                        stream_blocks(&scenario, blocks.clone(), done, &NoRows, rows_out)
+                    }
+                })
+            },
+        )
+    };
+    let stats = match runs_csv {
+        Some(csv_path) => {
+            let mut streamed = None;
+            write_atomically(csv_path, |file| {
+                write_runs_csv_header(&mut *file)?;
+                streamed = Some(simulate_slice(file, true)?);
+                Ok(())
+            })
+            .with_context(|| format!("cannot write {}", csv_path.display()))
+            .map_err(Failure::Runtime)?;
+            streamed
+                .context("the simulation wrote no rows")
+                .map_err(Failure::Runtime)?
+        }
+        None => simulate_slice(&mut std::io::sink(), false)
+            .context("cannot simulate")
+            .map_err(Failure::Runtime)?,
+    };
+    let name = job_name(path, &scenario);
+    let part = spotsim::shard::Part::new(
+        shard,
+        &scenario,
+        &name,
+        &path.display().to_string(),
+        &text,
+        stats,
+    );
+    let json = part.to_json();
+    write_atomically(out, |file| file.write_all(json.as_bytes()))
+        .with_context(|| format!("cannot write {}", out.display()))
+        .map_err(Failure::Runtime)?;
+    if !quiet {
+        eprintln!(
+            "shard {shard}: runs {} to {} of {} ({} runs) -> {}",
+            slice.start,
+            slice.end.saturating_sub(1).max(slice.start),
+            scenario.simulation.runs,
+            slice.end - slice.start,
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// `spotsim merge`: checks the parts, appends them in block order, prints what `spotsim run`
+/// prints. On any problem, nothing on stdout and exit 2.
+fn merge(files: &[PathBuf], format: Format, scenario_path: Option<&Path>) -> Result<(), Failure> {
+    let mut parts = Vec::new();
+    let mut problems = Vec::new();
+    for file in files {
+        let shown = file.display().to_string();
+        match std::fs::read_to_string(file) {
+            Err(e) => problems.push(format!("{shown}: cannot read the part file: {e}")),
+            Ok(text) => match spotsim::shard::Part::from_json(&text) {
+                Ok(part) => parts.push((shown, part)),
+                Err(reason) => problems.push(format!("{shown}: {reason}")),
+            },
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Failure::BadInput(problems.join("\n")));
+    }
+    let merged = spotsim::shard::merge_parts(parts).map_err(Failure::BadInput)?;
+    let first = &merged.first;
+    // The scenario as the shards ran it: re-read (its data files too), then checked against
+    // the parts' hash.
+    let (mut scenario, shown) = match scenario_path {
+        Some(path) => (load_scenario(path)?, path.display().to_string()),
+        None => (
+            spotsim::scenario::parse_scenario(&first.scenario_text, &first.scenario_path).map_err(
+                |errors| {
+                    Failure::BadInput(format!(
+                        "{errors}\n(the scenario is re-read from the text stored in the parts, \
+                         its data files relative to {}; give --scenario PATH to read it from \
+                         a file here)",
+                        first.scenario_path
+                    ))
+                },
+            )?,
+            first.scenario_path.clone(),
+        ),
+    };
+    scenario.simulation.runs = first.runs;
+    scenario.simulation.seed = first.seed;
+    if spotsim::shard::scenario_sha256(&scenario) != first.scenario_sha256 {
+        return Err(Failure::BadInput(format!(
+            "{shown}: the scenario read here (SHA-256 {}) is not the one the parts simulated \
+             (SHA-256 {}): a value or a data file differs",
+            spotsim::shard::scenario_sha256(&scenario),
+            first.scenario_sha256
+        )));
+    }
+    print_warnings(Path::new(&shown), &scenario);
+    let estimate = Estimate::of(&merged.stats);
+    let report = RunReport {
+        name: &first.name,
         scenario: &scenario,
         estimate: &estimate,
     };

@@ -11,6 +11,7 @@ mod recommend;
 mod report;
 mod run;
 mod schema;
+mod shard;
 mod shell;
 mod signals;
 mod sweep;
