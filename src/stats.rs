@@ -196,11 +196,56 @@ pub struct OutcomeShares {
     pub max_runtime_exceeded: f64,
     /// Stopped by MaxWait.
     pub max_wait_exceeded: f64,
+    /// Wilson 95 % intervals of the three shares ([`wilson_interval`] of the counts, `Z_95`).
+    pub ci95: OutcomeIntervals,
 }
 
 impl OutcomeShares {
+    /// The shares of `counts` runs per outcome ([`Outcome::ALL`] order) out of their sum, with
+    /// their Wilson 95 % intervals.
+    pub fn of_counts(counts: [u64; 3]) -> OutcomeShares {
+        let runs: u64 = counts.iter().sum();
+        let share = |count: u64| count as f64 / runs as f64;
+        let interval = |count: u64| {
+            let (lo, hi) = wilson_interval(count, runs, Z_95);
+            [lo, hi]
+        };
+        OutcomeShares {
+            completed: share(counts[0]),
+            max_runtime_exceeded: share(counts[1]),
+            max_wait_exceeded: share(counts[2]),
+            ci95: OutcomeIntervals {
+                completed: interval(counts[0]),
+                max_runtime_exceeded: interval(counts[1]),
+                max_wait_exceeded: interval(counts[2]),
+            },
+        }
+    }
+
     /// The share of `outcome`.
     pub fn of(&self, outcome: Outcome) -> f64 {
+        match outcome {
+            Outcome::Completed => self.completed,
+            Outcome::MaxRuntimeExceeded => self.max_runtime_exceeded,
+            Outcome::MaxWaitTimeExceeded => self.max_wait_exceeded,
+        }
+    }
+}
+
+/// 95 % intervals `[lo, hi]` of outcome shares (shares, like [`OutcomeShares`], not %).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct OutcomeIntervals {
+    /// Completed.
+    pub completed: [f64; 2],
+    /// Stopped by MaxRuntime.
+    pub max_runtime_exceeded: [f64; 2],
+    /// Stopped by MaxWait.
+    pub max_wait_exceeded: [f64; 2],
+}
+
+impl OutcomeIntervals {
+    /// The interval of `outcome`.
+    pub fn of(&self, outcome: Outcome) -> [f64; 2] {
         match outcome {
             Outcome::Completed => self.completed,
             Outcome::MaxRuntimeExceeded => self.max_runtime_exceeded,
