@@ -70,7 +70,7 @@ enum Command {
         /// (s.e. / mean, strictly between 0 and 1), in blocks of 65,536 runs, at least two;
         /// the run count is then a cap: --runs if given, else 1,000,000,000 (simulation.runs
         /// in the file is not used).
-        #[arg(long, value_name = "R", value_parser = parse_target_rse)]
+        #[arg(long, value_name = "R", value_parser = parse_target_rse, allow_negative_numbers = true)]
         target_rse: Option<f64>,
     },
     /// Write a capacity-planning review of a scenario: one self-contained HTML page (or

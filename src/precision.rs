@@ -289,9 +289,10 @@ pub fn format_share(share: f64) -> String {
     format_pct(share * 100.0, share_decimals(share))
 }
 
-/// `lo – hi %` of a share interval, both ends with the decimals of the upper one.
+/// `lo – hi %` of a share interval, with enough decimals for two significant digits of its
+/// width, so that the ends differ (`99.9962 – 100.0000 %`, not `100.00 – 100.00 %`).
 pub fn format_interval(lo: f64, hi: f64) -> String {
-    let decimals = share_decimals(hi);
+    let decimals = share_decimals(hi - lo);
     format!(
         "{:.decimals$} – {}",
         lo * 100.0,
@@ -403,6 +404,8 @@ mod tests {
         assert_eq!(format_share(0.0015), "0.15 %");
         assert_eq!(format_share(3.84e-6), "0.00038 %");
         assert_eq!(format_interval(0.0005, 0.0044), "0.05 – 0.44 %");
+        assert_eq!(format_interval(0.999962, 1.0), "99.9962 – 100.0000 %");
+        assert_eq!(format_interval(0.0, 3.8e-5), "0.0000 – 0.0038 %");
     }
 
     /// On-demand only: the cost is the hourly price times a lognormal training time (σ 0.5),

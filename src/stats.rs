@@ -372,7 +372,18 @@ pub fn wilson_interval(successes: u64, trials: u64, z: f64) -> (f64, f64) {
     let denominator = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denominator;
     let half = z / denominator * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    // At p = 0 (p = 1) the bound is exactly 0 (1); rounding would leave 1e-19 (1 − 1e-16).
+    let lo = if successes == 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let hi = if successes >= trials {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
+    (lo, hi)
 }
 
 /// A 95 % interval for the real saving `(1 − mean spot cost / mean on-demand cost) × 100` of
@@ -467,6 +478,8 @@ mod tests {
         let (lo, hi) = wilson_interval(0, 20, Z_95);
         assert!(lo == 0.0 && (hi - 0.1611).abs() < 5e-5, "{hi}");
         assert_eq!(wilson_interval(0, 0, Z_95), (0.0, 1.0));
+        assert_eq!(wilson_interval(0, 2000, Z_95).0, 0.0);
+        assert_eq!(wilson_interval(2000, 2000, Z_95).1, 1.0);
     }
 
     #[test]
