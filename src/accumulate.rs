@@ -418,6 +418,30 @@ impl ScenarioStats {
     where
         F: Fn(u64, BlockStats) -> std::io::Result<(BlockStats, Vec<u8>)> + Sync,
     {
+        self.extend_blocks_until(end, runs, out, fill, |_| false)
+            .map(|_| ())
+    }
+
+    /// As [`ScenarioStats::extend_blocks`], stopping after the first block for which
+    /// `stop(block's moments)` is true. `stop` sees every block once, in block order, right
+    /// after it is appended, so its decision depends only on the blocks appended so far, never
+    /// on the thread count: the blocks of the same wave that follow are computed but dropped,
+    /// their output unwritten. Returns whether `stop` stopped the simulation (`false`: it
+    /// reached block `end` or the last block of `runs`).
+    ///
+    /// # Errors
+    /// As [`ScenarioStats::extend_blocks`], for the blocks kept.
+    pub fn extend_blocks_until<F>(
+        &mut self,
+        end: u64,
+        runs: u64,
+        out: &mut (dyn Write + Send),
+        fill: F,
+        mut stop: impl FnMut(&BlockMoments) -> bool,
+    ) -> std::io::Result<bool>
+    where
+        F: Fn(u64, BlockStats) -> std::io::Result<(BlockStats, Vec<u8>)> + Sync,
+    {
         let wave = (rayon::current_num_threads() as u64 * WAVE_BLOCKS_PER_THREAD).max(1);
         let end = end.min(block_count(runs));
         let mut next = self.blocks().end;
@@ -436,10 +460,13 @@ impl ScenarioStats {
                 let (block, bytes) = output?;
                 out.write_all(&bytes)?;
                 self.push_block(&block);
+                if stop(&block.moments) {
+                    return Ok(true);
+                }
             }
             next = wave_end;
         }
-        Ok(())
+        Ok(false)
     }
 
     /// The statistics of kept records: spot run `i` (if any) beside on-demand run `i`,
@@ -516,8 +543,6 @@ impl ScenarioStats {
 /// Summarises one side.
 fn side_summary(moments: &SideMoments, stores: &SideStores) -> SideSummary {
     let runs = moments.runs();
-    let n = runs as f64;
-    let share = |outcome: Outcome| moments.outcomes[outcome_index(outcome)] as f64 / n;
     let summary =
         |metric: Metric| Summary::of_stream(moments.metric(metric), stores.metric(metric));
     let billable = moments.metric(Metric::BillableS).sum;
@@ -525,11 +550,7 @@ fn side_summary(moments: &SideMoments, stores: &SideStores) -> SideSummary {
     let completed = moments.completed();
     let total_cost_usd = moments.metric(Metric::CostUsd).sum;
     SideSummary {
-        outcomes: OutcomeShares {
-            completed: share(Outcome::Completed),
-            max_runtime_exceeded: share(Outcome::MaxRuntimeExceeded),
-            max_wait_exceeded: share(Outcome::MaxWaitTimeExceeded),
-        },
+        outcomes: OutcomeShares::of_counts(moments.outcomes),
         metrics: MetricSummaries {
             wall_s: summary(Metric::WallS),
             training_s: summary(Metric::TrainingS),

@@ -57,6 +57,7 @@ pub mod import;
 pub mod moments;
 pub mod montecarlo;
 pub mod paired;
+pub mod precision;
 pub mod price;
 pub mod profile;
 pub mod recommend;

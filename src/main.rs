@@ -14,8 +14,10 @@ use spotsim::accumulate::ScenarioStats;
 use spotsim::charts::{ChartFormat, ChartInput, ChartKind, TIMELINE_RUNS, charts_for, render};
 use spotsim::clock::Timestamp;
 use spotsim::montecarlo::{
-    Estimate, NoRows, RunRows, Runs, run_scenario_counted, stream_blocks, total_runs,
+    Estimate, NoRows, RunRows, Runs, run_scenario_counted, stream_blocks, stream_to_target,
+    total_runs,
 };
+use spotsim::precision::Precision;
 use spotsim::report::{
     ReviewInput, RunReport, RunsCsv, TraceReport, build_review, render_json, render_review_html,
     render_review_md, render_table, render_trace_json, render_trace_table, render_validation,
@@ -80,6 +82,13 @@ enum Command {
         /// The part file a shard writes (JSON, written atomically).
         #[arg(long, value_name = "PATH", requires = "sharding")]
         out: Option<PathBuf>,
+        /// Run until the mean cost (spot, else on-demand) has this relative standard error
+        /// (s.e. / mean, strictly between 0 and 1), in blocks of 65,536 runs, at least two;
+        /// the run count is then a cap: --runs if given, else 1,000,000,000 (simulation.runs
+        /// in the file is not used).
+        #[arg(long, value_name = "R", value_parser = parse_target_rse, allow_negative_numbers = true,
+              conflicts_with = "sharding")]
+        target_rse: Option<f64>,
     },
     /// Combine the part files of `spotsim run --shard` into the output one `spotsim run` prints.
     #[command(
@@ -535,6 +544,7 @@ fn main() -> ExitCode {
             runs_csv,
             charts,
             chart_format,
+            target_rse,
             ..
         } => run(
             &scenario,
@@ -543,6 +553,7 @@ fn main() -> ExitCode {
                 format,
                 runs_csv: runs_csv.as_deref(),
                 charts: charts.as_deref().map(|dir| (dir, chart_format.format())),
+                target_rse,
             },
         ),
         Command::Merge {
@@ -690,6 +701,7 @@ struct RunOptions<'a> {
     format: Format,
     runs_csv: Option<&'a Path>,
     charts: Option<(&'a Path, ChartFormat)>,
+    target_rse: Option<f64>,
 }
 
 fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
@@ -704,8 +716,14 @@ fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
         format,
         runs_csv,
         charts,
+        target_rse,
     } = options;
-    let scenario = load_with_overrides(path, runs, seed)?;
+    let mut scenario = load_with_overrides(path, runs, seed)?;
+    if target_rse.is_some() && runs.is_none() {
+        // A file's run count is chosen for a fixed-size run, often a quick look; with a
+        // target the cap is --runs, else the largest simulation.
+        scenario.simulation.runs = spotsim::scenario::MAX_RUNS;
+    }
     if let Some(csv_path) = runs_csv {
         check_writable_parent("--runs-csv", csv_path)?;
     }
@@ -720,7 +738,9 @@ fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
             let mut streamed = None;
             write_atomically(csv_path, |file| {
                 write_runs_csv_header(&mut *file)?;
-                streamed = Some(simulate_with_rows(&pool, &scenario, quiet, &RunsCsv, file)?);
+                streamed = Some(simulate_with_rows(
+                    &pool, &scenario, quiet, target_rse, &RunsCsv, file,
+                )?);
                 Ok(())
             })
             .with_context(|| format!("cannot write {}", csv_path.display()))
@@ -729,9 +749,36 @@ fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
                 .context("the simulation wrote no rows")
                 .map_err(Failure::Runtime)?
         }
-        None => simulate(&pool, &scenario, quiet),
+        None => simulate_with_rows(
+            &pool,
+            &scenario,
+            quiet,
+            target_rse,
+            &NoRows,
+            &mut std::io::sink(),
+        )
+        .context("no rows, no write error")
+        .map_err(Failure::Runtime)?,
     };
+    let (stats, precision) = stats;
     let estimate = Estimate::of(&stats);
+    if let Some(precision) = &precision {
+        // Everything below (header, JSON, charts) describes the runs kept.
+        scenario.simulation.runs = precision.runs;
+        if let Some(warning) = precision.cap_warning() {
+            print_warning(path, &warning);
+        }
+    }
+    if let Some(spot) = &estimate.spot {
+        let warning = spotsim::precision::rare_outcome_warning(
+            spot,
+            scenario.simulation.runs,
+            target_rse.is_some(),
+        );
+        if let Some(warning) = warning {
+            print_warning(path, &warning);
+        }
+    }
 
     let name = job_name(path, &scenario);
     if let Some((dir, chart_format)) = charts {
@@ -752,6 +799,7 @@ fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
         name: &name,
         scenario: &scenario,
         estimate: &estimate,
+        precision: precision.as_ref(),
     };
     print_stdout(&match format {
         Format::Table => render_table(&report),
@@ -904,15 +952,43 @@ fn merge(files: &[PathBuf], format: Format, scenario_path: Option<&Path>) -> Res
     }
     print_warnings(Path::new(&shown), &scenario);
     let estimate = Estimate::of(&merged.stats);
+    if let Some(spot) = &estimate.spot
+        && let Some(warning) =
+            spotsim::precision::rare_outcome_warning(spot, scenario.simulation.runs, false)
+    {
+        print_warning(Path::new(&shown), &warning);
+    }
     let report = RunReport {
         name: &first.name,
         scenario: &scenario,
         estimate: &estimate,
+        precision: None,
     };
     print_stdout(&match format {
         Format::Table => render_table(&report),
         Format::Json => render_json(&report),
     })
+}
+
+/// `spotsim run --target-rse`: a relative standard error strictly between 0 and 1.
+fn parse_target_rse(text: &str) -> Result<f64, String> {
+    let target: f64 = text.trim().parse().map_err(|_| {
+        format!("`{text}` is not a number: give a relative standard error such as 0.001")
+    })?;
+    if target > 0.0 && target < 1.0 {
+        Ok(target)
+    } else {
+        Err(format!(
+            "{text} is not strictly between 0 and 1: give a relative standard error (s.e. / \
+             mean) such as 0.001 for 0.1 %"
+        ))
+    }
+}
+
+/// A warning found after the runs, as [`print_warnings`] prints those of the scenario.
+fn print_warning(path: &Path, warning: &spotsim::scenario::Warning) {
+    eprintln!("warning: {}: {}", path.display(), warning.message);
+    eprintln!("  hint: {}", warning.hint);
 }
 
 /// Writes `text` to standard output; a closed or full output is a failure at run time.
@@ -966,25 +1042,35 @@ fn thread_pool(threads: Option<u16>) -> Result<rayon::ThreadPool, Failure> {
 /// Streams the scenario's runs on `pool`, with a progress bar on stderr when it is a terminal,
 /// the run takes longer than about a second, and `quiet` is off.
 fn simulate(pool: &rayon::ThreadPool, scenario: &Scenario, quiet: bool) -> ScenarioStats {
-    match simulate_with_rows(pool, scenario, quiet, &NoRows, &mut std::io::sink()) {
-        Ok(stats) => stats,
+    match simulate_with_rows(pool, scenario, quiet, None, &NoRows, &mut std::io::sink()) {
+        Ok((stats, _)) => stats,
         // No rows are written to a sink: nothing can fail.
         Err(_) => unreachable!("no rows, no write error"),
     }
 }
 
-/// As [`simulate`], writing each run's row formatted by `rows` to `out`, in run order.
+/// As [`simulate`], writing each run's row formatted by `rows` to `out`, in run order; with a
+/// `target` relative standard error, only until it is reached (the runs count is the cap).
 fn simulate_with_rows<R: RunRows>(
     pool: &rayon::ThreadPool,
     scenario: &Scenario,
     quiet: bool,
+    target: Option<f64>,
     rows: &R,
     out: &mut (dyn Write + Send),
-) -> std::io::Result<ScenarioStats> {
+) -> std::io::Result<(ScenarioStats, Option<Precision>)> {
+    if let Some(target) = target {
+        let label = format!("{} until RSE ≤ {target}", sides_label(scenario));
+        return with_progress_to(quiet, total_runs(scenario), &label, true, |done| {
+            pool.install(|| stream_to_target(scenario, target, done, rows, out))
+        })
+        .map(|(stats, precision)| (stats, Some(precision)));
+    }
     let blocks = 0..spotsim::accumulate::block_count(scenario.simulation.runs);
     with_progress(quiet, total_runs(scenario), sides_label(scenario), |done| {
         pool.install(|| stream_blocks(scenario, blocks, done, rows, out))
     })
+    .map(|stats| (stats, None))
 }
 
 /// Runs the scenario on `pool` keeping every run (for `compare`, which pairs runs across
@@ -1015,13 +1101,25 @@ fn sides_label(scenario: &Scenario) -> &'static str {
 /// Runs `work`, which counts the runs it finishes into its counter, with a progress bar of
 /// `total` runs on stderr when it is a terminal and `quiet` is off.
 fn with_progress<T>(quiet: bool, total: u64, label: &str, work: impl FnOnce(&AtomicU64) -> T) -> T {
+    with_progress_to(quiet, total, label, false, work)
+}
+
+/// As [`with_progress`]; when `capped`, `total` is only a cap the work may stop short of, and
+/// the time left shown is an upper bound.
+fn with_progress_to<T>(
+    quiet: bool,
+    total: u64,
+    label: &str,
+    capped: bool,
+    work: impl FnOnce(&AtomicU64) -> T,
+) -> T {
     let show_progress = !quiet && std::io::stderr().is_terminal();
     let done = AtomicU64::new(0);
     let finished = AtomicBool::new(false);
     std::thread::scope(|scope| {
         if show_progress {
             let (done, finished) = (&done, &finished);
-            scope.spawn(move || show_progress_bar(done, finished, total, label));
+            scope.spawn(move || show_progress_bar(done, finished, total, label, capped));
         }
         let result = work(&done);
         finished.store(true, Ordering::Release);
@@ -1030,7 +1128,13 @@ fn with_progress<T>(quiet: bool, total: u64, label: &str, work: impl FnOnce(&Ato
 }
 
 /// Draws runs done, rate and time left until `finished`; nothing for runs shorter than a second.
-fn show_progress_bar(done: &AtomicU64, finished: &AtomicBool, total: u64, sides: &str) {
+fn show_progress_bar(
+    done: &AtomicU64,
+    finished: &AtomicBool,
+    total: u64,
+    sides: &str,
+    capped: bool,
+) {
     let started = std::time::Instant::now();
     let tick = std::time::Duration::from_millis(100);
     while started.elapsed() < std::time::Duration::from_secs(1) {
@@ -1060,8 +1164,9 @@ fn show_progress_bar(done: &AtomicU64, finished: &AtomicBool, total: u64, sides:
         } else if rate > 0.0 {
             let left_s = ((total - done_runs) as f64 / rate).ceil();
             format!(
-                "{} runs/s · {} left",
+                "{} runs/s · {}{} left",
                 spotsim::report::format_count(rate.round() as u64),
+                if capped { "at most " } else { "" },
                 spotsim::duration::format_duration(left_s)
             )
         } else {

@@ -25,8 +25,9 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 pub use crate::accumulate::BLOCK_RUNS;
-use crate::accumulate::{ScenarioStats, block_count, block_runs};
+use crate::accumulate::{BlockMoments, ScenarioStats, block_count, block_runs};
 use crate::engine::{BilledTime, JobModel, NoObserver, Outcome, RunRecord, simulate_run};
+use crate::precision::{Precision, RseRule};
 use crate::rng::{Stream, run_rng};
 use crate::scenario::Scenario;
 use crate::stats::{
@@ -199,34 +200,78 @@ pub fn stream_blocks<R: RunRows>(
     rows: &R,
     out: &mut (dyn Write + Send),
 ) -> std::io::Result<ScenarioStats> {
+    stream_blocks_until(scenario, blocks, done, rows, out, |_| false).map(|(stats, _)| stats)
+}
+
+/// Streams the scenario's runs, block after block, until the spot mean cost (the on-demand one
+/// without spot) is known to a relative standard error of `target`
+/// ([`crate::precision::RseRule`]), or `simulation.runs` runs (the cap) are done. Rows and
+/// progress as [`stream_blocks`]; the rows are those of the runs kept, `0..n`. The stopping
+/// block depends only on the blocks before it, so the result is the same for any thread count.
+///
+/// # Errors
+/// As [`stream_blocks`].
+pub fn stream_to_target<R: RunRows>(
+    scenario: &Scenario,
+    target: f64,
+    done: &AtomicU64,
+    rows: &R,
+    out: &mut (dyn Write + Send),
+) -> std::io::Result<(ScenarioStats, Precision)> {
+    let mut rule = RseRule::new(target);
+    let blocks = 0..block_count(scenario.simulation.runs);
+    let (stats, _) =
+        stream_blocks_until(scenario, blocks, done, rows, out, |block| rule.push(block))?;
+    Ok((stats, rule.result(scenario.simulation.runs)))
+}
+
+/// As [`stream_blocks`], stopping after the first block for which `stop` is true (see
+/// [`ScenarioStats::extend_blocks_until`]); also returns whether it stopped.
+///
+/// # Errors
+/// As [`stream_blocks`].
+pub fn stream_blocks_until<R: RunRows>(
+    scenario: &Scenario,
+    blocks: Range<u64>,
+    done: &AtomicU64,
+    rows: &R,
+    out: &mut (dyn Write + Send),
+    stop: impl FnMut(&BlockMoments) -> bool,
+) -> std::io::Result<(ScenarioStats, bool)> {
     let seed = scenario.simulation.seed;
     let runs = scenario.simulation.runs;
     let spot = JobModel::spot(scenario);
     let on_demand = JobModel::on_demand(scenario);
     let sides = if spot.is_some() { 2 } else { 1 };
     let mut stats = ScenarioStats::new(spot.is_some(), blocks.start);
-    stats.extend_blocks(blocks.end, runs, out, |block, mut acc| {
-        let range = block_runs(block, runs);
-        let mut formatted = rows.start_block();
-        for run in range.clone() {
-            // After a stop request the block is abandoned: its results are discarded anyway.
-            if cancel_requested() {
-                break;
+    let stopped = stats.extend_blocks_until(
+        blocks.end,
+        runs,
+        out,
+        |block, mut acc| {
+            let range = block_runs(block, runs);
+            let mut formatted = rows.start_block();
+            for run in range.clone() {
+                // After a stop request the block is abandoned: its results are discarded.
+                if cancel_requested() {
+                    break;
+                }
+                let d = run_one(&on_demand, seed, run);
+                let s = spot.as_ref().map(|model| run_one(model, seed, run));
+                acc.push(s.as_ref(), &d);
+                R::row(&mut formatted, run, s.as_ref().unwrap_or(&d))?;
+                if run % PROGRESS_BLOCK == PROGRESS_BLOCK - 1 {
+                    done.fetch_add(PROGRESS_BLOCK * sides, Ordering::Relaxed);
+                }
             }
-            let d = run_one(&on_demand, seed, run);
-            let s = spot.as_ref().map(|model| run_one(model, seed, run));
-            acc.push(s.as_ref(), &d);
-            R::row(&mut formatted, run, s.as_ref().unwrap_or(&d))?;
-            if run % PROGRESS_BLOCK == PROGRESS_BLOCK - 1 {
-                done.fetch_add(PROGRESS_BLOCK * sides, Ordering::Relaxed);
-            }
-        }
-        // The block's last, partial progress step.
-        let partial = (range.end - range.start) % PROGRESS_BLOCK;
-        done.fetch_add(partial * sides, Ordering::Relaxed);
-        Ok((acc, R::finish_block(formatted)?))
-    })?;
-    Ok(stats)
+            // The block's last, partial progress step.
+            let partial = (range.end - range.start) % PROGRESS_BLOCK;
+            done.fetch_add(partial * sides, Ordering::Relaxed);
+            Ok((acc, R::finish_block(formatted)?))
+        },
+        stop,
+    )?;
+    Ok((stats, stopped))
 }
 
 /// Summaries of a scenario's runs.

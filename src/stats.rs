@@ -196,11 +196,56 @@ pub struct OutcomeShares {
     pub max_runtime_exceeded: f64,
     /// Stopped by MaxWait.
     pub max_wait_exceeded: f64,
+    /// Wilson 95 % intervals of the three shares ([`wilson_interval`] of the counts, `Z_95`).
+    pub ci95: OutcomeIntervals,
 }
 
 impl OutcomeShares {
+    /// The shares of `counts` runs per outcome ([`Outcome::ALL`] order) out of their sum, with
+    /// their Wilson 95 % intervals.
+    pub fn of_counts(counts: [u64; 3]) -> OutcomeShares {
+        let runs: u64 = counts.iter().sum();
+        let share = |count: u64| count as f64 / runs as f64;
+        let interval = |count: u64| {
+            let (lo, hi) = wilson_interval(count, runs, Z_95);
+            [lo, hi]
+        };
+        OutcomeShares {
+            completed: share(counts[0]),
+            max_runtime_exceeded: share(counts[1]),
+            max_wait_exceeded: share(counts[2]),
+            ci95: OutcomeIntervals {
+                completed: interval(counts[0]),
+                max_runtime_exceeded: interval(counts[1]),
+                max_wait_exceeded: interval(counts[2]),
+            },
+        }
+    }
+
     /// The share of `outcome`.
     pub fn of(&self, outcome: Outcome) -> f64 {
+        match outcome {
+            Outcome::Completed => self.completed,
+            Outcome::MaxRuntimeExceeded => self.max_runtime_exceeded,
+            Outcome::MaxWaitTimeExceeded => self.max_wait_exceeded,
+        }
+    }
+}
+
+/// 95 % intervals `[lo, hi]` of outcome shares (shares, like [`OutcomeShares`], not %).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct OutcomeIntervals {
+    /// Completed.
+    pub completed: [f64; 2],
+    /// Stopped by MaxRuntime.
+    pub max_runtime_exceeded: [f64; 2],
+    /// Stopped by MaxWait.
+    pub max_wait_exceeded: [f64; 2],
+}
+
+impl OutcomeIntervals {
+    /// The interval of `outcome`.
+    pub fn of(&self, outcome: Outcome) -> [f64; 2] {
         match outcome {
             Outcome::Completed => self.completed,
             Outcome::MaxRuntimeExceeded => self.max_runtime_exceeded,
@@ -327,7 +372,18 @@ pub fn wilson_interval(successes: u64, trials: u64, z: f64) -> (f64, f64) {
     let denominator = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denominator;
     let half = z / denominator * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    // At p = 0 (p = 1) the bound is exactly 0 (1); rounding would leave 1e-19 (1 − 1e-16).
+    let lo = if successes == 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let hi = if successes >= trials {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
+    (lo, hi)
 }
 
 /// A 95 % interval for the real saving `(1 − mean spot cost / mean on-demand cost) × 100` of
@@ -422,6 +478,8 @@ mod tests {
         let (lo, hi) = wilson_interval(0, 20, Z_95);
         assert!(lo == 0.0 && (hi - 0.1611).abs() < 5e-5, "{hi}");
         assert_eq!(wilson_interval(0, 0, Z_95), (0.0, 1.0));
+        assert_eq!(wilson_interval(0, 2000, Z_95).0, 0.0);
+        assert_eq!(wilson_interval(2000, 2000, Z_95).1, 1.0);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::RunReport;
+use crate::precision::StoppedBy;
 use crate::scenario::Scenario;
 use crate::stats::SideSummary;
 
@@ -12,6 +13,15 @@ struct JsonReport<'a> {
     name: &'a str,
     scenario: &'a Scenario,
     runs: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    runs_cap: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_rse: Option<f64>,
+    /// Present with a target; `null` when one run gave no standard error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    achieved_rse: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped_by: Option<StoppedBy>,
     seed: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     spot: Option<&'a SideSummary>,
@@ -29,6 +39,10 @@ pub fn render_json(report: &RunReport<'_>) -> String {
         name: report.name,
         scenario: report.scenario,
         runs: report.scenario.simulation.runs,
+        runs_cap: report.precision.map(|p| p.runs_cap),
+        target_rse: report.precision.map(|p| p.target_rse),
+        achieved_rse: report.precision.map(|p| p.achieved_rse),
+        stopped_by: report.precision.map(|p| p.stopped_by),
         seed: report.scenario.simulation.seed,
         spot: report.estimate.spot.as_ref(),
         on_demand: &report.estimate.on_demand,

@@ -36,6 +36,7 @@ pub use trace::{
 pub use validate::{render_validation, scenario_rows};
 
 use crate::montecarlo::Estimate;
+use crate::precision::Precision;
 use crate::scenario::Scenario;
 
 /// Everything `spotsim run` reports.
@@ -47,4 +48,6 @@ pub struct RunReport<'a> {
     pub scenario: &'a Scenario,
     /// The summaries.
     pub estimate: &'a Estimate,
+    /// How `--target-rse` ended the runs, when given.
+    pub precision: Option<&'a Precision>,
 }

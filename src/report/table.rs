@@ -6,6 +6,7 @@ use super::format::{
 };
 use crate::duration::format_duration;
 use crate::engine::Outcome;
+use crate::precision::format_interval;
 use crate::scenario::{Scenario, SpotPriceSpec};
 use crate::stats::{Metric, SideSummary, Summary};
 
@@ -134,32 +135,47 @@ pub fn render_table(report: &RunReport<'_>) -> String {
     let scenario = report.scenario;
     let estimate = report.estimate;
     let mut header = job_and_market(report.name, scenario);
+    let precision = report
+        .precision
+        .map(|p| format!(" ({})", p.describe()))
+        .unwrap_or_default();
     header.push_str(&format!(
-        " · {} runs · seed {}\n",
+        " · {} runs{precision} · seed {}\n",
         format_count(scenario.simulation.runs),
         scenario.simulation.seed
     ));
 
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    rows.push(vec![String::new()]);
+    // The outcomes are a grid of their own, so that their intervals do not widen the columns
+    // of the metrics below.
+    let mut outcome_rows: Vec<Vec<String>> = vec![vec![String::new()]];
     let mut outcome_header = vec!["Outcome".to_string()];
     if estimate.spot.is_some() {
-        outcome_header.push("spot".into());
+        outcome_header.extend(["spot".into(), "95 % interval".into()]);
     }
-    outcome_header.push("on-demand".into());
-    rows.push(outcome_header);
+    outcome_header.extend(["on-demand".into(), "95 % interval".into()]);
+    outcome_rows.push(outcome_header);
+    let share_cells = |side: &SideSummary, outcome: Outcome| {
+        let [lo, hi] = side.outcomes.ci95.of(outcome);
+        [
+            format_pct(side.outcomes.of(outcome) * 100.0, 2),
+            format_interval(lo, hi),
+        ]
+    };
     for outcome in Outcome::ALL {
         let mut row = vec![format!("  {}", outcome.as_str())];
         if let Some(spot) = &estimate.spot {
-            row.push(format_pct(spot.outcomes.of(outcome) * 100.0, 2));
+            row.extend(share_cells(spot, outcome));
         }
-        row.push(if outcome == Outcome::MaxWaitTimeExceeded {
-            "—".to_string()
+        if outcome == Outcome::MaxWaitTimeExceeded {
+            row.push("—".to_string());
         } else {
-            format_pct(estimate.on_demand.outcomes.of(outcome) * 100.0, 2)
-        });
-        rows.push(row);
+            row.extend(share_cells(&estimate.on_demand, outcome));
+        }
+        outcome_rows.push(row);
     }
+    header.push_str(&render_rows(&outcome_rows));
+
+    let mut rows: Vec<Vec<String>> = Vec::new();
     if let Some(spot) = &estimate.spot {
         side_rows(&mut rows, "Spot, per job", spot, &Metric::ALL);
     }

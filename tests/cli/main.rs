@@ -7,6 +7,7 @@ mod docs;
 mod errors;
 mod fit;
 mod import;
+mod precision;
 mod recommend;
 mod report;
 mod run;
