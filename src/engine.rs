@@ -167,24 +167,15 @@ impl BilledTime {
         self.download_s + self.restore_s + self.train_s + self.save_s + self.upload_s
     }
 
-    #[inline]
-    fn add(&mut self, phase: Phase, elapsed_s: f64) {
-        match phase {
-            Phase::Downloading => self.download_s += elapsed_s,
-            Phase::Restoring => self.restore_s += elapsed_s,
-            Phase::Training => self.train_s += elapsed_s,
-            Phase::Saving | Phase::NoticeSaving => self.save_s += elapsed_s,
-            Phase::Uploading | Phase::StopUploading => self.upload_s += elapsed_s,
-            Phase::CapacityWait | Phase::Provisioning => {}
+    /// From the engine's per-kind totals, indexed as [`Phase::bucket`] numbers them.
+    fn from_buckets([download_s, restore_s, train_s, save_s, upload_s]: [f64; 5]) -> Self {
+        BilledTime {
+            download_s,
+            restore_s,
+            train_s,
+            save_s,
+            upload_s,
         }
-    }
-
-    fn subtract(&mut self, other: &BilledTime) {
-        self.download_s -= other.download_s;
-        self.restore_s -= other.restore_s;
-        self.train_s -= other.train_s;
-        self.save_s -= other.save_s;
-        self.upload_s -= other.upload_s;
     }
 }
 
@@ -227,7 +218,7 @@ impl Market {
     /// The wait for capacity at a start: `first` is the job's first start (creation, in the
     /// stationary market); later starts follow the loss of capacity (or of an instance).
     /// `clock_s` is the run's clock (trace time for a trace market).
-    #[inline]
+    #[inline(always)]
     fn capacity_wait_s<R: Rng + ?Sized>(&self, first: bool, clock_s: f64, rng: &mut R) -> f64 {
         match self {
             Market::OnDemand => 0.0,
@@ -250,7 +241,7 @@ impl Market {
     }
 
     /// Time from a capacity grant to the cluster's first reclaim.
-    #[inline]
+    #[inline(always)]
     fn first_reclaim_s<R: Rng + ?Sized>(&self, clock_s: f64, rng: &mut R) -> f64 {
         match self {
             Market::OnDemand => f64::INFINITY,
@@ -473,6 +464,17 @@ impl Timers {
         }
         (slot, time)
     }
+
+    /// Whether the phase end is the next event: exactly `self.next().0 == PHASE_END` (the
+    /// scan keeps slot 0 unless a later timer is strictly earlier), in one branch.
+    // `!(t < end)` rather than `t >= end`: the same answer as the scan for every input, NaN
+    // included, so the choice of event can never differ from `next`.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
+    #[inline(always)]
+    fn phase_end_is_next(&self) -> bool {
+        let [end, max_run, deadline, market] = self.at_s;
+        !(max_run < end) & !(deadline < end) & !(market < end)
+    }
 }
 
 /// What the job is doing. Starting covers `CapacityWait` and `Provisioning`; Training covers
@@ -492,8 +494,57 @@ enum Phase {
 }
 
 impl Phase {
+    #[inline(always)]
     fn is_billed(self) -> bool {
         !matches!(self, Phase::CapacityWait | Phase::Provisioning)
+    }
+
+    /// Which [`BilledTime`] part a billed phase's time goes to, as an index into
+    /// [`BilledTime::from_buckets`]: a table lookup at every billed event, where a `match`
+    /// compiled to an indirect jump.
+    #[inline(always)]
+    fn bucket(self) -> usize {
+        // CapacityWait and Provisioning are not billed; their entries are never used.
+        const BUCKET: [u8; 9] = [0, 0, 0, 1, 2, 3, 3, 4, 4];
+        BUCKET[self as usize] as usize
+    }
+}
+
+/// A set of phases, one bit each: a membership test is a shift and a mask, where a `match`
+/// over phases would be an indirect jump at every event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PhaseSet(u16);
+
+impl PhaseSet {
+    const fn of(phases: &[Phase]) -> PhaseSet {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < phases.len() {
+            bits |= 1 << phases[i] as u16;
+            i += 1;
+        }
+        PhaseSet(bits)
+    }
+
+    #[inline(always)]
+    fn contains(self, phase: Phase) -> bool {
+        self.0 & (1 << phase as u16) != 0
+    }
+
+    /// The phases whose time counts toward MaxRuntime under `model`.
+    fn max_run_phases(model: &JobModel) -> PhaseSet {
+        const ALWAYS: PhaseSet = PhaseSet::of(&[
+            Phase::Training,
+            Phase::Saving,
+            Phase::NoticeSaving,
+            Phase::Uploading,
+        ]);
+        const DOWNLOADS: PhaseSet = PhaseSet::of(&[Phase::Downloading, Phase::Restoring]);
+        if model.max_run_includes_download {
+            PhaseSet(ALWAYS.0 | DOWNLOADS.0)
+        } else {
+            ALWAYS
+        }
     }
 }
 
@@ -547,8 +598,8 @@ where
         segment_target_s: 0.0,
         billed_s: 0.0,
         attempt_billed_s: 0.0,
-        billed: BilledTime::default(),
-        attempt_billed: BilledTime::default(),
+        billed: [0.0; 5],
+        attempt_billed: [0.0; 5],
         billed_redone_s: 0.0,
         billable_s: 0.0,
         attempt_billable_s: 0.0,
@@ -558,6 +609,7 @@ where
         interruptions: 0,
         stop: None,
         progress_at_stop_s: 0.0,
+        max_run_phases: PhaseSet::max_run_phases(model),
     };
     run.timers.at_s[DEADLINE] = model.max_wait_s.min(JOB_LIFETIME_LIMIT_S);
     // Only a profile or a trace reads the clock; drawing here keeps other scenarios' streams
@@ -599,24 +651,33 @@ where
     observer.clock(run.clock_offset_s);
     run.begin_start(true, job_rng, market_rng, observer);
     loop {
-        // A phase of zero length ends at once: it wins any tie, so the scan can be skipped.
-        let (slot, time) = if run.timers.at_s[PHASE_END] <= run.now {
-            (PHASE_END, run.now)
-        } else {
-            run.timers.next()
-        };
-        debug_assert!(time.is_finite(), "a job always has a pending event");
-        debug_assert!(time >= run.now, "events run forward in time");
-        run.now = time;
-        let finished = match slot {
-            PHASE_END => run.on_phase_end(job_rng, market_rng, observer),
-            MAX_RUN => run.on_stop(Outcome::MaxRuntimeExceeded, job_rng, observer),
-            DEADLINE if run.stop.is_none() && run.now >= model.max_wait_s => {
-                run.on_stop(Outcome::MaxWaitTimeExceeded, job_rng, observer)
+        // Most events end a phase, and the phase end wins every tie: test that first.
+        let finished = if run.timers.phase_end_is_next() {
+            // A phase of zero length ends now.
+            if run.timers.at_s[PHASE_END] > run.now {
+                run.now = run.timers.at_s[PHASE_END];
             }
-            DEADLINE => run.on_lifetime_end(observer),
-            _ if run.market_event_is_notice => run.on_notice(job_rng),
-            _ => run.on_reclaim(job_rng, market_rng, observer),
+            run.on_phase_end(job_rng, market_rng, observer)
+        } else {
+            let (slot, time) = run.timers.next();
+            debug_assert!(time.is_finite(), "a job always has a pending event");
+            debug_assert!(time >= run.now, "events run forward in time");
+            run.now = time;
+            // Tested in order of frequency: predictable branches, where a `match` on the slot
+            // compiled to an indirect jump that the event mix kept mispredicting.
+            if slot == MARKET {
+                if run.market_event_is_notice {
+                    run.on_notice(job_rng)
+                } else {
+                    run.on_reclaim(job_rng, market_rng, observer)
+                }
+            } else if slot == MAX_RUN {
+                run.on_stop(Outcome::MaxRuntimeExceeded, job_rng, observer)
+            } else if run.stop.is_none() && run.now >= model.max_wait_s {
+                run.on_stop(Outcome::MaxWaitTimeExceeded, job_rng, observer)
+            } else {
+                run.on_lifetime_end(observer)
+            }
         };
         if let Some(outcome) = finished {
             run.checkpoints.settle(run.now, observer);
@@ -652,10 +713,13 @@ struct Run<'m> {
     /// Progress at which the current segment ends (next checkpoint or completion).
     segment_target_s: f64,
     billed_s: f64,
+    /// `billed_s` of this attempt; like `attempt_billed` and `attempt_billable_s`, kept only
+    /// when an interrupted attempt is not billed (the only use).
     attempt_billed_s: f64,
-    /// `billed_s` phase by phase, over all attempts and over this attempt.
-    billed: BilledTime,
-    attempt_billed: BilledTime,
+    /// `billed_s` by kind (the parts of [`BilledTime`], numbered by [`Phase::bucket`]), over
+    /// all attempts and over this attempt.
+    billed: [f64; 5],
+    attempt_billed: [f64; 5],
     billed_redone_s: f64,
     /// Billable seconds so far, with a price history (else derived from `billed_s` at the end).
     billable_s: f64,
@@ -669,33 +733,33 @@ struct Run<'m> {
     stop: Option<Outcome>,
     /// Training progress when the stop began.
     progress_at_stop_s: f64,
+    /// The phases whose time counts toward MaxRuntime.
+    max_run_phases: PhaseSet,
 }
 
 impl Run<'_> {
     /// Whether time in `phase` counts toward MaxRuntime.
+    #[inline(always)]
     fn counts_toward_max_run(&self, phase: Phase) -> bool {
-        match phase {
-            Phase::Training | Phase::Saving | Phase::NoticeSaving | Phase::Uploading => true,
-            Phase::Downloading | Phase::Restoring => self.model.max_run_includes_download,
-            Phase::CapacityWait | Phase::Provisioning | Phase::StopUploading => false,
-        }
+        self.max_run_phases.contains(phase)
     }
 
-    /// Books the time spent in the current phase.
+    /// Books the time spent in the current phase. Runs at every event, so it is inlined and
+    /// the price-history integral, which most scenarios never need, stays out of line.
+    #[inline(always)]
     fn leave_phase(&mut self) {
         let elapsed = self.now - self.phase_start_s;
         if self.phase.is_billed() {
+            let bucket = self.phase.bucket();
             self.billed_s += elapsed;
-            self.attempt_billed_s += elapsed;
-            self.billed.add(self.phase, elapsed);
-            self.attempt_billed.add(self.phase, elapsed);
-            if let Some(history) = &self.model.price_history {
-                // ∫ price dt / on-demand price: billable seconds at the price in force.
-                let from_s = self.price_offset_s + self.phase_start_s;
-                let billable = history.integral(from_s, self.price_offset_s + self.now)
-                    / self.model.on_demand_hourly_usd;
-                self.billable_s += billable;
-                self.attempt_billable_s += billable;
+            self.billed[bucket] += elapsed;
+            // Only needed to take an unbilled interrupted attempt back off the totals.
+            if !self.model.bill_interrupted_attempt {
+                self.attempt_billed_s += elapsed;
+                self.attempt_billed[bucket] += elapsed;
+            }
+            if self.model.price_history.is_some() {
+                self.bill_at_history_prices();
             }
         }
         if self.counts_toward_max_run(self.phase) {
@@ -703,6 +767,20 @@ impl Run<'_> {
         }
         if self.phase == Phase::CapacityWait {
             self.waiting_s += elapsed;
+        }
+    }
+
+    /// Books the current phase at the price history's prices: ∫ price dt / on-demand price,
+    /// billable seconds at the price in force.
+    #[cold]
+    #[inline(never)]
+    fn bill_at_history_prices(&mut self) {
+        if let Some(history) = &self.model.price_history {
+            let from_s = self.price_offset_s + self.phase_start_s;
+            let billable = history.integral(from_s, self.price_offset_s + self.now)
+                / self.model.on_demand_hourly_usd;
+            self.billable_s += billable;
+            self.attempt_billable_s += billable;
         }
     }
 
@@ -744,7 +822,7 @@ impl Run<'_> {
         observer.status(self.now, SecondaryStatus::Starting);
         self.timers.at_s[MARKET] = f64::INFINITY;
         if matches!(self.model.market, Market::OnDemand) {
-            self.grant_capacity(job_rng, market_rng);
+            self.grant_capacity(job_rng, market_rng, observer);
         } else {
             let clock_s = self.clock_offset_s + self.now;
             let wait_s = self
@@ -759,10 +837,12 @@ impl Run<'_> {
     }
 
     /// Capacity is granted: the reclaim clock starts, then provisioning.
-    fn grant_capacity<J: Rng + ?Sized, M: Rng + ?Sized>(
+    #[inline(always)]
+    fn grant_capacity<J: Rng + ?Sized, M: Rng + ?Sized, O: Observer + ?Sized>(
         &mut self,
         job_rng: &mut J,
         market_rng: &mut M,
+        observer: &mut O,
     ) {
         if !matches!(self.model.market, Market::OnDemand) {
             let clock_s = self.clock_offset_s + self.now;
@@ -779,7 +859,53 @@ impl Run<'_> {
             };
         }
         let provisioning_s = self.model.provisioning.sample(job_rng);
-        self.enter(Phase::Provisioning, provisioning_s);
+        if provisioning_s == 0.0 {
+            // No provisioning (the default): it would end at once, before any other event due
+            // now (a phase end wins ties), and book nothing, so go straight on.
+            self.begin_download(job_rng, observer);
+        } else {
+            self.enter(Phase::Provisioning, provisioning_s);
+        }
+    }
+
+    /// Instances are up: Downloading starts a new billed attempt.
+    #[inline(always)]
+    fn begin_download<J: Rng + ?Sized, O: Observer + ?Sized>(
+        &mut self,
+        job_rng: &mut J,
+        observer: &mut O,
+    ) {
+        observer.status(self.now, SecondaryStatus::Downloading);
+        self.attempt_billed_s = 0.0;
+        self.attempt_billable_s = 0.0;
+        self.attempt_billed = [0.0; 5];
+        if self.model.max_run_counts == MaxRunCounting::EachAttempt {
+            self.runtime_used_s = 0.0;
+        }
+        let download_s = self.model.download.sample(job_rng);
+        self.enter(Phase::Downloading, download_s);
+    }
+
+    /// The download is done: restore the durable checkpoint if there is one, then train.
+    #[inline(always)]
+    fn begin_training<J: Rng + ?Sized, O: Observer + ?Sized>(
+        &mut self,
+        job_rng: &mut J,
+        observer: &mut O,
+    ) {
+        observer.status(self.now, SecondaryStatus::Training);
+        if let Some(checkpoint) = &self.model.checkpoint
+            && self.checkpoints.durable_s > 0.0
+        {
+            let restore_s = checkpoint.restore.sample(job_rng);
+            if restore_s != 0.0 {
+                self.enter(Phase::Restoring, restore_s);
+                return;
+            }
+            // A restore of no time would end at once and book only zeros (adding +0.0 leaves
+            // every total as it is): train at once.
+        }
+        self.train_from(self.checkpoints.durable_s);
     }
 
     /// Trains from `progress_s` toward the next regular checkpoint (or the end of training).
@@ -811,28 +937,9 @@ impl Run<'_> {
     ) -> Option<Outcome> {
         self.leave_phase();
         match self.phase {
-            Phase::CapacityWait => self.grant_capacity(job_rng, market_rng),
-            Phase::Provisioning => {
-                observer.status(self.now, SecondaryStatus::Downloading);
-                self.attempt_billed_s = 0.0;
-                self.attempt_billable_s = 0.0;
-                self.attempt_billed = BilledTime::default();
-                if self.model.max_run_counts == MaxRunCounting::EachAttempt {
-                    self.runtime_used_s = 0.0;
-                }
-                let download_s = self.model.download.sample(job_rng);
-                self.enter(Phase::Downloading, download_s);
-            }
-            Phase::Downloading => {
-                observer.status(self.now, SecondaryStatus::Training);
-                match &self.model.checkpoint {
-                    Some(checkpoint) if self.checkpoints.durable_s > 0.0 => {
-                        let restore_s = checkpoint.restore.sample(job_rng);
-                        self.enter(Phase::Restoring, restore_s);
-                    }
-                    _ => self.train_from(self.checkpoints.durable_s),
-                }
-            }
+            Phase::CapacityWait => self.grant_capacity(job_rng, market_rng, observer),
+            Phase::Provisioning => self.begin_download(job_rng, observer),
+            Phase::Downloading => self.begin_training(job_rng, observer),
             Phase::Restoring => self.train_from(self.checkpoints.durable_s),
             Phase::Training => {
                 if self.segment_target_s >= self.work_total_s {
@@ -1029,7 +1136,9 @@ impl Run<'_> {
                 } else {
                     self.billed_s -= self.attempt_billed_s;
                     self.billable_s -= self.attempt_billable_s;
-                    self.billed.subtract(&self.attempt_billed);
+                    for (total, attempt) in self.billed.iter_mut().zip(self.attempt_billed) {
+                        *total -= attempt;
+                    }
                 }
                 observer.status(self.now, SecondaryStatus::Interrupted);
                 self.begin_start(false, job_rng, market_rng, observer);
@@ -1058,7 +1167,7 @@ impl Run<'_> {
             lost_work_s: self.lost_work_s,
             work_required_s: self.work_total_s,
             work_done_s: self.progress_s(),
-            billed: self.billed,
+            billed: BilledTime::from_buckets(self.billed),
             billed_redone_s: self.billed_redone_s,
         }
     }
