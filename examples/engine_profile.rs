@@ -1,8 +1,9 @@
 //! A harness for profiling the engine and for checking that a change to it keeps every number.
 //!
-//! `cargo run --release --example engine_profile -- runs [N]` simulates `N` spot runs of
-//! `scenarios/reference.toml` (seed 1) on the calling thread and nothing else, so that
-//! `valgrind --tool=callgrind` counts the engine's instructions, not criterion's.
+//! `cargo run --release --example engine_profile -- runs [N] [spot|on-demand]` simulates `N`
+//! runs of `scenarios/reference.toml` (seed 1; spot unless told) on the calling thread and
+//! nothing else, so that `valgrind --tool=callgrind` counts the engine's instructions, not
+//! criterion's.
 //!
 //! `cargo run --release --example engine_profile -- fingerprint [N]` prints, for every shipped
 //! scenario (spot and on-demand), a hash of every bit of the first `N` runs' records: the same
@@ -23,7 +24,7 @@ fn main() {
             .map_or(default, |n| n.parse().expect("a run count"))
     };
     match mode {
-        "runs" => runs(count(200_000)),
+        "runs" => runs(count(200_000), args.get(2).map_or("spot", String::as_str)),
         "fingerprint" => fingerprint(count(20_000)),
         other => panic!("unknown mode {other}: runs [N] or fingerprint [N]"),
     }
@@ -33,10 +34,14 @@ fn load(path: &Path) -> spotsim::scenario::Scenario {
     spotsim::load_scenario(path).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn runs(count: u64) {
+fn runs(count: u64, side: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let model =
-        JobModel::spot(&load(&root.join("scenarios/reference.toml"))).expect("reference uses spot");
+    let scenario = load(&root.join("scenarios/reference.toml"));
+    let model = match side {
+        "spot" => JobModel::spot(&scenario).expect("reference uses spot"),
+        "on-demand" => JobModel::on_demand(&scenario),
+        other => panic!("unknown side {other}: spot or on-demand"),
+    };
     let mut interruptions = 0u64;
     for run in 0..count {
         interruptions += u64::from(run_one(&model, 1, run).interruptions);

@@ -220,6 +220,10 @@ impl Market {
     /// `clock_s` is the run's clock (trace time for a trace market).
     #[inline(always)]
     fn capacity_wait_s<R: Rng + ?Sized>(&self, first: bool, clock_s: f64, rng: &mut R) -> f64 {
+        // The independent market first, as a plain branch: see `Dist::sample`.
+        if let Market::Independent { capacity_wait, .. } = self {
+            return capacity_wait.sample(rng);
+        }
         match self {
             Market::OnDemand => 0.0,
             Market::Trace { availability, .. } => availability.next_available_s(clock_s) - clock_s,
@@ -243,6 +247,9 @@ impl Market {
     /// Time from a capacity grant to the cluster's first reclaim.
     #[inline(always)]
     fn first_reclaim_s<R: Rng + ?Sized>(&self, clock_s: f64, rng: &mut R) -> f64 {
+        if let Market::Independent { first_reclaim, .. } = self {
+            return first_reclaim.sample(rng);
+        }
         match self {
             Market::OnDemand => f64::INFINITY,
             Market::Trace { availability, .. } => availability.available_until_s(clock_s) - clock_s,
@@ -510,8 +517,7 @@ impl Phase {
     }
 }
 
-/// A set of phases, one bit each: a membership test is a shift and a mask, where a `match`
-/// over phases would be an indirect jump at every event.
+/// A set of phases, one bit each: a membership test is a shift and a mask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct PhaseSet(u16);
 
@@ -531,21 +537,6 @@ impl PhaseSet {
         self.0 & (1 << phase as u16) != 0
     }
 
-    /// The phases whose time counts toward MaxRuntime under `model`.
-    fn max_run_phases(model: &JobModel) -> PhaseSet {
-        const ALWAYS: PhaseSet = PhaseSet::of(&[
-            Phase::Training,
-            Phase::Saving,
-            Phase::NoticeSaving,
-            Phase::Uploading,
-        ]);
-        const DOWNLOADS: PhaseSet = PhaseSet::of(&[Phase::Downloading, Phase::Restoring]);
-        if model.max_run_includes_download {
-            PhaseSet(ALWAYS.0 | DOWNLOADS.0)
-        } else {
-            ALWAYS
-        }
-    }
 }
 
 /// Simulates one run of `model`. Job durations come from `job_rng`, market events from
@@ -609,7 +600,6 @@ where
         interruptions: 0,
         stop: None,
         progress_at_stop_s: 0.0,
-        max_run_phases: PhaseSet::max_run_phases(model),
     };
     run.timers.at_s[DEADLINE] = model.max_wait_s.min(JOB_LIFETIME_LIMIT_S);
     // Only a profile or a trace reads the clock; drawing here keeps other scenarios' streams
@@ -733,24 +723,40 @@ struct Run<'m> {
     stop: Option<Outcome>,
     /// Training progress when the stop began.
     progress_at_stop_s: f64,
-    /// The phases whose time counts toward MaxRuntime.
-    max_run_phases: PhaseSet,
 }
 
 impl Run<'_> {
     /// Whether time in `phase` counts toward MaxRuntime.
     #[inline(always)]
     fn counts_toward_max_run(&self, phase: Phase) -> bool {
-        self.max_run_phases.contains(phase)
+        // Bit tests rather than a `match`: no indirect jump when `phase` varies, and nothing
+        // left at all where it is a constant.
+        const ALWAYS: PhaseSet = PhaseSet::of(&[
+            Phase::Training,
+            Phase::Saving,
+            Phase::NoticeSaving,
+            Phase::Uploading,
+        ]);
+        const DOWNLOADS: PhaseSet = PhaseSet::of(&[Phase::Downloading, Phase::Restoring]);
+        ALWAYS.contains(phase)
+            || (DOWNLOADS.contains(phase) && self.model.max_run_includes_download)
     }
 
-    /// Books the time spent in the current phase. Runs at every event, so it is inlined and
-    /// the price-history integral, which most scenarios never need, stays out of line.
+    /// Books the time spent in the current phase.
     #[inline(always)]
     fn leave_phase(&mut self) {
+        self.leave(self.phase);
+    }
+
+    /// Books the time spent in the current phase, `phase`. Runs at every event, so it is
+    /// inlined (where `phase` is a constant, only the bookkeeping that applies to it remains),
+    /// and the price-history integral, which most scenarios never need, stays out of line.
+    #[inline(always)]
+    fn leave(&mut self, phase: Phase) {
+        debug_assert_eq!(phase, self.phase);
         let elapsed = self.now - self.phase_start_s;
-        if self.phase.is_billed() {
-            let bucket = self.phase.bucket();
+        if phase.is_billed() {
+            let bucket = phase.bucket();
             self.billed_s += elapsed;
             self.billed[bucket] += elapsed;
             // Only needed to take an unbilled interrupted attempt back off the totals.
@@ -762,10 +768,10 @@ impl Run<'_> {
                 self.bill_at_history_prices();
             }
         }
-        if self.counts_toward_max_run(self.phase) {
+        if self.counts_toward_max_run(phase) {
             self.runtime_used_s += elapsed;
         }
-        if self.phase == Phase::CapacityWait {
+        if phase == Phase::CapacityWait {
             self.waiting_s += elapsed;
         }
     }
@@ -785,11 +791,15 @@ impl Run<'_> {
     }
 
     /// Enters `phase` for `duration_s`, arming the MaxRuntime timer if the phase counts.
+    #[inline(always)]
     fn enter(&mut self, phase: Phase, duration_s: f64) {
+        // Once a stop begins the only phase left is StopUploading, which never counts: so a
+        // counting phase means no stop, and the test of `stop` can go.
+        debug_assert!(self.stop.is_none() || phase == Phase::StopUploading);
         self.phase = phase;
         self.phase_start_s = self.now;
         self.timers.at_s[PHASE_END] = self.now + duration_s;
-        self.timers.at_s[MAX_RUN] = if self.stop.is_none() && self.counts_toward_max_run(phase) {
+        self.timers.at_s[MAX_RUN] = if self.counts_toward_max_run(phase) {
             self.now + (self.model.max_run_s - self.runtime_used_s).max(0.0)
         } else {
             f64::INFINITY
@@ -812,6 +822,7 @@ impl Run<'_> {
 
     /// Goes to Starting: wait for capacity (spot) or provision at once (on-demand). `first`
     /// is the start at job creation; the others follow an interruption.
+    #[inline(always)]
     fn begin_start<J: Rng + ?Sized, M: Rng + ?Sized, O: Observer + ?Sized>(
         &mut self,
         first: bool,
@@ -914,7 +925,9 @@ impl Run<'_> {
             Some(checkpoint) => {
                 // Regular checkpoints fall at whole multiples of the interval, none at the end.
                 // Their positions come from a count, so rounding can never repeat one.
-                let next_s = (self.checkpoints.saved_regular + 1) as f64 * checkpoint.interval_s;
+                // (Through i64: the same value, in one instruction where u64 takes eight.)
+                let next_s =
+                    (self.checkpoints.saved_regular + 1) as i64 as f64 * checkpoint.interval_s;
                 if next_s < self.work_total_s * (1.0 - 1e-12) {
                     next_s
                 } else {
@@ -935,16 +948,37 @@ impl Run<'_> {
         market_rng: &mut M,
         observer: &mut O,
     ) -> Option<Outcome> {
-        self.leave_phase();
+        // Each arm books its own phase, a constant there, so the compiler keeps only the
+        // bookkeeping that applies to it.
         match self.phase {
-            Phase::CapacityWait => self.grant_capacity(job_rng, market_rng, observer),
-            Phase::Provisioning => self.begin_download(job_rng, observer),
-            Phase::Downloading => self.begin_training(job_rng, observer),
-            Phase::Restoring => self.train_from(self.checkpoints.durable_s),
+            Phase::CapacityWait => {
+                self.leave(Phase::CapacityWait);
+                self.grant_capacity(job_rng, market_rng, observer);
+            }
+            Phase::Provisioning => {
+                self.leave(Phase::Provisioning);
+                self.begin_download(job_rng, observer);
+            }
+            Phase::Downloading => {
+                self.leave(Phase::Downloading);
+                self.begin_training(job_rng, observer);
+            }
+            Phase::Restoring => {
+                self.leave(Phase::Restoring);
+                self.train_from(self.checkpoints.durable_s);
+            }
             Phase::Training => {
+                self.leave(Phase::Training);
                 if self.segment_target_s >= self.work_total_s {
                     observer.status(self.now, SecondaryStatus::Uploading);
                     let upload_s = self.model.upload.sample(job_rng);
+                    if upload_s == 0.0 {
+                        // No upload (the default): it would end at once, before any other
+                        // event due now, booking only +0.0.
+                        self.phase = Phase::Uploading;
+                        observer.status(self.now, SecondaryStatus::Completed);
+                        return Some(Outcome::Completed);
+                    }
                     self.enter(Phase::Uploading, upload_s);
                 } else {
                     let save_s = self
@@ -956,6 +990,7 @@ impl Run<'_> {
                 }
             }
             Phase::Saving => {
+                self.leave(Phase::Saving);
                 let sync_s = self.sync_s();
                 self.checkpoints.saved_regular += 1;
                 let regular = self.checkpoints.saved_regular;
@@ -964,6 +999,7 @@ impl Run<'_> {
                 self.train_from(self.segment_target_s);
             }
             Phase::NoticeSaving => {
+                self.leave(Phase::NoticeSaving);
                 let sync_s = self.sync_s();
                 let regular = self.checkpoints.saved_regular;
                 self.checkpoints
@@ -971,10 +1007,14 @@ impl Run<'_> {
                 self.train_from(self.notice_progress_s);
             }
             Phase::Uploading => {
+                self.leave(Phase::Uploading);
                 observer.status(self.now, SecondaryStatus::Completed);
                 return Some(Outcome::Completed);
             }
-            Phase::StopUploading => return self.finish_stop(observer),
+            Phase::StopUploading => {
+                self.leave(Phase::StopUploading);
+                return self.finish_stop(observer);
+            }
         }
         None
     }
@@ -1233,11 +1273,17 @@ impl CheckpointState {
     }
 
     /// Makes durable every save whose sync has finished by `now_s`.
-    #[inline]
+    #[inline(always)]
     fn settle<O: Observer + ?Sized>(&mut self, now_s: f64, observer: &mut O) {
-        if self.syncing_len == 0 {
-            return;
+        // Nothing is syncing unless `checkpoint.sync` is set: test that inline, walk the queue
+        // out of line.
+        if self.syncing_len != 0 {
+            self.settle_syncing(now_s, observer);
         }
+    }
+
+    #[inline(never)]
+    fn settle_syncing<O: Observer + ?Sized>(&mut self, now_s: f64, observer: &mut O) {
         let mut done = 0;
         while done < self.syncing_len && self.syncing[done].durable_at_s <= now_s {
             let checkpoint = self.syncing[done];
