@@ -536,7 +536,6 @@ impl PhaseSet {
     fn contains(self, phase: Phase) -> bool {
         self.0 & (1 << phase as u16) != 0
     }
-
 }
 
 /// Simulates one run of `model`. Job durations come from `job_rng`, market events from
@@ -643,11 +642,7 @@ where
     loop {
         // Most events end a phase, and the phase end wins every tie: test that first.
         let finished = if run.timers.phase_end_is_next() {
-            // A phase of zero length ends now.
-            if run.timers.at_s[PHASE_END] > run.now {
-                run.now = run.timers.at_s[PHASE_END];
-            }
-            run.on_phase_end(job_rng, market_rng, observer)
+            run.on_phase_ends(job_rng, market_rng, observer)
         } else {
             let (slot, time) = run.timers.next();
             debug_assert!(time.is_finite(), "a job always has a pending event");
@@ -942,6 +937,27 @@ impl Run<'_> {
         self.enter(Phase::Training, target_s - progress_s);
     }
 
+    /// Ends the current phase and every following one that ends before any other event.
+    #[inline(always)]
+    fn on_phase_ends<J: Rng + ?Sized, M: Rng + ?Sized, O: Observer + ?Sized>(
+        &mut self,
+        job_rng: &mut J,
+        market_rng: &mut M,
+        observer: &mut O,
+    ) -> Option<Outcome> {
+        loop {
+            // A phase of zero length ends now.
+            if self.timers.at_s[PHASE_END] > self.now {
+                self.now = self.timers.at_s[PHASE_END];
+            }
+            let finished = self.on_phase_end(job_rng, market_rng, observer);
+            if finished.is_some() || !self.timers.phase_end_is_next() {
+                return finished;
+            }
+        }
+    }
+
+    #[inline(always)]
     fn on_phase_end<J: Rng + ?Sized, M: Rng + ?Sized, O: Observer + ?Sized>(
         &mut self,
         job_rng: &mut J,
