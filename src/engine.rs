@@ -599,6 +599,7 @@ where
         interruptions: 0,
         stop: None,
         progress_at_stop_s: 0.0,
+        more_booking: !model.bill_interrupted_attempt || model.price_history.is_some(),
     };
     run.timers.at_s[DEADLINE] = model.max_wait_s.min(JOB_LIFETIME_LIMIT_S);
     // Only a profile or a trace reads the clock; drawing here keeps other scenarios' streams
@@ -718,6 +719,10 @@ struct Run<'m> {
     stop: Option<Outcome>,
     /// Training progress when the stop began.
     progress_at_stop_s: f64,
+    /// Whether billed time needs more than the totals: per-attempt totals (an interrupted
+    /// attempt is not billed) or prices from a history. One test per billed event for the
+    /// common case, where there would be two.
+    more_booking: bool,
 }
 
 impl Run<'_> {
@@ -754,13 +759,15 @@ impl Run<'_> {
             let bucket = phase.bucket();
             self.billed_s += elapsed;
             self.billed[bucket] += elapsed;
-            // Only needed to take an unbilled interrupted attempt back off the totals.
-            if !self.model.bill_interrupted_attempt {
-                self.attempt_billed_s += elapsed;
-                self.attempt_billed[bucket] += elapsed;
-            }
-            if self.model.price_history.is_some() {
-                self.bill_at_history_prices();
+            if self.more_booking {
+                // Only needed to take an unbilled interrupted attempt back off the totals.
+                if !self.model.bill_interrupted_attempt {
+                    self.attempt_billed_s += elapsed;
+                    self.attempt_billed[bucket] += elapsed;
+                }
+                if self.model.price_history.is_some() {
+                    self.bill_at_history_prices();
+                }
             }
         }
         if self.counts_toward_max_run(phase) {
