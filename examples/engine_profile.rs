@@ -5,6 +5,10 @@
 //! nothing else, so that `valgrind --tool=callgrind` counts the engine's instructions, not
 //! criterion's.
 //!
+//! `cargo run --release --example engine_profile -- events [N]` prints the mean number of
+//! engine events (timers that fire) and of starts per run of `scenarios/reference.toml`, spot
+//! and on-demand.
+//!
 //! `cargo run --release --example engine_profile -- fingerprint [N]` prints, for every shipped
 //! scenario (spot and on-demand), a hash of every bit of the first `N` runs' records: the same
 //! lines before and after a change mean the change kept every result bit for bit.
@@ -13,8 +17,9 @@
 use std::hash::{DefaultHasher, Hasher};
 use std::path::{Path, PathBuf};
 
-use spotsim::engine::{JobModel, RunRecord};
+use spotsim::engine::{JobModel, Observer, RunRecord, SecondaryStatus, simulate_run};
 use spotsim::montecarlo::run_one;
+use spotsim::rng::{Stream, run_rng};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,8 +30,9 @@ fn main() {
     };
     match mode {
         "runs" => runs(count(200_000), args.get(2).map_or("spot", String::as_str)),
+        "events" => events(count(200_000)),
         "fingerprint" => fingerprint(count(20_000)),
-        other => panic!("unknown mode {other}: runs [N] or fingerprint [N]"),
+        other => panic!("unknown mode {other}: runs [N] [side], events [N] or fingerprint [N]"),
     }
 }
 
@@ -47,6 +53,52 @@ fn runs(count: u64, side: &str) {
         interruptions += u64::from(run_one(&model, 1, run).interruptions);
     }
     println!("{count} runs, {interruptions} interruptions");
+}
+
+/// Counts events and starts.
+#[derive(Default)]
+struct Counter {
+    events: u64,
+    starts: u64,
+}
+
+impl Observer for Counter {
+    fn event(&mut self, _time_s: f64) {
+        self.events += 1;
+    }
+    fn status(&mut self, _time_s: f64, status: SecondaryStatus) {
+        self.starts += u64::from(status == SecondaryStatus::Starting);
+    }
+}
+
+fn events(count: u64) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenario = load(&root.join("scenarios/reference.toml"));
+    let sides = [
+        (
+            "spot",
+            JobModel::spot(&scenario).expect("reference uses spot"),
+        ),
+        ("on-demand", JobModel::on_demand(&scenario)),
+    ];
+    for (side, model) in sides {
+        let mut counter = Counter::default();
+        for run in 0..count {
+            simulate_run(
+                &model,
+                run,
+                &mut run_rng(1, run, Stream::Job),
+                &mut run_rng(1, run, Stream::Market),
+                &mut counter,
+            );
+        }
+        let per_run = |n: u64| n as f64 / count as f64;
+        println!(
+            "{side}: {:.2} events and {:.2} starts per run",
+            per_run(counter.events),
+            per_run(counter.starts)
+        );
+    }
 }
 
 fn fingerprint(count: u64) {

@@ -107,6 +107,10 @@ pub trait Observer {
     /// midnight with a time-of-day profile, seconds into the trace with a trace market, 0
     /// otherwise.
     fn clock(&mut self, _clock_offset_s: f64) {}
+    /// The engine handled an event at `time_s`: a timer fired (a phase ended, MaxRuntime, the
+    /// wall-clock deadline, the market's notice or reclaim). For counting, as the per-event
+    /// bench does; a phase of no length ends within the event that began it, without one.
+    fn event(&mut self, _time_s: f64) {}
 }
 
 /// An observer that ignores everything.
@@ -291,7 +295,7 @@ impl ClusterReclaim {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             ClusterReclaim::Closed(dist) => dist.sample(rng),
@@ -649,6 +653,7 @@ where
             debug_assert!(time.is_finite(), "a job always has a pending event");
             debug_assert!(time >= run.now, "events run forward in time");
             run.now = time;
+            observer.event(time);
             // Tested in order of frequency: predictable branches, where a `match` on the slot
             // compiled to an indirect jump that the event mix kept mispredicting.
             if slot == MARKET {
@@ -922,6 +927,7 @@ impl Run<'_> {
     }
 
     /// Trains from `progress_s` toward the next regular checkpoint (or the end of training).
+    #[inline(always)]
     fn train_from(&mut self, progress_s: f64) {
         let target_s = match &self.model.checkpoint {
             Some(checkpoint) => {
@@ -957,6 +963,7 @@ impl Run<'_> {
             if self.timers.at_s[PHASE_END] > self.now {
                 self.now = self.timers.at_s[PHASE_END];
             }
+            observer.event(self.now);
             let finished = self.on_phase_end(job_rng, market_rng, observer);
             if finished.is_some() || !self.timers.phase_end_is_next() {
                 return finished;
@@ -1096,6 +1103,7 @@ impl Run<'_> {
         }
     }
 
+    #[inline(always)]
     fn sync_s(&self) -> f64 {
         self.model.checkpoint.as_ref().map_or(0.0, |c| c.sync_s)
     }
@@ -1153,6 +1161,7 @@ impl Run<'_> {
     }
 
     /// The first instance of the cluster is reclaimed.
+    #[inline(always)]
     fn on_reclaim<J: Rng + ?Sized, M: Rng + ?Sized, O: Observer + ?Sized>(
         &mut self,
         job_rng: &mut J,
@@ -1210,6 +1219,7 @@ impl Run<'_> {
         }
     }
 
+    #[inline(always)]
     fn record(&self, outcome: Outcome) -> RunRecord {
         let billable_s = if self.model.price_history.is_some() {
             self.billable_s
@@ -1265,6 +1275,7 @@ struct CheckpointState {
 
 impl CheckpointState {
     /// A save of `progress_s` finished at `now_s`; it becomes durable `sync_s` later.
+    #[inline(always)]
     fn saved<O: Observer + ?Sized>(
         &mut self,
         now_s: f64,
@@ -1278,8 +1289,21 @@ impl CheckpointState {
             self.durable_s = progress_s;
             self.durable_regular = regular;
             observer.checkpoint(now_s, progress_s);
-            return;
+        } else {
+            self.queue(now_s, sync_s, progress_s, regular, observer);
         }
+    }
+
+    /// [`CheckpointState::saved`] when the save must wait for its sync, or others are syncing.
+    #[inline(never)]
+    fn queue<O: Observer + ?Sized>(
+        &mut self,
+        now_s: f64,
+        sync_s: f64,
+        progress_s: f64,
+        regular: u64,
+        observer: &mut O,
+    ) {
         self.settle(now_s, observer);
         if self.syncing_len == MAX_SYNCING {
             // Unreachable while sync <= interval (validated); keep the newest if it happens.
@@ -1322,6 +1346,7 @@ impl CheckpointState {
     }
 
     /// The instance is gone: unsynced saves are lost, training resumes from the durable one.
+    #[inline(always)]
     fn restart(&mut self) {
         self.syncing_len = 0;
         self.saved_regular = self.durable_regular;
