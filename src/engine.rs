@@ -604,6 +604,7 @@ where
         stop: None,
         progress_at_stop_s: 0.0,
         more_booking: !model.bill_interrupted_attempt || model.price_history.is_some(),
+        saves_on_notice: model.checkpoint.as_ref().is_some_and(|c| c.on_notice),
     };
     run.timers.at_s[DEADLINE] = model.max_wait_s.min(JOB_LIFETIME_LIMIT_S);
     // Only a profile or a trace reads the clock; drawing here keeps other scenarios' streams
@@ -728,6 +729,8 @@ struct Run<'m> {
     /// attempt is not billed) or prices from a history. One test per billed event for the
     /// common case, where there would be two.
     more_booking: bool,
+    /// `checkpoint.on_notice`: whether the market timer holds the notice before each reclaim.
+    saves_on_notice: bool,
 }
 
 impl Run<'_> {
@@ -815,7 +818,14 @@ impl Run<'_> {
 
     /// Training progress at `now`.
     fn progress_s(&self) -> f64 {
-        match self.phase {
+        self.progress_in(self.phase)
+    }
+
+    /// Training progress at `now` in the current phase, `phase` (a constant where it is one).
+    #[inline(always)]
+    fn progress_in(&self, phase: Phase) -> f64 {
+        debug_assert_eq!(phase, self.phase);
+        match phase {
             Phase::Training => self.segment_start_progress_s + (self.now - self.phase_start_s),
             Phase::Saving => self.segment_target_s,
             Phase::NoticeSaving => self.notice_progress_s,
@@ -867,8 +877,7 @@ impl Run<'_> {
             let base_s = self.model.market.first_reclaim_s(clock_s, market_rng);
             let reclaim_s = self.now + self.on_the_clock(self.model.profile.as_ref(), base_s);
             self.reclaim_at_s = reclaim_s;
-            self.market_event_is_notice =
-                self.model.checkpoint.as_ref().is_some_and(|c| c.on_notice);
+            self.market_event_is_notice = self.saves_on_notice;
             self.timers.at_s[MARKET] = if self.market_event_is_notice {
                 // A reclaim within two minutes of the grant warns the job while it is starting.
                 (reclaim_s - INTERRUPTION_NOTICE_S).max(self.now)
@@ -894,9 +903,11 @@ impl Run<'_> {
         observer: &mut O,
     ) {
         observer.status(self.now, SecondaryStatus::Downloading);
-        self.attempt_billed_s = 0.0;
-        self.attempt_billable_s = 0.0;
-        self.attempt_billed = [0.0; 5];
+        if self.more_booking {
+            self.attempt_billed_s = 0.0;
+            self.attempt_billable_s = 0.0;
+            self.attempt_billed = [0.0; 5];
+        }
         if self.model.max_run_counts == MaxRunCounting::EachAttempt {
             self.runtime_used_s = 0.0;
         }
@@ -1188,35 +1199,52 @@ impl Run<'_> {
                 self.leave_phase();
                 self.finish_stop(observer)
             }
-            Phase::Downloading
+            // Most reclaims come while training: that arm's phase is a constant.
+            Phase::Training => {
+                self.interrupt(Phase::Training, job_rng, market_rng, observer);
+                None
+            }
+            phase @ (Phase::Downloading
             | Phase::Restoring
-            | Phase::Training
             | Phase::Saving
             | Phase::NoticeSaving
-            | Phase::Uploading => {
-                let progress_s = self.progress_s();
-                self.leave_phase();
-                // Saves that finished syncing by now are durable; the rest are lost with the
-                // instance (the service does not flush at termination).
-                self.checkpoints.settle(self.now, observer);
-                self.checkpoints.restart();
-                let lost_s = progress_s - self.checkpoints.durable_s;
-                self.lost_work_s += lost_s;
-                self.interruptions += 1;
-                if self.model.bill_interrupted_attempt {
-                    self.billed_redone_s += lost_s;
-                } else {
-                    self.billed_s -= self.attempt_billed_s;
-                    self.billable_s -= self.attempt_billable_s;
-                    for (total, attempt) in self.billed.iter_mut().zip(self.attempt_billed) {
-                        *total -= attempt;
-                    }
-                }
-                observer.status(self.now, SecondaryStatus::Interrupted);
-                self.begin_start(false, job_rng, market_rng, observer);
+            | Phase::Uploading) => {
+                self.interrupt(phase, job_rng, market_rng, observer);
                 None
             }
         }
+    }
+
+    /// The cluster lost an instance while running in `phase`: the attempt ends, back to
+    /// Starting.
+    #[inline(always)]
+    fn interrupt<J: Rng + ?Sized, M: Rng + ?Sized, O: Observer + ?Sized>(
+        &mut self,
+        phase: Phase,
+        job_rng: &mut J,
+        market_rng: &mut M,
+        observer: &mut O,
+    ) {
+        let progress_s = self.progress_in(phase);
+        self.leave(phase);
+        // Saves that finished syncing by now are durable; the rest are lost with the
+        // instance (the service does not flush at termination).
+        self.checkpoints.settle(self.now, observer);
+        self.checkpoints.restart();
+        let lost_s = progress_s - self.checkpoints.durable_s;
+        self.lost_work_s += lost_s;
+        self.interruptions += 1;
+        if self.model.bill_interrupted_attempt {
+            self.billed_redone_s += lost_s;
+        } else {
+            self.billed_s -= self.attempt_billed_s;
+            self.billable_s -= self.attempt_billable_s;
+            for (total, attempt) in self.billed.iter_mut().zip(self.attempt_billed) {
+                *total -= attempt;
+            }
+        }
+        observer.status(self.now, SecondaryStatus::Interrupted);
+        self.begin_start(false, job_rng, market_rng, observer);
     }
 
     #[inline(always)]
