@@ -71,6 +71,21 @@ impl Dist {
     /// Draws one duration in seconds.
     #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        // The two families of nearly every draw come first, as plain branches that each call
+        // site predicts; a `match` over all eight compiled to an indirect jump at every draw.
+        if let Dist::Constant { value_s } = *self {
+            return value_s;
+        }
+        if let Dist::Exponential { mean_s } = *self {
+            let e: f64 = Exp1.sample(rng);
+            return mean_s * e;
+        }
+        self.sample_other(rng)
+    }
+
+    /// [`Dist::sample`] for the families it does not test first.
+    #[inline]
+    fn sample_other<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match *self {
             Dist::Constant { value_s } => value_s,
             Dist::Exponential { mean_s } => {

@@ -107,6 +107,10 @@ pub trait Observer {
     /// midnight with a time-of-day profile, seconds into the trace with a trace market, 0
     /// otherwise.
     fn clock(&mut self, _clock_offset_s: f64) {}
+    /// The engine handled an event at `time_s`: a timer fired (a phase ended, MaxRuntime, the
+    /// wall-clock deadline, the market's notice or reclaim). For counting, as the per-event
+    /// bench does; a phase of no length ends within the event that began it, without one.
+    fn event(&mut self, _time_s: f64) {}
 }
 
 /// An observer that ignores everything.
@@ -167,24 +171,15 @@ impl BilledTime {
         self.download_s + self.restore_s + self.train_s + self.save_s + self.upload_s
     }
 
-    #[inline]
-    fn add(&mut self, phase: Phase, elapsed_s: f64) {
-        match phase {
-            Phase::Downloading => self.download_s += elapsed_s,
-            Phase::Restoring => self.restore_s += elapsed_s,
-            Phase::Training => self.train_s += elapsed_s,
-            Phase::Saving | Phase::NoticeSaving => self.save_s += elapsed_s,
-            Phase::Uploading | Phase::StopUploading => self.upload_s += elapsed_s,
-            Phase::CapacityWait | Phase::Provisioning => {}
+    /// From the engine's per-kind totals, indexed as [`Phase::bucket`] numbers them.
+    fn from_buckets([download_s, restore_s, train_s, save_s, upload_s]: [f64; 5]) -> Self {
+        BilledTime {
+            download_s,
+            restore_s,
+            train_s,
+            save_s,
+            upload_s,
         }
-    }
-
-    fn subtract(&mut self, other: &BilledTime) {
-        self.download_s -= other.download_s;
-        self.restore_s -= other.restore_s;
-        self.train_s -= other.train_s;
-        self.save_s -= other.save_s;
-        self.upload_s -= other.upload_s;
     }
 }
 
@@ -227,8 +222,12 @@ impl Market {
     /// The wait for capacity at a start: `first` is the job's first start (creation, in the
     /// stationary market); later starts follow the loss of capacity (or of an instance).
     /// `clock_s` is the run's clock (trace time for a trace market).
-    #[inline]
+    #[inline(always)]
     fn capacity_wait_s<R: Rng + ?Sized>(&self, first: bool, clock_s: f64, rng: &mut R) -> f64 {
+        // The independent market first, as a plain branch: see `Dist::sample`.
+        if let Market::Independent { capacity_wait, .. } = self {
+            return capacity_wait.sample(rng);
+        }
         match self {
             Market::OnDemand => 0.0,
             Market::Trace { availability, .. } => availability.next_available_s(clock_s) - clock_s,
@@ -250,8 +249,11 @@ impl Market {
     }
 
     /// Time from a capacity grant to the cluster's first reclaim.
-    #[inline]
+    #[inline(always)]
     fn first_reclaim_s<R: Rng + ?Sized>(&self, clock_s: f64, rng: &mut R) -> f64 {
+        if let Market::Independent { first_reclaim, .. } = self {
+            return first_reclaim.sample(rng);
+        }
         match self {
             Market::OnDemand => f64::INFINITY,
             Market::Trace { availability, .. } => availability.available_until_s(clock_s) - clock_s,
@@ -293,7 +295,7 @@ impl ClusterReclaim {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             ClusterReclaim::Closed(dist) => dist.sample(rng),
@@ -473,6 +475,17 @@ impl Timers {
         }
         (slot, time)
     }
+
+    /// Whether the phase end is the next event: exactly `self.next().0 == PHASE_END` (the
+    /// scan keeps slot 0 unless a later timer is strictly earlier), in one branch.
+    // `!(t < end)` rather than `t >= end`: the same answer as the scan for every input, NaN
+    // included, so the choice of event can never differ from `next`.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
+    #[inline(always)]
+    fn phase_end_is_next(&self) -> bool {
+        let [end, max_run, deadline, market] = self.at_s;
+        !(max_run < end) & !(deadline < end) & !(market < end)
+    }
 }
 
 /// What the job is doing. Starting covers `CapacityWait` and `Provisioning`; Training covers
@@ -492,8 +505,40 @@ enum Phase {
 }
 
 impl Phase {
+    #[inline(always)]
     fn is_billed(self) -> bool {
         !matches!(self, Phase::CapacityWait | Phase::Provisioning)
+    }
+
+    /// Which [`BilledTime`] part a billed phase's time goes to, as an index into
+    /// [`BilledTime::from_buckets`]: a table lookup at every billed event, where a `match`
+    /// compiled to an indirect jump.
+    #[inline(always)]
+    fn bucket(self) -> usize {
+        // CapacityWait and Provisioning are not billed; their entries are never used.
+        const BUCKET: [u8; 9] = [0, 0, 0, 1, 2, 3, 3, 4, 4];
+        BUCKET[self as usize] as usize
+    }
+}
+
+/// A set of phases, one bit each: a membership test is a shift and a mask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PhaseSet(u16);
+
+impl PhaseSet {
+    const fn of(phases: &[Phase]) -> PhaseSet {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < phases.len() {
+            bits |= 1 << phases[i] as u16;
+            i += 1;
+        }
+        PhaseSet(bits)
+    }
+
+    #[inline(always)]
+    fn contains(self, phase: Phase) -> bool {
+        self.0 & (1 << phase as u16) != 0
     }
 }
 
@@ -547,8 +592,8 @@ where
         segment_target_s: 0.0,
         billed_s: 0.0,
         attempt_billed_s: 0.0,
-        billed: BilledTime::default(),
-        attempt_billed: BilledTime::default(),
+        billed: [0.0; 5],
+        attempt_billed: [0.0; 5],
         billed_redone_s: 0.0,
         billable_s: 0.0,
         attempt_billable_s: 0.0,
@@ -558,6 +603,8 @@ where
         interruptions: 0,
         stop: None,
         progress_at_stop_s: 0.0,
+        more_booking: !model.bill_interrupted_attempt || model.price_history.is_some(),
+        saves_on_notice: model.checkpoint.as_ref().is_some_and(|c| c.on_notice),
     };
     run.timers.at_s[DEADLINE] = model.max_wait_s.min(JOB_LIFETIME_LIMIT_S);
     // Only a profile or a trace reads the clock; drawing here keeps other scenarios' streams
@@ -599,24 +646,30 @@ where
     observer.clock(run.clock_offset_s);
     run.begin_start(true, job_rng, market_rng, observer);
     loop {
-        // A phase of zero length ends at once: it wins any tie, so the scan can be skipped.
-        let (slot, time) = if run.timers.at_s[PHASE_END] <= run.now {
-            (PHASE_END, run.now)
+        // Most events end a phase, and the phase end wins every tie: test that first.
+        let finished = if run.timers.phase_end_is_next() {
+            run.on_phase_ends(job_rng, market_rng, observer)
         } else {
-            run.timers.next()
-        };
-        debug_assert!(time.is_finite(), "a job always has a pending event");
-        debug_assert!(time >= run.now, "events run forward in time");
-        run.now = time;
-        let finished = match slot {
-            PHASE_END => run.on_phase_end(job_rng, market_rng, observer),
-            MAX_RUN => run.on_stop(Outcome::MaxRuntimeExceeded, job_rng, observer),
-            DEADLINE if run.stop.is_none() && run.now >= model.max_wait_s => {
+            let (slot, time) = run.timers.next();
+            debug_assert!(time.is_finite(), "a job always has a pending event");
+            debug_assert!(time >= run.now, "events run forward in time");
+            run.now = time;
+            observer.event(time);
+            // Tested in order of frequency: predictable branches, where a `match` on the slot
+            // compiled to an indirect jump that the event mix kept mispredicting.
+            if slot == MARKET {
+                if run.market_event_is_notice {
+                    run.on_notice(job_rng)
+                } else {
+                    run.on_reclaim(job_rng, market_rng, observer)
+                }
+            } else if slot == MAX_RUN {
+                run.on_stop(Outcome::MaxRuntimeExceeded, job_rng, observer)
+            } else if run.stop.is_none() && run.now >= model.max_wait_s {
                 run.on_stop(Outcome::MaxWaitTimeExceeded, job_rng, observer)
+            } else {
+                run.on_lifetime_end(observer)
             }
-            DEADLINE => run.on_lifetime_end(observer),
-            _ if run.market_event_is_notice => run.on_notice(job_rng),
-            _ => run.on_reclaim(job_rng, market_rng, observer),
         };
         if let Some(outcome) = finished {
             run.checkpoints.settle(run.now, observer);
@@ -652,10 +705,13 @@ struct Run<'m> {
     /// Progress at which the current segment ends (next checkpoint or completion).
     segment_target_s: f64,
     billed_s: f64,
+    /// `billed_s` of this attempt; like `attempt_billed` and `attempt_billable_s`, kept only
+    /// when an interrupted attempt is not billed (the only use).
     attempt_billed_s: f64,
-    /// `billed_s` phase by phase, over all attempts and over this attempt.
-    billed: BilledTime,
-    attempt_billed: BilledTime,
+    /// `billed_s` by kind (the parts of [`BilledTime`], numbered by [`Phase::bucket`]), over
+    /// all attempts and over this attempt.
+    billed: [f64; 5],
+    attempt_billed: [f64; 5],
     billed_redone_s: f64,
     /// Billable seconds so far, with a price history (else derived from `billed_s` at the end).
     billable_s: f64,
@@ -669,49 +725,91 @@ struct Run<'m> {
     stop: Option<Outcome>,
     /// Training progress when the stop began.
     progress_at_stop_s: f64,
+    /// Whether billed time needs more than the totals: per-attempt totals (an interrupted
+    /// attempt is not billed) or prices from a history. One test per billed event for the
+    /// common case, where there would be two.
+    more_booking: bool,
+    /// `checkpoint.on_notice`: whether the market timer holds the notice before each reclaim.
+    saves_on_notice: bool,
 }
 
 impl Run<'_> {
     /// Whether time in `phase` counts toward MaxRuntime.
+    #[inline(always)]
     fn counts_toward_max_run(&self, phase: Phase) -> bool {
-        match phase {
-            Phase::Training | Phase::Saving | Phase::NoticeSaving | Phase::Uploading => true,
-            Phase::Downloading | Phase::Restoring => self.model.max_run_includes_download,
-            Phase::CapacityWait | Phase::Provisioning | Phase::StopUploading => false,
-        }
+        // Bit tests rather than a `match`: no indirect jump when `phase` varies, and nothing
+        // left at all where it is a constant.
+        const ALWAYS: PhaseSet = PhaseSet::of(&[
+            Phase::Training,
+            Phase::Saving,
+            Phase::NoticeSaving,
+            Phase::Uploading,
+        ]);
+        const DOWNLOADS: PhaseSet = PhaseSet::of(&[Phase::Downloading, Phase::Restoring]);
+        ALWAYS.contains(phase)
+            || (DOWNLOADS.contains(phase) && self.model.max_run_includes_download)
     }
 
     /// Books the time spent in the current phase.
+    #[inline(always)]
     fn leave_phase(&mut self) {
+        self.leave(self.phase);
+    }
+
+    /// Books the time spent in the current phase, `phase`. Runs at every event, so it is
+    /// inlined (where `phase` is a constant, only the bookkeeping that applies to it remains),
+    /// and the price-history integral, which most scenarios never need, stays out of line.
+    #[inline(always)]
+    fn leave(&mut self, phase: Phase) {
+        debug_assert_eq!(phase, self.phase);
         let elapsed = self.now - self.phase_start_s;
-        if self.phase.is_billed() {
+        if phase.is_billed() {
+            let bucket = phase.bucket();
             self.billed_s += elapsed;
-            self.attempt_billed_s += elapsed;
-            self.billed.add(self.phase, elapsed);
-            self.attempt_billed.add(self.phase, elapsed);
-            if let Some(history) = &self.model.price_history {
-                // ∫ price dt / on-demand price: billable seconds at the price in force.
-                let from_s = self.price_offset_s + self.phase_start_s;
-                let billable = history.integral(from_s, self.price_offset_s + self.now)
-                    / self.model.on_demand_hourly_usd;
-                self.billable_s += billable;
-                self.attempt_billable_s += billable;
+            self.billed[bucket] += elapsed;
+            if self.more_booking {
+                // Only needed to take an unbilled interrupted attempt back off the totals.
+                if !self.model.bill_interrupted_attempt {
+                    self.attempt_billed_s += elapsed;
+                    self.attempt_billed[bucket] += elapsed;
+                }
+                if self.model.price_history.is_some() {
+                    self.bill_at_history_prices();
+                }
             }
         }
-        if self.counts_toward_max_run(self.phase) {
+        if self.counts_toward_max_run(phase) {
             self.runtime_used_s += elapsed;
         }
-        if self.phase == Phase::CapacityWait {
+        if phase == Phase::CapacityWait {
             self.waiting_s += elapsed;
         }
     }
 
+    /// Books the current phase at the price history's prices: ∫ price dt / on-demand price,
+    /// billable seconds at the price in force.
+    #[cold]
+    #[inline(never)]
+    fn bill_at_history_prices(&mut self) {
+        if let Some(history) = &self.model.price_history {
+            let from_s = self.price_offset_s + self.phase_start_s;
+            let billable = history.integral(from_s, self.price_offset_s + self.now)
+                / self.model.on_demand_hourly_usd;
+            self.billable_s += billable;
+            self.attempt_billable_s += billable;
+        }
+    }
+
     /// Enters `phase` for `duration_s`, arming the MaxRuntime timer if the phase counts.
+    #[inline(always)]
     fn enter(&mut self, phase: Phase, duration_s: f64) {
+        // Once a stop begins the only phase left is StopUploading, which never counts: so a
+        // counting phase means no stop, and the test of `stop` can go.
+        debug_assert!(self.stop.is_none() || phase == Phase::StopUploading);
         self.phase = phase;
         self.phase_start_s = self.now;
         self.timers.at_s[PHASE_END] = self.now + duration_s;
-        self.timers.at_s[MAX_RUN] = if self.stop.is_none() && self.counts_toward_max_run(phase) {
+        self.timers.at_s[MAX_RUN] = if self.counts_toward_max_run(phase) {
             self.now + (self.model.max_run_s - self.runtime_used_s).max(0.0)
         } else {
             f64::INFINITY
@@ -720,7 +818,14 @@ impl Run<'_> {
 
     /// Training progress at `now`.
     fn progress_s(&self) -> f64 {
-        match self.phase {
+        self.progress_in(self.phase)
+    }
+
+    /// Training progress at `now` in the current phase, `phase` (a constant where it is one).
+    #[inline(always)]
+    fn progress_in(&self, phase: Phase) -> f64 {
+        debug_assert_eq!(phase, self.phase);
+        match phase {
             Phase::Training => self.segment_start_progress_s + (self.now - self.phase_start_s),
             Phase::Saving => self.segment_target_s,
             Phase::NoticeSaving => self.notice_progress_s,
@@ -734,6 +839,7 @@ impl Run<'_> {
 
     /// Goes to Starting: wait for capacity (spot) or provision at once (on-demand). `first`
     /// is the start at job creation; the others follow an interruption.
+    #[inline(always)]
     fn begin_start<J: Rng + ?Sized, M: Rng + ?Sized, O: Observer + ?Sized>(
         &mut self,
         first: bool,
@@ -744,7 +850,7 @@ impl Run<'_> {
         observer.status(self.now, SecondaryStatus::Starting);
         self.timers.at_s[MARKET] = f64::INFINITY;
         if matches!(self.model.market, Market::OnDemand) {
-            self.grant_capacity(job_rng, market_rng);
+            self.grant_capacity(job_rng, market_rng, observer);
         } else {
             let clock_s = self.clock_offset_s + self.now;
             let wait_s = self
@@ -759,18 +865,19 @@ impl Run<'_> {
     }
 
     /// Capacity is granted: the reclaim clock starts, then provisioning.
-    fn grant_capacity<J: Rng + ?Sized, M: Rng + ?Sized>(
+    #[inline(always)]
+    fn grant_capacity<J: Rng + ?Sized, M: Rng + ?Sized, O: Observer + ?Sized>(
         &mut self,
         job_rng: &mut J,
         market_rng: &mut M,
+        observer: &mut O,
     ) {
         if !matches!(self.model.market, Market::OnDemand) {
             let clock_s = self.clock_offset_s + self.now;
             let base_s = self.model.market.first_reclaim_s(clock_s, market_rng);
             let reclaim_s = self.now + self.on_the_clock(self.model.profile.as_ref(), base_s);
             self.reclaim_at_s = reclaim_s;
-            self.market_event_is_notice =
-                self.model.checkpoint.as_ref().is_some_and(|c| c.on_notice);
+            self.market_event_is_notice = self.saves_on_notice;
             self.timers.at_s[MARKET] = if self.market_event_is_notice {
                 // A reclaim within two minutes of the grant warns the job while it is starting.
                 (reclaim_s - INTERRUPTION_NOTICE_S).max(self.now)
@@ -779,16 +886,67 @@ impl Run<'_> {
             };
         }
         let provisioning_s = self.model.provisioning.sample(job_rng);
-        self.enter(Phase::Provisioning, provisioning_s);
+        if provisioning_s == 0.0 {
+            // No provisioning (the default): it would end at once, before any other event due
+            // now (a phase end wins ties), and book nothing, so go straight on.
+            self.begin_download(job_rng, observer);
+        } else {
+            self.enter(Phase::Provisioning, provisioning_s);
+        }
+    }
+
+    /// Instances are up: Downloading starts a new billed attempt.
+    #[inline(always)]
+    fn begin_download<J: Rng + ?Sized, O: Observer + ?Sized>(
+        &mut self,
+        job_rng: &mut J,
+        observer: &mut O,
+    ) {
+        observer.status(self.now, SecondaryStatus::Downloading);
+        if self.more_booking {
+            self.attempt_billed_s = 0.0;
+            self.attempt_billable_s = 0.0;
+            self.attempt_billed = [0.0; 5];
+        }
+        if self.model.max_run_counts == MaxRunCounting::EachAttempt {
+            self.runtime_used_s = 0.0;
+        }
+        let download_s = self.model.download.sample(job_rng);
+        self.enter(Phase::Downloading, download_s);
+    }
+
+    /// The download is done: restore the durable checkpoint if there is one, then train.
+    #[inline(always)]
+    fn begin_training<J: Rng + ?Sized, O: Observer + ?Sized>(
+        &mut self,
+        job_rng: &mut J,
+        observer: &mut O,
+    ) {
+        observer.status(self.now, SecondaryStatus::Training);
+        if let Some(checkpoint) = &self.model.checkpoint
+            && self.checkpoints.durable_s > 0.0
+        {
+            let restore_s = checkpoint.restore.sample(job_rng);
+            if restore_s != 0.0 {
+                self.enter(Phase::Restoring, restore_s);
+                return;
+            }
+            // A restore of no time would end at once and book only zeros (adding +0.0 leaves
+            // every total as it is): train at once.
+        }
+        self.train_from(self.checkpoints.durable_s);
     }
 
     /// Trains from `progress_s` toward the next regular checkpoint (or the end of training).
+    #[inline(always)]
     fn train_from(&mut self, progress_s: f64) {
         let target_s = match &self.model.checkpoint {
             Some(checkpoint) => {
                 // Regular checkpoints fall at whole multiples of the interval, none at the end.
                 // Their positions come from a count, so rounding can never repeat one.
-                let next_s = (self.checkpoints.saved_regular + 1) as f64 * checkpoint.interval_s;
+                // (Through i64: the same value, in one instruction where u64 takes eight.)
+                let next_s =
+                    (self.checkpoints.saved_regular + 1) as i64 as f64 * checkpoint.interval_s;
                 if next_s < self.work_total_s * (1.0 - 1e-12) {
                     next_s
                 } else {
@@ -803,41 +961,65 @@ impl Run<'_> {
         self.enter(Phase::Training, target_s - progress_s);
     }
 
+    /// Ends the current phase and every following one that ends before any other event.
+    #[inline(always)]
+    fn on_phase_ends<J: Rng + ?Sized, M: Rng + ?Sized, O: Observer + ?Sized>(
+        &mut self,
+        job_rng: &mut J,
+        market_rng: &mut M,
+        observer: &mut O,
+    ) -> Option<Outcome> {
+        loop {
+            // A phase of zero length ends now.
+            if self.timers.at_s[PHASE_END] > self.now {
+                self.now = self.timers.at_s[PHASE_END];
+            }
+            observer.event(self.now);
+            let finished = self.on_phase_end(job_rng, market_rng, observer);
+            if finished.is_some() || !self.timers.phase_end_is_next() {
+                return finished;
+            }
+        }
+    }
+
+    #[inline(always)]
     fn on_phase_end<J: Rng + ?Sized, M: Rng + ?Sized, O: Observer + ?Sized>(
         &mut self,
         job_rng: &mut J,
         market_rng: &mut M,
         observer: &mut O,
     ) -> Option<Outcome> {
-        self.leave_phase();
+        // Each arm books its own phase, a constant there, so the compiler keeps only the
+        // bookkeeping that applies to it.
         match self.phase {
-            Phase::CapacityWait => self.grant_capacity(job_rng, market_rng),
+            Phase::CapacityWait => {
+                self.leave(Phase::CapacityWait);
+                self.grant_capacity(job_rng, market_rng, observer);
+            }
             Phase::Provisioning => {
-                observer.status(self.now, SecondaryStatus::Downloading);
-                self.attempt_billed_s = 0.0;
-                self.attempt_billable_s = 0.0;
-                self.attempt_billed = BilledTime::default();
-                if self.model.max_run_counts == MaxRunCounting::EachAttempt {
-                    self.runtime_used_s = 0.0;
-                }
-                let download_s = self.model.download.sample(job_rng);
-                self.enter(Phase::Downloading, download_s);
+                self.leave(Phase::Provisioning);
+                self.begin_download(job_rng, observer);
             }
             Phase::Downloading => {
-                observer.status(self.now, SecondaryStatus::Training);
-                match &self.model.checkpoint {
-                    Some(checkpoint) if self.checkpoints.durable_s > 0.0 => {
-                        let restore_s = checkpoint.restore.sample(job_rng);
-                        self.enter(Phase::Restoring, restore_s);
-                    }
-                    _ => self.train_from(self.checkpoints.durable_s),
-                }
+                self.leave(Phase::Downloading);
+                self.begin_training(job_rng, observer);
             }
-            Phase::Restoring => self.train_from(self.checkpoints.durable_s),
+            Phase::Restoring => {
+                self.leave(Phase::Restoring);
+                self.train_from(self.checkpoints.durable_s);
+            }
             Phase::Training => {
+                self.leave(Phase::Training);
                 if self.segment_target_s >= self.work_total_s {
                     observer.status(self.now, SecondaryStatus::Uploading);
                     let upload_s = self.model.upload.sample(job_rng);
+                    if upload_s == 0.0 {
+                        // No upload (the default): it would end at once, before any other
+                        // event due now, booking only +0.0.
+                        self.phase = Phase::Uploading;
+                        observer.status(self.now, SecondaryStatus::Completed);
+                        return Some(Outcome::Completed);
+                    }
                     self.enter(Phase::Uploading, upload_s);
                 } else {
                     let save_s = self
@@ -849,6 +1031,7 @@ impl Run<'_> {
                 }
             }
             Phase::Saving => {
+                self.leave(Phase::Saving);
                 let sync_s = self.sync_s();
                 self.checkpoints.saved_regular += 1;
                 let regular = self.checkpoints.saved_regular;
@@ -857,6 +1040,7 @@ impl Run<'_> {
                 self.train_from(self.segment_target_s);
             }
             Phase::NoticeSaving => {
+                self.leave(Phase::NoticeSaving);
                 let sync_s = self.sync_s();
                 let regular = self.checkpoints.saved_regular;
                 self.checkpoints
@@ -864,10 +1048,14 @@ impl Run<'_> {
                 self.train_from(self.notice_progress_s);
             }
             Phase::Uploading => {
+                self.leave(Phase::Uploading);
                 observer.status(self.now, SecondaryStatus::Completed);
                 return Some(Outcome::Completed);
             }
-            Phase::StopUploading => return self.finish_stop(observer),
+            Phase::StopUploading => {
+                self.leave(Phase::StopUploading);
+                return self.finish_stop(observer);
+            }
         }
         None
     }
@@ -926,6 +1114,7 @@ impl Run<'_> {
         }
     }
 
+    #[inline(always)]
     fn sync_s(&self) -> f64 {
         self.model.checkpoint.as_ref().map_or(0.0, |c| c.sync_s)
     }
@@ -983,6 +1172,7 @@ impl Run<'_> {
     }
 
     /// The first instance of the cluster is reclaimed.
+    #[inline(always)]
     fn on_reclaim<J: Rng + ?Sized, M: Rng + ?Sized, O: Observer + ?Sized>(
         &mut self,
         job_rng: &mut J,
@@ -1009,35 +1199,55 @@ impl Run<'_> {
                 self.leave_phase();
                 self.finish_stop(observer)
             }
-            Phase::Downloading
+            // Most reclaims come while training: that arm's phase is a constant.
+            Phase::Training => {
+                self.interrupt(Phase::Training, job_rng, market_rng, observer);
+                None
+            }
+            phase @ (Phase::Downloading
             | Phase::Restoring
-            | Phase::Training
             | Phase::Saving
             | Phase::NoticeSaving
-            | Phase::Uploading => {
-                let progress_s = self.progress_s();
-                self.leave_phase();
-                // Saves that finished syncing by now are durable; the rest are lost with the
-                // instance (the service does not flush at termination).
-                self.checkpoints.settle(self.now, observer);
-                self.checkpoints.restart();
-                let lost_s = progress_s - self.checkpoints.durable_s;
-                self.lost_work_s += lost_s;
-                self.interruptions += 1;
-                if self.model.bill_interrupted_attempt {
-                    self.billed_redone_s += lost_s;
-                } else {
-                    self.billed_s -= self.attempt_billed_s;
-                    self.billable_s -= self.attempt_billable_s;
-                    self.billed.subtract(&self.attempt_billed);
-                }
-                observer.status(self.now, SecondaryStatus::Interrupted);
-                self.begin_start(false, job_rng, market_rng, observer);
+            | Phase::Uploading) => {
+                self.interrupt(phase, job_rng, market_rng, observer);
                 None
             }
         }
     }
 
+    /// The cluster lost an instance while running in `phase`: the attempt ends, back to
+    /// Starting.
+    #[inline(always)]
+    fn interrupt<J: Rng + ?Sized, M: Rng + ?Sized, O: Observer + ?Sized>(
+        &mut self,
+        phase: Phase,
+        job_rng: &mut J,
+        market_rng: &mut M,
+        observer: &mut O,
+    ) {
+        let progress_s = self.progress_in(phase);
+        self.leave(phase);
+        // Saves that finished syncing by now are durable; the rest are lost with the
+        // instance (the service does not flush at termination).
+        self.checkpoints.settle(self.now, observer);
+        self.checkpoints.restart();
+        let lost_s = progress_s - self.checkpoints.durable_s;
+        self.lost_work_s += lost_s;
+        self.interruptions += 1;
+        if self.model.bill_interrupted_attempt {
+            self.billed_redone_s += lost_s;
+        } else {
+            self.billed_s -= self.attempt_billed_s;
+            self.billable_s -= self.attempt_billable_s;
+            for (total, attempt) in self.billed.iter_mut().zip(self.attempt_billed) {
+                *total -= attempt;
+            }
+        }
+        observer.status(self.now, SecondaryStatus::Interrupted);
+        self.begin_start(false, job_rng, market_rng, observer);
+    }
+
+    #[inline(always)]
     fn record(&self, outcome: Outcome) -> RunRecord {
         let billable_s = if self.model.price_history.is_some() {
             self.billable_s
@@ -1058,7 +1268,7 @@ impl Run<'_> {
             lost_work_s: self.lost_work_s,
             work_required_s: self.work_total_s,
             work_done_s: self.progress_s(),
-            billed: self.billed,
+            billed: BilledTime::from_buckets(self.billed),
             billed_redone_s: self.billed_redone_s,
         }
     }
@@ -1093,6 +1303,7 @@ struct CheckpointState {
 
 impl CheckpointState {
     /// A save of `progress_s` finished at `now_s`; it becomes durable `sync_s` later.
+    #[inline(always)]
     fn saved<O: Observer + ?Sized>(
         &mut self,
         now_s: f64,
@@ -1106,8 +1317,21 @@ impl CheckpointState {
             self.durable_s = progress_s;
             self.durable_regular = regular;
             observer.checkpoint(now_s, progress_s);
-            return;
+        } else {
+            self.queue(now_s, sync_s, progress_s, regular, observer);
         }
+    }
+
+    /// [`CheckpointState::saved`] when the save must wait for its sync, or others are syncing.
+    #[inline(never)]
+    fn queue<O: Observer + ?Sized>(
+        &mut self,
+        now_s: f64,
+        sync_s: f64,
+        progress_s: f64,
+        regular: u64,
+        observer: &mut O,
+    ) {
         self.settle(now_s, observer);
         if self.syncing_len == MAX_SYNCING {
             // Unreachable while sync <= interval (validated); keep the newest if it happens.
@@ -1124,11 +1348,17 @@ impl CheckpointState {
     }
 
     /// Makes durable every save whose sync has finished by `now_s`.
-    #[inline]
+    #[inline(always)]
     fn settle<O: Observer + ?Sized>(&mut self, now_s: f64, observer: &mut O) {
-        if self.syncing_len == 0 {
-            return;
+        // Nothing is syncing unless `checkpoint.sync` is set: test that inline, walk the queue
+        // out of line.
+        if self.syncing_len != 0 {
+            self.settle_syncing(now_s, observer);
         }
+    }
+
+    #[inline(never)]
+    fn settle_syncing<O: Observer + ?Sized>(&mut self, now_s: f64, observer: &mut O) {
         let mut done = 0;
         while done < self.syncing_len && self.syncing[done].durable_at_s <= now_s {
             let checkpoint = self.syncing[done];
@@ -1144,6 +1374,7 @@ impl CheckpointState {
     }
 
     /// The instance is gone: unsynced saves are lost, training resumes from the durable one.
+    #[inline(always)]
     fn restart(&mut self) {
         self.syncing_len = 0;
         self.saved_regular = self.durable_regular;

@@ -6,12 +6,67 @@
 //! 64-bit words. The generators are Xoshiro256++ (Blackman & Vigna 2021), seeded through
 //! SplitMix64 as its authors recommend. A run's numbers therefore depend on `(s, i)` alone: not
 //! on the thread that runs it, nor on the other runs.
+//!
+//! A generator is seeded at its first draw, not when it is made: seeding costs about as much
+//! as a dozen events, and many runs never draw from one of their streams (an on-demand run has
+//! no market events; constant durations draw nothing). The numbers are the same either way.
 
-use rand::SeedableRng;
+use std::convert::Infallible;
+
+use rand::{Rng, SeedableRng, TryRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// The generator every run uses.
-pub type RunRng = Xoshiro256PlusPlus;
+/// The generator every run uses: Xoshiro256++ seeded from a stream key at its first draw.
+#[derive(Debug, Clone)]
+pub struct RunRng {
+    key: u64,
+    generator: Option<Xoshiro256PlusPlus>,
+}
+
+impl RunRng {
+    /// The generator seeded with `key` (through SplitMix64, as
+    /// `Xoshiro256PlusPlus::seed_from_u64(key)`), seeded when first drawn from.
+    #[inline]
+    pub fn new(key: u64) -> Self {
+        RunRng {
+            key,
+            generator: None,
+        }
+    }
+
+    #[inline(always)]
+    fn generator(&mut self) -> &mut Xoshiro256PlusPlus {
+        let key = self.key;
+        self.generator.get_or_insert_with(|| seeded(key))
+    }
+}
+
+/// Out of line: once per stream, where the draws are many.
+#[cold]
+#[inline(never)]
+fn seeded(key: u64) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(key)
+}
+
+impl TryRng for RunRng {
+    type Error = Infallible;
+
+    #[inline(always)]
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok(self.generator().next_u32())
+    }
+
+    #[inline(always)]
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        Ok(self.generator().next_u64())
+    }
+
+    #[inline]
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Infallible> {
+        self.generator().fill_bytes(dest);
+        Ok(())
+    }
+}
 
 /// Which of a run's random streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +96,7 @@ pub fn stream_key(seed: u64, run: u64, stream: Stream) -> u64 {
 /// The generator of stream `stream` of run `run` under `seed`.
 #[inline]
 pub fn run_rng(seed: u64, run: u64, stream: Stream) -> RunRng {
-    RunRng::seed_from_u64(stream_key(seed, run, stream))
+    RunRng::new(stream_key(seed, run, stream))
 }
 
 #[cfg(test)]
@@ -56,6 +111,21 @@ mod tests {
         assert_ne!(a, run_rng(1, 7, Stream::Market).next_u64());
         assert_ne!(a, run_rng(1, 8, Stream::Job).next_u64());
         assert_ne!(a, run_rng(2, 7, Stream::Job).next_u64());
+    }
+
+    #[test]
+    fn a_stream_draws_what_its_eagerly_seeded_generator_draws() {
+        let key = stream_key(3, 11, Stream::Market);
+        let mut eager = Xoshiro256PlusPlus::seed_from_u64(key);
+        let mut lazy = run_rng(3, 11, Stream::Market);
+        let mut bytes = [[0u8; 13]; 2];
+        eager.fill_bytes(&mut bytes[0]);
+        lazy.fill_bytes(&mut bytes[1]);
+        assert_eq!(bytes[0], bytes[1]);
+        for _ in 0..100 {
+            assert_eq!(lazy.next_u64(), eager.next_u64());
+            assert_eq!(lazy.next_u32(), eager.next_u32());
+        }
     }
 
     #[test]
