@@ -886,9 +886,7 @@ fn run_shard(
         stats,
     );
     let json = part.to_json();
-    write_atomically(out, |file| file.write_all(json.as_bytes()))
-        .with_context(|| format!("cannot write {}", out.display()))
-        .map_err(Failure::Runtime)?;
+    write_file(out, json.as_bytes())?;
     if !quiet {
         eprintln!(
             "shard {shard}: runs {} to {} of {} ({} runs) -> {}",
@@ -1276,18 +1274,14 @@ fn report(
                 .map_err(Failure::Runtime)?;
             for (kind, bytes) in &rendered {
                 let chart_path = dir.join(format!("{}.png", kind.file_stem()));
-                write_atomically(&chart_path, |file| file.write_all(bytes))
-                    .with_context(|| format!("cannot write {}", chart_path.display()))
-                    .map_err(Failure::Runtime)?;
+                write_file(&chart_path, bytes)?;
             }
             render_review_md(&review, &|kind| {
                 format!("{dir_name}/{}.png", kind.file_stem())
             })
         }
     };
-    write_atomically(output, |file| file.write_all(text.as_bytes()))
-        .with_context(|| format!("cannot write {}", output.display()))
-        .map_err(Failure::Runtime)?;
+    write_file(output, text.as_bytes())?;
     if !quiet {
         eprintln!("report: {}", output.display());
     }
@@ -1392,9 +1386,7 @@ fn compare_scenarios(paths: &[PathBuf], options: CompareOptions<'_>) -> Result<(
         let bytes = pool
             .install(|| spotsim::charts::render_comparison(&comparison, chart_format))
             .map_err(|e| Failure::Runtime(e.into()))?;
-        write_atomically(path, |file| file.write_all(&bytes))
-            .with_context(|| format!("cannot write {}", path.display()))
-            .map_err(Failure::Runtime)?;
+        write_file(path, &bytes)?;
         if !quiet {
             eprintln!("chart: {}", path.display());
         }
@@ -1630,6 +1622,13 @@ fn check_writable_parent(flag: &str, path: &Path) -> Result<(), Failure> {
 /// followed (its target is replaced, the link stays); a path that exists and is not a regular
 /// file (`/dev/stdout`, a named pipe, a device) is written directly, as renaming would replace
 /// it.
+/// Writes `bytes` to `path` atomically; a failure names the file.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    write_atomically(path, |file| file.write_all(bytes))
+        .with_context(|| format!("cannot write {}", path.display()))
+        .map_err(Failure::Runtime)
+}
+
 fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
@@ -1725,9 +1724,7 @@ fn sweep(
     if let Some((chart_path, chart_format)) = chart {
         let bytes = spotsim::charts::render_sweep(&name, &result, chart_format)
             .map_err(|e| Failure::Runtime(e.into()))?;
-        write_atomically(chart_path, |file| file.write_all(&bytes))
-            .with_context(|| format!("cannot write {}", chart_path.display()))
-            .map_err(Failure::Runtime)?;
+        write_file(chart_path, &bytes)?;
         if !quiet {
             eprintln!("chart: {}", chart_path.display());
         }
