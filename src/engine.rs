@@ -573,40 +573,7 @@ where
     O: Observer + ?Sized,
 {
     let work_total_s = model.training.sample(job_rng);
-    let mut run = Run {
-        model,
-        now: 0.0,
-        phase: Phase::CapacityWait,
-        phase_start_s: 0.0,
-        timers: Timers {
-            at_s: [f64::INFINITY; 4],
-        },
-        work_total_s,
-        checkpoints: CheckpointState::default(),
-        notice_progress_s: 0.0,
-        reclaim_at_s: f64::INFINITY,
-        market_event_is_notice: false,
-        clock_offset_s: 0.0,
-        price_offset_s: 0.0,
-        segment_start_progress_s: 0.0,
-        segment_target_s: 0.0,
-        billed_s: 0.0,
-        attempt_billed_s: 0.0,
-        billed: [0.0; 5],
-        attempt_billed: [0.0; 5],
-        billed_redone_s: 0.0,
-        billable_s: 0.0,
-        attempt_billable_s: 0.0,
-        runtime_used_s: 0.0,
-        waiting_s: 0.0,
-        lost_work_s: 0.0,
-        interruptions: 0,
-        stop: None,
-        progress_at_stop_s: 0.0,
-        more_booking: !model.bill_interrupted_attempt || model.price_history.is_some(),
-        saves_on_notice: model.checkpoint.as_ref().is_some_and(|c| c.on_notice),
-    };
-    run.timers.at_s[DEADLINE] = model.max_wait_s.min(JOB_LIFETIME_LIMIT_S);
+    let mut run = Run::new(model, work_total_s);
     // Only a profile or a trace reads the clock; drawing here keeps other scenarios' streams
     // as they are.
     if let Market::Trace {
@@ -643,39 +610,33 @@ where
         let u: f64 = StandardUniform.sample(market_rng);
         run.price_offset_s = u * history.period_s();
     }
-    observer.clock(run.clock_offset_s);
-    run.begin_start(true, job_rng, market_rng, observer);
-    loop {
-        // Most events end a phase, and the phase end wins every tie: test that first.
-        let finished = if run.timers.phase_end_is_next() {
-            run.on_phase_ends(job_rng, market_rng, observer)
-        } else {
-            let (slot, time) = run.timers.next();
-            debug_assert!(time.is_finite(), "a job always has a pending event");
-            debug_assert!(time >= run.now, "events run forward in time");
-            run.now = time;
-            observer.event(time);
-            // Tested in order of frequency: predictable branches, where a `match` on the slot
-            // compiled to an indirect jump that the event mix kept mispredicting.
-            if slot == MARKET {
-                if run.market_event_is_notice {
-                    run.on_notice(job_rng)
-                } else {
-                    run.on_reclaim(job_rng, market_rng, observer)
-                }
-            } else if slot == MAX_RUN {
-                run.on_stop(Outcome::MaxRuntimeExceeded, job_rng, observer)
-            } else if run.stop.is_none() && run.now >= model.max_wait_s {
-                run.on_stop(Outcome::MaxWaitTimeExceeded, job_rng, observer)
-            } else {
-                run.on_lifetime_end(observer)
-            }
-        };
-        if let Some(outcome) = finished {
-            run.checkpoints.settle(run.now, observer);
-            return run.record(outcome);
-        }
-    }
+    run.run_to_end(job_rng, market_rng, observer)
+}
+
+/// Simulates one run of `model` whose clock at job creation is `clock_offset_s` (seconds
+/// after midnight with a time-of-day profile, seconds into the trace with a trace market) and
+/// whose price history is read from `price_offset_s`. A fleet ([`crate::fleet`]) creates its
+/// jobs at known moments of a market they share, so it gives the clock rather than having
+/// the run draw it; the job's draws come from `job_rng` and `market_rng` as in
+/// [`simulate_run`].
+pub fn simulate_at<J, M, O>(
+    model: &JobModel,
+    clock_offset_s: f64,
+    price_offset_s: f64,
+    job_rng: &mut J,
+    market_rng: &mut M,
+    observer: &mut O,
+) -> RunRecord
+where
+    J: Rng + ?Sized,
+    M: Rng + ?Sized,
+    O: Observer + ?Sized,
+{
+    let work_total_s = model.training.sample(job_rng);
+    let mut run = Run::new(model, work_total_s);
+    run.clock_offset_s = clock_offset_s;
+    run.price_offset_s = price_offset_s;
+    run.run_to_end(job_rng, market_rng, observer)
 }
 
 /// The state of one run.
@@ -731,6 +692,98 @@ struct Run<'m> {
     more_booking: bool,
     /// `checkpoint.on_notice`: whether the market timer holds the notice before each reclaim.
     saves_on_notice: bool,
+}
+
+impl<'m> Run<'m> {
+    /// A run of `model` that needs `work_total_s` of training, at job creation.
+    #[inline(always)]
+    fn new(model: &'m JobModel, work_total_s: f64) -> Self {
+        let mut run = Run {
+            model,
+            now: 0.0,
+            phase: Phase::CapacityWait,
+            phase_start_s: 0.0,
+            timers: Timers {
+                at_s: [f64::INFINITY; 4],
+            },
+            work_total_s,
+            checkpoints: CheckpointState::default(),
+            notice_progress_s: 0.0,
+            reclaim_at_s: f64::INFINITY,
+            market_event_is_notice: false,
+            clock_offset_s: 0.0,
+            price_offset_s: 0.0,
+            segment_start_progress_s: 0.0,
+            segment_target_s: 0.0,
+            billed_s: 0.0,
+            attempt_billed_s: 0.0,
+            billed: [0.0; 5],
+            attempt_billed: [0.0; 5],
+            billed_redone_s: 0.0,
+            billable_s: 0.0,
+            attempt_billable_s: 0.0,
+            runtime_used_s: 0.0,
+            waiting_s: 0.0,
+            lost_work_s: 0.0,
+            interruptions: 0,
+            stop: None,
+            progress_at_stop_s: 0.0,
+            more_booking: !model.bill_interrupted_attempt || model.price_history.is_some(),
+            saves_on_notice: model.checkpoint.as_ref().is_some_and(|c| c.on_notice),
+        };
+        run.timers.at_s[DEADLINE] = model.max_wait_s.min(JOB_LIFETIME_LIMIT_S);
+        run
+    }
+
+    /// From job creation (its clocks set) to the final status.
+    #[inline(always)]
+    fn run_to_end<J, M, O>(
+        mut self,
+        job_rng: &mut J,
+        market_rng: &mut M,
+        observer: &mut O,
+    ) -> RunRecord
+    where
+        J: Rng + ?Sized,
+        M: Rng + ?Sized,
+        O: Observer + ?Sized,
+    {
+        let run = &mut self;
+        let model = run.model;
+        observer.clock(run.clock_offset_s);
+        run.begin_start(true, job_rng, market_rng, observer);
+        loop {
+            // Most events end a phase, and the phase end wins every tie: test that first.
+            let finished = if run.timers.phase_end_is_next() {
+                run.on_phase_ends(job_rng, market_rng, observer)
+            } else {
+                let (slot, time) = run.timers.next();
+                debug_assert!(time.is_finite(), "a job always has a pending event");
+                debug_assert!(time >= run.now, "events run forward in time");
+                run.now = time;
+                observer.event(time);
+                // Tested in order of frequency: predictable branches, where a `match` on the slot
+                // compiled to an indirect jump that the event mix kept mispredicting.
+                if slot == MARKET {
+                    if run.market_event_is_notice {
+                        run.on_notice(job_rng)
+                    } else {
+                        run.on_reclaim(job_rng, market_rng, observer)
+                    }
+                } else if slot == MAX_RUN {
+                    run.on_stop(Outcome::MaxRuntimeExceeded, job_rng, observer)
+                } else if run.stop.is_none() && run.now >= model.max_wait_s {
+                    run.on_stop(Outcome::MaxWaitTimeExceeded, job_rng, observer)
+                } else {
+                    run.on_lifetime_end(observer)
+                }
+            };
+            if let Some(outcome) = finished {
+                run.checkpoints.settle(run.now, observer);
+                return run.record(outcome);
+            }
+        }
+    }
 }
 
 impl Run<'_> {

@@ -53,6 +53,7 @@ pub mod dist;
 pub mod duration;
 pub mod engine;
 pub mod fit;
+pub mod fleet;
 pub mod import;
 pub mod moments;
 pub mod montecarlo;
@@ -78,18 +79,22 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The file could not be read.
-    #[error("{path}: cannot read the scenario file: {source}")]
+    #[error("{path}: cannot read the {what} file: {source}")]
     Read {
         /// The path as given.
         path: String,
+        /// `scenario` or `fleet`.
+        what: &'static str,
         /// The underlying error.
         source: std::io::Error,
     },
     /// The file is not UTF-8 text.
-    #[error("{path}:{line}:{column}: the scenario file is not UTF-8 text (save it as UTF-8)")]
+    #[error("{path}:{line}:{column}: the {what} file is not UTF-8 text (save it as UTF-8)")]
     NotUtf8 {
         /// The path as given.
         path: String,
+        /// `scenario` or `fleet`.
+        what: &'static str,
         /// 1-based line of the first invalid byte.
         line: usize,
         /// 1-based column (characters) of the first invalid byte.
@@ -108,25 +113,40 @@ pub fn load_scenario(path: &Path) -> Result<scenario::Scenario, LoadError> {
 /// As [`load_scenario`], also returning the file's text, for commands that show or rewrite it
 /// (a report quotes it, a sweep applies its grid to it): one read, so both agree.
 pub fn load_scenario_and_text(path: &Path) -> Result<(scenario::Scenario, String), LoadError> {
+    let (text, shown) = read_text(path, "scenario")?;
+    let scenario = scenario::parse_scenario(&text, &shown)?;
+    Ok((scenario, text))
+}
+
+/// Reads and validates a fleet file (`spotsim fleet`, `docs/fleet.md`).
+pub fn load_fleet(path: &Path) -> Result<fleet::Fleet, LoadError> {
+    let (text, shown) = read_text(path, "fleet")?;
+    Ok(fleet::parse_fleet(&text, &shown)?)
+}
+
+/// A UTF-8 text file and its path as shown in messages; `what` names the kind of file.
+fn read_text(path: &Path, what: &'static str) -> Result<(String, String), LoadError> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
         path: shown.clone(),
+        what,
         source,
     })?;
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(text) => text,
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok((text, shown)),
         Err(error) => {
+            let bytes = error.as_bytes();
+            let valid_up_to = error.utf8_error().valid_up_to();
             // Everything before the first bad byte is valid text: locate the byte in it.
-            let valid = std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or_default();
+            let valid = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or_default();
             let line = valid.matches('\n').count() + 1;
             let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
-            return Err(LoadError::NotUtf8 {
+            Err(LoadError::NotUtf8 {
                 path: shown,
+                what,
                 line,
                 column: valid[line_start..].chars().count() + 1,
-            });
+            })
         }
-    };
-    let scenario = scenario::parse_scenario(text, &shown)?;
-    Ok((scenario, text.to_string()))
+    }
 }

@@ -90,6 +90,37 @@ enum Command {
               conflicts_with = "sharding")]
         target_rse: Option<f64>,
     },
+    /// Simulate a fleet: many jobs a month under shared quotas and spot markets, month after
+    /// month (docs/fleet.md).
+    #[command(
+        long_about = "Simulate a fleet file: workloads (a scenario's job submitted by an arrival \
+                      process) under quotas of concurrent instances per instance type, their spot \
+                      jobs sharing one market per type. Each simulated month reports cost on spot \
+                      against the same jobs all on-demand, instance-hours, concurrent instances \
+                      against the quotas, queue waits and how jobs ended; the summary gives the \
+                      mean, its standard error and percentiles over the months.",
+        after_help = "Example:\n  spotsim fleet scenarios/fleets/team.toml\n  \
+                      spotsim fleet scenarios/fleets/team.toml --runs 200 --format json"
+    )]
+    Fleet {
+        /// The fleet file (TOML).
+        fleet: PathBuf,
+        /// Simulated months (overrides the file's runs), 1 to 100,000.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=spotsim::fleet::MAX_FLEET_RUNS))]
+        runs: Option<u64>,
+        /// Seed of every random stream (overrides the file's seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+        /// No progress bar and no notes on stderr (warnings and errors still show).
+        #[arg(long, short)]
+        quiet: bool,
+        /// Output format on stdout: `csv` is one row per simulated month.
+        #[arg(long, value_enum, default_value_t = SweepFormat::Table)]
+        format: SweepFormat,
+    },
     /// Combine the part files of `spotsim run --shard` into the output one `spotsim run` prints.
     #[command(
         long_about = "Combine the part files written by `spotsim run --shard K/N` (or \
@@ -561,6 +592,23 @@ fn main() -> ExitCode {
             format,
             scenario,
         } => merge(&parts, format, scenario.as_deref()),
+        Command::Fleet {
+            fleet,
+            runs,
+            seed,
+            threads,
+            quiet,
+            format,
+        } => run_fleet(
+            &fleet,
+            FleetOptions {
+                runs,
+                seed,
+                threads,
+                quiet,
+                format,
+            },
+        ),
         Command::Validate { scenario } => validate(&scenario),
         Command::Init { cpu, .. } => print_stdout(if cpu {
             spotsim::templates::CPU
@@ -693,6 +741,65 @@ fn print_notes(scenario: &Scenario) {
         eprintln!("warning: {}", note.message);
         eprintln!("  hint: {}", note.hint);
     }
+}
+
+/// `spotsim fleet`'s options.
+struct FleetOptions {
+    runs: Option<u64>,
+    seed: Option<u64>,
+    threads: Option<u16>,
+    quiet: bool,
+    format: SweepFormat,
+}
+
+/// Loads a fleet file with the command line's `--runs` and `--seed`, printing its notes.
+fn load_fleet_with_overrides(
+    path: &Path,
+    runs: Option<u64>,
+    seed: Option<u64>,
+    quiet: bool,
+) -> Result<spotsim::fleet::Fleet, Failure> {
+    let mut fleet = spotsim::load_fleet(path)?;
+    if let Some(runs) = runs {
+        fleet.runs = runs;
+    }
+    if let Some(seed) = seed {
+        fleet.seed = seed;
+    }
+    if !quiet {
+        for note in &fleet.notes {
+            eprintln!("warning: {}", note.message);
+            eprintln!("  hint: {}", note.hint);
+        }
+    }
+    Ok(fleet)
+}
+
+/// Simulates the fleet's months on a pool of `threads`, with a progress bar of months.
+fn simulate_fleet(
+    path: &Path,
+    fleet: &spotsim::fleet::Fleet,
+    threads: Option<u16>,
+    quiet: bool,
+) -> Result<spotsim::fleet::FleetReport, Failure> {
+    let pool = thread_pool(threads)?;
+    let shown = path.display().to_string();
+    let report = with_progress(quiet, fleet.runs, "simulated months", |done| {
+        pool.install(|| spotsim::fleet::run_fleet_counted(fleet, &shown, done))
+    });
+    report.ok_or_else(|| Failure::Runtime(interrupted()))
+}
+
+/// `spotsim fleet`.
+fn run_fleet(path: &Path, options: FleetOptions) -> Result<(), Failure> {
+    let fleet = load_fleet_with_overrides(path, options.runs, options.seed, options.quiet)?;
+    let report = simulate_fleet(path, &fleet, options.threads, options.quiet)?;
+    let text = match options.format {
+        SweepFormat::Table => spotsim::report::render_fleet_table(&report),
+        SweepFormat::Json => spotsim::report::render_fleet_json(&report),
+        SweepFormat::Csv => spotsim::report::render_fleet_csv(&report),
+    };
+    print_stdout(&text)
 }
 
 /// `spotsim run`'s options.

@@ -76,6 +76,10 @@ pub enum Stream {
     Job = 1,
     /// Market events: capacity waits and reclaims.
     Market = 2,
+    /// A fleet workload's submissions in one month ([`crate::fleet`]).
+    Arrivals = 3,
+    /// A market shared by a fleet's jobs in one month: its path, or where in a trace it starts.
+    SharedMarket = 4,
 }
 
 /// SplitMix64's output function: a bijective mix of a 64-bit word.

@@ -312,6 +312,17 @@ impl Availability {
         }
     }
 
+    /// Capacity during the `[start, end)` intervals of `up` (ascending, disjoint, within
+    /// `[0, period_s)`), repeating after `period_s`: a path of a market drawn elsewhere, such
+    /// as the Markov market a fleet's jobs share.
+    pub fn from_intervals(up: Vec<(f64, f64)>, period_s: f64) -> Self {
+        debug_assert!(
+            up.windows(2).all(|w| w[0].1 <= w[1].0),
+            "ascending, disjoint"
+        );
+        Availability { up, period_s }
+    }
+
     /// Share of the period with capacity.
     pub fn share(&self) -> f64 {
         self.up.iter().map(|(a, b)| b - a).sum::<f64>() / self.period_s

@@ -1570,3 +1570,255 @@ mod doc_tests {
         }
     }
 }
+
+/// A fleet file's top level (`spotsim fleet`, `docs/fleet.md`). Not part of the scenario
+/// format: a fleet names scenarios.
+pub static FLEET: Table = Table {
+    path: "",
+    description: "A fleet: workloads submitted month after month under shared quotas and \
+                  markets.",
+    keys: &[
+        key(
+            "horizon",
+            POSITIVE_DURATION,
+            Presence::Optional,
+            Some(DefaultValue::Str("30d")),
+            "Length of a simulated month (at most 366 days).",
+        ),
+        key(
+            "warmup",
+            DURATION,
+            Presence::Optional,
+            Some(DefaultValue::Str("7d")),
+            "Time simulated before each month, so that it opens with the previous month's jobs \
+             still running (capped at the horizon).",
+        ),
+        key(
+            "runs",
+            Kind::Integer {
+                min: 1,
+                max: crate::fleet::MAX_FLEET_RUNS as i64,
+            },
+            Presence::Optional,
+            Some(DefaultValue::Integer(
+                crate::fleet::DEFAULT_FLEET_RUNS as i64,
+            )),
+            "Number of simulated months.",
+        ),
+        key(
+            "seed",
+            Kind::Integer {
+                min: 0,
+                max: i64::MAX,
+            },
+            Presence::Optional,
+            Some(DefaultValue::Integer(DEFAULT_SEED as i64)),
+            "Seed of every random stream.",
+        ),
+        required(
+            "workload",
+            Kind::Table(&FLEET_WORKLOAD),
+            "The workloads, one [[workload]] each.",
+        ),
+        key(
+            "quota",
+            Kind::Table(&FLEET_QUOTA),
+            Presence::Optional,
+            None,
+            "Quotas per instance type: [quota.\"ml.p3.2xlarge\"].",
+        ),
+        key(
+            "market",
+            Kind::Table(&FLEET_MARKET),
+            Presence::Optional,
+            None,
+            "The market each instance type's spot jobs share: [market.\"ml.p3.2xlarge\"].",
+        ),
+    ],
+    aliases: &[],
+};
+
+/// `[[workload]]`.
+pub static FLEET_WORKLOAD: Table = Table {
+    path: "workload",
+    description: "A job submitted again and again.",
+    keys: &[
+        key(
+            "name",
+            Kind::String,
+            Presence::Optional,
+            None,
+            "Shown in outputs; default: the job's name, else the scenario file's stem.",
+        ),
+        required(
+            "scenario",
+            Kind::OneOf(&[Kind::String, Kind::Table(&SCENARIO)]),
+            "The job: a scenario file (relative to the fleet file), or its tables inline as \
+             [workload.scenario.job], [workload.scenario.pricing], ...",
+        ),
+        required(
+            "arrivals",
+            Kind::Table(&FLEET_ARRIVALS),
+            "When jobs are submitted: { per_day = 40 }, { at = [\"09:00\"] } or { file = \
+             \"plan.csv\" }.",
+        ),
+        key(
+            "count",
+            Kind::Integer {
+                min: 1,
+                max: 2_000_000,
+            },
+            Presence::Optional,
+            None,
+            "Most jobs submitted per month.",
+        ),
+    ],
+    aliases: &[],
+};
+
+/// `arrivals` of a workload.
+pub static FLEET_ARRIVALS: Table = Table {
+    path: "workload.arrivals",
+    description: "When a workload's jobs are submitted: exactly one of the keys.",
+    keys: &[
+        key(
+            "per_day",
+            Kind::Number {
+                min: Limit::Exclusive(0.0),
+                max: Limit::Inclusive(100_000.0),
+            },
+            Presence::Conditional,
+            None,
+            "A Poisson process with this mean number of jobs per day.",
+        ),
+        key(
+            "at",
+            Kind::String,
+            Presence::Conditional,
+            None,
+            "Every day at these times of day: a list of \"HH:MM\" strings.",
+        ),
+        key(
+            "file",
+            Kind::String,
+            Presence::Conditional,
+            None,
+            "A CSV of planned submissions, column `at`: durations from the month's start \
+             (\"2d 9h\"), the same every month.",
+        ),
+    ],
+    aliases: &[],
+};
+
+/// `[quota."<instance type>"]`.
+pub static FLEET_QUOTA: Table = Table {
+    path: "quota.<instance type>",
+    description: "Most instances of a type in progress at once (created and not yet ended).",
+    keys: &[
+        key(
+            "spot",
+            Kind::Integer {
+                min: 1,
+                max: 1_000_000,
+            },
+            Presence::Optional,
+            None,
+            "For spot training jobs; unlimited when absent.",
+        ),
+        key(
+            "on_demand",
+            Kind::Integer {
+                min: 1,
+                max: 1_000_000,
+            },
+            Presence::Optional,
+            None,
+            "For on-demand training jobs; unlimited when absent.",
+        ),
+    ],
+    aliases: &[],
+};
+
+/// `[market."<instance type>"]`.
+pub static FLEET_MARKET: Table = Table {
+    path: "market.<instance type>",
+    description: "The spot market every spot job of the type shares; it replaces the markets \
+                  of their scenarios.",
+    keys: &[
+        required(
+            "model",
+            Kind::Enum(&["independent", "markov", "trace"]),
+            "\"independent\" (each job its own draws), \"markov\" (one path per month, shared) \
+             or \"trace\" (one replay per month, shared).",
+        ),
+        key(
+            "capacity_wait",
+            Kind::Random(Random {
+                sign: Sign::NonNegative,
+                never: true,
+                advisor: false,
+            }),
+            Presence::Conditional,
+            None,
+            "For model = \"independent\": as spot.capacity_wait.",
+        ),
+        key(
+            "time_to_interruption",
+            Kind::Random(Random {
+                sign: Sign::Positive,
+                never: true,
+                advisor: true,
+            }),
+            Presence::Conditional,
+            None,
+            "For model = \"independent\": as spot.time_to_interruption.",
+        ),
+        key(
+            "mean_available",
+            POSITIVE_DURATION,
+            Presence::Conditional,
+            None,
+            "For model = \"markov\": as spot.market.mean_available.",
+        ),
+        key(
+            "mean_unavailable",
+            POSITIVE_DURATION,
+            Presence::Conditional,
+            None,
+            "For model = \"markov\": as spot.market.mean_unavailable.",
+        ),
+        key(
+            "file",
+            Kind::String,
+            Presence::Conditional,
+            None,
+            "For model = \"trace\": the trace file, relative to the fleet file.",
+        ),
+        key(
+            "format",
+            Kind::String,
+            Presence::Conditional,
+            None,
+            "For model = \"trace\": as spot.market.format.",
+        ),
+        key(
+            "start",
+            Kind::String,
+            Presence::Optional,
+            None,
+            "For model = \"trace\": as spot.market.start; a \"random\" start is drawn per month.",
+        ),
+        key(
+            "windows",
+            Kind::Integer {
+                min: 1,
+                max: 1_000_000,
+            },
+            Presence::Optional,
+            None,
+            "For model = \"trace\" with start = \"window\": month i starts at window i mod \
+             windows.",
+        ),
+    ],
+    aliases: &[],
+};

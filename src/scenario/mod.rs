@@ -18,7 +18,7 @@ mod schema;
 
 pub use lint::{Warning, lint};
 pub(crate) use parse::closest;
-pub use parse::{ScenarioError, ScenarioErrors, parse_scenario};
+pub use parse::{ScenarioError, ScenarioErrors, parse_fleet, parse_scenario};
 pub use schema::{json_schema, render_schema};
 
 use serde::Serialize;

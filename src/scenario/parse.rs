@@ -29,6 +29,9 @@ use crate::duration::{format_duration_exact, parse_duration_s};
 use crate::price::{PriceFilter, PriceSeries, read_aws_cli, read_series, read_tsv};
 use crate::trace::{TraceFormat, read_trace};
 
+mod fleet;
+pub use fleet::parse_fleet;
+
 /// One problem in a scenario file, located at `file:line:column`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError {
@@ -82,19 +85,7 @@ pub fn parse_scenario(text: &str, file: &str) -> Result<Scenario, ScenarioErrors
     };
     let (document, syntax_errors) = DeTable::parse_recoverable(text);
     if !syntax_errors.is_empty() {
-        for error in syntax_errors {
-            let span = error.span().unwrap_or(0..0);
-            let mut message = error.message().trim().replace('\n', " ");
-            if message.contains("duplicate key") {
-                // Name the key: the text at the error, up to `=` or the end of the header.
-                let written = text.get(span.clone()).unwrap_or("");
-                let key = written.split(['=', ']', '\n']).next().unwrap_or("").trim();
-                if !key.is_empty() {
-                    message = format!("{message} `{}`", key.trim_start_matches('['));
-                }
-            }
-            ctx.error(span, format!("TOML syntax error: {message}"));
-        }
+        report_syntax(&mut ctx, syntax_errors);
         return Err(ctx.into_errors());
     }
     let scenario = read_scenario(&mut ctx, &document);
@@ -106,6 +97,24 @@ pub fn parse_scenario(text: &str, file: &str) -> Result<Scenario, ScenarioErrors
             Ok(scenario)
         }
         _ => Err(ctx.into_errors()),
+    }
+}
+
+/// Reports TOML syntax errors, naming the key of a duplicate.
+fn report_syntax(ctx: &mut Ctx<'_>, syntax_errors: Vec<toml::de::Error>) {
+    let text = ctx.text;
+    for error in syntax_errors {
+        let span = error.span().unwrap_or(0..0);
+        let mut message = error.message().trim().replace('\n', " ");
+        if message.contains("duplicate key") {
+            // Name the key: the text at the error, up to `=` or the end of the header.
+            let written = text.get(span.clone()).unwrap_or("");
+            let key = written.split(['=', ']', '\n']).next().unwrap_or("").trim();
+            if !key.is_empty() {
+                message = format!("{message} `{}`", key.trim_start_matches('['));
+            }
+        }
+        ctx.error(span, format!("TOML syntax error: {message}"));
     }
 }
 
@@ -358,7 +367,17 @@ const DURATION_FORMS: &str = "write seconds as a number or a string with units s
                               \"30m\", \"1h30m\"";
 
 fn read_scenario(ctx: &mut Ctx<'_>, document: &Spanned<DeTable<'_>>) -> Option<Scenario> {
-    let top = TableReader::new(ctx, &keys::SCENARIO, 0..0, document.get_ref());
+    read_scenario_table(ctx, 0..0, document.get_ref())
+}
+
+/// A scenario's tables: a whole file (`span` 0..0: missing tables are reported at its start)
+/// or the tables a fleet file gives inline at `span`.
+fn read_scenario_table(
+    ctx: &mut Ctx<'_>,
+    span: Range<usize>,
+    document: &DeTable<'_>,
+) -> Option<Scenario> {
+    let top = TableReader::new(ctx, &keys::SCENARIO, span, document);
     top.finish(ctx);
     let empty = DeTable::default();
 

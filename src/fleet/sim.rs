@@ -1,0 +1,855 @@
+//! One simulated month of a fleet: arrivals, quota queues, shared markets, every job's
+//! lifecycle through the single-job engine.
+//!
+//! The month is a discrete-event simulation over *submissions* and *quota releases*. A job
+//! submitted when its pool (instance type × spot or on-demand) has room for its instances and
+//! nobody queued before it is created at once; otherwise it waits in the pool's FIFO queue
+//! (the real service rejects a CreateTrainingJob over quota with `ResourceLimitExceeded` and
+//! the team's scheduler retries: the queue is that scheduler). A created job holds its
+//! instances against the quota until it ends (Completed or Stopped), waits for spot capacity
+//! included. Once created, a job's lifecycle does not depend on the other jobs: the market
+//! it meets is shared, but the fleet does not consume the market's capacity. So the engine
+//! runs each job to its end the moment it is created, at the clock of the shared market, and
+//! the end becomes the quota release. `docs/fleet.md` states every rule.
+
+use std::borrow::Cow;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::sync::Arc;
+
+use rand::Rng;
+use rand_distr::{Distribution, Exp1, StandardUniform};
+
+use crate::duration::DAY_S;
+use crate::engine::{
+    ClusterReclaim, JobModel, Market, NoObserver, Observer, Outcome, RunRecord, SecondaryStatus,
+    simulate_at,
+};
+use crate::rng::{RunRng, Stream, run_rng, splitmix64};
+use crate::scenario::{JOB_LIFETIME_LIMIT_S, MarketSpec, TraceStart};
+use crate::sketch::QuantileStore;
+use crate::trace::{Availability, Trace};
+
+use super::{Arrivals, Fleet, PoolKey};
+
+/// A fleet in the form the month simulation runs.
+#[derive(Debug, Clone)]
+pub struct FleetModel {
+    /// Length of the month, seconds.
+    pub horizon_s: f64,
+    /// Simulated time before the month.
+    pub warmup_s: f64,
+    /// The fleet's seed.
+    pub seed: u64,
+    /// Pools (instance type × spot/on-demand) in [`PoolKey`] order.
+    pub pools: Vec<PoolInfo>,
+    /// Instance types, sorted.
+    pub types: Vec<String>,
+    /// Spacing of the concurrency samples the charts draw, seconds.
+    pub grid_step_s: f64,
+    /// Number of concurrency samples per month (at `k · grid_step_s`, `k = 0..grid_points`).
+    pub grid_points: usize,
+    workloads: Vec<WorkloadModel>,
+    /// The shared market of each instance type (by index in `types`), if it is a path drawn
+    /// per month (Markov) or a trace replayed from a moment per month.
+    shared: Vec<Option<SharedMarket>>,
+}
+
+/// A pool's place in the fleet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolInfo {
+    /// Instance type and side.
+    pub key: PoolKey,
+    /// Most instances in progress at once; `None`: unlimited.
+    pub quota: Option<u32>,
+    /// Index of the instance type in [`FleetModel::types`].
+    pub type_index: usize,
+}
+
+#[derive(Debug, Clone)]
+struct WorkloadModel {
+    /// The job on spot (its market replaced by the shared one when the type has one).
+    spot: Option<JobModel>,
+    /// The same job on-demand: the baseline, and the job itself for an on-demand workload.
+    on_demand: JobModel,
+    pool: usize,
+    type_index: usize,
+    instances: u32,
+    arrivals: Arrivals,
+    count: Option<u64>,
+    /// Seed of the workload's streams.
+    key: u64,
+}
+
+#[derive(Debug, Clone)]
+enum SharedMarket {
+    Markov {
+        mean_available_s: f64,
+        mean_unavailable_s: f64,
+    },
+    Trace {
+        /// Capacity for each instance count the type's workloads need.
+        availability: BTreeMap<u32, Arc<Availability>>,
+        start: TraceStart,
+        period_s: f64,
+    },
+}
+
+/// A workload's seed: its streams never meet another workload's.
+fn workload_key(seed: u64, index: usize) -> u64 {
+    splitmix64(splitmix64(seed) ^ splitmix64(0xF1EE_7000 + index as u64))
+}
+
+/// An instance type's seed for its shared market.
+fn type_key(seed: u64, index: usize) -> u64 {
+    splitmix64(splitmix64(seed) ^ splitmix64(0x3A4B_E700 + index as u64))
+}
+
+impl FleetModel {
+    /// The model of a validated fleet.
+    pub fn new(fleet: &Fleet) -> FleetModel {
+        let mut keys: Vec<PoolKey> = fleet
+            .workloads
+            .iter()
+            .map(|w| PoolKey {
+                instance_type: w.instance_type.clone(),
+                spot: w.is_spot(),
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        let mut types: Vec<String> = keys.iter().map(|k| k.instance_type.clone()).collect();
+        types.dedup();
+        let type_index = |name: &str| types.iter().position(|t| t == name).unwrap_or(0);
+        let pools: Vec<PoolInfo> = keys
+            .into_iter()
+            .map(|key| {
+                let quota = fleet
+                    .quotas
+                    .get(&key.instance_type)
+                    .and_then(|q| if key.spot { q.spot } else { q.on_demand });
+                PoolInfo {
+                    type_index: type_index(&key.instance_type),
+                    key,
+                    quota,
+                }
+            })
+            .collect();
+        let shared: Vec<Option<SharedMarket>> = types
+            .iter()
+            .map(|name| match fleet.markets.get(name) {
+                Some(MarketSpec::Markov {
+                    mean_available_s,
+                    mean_unavailable_s,
+                }) => Some(SharedMarket::Markov {
+                    mean_available_s: *mean_available_s,
+                    mean_unavailable_s: *mean_unavailable_s,
+                }),
+                Some(MarketSpec::Trace {
+                    trace,
+                    start,
+                    period_s,
+                    ..
+                }) => Some(SharedMarket::Trace {
+                    availability: trace_availabilities(fleet, name, trace),
+                    start: *start,
+                    period_s: *period_s,
+                }),
+                _ => None,
+            })
+            .collect();
+        let workloads = fleet
+            .workloads
+            .iter()
+            .enumerate()
+            .map(|(index, workload)| {
+                let pool_key = PoolKey {
+                    instance_type: workload.instance_type.clone(),
+                    spot: workload.is_spot(),
+                };
+                let mut spot = JobModel::spot(&workload.scenario);
+                if let (
+                    Some(model),
+                    Some(MarketSpec::Independent {
+                        capacity_wait,
+                        time_to_interruption,
+                        ..
+                    }),
+                ) = (spot.as_mut(), fleet.markets.get(&workload.instance_type))
+                {
+                    model.market = Market::Independent {
+                        capacity_wait: capacity_wait.clone(),
+                        first_reclaim: ClusterReclaim::new(
+                            time_to_interruption.clone(),
+                            workload.instance_count(),
+                        ),
+                    };
+                }
+                WorkloadModel {
+                    spot,
+                    on_demand: JobModel::on_demand(&workload.scenario),
+                    pool: pools.iter().position(|p| p.key == pool_key).unwrap_or(0),
+                    type_index: type_index(&workload.instance_type),
+                    instances: workload.instance_count(),
+                    arrivals: workload.arrivals.clone(),
+                    count: workload.count,
+                    key: workload_key(fleet.seed, index),
+                }
+            })
+            .collect();
+        // Hourly samples up to 60 days; beyond, 1,440 samples over the month.
+        let grid_step_s = if fleet.horizon_s <= 60.0 * DAY_S {
+            3_600.0
+        } else {
+            fleet.horizon_s / 1_440.0
+        };
+        let grid_points = ((fleet.horizon_s / grid_step_s).ceil() as usize).max(1);
+        FleetModel {
+            horizon_s: fleet.horizon_s,
+            warmup_s: fleet.warmup_s,
+            seed: fleet.seed,
+            pools,
+            types,
+            grid_step_s,
+            grid_points,
+            workloads,
+            shared,
+        }
+    }
+
+    /// Number of workloads.
+    pub fn workload_count(&self) -> usize {
+        self.workloads.len()
+    }
+
+    /// The simulated span: warm-up, month, and the longest a job created at its end can live.
+    fn path_length_s(&self) -> f64 {
+        self.warmup_s + self.horizon_s + JOB_LIFETIME_LIMIT_S + DAY_S
+    }
+}
+
+/// Capacity in `trace` for every instance count the type's spot workloads need.
+fn trace_availabilities(
+    fleet: &Fleet,
+    instance_type: &str,
+    trace: &Trace,
+) -> BTreeMap<u32, Arc<Availability>> {
+    fleet
+        .workloads
+        .iter()
+        .filter(|w| w.is_spot() && w.instance_type == instance_type)
+        .map(|w| {
+            let count = w.instance_count();
+            (count, Arc::new(Availability::new(trace, count)))
+        })
+        .collect()
+}
+
+/// What one month produced. Jobs *of the month* are those submitted within it; they are
+/// followed to their end (past the horizon if need be), so their cost is whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonthResult {
+    /// Jobs submitted in the month.
+    pub jobs: u64,
+    /// What the month's jobs cost.
+    pub cost_usd: f64,
+    /// What the same jobs cost all on-demand (each job's paired on-demand run).
+    pub on_demand_cost_usd: f64,
+    /// Billed instance-hours (`TrainingTimeInSeconds × InstanceCount`) of the month's jobs.
+    pub instance_hours: f64,
+    /// Instance-hours the month's jobs held against quotas (creation to end).
+    pub held_instance_hours: f64,
+    /// The month's jobs at the horizon: completed, stopped by MaxRuntime, stopped by MaxWait,
+    /// unfinished (queued or in progress).
+    pub outcomes: [u64; 4],
+    /// Queue waits of the month's jobs, summed.
+    pub queue_wait_sum_s: f64,
+    /// The month's jobs that waited in a queue at all.
+    pub queued_jobs: u64,
+    /// Queue waits of the month's jobs.
+    pub queue_waits: QuantileStore,
+    /// Per workload, in file order.
+    pub workloads: Vec<WorkloadMonth>,
+    /// Concurrency per pool, in [`FleetModel::pools`] order.
+    pub pools: Vec<PoolMonth>,
+    /// Concurrency per instance type (both sides), in [`FleetModel::types`] order.
+    pub types: Vec<PoolMonth>,
+    /// Interruptions during the month (one per job per reclaim).
+    pub interruptions: u64,
+    /// Distinct moments at which reclaims interrupted jobs, per instance type summed.
+    pub reclaim_events: u64,
+    /// Most jobs of one instance type interrupted at the same moment.
+    pub largest_simultaneous: u64,
+}
+
+/// One workload in one month.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WorkloadMonth {
+    /// Jobs submitted.
+    pub jobs: u64,
+    /// Their cost.
+    pub cost_usd: f64,
+    /// Their cost all on-demand.
+    pub on_demand_cost_usd: f64,
+    /// Completed / MaxRuntime / MaxWait / unfinished at the horizon.
+    pub outcomes: [u64; 4],
+    /// Queue waits summed.
+    pub queue_wait_sum_s: f64,
+    /// Instance-seconds held against the quota.
+    pub held_instance_s: f64,
+}
+
+/// Instances in progress over the month, `[0, horizon)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolMonth {
+    /// Time-weighted mean.
+    pub mean: f64,
+    /// Time-weighted 95th percentile: the smallest level held at least 95 % of the month.
+    pub p95: f64,
+    /// Most at any moment.
+    pub peak: f64,
+    /// The level at `k · grid_step_s`, for the charts.
+    pub grid: Vec<u32>,
+}
+
+/// A month's job, once submitted.
+#[derive(Debug, Clone, Copy)]
+struct Submission {
+    at_s: f64,
+    workload: u32,
+    /// Its index among its workload's submissions this month: picks its random streams.
+    seq: u32,
+    in_month: bool,
+}
+
+/// A job's fate, filled in when it is created.
+#[derive(Debug, Clone, Copy)]
+struct Created {
+    created_s: f64,
+    ended_s: f64,
+    record: RunRecord,
+    on_demand_cost_usd: f64,
+}
+
+/// Heap key: the time of a quota release, ties by job order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct At(f64);
+
+impl Eq for At {}
+
+impl PartialOrd for At {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for At {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// Records when a job is interrupted, on the month's clock.
+struct Interruptions<'a> {
+    created_s: f64,
+    at_s: &'a mut Vec<f64>,
+}
+
+impl Observer for Interruptions<'_> {
+    fn status(&mut self, time_s: f64, status: SecondaryStatus) {
+        if status == SecondaryStatus::Interrupted {
+            self.at_s.push(self.created_s + time_s);
+        }
+    }
+}
+
+/// One workload's jobs in one month, as the engine runs them: its models with the month's
+/// market and where the month's clocks start.
+struct MonthWorkload<'m> {
+    spot: Option<Cow<'m, JobModel>>,
+    /// Clock of the engine (time of day, or trace time) at the month's simulated time 0.
+    clock_base_s: f64,
+    /// Where the price history is read at simulated time 0.
+    price_base_s: f64,
+}
+
+/// Simulates month `month` of `model`. The month's numbers depend on `(seed, month)` alone.
+pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
+    let warmup_s = model.warmup_s;
+    let end_s = warmup_s + model.horizon_s;
+
+    // The month's markets: one path per Markov market, one moment of each trace.
+    let paths: Vec<Option<Arc<Availability>>> = model
+        .shared
+        .iter()
+        .enumerate()
+        .map(|(index, shared)| match shared {
+            Some(SharedMarket::Markov {
+                mean_available_s,
+                mean_unavailable_s,
+            }) => {
+                let mut rng = run_rng(type_key(model.seed, index), month, Stream::SharedMarket);
+                Some(Arc::new(markov_path(
+                    *mean_available_s,
+                    *mean_unavailable_s,
+                    model.path_length_s(),
+                    &mut rng,
+                )))
+            }
+            _ => None,
+        })
+        .collect();
+    let trace_offsets: Vec<f64> = model
+        .shared
+        .iter()
+        .enumerate()
+        .map(|(index, shared)| match shared {
+            Some(SharedMarket::Trace {
+                start, period_s, ..
+            }) => match *start {
+                TraceStart::Random => {
+                    let mut rng = run_rng(type_key(model.seed, index), month, Stream::SharedMarket);
+                    let u: f64 = StandardUniform.sample(&mut rng);
+                    u * period_s
+                }
+                TraceStart::At(offset_s) => offset_s,
+                TraceStart::Windows(windows) => {
+                    (month % u64::from(windows)) as f64 * period_s / f64::from(windows)
+                }
+            },
+            _ => 0.0,
+        })
+        .collect();
+    // Time of day at simulated time 0, so that the month's time 0 is midnight.
+    let day_clock_base_s = (warmup_s / DAY_S).ceil() * DAY_S - warmup_s;
+    let month_workloads: Vec<MonthWorkload<'_>> = model
+        .workloads
+        .iter()
+        .map(|w| {
+            let mut clock_base_s = day_clock_base_s;
+            let spot = w.spot.as_ref().map(|spot| {
+                let shared_market = match &model.shared[w.type_index] {
+                    Some(SharedMarket::Markov { .. }) => paths[w.type_index].clone(),
+                    Some(SharedMarket::Trace { availability, .. }) => {
+                        clock_base_s = trace_offsets[w.type_index];
+                        availability.get(&w.instances).cloned()
+                    }
+                    None => None,
+                };
+                match shared_market {
+                    Some(availability) => {
+                        let mut month_model = spot.clone();
+                        month_model.market = Market::Trace {
+                            availability,
+                            start: TraceStart::At(0.0),
+                        };
+                        // The shared market says when capacity is there, at every hour.
+                        month_model.profile = None;
+                        month_model.wait_profile = None;
+                        Cow::Owned(month_model)
+                    }
+                    None => Cow::Borrowed(spot),
+                }
+            });
+            let trace_clock = spot
+                .as_ref()
+                .is_some_and(|s| matches!(s.market, Market::Trace { .. }));
+            let history = spot.as_ref().and_then(|s| s.price_history.clone());
+            let price_base_s = match history {
+                Some(_) if trace_clock => clock_base_s,
+                Some(series) => {
+                    let mut rng = run_rng(w.key, month, Stream::SharedMarket);
+                    let u: f64 = StandardUniform.sample(&mut rng);
+                    u * series.period_s()
+                }
+                None => 0.0,
+            };
+            MonthWorkload {
+                spot,
+                clock_base_s,
+                price_base_s,
+            }
+        })
+        .collect();
+
+    let submissions = submissions(model, month);
+    let run_job = |job: &Submission, created_s: f64, interrupted: &mut Vec<f64>| -> Created {
+        let workload = &model.workloads[job.workload as usize];
+        let month_workload = &month_workloads[job.workload as usize];
+        let run = (month << 32) | u64::from(job.seq);
+        let clock_s = month_workload.clock_base_s + created_s;
+        let price_s = month_workload.price_base_s + created_s;
+        let job_rng = || run_rng(workload.key, run, Stream::Job);
+        let market_rng = || run_rng(workload.key, run, Stream::Market);
+        let on_demand = simulate_at(
+            &workload.on_demand,
+            clock_s,
+            price_s,
+            &mut job_rng(),
+            &mut market_rng(),
+            &mut NoObserver,
+        );
+        let record = match &month_workload.spot {
+            Some(spot) => simulate_at(
+                spot,
+                clock_s,
+                price_s,
+                &mut job_rng(),
+                &mut market_rng(),
+                &mut Interruptions {
+                    created_s,
+                    at_s: interrupted,
+                },
+            ),
+            None => on_demand,
+        };
+        Created {
+            created_s,
+            ended_s: created_s + record.wall_s,
+            record,
+            on_demand_cost_usd: on_demand.cost_usd,
+        }
+    };
+
+    // The queue simulation: submissions in time order, releases from a heap.
+    let mut created: Vec<Option<Created>> = vec![None; submissions.len()];
+    let mut interrupted: Vec<Vec<f64>> = vec![Vec::new(); model.types.len()];
+    let mut in_use: Vec<u64> = vec![0; model.pools.len()];
+    let mut queues: Vec<VecDeque<usize>> = vec![VecDeque::new(); model.pools.len()];
+    let mut releases: BinaryHeap<Reverse<(At, usize)>> = BinaryHeap::new();
+    let fits = |pool: usize, in_use: &[u64], instances: u32| {
+        model.pools[pool]
+            .quota
+            .is_none_or(|quota| in_use[pool] + u64::from(instances) <= u64::from(quota))
+    };
+    let mut create = |index: usize,
+                      at_s: f64,
+                      in_use: &mut [u64],
+                      releases: &mut BinaryHeap<Reverse<(At, usize)>>,
+                      created: &mut [Option<Created>]| {
+        let job = &submissions[index];
+        let workload = &model.workloads[job.workload as usize];
+        let fate = run_job(job, at_s, &mut interrupted[workload.type_index]);
+        in_use[workload.pool] += u64::from(workload.instances);
+        releases.push(Reverse((At(fate.ended_s), index)));
+        created[index] = Some(fate);
+    };
+    let mut next = 0;
+    loop {
+        let release_first = match (releases.peek(), submissions.get(next)) {
+            (Some(Reverse((At(release_s), _))), Some(job)) => *release_s <= job.at_s,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        if release_first {
+            let Some(Reverse((At(at_s), index))) = releases.pop() else {
+                break;
+            };
+            let workload = &model.workloads[submissions[index].workload as usize];
+            let pool = workload.pool;
+            in_use[pool] -= u64::from(workload.instances);
+            // Strict FIFO: the head of the queue goes first, even if a later job would fit.
+            while let Some(&head) = queues[pool].front() {
+                let instances = model.workloads[submissions[head].workload as usize].instances;
+                if !fits(pool, &in_use, instances) {
+                    break;
+                }
+                queues[pool].pop_front();
+                create(head, at_s, &mut in_use, &mut releases, &mut created);
+            }
+        } else {
+            let index = next;
+            next += 1;
+            let job = &submissions[index];
+            let workload = &model.workloads[job.workload as usize];
+            if queues[workload.pool].is_empty() && fits(workload.pool, &in_use, workload.instances)
+            {
+                create(index, job.at_s, &mut in_use, &mut releases, &mut created);
+            } else {
+                queues[workload.pool].push_back(index);
+            }
+        }
+    }
+
+    // What the month's jobs did.
+    let mut result = MonthResult {
+        jobs: 0,
+        cost_usd: 0.0,
+        on_demand_cost_usd: 0.0,
+        instance_hours: 0.0,
+        held_instance_hours: 0.0,
+        outcomes: [0; 4],
+        queue_wait_sum_s: 0.0,
+        queued_jobs: 0,
+        queue_waits: QuantileStore::new(),
+        workloads: vec![WorkloadMonth::default(); model.workloads.len()],
+        pools: Vec::new(),
+        types: Vec::new(),
+        interruptions: 0,
+        reclaim_events: 0,
+        largest_simultaneous: 0,
+    };
+    let mut pool_changes: Vec<Vec<(f64, i64)>> = vec![Vec::new(); model.pools.len()];
+    for (job, fate) in submissions.iter().zip(&created) {
+        // Every job fits its empty pool (validated), so every one is created in the end.
+        let Some(fate) = fate else { continue };
+        let workload = &model.workloads[job.workload as usize];
+        let instances = f64::from(workload.instances);
+        let changes = &mut pool_changes[workload.pool];
+        changes.push((fate.created_s, i64::from(workload.instances)));
+        changes.push((fate.ended_s, -i64::from(workload.instances)));
+        if !job.in_month {
+            continue;
+        }
+        let wait_s = fate.created_s - job.at_s;
+        let held_s = instances * (fate.ended_s - fate.created_s);
+        let outcome = if fate.ended_s > end_s {
+            3
+        } else {
+            match fate.record.outcome {
+                Outcome::Completed => 0,
+                Outcome::MaxRuntimeExceeded => 1,
+                Outcome::MaxWaitTimeExceeded => 2,
+            }
+        };
+        result.jobs += 1;
+        result.cost_usd += fate.record.cost_usd;
+        result.on_demand_cost_usd += fate.on_demand_cost_usd;
+        result.instance_hours += fate.record.training_s * instances / 3_600.0;
+        result.held_instance_hours += held_s / 3_600.0;
+        result.outcomes[outcome] += 1;
+        result.queue_wait_sum_s += wait_s;
+        result.queued_jobs += u64::from(wait_s > 0.0);
+        result.queue_waits.push(wait_s);
+        let by_workload = &mut result.workloads[job.workload as usize];
+        by_workload.jobs += 1;
+        by_workload.cost_usd += fate.record.cost_usd;
+        by_workload.on_demand_cost_usd += fate.on_demand_cost_usd;
+        by_workload.outcomes[outcome] += 1;
+        by_workload.queue_wait_sum_s += wait_s;
+        by_workload.held_instance_s += held_s;
+    }
+    for changes in &mut pool_changes {
+        // Releases before creations at the same moment: a job that ends frees its instances
+        // for the one created then.
+        changes.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    }
+    result.pools = pool_changes
+        .iter()
+        .map(|changes| concurrency(changes, model))
+        .collect();
+    result.types = (0..model.types.len())
+        .map(|type_index| {
+            let mut changes: Vec<(f64, i64)> = model
+                .pools
+                .iter()
+                .zip(&pool_changes)
+                .filter(|(pool, _)| pool.type_index == type_index)
+                .flat_map(|(_, changes)| changes.iter().copied())
+                .collect();
+            changes.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            concurrency(&changes, model)
+        })
+        .collect();
+    for times in &mut interrupted {
+        times.retain(|t| (warmup_s..end_s).contains(t));
+        times.sort_by(f64::total_cmp);
+        result.interruptions += times.len() as u64;
+        let mut run = 0u64;
+        for (i, t) in times.iter().enumerate() {
+            if i > 0 && times[i - 1] == *t {
+                run += 1;
+            } else {
+                result.reclaim_events += 1;
+                run = 1;
+            }
+            result.largest_simultaneous = result.largest_simultaneous.max(run);
+        }
+    }
+    result
+}
+
+/// The month's submissions, in time order, warm-up first.
+fn submissions(model: &FleetModel, month: u64) -> Vec<Submission> {
+    let warmup_s = model.warmup_s;
+    let horizon_s = model.horizon_s;
+    let mut all = Vec::new();
+    for (index, workload) in model.workloads.iter().enumerate() {
+        let mut rng = run_rng(workload.key, month, Stream::Arrivals);
+        let mut seq = 0u32;
+        // The warm-up is the end of the month before: its submissions under the same count
+        // limit, kept from `-warmup` on.
+        if warmup_s > 0.0 {
+            for at_s in month_times(workload, horizon_s, &mut rng) {
+                let t_s = at_s - horizon_s;
+                if t_s >= -warmup_s {
+                    all.push(Submission {
+                        at_s: t_s + warmup_s,
+                        workload: index as u32,
+                        seq,
+                        in_month: false,
+                    });
+                    seq += 1;
+                }
+            }
+        }
+        for at_s in month_times(workload, horizon_s, &mut rng) {
+            all.push(Submission {
+                at_s: at_s + warmup_s,
+                workload: index as u32,
+                seq,
+                in_month: true,
+            });
+            seq += 1;
+        }
+    }
+    all.sort_by(|a, b| {
+        a.at_s
+            .total_cmp(&b.at_s)
+            .then(a.workload.cmp(&b.workload))
+            .then(a.seq.cmp(&b.seq))
+    });
+    all
+}
+
+/// A workload's submission times in one month `[0, horizon_s)`, at most `count` of them.
+fn month_times(workload: &WorkloadModel, horizon_s: f64, rng: &mut RunRng) -> Vec<f64> {
+    let limit = workload.count.unwrap_or(u64::MAX) as usize;
+    let mut times = Vec::new();
+    match &workload.arrivals {
+        Arrivals::Poisson { per_day } => {
+            let mean_gap_s = DAY_S / per_day;
+            let mut t_s = 0.0;
+            loop {
+                let gap: f64 = Exp1.sample(rng);
+                t_s += gap * mean_gap_s;
+                if t_s >= horizon_s || times.len() >= limit {
+                    break;
+                }
+                times.push(t_s);
+            }
+        }
+        Arrivals::Daily { times_s } => {
+            let days = (horizon_s / DAY_S).ceil() as u64;
+            'days: for day in 0..days {
+                for time_s in times_s {
+                    let t_s = day as f64 * DAY_S + time_s;
+                    if t_s >= horizon_s || times.len() >= limit {
+                        break 'days;
+                    }
+                    times.push(t_s);
+                }
+            }
+        }
+        Arrivals::Planned { times_s, .. } => {
+            times.extend(
+                times_s
+                    .iter()
+                    .copied()
+                    .filter(|t| *t < horizon_s)
+                    .take(limit),
+            );
+        }
+    }
+    times
+}
+
+/// A Markov market's path over `[0, length_s)`: alternating available and unavailable
+/// periods of exponential lengths, starting in the stationary state.
+fn markov_path<R: Rng + ?Sized>(
+    mean_available_s: f64,
+    mean_unavailable_s: f64,
+    length_s: f64,
+    rng: &mut R,
+) -> Availability {
+    let u: f64 = StandardUniform.sample(rng);
+    let mut available = u * (mean_available_s + mean_unavailable_s) < mean_available_s;
+    let mut up = Vec::new();
+    let mut t_s = 0.0;
+    while t_s < length_s {
+        let e: f64 = Exp1.sample(rng);
+        let mean_s = if available {
+            mean_available_s
+        } else {
+            mean_unavailable_s
+        };
+        let end_s = (t_s + e * mean_s).min(length_s);
+        if available && end_s > t_s {
+            up.push((t_s, end_s));
+        }
+        t_s = end_s;
+        available = !available;
+    }
+    Availability::from_intervals(up, length_s)
+}
+
+/// Instances in progress over the month `[warmup, warmup + horizon)`, from the changes
+/// `(time, ±instances)` sorted by time, releases first at equal times.
+fn concurrency(changes: &[(f64, i64)], model: &FleetModel) -> PoolMonth {
+    let start_s = model.warmup_s;
+    let end_s = start_s + model.horizon_s;
+    let sample_s = |k: usize| start_s + k as f64 * model.grid_step_s;
+    let mut level: i64 = 0;
+    let mut i = 0;
+    // The month opens with the jobs created before it and still in progress.
+    while i < changes.len() && changes[i].0 <= start_s {
+        level += changes[i].1;
+        i += 1;
+    }
+    let mut peak = level;
+    // Seconds spent at each level within the month.
+    let mut time_at: Vec<f64> = Vec::new();
+    let add_time = |time_at: &mut Vec<f64>, level: i64, seconds: f64| {
+        let index = level.max(0) as usize;
+        if time_at.len() <= index {
+            time_at.resize(index + 1, 0.0);
+        }
+        time_at[index] += seconds;
+    };
+    let mut grid = vec![0u32; model.grid_points];
+    let mut sampled = 0;
+    let mut since_s = start_s;
+    while i < changes.len() && changes[i].0 < end_s {
+        let t_s = changes[i].0;
+        // A sample taken before this moment sees the level before it.
+        while sampled < grid.len() && sample_s(sampled) < t_s {
+            grid[sampled] = level.max(0) as u32;
+            sampled += 1;
+        }
+        add_time(&mut time_at, level, t_s - since_s);
+        since_s = t_s;
+        // Releases come first at one moment, so the level after all of them is the highest.
+        while i < changes.len() && changes[i].0 == t_s {
+            level += changes[i].1;
+            i += 1;
+        }
+        peak = peak.max(level);
+    }
+    for sample in &mut grid[sampled..] {
+        *sample = level.max(0) as u32;
+    }
+    add_time(&mut time_at, level, end_s - since_s);
+    let total_s: f64 = time_at.iter().sum();
+    let mean = time_at
+        .iter()
+        .enumerate()
+        .map(|(level, seconds)| level as f64 * seconds)
+        .sum::<f64>()
+        / total_s;
+    let mut p95 = 0.0;
+    let mut covered_s = 0.0;
+    for (level, seconds) in time_at.iter().enumerate() {
+        covered_s += seconds;
+        if covered_s >= 0.95 * total_s {
+            p95 = level as f64;
+            break;
+        }
+    }
+    PoolMonth {
+        mean,
+        p95,
+        peak: peak as f64,
+        grid,
+    }
+}

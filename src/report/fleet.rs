@@ -1,0 +1,284 @@
+//! `spotsim fleet`: the fleet summary as a table for a review, JSON, or one CSV row per month.
+
+use super::format::{format_count, format_pct, format_std_err, format_usd, render_rows};
+use crate::duration::format_duration;
+use crate::fleet::{FleetReport, FleetShares, PoolConcurrency};
+use crate::stats::Summary;
+
+/// How a figure is written.
+#[derive(Clone, Copy)]
+enum Unit {
+    Usd,
+    Duration,
+    Count,
+}
+
+fn show(value: f64, unit: Unit) -> String {
+    match unit {
+        Unit::Usd => format_usd(value),
+        Unit::Duration => format_duration(value),
+        Unit::Count if value.fract() == 0.0 && value.abs() < 1e15 => format_count(value as u64),
+        Unit::Count => format!("{value:.1}"),
+    }
+}
+
+fn show_mean(summary: &Summary, unit: Unit) -> String {
+    match summary.std_err {
+        Some(se) => {
+            let se = match unit {
+                Unit::Usd if se >= 0.01 => format_usd(se),
+                Unit::Usd => format!("${}", format_std_err(se)),
+                Unit::Duration => format_duration(se),
+                Unit::Count => format_std_err(se),
+            };
+            format!("{} ± {se}", show(summary.mean, unit))
+        }
+        None => show(summary.mean, unit),
+    }
+}
+
+fn summary_row(label: &str, summary: &Summary, unit: Unit) -> Vec<String> {
+    let mut row = vec![format!("  {label}"), show_mean(summary, unit)];
+    row.extend(
+        [summary.p50, summary.p90, summary.p99, summary.max]
+            .iter()
+            .map(|&v| show(v, unit)),
+    );
+    row
+}
+
+fn shares_text(shares: &FleetShares) -> String {
+    format!(
+        "completed {}, stopped by MaxWait {}, stopped by MaxRuntime {}, unfinished {}",
+        format_pct(shares.completed * 100.0, 1),
+        format_pct(shares.max_wait_time_exceeded * 100.0, 2),
+        format_pct(shares.max_runtime_exceeded * 100.0, 2),
+        format_pct(shares.unfinished * 100.0, 1)
+    )
+}
+
+fn quota_text(quota: Option<u32>) -> String {
+    quota.map_or_else(|| "none".to_string(), |q| format_count(u64::from(q)))
+}
+
+/// The fleet summary for people.
+pub fn render_fleet_table(report: &FleetReport) -> String {
+    let mut out = format!(
+        "{} · {} simulated months of {} ({} warm-up) · seed {}\n",
+        report.fleet,
+        format_count(report.runs),
+        format_duration(report.horizon_s),
+        format_duration(report.warmup_s),
+        report.seed
+    );
+
+    let mut rows: Vec<Vec<String>> = vec![vec![String::new()]];
+    rows.push(
+        [
+            "Workload",
+            "instances",
+            "capacity",
+            "arrivals",
+            "jobs/month",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    for w in &report.workloads {
+        rows.push(vec![
+            format!("  {}", w.name),
+            format!("{} × {}", w.instance_count, w.instance_type),
+            if w.spot { "spot" } else { "on-demand" }.to_string(),
+            w.arrivals.describe(),
+            format!("{:.1}", w.jobs.mean),
+        ]);
+    }
+    out.push_str(&render_rows(&rows));
+
+    let mut rows: Vec<Vec<String>> = vec![vec![String::new()]];
+    rows.push(
+        ["Per month", "mean ± s.e.", "p50", "p90", "p99", "max"]
+            .map(String::from)
+            .to_vec(),
+    );
+    rows.push(summary_row("cost", &report.cost_usd, Unit::Usd));
+    rows.push(summary_row(
+        "cost if all on-demand",
+        &report.on_demand_cost_usd,
+        Unit::Usd,
+    ));
+    rows.push(summary_row(
+        "billed instance-hours",
+        &report.instance_hours,
+        Unit::Count,
+    ));
+    rows.push(summary_row("jobs submitted", &report.jobs, Unit::Count));
+    rows.push(summary_row(
+        "interruptions",
+        &report.interruptions.per_month,
+        Unit::Count,
+    ));
+    if let Some(wait) = &report.queue_wait_s {
+        rows.push(vec![String::new()]);
+        rows.push(
+            ["Per job", "mean ± s.e.", "p50", "p90", "p99", "max"]
+                .map(String::from)
+                .to_vec(),
+        );
+        rows.push(summary_row("quota queue wait", wait, Unit::Duration));
+    }
+    out.push_str(&render_rows(&rows));
+    out.push_str(&format!(
+        "  Saving against all on-demand: {} (mean cost {} against {} a month)\n",
+        format_pct(report.savings_vs_on_demand_pct, 1),
+        format_usd(report.cost_usd.mean),
+        format_usd(report.on_demand_cost_usd.mean)
+    ));
+    out.push_str(&format!(
+        "  Jobs that queued for quota: {}\n  At the horizon: {}\n",
+        format_pct(report.queued_share * 100.0, 1),
+        shares_text(&report.outcomes)
+    ));
+    if let Some(per_reclaim) = report.interruptions.jobs_per_reclaim {
+        out.push_str(&format!(
+            "  Reclaims: {:.1} a month, {per_reclaim:.2} jobs interrupted per reclaim, at most {} \
+             at once (mean over months)\n",
+            report.interruptions.reclaim_events.mean,
+            show(report.interruptions.largest_simultaneous.mean, Unit::Count)
+        ));
+    }
+
+    let mut rows: Vec<Vec<String>> = vec![vec![String::new()]];
+    rows.push(
+        [
+            "Concurrent instances",
+            "quota",
+            "mean",
+            "p95 (mean)",
+            "peak (mean)",
+            "peak (p90)",
+            "peak (p99)",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    let pool_row = |label: String, pool: &PoolConcurrency| {
+        vec![
+            label,
+            quota_text(pool.quota),
+            format!("{:.1}", pool.mean.mean),
+            format!("{:.1}", pool.p95.mean),
+            format!("{:.1}", pool.peak.mean),
+            show(pool.peak.p90, Unit::Count),
+            show(pool.peak.p99, Unit::Count),
+        ]
+    };
+    for (instance_type, concurrency) in &report.concurrent_instances {
+        if let Some(spot) = &concurrency.spot {
+            rows.push(pool_row(format!("  {instance_type} spot"), spot));
+        }
+        if let Some(on_demand) = &concurrency.on_demand {
+            rows.push(pool_row(format!("  {instance_type} on-demand"), on_demand));
+        }
+    }
+    out.push_str(&render_rows(&rows));
+    out.push_str(
+        "  Instances of jobs in progress (created, not yet ended), waits for spot capacity \
+         included: what a quota limits.\n",
+    );
+
+    let mut rows: Vec<Vec<String>> = vec![vec![String::new()]];
+    rows.push(
+        [
+            "By workload",
+            "cost/month",
+            "all on-demand",
+            "cost/job",
+            "queue wait",
+            "completed",
+            "MaxWait",
+            "MaxRuntime",
+            "unfinished",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    for w in &report.workloads {
+        rows.push(vec![
+            format!("  {}", w.name),
+            format_usd(w.cost_usd.mean),
+            format_usd(w.on_demand_cost_usd.mean),
+            w.cost_per_job_usd.map_or_else(|| "—".into(), format_usd),
+            w.mean_queue_wait_s
+                .map_or_else(|| "—".into(), format_duration),
+            format_pct(w.outcomes.completed * 100.0, 1),
+            format_pct(w.outcomes.max_wait_time_exceeded * 100.0, 2),
+            format_pct(w.outcomes.max_runtime_exceeded * 100.0, 2),
+            format_pct(w.outcomes.unfinished * 100.0, 1),
+        ]);
+    }
+    out.push_str(&render_rows(&rows));
+    out
+}
+
+/// The fleet summary as pretty-printed JSON, ending with a newline.
+pub fn render_fleet_json(report: &FleetReport) -> String {
+    let mut json = serde_json::to_string_pretty(report).expect("a fleet report serialises");
+    json.push('\n');
+    json
+}
+
+/// One CSV row per simulated month.
+pub fn render_fleet_csv(report: &FleetReport) -> String {
+    let mut header: Vec<String> = [
+        "month",
+        "jobs",
+        "cost_usd",
+        "on_demand_cost_usd",
+        "instance_hours",
+        "held_instance_hours",
+        "completed",
+        "max_runtime_exceeded",
+        "max_wait_time_exceeded",
+        "unfinished",
+        "queue_wait_sum_s",
+        "interruptions",
+    ]
+    .map(String::from)
+    .to_vec();
+    for band in &report.bands {
+        let pool = format!("{}_{}", band.key.instance_type, band.key.side());
+        for figure in ["mean", "p95", "peak"] {
+            header.push(format!("{pool}_{figure}_instances"));
+        }
+    }
+    for w in &report.workloads {
+        header.push(format!("{}_cost_usd", w.name));
+    }
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut write = |record: Vec<String>| {
+        writer
+            .write_record(&record)
+            .expect("writing CSV to memory cannot fail");
+    };
+    write(header);
+    for month in &report.months {
+        let mut record = vec![
+            month.month.to_string(),
+            month.jobs.to_string(),
+            month.cost_usd.to_string(),
+            month.on_demand_cost_usd.to_string(),
+            month.instance_hours.to_string(),
+            month.held_instance_hours.to_string(),
+        ];
+        record.extend(month.outcomes.iter().map(u64::to_string));
+        record.push(month.queue_wait_sum_s.to_string());
+        record.push(month.interruptions.to_string());
+        for (mean, p95, peak) in &month.pools {
+            record.extend([mean.to_string(), p95.to_string(), peak.to_string()]);
+        }
+        record.extend(month.workload_cost_usd.iter().map(f64::to_string));
+        write(record);
+    }
+    String::from_utf8(writer.into_inner().expect("in memory")).expect("CSV of UTF-8 text")
+}
