@@ -36,6 +36,9 @@ use crate::timeline::JobTimeline;
 mod compare;
 pub use compare::render_comparison;
 
+mod fleet;
+pub use fleet::{FleetChart, FleetChartKind, fleet_charts, render_fleet};
+
 /// Pixel size of every chart.
 pub const CHART_SIZE: (u32, u32) = (1100, 620);
 

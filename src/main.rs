@@ -100,7 +100,8 @@ enum Command {
                       against the quotas, queue waits and how jobs ended; the summary gives the \
                       mean, its standard error and percentiles over the months.",
         after_help = "Example:\n  spotsim fleet scenarios/fleets/team.toml\n  \
-                      spotsim fleet scenarios/fleets/team.toml --runs 200 --format json"
+                      spotsim fleet scenarios/fleets/team.toml --runs 200 --format json\n  \
+                      spotsim fleet scenarios/fleets/team.toml --charts charts/"
     )]
     Fleet {
         /// The fleet file (TOML).
@@ -120,6 +121,13 @@ enum Command {
         /// Output format on stdout: `csv` is one row per simulated month.
         #[arg(long, value_enum, default_value_t = SweepFormat::Table)]
         format: SweepFormat,
+        /// Also draw the fleet charts (fleet-cost, fleet-concurrency-<pool> for each instance
+        /// type × spot/on-demand, fleet-workloads) into this folder, created if needed.
+        #[arg(long, value_name = "DIR")]
+        charts: Option<PathBuf>,
+        /// Image format of `--charts`.
+        #[arg(long, value_enum, default_value_t = ChartFormatArg::Png, requires = "charts")]
+        chart_format: ChartFormatArg,
     },
     /// Combine the part files of `spotsim run --shard` into the output one `spotsim run` prints.
     #[command(
@@ -148,14 +156,16 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         scenario: Option<PathBuf>,
     },
-    /// Write a capacity-planning review of a scenario: one self-contained HTML page (or
-    /// Markdown with the charts beside it).
+    /// Write a capacity-planning review of a scenario or a fleet: one self-contained HTML page
+    /// (or Markdown with the charts beside it).
     #[command(
         after_help = "Example:\n  spotsim report scenarios/quickstart.toml -o review.html\n  \
-                      spotsim report scenarios/quickstart.toml --format md -o review.md"
+                      spotsim report scenarios/quickstart.toml --format md -o review.md\n  \
+                      spotsim report scenarios/fleets/team.toml --runs 200 -o fleet-review.html"
     )]
     Report {
-        /// The scenario file (TOML).
+        /// The scenario file (TOML), or a fleet file (a file with `[[workload]]` tables,
+        /// docs/fleet.md): the review of the fleet's months.
         scenario: PathBuf,
         /// The file to write.
         #[arg(short, long, value_name = "PATH")]
@@ -599,6 +609,8 @@ fn main() -> ExitCode {
             threads,
             quiet,
             format,
+            charts,
+            chart_format,
         } => run_fleet(
             &fleet,
             FleetOptions {
@@ -607,6 +619,7 @@ fn main() -> ExitCode {
                 threads,
                 quiet,
                 format,
+                charts: charts.map(|dir| (dir, chart_format.format())),
             },
         ),
         Command::Validate { scenario } => validate(&scenario),
@@ -750,6 +763,7 @@ struct FleetOptions {
     threads: Option<u16>,
     quiet: bool,
     format: SweepFormat,
+    charts: Option<(PathBuf, ChartFormat)>,
 }
 
 /// Loads a fleet file with the command line's `--runs` and `--seed`, printing its notes.
@@ -793,13 +807,151 @@ fn simulate_fleet(
 /// `spotsim fleet`.
 fn run_fleet(path: &Path, options: FleetOptions) -> Result<(), Failure> {
     let fleet = load_fleet_with_overrides(path, options.runs, options.seed, options.quiet)?;
+    if let Some((dir, _)) = &options.charts {
+        check_chart_dir("--charts", dir)?;
+    }
     let report = simulate_fleet(path, &fleet, options.threads, options.quiet)?;
+    if let Some((dir, chart_format)) = &options.charts {
+        let written = write_fleet_charts(dir, &report, *chart_format).map_err(Failure::Runtime)?;
+        if !options.quiet {
+            eprintln!("charts: {}", written.join(", "));
+        }
+    }
     let text = match options.format {
         SweepFormat::Table => spotsim::report::render_fleet_table(&report),
         SweepFormat::Json => spotsim::report::render_fleet_json(&report),
         SweepFormat::Csv => spotsim::report::render_fleet_csv(&report),
     };
     print_stdout(&text)
+}
+
+/// Renders every fleet chart of `report` as `format` bytes, in report order.
+fn render_fleet_charts(
+    report: &spotsim::fleet::FleetReport,
+    format: ChartFormat,
+) -> anyhow::Result<Vec<(spotsim::charts::FleetChart, Vec<u8>)>> {
+    Ok(spotsim::charts::fleet_charts(report)
+        .into_par_iter()
+        .map(|chart| spotsim::charts::render_fleet(report, &chart, format).map(|b| (chart, b)))
+        .collect::<Result<_, _>>()?)
+}
+
+/// Draws every fleet chart into `dir`, each file written atomically.
+fn write_fleet_charts(
+    dir: &Path,
+    report: &spotsim::fleet::FleetReport,
+    format: ChartFormat,
+) -> anyhow::Result<Vec<String>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut written = Vec::new();
+    for (chart, bytes) in render_fleet_charts(report, format)? {
+        let path = dir.join(format!("{}.{}", chart.stem, format.extension()));
+        write_atomically(&path, |file| file.write_all(&bytes))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        written.push(path.display().to_string());
+    }
+    Ok(written)
+}
+
+/// Whether `path` is a fleet file (a top-level `workload` array) rather than a scenario; a
+/// file that cannot be read or parsed is left to the scenario loader to report.
+fn is_fleet_file(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .is_some_and(|table| table.contains_key("workload"))
+}
+
+/// `spotsim report FLEET.toml`: the fleet review, HTML with inline SVG or Markdown with PNG
+/// charts beside it.
+fn report_fleet(
+    path: &Path,
+    output: &Path,
+    format: ReportFormat,
+    sim: SimulationArgs,
+) -> Result<(), Failure> {
+    let SimulationArgs {
+        runs,
+        seed,
+        threads,
+        quiet,
+    } = sim;
+    if let Some(runs) = runs.filter(|&r| r > spotsim::fleet::MAX_FLEET_RUNS) {
+        return Err(Failure::BadInput(format!(
+            "--runs {runs}: a fleet simulates at most {} months",
+            spotsim::report::format_count(spotsim::fleet::MAX_FLEET_RUNS)
+        )));
+    }
+    let fleet = load_fleet_with_overrides(path, runs, seed, quiet)?;
+    let fleet_text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read {}", path.display()))
+        .map_err(Failure::Runtime)?;
+    check_writable_parent("--output", output)?;
+    if format == ReportFormat::Md {
+        check_chart_dir("--output's chart folder", &md_chart_dir(output).1)?;
+    }
+    let report = simulate_fleet(path, &fleet, threads, quiet)?;
+    let shown_file = path.display().to_string();
+    let mut command = format!(
+        "spotsim report {} --runs {} --seed {}",
+        shell_word(&shown_file),
+        fleet.runs,
+        fleet.seed
+    );
+    if format == ReportFormat::Md {
+        command.push_str(" --format md");
+    }
+    command.push_str(&format!(
+        " -o {}",
+        shell_word(&output.display().to_string())
+    ));
+    let name = path
+        .file_stem()
+        .map_or_else(|| "fleet".to_string(), |s| s.to_string_lossy().into_owned());
+    let chart_format = match format {
+        ReportFormat::Html => ChartFormat::Svg,
+        ReportFormat::Md => ChartFormat::Png,
+    };
+    let pool = thread_pool(threads)?;
+    let rendered = pool
+        .install(|| render_fleet_charts(&report, chart_format))
+        .map_err(Failure::Runtime)?;
+    let charts: Vec<_> = rendered.iter().map(|(chart, _)| chart.clone()).collect();
+    let review = spotsim::report::build_fleet_review(&spotsim::report::FleetReviewInput {
+        name: &name,
+        report: &report,
+        fleet_text: &fleet_text,
+        command: &command,
+        charts: &charts,
+    });
+    let bytes_of = |stem: &str| {
+        rendered
+            .iter()
+            .find(|(chart, _)| chart.stem == stem)
+            .map(|(_, bytes)| bytes.as_slice())
+    };
+    let text = match format {
+        ReportFormat::Html => spotsim::report::render_figures_html(&review, &|stem| {
+            bytes_of(stem)
+                .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+                .unwrap_or_default()
+        }),
+        ReportFormat::Md => {
+            let (dir_name, dir) = md_chart_dir(output);
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))
+                .map_err(Failure::Runtime)?;
+            for (chart, bytes) in &rendered {
+                write_file(&dir.join(format!("{}.png", chart.stem)), bytes)?;
+            }
+            spotsim::report::render_figures_md(&review, &|stem| format!("{dir_name}/{stem}.png"))
+        }
+    };
+    write_file(output, text.as_bytes())?;
+    if !quiet {
+        eprintln!("report: {}", output.display());
+    }
+    Ok(())
 }
 
 /// `spotsim run`'s options.
@@ -1288,6 +1440,9 @@ fn report(
     format: ReportFormat,
     sim: SimulationArgs,
 ) -> Result<(), Failure> {
+    if is_fleet_file(path) {
+        return report_fleet(path, output, format, sim);
+    }
     let SimulationArgs {
         runs,
         seed,

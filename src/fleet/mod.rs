@@ -13,8 +13,8 @@ mod summary;
 pub use crate::scenario::parse_fleet;
 pub use sim::{FleetModel, MonthResult, PoolMonth, WorkloadMonth, simulate_month};
 pub use summary::{
-    ConcurrencySummary, FleetReport, FleetShares, InterruptionSummary, PoolConcurrency,
-    WorkloadSummary, run_fleet, run_fleet_counted, summarise,
+    ConcurrencySummary, FleetReport, FleetShares, InterruptionSummary, MonthRow, PoolBand,
+    PoolConcurrency, WorkloadSummary, run_fleet, run_fleet_counted, summarise,
 };
 
 use std::collections::BTreeMap;

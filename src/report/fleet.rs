@@ -7,13 +7,13 @@ use crate::stats::Summary;
 
 /// How a figure is written.
 #[derive(Clone, Copy)]
-enum Unit {
+pub(super) enum Unit {
     Usd,
     Duration,
     Count,
 }
 
-fn show(value: f64, unit: Unit) -> String {
+pub(super) fn show(value: f64, unit: Unit) -> String {
     match unit {
         Unit::Usd => format_usd(value),
         Unit::Duration => format_duration(value),
@@ -22,7 +22,7 @@ fn show(value: f64, unit: Unit) -> String {
     }
 }
 
-fn show_mean(summary: &Summary, unit: Unit) -> String {
+pub(super) fn show_mean(summary: &Summary, unit: Unit) -> String {
     match summary.std_err {
         Some(se) => {
             let se = match unit {
@@ -37,7 +37,7 @@ fn show_mean(summary: &Summary, unit: Unit) -> String {
     }
 }
 
-fn summary_row(label: &str, summary: &Summary, unit: Unit) -> Vec<String> {
+pub(super) fn summary_row(label: &str, summary: &Summary, unit: Unit) -> Vec<String> {
     let mut row = vec![format!("  {label}"), show_mean(summary, unit)];
     row.extend(
         [summary.p50, summary.p90, summary.p99, summary.max]
@@ -57,7 +57,7 @@ fn shares_text(shares: &FleetShares) -> String {
     )
 }
 
-fn quota_text(quota: Option<u32>) -> String {
+pub(super) fn quota_text(quota: Option<u32>) -> String {
     quota.map_or_else(|| "none".to_string(), |q| format_count(u64::from(q)))
 }
 

@@ -9,6 +9,7 @@ mod compare;
 mod csv;
 mod fit;
 mod fleet;
+mod fleet_review;
 mod format;
 mod json;
 mod recommend;
@@ -25,10 +26,14 @@ pub use fit::{
     render_trace_fit_json, render_trace_fit_table,
 };
 pub use fleet::{render_fleet_csv, render_fleet_json, render_fleet_table};
+pub use fleet_review::{FleetReviewInput, build_fleet_review};
 pub use format::{format_count, format_pct, format_price, format_std_err, format_usd};
 pub use json::render_json;
 pub use recommend::{render_recommend_json, render_recommend_table};
-pub use review::{Block, Review, ReviewInput, build_review, render_review_html, render_review_md};
+pub use review::{
+    Block, Review, ReviewInput, build_review, render_figures_html, render_figures_md,
+    render_review_html, render_review_md,
+};
 pub use sweep::{advice_sentence, render_sweep_csv, render_sweep_json, render_sweep_table};
 pub use table::render_table;
 pub use trace::{
