@@ -37,6 +37,7 @@ mod compare;
 pub use compare::render_comparison;
 
 mod fleet;
+pub(crate) use fleet::simulated_months;
 pub use fleet::{FleetChart, FleetChartKind, fleet_charts, render_fleet};
 
 /// Pixel size of every chart.

@@ -97,9 +97,10 @@ pub fn fleet_charts(report: &FleetReport) -> Vec<FleetChart> {
             kind: FleetChartKind::Concurrency(index),
             stem: format!("fleet-concurrency-{}", pool_slug(band)),
             caption: format!(
-                "Instances of {} jobs in progress over the month: the median over the simulated \
-                 months at each hour and the band up to the 90th percentile{quota}.",
-                pool_name(band)
+                "Instances of {} jobs in progress over the month, sampled every {}: the median \
+                 over the simulated months and the band up to the 90th percentile{quota}.",
+                pool_name(band),
+                crate::duration::format_duration(band.step_s)
             ),
         });
     }
@@ -146,6 +147,12 @@ fn fleet_name(report: &FleetReport) -> String {
         |s| s.to_string_lossy().into_owned(),
     );
     short_name(&stem)
+}
+
+/// `1 simulated month`, `20 simulated months`.
+pub(crate) fn simulated_months(runs: u64) -> String {
+    let plural = if runs == 1 { "" } else { "s" };
+    format!("{} simulated month{plural}", format_count(runs))
 }
 
 /// Bins of a histogram of `n` values: Rice's rule (2·n^⅓), odd, from 5 to 51.
@@ -217,8 +224,8 @@ where
         legend.push((format!("{mean_label} {}", format_usd(mean)), mark));
     }
     let mut subtitle = vec![format!(
-        "{} simulated months of {}, seed {}",
-        format_count(report.runs),
+        "{} of {}, seed {}",
+        simulated_months(report.runs),
         crate::duration::format_duration(report.horizon_s),
         report.seed
     )];
@@ -309,14 +316,14 @@ where
         ));
     }
     let mut subtitle = vec![format!(
-        "instances of jobs in progress{}, every {} over {} simulated months",
+        "instances of jobs in progress{}, every {} over {}",
         if band.key.spot {
             " (waits for spot capacity included)"
         } else {
             ""
         },
         crate::duration::format_duration(band.step_s),
-        format_count(report.runs)
+        simulated_months(report.runs)
     )];
     if band.quota.is_none() {
         subtitle.push("no quota set for this pool".to_string());
@@ -408,8 +415,8 @@ where
         legend.push(("on-demand".to_string(), Mark::Fill(ON_DEMAND)));
     }
     let subtitle = vec![format!(
-        "mean over {} simulated months; fleet total {} a month against {} all on-demand",
-        format_count(report.runs),
+        "mean over {}; fleet total {} a month against {} all on-demand",
+        simulated_months(report.runs),
         format_usd(report.cost_usd.mean),
         format_usd(report.on_demand_cost_usd.mean)
     )];

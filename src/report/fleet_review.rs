@@ -6,7 +6,7 @@
 //! charts, the month and workload tables of `spotsim fleet`, and what the model assumes.
 
 use super::fleet::{Unit, quota_text, show, show_mean, summary_row};
-use super::format::{format_count, format_pct, format_usd};
+use super::format::{format_pct, format_usd};
 use super::review::{Block, Review};
 use crate::charts::FleetChart;
 use crate::duration::format_duration;
@@ -131,11 +131,15 @@ fn headline_table(report: &FleetReport) -> Block {
         ],
         vec![
             "What does spot save?".to_string(),
-            format!(
-                "{} of the mean monthly cost ({} a month)",
-                format_pct(report.savings_vs_on_demand_pct, 1),
-                format_usd(report.on_demand_cost_usd.mean - report.cost_usd.mean)
-            ),
+            if report.workloads.iter().any(|w| w.spot) {
+                format!(
+                    "{} of the mean monthly cost ({} a month)",
+                    format_pct(report.savings_vs_on_demand_pct, 1),
+                    format_usd(report.on_demand_cost_usd.mean - report.cost_usd.mean)
+                )
+            } else {
+                "nothing: every workload runs on-demand".to_string()
+            },
         ],
     ];
     rows.extend(quota_usage(report));
@@ -360,9 +364,8 @@ pub fn build_fleet_review(input: &FleetReviewInput<'_>) -> Review {
     let report = input.report;
     let mut blocks = vec![
         Block::Paragraph(format!(
-            "{} simulated months of {} (each after a {} warm-up) of the fleet in {} (seed {}), \
-             by spotsim {}.",
-            format_count(report.runs),
+            "{} of {} (each after a {} warm-up) of the fleet in {} (seed {}), by spotsim {}.",
+            crate::charts::simulated_months(report.runs),
             format_duration(report.horizon_s),
             format_duration(report.warmup_s),
             report.fleet,
@@ -410,5 +413,75 @@ pub fn build_fleet_review(input: &FleetReviewInput<'_>) -> Review {
         title: format!("Fleet review: {}", input.name),
         blocks,
         spot: report.workloads.iter().any(|w| w.spot),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charts::fleet_charts;
+    use crate::fleet::{parse_fleet, run_fleet};
+
+    const ON_DEMAND_FLEET: &str = r#"
+horizon = "5d"
+warmup = "1d"
+runs = 12
+seed = 5
+
+[[workload]]
+name = "evaluation"
+arrivals = { per_day = 20 }
+[workload.scenario.job]
+instance_type = "ml.g5.2xlarge"
+training = { dist = "exponential", mean = "40m" }
+[workload.scenario.stopping]
+max_run = "4h"
+[workload.scenario.pricing]
+on_demand_hourly = 1.515
+
+[quota."ml.g5.2xlarge"]
+on_demand = 2
+"#;
+
+    #[test]
+    fn an_on_demand_fleet_review_says_spot_saves_nothing_and_shows_its_quota() {
+        let fleet = parse_fleet(ON_DEMAND_FLEET, "od.toml").unwrap();
+        let report = run_fleet(&fleet, "od.toml").unwrap();
+        let charts = fleet_charts(&report);
+        let review = build_fleet_review(&FleetReviewInput {
+            name: "od",
+            report: &report,
+            fleet_text: ON_DEMAND_FLEET,
+            command: "spotsim report od.toml -o r.html",
+            charts: &charts,
+        });
+        assert_eq!(review.title, "Fleet review: od");
+        assert!(!review.spot);
+        let Some(Block::Recommendation(headline)) = review.blocks.get(1) else {
+            panic!("no headline: {:?}", review.blocks.get(1));
+        };
+        assert!(headline.contains("spot saves nothing"), "{headline}");
+        let figures: Vec<&str> = review
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Figure { stem, .. } => Some(stem.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            figures,
+            [
+                "fleet-cost",
+                "fleet-concurrency-ml-g5-2xlarge-on-demand",
+                "fleet-workloads"
+            ]
+        );
+        let html = super::super::render_figures_html(&review, &|stem| format!("<svg>{stem}</svg>"));
+        assert!(html.contains("How full does the ml.g5.2xlarge on-demand quota run?"));
+        assert!(html.contains("against a quota of 2"));
+        assert!(html.contains("nothing: every workload runs on-demand"));
+        assert!(html.contains("<svg>fleet-workloads</svg>"));
+        assert!(html.contains("12 simulated months of 5d"));
     }
 }
