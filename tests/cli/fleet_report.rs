@@ -219,3 +219,16 @@ fn fleet_runs_beyond_the_fleet_limit_are_refused() {
         .code(2);
     assert!(!out.exists());
 }
+
+#[test]
+fn charts_into_a_file_is_refused_before_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_file(dir.path(), "charts", "not a folder");
+    spotsim()
+        .args(["fleet", TEAM, "--runs", "20", "--charts"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is a file; give a folder"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a folder");
+}
