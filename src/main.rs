@@ -100,6 +100,7 @@ enum Command {
                       against the quotas, queue waits and how jobs ended; the summary gives the \
                       mean, its standard error and percentiles over the months.",
         after_help = "Example:\n  spotsim fleet scenarios/fleets/team.toml\n  \
+                      spotsim fleet scenarios/fleets/team.toml --no-quotas\n  \
                       spotsim fleet scenarios/fleets/team.toml --runs 200 --format json"
     )]
     Fleet {
@@ -120,6 +121,10 @@ enum Command {
         /// Output format on stdout: `csv` is one row per simulated month.
         #[arg(long, value_enum, default_value_t = SweepFormat::Table)]
         format: SweepFormat,
+        /// Ignore the file's quotas: how many instances the workloads would use at once with
+        /// no limit, i.e. the quota to ask for.
+        #[arg(long)]
+        no_quotas: bool,
     },
     /// Combine the part files of `spotsim run --shard` into the output one `spotsim run` prints.
     #[command(
@@ -599,6 +604,7 @@ fn main() -> ExitCode {
             threads,
             quiet,
             format,
+            no_quotas,
         } => run_fleet(
             &fleet,
             FleetOptions {
@@ -607,6 +613,7 @@ fn main() -> ExitCode {
                 threads,
                 quiet,
                 format,
+                no_quotas,
             },
         ),
         Command::Validate { scenario } => validate(&scenario),
@@ -750,6 +757,7 @@ struct FleetOptions {
     threads: Option<u16>,
     quiet: bool,
     format: SweepFormat,
+    no_quotas: bool,
 }
 
 /// Loads a fleet file with the command line's `--runs` and `--seed`, printing its notes.
@@ -792,7 +800,10 @@ fn simulate_fleet(
 
 /// `spotsim fleet`.
 fn run_fleet(path: &Path, options: FleetOptions) -> Result<(), Failure> {
-    let fleet = load_fleet_with_overrides(path, options.runs, options.seed, options.quiet)?;
+    let mut fleet = load_fleet_with_overrides(path, options.runs, options.seed, options.quiet)?;
+    if options.no_quotas {
+        fleet.quotas.clear();
+    }
     let report = simulate_fleet(path, &fleet, options.threads, options.quiet)?;
     let text = match options.format {
         SweepFormat::Table => spotsim::report::render_fleet_table(&report),
