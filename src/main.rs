@@ -804,6 +804,7 @@ fn run_fleet(path: &Path, options: FleetOptions) -> Result<(), Failure> {
     if options.no_quotas {
         fleet.quotas.clear();
     }
+    fleet.check_size().map_err(Failure::BadInput)?;
     let report = simulate_fleet(path, &fleet, options.threads, options.quiet)?;
     let text = match options.format {
         SweepFormat::Table => spotsim::report::render_fleet_table(&report),

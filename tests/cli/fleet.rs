@@ -421,3 +421,91 @@ on_demand = 4
         );
     }
 }
+
+#[test]
+fn a_shared_trace_replays_one_moment_per_month_for_every_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = project_dir().join(
+        "../shared/data/spot-traces/availability/1-node/aws-02-15-2023/us-west-2a_v100_1.json",
+    );
+    let quickstart = project_dir().join("scenarios/quickstart.toml");
+    let fleet = write_file(
+        dir.path(),
+        "trace.toml",
+        &format!(
+            r#"horizon = "7d"
+warmup = "1d"
+runs = 40
+[[workload]]
+scenario = {:?}
+arrivals = {{ per_day = 16 }}
+[market."ml.p3.2xlarge"]
+model = "trace"
+file = {:?}
+format = "spot-traces"
+"#,
+            quickstart.to_str().unwrap(),
+            trace.to_str().unwrap()
+        ),
+    );
+    let report = fleet_json(&fleet, &[]);
+    let interruptions = &report["interruptions"];
+    // Several jobs run at once, and the trace takes capacity from all of them together.
+    assert!(
+        f(&interruptions["jobs_per_reclaim"]) > 1.5,
+        "{interruptions}"
+    );
+    assert!(
+        f(&interruptions["largest_simultaneous"]["mean"]) >= 3.0,
+        "{interruptions}"
+    );
+    // The replacement of the scenario's own market is reported.
+    let output = spotsim()
+        .args(["fleet", fleet.to_str().unwrap(), "--runs", "2"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains(
+            "[market.\"ml.p3.2xlarge\"] replaces the market of the scenarios of bert-finetune"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_fleet_too_large_to_simulate_is_refused_before_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = write_file(
+        dir.path(),
+        "huge.toml",
+        r#"horizon = "20d"
+warmup = "0s"
+runs = 100000
+[[workload]]
+name = "flood"
+arrivals = { per_day = 50000 }
+[workload.scenario.job]
+instance_type = "ml.m5.large"
+training = "1h"
+[workload.scenario.pricing]
+on_demand_hourly = 0.115
+"#,
+    );
+    let output = spotsim()
+        .args(["fleet", fleet.to_str().unwrap()])
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("the fleet would simulate about 1.00e11 jobs"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("lower runs (--runs)"), "{stderr}");
+}

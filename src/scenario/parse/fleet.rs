@@ -185,14 +185,7 @@ fn read_fleet(ctx: &mut Ctx<'_>, read: &mut FleetRead, document: &DeTable<'_>) -
     check_quotas(ctx, &workloads, &quotas);
     share_scenario_markets(ctx, read, &workloads, &mut markets);
     let (horizon_s, warmup_s) = (horizon_s?, warmup_s?);
-    let expected_jobs: f64 = workloads
-        .iter()
-        .map(|(w, _)| {
-            let month = w.arrivals.expected_between(0.0, horizon_s);
-            let capped = w.count.map_or(month, |count| month.min(count as f64));
-            capped * (1.0 + warmup_s / horizon_s)
-        })
-        .sum();
+    let expected_jobs = expected_jobs_per_month(&workloads, horizon_s, warmup_s);
     if expected_jobs > MAX_JOBS_PER_MONTH
         && let Some((_, span)) = workloads.first()
     {
@@ -215,6 +208,25 @@ fn read_fleet(ctx: &mut Ctx<'_>, read: &mut FleetRead, document: &DeTable<'_>) -
         markets,
         notes: Vec::new(),
     })
+}
+
+/// As [`Fleet::expected_jobs_per_month`], before the fleet is built.
+fn expected_jobs_per_month(
+    workloads: &[(Workload, Range<usize>)],
+    horizon_s: f64,
+    warmup_s: f64,
+) -> f64 {
+    let fleet = Fleet {
+        horizon_s,
+        warmup_s,
+        runs: 1,
+        seed: 0,
+        workloads: workloads.iter().map(|(w, _)| w.clone()).collect(),
+        quotas: BTreeMap::new(),
+        markets: BTreeMap::new(),
+        notes: Vec::new(),
+    };
+    fleet.expected_jobs_per_month()
 }
 
 fn read_workload(
