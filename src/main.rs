@@ -100,6 +100,7 @@ enum Command {
                       against the quotas, queue waits and how jobs ended; the summary gives the \
                       mean, its standard error and percentiles over the months.",
         after_help = "Example:\n  spotsim fleet scenarios/fleets/team.toml\n  \
+                      spotsim fleet scenarios/fleets/team.toml --no-quotas\n  \
                       spotsim fleet scenarios/fleets/team.toml --runs 200 --format json\n  \
                       spotsim fleet scenarios/fleets/team.toml --charts charts/"
     )]
@@ -121,6 +122,10 @@ enum Command {
         /// Output format on stdout: `csv` is one row per simulated month.
         #[arg(long, value_enum, default_value_t = SweepFormat::Table)]
         format: SweepFormat,
+        /// Ignore the file's quotas: how many instances the workloads would use at once with
+        /// no limit, i.e. the quota to ask for.
+        #[arg(long)]
+        no_quotas: bool,
         /// Also draw the fleet charts (fleet-cost, fleet-concurrency-<pool> for each instance
         /// type × spot/on-demand, fleet-workloads) into this folder, created if needed.
         #[arg(long, value_name = "DIR")]
@@ -609,6 +614,7 @@ fn main() -> ExitCode {
             threads,
             quiet,
             format,
+            no_quotas,
             charts,
             chart_format,
         } => run_fleet(
@@ -619,6 +625,7 @@ fn main() -> ExitCode {
                 threads,
                 quiet,
                 format,
+                no_quotas,
                 charts: charts.map(|dir| (dir, chart_format.format())),
             },
         ),
@@ -763,6 +770,7 @@ struct FleetOptions {
     threads: Option<u16>,
     quiet: bool,
     format: SweepFormat,
+    no_quotas: bool,
     charts: Option<(PathBuf, ChartFormat)>,
 }
 
@@ -806,7 +814,11 @@ fn simulate_fleet(
 
 /// `spotsim fleet`.
 fn run_fleet(path: &Path, options: FleetOptions) -> Result<(), Failure> {
-    let fleet = load_fleet_with_overrides(path, options.runs, options.seed, options.quiet)?;
+    let mut fleet = load_fleet_with_overrides(path, options.runs, options.seed, options.quiet)?;
+    if options.no_quotas {
+        fleet.quotas.clear();
+    }
+    fleet.check_size().map_err(Failure::BadInput)?;
     if let Some((dir, _)) = &options.charts {
         check_chart_dir("--charts", dir)?;
     }
@@ -883,6 +895,7 @@ fn report_fleet(
         )));
     }
     let fleet = load_fleet_with_overrides(path, runs, seed, quiet)?;
+    fleet.check_size().map_err(Failure::BadInput)?;
     let fleet_text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read {}", path.display()))
         .map_err(Failure::Runtime)?;

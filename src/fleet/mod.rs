@@ -27,6 +27,8 @@ use crate::scenario::{MarketSpec, Scenario, Warning};
 pub const MAX_FLEET_RUNS: u64 = 100_000;
 /// Most jobs one simulated month may submit (expected, over all workloads and the warm-up).
 pub const MAX_JOBS_PER_MONTH: f64 = 2_000_000.0;
+/// Most jobs one fleet simulation may submit over all its months (expected).
+pub const MAX_FLEET_JOBS: f64 = 1e10;
 /// Longest horizon: a year.
 pub const MAX_HORIZON_S: f64 = 366.0 * 86_400.0;
 /// Default number of simulated months.
@@ -53,6 +55,36 @@ pub struct Fleet {
     /// What the parser accepted but tells about (scenario notes, ignored scenario keys).
     #[serde(skip)]
     pub notes: Vec<Warning>,
+}
+
+impl Fleet {
+    /// Expected submissions in one simulated month, warm-up included, after `count` limits.
+    pub fn expected_jobs_per_month(&self) -> f64 {
+        self.workloads
+            .iter()
+            .map(|w| {
+                let month = w.arrivals.expected_between(0.0, self.horizon_s);
+                let capped = w.count.map_or(month, |count| month.min(count as f64));
+                capped * (1.0 + self.warmup_s / self.horizon_s)
+            })
+            .sum()
+    }
+
+    /// Refuses a simulation too large to finish in reasonable time: more than
+    /// [`MAX_FLEET_JOBS`] jobs over all months (about three hours on one core).
+    pub fn check_size(&self) -> Result<(), String> {
+        let total = self.expected_jobs_per_month() * self.runs as f64;
+        if total > MAX_FLEET_JOBS {
+            return Err(format!(
+                "the fleet would simulate about {total:.2e} jobs ({} months of about {:.0}), more \
+                 than spotsim simulates at once ({MAX_FLEET_JOBS:.0e}); lower runs (--runs) or \
+                 the arrivals",
+                self.runs,
+                self.expected_jobs_per_month()
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// `[quota."<instance type>"]`: most instances of the type in progress at once.

@@ -853,3 +853,100 @@ fn concurrency(changes: &[(f64, i64)], model: &FleetModel) -> PoolMonth {
         grid,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::parse_fleet;
+
+    /// An on-demand workload of constant `training` with no other phase, submitted daily `at`.
+    fn workload(name: &str, at: &str, training: &str) -> String {
+        format!(
+            r#"
+[[workload]]
+name = "{name}"
+arrivals = {{ at = [{at}] }}
+[workload.scenario.job]
+instance_type = "ml.m5.large"
+training = "{training}"
+provisioning = "0s"
+download = "0s"
+upload = "0s"
+[workload.scenario.pricing]
+on_demand_hourly = 1
+"#
+        )
+    }
+
+    fn month_of(text: &str) -> (FleetModel, MonthResult) {
+        let fleet = parse_fleet(text, "test.toml").unwrap();
+        let model = FleetModel::new(&fleet);
+        let month = simulate_month(&model, 0);
+        (model, month)
+    }
+
+    #[test]
+    fn a_full_quota_queues_jobs_first_in_first_out() {
+        let text = format!(
+            "horizon = \"1d\"\nwarmup = \"0s\"\n{}{}\n[quota.\"ml.m5.large\"]\non_demand = 1\n",
+            workload("long", "\"00:00\"", "2h"),
+            workload("short", "\"00:30\", \"00:45\"", "1h"),
+        );
+        let (model, month) = month_of(&text);
+        // long: 0h–2h; short 1: submitted 0:30, created 2h, ends 3h; short 2: 0:45, 3h, 4h.
+        assert_eq!(month.jobs, 3);
+        assert_eq!(month.queue_wait_sum_s, 1.5 * 3_600.0 + 2.25 * 3_600.0);
+        assert_eq!(month.queued_jobs, 2);
+        assert_eq!(month.workloads[1].queue_wait_sum_s, 3.75 * 3_600.0);
+        assert_eq!(month.cost_usd, 4.0);
+        assert_eq!(month.held_instance_hours, 4.0);
+        assert_eq!(month.outcomes, [3, 0, 0, 0]);
+        let pool = &month.pools[0];
+        assert_eq!(model.pools[0].quota, Some(1));
+        assert!((pool.mean - 4.0 / 24.0).abs() < 1e-12);
+        assert_eq!(pool.peak, 1.0);
+        // Level 1 for 4 h of 24: less than 95 % of the month at 0.
+        assert_eq!(pool.p95, 1.0);
+        assert_eq!(&pool.grid[..6], &[1, 1, 1, 1, 0, 0]);
+        assert_eq!(pool.grid.len(), 24);
+    }
+
+    #[test]
+    fn the_warm_up_opens_the_month_with_last_months_jobs() {
+        let text = format!(
+            "horizon = \"2d\"\nwarmup = \"1d\"\n{}",
+            workload("nightly", "\"23:00\"", "2h")
+        );
+        let (_, month) = month_of(&text);
+        // In the month: the jobs of 23:00 on days 1 and 2; the second ends after the horizon.
+        assert_eq!(month.jobs, 2);
+        assert_eq!(month.outcomes, [1, 0, 0, 1]);
+        assert_eq!(month.cost_usd, 4.0);
+        // Busy 0h–1h (last month's job), 23h–25h and 47h–48h: 4 h of 48.
+        let pool = &month.pools[0];
+        assert!((pool.mean - 4.0 / 48.0).abs() < 1e-12, "{}", pool.mean);
+        assert_eq!(pool.grid[0], 1);
+        assert_eq!(pool.grid[1], 0);
+        assert_eq!(pool.grid[23], 1);
+    }
+
+    #[test]
+    fn a_month_depends_on_its_index_only() {
+        let text = format!("horizon = \"3d\"\n{}", workload("a", "\"09:00\"", "1h")).replace(
+            "arrivals = { at = [\"09:00\"] }",
+            "arrivals = { per_day = 20 }",
+        );
+        let fleet = parse_fleet(&text, "test.toml").unwrap();
+        let model = FleetModel::new(&fleet);
+        assert_eq!(simulate_month(&model, 7), simulate_month(&model, 7));
+        assert_ne!(simulate_month(&model, 7), simulate_month(&model, 8));
+    }
+
+    #[test]
+    fn a_markov_path_alternates_from_the_stationary_state() {
+        let mut rng = run_rng(1, 0, Stream::SharedMarket);
+        let path = markov_path(6.0 * 3_600.0, 3_600.0, 1_000.0 * 3_600.0, &mut rng);
+        // Available 6/7 of the time, to within a few percent over ~140 cycles.
+        assert!((path.share() - 6.0 / 7.0).abs() < 0.03, "{}", path.share());
+    }
+}

@@ -18,8 +18,15 @@ pub(super) fn show(value: f64, unit: Unit) -> String {
         Unit::Usd => format_usd(value),
         Unit::Duration => format_duration(value),
         Unit::Count if value.fract() == 0.0 && value.abs() < 1e15 => format_count(value as u64),
-        Unit::Count => format!("{value:.1}"),
+        Unit::Count => format_tenths(value),
     }
+}
+
+/// `4,024.7`: one decimal, thousands grouped.
+fn format_tenths(value: f64) -> String {
+    let tenths = (value.abs() * 10.0).round() as u64;
+    let sign = if value < 0.0 && tenths > 0 { "-" } else { "" };
+    format!("{sign}{}.{}", format_count(tenths / 10), tenths % 10)
 }
 
 pub(super) fn show_mean(summary: &Summary, unit: Unit) -> String {
@@ -90,7 +97,7 @@ pub fn render_fleet_table(report: &FleetReport) -> String {
             format!("{} × {}", w.instance_count, w.instance_type),
             if w.spot { "spot" } else { "on-demand" }.to_string(),
             w.arrivals.describe(),
-            format!("{:.1}", w.jobs.mean),
+            format_tenths(w.jobs.mean),
         ]);
     }
     out.push_str(&render_rows(&rows));
@@ -166,9 +173,9 @@ pub fn render_fleet_table(report: &FleetReport) -> String {
         vec![
             label,
             quota_text(pool.quota),
-            format!("{:.1}", pool.mean.mean),
-            format!("{:.1}", pool.p95.mean),
-            format!("{:.1}", pool.peak.mean),
+            format_tenths(pool.mean.mean),
+            format_tenths(pool.p95.mean),
+            format_tenths(pool.peak.mean),
             show(pool.peak.p90, Unit::Count),
             show(pool.peak.p99, Unit::Count),
         ]
@@ -281,4 +288,16 @@ pub fn render_fleet_csv(report: &FleetReport) -> String {
         write(record);
     }
     String::from_utf8(writer.into_inner().expect("in memory")).expect("CSV of UTF-8 text")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenths_are_grouped() {
+        assert_eq!(format_tenths(4024.66), "4,024.7");
+        assert_eq!(format_tenths(0.04), "0.0");
+        assert_eq!(format_tenths(-1234.5), "-1,234.5");
+    }
 }

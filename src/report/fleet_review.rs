@@ -335,13 +335,15 @@ fn assumption_blocks() -> Vec<Block> {
         Block::List(
             [
                 "A job whose instances would exceed its pool's quota (instance type × spot or \
-                 on-demand) waits in a first-in, first-out queue until instances are released: \
-                 the team's scheduler retrying CreateTrainingJob after ResourceLimitExceeded.",
+                 on-demand) waits in a strict first-in, first-out queue until instances are \
+                 released: the team's scheduler retrying CreateTrainingJob after \
+                 ResourceLimitExceeded (the service itself queues nothing).",
                 "A created job holds its instances against the quota until it ends, waits for \
                  spot capacity included.",
                 "Spot jobs of one instance type share one market: when it reclaims capacity, \
                  every running job of the type is interrupted at once. The fleet does not \
-                 consume the market's capacity.",
+                 use up the market's capacity, which holds while it is small against the pool \
+                 of the instance type.",
                 "Each month starts with the warm-up's jobs still running: they count toward \
                  quotas and concurrency, not toward the month's cost.",
                 "A month's cost is the whole billed time of the jobs submitted in it, even past \

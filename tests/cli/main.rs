@@ -6,6 +6,7 @@ mod compare;
 mod docs;
 mod errors;
 mod fit;
+mod fleet;
 mod fleet_report;
 mod import;
 mod precision;

@@ -4,9 +4,10 @@
 
 use crate::{spotsim, stdout_of};
 
-const COMMANDS: [&str; 12] = [
+const COMMANDS: [&str; 13] = [
     "init",
     "run",
+    "fleet",
     "report",
     "compare",
     "trace",

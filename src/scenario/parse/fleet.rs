@@ -185,14 +185,7 @@ fn read_fleet(ctx: &mut Ctx<'_>, read: &mut FleetRead, document: &DeTable<'_>) -
     check_quotas(ctx, &workloads, &quotas);
     share_scenario_markets(ctx, read, &workloads, &mut markets);
     let (horizon_s, warmup_s) = (horizon_s?, warmup_s?);
-    let expected_jobs: f64 = workloads
-        .iter()
-        .map(|(w, _)| {
-            let month = w.arrivals.expected_between(0.0, horizon_s);
-            let capped = w.count.map_or(month, |count| month.min(count as f64));
-            capped * (1.0 + warmup_s / horizon_s)
-        })
-        .sum();
+    let expected_jobs = expected_jobs_per_month(&workloads, horizon_s, warmup_s);
     if expected_jobs > MAX_JOBS_PER_MONTH
         && let Some((_, span)) = workloads.first()
     {
@@ -215,6 +208,25 @@ fn read_fleet(ctx: &mut Ctx<'_>, read: &mut FleetRead, document: &DeTable<'_>) -
         markets,
         notes: Vec::new(),
     })
+}
+
+/// As [`Fleet::expected_jobs_per_month`], before the fleet is built.
+fn expected_jobs_per_month(
+    workloads: &[(Workload, Range<usize>)],
+    horizon_s: f64,
+    warmup_s: f64,
+) -> f64 {
+    let fleet = Fleet {
+        horizon_s,
+        warmup_s,
+        runs: 1,
+        seed: 0,
+        workloads: workloads.iter().map(|(w, _)| w.clone()).collect(),
+        quotas: BTreeMap::new(),
+        markets: BTreeMap::new(),
+        notes: Vec::new(),
+    };
+    fleet.expected_jobs_per_month()
 }
 
 fn read_workload(
@@ -635,12 +647,7 @@ fn read_markets(
         };
         // The scenario readers name their keys as a scenario does: name them as the fleet does.
         for error in &mut ctx.errors[first_error..] {
-            for prefix in ["spot.market.", "spot.", "market.<instance type>."] {
-                if let Some(rest) = error.message.strip_prefix(prefix) {
-                    error.message = format!("{path}.{rest}");
-                    break;
-                }
-            }
+            error.message = fleet_key_names(&error.message, &path);
         }
         match market {
             Some(market) => {
@@ -650,6 +657,20 @@ fn read_markets(
         }
     }
     ok.then_some(markets)
+}
+
+/// `message` of the scenario readers with the key paths of a market table named as the fleet
+/// file names them (`spot.market.file` → `market."ml.p3.2xlarge".file`), at the start of the
+/// message or quoted in it.
+fn fleet_key_names(message: &str, path: &str) -> String {
+    let mut renamed = message.to_string();
+    for prefix in ["spot.market.", "market.<instance type>.", "spot."] {
+        if let Some(rest) = renamed.strip_prefix(prefix) {
+            renamed = format!("{path}.{rest}");
+        }
+        renamed = renamed.replace(&format!("`{prefix}"), &format!("`{path}."));
+    }
+    renamed
 }
 
 /// Workload names are unique: outputs are keyed by them.
@@ -824,6 +845,26 @@ fn share_scenario_markets(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn market_keys_are_named_as_the_fleet_names_them() {
+        let path = "market.\"ml.p3.2xlarge\"";
+        assert_eq!(
+            fleet_key_names("spot.market.file (\"x\") cannot be read", path),
+            "market.\"ml.p3.2xlarge\".file (\"x\") cannot be read"
+        );
+        assert_eq!(
+            fleet_key_names(
+                "unknown key `spot.market.capacity_wait`: valid keys here",
+                path
+            ),
+            "unknown key `market.\"ml.p3.2xlarge\".capacity_wait`: valid keys here"
+        );
+        assert_eq!(
+            fleet_key_names("spot.capacity_wait is required: how long", path),
+            "market.\"ml.p3.2xlarge\".capacity_wait is required: how long"
+        );
+    }
 
     #[test]
     fn times_of_day() {
