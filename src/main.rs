@@ -339,10 +339,13 @@ enum Command {
                       with the line `#:schema ./spotsim.schema.json` (Taplo / Even Better TOML)."
     )]
     Schema,
-    /// Check a scenario file and print what spotsim understood from it.
-    #[command(after_help = "Example:\n  spotsim validate scenarios/quickstart.toml")]
+    /// Check a scenario or fleet file and print what spotsim understood from it.
+    #[command(
+        after_help = "Example:\n  spotsim validate scenarios/quickstart.toml\n  \
+                            spotsim validate scenarios/fleets/team.toml"
+    )]
     Validate {
-        /// The scenario file (TOML).
+        /// The scenario or fleet file (TOML).
         scenario: PathBuf,
     },
 }
@@ -1557,6 +1560,13 @@ fn shell_word(word: &str) -> String {
 }
 
 fn validate(path: &Path) -> Result<(), Failure> {
+    if std::fs::read_to_string(path).is_ok_and(|text| spotsim::fleet::is_fleet_text(&text)) {
+        let fleet = load_fleet_with_overrides(path, None, None, false)?;
+        return print_stdout(&spotsim::report::render_fleet_validation(
+            &path.display().to_string(),
+            &fleet,
+        ));
+    }
     let scenario = load_scenario(path)?;
     print_warnings(path, &scenario);
     let name = job_name(path, &scenario);
