@@ -238,8 +238,9 @@ pub fn render_fleet_validation(file: &str, fleet: &Fleet) -> String {
         format_duration(fleet.warmup_s),
         format_count(fleet.runs),
         fleet.seed,
-        format_tenths(
-            fleet.expected_jobs_per_month() * fleet.horizon_s / (fleet.horizon_s + fleet.warmup_s)
+        format_count(
+            (fleet.expected_jobs_per_month() * fleet.horizon_s / (fleet.horizon_s + fleet.warmup_s))
+                .round() as u64
         )
     );
     let mut rows: Vec<Vec<String>> = vec![vec![String::new()]];
