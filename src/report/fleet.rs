@@ -231,9 +231,10 @@ pub fn render_fleet_table(report: &FleetReport) -> String {
 /// What `spotsim validate` understood from a fleet file.
 pub fn render_fleet_validation(file: &str, fleet: &Fleet) -> String {
     let mut out = format!(
-        "{file}: a valid fleet: {} workloads, months of {} ({} warm-up), {} runs, seed {}, \
+        "{file}: a valid fleet: {} workload{}, months of {} ({} warm-up), {} runs, seed {}, \
          about {} jobs a month\n",
         fleet.workloads.len(),
+        if fleet.workloads.len() == 1 { "" } else { "s" },
         format_duration(fleet.horizon_s),
         format_duration(fleet.warmup_s),
         format_count(fleet.runs),
