@@ -349,10 +349,13 @@ enum Command {
                       with the line `#:schema ./spotsim.schema.json` (Taplo / Even Better TOML)."
     )]
     Schema,
-    /// Check a scenario file and print what spotsim understood from it.
-    #[command(after_help = "Example:\n  spotsim validate scenarios/quickstart.toml")]
+    /// Check a scenario or fleet file and print what spotsim understood from it.
+    #[command(
+        after_help = "Example:\n  spotsim validate scenarios/quickstart.toml\n  \
+                            spotsim validate scenarios/fleets/team.toml"
+    )]
     Validate {
-        /// The scenario file (TOML).
+        /// The scenario or fleet file (TOML).
         scenario: PathBuf,
     },
 }
@@ -866,12 +869,9 @@ fn write_fleet_charts(
 }
 
 /// Whether `path` is a fleet file (a top-level `workload` array) rather than a scenario; a
-/// file that cannot be read or parsed is left to the scenario loader to report.
+/// file that cannot be read is left to the scenario loader to report.
 fn is_fleet_file(path: &Path) -> bool {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|text| text.parse::<toml::Table>().ok())
-        .is_some_and(|table| table.contains_key("workload"))
+    std::fs::read_to_string(path).is_ok_and(|text| spotsim::fleet::is_fleet_text(&text))
 }
 
 /// `spotsim report FLEET.toml`: the fleet review, HTML with inline SVG or Markdown with PNG
@@ -1713,6 +1713,13 @@ fn shell_word(word: &str) -> String {
 }
 
 fn validate(path: &Path) -> Result<(), Failure> {
+    if std::fs::read_to_string(path).is_ok_and(|text| spotsim::fleet::is_fleet_text(&text)) {
+        let fleet = load_fleet_with_overrides(path, None, None, false)?;
+        return print_stdout(&spotsim::report::render_fleet_validation(
+            &path.display().to_string(),
+            &fleet,
+        ));
+    }
     let scenario = load_scenario(path)?;
     print_warnings(path, &scenario);
     let name = job_name(path, &scenario);

@@ -34,6 +34,16 @@ pub const MAX_HORIZON_S: f64 = 366.0 * 86_400.0;
 /// Default number of simulated months.
 pub const DEFAULT_FLEET_RUNS: u64 = 1_000;
 
+/// Whether `text` is a fleet file rather than a scenario: it has a top-level `workload` key
+/// (`[[workload]]`). Text that is not TOML is not a fleet (the scenario parser then says why).
+pub fn is_fleet_text(text: &str) -> bool {
+    let (document, _) = toml::de::DeTable::parse_recoverable(text);
+    document
+        .get_ref()
+        .iter()
+        .any(|(key, _)| key.get_ref().as_ref() == "workload")
+}
+
 /// A validated fleet file.
 #[derive(Debug, Clone, Serialize)]
 pub struct Fleet {

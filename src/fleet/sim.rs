@@ -429,7 +429,11 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
             let mut clock_base_s = day_clock_base_s;
             let spot = w.spot.as_ref().map(|spot| {
                 let shared_market = match &model.shared[w.type_index] {
-                    Some(SharedMarket::Markov { .. }) => paths[w.type_index].clone(),
+                    Some(SharedMarket::Markov { .. }) => {
+                        // The path starts at simulated time 0.
+                        clock_base_s = 0.0;
+                        paths[w.type_index].clone()
+                    }
                     Some(SharedMarket::Trace { availability, .. }) => {
                         clock_base_s = trace_offsets[w.type_index];
                         availability.get(&w.instances).cloned()
@@ -451,9 +455,10 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
                     None => Cow::Borrowed(spot),
                 }
             });
-            let trace_clock = spot
-                .as_ref()
-                .is_some_and(|s| matches!(s.market, Market::Trace { .. }));
+            // A trace's own prices follow the trace's clock; any other history is read from a
+            // moment of it drawn per month.
+            let trace_clock =
+                matches!(model.shared[w.type_index], Some(SharedMarket::Trace { .. }));
             let history = spot.as_ref().and_then(|s| s.price_history.clone());
             let price_base_s = match history {
                 Some(_) if trace_clock => clock_base_s,

@@ -2,7 +2,7 @@
 
 use super::format::{format_count, format_pct, format_std_err, format_usd, render_rows};
 use crate::duration::format_duration;
-use crate::fleet::{FleetReport, FleetShares, PoolConcurrency};
+use crate::fleet::{Fleet, FleetReport, FleetShares, PoolConcurrency};
 use crate::stats::Summary;
 
 /// How a figure is written.
@@ -222,6 +222,85 @@ pub fn render_fleet_table(report: &FleetReport) -> String {
             format_pct(w.outcomes.max_wait_time_exceeded * 100.0, 2),
             format_pct(w.outcomes.max_runtime_exceeded * 100.0, 2),
             format_pct(w.outcomes.unfinished * 100.0, 1),
+        ]);
+    }
+    out.push_str(&render_rows(&rows));
+    out
+}
+
+/// What `spotsim validate` understood from a fleet file.
+pub fn render_fleet_validation(file: &str, fleet: &Fleet) -> String {
+    let mut out = format!(
+        "{file}: a valid fleet: {} workload{}, months of {} ({} warm-up), {} runs, seed {}, \
+         about {} jobs a month\n",
+        fleet.workloads.len(),
+        if fleet.workloads.len() == 1 { "" } else { "s" },
+        format_duration(fleet.horizon_s),
+        format_duration(fleet.warmup_s),
+        format_count(fleet.runs),
+        fleet.seed,
+        format_count(
+            (fleet.expected_jobs_per_month() * fleet.horizon_s / (fleet.horizon_s + fleet.warmup_s))
+                .round() as u64
+        )
+    );
+    let mut rows: Vec<Vec<String>> = vec![vec![String::new()]];
+    rows.push(
+        [
+            "Workload",
+            "scenario",
+            "instances",
+            "capacity",
+            "arrivals",
+            "count",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    for w in &fleet.workloads {
+        rows.push(vec![
+            format!("  {}", w.name),
+            w.source.clone(),
+            format!("{} × {}", w.instance_count(), w.instance_type),
+            if w.is_spot() { "spot" } else { "on-demand" }.to_string(),
+            w.arrivals.describe(),
+            w.count.map_or_else(|| "—".into(), format_count),
+        ]);
+    }
+    out.push_str(&render_rows(&rows));
+    let mut types: Vec<&str> = fleet
+        .workloads
+        .iter()
+        .map(|w| w.instance_type.as_str())
+        .collect();
+    types.sort_unstable();
+    types.dedup();
+    let mut rows: Vec<Vec<String>> = vec![vec![String::new()]];
+    rows.push(
+        [
+            "Instance type",
+            "spot quota",
+            "on-demand quota",
+            "spot market",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    for instance_type in types {
+        let quota = fleet.quotas.get(instance_type).copied().unwrap_or_default();
+        let market = match fleet.markets.get(instance_type) {
+            Some(crate::scenario::MarketSpec::Independent { .. }) => {
+                "independent (each job's own draws)"
+            }
+            Some(crate::scenario::MarketSpec::Markov { .. }) => "Markov, shared",
+            Some(crate::scenario::MarketSpec::Trace { .. }) => "trace replay, shared",
+            None => "each scenario's own",
+        };
+        rows.push(vec![
+            format!("  {instance_type}"),
+            quota_text(quota.spot),
+            quota_text(quota.on_demand),
+            market.to_string(),
         ]);
     }
     out.push_str(&render_rows(&rows));

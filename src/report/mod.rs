@@ -25,7 +25,7 @@ pub use fit::{
     jobs_scenario, market_sections, render_jobs_fit_json, render_jobs_fit_table,
     render_trace_fit_json, render_trace_fit_table,
 };
-pub use fleet::{render_fleet_csv, render_fleet_json, render_fleet_table};
+pub use fleet::{render_fleet_csv, render_fleet_json, render_fleet_table, render_fleet_validation};
 pub use fleet_review::{FleetReviewInput, build_fleet_review};
 pub use format::{format_count, format_pct, format_price, format_std_err, format_usd};
 pub use json::render_json;

@@ -509,3 +509,20 @@ on_demand_hourly = 0.115
     );
     assert!(stderr.contains("lower runs (--runs)"), "{stderr}");
 }
+
+#[test]
+fn validate_reads_a_fleet_file_as_a_fleet() {
+    let text = stdout_of(spotsim().args(["validate", "scenarios/fleets/team.toml"]));
+    assert!(
+        text.starts_with("scenarios/fleets/team.toml: a valid fleet: 3 workloads, months of 30d (7d warm-up), 1,000 runs, seed 1, about 1,290 jobs a month\n"),
+        "{text}"
+    );
+    for expected in [
+        "../quickstart.toml",
+        "inline",
+        "Markov, shared",
+        "each scenario's own",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from\n{text}");
+    }
+}

@@ -205,6 +205,19 @@ fn bad_fleet_file_exits_2_and_writes_nothing() {
         .arg(out.join("charts"))
         .assert()
         .code(2);
+    // Not even TOML: still read as a fleet file, and refused.
+    let broken = write_file(dir.path(), "broken.toml", "[[workload]]\nname = \n");
+    let stderr = spotsim()
+        .arg("report")
+        .arg(&broken)
+        .arg("-o")
+        .arg(out.join("review.html"))
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(!String::from_utf8(stderr).unwrap().is_empty());
     assert!(files_in(&out).is_empty(), "{:?}", files_in(&out));
 }
 
