@@ -161,9 +161,20 @@ fn bins_for(n: usize) -> usize {
     (rice | 1).clamp(5, 51)
 }
 
-/// `$12,345` on an axis: whole dollars, cents when the axis is narrow.
+/// `$12,345` on an axis: whole dollars, cents when the axis is narrow, thousands (`$150k`)
+/// when it is wide enough for long labels to run into each other.
 fn usd_tick(value: f64, span: f64) -> String {
-    if span >= 50.0 {
+    if value.abs() < 1e-9 {
+        "$0".to_string()
+    } else if span >= 50_000.0 {
+        let thousands = value / 1_000.0;
+        let decimals = if (thousands - thousands.round()).abs() < 1e-9 {
+            0
+        } else {
+            1
+        };
+        format!("${thousands:.decimals$}k")
+    } else if span >= 50.0 {
         let text = format_usd(value.round());
         text.strip_suffix(".00")
             .map_or(text.clone(), str::to_string)
@@ -582,6 +593,15 @@ spot = 3
         for text in ["fine-tune", "evaluation", "mean cost per month (USD)"] {
             assert!(workloads.contains(text), "{text}");
         }
+    }
+
+    #[test]
+    fn wide_usd_axes_count_thousands() {
+        assert_eq!(usd_tick(150_000.0, 500_000.0), "$150k");
+        assert_eq!(usd_tick(12_500.0, 200_000.0), "$12.5k");
+        assert_eq!(usd_tick(0.0, 200_000.0), "$0");
+        assert_eq!(usd_tick(12_400.0, 800.0), "$12,400");
+        assert_eq!(usd_tick(1.25, 10.0), "$1.25");
     }
 
     #[test]
