@@ -73,27 +73,11 @@ impl fmt::Display for ScenarioErrors {
 
 /// Parses and validates a scenario. `file` is used only in messages.
 pub fn parse_scenario(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
-    let mut ctx = Ctx {
-        file,
-        text,
-        base_dir: std::path::Path::new(file)
-            .parent()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_default(),
-        errors: Vec::new(),
-        notes: Vec::new(),
-    };
-    let (document, syntax_errors) = DeTable::parse_recoverable(text);
-    if !syntax_errors.is_empty() {
-        report_syntax(&mut ctx, syntax_errors);
-        return Err(ctx.into_errors());
-    }
+    let (mut ctx, document) = Ctx::parse(text, file)?;
     let scenario = read_scenario(&mut ctx, &document);
     match scenario {
         Some(mut scenario) if ctx.errors.is_empty() => {
-            // In file order, as errors are.
-            ctx.notes.sort_by_key(|(at, _)| *at);
-            scenario.notes = ctx.notes.into_iter().map(|(_, note)| note).collect();
+            scenario.notes = ctx.take_notes();
             Ok(scenario)
         }
         _ => Err(ctx.into_errors()),
@@ -130,7 +114,40 @@ struct Ctx<'a> {
     notes: Vec<((usize, usize), Warning)>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// A context for `text` read from `file` (data files it names are relative to its
+    /// folder), with the text's document tree; every TOML syntax error when it has any.
+    fn parse(
+        text: &'a str,
+        file: &'a str,
+    ) -> Result<(Ctx<'a>, Spanned<DeTable<'a>>), ScenarioErrors> {
+        let mut ctx = Ctx {
+            file,
+            text,
+            base_dir: std::path::Path::new(file)
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default(),
+            errors: Vec::new(),
+            notes: Vec::new(),
+        };
+        let (document, syntax_errors) = DeTable::parse_recoverable(text);
+        if !syntax_errors.is_empty() {
+            report_syntax(&mut ctx, syntax_errors);
+            return Err(ctx.into_errors());
+        }
+        Ok((ctx, document))
+    }
+
+    /// The notes of a valid file, in file order as errors are.
+    fn take_notes(&mut self) -> Vec<Warning> {
+        self.notes.sort_by_key(|(at, _)| *at);
+        std::mem::take(&mut self.notes)
+            .into_iter()
+            .map(|(_, note)| note)
+            .collect()
+    }
+
     /// The 1-based line and column (characters) of a byte offset.
     fn line_column(&self, offset: usize) -> (usize, usize) {
         let start = offset.min(self.text.len());

@@ -332,6 +332,19 @@ fn the_shipped_fleet_runs_the_same_for_any_thread_count() {
     assert!(lines[0].contains("ml.p3.2xlarge_spot_peak_instances"));
 }
 
+/// The stderr of `spotsim fleet` on a file it refuses: exit 2, nothing on stdout.
+fn refused(fleet: &Path) -> String {
+    let output = spotsim()
+        .args(["fleet", fleet.to_str().unwrap()])
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(output.stdout.is_empty());
+    String::from_utf8(output.stderr).unwrap()
+}
+
 #[test]
 fn every_problem_of_a_fleet_file_is_reported_at_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -359,14 +372,7 @@ on_demand = 2
 spot = 4
 "#,
     );
-    let output = spotsim()
-        .args(["fleet", fleet.to_str().unwrap()])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    assert!(output.stdout.is_empty());
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stderr = refused(&fleet);
     for expected in [
         "bad.toml:1:11: horizon (\"400d\") must be more than 0s and at most 366 days",
         "workload.scenario (\"missing.toml\") cannot be read",
@@ -402,14 +408,7 @@ on_demand = 2
 on_demand = 4
 "#,
     );
-    let output = spotsim()
-        .args(["fleet", fleet.to_str().unwrap()])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    assert!(output.stdout.is_empty());
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stderr = refused(&fleet);
     for expected in [
         "workload \"big\" needs 4 instances per job but quota.\"ml.p3.16xlarge\".on_demand is 2",
         "quota.\"ml.p3.16xlarg\"",
@@ -494,15 +493,7 @@ training = "1h"
 on_demand_hourly = 0.115
 "#,
     );
-    let output = spotsim()
-        .args(["fleet", fleet.to_str().unwrap()])
-        .timeout(std::time::Duration::from_secs(20))
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    assert!(output.stdout.is_empty());
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stderr = refused(&fleet);
     assert!(
         stderr.contains("the fleet would simulate about 1.00e11 jobs"),
         "{stderr}"

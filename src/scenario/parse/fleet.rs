@@ -13,7 +13,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::{
     Ctx, TableReader, closest, parse_scenario, read_duration, read_independent_market,
-    read_integer, read_market, read_number, read_scenario_table, read_string, report_syntax,
+    read_integer, read_market, read_number, read_scenario_table, read_string,
 };
 use crate::duration::{DAY_S, format_duration_exact, parse_duration_s};
 use crate::fleet::{
@@ -31,27 +31,12 @@ const DEFAULT_WARMUP_S: f64 = 7.0 * DAY_S;
 /// Parses and validates a fleet file. `file` is used in messages and locates the scenario
 /// and data files it names.
 pub fn parse_fleet(text: &str, file: &str) -> Result<Fleet, ScenarioErrors> {
-    let mut ctx = Ctx {
-        file,
-        text,
-        base_dir: std::path::Path::new(file)
-            .parent()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_default(),
-        errors: Vec::new(),
-        notes: Vec::new(),
-    };
-    let (document, syntax_errors) = DeTable::parse_recoverable(text);
-    if !syntax_errors.is_empty() {
-        report_syntax(&mut ctx, syntax_errors);
-        return Err(ctx.into_errors());
-    }
+    let (mut ctx, document) = Ctx::parse(text, file)?;
     let mut read = FleetRead::default();
     let fleet = read_fleet(&mut ctx, &mut read, document.get_ref());
     match fleet {
         Some(mut fleet) if ctx.errors.is_empty() && read.file_errors.is_empty() => {
-            ctx.notes.sort_by_key(|(at, _)| *at);
-            let mut notes: Vec<Warning> = ctx.notes.into_iter().map(|(_, note)| note).collect();
+            let mut notes = ctx.take_notes();
             notes.extend(read.notes);
             fleet.notes = notes;
             Ok(fleet)
