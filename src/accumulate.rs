@@ -84,6 +84,13 @@ impl BilledSums {
         self.upload_s += r.billed.upload_s;
     }
 
+    /// As `times` calls of `push(r)`: the sums are added to in the same order.
+    fn push_repeated(&mut self, r: &RunRecord, times: u64) {
+        for _ in 0..times {
+            self.push(r);
+        }
+    }
+
     fn merge(&mut self, other: &BilledSums) {
         self.useful_training_s += other.useful_training_s;
         self.redone_training_s += other.redone_training_s;
@@ -130,6 +137,16 @@ impl SideMoments {
             moments.push(metric.of(r));
         }
         self.billed.push(r);
+    }
+
+    /// Adds `times` runs that all have the record `r`: the same state, bit for bit, as
+    /// `times` calls of [`SideMoments::push`] ([`Moments::push_repeated`]).
+    pub fn push_repeated(&mut self, r: &RunRecord, times: u64) {
+        self.outcomes[outcome_index(r.outcome)] += times;
+        for (moments, metric) in self.metrics.iter_mut().zip(Metric::ALL) {
+            moments.push_repeated(metric.of(r), times);
+        }
+        self.billed.push_repeated(r, times);
     }
 
     /// Adds the runs of `other` after those of `self`.
@@ -234,6 +251,20 @@ impl SideStores {
         }
     }
 
+    /// Adds `times` runs that all have the record `r`: the same stores as `times` calls of
+    /// [`SideStores::push`].
+    pub fn push_repeated(&mut self, r: &RunRecord, times: u64) {
+        for (store, metric) in self.metrics.iter_mut().zip(Metric::ALL) {
+            store.push_repeated(metric.of(r), times);
+        }
+        if r.outcome == Outcome::Completed {
+            self.completed_wall_s.push_repeated(r.wall_s, times);
+            self.completed_cost_usd.push_repeated(r.cost_usd, times);
+        } else {
+            self.stopped_cost_usd.push_repeated(r.cost_usd, times);
+        }
+    }
+
     /// Adds every value of `other`.
     pub fn merge(&mut self, other: &SideStores) {
         for (mine, theirs) in self.metrics.iter_mut().zip(&other.metrics) {
@@ -295,20 +326,38 @@ impl BlockStats {
         self.moments.on_demand.push(on_demand);
         self.on_demand.push(on_demand);
         if let Some(s) = spot {
-            if let Some(moments) = &mut self.moments.spot {
-                moments.push(s);
-            }
-            if let Some(stores) = &mut self.spot {
-                stores.push(s);
-            }
-            if let Some(paired) = &mut self.moments.paired_cost {
-                paired.push(s.cost_usd, on_demand.cost_usd);
-            }
-            if s.outcome == Outcome::Completed {
-                let saving = (1.0 - s.cost_usd / on_demand.cost_usd) * 100.0;
-                if let (Some(store), true) = (&mut self.savings_pct, saving.is_finite()) {
-                    store.push(saving);
-                }
+            self.push_spot(s, on_demand);
+        }
+    }
+
+    /// Adds `times` on-demand runs that all have the record `on_demand` (a baseline that draws
+    /// no random number is the same run every time): the same state as `times` calls of
+    /// [`BlockStats::push`]'s on-demand half. The on-demand side's figures do not depend on the
+    /// spot side's, so a block may add its spot runs with [`BlockStats::push_spot`] run by run
+    /// and its on-demand runs at once, before or after.
+    pub fn push_on_demand_repeated(&mut self, on_demand: &RunRecord, times: u64) {
+        self.moments.on_demand.push_repeated(on_demand, times);
+        self.on_demand.push_repeated(on_demand, times);
+    }
+
+    /// Adds spot run `spot`, paired with the on-demand run `on_demand` of the same index, to
+    /// the spot side and the paired figures only: [`BlockStats::push`] without its on-demand
+    /// half.
+    #[inline]
+    pub fn push_spot(&mut self, spot: &RunRecord, on_demand: &RunRecord) {
+        if let Some(moments) = &mut self.moments.spot {
+            moments.push(spot);
+        }
+        if let Some(stores) = &mut self.spot {
+            stores.push(spot);
+        }
+        if let Some(paired) = &mut self.moments.paired_cost {
+            paired.push(spot.cost_usd, on_demand.cost_usd);
+        }
+        if spot.outcome == Outcome::Completed {
+            let saving = (1.0 - spot.cost_usd / on_demand.cost_usd) * 100.0;
+            if let (Some(store), true) = (&mut self.savings_pct, saving.is_finite()) {
+                store.push(saving);
             }
         }
     }

@@ -63,6 +63,32 @@ impl Moments {
         self.max = self.max.max(x);
     }
 
+    /// Adds `x` `times` times: the same state, bit for bit, as `times` calls of
+    /// [`Moments::push`], in a fraction of the work. Once the running mean is `x` itself,
+    /// Welford's update is a fixed point (`δ = 0`: the mean and `M2` gain `+0`, and the min and
+    /// max hold), so only the count and the sum (added in order) move.
+    pub fn push_repeated(&mut self, x: f64, times: u64) {
+        let mut left = times;
+        // `-0.0` is left to the plain update: `-0 + 0` is `+0`, so it is no fixed point.
+        let is_negative_zero = |v: f64| v.to_bits() == (-0.0f64).to_bits();
+        while left > 0
+            && (self.count == 0
+                || self.mean.to_bits() != x.to_bits()
+                || !(self.min <= x && x <= self.max)
+                || is_negative_zero(x)
+                || is_negative_zero(self.m2)
+                || is_negative_zero(self.min)
+                || is_negative_zero(self.max))
+        {
+            self.push(x);
+            left -= 1;
+        }
+        self.count += left;
+        for _ in 0..left {
+            self.sum += x;
+        }
+    }
+
     /// Adds the values of `other` after those of `self` (Chan, Golub & LeVeque 1979).
     pub fn merge(&mut self, other: &Moments) {
         if other.count == 0 {
@@ -214,6 +240,31 @@ mod tests {
                 merged.m2,
                 whole.m2
             );
+        }
+    }
+
+    #[test]
+    fn repeated_pushes_give_the_bits_of_single_pushes() {
+        let starts = [
+            Moments::EMPTY,
+            one_pass(&[1.0, 2.0, 4.0]),
+            one_pass(&[7.5]),
+            one_pass(&[0.0]),
+            one_pass(&[-0.0]),
+            one_pass(&sample(100, 4)),
+        ];
+        for start in starts {
+            for x in [0.0, -0.0, 7.5, 1.0e6 + 0.1, -3.25, 1e-310] {
+                for times in [0u64, 1, 2, 3, 1_000] {
+                    let mut one_by_one = start;
+                    (0..times).for_each(|_| one_by_one.push(x));
+                    let mut repeated = start;
+                    repeated.push_repeated(x, times);
+                    let bits = |m: &Moments| [m.sum, m.mean, m.m2, m.min, m.max].map(f64::to_bits);
+                    assert_eq!(repeated.count, one_by_one.count);
+                    assert_eq!(bits(&repeated), bits(&one_by_one), "{x} × {times}");
+                }
+            }
         }
     }
 

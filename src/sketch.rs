@@ -169,6 +169,57 @@ impl QuantileStore {
         }
     }
 
+    /// Adds `x` (finite) `times` times: the same store as `times` calls of
+    /// [`QuantileStore::push`].
+    pub fn push_repeated(&mut self, x: f64, times: u64) {
+        debug_assert!(x.is_finite(), "quantile stores take finite values");
+        if times == 0 {
+            return;
+        }
+        if x < self.min {
+            self.min = x;
+        }
+        if x > self.max {
+            self.max = x;
+        }
+        match &mut self.contents {
+            Contents::Exact(values) if values.len() as u64 + times <= EXACT_LIMIT as u64 => {
+                values.extend(std::iter::repeat_n(x, times as usize));
+                self.count += times;
+            }
+            // A sketch counts values whatever their order: spilling first buckets the same
+            // multiset as spilling at the limit.
+            Contents::Exact(_) => {
+                self.spill();
+                self.add_to_sketch(x, times);
+            }
+            Contents::Sketch(sketch) => {
+                sketch.add(x, times);
+                self.count += times;
+            }
+            Contents::Integers(counts) if is_countable(x) => {
+                let v = x as usize;
+                if v >= counts.len() {
+                    counts.resize(v + 1, 0);
+                }
+                counts[v] += times;
+                self.count += times;
+            }
+            Contents::Integers(_) => {
+                self.generalise();
+                self.push_repeated(x, times);
+            }
+        }
+    }
+
+    /// Adds `times` values `x` to a store that has just spilled into a sketch.
+    fn add_to_sketch(&mut self, x: f64, times: u64) {
+        if let Contents::Sketch(sketch) = &mut self.contents {
+            sketch.add(x, times);
+            self.count += times;
+        }
+    }
+
     /// Adds `x`, which an integer store cannot count, to an integer store whose `count`, `min`
     /// and `max` already include it: the store becomes the general store of the same values.
     #[cold]
@@ -793,6 +844,33 @@ mod tests {
         let mut mixed = QuantileStore::integers();
         [1.0, 2.0, 2.5, 3.0].iter().for_each(|&x| mixed.push(x));
         assert_eq!(mixed, store_of(&[1.0, 2.0, 2.5, 3.0]));
+    }
+
+    #[test]
+    fn repeated_pushes_give_the_store_of_single_pushes() {
+        let values = sample(EXACT_LIMIT - 10, 14);
+        for start in [
+            QuantileStore::new(),
+            store_of(&values[..1_000]),
+            store_of(&values),
+            store_of(&sample(EXACT_LIMIT + 3, 15)),
+            QuantileStore::integers(),
+            {
+                let mut s = QuantileStore::integers();
+                [0.0, 3.0, 3.0].iter().for_each(|&x| s.push(x));
+                s
+            },
+        ] {
+            for x in [0.0, 2.0, 2.5, 1234.5, -7.0] {
+                for times in [0u64, 1, 9, 11, 65_536] {
+                    let mut one_by_one = start.clone();
+                    (0..times).for_each(|_| one_by_one.push(x));
+                    let mut repeated = start.clone();
+                    repeated.push_repeated(x, times);
+                    assert_eq!(repeated, one_by_one, "{x} × {times}");
+                }
+            }
+        }
     }
 
     #[test]
