@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Outcome, RunRecord};
-use crate::moments::{CoMoments, Moments};
+use crate::moments::{CoMoments, MomentLanes, Moments};
 use crate::sketch::QuantileStore;
 use crate::stats::{BilledBreakdown, Metric, MetricSummaries, OutcomeShares, SideSummary, Summary};
 
@@ -139,6 +139,28 @@ impl SideMoments {
         self.billed.push(r);
     }
 
+    /// [`SideMoments::push`] but for the metrics' moments, which the caller keeps in
+    /// [`MetricLanes`] and folds in with [`SideMoments::take_lanes`].
+    #[inline(always)]
+    fn push_counts(&mut self, r: &RunRecord) {
+        self.outcomes[outcome_index(r.outcome)] += 1;
+        self.billed.push(r);
+    }
+
+    /// Folds in the metrics' moments kept apart in `lanes` (by [`SideMoments::push_counts`]'s
+    /// caller), and empties `lanes`. The metrics must have had no value besides, or `lanes`
+    /// none: then the result is, bit for bit, that of [`SideMoments::push`] run by run.
+    fn take_lanes(&mut self, lanes: &mut MetricLanes) {
+        for (i, moments) in self.metrics.iter_mut().enumerate() {
+            debug_assert!(
+                moments.count == 0 || lanes.count() == 0,
+                "one source per block"
+            );
+            moments.merge(&lanes.lane(i));
+        }
+        *lanes = MetricLanes::EMPTY;
+    }
+
     /// Adds `times` runs that all have the record `r`: the same state, bit for bit, as
     /// `times` calls of [`SideMoments::push`] ([`Moments::push_repeated`]).
     pub fn push_repeated(&mut self, r: &RunRecord, times: u64) {
@@ -174,6 +196,17 @@ impl SideMoments {
     pub fn completed(&self) -> u64 {
         self.outcomes[outcome_index(Outcome::Completed)]
     }
+}
+
+/// The moments of a side's seven metrics ([`Metric::ALL`] order) and a lane of padding, updated
+/// together per run.
+type MetricLanes = MomentLanes<8>;
+
+/// A run's metrics as [`MetricLanes`] takes them.
+#[inline(always)]
+fn metric_lanes(r: &RunRecord) -> [f64; 8] {
+    let m = Metric::ALL.map(|metric| metric.of(r));
+    [m[0], m[1], m[2], m[3], m[4], m[5], m[6], 0.0]
 }
 
 fn outcome_index(outcome: Outcome) -> usize {
@@ -317,13 +350,28 @@ pub struct BlockStats {
     /// Real saving of each *completed* spot run against the same run on-demand,
     /// `(1 − spot cost / on-demand cost) × 100` (non-finite ones left out), when spot is enabled.
     pub savings_pct: Option<QuantileStore>,
+    /// Spot metrics' moments run by run, folded into `moments` by [`BlockStats::finish`].
+    spot_lanes: MetricLanes,
+    /// The same on-demand.
+    on_demand_lanes: MetricLanes,
 }
 
 impl BlockStats {
+    /// Folds the metrics' moments, accumulated apart while runs are pushed, into
+    /// [`BlockStats::moments`]: call once the block's runs are all pushed, before reading the
+    /// moments. [`ScenarioStats::extend_blocks`] does.
+    pub fn finish(&mut self) {
+        if let Some(spot) = &mut self.moments.spot {
+            spot.take_lanes(&mut self.spot_lanes);
+        }
+        self.moments.on_demand.take_lanes(&mut self.on_demand_lanes);
+    }
+
     /// Pairs `(spot, on-demand)` of runs in run order: spot is `None` for an on-demand scenario.
     #[inline]
     pub fn push(&mut self, spot: Option<&RunRecord>, on_demand: &RunRecord) {
-        self.moments.on_demand.push(on_demand);
+        self.moments.on_demand.push_counts(on_demand);
+        self.on_demand_lanes.push(metric_lanes(on_demand));
         self.on_demand.push(on_demand);
         if let Some(s) = spot {
             self.push_spot(s, on_demand);
@@ -346,7 +394,8 @@ impl BlockStats {
     #[inline]
     pub fn push_spot(&mut self, spot: &RunRecord, on_demand: &RunRecord) {
         if let Some(moments) = &mut self.moments.spot {
-            moments.push(spot);
+            moments.push_counts(spot);
+            self.spot_lanes.push(metric_lanes(spot));
         }
         if let Some(stores) = &mut self.spot {
             stores.push(spot);
@@ -393,6 +442,19 @@ impl ScenarioStats {
         }
     }
 
+    /// Makes the empty stores that take a value of every run (one per metric and side) empty
+    /// sketches ([`QuantileStore::sketch_from_start`]), for a simulation known to end with
+    /// more than [`crate::sketch::EXACT_LIMIT`] runs: the same figures, bit for bit, with no
+    /// run's values kept then bucketed. The stores of subsets (completed runs, stopped runs,
+    /// savings) stay exact until they outgrow the limit, as they may never do.
+    pub fn sketch_from_start(&mut self) {
+        for side in self.spot.iter_mut().chain([&mut self.on_demand]) {
+            side.metrics
+                .iter_mut()
+                .for_each(QuantileStore::sketch_from_start);
+        }
+    }
+
     /// An empty block to accumulate into, its stores in the form of this total's (see
     /// [`SideStores::empty_part`]), with room for `runs` runs.
     pub fn empty_block(&self, runs: usize) -> BlockStats {
@@ -407,10 +469,12 @@ impl ScenarioStats {
             spot: self.spot.as_ref().map(|s| s.empty_part(runs)),
             on_demand: self.on_demand.empty_part(runs),
             savings_pct: self.savings_pct.as_ref().map(|s| s.empty_part(runs)),
+            spot_lanes: MetricLanes::EMPTY,
+            on_demand_lanes: MetricLanes::EMPTY,
         }
     }
 
-    /// Appends the next block.
+    /// Appends the next block, [finished](BlockStats::finish).
     pub fn push_block(&mut self, block: &BlockStats) {
         self.blocks.push(block.moments);
         if let (Some(mine), Some(theirs)) = (&mut self.spot, &block.spot) {
@@ -506,7 +570,8 @@ impl ScenarioStats {
                 })
                 .collect();
             for output in outputs {
-                let (block, bytes) = output?;
+                let (mut block, bytes) = output?;
+                block.finish();
                 out.write_all(&bytes)?;
                 self.push_block(&block);
                 if stop(&block.moments) {

@@ -215,7 +215,15 @@ pub fn stream_blocks<R: RunRows>(
     rows: &R,
     out: &mut (dyn Write + Send),
 ) -> std::io::Result<ScenarioStats> {
-    stream_blocks_until(scenario, blocks, done, rows, out, |_| false).map(|(stats, _)| stats)
+    stream_blocks_then(
+        scenario,
+        blocks,
+        done,
+        rows,
+        out,
+        None::<fn(&BlockMoments) -> bool>,
+    )
+    .map(|(stats, _)| stats)
 }
 
 /// Streams the scenario's runs, block after block, until the spot mean cost (the on-demand one
@@ -253,6 +261,21 @@ pub fn stream_blocks_until<R: RunRows>(
     out: &mut (dyn Write + Send),
     stop: impl FnMut(&BlockMoments) -> bool,
 ) -> std::io::Result<(ScenarioStats, bool)> {
+    stream_blocks_then(scenario, blocks, done, rows, out, Some(stop))
+}
+
+/// [`stream_blocks_until`], or without `stop` [`stream_blocks`]: then every run of the
+/// simulation will be counted, and with more than [`crate::sketch::EXACT_LIMIT`] of them the
+/// stores of the metrics are sketches from the first block on
+/// ([`ScenarioStats::sketch_from_start`]; the same figures to the bit, less work).
+fn stream_blocks_then<R: RunRows>(
+    scenario: &Scenario,
+    blocks: Range<u64>,
+    done: &AtomicU64,
+    rows: &R,
+    out: &mut (dyn Write + Send),
+    stop: Option<impl FnMut(&BlockMoments) -> bool>,
+) -> std::io::Result<(ScenarioStats, bool)> {
     let seed = scenario.simulation.seed;
     let runs = scenario.simulation.runs;
     let spot = JobModel::spot(scenario);
@@ -262,6 +285,10 @@ pub fn stream_blocks_until<R: RunRows>(
     // block (`BlockStats::push_on_demand_repeated`), with the same figures to the bit.
     let constant_on_demand = constant_run(&on_demand, seed);
     let mut stats = ScenarioStats::new(spot.is_some(), blocks.start);
+    if stop.is_none() && runs > crate::sketch::EXACT_LIMIT as u64 {
+        stats.sketch_from_start();
+    }
+    let mut stop = stop;
     let stopped = stats.extend_blocks_until(
         blocks.end,
         runs,
@@ -304,7 +331,7 @@ pub fn stream_blocks_until<R: RunRows>(
             done.fetch_add(partial * sides, Ordering::Relaxed);
             Ok((acc, R::finish_block(formatted)?))
         },
-        stop,
+        |block| stop.as_mut().is_some_and(|stop| stop(block)),
     )?;
     Ok((stats, stopped))
 }

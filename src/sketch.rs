@@ -139,7 +139,11 @@ impl QuantileStore {
     }
 
     /// Adds `x` (finite). No allocation while an exact store is within its capacity.
-    #[inline]
+    ///
+    /// Inlined: a block pushes a value into a store per metric and side for every run, and
+    /// after the first blocks nearly every push is into a sketch's existing page or an integer
+    /// store's existing count; the rest is out of line ([`QuantileStore::push_other`]).
+    #[inline(always)]
     pub fn push(&mut self, x: f64) {
         debug_assert!(x.is_finite(), "quantile stores take finite values");
         self.count += 1;
@@ -150,6 +154,25 @@ impl QuantileStore {
         if x > self.max {
             self.max = x;
         }
+        let done = match &mut self.contents {
+            Contents::Sketch(sketch) => sketch.try_add_one(x),
+            Contents::Integers(counts) if is_countable(x) => match counts.get_mut(x as usize) {
+                Some(count) => {
+                    *count += 1;
+                    true
+                }
+                None => false,
+            },
+            _ => false,
+        };
+        if !done {
+            self.push_other(x);
+        }
+    }
+
+    /// [`QuantileStore::push`]'s other cases: `count`, `min` and `max` already include `x`.
+    #[inline(never)]
+    fn push_other(&mut self, x: f64) {
         match &mut self.contents {
             Contents::Exact(values) => {
                 values.push(x);
@@ -253,6 +276,16 @@ impl QuantileStore {
                 contents: Contents::Sketch(Box::default()),
                 ..QuantileStore::new()
             },
+        }
+    }
+
+    /// Makes an empty exact store an empty sketch, for a store that is known to end with more
+    /// than [`EXACT_LIMIT`] values: it would be the sketch of them anyway, and the same sketch
+    /// (buckets count a multiset), but its values are bucketed as they come instead of being
+    /// kept, then bucketed. Any other store is left as it is.
+    pub fn sketch_from_start(&mut self) {
+        if self.count == 0 && matches!(self.contents, Contents::Exact(_)) {
+            self.contents = Contents::Sketch(Box::default());
         }
     }
 
@@ -462,6 +495,27 @@ struct Sketch {
 }
 
 impl Sketch {
+    /// Adds `x` once if its bucket's page exists (the usual case), returning whether it did.
+    #[inline(always)]
+    fn try_add_one(&mut self, x: f64) -> bool {
+        let bits = x.abs().to_bits();
+        let exponent = (bits >> 52) as usize;
+        let slot = (bits >> SHIFT) as usize & (SLOTS - 1);
+        let buckets = if x < 0.0 {
+            &mut self.negative
+        } else {
+            &mut self.positive
+        };
+        // Zero and subnormals (exponent 0) are counted apart, by `add`.
+        match buckets.pages.get_mut(exponent) {
+            Some(Some(page)) if exponent != 0 => {
+                page[slot] += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
     #[inline]
     fn add(&mut self, x: f64, count: u64) {
         let bits = x.abs().to_bits();
