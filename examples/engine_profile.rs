@@ -5,6 +5,11 @@
 //! nothing else, so that `valgrind --tool=callgrind` counts the engine's instructions, not
 //! criterion's.
 //!
+//! `cargo run --release --example engine_profile -- stream [N] [THREADS]` streams `N` scenario
+//! runs of `scenarios/reference.toml` (seed 1) through `montecarlo::stream_scenario` on a pool
+//! of `THREADS` threads (1 unless told) and summarises them as `spotsim run` does: the engine's
+//! spot and on-demand runs and every statistic, end to end but for the output.
+//!
 //! `cargo run --release --example engine_profile -- events [N]` prints the mean number of
 //! engine events (timers that fire) and of starts per run of `scenarios/reference.toml`, spot
 //! and on-demand.
@@ -31,8 +36,16 @@ fn main() {
     match mode {
         "runs" => runs(count(200_000), args.get(2).map_or("spot", String::as_str)),
         "events" => events(count(200_000)),
+        "stream" => stream(
+            count(200_000),
+            args.get(2)
+                .map_or(1, |t| t.parse().expect("a thread count")),
+        ),
         "fingerprint" => fingerprint(count(20_000)),
-        other => panic!("unknown mode {other}: runs [N] [side], events [N] or fingerprint [N]"),
+        other => panic!(
+            "unknown mode {other}: runs [N] [side], stream [N] [threads], events [N] or \
+             fingerprint [N]"
+        ),
     }
 }
 
@@ -53,6 +66,26 @@ fn runs(count: u64, side: &str) {
         interruptions += u64::from(run_one(&model, 1, run).interruptions);
     }
     println!("{count} runs, {interruptions} interruptions");
+}
+
+fn stream(count: u64, threads: usize) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut scenario = load(&root.join("scenarios/reference.toml"));
+    scenario.simulation.runs = count;
+    scenario.simulation.seed = 1;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool");
+    let estimate = pool.install(|| {
+        let stats = spotsim::montecarlo::stream_scenario(&scenario);
+        spotsim::montecarlo::Estimate::of(&stats)
+    });
+    let spot = estimate.spot.expect("reference uses spot");
+    println!(
+        "{count} runs: spot mean cost {:.6}, p95 wall {:.1} s",
+        spot.metrics.cost_usd.mean, spot.metrics.wall_s.p95
+    );
 }
 
 /// Counts events and starts.

@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Outcome, RunRecord};
-use crate::moments::{CoMoments, Moments};
+use crate::moments::{CoMoments, MomentLanes, Moments};
 use crate::sketch::QuantileStore;
 use crate::stats::{BilledBreakdown, Metric, MetricSummaries, OutcomeShares, SideSummary, Summary};
 
@@ -84,6 +84,13 @@ impl BilledSums {
         self.upload_s += r.billed.upload_s;
     }
 
+    /// As `times` calls of `push(r)`: the sums are added to in the same order.
+    fn push_repeated(&mut self, r: &RunRecord, times: u64) {
+        for _ in 0..times {
+            self.push(r);
+        }
+    }
+
     fn merge(&mut self, other: &BilledSums) {
         self.useful_training_s += other.useful_training_s;
         self.redone_training_s += other.redone_training_s;
@@ -132,6 +139,38 @@ impl SideMoments {
         self.billed.push(r);
     }
 
+    /// [`SideMoments::push`] but for the metrics' moments, which the caller keeps in
+    /// [`MetricLanes`] and folds in with [`SideMoments::take_lanes`].
+    #[inline(always)]
+    fn push_counts(&mut self, r: &RunRecord) {
+        self.outcomes[outcome_index(r.outcome)] += 1;
+        self.billed.push(r);
+    }
+
+    /// Folds in the metrics' moments kept apart in `lanes` (by [`SideMoments::push_counts`]'s
+    /// caller), and empties `lanes`. The metrics must have had no value besides, or `lanes`
+    /// none: then the result is, bit for bit, that of [`SideMoments::push`] run by run.
+    fn take_lanes(&mut self, lanes: &mut MetricLanes) {
+        for (i, moments) in self.metrics.iter_mut().enumerate() {
+            debug_assert!(
+                moments.count == 0 || lanes.count() == 0,
+                "one source per block"
+            );
+            moments.merge(&lanes.lane(i));
+        }
+        *lanes = MetricLanes::EMPTY;
+    }
+
+    /// Adds `times` runs that all have the record `r`: the same state, bit for bit, as
+    /// `times` calls of [`SideMoments::push`] ([`Moments::push_repeated`]).
+    pub fn push_repeated(&mut self, r: &RunRecord, times: u64) {
+        self.outcomes[outcome_index(r.outcome)] += times;
+        for (moments, metric) in self.metrics.iter_mut().zip(Metric::ALL) {
+            moments.push_repeated(metric.of(r), times);
+        }
+        self.billed.push_repeated(r, times);
+    }
+
     /// Adds the runs of `other` after those of `self`.
     pub fn merge(&mut self, other: &SideMoments) {
         for (mine, theirs) in self.outcomes.iter_mut().zip(other.outcomes) {
@@ -157,6 +196,32 @@ impl SideMoments {
     pub fn completed(&self) -> u64 {
         self.outcomes[outcome_index(Outcome::Completed)]
     }
+}
+
+/// The moments of a side's seven metrics ([`Metric::ALL`] order) and a lane of padding, updated
+/// together per run.
+type MetricLanes = MomentLanes<8>;
+
+/// A run's metrics, [`Metric::of`] in [`Metric::ALL`] order, read field by field (no match
+/// per metric in the per-run loop).
+#[inline(always)]
+fn metric_values(r: &RunRecord) -> [f64; 7] {
+    [
+        r.wall_s,
+        r.training_s,
+        r.billable_s,
+        r.cost_usd,
+        f64::from(r.interruptions),
+        r.waiting_s,
+        r.lost_work_s,
+    ]
+}
+
+/// A run's metrics as [`MetricLanes`] takes them.
+#[inline(always)]
+fn metric_lanes(r: &RunRecord) -> [f64; 8] {
+    let [a, b, c, d, e, f, g] = metric_values(r);
+    [a, b, c, d, e, f, g, 0.0]
 }
 
 fn outcome_index(outcome: Outcome) -> usize {
@@ -223,14 +288,35 @@ impl SideStores {
     /// Adds one run.
     #[inline]
     pub fn push(&mut self, r: &RunRecord) {
-        for (store, metric) in self.metrics.iter_mut().zip(Metric::ALL) {
-            store.push(metric.of(r));
-        }
+        // Store by store, unrolled: each push is inlined ([`QuantileStore::push`]).
+        let [a, b, c, d, e, f, g] = &mut self.metrics;
+        let [va, vb, vc, vd, ve, vf, vg] = metric_values(r);
+        a.push(va);
+        b.push(vb);
+        c.push(vc);
+        d.push(vd);
+        e.push(ve);
+        f.push(vf);
+        g.push(vg);
         if r.outcome == Outcome::Completed {
             self.completed_wall_s.push(r.wall_s);
             self.completed_cost_usd.push(r.cost_usd);
         } else {
             self.stopped_cost_usd.push(r.cost_usd);
+        }
+    }
+
+    /// Adds `times` runs that all have the record `r`: the same stores as `times` calls of
+    /// [`SideStores::push`].
+    pub fn push_repeated(&mut self, r: &RunRecord, times: u64) {
+        for (store, metric) in self.metrics.iter_mut().zip(Metric::ALL) {
+            store.push_repeated(metric.of(r), times);
+        }
+        if r.outcome == Outcome::Completed {
+            self.completed_wall_s.push_repeated(r.wall_s, times);
+            self.completed_cost_usd.push_repeated(r.cost_usd, times);
+        } else {
+            self.stopped_cost_usd.push_repeated(r.cost_usd, times);
         }
     }
 
@@ -286,29 +372,63 @@ pub struct BlockStats {
     /// Real saving of each *completed* spot run against the same run on-demand,
     /// `(1 − spot cost / on-demand cost) × 100` (non-finite ones left out), when spot is enabled.
     pub savings_pct: Option<QuantileStore>,
+    /// Spot metrics' moments run by run, folded into `moments` by [`BlockStats::finish`].
+    spot_lanes: MetricLanes,
+    /// The same on-demand.
+    on_demand_lanes: MetricLanes,
 }
 
 impl BlockStats {
+    /// Folds the metrics' moments, accumulated apart while runs are pushed, into
+    /// [`BlockStats::moments`]: call once the block's runs are all pushed, before reading the
+    /// moments. [`ScenarioStats::extend_blocks`] does.
+    pub fn finish(&mut self) {
+        if let Some(spot) = &mut self.moments.spot {
+            spot.take_lanes(&mut self.spot_lanes);
+        }
+        self.moments.on_demand.take_lanes(&mut self.on_demand_lanes);
+    }
+
     /// Pairs `(spot, on-demand)` of runs in run order: spot is `None` for an on-demand scenario.
     #[inline]
     pub fn push(&mut self, spot: Option<&RunRecord>, on_demand: &RunRecord) {
-        self.moments.on_demand.push(on_demand);
+        self.moments.on_demand.push_counts(on_demand);
+        self.on_demand_lanes.push(metric_lanes(on_demand));
         self.on_demand.push(on_demand);
         if let Some(s) = spot {
-            if let Some(moments) = &mut self.moments.spot {
-                moments.push(s);
-            }
-            if let Some(stores) = &mut self.spot {
-                stores.push(s);
-            }
-            if let Some(paired) = &mut self.moments.paired_cost {
-                paired.push(s.cost_usd, on_demand.cost_usd);
-            }
-            if s.outcome == Outcome::Completed {
-                let saving = (1.0 - s.cost_usd / on_demand.cost_usd) * 100.0;
-                if let (Some(store), true) = (&mut self.savings_pct, saving.is_finite()) {
-                    store.push(saving);
-                }
+            self.push_spot(s, on_demand);
+        }
+    }
+
+    /// Adds `times` on-demand runs that all have the record `on_demand` (a baseline that draws
+    /// no random number is the same run every time): the same state as `times` calls of
+    /// [`BlockStats::push`]'s on-demand half. The on-demand side's figures do not depend on the
+    /// spot side's, so a block may add its spot runs with [`BlockStats::push_spot`] run by run
+    /// and its on-demand runs at once, before or after.
+    pub fn push_on_demand_repeated(&mut self, on_demand: &RunRecord, times: u64) {
+        self.moments.on_demand.push_repeated(on_demand, times);
+        self.on_demand.push_repeated(on_demand, times);
+    }
+
+    /// Adds spot run `spot`, paired with the on-demand run `on_demand` of the same index, to
+    /// the spot side and the paired figures only: [`BlockStats::push`] without its on-demand
+    /// half.
+    #[inline]
+    pub fn push_spot(&mut self, spot: &RunRecord, on_demand: &RunRecord) {
+        if let Some(moments) = &mut self.moments.spot {
+            moments.push_counts(spot);
+            self.spot_lanes.push(metric_lanes(spot));
+        }
+        if let Some(stores) = &mut self.spot {
+            stores.push(spot);
+        }
+        if let Some(paired) = &mut self.moments.paired_cost {
+            paired.push(spot.cost_usd, on_demand.cost_usd);
+        }
+        if spot.outcome == Outcome::Completed {
+            let saving = (1.0 - spot.cost_usd / on_demand.cost_usd) * 100.0;
+            if let (Some(store), true) = (&mut self.savings_pct, saving.is_finite()) {
+                store.push(saving);
             }
         }
     }
@@ -344,6 +464,19 @@ impl ScenarioStats {
         }
     }
 
+    /// Makes the empty stores that take a value of every run (one per metric and side) empty
+    /// sketches ([`QuantileStore::sketch_from_start`]), for a simulation known to end with
+    /// more than [`crate::sketch::EXACT_LIMIT`] runs: the same figures, bit for bit, with no
+    /// run's values kept then bucketed. The stores of subsets (completed runs, stopped runs,
+    /// savings) stay exact until they outgrow the limit, as they may never do.
+    pub fn sketch_from_start(&mut self) {
+        for side in self.spot.iter_mut().chain([&mut self.on_demand]) {
+            side.metrics
+                .iter_mut()
+                .for_each(QuantileStore::sketch_from_start);
+        }
+    }
+
     /// An empty block to accumulate into, its stores in the form of this total's (see
     /// [`SideStores::empty_part`]), with room for `runs` runs.
     pub fn empty_block(&self, runs: usize) -> BlockStats {
@@ -358,10 +491,12 @@ impl ScenarioStats {
             spot: self.spot.as_ref().map(|s| s.empty_part(runs)),
             on_demand: self.on_demand.empty_part(runs),
             savings_pct: self.savings_pct.as_ref().map(|s| s.empty_part(runs)),
+            spot_lanes: MetricLanes::EMPTY,
+            on_demand_lanes: MetricLanes::EMPTY,
         }
     }
 
-    /// Appends the next block.
+    /// Appends the next block, [finished](BlockStats::finish).
     pub fn push_block(&mut self, block: &BlockStats) {
         self.blocks.push(block.moments);
         if let (Some(mine), Some(theirs)) = (&mut self.spot, &block.spot) {
@@ -457,7 +592,8 @@ impl ScenarioStats {
                 })
                 .collect();
             for output in outputs {
-                let (block, bytes) = output?;
+                let (mut block, bytes) = output?;
+                block.finish();
                 out.write_all(&bytes)?;
                 self.push_block(&block);
                 if stop(&block.moments) {
@@ -563,5 +699,35 @@ fn side_summary(moments: &SideMoments, stores: &SideStores) -> SideSummary {
         console_savings_pct: (training > 0.0).then(|| (1.0 - billable / training) * 100.0),
         cost_per_completed_job_usd: (completed > 0).then(|| total_cost_usd / completed as f64),
         billed_breakdown: moments.billed.mean(runs),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::BilledTime;
+
+    #[test]
+    fn metric_values_are_the_metrics_in_output_order() {
+        let record = RunRecord {
+            outcome: Outcome::MaxRuntimeExceeded,
+            wall_s: 1.0,
+            training_s: 2.0,
+            billable_s: 3.0,
+            cost_usd: 4.0,
+            interruptions: 5,
+            waiting_s: 6.0,
+            lost_work_s: 7.0,
+            work_required_s: 8.0,
+            work_done_s: 9.0,
+            billed: BilledTime::default(),
+            billed_redone_s: 10.0,
+        };
+        let want = Metric::ALL.map(|metric| metric.of(&record));
+        assert_eq!(metric_values(&record), want);
+        assert_eq!(metric_lanes(&record)[..7], want);
+        for (metric, value) in Metric::ALL.into_iter().zip(want) {
+            assert_eq!(metric_index(metric), value as usize - 1);
+        }
     }
 }

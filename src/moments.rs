@@ -63,6 +63,32 @@ impl Moments {
         self.max = self.max.max(x);
     }
 
+    /// Adds `x` `times` times: the same state, bit for bit, as `times` calls of
+    /// [`Moments::push`], in a fraction of the work. Once the running mean is `x` itself,
+    /// Welford's update is a fixed point (`δ = 0`: the mean and `M2` gain `+0`, and the min and
+    /// max hold), so only the count and the sum (added in order) move.
+    pub fn push_repeated(&mut self, x: f64, times: u64) {
+        let mut left = times;
+        // `-0.0` is left to the plain update: `-0 + 0` is `+0`, so it is no fixed point.
+        let is_negative_zero = |v: f64| v.to_bits() == (-0.0f64).to_bits();
+        while left > 0
+            && (self.count == 0
+                || self.mean.to_bits() != x.to_bits()
+                || !(self.min <= x && x <= self.max)
+                || is_negative_zero(x)
+                || is_negative_zero(self.m2)
+                || is_negative_zero(self.min)
+                || is_negative_zero(self.max))
+        {
+            self.push(x);
+            left -= 1;
+        }
+        self.count += left;
+        for _ in 0..left {
+            self.sum += x;
+        }
+    }
+
     /// Adds the values of `other` after those of `self` (Chan, Golub & LeVeque 1979).
     pub fn merge(&mut self, other: &Moments) {
         if other.count == 0 {
@@ -97,6 +123,73 @@ impl Moments {
     pub fn std_err(&self) -> Option<f64> {
         let n = self.count as f64;
         (self.count > 1).then(|| (self.m2 / (n - 1.0) / n).sqrt())
+    }
+}
+
+/// The moments of `N` streams of values that grow together, one value each per step (the
+/// metrics of a run): per lane exactly the operations of [`Moments::push`], in the same order,
+/// so each lane's [`MomentLanes::lane`] is bit for bit the [`Moments`] of its stream. Kept as
+/// arrays of lanes, with one count and one `n` for all, so that the compiler updates several
+/// lanes per instruction (IEEE arithmetic is the same per lane, vectorised or not).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MomentLanes<const N: usize> {
+    count: u64,
+    sum: [f64; N],
+    mean: [f64; N],
+    m2: [f64; N],
+    min: [f64; N],
+    max: [f64; N],
+}
+
+impl<const N: usize> Default for MomentLanes<N> {
+    fn default() -> MomentLanes<N> {
+        MomentLanes::EMPTY
+    }
+}
+
+impl<const N: usize> MomentLanes<N> {
+    /// No values.
+    pub const EMPTY: MomentLanes<N> = MomentLanes {
+        count: 0,
+        sum: [0.0; N],
+        mean: [0.0; N],
+        m2: [0.0; N],
+        min: [f64::INFINITY; N],
+        max: [f64::NEG_INFINITY; N],
+    };
+
+    /// Adds `x[i]` to lane `i`, for every lane (Welford's update, as [`Moments::push`]).
+    #[inline(always)]
+    // Lane by lane over six arrays: an index says it plainest, and it vectorises.
+    #[allow(clippy::needless_range_loop)]
+    pub fn push(&mut self, x: [f64; N]) {
+        self.count += 1;
+        let n = self.count as f64;
+        for i in 0..N {
+            self.sum[i] += x[i];
+            let delta = x[i] - self.mean[i];
+            self.mean[i] += delta / n;
+            self.m2[i] += delta * (x[i] - self.mean[i]);
+            self.min[i] = self.min[i].min(x[i]);
+            self.max[i] = self.max[i].max(x[i]);
+        }
+    }
+
+    /// Values per lane.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The moments of lane `i`.
+    pub fn lane(&self, i: usize) -> Moments {
+        Moments {
+            count: self.count,
+            sum: self.sum[i],
+            mean: self.mean[i],
+            m2: self.m2[i],
+            min: self.min[i],
+            max: self.max[i],
+        }
     }
 }
 
@@ -214,6 +307,53 @@ mod tests {
                 merged.m2,
                 whole.m2
             );
+        }
+    }
+
+    #[test]
+    fn repeated_pushes_give_the_bits_of_single_pushes() {
+        let starts = [
+            Moments::EMPTY,
+            one_pass(&[1.0, 2.0, 4.0]),
+            one_pass(&[7.5]),
+            one_pass(&[0.0]),
+            one_pass(&[-0.0]),
+            one_pass(&sample(100, 4)),
+        ];
+        for start in starts {
+            for x in [0.0, -0.0, 7.5, 1.0e6 + 0.1, -3.25, 1e-310] {
+                for times in [0u64, 1, 2, 3, 1_000] {
+                    let mut one_by_one = start;
+                    (0..times).for_each(|_| one_by_one.push(x));
+                    let mut repeated = start;
+                    repeated.push_repeated(x, times);
+                    let bits = |m: &Moments| [m.sum, m.mean, m.m2, m.min, m.max].map(f64::to_bits);
+                    assert_eq!(repeated.count, one_by_one.count);
+                    assert_eq!(bits(&repeated), bits(&one_by_one), "{x} × {times}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lanes_are_bit_for_bit_the_moments_of_each_stream() {
+        let streams = [
+            sample(3_000, 21),
+            sample(3_000, 22),
+            vec![0.0; 3_000],
+            sample(3_000, 23).iter().map(|x| -x).collect(),
+        ];
+        let mut lanes = MomentLanes::<4>::EMPTY;
+        let [a, b, c, d] = &streams;
+        for (((&a, &b), &c), &d) in a.iter().zip(b).zip(c).zip(d) {
+            lanes.push([a, b, c, d]);
+        }
+        for (lane, stream) in streams.iter().enumerate() {
+            let got = lanes.lane(lane);
+            let want = one_pass(stream);
+            assert_eq!(got.count, want.count);
+            let bits = |m: &Moments| [m.sum, m.mean, m.m2, m.min, m.max].map(f64::to_bits);
+            assert_eq!(bits(&got), bits(&want), "lane {lane}");
         }
     }
 

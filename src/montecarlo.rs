@@ -26,7 +26,7 @@ use rayon::prelude::*;
 
 pub use crate::accumulate::BLOCK_RUNS;
 use crate::accumulate::{BlockMoments, ScenarioStats, block_count, block_runs};
-use crate::engine::{BilledTime, JobModel, NoObserver, Outcome, RunRecord, simulate_run};
+use crate::engine::{BilledTime, JobModel, Market, NoObserver, Outcome, RunRecord, simulate_run};
 use crate::precision::{Precision, RseRule};
 use crate::rng::{Stream, run_rng};
 use crate::scenario::Scenario;
@@ -111,6 +111,21 @@ pub fn run_one(model: &JobModel, seed: u64, run: u64) -> RunRecord {
     let mut job_rng = run_rng(seed, run, Stream::Job);
     let mut market_rng = run_rng(seed, run, Stream::Market);
     simulate_run(model, run, &mut job_rng, &mut market_rng, &mut NoObserver)
+}
+
+/// The record of every run of `model`, when `model` draws no random number: then run `i` is
+/// the same run whatever `i` and the seed (an on-demand baseline whose durations are all
+/// constants, as in `scenarios/reference.toml`), so it is simulated once instead of once per
+/// run. `None` when the first run draws from either stream, or when the market reads the run
+/// index (a trace replayed from evenly spaced windows).
+pub fn constant_run(model: &JobModel, seed: u64) -> Option<RunRecord> {
+    if matches!(model.market, Market::Trace { .. }) {
+        return None;
+    }
+    let mut job_rng = run_rng(seed, 0, Stream::Job);
+    let mut market_rng = run_rng(seed, 0, Stream::Market);
+    let record = simulate_run(model, 0, &mut job_rng, &mut market_rng, &mut NoObserver);
+    (!job_rng.was_drawn() && !market_rng.was_drawn()).then_some(record)
 }
 
 /// The raw runs of a scenario: spot (if enabled) and the on-demand baseline, in run order.
@@ -200,7 +215,15 @@ pub fn stream_blocks<R: RunRows>(
     rows: &R,
     out: &mut (dyn Write + Send),
 ) -> std::io::Result<ScenarioStats> {
-    stream_blocks_until(scenario, blocks, done, rows, out, |_| false).map(|(stats, _)| stats)
+    stream_blocks_then(
+        scenario,
+        blocks,
+        done,
+        rows,
+        out,
+        None::<fn(&BlockMoments) -> bool>,
+    )
+    .map(|(stats, _)| stats)
 }
 
 /// Streams the scenario's runs, block after block, until the spot mean cost (the on-demand one
@@ -238,12 +261,34 @@ pub fn stream_blocks_until<R: RunRows>(
     out: &mut (dyn Write + Send),
     stop: impl FnMut(&BlockMoments) -> bool,
 ) -> std::io::Result<(ScenarioStats, bool)> {
+    stream_blocks_then(scenario, blocks, done, rows, out, Some(stop))
+}
+
+/// [`stream_blocks_until`], or without `stop` [`stream_blocks`]: then every run of the
+/// simulation will be counted, and with more than [`crate::sketch::EXACT_LIMIT`] of them the
+/// stores of the metrics are sketches from the first block on
+/// ([`ScenarioStats::sketch_from_start`]; the same figures to the bit, less work).
+fn stream_blocks_then<R: RunRows>(
+    scenario: &Scenario,
+    blocks: Range<u64>,
+    done: &AtomicU64,
+    rows: &R,
+    out: &mut (dyn Write + Send),
+    stop: Option<impl FnMut(&BlockMoments) -> bool>,
+) -> std::io::Result<(ScenarioStats, bool)> {
     let seed = scenario.simulation.seed;
     let runs = scenario.simulation.runs;
     let spot = JobModel::spot(scenario);
     let on_demand = JobModel::on_demand(scenario);
     let sides = if spot.is_some() { 2 } else { 1 };
+    // A baseline that draws nothing is one run, repeated: simulated and accumulated once per
+    // block (`BlockStats::push_on_demand_repeated`), with the same figures to the bit.
+    let constant_on_demand = constant_run(&on_demand, seed);
     let mut stats = ScenarioStats::new(spot.is_some(), blocks.start);
+    if stop.is_none() && runs > crate::sketch::EXACT_LIMIT as u64 {
+        stats.sketch_from_start();
+    }
+    let mut stop = stop;
     let stopped = stats.extend_blocks_until(
         blocks.end,
         runs,
@@ -251,25 +296,42 @@ pub fn stream_blocks_until<R: RunRows>(
         |block, mut acc| {
             let range = block_runs(block, runs);
             let mut formatted = rows.start_block();
+            let mut simulated = 0;
             for run in range.clone() {
                 // After a stop request the block is abandoned: its results are discarded.
                 if cancel_requested() {
                     break;
                 }
-                let d = run_one(&on_demand, seed, run);
                 let s = spot.as_ref().map(|model| run_one(model, seed, run));
-                acc.push(s.as_ref(), &d);
-                R::row(&mut formatted, run, s.as_ref().unwrap_or(&d))?;
+                let simulated_d;
+                let d = match &constant_on_demand {
+                    Some(d) => {
+                        if let Some(s) = &s {
+                            acc.push_spot(s, d);
+                        }
+                        d
+                    }
+                    None => {
+                        simulated_d = run_one(&on_demand, seed, run);
+                        acc.push(s.as_ref(), &simulated_d);
+                        &simulated_d
+                    }
+                };
+                simulated += 1;
+                R::row(&mut formatted, run, s.as_ref().unwrap_or(d))?;
                 if run % PROGRESS_BLOCK == PROGRESS_BLOCK - 1 {
                     done.fetch_add(PROGRESS_BLOCK * sides, Ordering::Relaxed);
                 }
+            }
+            if let Some(d) = &constant_on_demand {
+                acc.push_on_demand_repeated(d, simulated);
             }
             // The block's last, partial progress step.
             let partial = (range.end - range.start) % PROGRESS_BLOCK;
             done.fetch_add(partial * sides, Ordering::Relaxed);
             Ok((acc, R::finish_block(formatted)?))
         },
-        stop,
+        |block| stop.as_mut().is_some_and(|stop| stop(block)),
     )?;
     Ok((stats, stopped))
 }
@@ -416,6 +478,30 @@ seed = 5
         let mean_cost = spot.iter().map(|r| r.cost_usd).sum::<f64>() / spot.len() as f64;
         let streamed_cost = estimate.spot.as_ref().unwrap().metrics.cost_usd.mean;
         assert!((streamed_cost - mean_cost).abs() <= 1e-12 * mean_cost);
+    }
+
+    #[test]
+    fn a_baseline_that_draws_nothing_is_simulated_once_with_the_same_figures() {
+        let reference = include_str!("../scenarios/reference.toml");
+        let mut scenario = parse_scenario(reference, "reference.toml").unwrap();
+        scenario.simulation.runs = 140_000;
+        let model = JobModel::on_demand(&scenario);
+        let constant = constant_run(&model, 9).expect("constant durations, no market");
+        for run in [0, 1, 77, 123_456] {
+            assert_eq!(run_one(&model, 3, run), constant);
+        }
+        assert!(constant_run(&JobModel::spot(&scenario).unwrap(), 9).is_none());
+        let random = parse_scenario(SCENARIO, "t.toml").unwrap();
+        assert!(constant_run(&JobModel::on_demand(&random), 9).is_none());
+        // Streamed with the baseline accumulated in bulk, kept runs one by one: the same state,
+        // bit for bit, across the switch from exact stores to sketches, with spot and without.
+        let mut on_demand_only = scenario.clone();
+        on_demand_only.spot = None;
+        for scenario in [scenario, on_demand_only] {
+            let streamed = in_pool(2, || stream_scenario(&scenario));
+            let runs = in_pool(2, || run_scenario(&scenario));
+            assert_eq!(streamed, ScenarioStats::of_runs(&runs));
+        }
     }
 
     #[test]

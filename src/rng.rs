@@ -34,6 +34,11 @@ impl RunRng {
         }
     }
 
+    /// Whether any number was drawn from this stream (its generator was seeded).
+    pub fn was_drawn(&self) -> bool {
+        self.generator.is_some()
+    }
+
     #[inline(always)]
     fn generator(&mut self) -> &mut Xoshiro256PlusPlus {
         let key = self.key;

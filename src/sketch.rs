@@ -139,7 +139,11 @@ impl QuantileStore {
     }
 
     /// Adds `x` (finite). No allocation while an exact store is within its capacity.
-    #[inline]
+    ///
+    /// Inlined: a block pushes a value into a store per metric and side for every run, and
+    /// after the first blocks nearly every push is into a sketch's existing page or an integer
+    /// store's existing count; the rest is out of line ([`QuantileStore::push_other`]).
+    #[inline(always)]
     pub fn push(&mut self, x: f64) {
         debug_assert!(x.is_finite(), "quantile stores take finite values");
         self.count += 1;
@@ -150,6 +154,25 @@ impl QuantileStore {
         if x > self.max {
             self.max = x;
         }
+        let done = match &mut self.contents {
+            Contents::Sketch(sketch) => sketch.try_add_one(x),
+            Contents::Integers(counts) if is_countable(x) => match counts.get_mut(x as usize) {
+                Some(count) => {
+                    *count += 1;
+                    true
+                }
+                None => false,
+            },
+            _ => false,
+        };
+        if !done {
+            self.push_other(x);
+        }
+    }
+
+    /// [`QuantileStore::push`]'s other cases: `count`, `min` and `max` already include `x`.
+    #[inline(never)]
+    fn push_other(&mut self, x: f64) {
         match &mut self.contents {
             Contents::Exact(values) => {
                 values.push(x);
@@ -166,6 +189,57 @@ impl QuantileStore {
                 counts[v] += 1;
             }
             Contents::Integers(_) => self.push_uncountable(x),
+        }
+    }
+
+    /// Adds `x` (finite) `times` times: the same store as `times` calls of
+    /// [`QuantileStore::push`].
+    pub fn push_repeated(&mut self, x: f64, times: u64) {
+        debug_assert!(x.is_finite(), "quantile stores take finite values");
+        if times == 0 {
+            return;
+        }
+        if x < self.min {
+            self.min = x;
+        }
+        if x > self.max {
+            self.max = x;
+        }
+        match &mut self.contents {
+            Contents::Exact(values) if values.len() as u64 + times <= EXACT_LIMIT as u64 => {
+                values.extend(std::iter::repeat_n(x, times as usize));
+                self.count += times;
+            }
+            // A sketch counts values whatever their order: spilling first buckets the same
+            // multiset as spilling at the limit.
+            Contents::Exact(_) => {
+                self.spill();
+                self.add_to_sketch(x, times);
+            }
+            Contents::Sketch(sketch) => {
+                sketch.add(x, times);
+                self.count += times;
+            }
+            Contents::Integers(counts) if is_countable(x) => {
+                let v = x as usize;
+                if v >= counts.len() {
+                    counts.resize(v + 1, 0);
+                }
+                counts[v] += times;
+                self.count += times;
+            }
+            Contents::Integers(_) => {
+                self.generalise();
+                self.push_repeated(x, times);
+            }
+        }
+    }
+
+    /// Adds `times` values `x` to a store that has just spilled into a sketch.
+    fn add_to_sketch(&mut self, x: f64, times: u64) {
+        if let Contents::Sketch(sketch) = &mut self.contents {
+            sketch.add(x, times);
+            self.count += times;
         }
     }
 
@@ -202,6 +276,16 @@ impl QuantileStore {
                 contents: Contents::Sketch(Box::default()),
                 ..QuantileStore::new()
             },
+        }
+    }
+
+    /// Makes an empty exact store an empty sketch, for a store that is known to end with more
+    /// than [`EXACT_LIMIT`] values: it would be the sketch of them anyway, and the same sketch
+    /// (buckets count a multiset), but its values are bucketed as they come instead of being
+    /// kept, then bucketed. Any other store is left as it is.
+    pub fn sketch_from_start(&mut self) {
+        if self.count == 0 && matches!(self.contents, Contents::Exact(_)) {
+            self.contents = Contents::Sketch(Box::default());
         }
     }
 
@@ -411,6 +495,27 @@ struct Sketch {
 }
 
 impl Sketch {
+    /// Adds `x` once if its bucket's page exists (the usual case), returning whether it did.
+    #[inline(always)]
+    fn try_add_one(&mut self, x: f64) -> bool {
+        let bits = x.abs().to_bits();
+        let exponent = (bits >> 52) as usize;
+        let slot = (bits >> SHIFT) as usize & (SLOTS - 1);
+        let buckets = if x < 0.0 {
+            &mut self.negative
+        } else {
+            &mut self.positive
+        };
+        // Zero and subnormals (exponent 0) are counted apart, by `add`.
+        match buckets.pages.get_mut(exponent) {
+            Some(Some(page)) if exponent != 0 => {
+                page[slot] += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
     #[inline]
     fn add(&mut self, x: f64, count: u64) {
         let bits = x.abs().to_bits();
@@ -793,6 +898,33 @@ mod tests {
         let mut mixed = QuantileStore::integers();
         [1.0, 2.0, 2.5, 3.0].iter().for_each(|&x| mixed.push(x));
         assert_eq!(mixed, store_of(&[1.0, 2.0, 2.5, 3.0]));
+    }
+
+    #[test]
+    fn repeated_pushes_give_the_store_of_single_pushes() {
+        let values = sample(EXACT_LIMIT - 10, 14);
+        for start in [
+            QuantileStore::new(),
+            store_of(&values[..1_000]),
+            store_of(&values),
+            store_of(&sample(EXACT_LIMIT + 3, 15)),
+            QuantileStore::integers(),
+            {
+                let mut s = QuantileStore::integers();
+                [0.0, 3.0, 3.0].iter().for_each(|&x| s.push(x));
+                s
+            },
+        ] {
+            for x in [0.0, 2.0, 2.5, 1234.5, -7.0] {
+                for times in [0u64, 1, 9, 11, 65_536] {
+                    let mut one_by_one = start.clone();
+                    (0..times).for_each(|_| one_by_one.push(x));
+                    let mut repeated = start.clone();
+                    repeated.push_repeated(x, times);
+                    assert_eq!(repeated, one_by_one, "{x} × {times}");
+                }
+            }
+        }
     }
 
     #[test]
