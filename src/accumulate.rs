@@ -22,7 +22,6 @@
 
 use std::io::Write;
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Outcome, RunRecord};
@@ -34,9 +33,11 @@ use crate::stats::{BilledBreakdown, Metric, MetricSummaries, OutcomeShares, Side
 /// holds run indices `b·BLOCK_RUNS .. (b + 1)·BLOCK_RUNS`.
 pub const BLOCK_RUNS: u64 = 65_536;
 
-/// Blocks computed at once per thread: enough to keep every thread busy to the end of a wave,
-/// few enough that a wave's blocks stay small in memory.
-pub const WAVE_BLOCKS_PER_THREAD: u64 = 2;
+/// Blocks in flight per thread (spawned, not yet appended): enough that a thread always has
+/// one to compute while an earlier block is still being finished elsewhere (with 2 per thread
+/// the threads of a 2-core machine sat idle about a tenth of the time), few enough to stay
+/// small in memory.
+pub const WAVE_BLOCKS_PER_THREAD: u64 = 4;
 
 /// How many blocks `runs` runs make.
 pub fn block_count(runs: u64) -> u64 {
@@ -537,9 +538,10 @@ impl ScenarioStats {
     /// Computes the blocks that follow this state's, up to block `end` (excluded), of a
     /// simulation of `runs` runs, and appends them: `fill(b, empty)` accumulates block `b`'s runs into `empty` (from [`ScenarioStats::empty_block`])
     /// and returns it with the block's per-run output, which is written to `out`. Blocks are
-    /// computed in parallel on the current rayon pool, [`WAVE_BLOCKS_PER_THREAD`] per thread
-    /// at a time, and appended in block order: the result does not depend on the thread count,
-    /// and memory holds one wave.
+    /// computed in parallel on the current rayon pool, at most [`WAVE_BLOCKS_PER_THREAD`] per
+    /// thread in flight, a new one started as soon as the earliest is appended, and appended
+    /// in block order: the result does not depend on the thread count, and memory holds the
+    /// blocks in flight.
     ///
     /// # Errors
     /// The first error of `fill` or of writing to `out`, in block order.
@@ -560,7 +562,7 @@ impl ScenarioStats {
     /// As [`ScenarioStats::extend_blocks`], stopping after the first block for which
     /// `stop(block's moments)` is true. `stop` sees every block once, in block order, right
     /// after it is appended, so its decision depends only on the blocks appended so far, never
-    /// on the thread count: the blocks of the same wave that follow are computed but dropped,
+    /// on the thread count: the blocks in flight that follow are computed but dropped,
     /// their output unwritten. Returns whether `stop` stopped the simulation (`false`: it
     /// reached block `end` or the last block of `runs`).
     ///
@@ -572,26 +574,67 @@ impl ScenarioStats {
         runs: u64,
         out: &mut (dyn Write + Send),
         fill: F,
-        mut stop: impl FnMut(&BlockMoments) -> bool,
+        mut stop: impl FnMut(&BlockMoments) -> bool + Send,
     ) -> std::io::Result<bool>
     where
         F: Fn(u64, BlockStats) -> std::io::Result<(BlockStats, Vec<u8>)> + Sync,
     {
-        let wave = (rayon::current_num_threads() as u64 * WAVE_BLOCKS_PER_THREAD).max(1);
+        let window = (rayon::current_num_threads() as u64 * WAVE_BLOCKS_PER_THREAD).max(1);
         let end = end.min(block_count(runs));
-        let mut next = self.blocks().end;
-        // A stop request (Ctrl-C) ends the loop at the next wave; the caller discards the result.
-        while next < end && !crate::montecarlo::cancel_requested() {
-            let wave_end = next.saturating_add(wave).min(end);
-            let this = &*self;
-            let outputs: Vec<std::io::Result<(BlockStats, Vec<u8>)>> = (next..wave_end)
-                .into_par_iter()
-                .map(|block| {
-                    let range = block_runs(block, runs);
-                    fill(block, this.empty_block((range.end - range.start) as usize))
-                })
-                .collect();
-            for output in outputs {
+        let first = self.blocks().end;
+        if first >= end {
+            return Ok(false);
+        }
+        let fill = &fill;
+        let (sender, receiver) = std::sync::mpsc::channel();
+        // A sliding window of blocks in flight rather than waves: a thread that finishes a block
+        // starts the next at once instead of waiting for the slowest block of its wave. Blocks
+        // are still appended strictly in block order, so every figure is the same.
+        rayon::scope(|scope| {
+            let receiver = receiver;
+            let spawn = |this: &ScenarioStats, block: u64| {
+                let range = block_runs(block, runs);
+                let empty = this.empty_block((range.end - range.start) as usize);
+                let sender = sender.clone();
+                scope.spawn(move |_| {
+                    // After a stop request (Ctrl-C) nothing more is computed.
+                    let output =
+                        (!crate::montecarlo::cancel_requested()).then(|| fill(block, empty));
+                    // The receiver lives until every spawned block is done.
+                    let _ = sender.send((block, output));
+                });
+            };
+            let mut spawned = first;
+            while spawned < end && spawned < first + window {
+                spawn(self, spawned);
+                spawned += 1;
+            }
+            let mut ready = std::collections::BTreeMap::new();
+            for next in first..end {
+                let output = loop {
+                    if let Some(output) = ready.remove(&next) {
+                        break output;
+                    }
+                    match receiver.try_recv() {
+                        Ok((block, output)) => {
+                            ready.insert(block, output);
+                        }
+                        // Waiting for the next block in order: help with the others meanwhile;
+                        // when every block spawned is being computed, wait for one to finish
+                        // (only this thread spawns, so nothing else can turn up).
+                        Err(_) => {
+                            if rayon::yield_now() != Some(rayon::Yield::Executed)
+                                && let Ok((block, output)) = receiver.recv()
+                            {
+                                ready.insert(block, output);
+                            }
+                        }
+                    }
+                };
+                // A stop request: the caller discards the result.
+                let Some(output) = output else {
+                    return Ok(false);
+                };
                 let (mut block, bytes) = output?;
                 block.finish();
                 out.write_all(&bytes)?;
@@ -599,10 +642,13 @@ impl ScenarioStats {
                 if stop(&block.moments) {
                     return Ok(true);
                 }
+                if spawned < end {
+                    spawn(self, spawned);
+                    spawned += 1;
+                }
             }
-            next = wave_end;
-        }
-        Ok(false)
+            Ok(false)
+        })
     }
 
     /// The statistics of kept records: spot run `i` (if any) beside on-demand run `i`,

@@ -8,11 +8,12 @@
 //! [`stream_scenario`] simulates runs in blocks of [`BLOCK_RUNS`] run indices: each block's spot
 //! and on-demand runs are accumulated in run order into a [`crate::accumulate::BlockStats`] (moments, quantile
 //! stores, [`crate::accumulate`]) and its per-run rows, if asked for, are formatted on the same
-//! thread. Blocks are computed in parallel a wave at a time (a few per thread, rayon's indexed
-//! collect) and appended to the total in block order, so the output is byte-identical for any
-//! number of threads, and memory holds one wave of blocks, whatever the number of runs. Once a
-//! column of the total has become a sketch, the next waves' blocks bucket that column on their
-//! own threads.
+//! thread. Blocks are computed in parallel, a few in flight per thread (a new one spawned as
+//! soon as the earliest is appended, [`crate::accumulate::ScenarioStats::extend_blocks_until`]),
+//! and appended to the total in block order, so the output is byte-identical for any number of
+//! threads, and memory holds the blocks in flight, whatever the number of runs. Once a column of
+//! the total has become a sketch, the blocks spawned after bucket that column on their own
+//! threads.
 //!
 //! [`run_many`] and [`run_scenario`] keep every record instead, for the commands that still pair
 //! runs across simulations (`compare`, `sweep`, `recommend`) and for tests.
@@ -203,7 +204,7 @@ pub fn stream_scenario_counted(scenario: &Scenario, done: &AtomicU64) -> Scenari
 
 /// Simulates blocks `blocks` of the scenario (block `b` holds runs `b·BLOCK_RUNS ..`, up to
 /// `simulation.runs`), counting finished runs into `done`, and writes each run's row formatted
-/// by `rows` to `out` in run order. Blocks are computed in parallel waves and appended in block
+/// by `rows` to `out` in run order. Blocks are computed in parallel, a few in flight per thread, and appended in block
 /// order ([`ScenarioStats::extend_blocks`]).
 ///
 /// # Errors
@@ -259,7 +260,7 @@ pub fn stream_blocks_until<R: RunRows>(
     done: &AtomicU64,
     rows: &R,
     out: &mut (dyn Write + Send),
-    stop: impl FnMut(&BlockMoments) -> bool,
+    stop: impl FnMut(&BlockMoments) -> bool + Send,
 ) -> std::io::Result<(ScenarioStats, bool)> {
     stream_blocks_then(scenario, blocks, done, rows, out, Some(stop))
 }
@@ -274,7 +275,7 @@ fn stream_blocks_then<R: RunRows>(
     done: &AtomicU64,
     rows: &R,
     out: &mut (dyn Write + Send),
-    stop: Option<impl FnMut(&BlockMoments) -> bool>,
+    stop: Option<impl FnMut(&BlockMoments) -> bool + Send>,
 ) -> std::io::Result<(ScenarioStats, bool)> {
     let seed = scenario.simulation.seed;
     let runs = scenario.simulation.runs;
