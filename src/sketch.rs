@@ -142,7 +142,7 @@ impl QuantileStore {
     ///
     /// Inlined: a block pushes a value into a store per metric and side for every run, and
     /// after the first blocks nearly every push is into a sketch's existing page or an integer
-    /// store's existing count; the rest is out of line ([`QuantileStore::push_other`]).
+    /// store's existing count; the rest is out of line (`push_other`).
     #[inline(always)]
     pub fn push(&mut self, x: f64) {
         debug_assert!(x.is_finite(), "quantile stores take finite values");
