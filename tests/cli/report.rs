@@ -243,11 +243,12 @@ fn on_a_terminal(command: &str) -> Option<String> {
 #[test]
 fn progress_shows_on_a_terminal_for_long_runs_only() {
     let binary = env!("CARGO_BIN_EXE_spotsim");
-    // A few seconds of simulation in the binary's profile (this test is built with the same).
+    // A few seconds of simulation in the binary's profile (this test is built with the same):
+    // the bar appears after a second, and its rate a redraw later.
     let runs = if cfg!(debug_assertions) {
-        250_000
+        2_000_000
     } else {
-        3_000_000
+        20_000_000
     };
     let long =
         format!("{binary} run scenarios/reference.toml --runs {runs} --format json > /dev/null");
