@@ -68,6 +68,79 @@ pub(super) fn quota_text(quota: Option<u32>) -> String {
     quota.map_or_else(|| "none".to_string(), |q| format_count(u64::from(q)))
 }
 
+/// One row per pool (instance type × side): quota, mean, p95 and peak concurrency. Shared by
+/// the table and the review, whose tables indent their labels differently.
+pub(super) fn concurrency_rows(report: &FleetReport) -> Vec<Vec<String>> {
+    let pool_row = |label: String, pool: &PoolConcurrency| {
+        vec![
+            label,
+            quota_text(pool.quota),
+            format_tenths(pool.mean.mean),
+            format_tenths(pool.p95.mean),
+            format_tenths(pool.peak.mean),
+            show(pool.peak.p90, Unit::Count),
+            show(pool.peak.p99, Unit::Count),
+        ]
+    };
+    let mut rows = Vec::new();
+    for (instance_type, concurrency) in &report.concurrent_instances {
+        if let Some(spot) = &concurrency.spot {
+            rows.push(pool_row(format!("{instance_type} spot"), spot));
+        }
+        if let Some(on_demand) = &concurrency.on_demand {
+            rows.push(pool_row(format!("{instance_type} on-demand"), on_demand));
+        }
+    }
+    rows
+}
+
+/// One row per workload: what it is (instances, capacity, arrivals, jobs a month).
+pub(super) fn workload_rows(report: &FleetReport) -> Vec<Vec<String>> {
+    report
+        .workloads
+        .iter()
+        .map(|w| {
+            vec![
+                w.name.clone(),
+                format!("{} × {}", w.instance_count, w.instance_type),
+                if w.spot { "spot" } else { "on-demand" }.to_string(),
+                w.arrivals.describe(),
+                format_tenths(w.jobs.mean),
+            ]
+        })
+        .collect()
+}
+
+/// One row per workload: what it costs, how long it queues and how its jobs end.
+pub(super) fn workload_result_rows(report: &FleetReport) -> Vec<Vec<String>> {
+    report
+        .workloads
+        .iter()
+        .map(|w| {
+            vec![
+                w.name.clone(),
+                format_usd(w.cost_usd.mean),
+                format_usd(w.on_demand_cost_usd.mean),
+                w.cost_per_job_usd.map_or_else(|| "—".into(), format_usd),
+                w.mean_queue_wait_s
+                    .map_or_else(|| "—".into(), format_duration),
+                format_pct(w.outcomes.completed * 100.0, 1),
+                format_pct(w.outcomes.max_wait_time_exceeded * 100.0, 2),
+                format_pct(w.outcomes.max_runtime_exceeded * 100.0, 2),
+                format_pct(w.outcomes.unfinished * 100.0, 1),
+            ]
+        })
+        .collect()
+}
+
+/// `rows` with their labels indented under a heading, as the text table shows them.
+fn indented(rows: Vec<Vec<String>>) -> impl Iterator<Item = Vec<String>> {
+    rows.into_iter().map(|mut row| {
+        row[0] = format!("  {}", row[0]);
+        row
+    })
+}
+
 /// The fleet summary for people.
 pub fn render_fleet_table(report: &FleetReport) -> String {
     let mut out = format!(
@@ -91,15 +164,7 @@ pub fn render_fleet_table(report: &FleetReport) -> String {
         .map(String::from)
         .to_vec(),
     );
-    for w in &report.workloads {
-        rows.push(vec![
-            format!("  {}", w.name),
-            format!("{} × {}", w.instance_count, w.instance_type),
-            if w.spot { "spot" } else { "on-demand" }.to_string(),
-            w.arrivals.describe(),
-            format_tenths(w.jobs.mean),
-        ]);
-    }
+    rows.extend(indented(workload_rows(report)));
     out.push_str(&render_rows(&rows));
 
     let mut rows: Vec<Vec<String>> = vec![vec![String::new()]];
@@ -169,25 +234,7 @@ pub fn render_fleet_table(report: &FleetReport) -> String {
         .map(String::from)
         .to_vec(),
     );
-    let pool_row = |label: String, pool: &PoolConcurrency| {
-        vec![
-            label,
-            quota_text(pool.quota),
-            format_tenths(pool.mean.mean),
-            format_tenths(pool.p95.mean),
-            format_tenths(pool.peak.mean),
-            show(pool.peak.p90, Unit::Count),
-            show(pool.peak.p99, Unit::Count),
-        ]
-    };
-    for (instance_type, concurrency) in &report.concurrent_instances {
-        if let Some(spot) = &concurrency.spot {
-            rows.push(pool_row(format!("  {instance_type} spot"), spot));
-        }
-        if let Some(on_demand) = &concurrency.on_demand {
-            rows.push(pool_row(format!("  {instance_type} on-demand"), on_demand));
-        }
-    }
+    rows.extend(indented(concurrency_rows(report)));
     out.push_str(&render_rows(&rows));
     out.push_str(
         "  Instances of jobs in progress (created, not yet ended), waits for spot capacity \
@@ -210,20 +257,7 @@ pub fn render_fleet_table(report: &FleetReport) -> String {
         .map(String::from)
         .to_vec(),
     );
-    for w in &report.workloads {
-        rows.push(vec![
-            format!("  {}", w.name),
-            format_usd(w.cost_usd.mean),
-            format_usd(w.on_demand_cost_usd.mean),
-            w.cost_per_job_usd.map_or_else(|| "—".into(), format_usd),
-            w.mean_queue_wait_s
-                .map_or_else(|| "—".into(), format_duration),
-            format_pct(w.outcomes.completed * 100.0, 1),
-            format_pct(w.outcomes.max_wait_time_exceeded * 100.0, 2),
-            format_pct(w.outcomes.max_runtime_exceeded * 100.0, 2),
-            format_pct(w.outcomes.unfinished * 100.0, 1),
-        ]);
-    }
+    rows.extend(indented(workload_result_rows(report)));
     out.push_str(&render_rows(&rows));
     out
 }

@@ -5,7 +5,10 @@
 //! spot saves, how full the quotas run, how long jobs queue, how many MaxWait stops), then the
 //! charts, the month and workload tables of `spotsim fleet`, and what the model assumes.
 
-use super::fleet::{Unit, quota_text, show, show_mean, summary_row};
+use super::fleet::{
+    Unit, concurrency_rows, quota_text, show, show_mean, summary_row, workload_result_rows,
+    workload_rows,
+};
 use super::format::{format_pct, format_usd};
 use super::review::{Block, Review};
 use crate::charts::FleetChart;
@@ -223,25 +226,7 @@ fn month_table(report: &FleetReport) -> Block {
 }
 
 fn concurrency_table(report: &FleetReport) -> Block {
-    let mut rows = Vec::new();
-    for (instance_type, concurrency) in &report.concurrent_instances {
-        for (side, pool) in [
-            ("spot", &concurrency.spot),
-            ("on-demand", &concurrency.on_demand),
-        ] {
-            if let Some(pool) = pool {
-                rows.push(vec![
-                    format!("{instance_type} {side}"),
-                    quota_text(pool.quota),
-                    format!("{:.1}", pool.mean.mean),
-                    format!("{:.1}", pool.p95.mean),
-                    format!("{:.1}", pool.peak.mean),
-                    show(pool.peak.p90, Unit::Count),
-                    show(pool.peak.p99, Unit::Count),
-                ]);
-            }
-        }
-    }
+    let rows = concurrency_rows(report);
     Block::Table {
         header: [
             "concurrent instances",
@@ -259,38 +244,11 @@ fn concurrency_table(report: &FleetReport) -> Block {
 }
 
 fn workload_tables(report: &FleetReport) -> Vec<Block> {
-    let what = report
-        .workloads
-        .iter()
-        .map(|w| {
-            vec![
-                w.name.clone(),
-                format!("{} × {}", w.instance_count, w.instance_type),
-                if w.spot { "spot" } else { "on-demand" }.to_string(),
-                w.arrivals.describe(),
-                format!("{:.1}", w.jobs.mean),
-                w.source.clone(),
-            ]
-        })
-        .collect();
-    let results = report
-        .workloads
-        .iter()
-        .map(|w| {
-            vec![
-                w.name.clone(),
-                format_usd(w.cost_usd.mean),
-                format_usd(w.on_demand_cost_usd.mean),
-                w.cost_per_job_usd.map_or_else(|| "—".into(), format_usd),
-                w.mean_queue_wait_s
-                    .map_or_else(|| "—".into(), format_duration),
-                format_pct(w.outcomes.completed * 100.0, 1),
-                format_pct(w.outcomes.max_wait_time_exceeded * 100.0, 2),
-                format_pct(w.outcomes.max_runtime_exceeded * 100.0, 2),
-                format_pct(w.outcomes.unfinished * 100.0, 1),
-            ]
-        })
-        .collect();
+    let mut what = workload_rows(report);
+    for (row, w) in what.iter_mut().zip(&report.workloads) {
+        row.push(w.source.clone());
+    }
+    let results = workload_result_rows(report);
     vec![
         Block::Table {
             header: [
