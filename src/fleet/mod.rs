@@ -34,6 +34,23 @@ pub const MAX_HORIZON_S: f64 = 366.0 * 86_400.0;
 /// Default number of simulated months.
 pub const DEFAULT_FLEET_RUNS: u64 = 1_000;
 
+/// Expected submissions of `workloads` in one month of `horizon_s` with a warm-up of
+/// `warmup_s`, after `count` limits (the warm-up repeats the end of the month before).
+pub fn expected_jobs_per_month<'a>(
+    workloads: impl IntoIterator<Item = &'a Workload>,
+    horizon_s: f64,
+    warmup_s: f64,
+) -> f64 {
+    workloads
+        .into_iter()
+        .map(|w| {
+            let month = w.arrivals.expected_between(0.0, horizon_s);
+            let capped = w.count.map_or(month, |count| month.min(count as f64));
+            capped * (1.0 + warmup_s / horizon_s)
+        })
+        .sum()
+}
+
 /// Whether `text` is a fleet file rather than a scenario: it has a top-level `workload` key
 /// (`[[workload]]`). Text that is not TOML is not a fleet (the scenario parser then says why).
 pub fn is_fleet_text(text: &str) -> bool {
@@ -70,14 +87,7 @@ pub struct Fleet {
 impl Fleet {
     /// Expected submissions in one simulated month, warm-up included, after `count` limits.
     pub fn expected_jobs_per_month(&self) -> f64 {
-        self.workloads
-            .iter()
-            .map(|w| {
-                let month = w.arrivals.expected_between(0.0, self.horizon_s);
-                let capped = w.count.map_or(month, |count| month.min(count as f64));
-                capped * (1.0 + self.warmup_s / self.horizon_s)
-            })
-            .sum()
+        expected_jobs_per_month(&self.workloads, self.horizon_s, self.warmup_s)
     }
 
     /// Refuses a simulation too large to finish in reasonable time: more than

@@ -18,7 +18,7 @@ use super::{
 use crate::duration::{DAY_S, format_duration_exact, parse_duration_s};
 use crate::fleet::{
     Arrivals, DEFAULT_FLEET_RUNS, Fleet, MAX_FLEET_RUNS, MAX_HORIZON_S, MAX_JOBS_PER_MONTH, Quota,
-    Workload,
+    Workload, expected_jobs_per_month,
 };
 use crate::scenario::keys;
 use crate::scenario::{DEFAULT_SEED, MarketSpec, ScenarioError, ScenarioErrors, Warning};
@@ -170,7 +170,8 @@ fn read_fleet(ctx: &mut Ctx<'_>, read: &mut FleetRead, document: &DeTable<'_>) -
     check_quotas(ctx, &workloads, &quotas);
     share_scenario_markets(ctx, read, &workloads, &mut markets);
     let (horizon_s, warmup_s) = (horizon_s?, warmup_s?);
-    let expected_jobs = expected_jobs_per_month(&workloads, horizon_s, warmup_s);
+    let expected_jobs =
+        expected_jobs_per_month(workloads.iter().map(|(w, _)| w), horizon_s, warmup_s);
     if expected_jobs > MAX_JOBS_PER_MONTH
         && let Some((_, span)) = workloads.first()
     {
@@ -193,25 +194,6 @@ fn read_fleet(ctx: &mut Ctx<'_>, read: &mut FleetRead, document: &DeTable<'_>) -
         markets,
         notes: Vec::new(),
     })
-}
-
-/// As [`Fleet::expected_jobs_per_month`], before the fleet is built.
-fn expected_jobs_per_month(
-    workloads: &[(Workload, Range<usize>)],
-    horizon_s: f64,
-    warmup_s: f64,
-) -> f64 {
-    let fleet = Fleet {
-        horizon_s,
-        warmup_s,
-        runs: 1,
-        seed: 0,
-        workloads: workloads.iter().map(|(w, _)| w.clone()).collect(),
-        quotas: BTreeMap::new(),
-        markets: BTreeMap::new(),
-        notes: Vec::new(),
-    };
-    fleet.expected_jobs_per_month()
 }
 
 fn read_workload(
