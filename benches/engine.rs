@@ -14,8 +14,8 @@ use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use spotsim::engine::{JobModel, Observer, simulate_run};
+use spotsim::montecarlo::rng::{Stream, run_rng};
 use spotsim::montecarlo::{Estimate, run_one, stream_scenario};
-use spotsim::rng::{Stream, run_rng};
 
 fn reference() -> spotsim::scenario::Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reference.toml");

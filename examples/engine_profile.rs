@@ -23,8 +23,8 @@ use std::hash::{DefaultHasher, Hasher};
 use std::path::{Path, PathBuf};
 
 use spotsim::engine::{JobModel, Observer, RunRecord, SecondaryStatus, simulate_run};
+use spotsim::montecarlo::rng::{Stream, run_rng};
 use spotsim::montecarlo::run_one;
-use spotsim::rng::{Stream, run_rng};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -43,35 +43,22 @@
 //! The `spotsim` binary parses arguments, calls these, prints, and picks the exit code.
 //! `docs/model.md` lists every assumption the engine makes.
 
-pub mod accumulate;
-pub mod advice;
-pub mod charts;
-pub mod clock;
-pub mod compare;
-pub mod data;
-pub mod dist;
-pub mod duration;
-pub mod engine;
-pub mod fit;
-pub mod fleet;
-pub mod import;
-pub mod moments;
-pub mod montecarlo;
-pub mod paired;
-pub mod precision;
-pub mod price;
-pub mod profile;
-pub mod recommend;
-pub mod report;
-pub mod rng;
+pub mod units;
+
+pub mod inputs;
 pub mod scenario;
-pub mod shard;
-pub mod sketch;
+
+pub mod engine;
+pub mod montecarlo;
 pub mod stats;
-pub mod sweep;
-pub mod templates;
-pub mod timeline;
-pub mod trace;
+
+pub mod fleet;
+pub mod studies;
+
+pub mod import;
+
+pub mod charts;
+pub mod report;
 
 use std::path::Path;
 

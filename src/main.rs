@@ -10,22 +10,22 @@ use anyhow::Context;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use rayon::prelude::*;
-use spotsim::accumulate::ScenarioStats;
 use spotsim::charts::{ChartFormat, ChartInput, ChartKind, TIMELINE_RUNS, charts_for, render};
-use spotsim::clock::Timestamp;
+use spotsim::montecarlo::precision::Precision;
+use spotsim::montecarlo::timeline::first_runs;
 use spotsim::montecarlo::{
     Estimate, NoRows, RunRows, Runs, run_scenario_counted, stream_blocks, stream_to_target,
     total_runs,
 };
-use spotsim::precision::Precision;
 use spotsim::report::{
     ReviewInput, RunReport, RunsCsv, TraceReport, build_review, render_json, render_review_html,
     render_review_md, render_table, render_trace_json, render_trace_table, render_validation,
     write_runs_csv_header,
 };
 use spotsim::scenario::{Scenario, lint};
-use spotsim::sweep::SweepMetric;
-use spotsim::timeline::first_runs;
+use spotsim::stats::accumulate::ScenarioStats;
+use spotsim::studies::sweep::SweepMetric;
+use spotsim::units::clock::Timestamp;
 use spotsim::{LoadError, load_scenario, load_scenario_and_text};
 
 /// Lifecycle simulator and cost estimator for SageMaker Managed Spot Training.
@@ -71,7 +71,7 @@ enum Command {
         /// `--runs-csv` then holds the slice's rows.
         #[arg(long, value_name = "K/N", value_parser = parse_shard, group = "sharding",
               requires = "out", conflicts_with_all = ["charts", "format"])]
-        shard: Option<spotsim::shard::Shard>,
+        shard: Option<spotsim::montecarlo::shard::Shard>,
         /// As `--shard K/N`, K taken from an array job's 0-based index: the first set of
         /// JOB_COMPLETION_INDEX (Kubernetes), AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch),
         /// SLURM_ARRAY_TASK_ID (Slurm, `--array=0-(N-1)`); index I is shard I+1.
@@ -290,7 +290,7 @@ enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
         /// The share of jobs that must complete, strictly between 0 and 1.
-        #[arg(long, value_name = "SHARE", default_value_t = spotsim::recommend::DEFAULT_TARGET,
+        #[arg(long, value_name = "SHARE", default_value_t = spotsim::studies::recommend::DEFAULT_TARGET,
               value_parser = parse_target, allow_negative_numbers = true)]
         target_completion: f64,
         #[command(flatten)]
@@ -439,11 +439,11 @@ impl TraceFormatArg {
         }
     }
 
-    fn format(self) -> spotsim::trace::TraceFormat {
+    fn format(self) -> spotsim::inputs::availability::TraceFormat {
         match self {
-            TraceFormatArg::SpotTraces => spotsim::trace::TraceFormat::SpotTraces,
-            TraceFormatArg::Skynomad => spotsim::trace::TraceFormat::Skynomad,
-            TraceFormatArg::Events => spotsim::trace::TraceFormat::Events,
+            TraceFormatArg::SpotTraces => spotsim::inputs::availability::TraceFormat::SpotTraces,
+            TraceFormatArg::Skynomad => spotsim::inputs::availability::TraceFormat::Skynomad,
+            TraceFormatArg::Events => spotsim::inputs::availability::TraceFormat::Events,
         }
     }
 }
@@ -634,9 +634,9 @@ fn main() -> ExitCode {
         ),
         Command::Validate { scenario } => validate(&scenario),
         Command::Init { cpu, .. } => print_stdout(if cpu {
-            spotsim::templates::CPU
+            spotsim::import::templates::CPU
         } else {
-            spotsim::templates::GPU
+            spotsim::import::templates::GPU
         }),
         Command::Completions { shell } => {
             let mut script = Vec::new();
@@ -891,7 +891,7 @@ fn report_fleet(
     if let Some(runs) = runs.filter(|&r| r > spotsim::fleet::MAX_FLEET_RUNS) {
         return Err(Failure::BadInput(format!(
             "--runs {runs}: a fleet simulates at most {} months",
-            spotsim::report::format_count(spotsim::fleet::MAX_FLEET_RUNS)
+            spotsim::units::format::format_count(spotsim::fleet::MAX_FLEET_RUNS)
         )));
     }
     let fleet = load_fleet_with_overrides(path, runs, seed, quiet)?;
@@ -1042,7 +1042,7 @@ fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
         }
     }
     if let Some(spot) = &estimate.spot {
-        let warning = spotsim::precision::rare_outcome_warning(
+        let warning = spotsim::montecarlo::precision::rare_outcome_warning(
             spot,
             scenario.simulation.runs,
             target_rse.is_some(),
@@ -1080,8 +1080,8 @@ fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
 }
 
 /// `--shard K/N`.
-fn parse_shard(text: &str) -> Result<spotsim::shard::Shard, String> {
-    spotsim::shard::Shard::parse(text)
+fn parse_shard(text: &str) -> Result<spotsim::montecarlo::shard::Shard, String> {
+    spotsim::montecarlo::shard::Shard::parse(text)
 }
 
 /// `spotsim run --shard K/N` (`shard` is `Ok`) or `--shard-from-env N` (`Err(N)`): simulates the
@@ -1089,7 +1089,7 @@ fn parse_shard(text: &str) -> Result<spotsim::shard::Shard, String> {
 fn run_shard(
     path: &Path,
     sim: SimulationArgs,
-    shard: Result<spotsim::shard::Shard, u64>,
+    shard: Result<spotsim::montecarlo::shard::Shard, u64>,
     out: &Path,
     runs_csv: Option<&Path>,
 ) -> Result<(), Failure> {
@@ -1101,8 +1101,10 @@ fn run_shard(
     } = sim;
     let shard = match shard {
         Ok(shard) => shard,
-        Err(count) => spotsim::shard::Shard::from_env(count, |name| std::env::var(name).ok())
-            .map_err(Failure::BadInput)?,
+        Err(count) => {
+            spotsim::montecarlo::shard::Shard::from_env(count, |name| std::env::var(name).ok())
+                .map_err(Failure::BadInput)?
+        }
     };
     let (scenario, text) = load_with_overrides_and_text(path, runs, seed)?;
     check_writable_parent("--out", out)?;
@@ -1111,7 +1113,9 @@ fn run_shard(
     }
     print_warnings(path, &scenario);
     let pool = thread_pool(threads)?;
-    let blocks = shard.blocks(spotsim::accumulate::block_count(scenario.simulation.runs));
+    let blocks = shard.blocks(spotsim::stats::accumulate::block_count(
+        scenario.simulation.runs,
+    ));
     let slice = shard.runs(scenario.simulation.runs);
     let sides = total_runs(&scenario) / scenario.simulation.runs;
     let simulate_slice = |rows_out: &mut (dyn Write + Send), with_rows: bool| {
@@ -1149,7 +1153,7 @@ fn run_shard(
             .map_err(Failure::Runtime)?,
     };
     let name = job_name(path, &scenario);
-    let part = spotsim::shard::Part::new(
+    let part = spotsim::montecarlo::shard::Part::new(
         shard,
         &scenario,
         &name,
@@ -1181,7 +1185,7 @@ fn merge(files: &[PathBuf], format: Format, scenario_path: Option<&Path>) -> Res
         let shown = file.display().to_string();
         match std::fs::read_to_string(file) {
             Err(e) => problems.push(format!("{shown}: cannot read the part file: {e}")),
-            Ok(text) => match spotsim::shard::Part::from_json(&text) {
+            Ok(text) => match spotsim::montecarlo::shard::Part::from_json(&text) {
                 Ok(part) => parts.push((shown, part)),
                 Err(reason) => problems.push(format!("{shown}: {reason}")),
             },
@@ -1190,7 +1194,7 @@ fn merge(files: &[PathBuf], format: Format, scenario_path: Option<&Path>) -> Res
     if !problems.is_empty() {
         return Err(Failure::BadInput(problems.join("\n")));
     }
-    let merged = spotsim::shard::merge_parts(parts).map_err(Failure::BadInput)?;
+    let merged = spotsim::montecarlo::shard::merge_parts(parts).map_err(Failure::BadInput)?;
     let first = &merged.first;
     // The scenario as the shards ran it: re-read (its data files too), then checked against
     // the parts' hash.
@@ -1212,19 +1216,22 @@ fn merge(files: &[PathBuf], format: Format, scenario_path: Option<&Path>) -> Res
     };
     scenario.simulation.runs = first.runs;
     scenario.simulation.seed = first.seed;
-    if spotsim::shard::scenario_sha256(&scenario) != first.scenario_sha256 {
+    if spotsim::montecarlo::shard::scenario_sha256(&scenario) != first.scenario_sha256 {
         return Err(Failure::BadInput(format!(
             "{shown}: the scenario read here (SHA-256 {}) is not the one the parts simulated \
              (SHA-256 {}): a value or a data file differs",
-            spotsim::shard::scenario_sha256(&scenario),
+            spotsim::montecarlo::shard::scenario_sha256(&scenario),
             first.scenario_sha256
         )));
     }
     print_warnings(Path::new(&shown), &scenario);
     let estimate = Estimate::of(&merged.stats);
     if let Some(spot) = &estimate.spot
-        && let Some(warning) =
-            spotsim::precision::rare_outcome_warning(spot, scenario.simulation.runs, false)
+        && let Some(warning) = spotsim::montecarlo::precision::rare_outcome_warning(
+            spot,
+            scenario.simulation.runs,
+            false,
+        )
     {
         print_warning(Path::new(&shown), &warning);
     }
@@ -1336,7 +1343,7 @@ fn simulate_with_rows<R: RunRows>(
         })
         .map(|(stats, precision)| (stats, Some(precision)));
     }
-    let blocks = 0..spotsim::accumulate::block_count(scenario.simulation.runs);
+    let blocks = 0..spotsim::stats::accumulate::block_count(scenario.simulation.runs);
     with_progress(quiet, total_runs(scenario), sides_label(scenario), |done| {
         pool.install(|| stream_blocks(scenario, blocks, done, rows, out))
     })
@@ -1435,9 +1442,9 @@ fn show_progress_bar(
             let left_s = ((total - done_runs) as f64 / rate).ceil();
             format!(
                 "{} runs/s · {}{} left",
-                spotsim::report::format_count(rate.round() as u64),
+                spotsim::units::format::format_count(rate.round() as u64),
                 if capped { "at most " } else { "" },
-                spotsim::duration::format_duration(left_s)
+                spotsim::units::duration::format_duration(left_s)
             )
         } else {
             String::new()
@@ -1626,20 +1633,20 @@ fn compare_scenarios(paths: &[PathBuf], options: CompareOptions<'_>) -> Result<(
             .zip(&loaded)
             .map(|(file, (_, scenario))| (file.as_str(), scenario))
             .collect();
-        spotsim::compare::common_settings(&files, runs, seed)
+        spotsim::studies::compare::common_settings(&files, runs, seed)
     };
     spotsim::scenario::check_kept_runs("compare", settings.runs).map_err(Failure::BadInput)?;
     if let (Some(note), false) = (&settings.note, quiet) {
         eprintln!("note: {note}");
     }
-    let names = spotsim::compare::unique_names(
+    let names = spotsim::studies::compare::unique_names(
         &loaded
             .iter()
             .zip(&shown)
             .map(|((path, scenario), file)| (job_name(path, scenario), file.clone()))
             .collect::<Vec<_>>(),
     );
-    let entries: Vec<spotsim::compare::Entry> = loaded
+    let entries: Vec<spotsim::studies::compare::Entry> = loaded
         .into_iter()
         .zip(shown)
         .zip(names)
@@ -1647,7 +1654,7 @@ fn compare_scenarios(paths: &[PathBuf], options: CompareOptions<'_>) -> Result<(
             scenario.simulation.runs = settings.runs;
             scenario.simulation.seed = settings.seed;
             print_warnings(path, &scenario);
-            spotsim::compare::Entry {
+            spotsim::studies::compare::Entry {
                 name,
                 file,
                 scenario,
@@ -1655,8 +1662,9 @@ fn compare_scenarios(paths: &[PathBuf], options: CompareOptions<'_>) -> Result<(
         })
         .collect();
     let pool = thread_pool(threads)?;
-    let comparison =
-        spotsim::compare::compare(entries, |scenario| simulate_records(&pool, scenario, quiet));
+    let comparison = spotsim::studies::compare::compare(entries, |scenario| {
+        simulate_records(&pool, scenario, quiet)
+    });
     if let Some((path, chart_format)) = chart_format {
         let bytes = pool
             .install(|| spotsim::charts::render_comparison(&comparison, chart_format))
@@ -1771,12 +1779,15 @@ fn fit_trace(
     let shown = path.display().to_string();
     let file = std::fs::File::open(path)
         .map_err(|e| Failure::BadInput(format!("{shown}: cannot read the trace: {e}")))?;
-    let trace = spotsim::trace::read_trace(std::io::BufReader::new(file), trace_format.format())
-        .map_err(|e| {
-            let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-            Failure::BadInput(format!("{shown}{at}: {}", e.message))
-        })?;
-    let fit = spotsim::fit::fit_trace(&trace, instances);
+    let trace = spotsim::inputs::availability::read_trace(
+        std::io::BufReader::new(file),
+        trace_format.format(),
+    )
+    .map_err(|e| {
+        let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+        Failure::BadInput(format!("{shown}{at}: {}", e.message))
+    })?;
+    let fit = spotsim::import::fit::fit_trace(&trace, instances);
     let text = match format {
         Format::Table => spotsim::report::render_trace_fit_table(&fit, &shown, trace_format.name()),
         Format::Json => spotsim::report::render_trace_fit_json(&fit, &shown, trace_format.name()),
@@ -1792,7 +1803,7 @@ fn fit_jobs(files: &[PathBuf], format: Format) -> Result<(), Failure> {
         let shown = path.display().to_string();
         match std::fs::read_to_string(path) {
             Err(e) => problems.push(format!("{shown}: cannot read the job document: {e}")),
-            Ok(text) => match serde_json::from_str::<spotsim::fit::DescribedJob>(&text) {
+            Ok(text) => match serde_json::from_str::<spotsim::import::fit::DescribedJob>(&text) {
                 Ok(job) if job.is_training_job() => jobs.push(job),
                 Ok(_) => problems.push(format!(
                     "{shown}: not a DescribeTrainingJob document: it has no TrainingJobName or \
@@ -1809,7 +1820,7 @@ fn fit_jobs(files: &[PathBuf], format: Format) -> Result<(), Failure> {
     if !problems.is_empty() {
         return Err(Failure::BadInput(problems.join("\n")));
     }
-    let fit = spotsim::fit::fit_jobs(&jobs);
+    let fit = spotsim::import::fit::fit_jobs(&jobs);
     let text = match format {
         Format::Table => spotsim::report::render_jobs_fit_table(&fit),
         Format::Json => spotsim::report::render_jobs_fit_json(&fit),
@@ -1978,11 +1989,11 @@ fn sweep(
     } = sim;
     let (base, text) = load_with_overrides_and_text(path, runs, seed)?;
     let shown = path.display().to_string();
-    let (axes, points) = spotsim::sweep::build_grid(&text, &shown, flags)
+    let (axes, points) = spotsim::studies::sweep::build_grid(&text, &shown, flags)
         .map_err(|errors| Failure::BadInput(errors.to_string()))?;
     let (runs, seed) = (base.simulation.runs, base.simulation.seed);
     spotsim::scenario::check_kept_runs("sweep", runs).map_err(Failure::BadInput)?;
-    spotsim::sweep::check_size(points.len(), runs).map_err(Failure::BadInput)?;
+    spotsim::studies::sweep::check_size(points.len(), runs).map_err(Failure::BadInput)?;
     let chart = match chart {
         Some(chart_path) => {
             let format = chart_format_of(chart_path).map_err(Failure::BadInput)?;
@@ -1993,9 +2004,11 @@ fn sweep(
     };
     print_warnings(path, &base);
     let pool = thread_pool(threads)?;
-    let total = spotsim::sweep::total_runs(&points, runs);
+    let total = spotsim::studies::sweep::total_runs(&points, runs);
     let result = with_progress(quiet, total, "the sweep", |done| {
-        pool.install(|| spotsim::sweep::run_sweep(&axes, &points, metric, runs, seed, done))
+        pool.install(|| {
+            spotsim::studies::sweep::run_sweep(&axes, &points, metric, runs, seed, done)
+        })
     });
     if !quiet {
         for note in result.notes() {
@@ -2032,7 +2045,7 @@ fn parse_target(text: &str) -> Result<f64, String> {
         .trim()
         .parse()
         .map_err(|_| format!("`{text}` is not a number: give a share such as 0.99"))?;
-    spotsim::recommend::check_target(target)?;
+    spotsim::studies::recommend::check_target(target)?;
     Ok(target)
 }
 
@@ -2062,7 +2075,7 @@ fn recommend(
     }
     let done = AtomicU64::new(0);
     let result = pool
-        .install(|| spotsim::recommend::recommend(&text, &shown, &base, target, &done))
+        .install(|| spotsim::studies::recommend::recommend(&text, &shown, &base, target, &done))
         .map_err(Failure::BadInput)?;
     let name = job_name(path, &base);
     print_stdout(&match format {

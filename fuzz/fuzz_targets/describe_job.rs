@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use spotsim::fit::{DescribedJob, fit_jobs};
+use spotsim::import::fit::{DescribedJob, fit_jobs};
 use spotsim::import::import_describe_training_job;
 use spotsim::scenario::parse_scenario;
 

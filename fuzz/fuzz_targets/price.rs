@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use spotsim::data::{Column, read_duration_column};
-use spotsim::price::{PriceFilter, read_aws_cli, read_series, read_tsv};
+use spotsim::inputs::data::{Column, read_duration_column};
+use spotsim::inputs::price::{PriceFilter, read_aws_cli, read_series, read_tsv};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, body)) = data.split_first() else {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use spotsim::trace::{TraceFormat, read_trace};
+use spotsim::inputs::availability::{TraceFormat, read_trace};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, body)) = data.split_first() else {
@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(trace) = read_trace(body, format) {
         for instances in [1, 2, 8] {
-            let _ = spotsim::fit::fit_trace(&trace, instances);
+            let _ = spotsim::import::fit::fit_trace(&trace, instances);
         }
     }
 });

@@ -14,9 +14,9 @@ use super::{
     ChartError, ChartFormat, DrawResult, INK, LABEL_PX, Mark, ON_DEMAND, SPOT, font, frame,
     label_row, render_with, row_chart, row_y, short_name,
 };
-use crate::compare::{Comparison, SideIntervals};
-use crate::report::{format_count, format_usd};
-use crate::stats::SideSummary;
+use crate::stats::summary::SideSummary;
+use crate::studies::compare::{Comparison, SideIntervals};
+use crate::units::format::{format_count, format_usd};
 
 /// The file name stem the chart's errors name.
 const CHART: &str = "comparison";
@@ -229,10 +229,10 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accumulate::ScenarioStats;
-    use crate::compare::{Entry, compare};
     use crate::montecarlo::run_scenario;
     use crate::scenario::parse_scenario;
+    use crate::stats::accumulate::ScenarioStats;
+    use crate::studies::compare::{Entry, compare};
 
     const SPOT_JOB: &str = r#"
 [job]

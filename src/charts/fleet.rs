@@ -15,8 +15,8 @@ use super::{
     tick_decimals,
 };
 use crate::fleet::{FleetReport, PoolBand};
-use crate::report::{format_count, format_pct, format_usd};
-use crate::sketch::QuantileStore;
+use crate::stats::sketch::QuantileStore;
+use crate::units::format::{format_count, format_pct, format_usd};
 
 /// Which fleet chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +100,7 @@ pub fn fleet_charts(report: &FleetReport) -> Vec<FleetChart> {
                 "Instances of {} jobs in progress over the month, sampled every {}: the median \
                  over the simulated months and the band up to the 90th percentile{quota}.",
                 pool_name(band),
-                crate::duration::format_duration(band.step_s)
+                crate::units::duration::format_duration(band.step_s)
             ),
         });
     }
@@ -237,7 +237,7 @@ where
     let mut subtitle = vec![format!(
         "{} of {}, seed {}",
         simulated_months(report.runs),
-        crate::duration::format_duration(report.horizon_s),
+        crate::units::duration::format_duration(report.horizon_s),
         report.seed
     )];
     if spot {
@@ -333,7 +333,7 @@ where
         } else {
             ""
         },
-        crate::duration::format_duration(band.step_s),
+        crate::units::duration::format_duration(band.step_s),
         simulated_months(report.runs)
     )];
     if band.quota.is_none() {

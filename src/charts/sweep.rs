@@ -11,9 +11,9 @@ use super::{
     ChartError, ChartFormat, DrawResult, GREY, INK, LABEL_PX, Mark, PURPLE, SKY, SPOT, TICK_PX,
     VERMILION, font, frame, render_with, short_name, time_unit, widen,
 };
-use crate::advice::IntervalAdvice;
-use crate::duration::format_duration;
-use crate::sweep::{Axis, MetricUnit, SweepResult, describe_point};
+use crate::studies::advice::IntervalAdvice;
+use crate::studies::sweep::{Axis, MetricUnit, SweepResult, describe_point};
+use crate::units::duration::format_duration;
 
 /// The key whose sweep gets Young's and Daly's marks.
 const INTERVAL_KEY: &str = "checkpoint.interval";
@@ -82,7 +82,7 @@ fn subtitle(result: &SweepResult, band: bool) -> Vec<String> {
     let mut lines = vec![format!(
         "{} on {side}, {} runs per point (seed {}), common random numbers{}",
         result.metric.label(),
-        crate::report::format_count(result.runs),
+        crate::units::format::format_count(result.runs),
         result.seed,
         if band { "; band: 95 % interval" } else { "" }
     )];

@@ -20,15 +20,15 @@ use std::sync::Arc;
 use rand::Rng;
 use rand_distr::{Distribution, Exp1, StandardUniform};
 
-use crate::duration::DAY_S;
 use crate::engine::{
     ClusterReclaim, JobModel, Market, NoObserver, Observer, Outcome, RunRecord, SecondaryStatus,
     simulate_at,
 };
-use crate::rng::{RunRng, Stream, run_rng, splitmix64};
+use crate::inputs::availability::{Availability, Trace};
+use crate::montecarlo::rng::{RunRng, Stream, run_rng, splitmix64};
 use crate::scenario::{JOB_LIFETIME_LIMIT_S, MarketSpec, TraceStart};
-use crate::sketch::QuantileStore;
-use crate::trace::{Availability, Trace};
+use crate::stats::sketch::QuantileStore;
+use crate::units::duration::DAY_S;
 
 use super::{Arrivals, Fleet, PoolKey};
 

@@ -17,8 +17,8 @@ use serde::Serialize;
 use super::sim::{FleetModel, MonthResult, simulate_month};
 use super::{Arrivals, Fleet, PoolKey};
 use crate::montecarlo::cancel_requested;
-use crate::sketch::QuantileStore;
-use crate::stats::Summary;
+use crate::stats::sketch::QuantileStore;
+use crate::stats::summary::Summary;
 
 /// Months simulated at once per thread: enough to keep every thread busy, few enough to keep
 /// their records (a month's queue waits are kept exactly up to 131,072 jobs) small in memory.

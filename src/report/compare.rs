@@ -6,12 +6,13 @@
 
 use serde::Serialize;
 
-use super::format::{format_count, format_pct, format_std_err, format_usd, render_rows};
-use crate::compare::{Comparison, Difference, ScenarioIntervals, ScenarioResult, Side};
-use crate::duration::format_duration;
-use crate::paired::PairedDifference;
+use super::layout::render_rows;
 use crate::scenario::{MarketSpec, Scenario, SpotPriceSpec};
-use crate::stats::SideSummary;
+use crate::stats::paired::PairedDifference;
+use crate::stats::summary::SideSummary;
+use crate::studies::compare::{Comparison, Difference, ScenarioIntervals, ScenarioResult, Side};
+use crate::units::duration::format_duration;
+use crate::units::format::{format_count, format_pct, format_std_err, format_usd};
 
 /// `$7.41 ± $0.02`: a cost with the half-width of its 95 % interval, with enough digits for a
 /// small half-width not to read as zero.
@@ -142,12 +143,12 @@ fn side_rows(
     rows: &mut Vec<Vec<String>>,
     title: &str,
     scenarios: &[ScenarioResult],
-    side_of: impl Fn(&ScenarioResult) -> Option<(&SideSummary, crate::compare::SideIntervals)>,
+    side_of: impl Fn(&ScenarioResult) -> Option<(&SideSummary, crate::studies::compare::SideIntervals)>,
     spot: bool,
 ) {
     rows.push(vec![String::new()]);
     rows.push(vec![title.to_string()]);
-    let cells = |f: &dyn Fn(&SideSummary, &crate::compare::SideIntervals) -> String| {
+    let cells = |f: &dyn Fn(&SideSummary, &crate::studies::compare::SideIntervals) -> String| {
         scenarios
             .iter()
             .map(|s| side_of(s).map_or_else(|| "—".to_string(), |(side, i)| f(side, &i)))
@@ -437,7 +438,7 @@ pub fn render_compare_json(comparison: &Comparison) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::paired::paired_difference;
+    use crate::stats::paired::paired_difference;
 
     #[test]
     fn differences_read_with_their_sign_and_half_width() {

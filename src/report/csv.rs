@@ -33,7 +33,7 @@ pub fn write_runs_csv_header<W: Write>(writer: W) -> std::io::Result<()> {
 pub struct RunsCsv;
 
 /// Bytes reserved per block: about 130 per row.
-const BLOCK_BYTES: usize = 130 * crate::accumulate::BLOCK_RUNS as usize;
+const BLOCK_BYTES: usize = 130 * crate::stats::accumulate::BLOCK_RUNS as usize;
 
 impl RunRows for RunsCsv {
     type Block = ::csv::Writer<Vec<u8>>;

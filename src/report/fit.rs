@@ -2,9 +2,10 @@
 
 use serde::Serialize;
 
-use super::format::{format_pct, render_list};
-use crate::duration::format_duration;
-use crate::fit::{PeriodFit, TraceFit};
+use super::layout::render_list;
+use crate::import::fit::{PeriodFit, TraceFit};
+use crate::units::duration::format_duration;
+use crate::units::format::format_pct;
 
 /// The `[spot.market]` sections a user can paste for this trace: Markov, then trace replay.
 pub fn market_sections(fit: &TraceFit, file: &str, format: &str) -> (String, String) {
@@ -124,7 +125,7 @@ pub fn render_trace_fit_json(fit: &TraceFit, file: &str, format: &str) -> String
 }
 
 /// A scenario fragment that starts from what past jobs showed.
-pub fn jobs_scenario(fit: &crate::fit::JobsFit) -> String {
+pub fn jobs_scenario(fit: &crate::import::fit::JobsFit) -> String {
     let mut out = String::from(
         "# From spotsim fit jobs: set job.training (the compute your job needs) and check the rest.\n[job]\n",
     );
@@ -170,8 +171,8 @@ pub fn jobs_scenario(fit: &crate::fit::JobsFit) -> String {
 }
 
 /// `spotsim fit jobs` as text.
-pub fn render_jobs_fit_table(fit: &crate::fit::JobsFit) -> String {
-    let duration = |s: &Option<crate::fit::DurationSummary>| match s {
+pub fn render_jobs_fit_table(fit: &crate::import::fit::JobsFit) -> String {
+    let duration = |s: &Option<crate::import::fit::DurationSummary>| match s {
         Some(s) => format!(
             "{} periods, mean {}, median {}",
             s.count,
@@ -218,12 +219,12 @@ pub fn render_jobs_fit_table(fit: &crate::fit::JobsFit) -> String {
 #[derive(Serialize)]
 struct JsonJobsFit<'a> {
     #[serde(flatten)]
-    fit: &'a crate::fit::JobsFit,
+    fit: &'a crate::import::fit::JobsFit,
     scenario: String,
 }
 
 /// `spotsim fit jobs --format json`.
-pub fn render_jobs_fit_json(fit: &crate::fit::JobsFit) -> String {
+pub fn render_jobs_fit_json(fit: &crate::import::fit::JobsFit) -> String {
     let mut text = serde_json::to_string_pretty(&JsonJobsFit {
         fit,
         scenario: jobs_scenario(fit),

@@ -1,9 +1,10 @@
 //! `spotsim fleet`: the fleet summary as a table for a review, JSON, or one CSV row per month.
 
-use super::format::{format_count, format_pct, format_std_err, format_usd, render_rows};
-use crate::duration::format_duration;
+use super::layout::render_rows;
 use crate::fleet::{Fleet, FleetReport, FleetShares, PoolConcurrency};
-use crate::stats::Summary;
+use crate::stats::summary::Summary;
+use crate::units::duration::format_duration;
+use crate::units::format::{format_count, format_pct, format_std_err, format_usd};
 
 /// How a figure is written.
 #[derive(Clone, Copy)]

@@ -9,12 +9,12 @@ use super::fleet::{
     Unit, concurrency_rows, quota_text, show, show_mean, summary_row, workload_result_rows,
     workload_rows,
 };
-use super::format::{format_pct, format_usd};
 use super::review::{Block, Review};
 use crate::charts::FleetChart;
-use crate::duration::format_duration;
 use crate::fleet::FleetReport;
-use crate::stats::{Summary, Z_95};
+use crate::stats::summary::{Summary, Z_95};
+use crate::units::duration::format_duration;
+use crate::units::format::{format_pct, format_usd};
 
 /// What the fleet review is built from.
 #[derive(Debug, Clone, Copy)]

@@ -3,9 +3,9 @@
 use serde::Serialize;
 
 use super::RunReport;
-use crate::precision::StoppedBy;
+use crate::montecarlo::precision::StoppedBy;
 use crate::scenario::Scenario;
-use crate::stats::SideSummary;
+use crate::stats::summary::SideSummary;
 
 #[derive(Serialize)]
 struct JsonReport<'a> {

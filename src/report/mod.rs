@@ -10,8 +10,8 @@ mod csv;
 mod fit;
 mod fleet;
 mod fleet_review;
-mod format;
 mod json;
+mod layout;
 mod recommend;
 mod review;
 mod sweep;
@@ -27,7 +27,7 @@ pub use fit::{
 };
 pub use fleet::{render_fleet_csv, render_fleet_json, render_fleet_table, render_fleet_validation};
 pub use fleet_review::{FleetReviewInput, build_fleet_review};
-pub use format::{format_count, format_pct, format_price, format_std_err, format_usd};
+
 pub use json::render_json;
 pub use recommend::{render_recommend_json, render_recommend_table};
 pub use review::{
@@ -43,7 +43,7 @@ pub use trace::{
 pub use validate::{render_validation, scenario_rows};
 
 use crate::montecarlo::Estimate;
-use crate::precision::Precision;
+use crate::montecarlo::precision::Precision;
 use crate::scenario::Scenario;
 
 /// Everything `spotsim run` reports.

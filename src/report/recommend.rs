@@ -3,10 +3,10 @@
 
 use serde_json::{Value, json};
 
-use super::format::format_usd;
-use crate::duration::{format_duration, format_duration_exact};
-use crate::recommend::{IntervalChoice, Mean, Recommendation, Share};
-use crate::sweep::PairedDifference;
+use crate::studies::recommend::{IntervalChoice, Mean, Recommendation, Share};
+use crate::studies::sweep::PairedDifference;
+use crate::units::duration::{format_duration, format_duration_exact};
+use crate::units::format::format_usd;
 
 fn pct(x: f64) -> String {
     format!("{:.2} %", x * 100.0)

@@ -8,16 +8,16 @@
 
 use std::fmt::Write as _;
 
-use super::format::{format_count, format_pct, format_usd};
 use super::validate::scenario_rows;
-use crate::accumulate::ScenarioStats;
 use crate::charts::ChartKind;
-use crate::duration::format_duration;
 use crate::engine::Outcome;
 use crate::montecarlo::Estimate;
+use crate::montecarlo::timeline::JobTimeline;
 use crate::scenario::{MarketSpec, MaxRunCounting, Scenario, Warning};
-use crate::stats::{SideSummary, Z_95, wilson_interval};
-use crate::timeline::JobTimeline;
+use crate::stats::accumulate::ScenarioStats;
+use crate::stats::summary::{SideSummary, Z_95, wilson_interval};
+use crate::units::duration::format_duration;
+use crate::units::format::{format_count, format_pct, format_usd};
 
 /// One piece of the review.
 #[derive(Debug, Clone, PartialEq)]
@@ -212,7 +212,7 @@ fn plain_words(input: &ReviewInput<'_>) -> String {
         job.instance_type
             .as_deref()
             .unwrap_or("an unnamed instance type"),
-        super::format::format_price(scenario.pricing.on_demand_hourly_usd),
+        crate::units::format::format_price(scenario.pricing.on_demand_hourly_usd),
     );
     match &scenario.spot {
         Some(spot) => {

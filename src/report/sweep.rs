@@ -7,13 +7,14 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::format::{format_count, format_usd, render_rows};
-use crate::advice::IntervalAdvice;
-use crate::duration::format_duration_exact;
-use crate::stats::SideSummary;
-use crate::sweep::{
+use super::layout::render_rows;
+use crate::stats::summary::SideSummary;
+use crate::studies::advice::IntervalAdvice;
+use crate::studies::sweep::{
     MetricEstimate, MetricUnit, PairedDifference, PointResult, SweepResult, describe_point,
 };
+use crate::units::duration::format_duration_exact;
+use crate::units::format::{format_count, format_usd};
 
 /// A swept value as JSON: whole numbers as integers (`1800`, not `1800.0`).
 fn json_number(value: f64) -> Value {
@@ -231,7 +232,7 @@ pub fn render_sweep_table(name: &str, result: &SweepResult) -> String {
         "95 % interval".into(),
         String::new(),
     ]);
-    let show_completed = result.metric != crate::sweep::SweepMetric::Completed;
+    let show_completed = result.metric != crate::studies::sweep::SweepMetric::Completed;
     let show_cost = unit != MetricUnit::Usd || result.metric.key().starts_with("p95");
     let show_wall = unit != MetricUnit::Seconds || result.metric.key().starts_with("p95");
     if show_completed {

@@ -1,14 +1,13 @@
 //! `spotsim run` default output: a table a person reads in a review.
 
 use super::RunReport;
-use super::format::{
-    format_count, format_pct, format_price, format_std_err, format_usd, render_list, render_rows,
-};
-use crate::duration::format_duration;
+use super::layout::{render_list, render_rows};
 use crate::engine::Outcome;
-use crate::precision::format_interval;
+use crate::montecarlo::precision::format_interval;
 use crate::scenario::{Scenario, SpotPriceSpec};
-use crate::stats::{Metric, SideSummary, Summary};
+use crate::stats::summary::{Metric, SideSummary, Summary};
+use crate::units::duration::format_duration;
+use crate::units::format::{format_count, format_pct, format_price, format_std_err, format_usd};
 
 /// How a metric's numbers are written.
 #[derive(Clone, Copy)]
@@ -193,7 +192,7 @@ pub fn render_table(report: &RunReport<'_>) -> String {
         let console = spot
             .console_savings_pct
             .map_or_else(|| "—".to_string(), |pct| format_pct(pct, 1));
-        let per_completed = |side: &crate::stats::SideSummary| {
+        let per_completed = |side: &crate::stats::summary::SideSummary| {
             side.cost_per_completed_job_usd
                 .map_or_else(|| "—".to_string(), format_usd)
         };

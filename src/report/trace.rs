@@ -10,14 +10,15 @@
 
 use serde::Serialize;
 
-use super::format::{format_pct, format_price, format_usd, render_list};
+use super::layout::render_list;
 use super::table::job_and_market;
-use crate::clock::Timestamp;
-use crate::duration::format_duration;
 use crate::engine::{JobModel, Outcome, RunRecord, SecondaryStatus};
 use crate::montecarlo::run_one;
+use crate::montecarlo::timeline::JobTimeline;
 use crate::scenario::{MarketSpec, Scenario};
-use crate::timeline::JobTimeline;
+use crate::units::clock::Timestamp;
+use crate::units::duration::format_duration;
+use crate::units::format::{format_pct, format_price, format_usd};
 
 /// `CheckpointConfig.LocalPath`: SageMaker's default checkpoint folder (spec §4).
 pub const CHECKPOINT_LOCAL_PATH: &str = "/opt/ml/checkpoints";

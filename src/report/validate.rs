@@ -1,10 +1,11 @@
 //! `spotsim validate`: what spotsim understood from a scenario file, in plain words.
 
-use super::format::{format_count, format_pct, format_price, render_list};
-use crate::duration::format_duration_exact;
+use super::layout::render_list;
 use crate::engine::ClusterReclaim;
 use crate::scenario::advisor::Bound;
 use crate::scenario::{MarketSpec, MaxRunCounting, Scenario, SpotPriceSpec, StartHour, TraceStart};
+use crate::units::duration::format_duration_exact;
+use crate::units::format::{format_count, format_pct, format_price};
 
 fn row(label: &str, value: String) -> Vec<String> {
     vec![format!("  {label}"), value]
@@ -113,7 +114,9 @@ pub fn scenario_rows(name: &str, scenario: &Scenario) -> Vec<Vec<String>> {
                                 count,
                             } => format!(
                                 "mean {}",
-                                crate::duration::format_duration(per_instance.min_mean_s(count))
+                                crate::units::duration::format_duration(
+                                    per_instance.min_mean_s(count)
+                                )
                             ),
                         };
                         rows.push(row(
@@ -129,18 +132,19 @@ pub fn scenario_rows(name: &str, scenario: &Scenario) -> Vec<Vec<String>> {
                     trace,
                     start,
                 } => {
-                    let availability = crate::trace::Availability::new(trace, job.instance_count);
+                    let availability =
+                        crate::inputs::availability::Availability::new(trace, job.instance_count);
                     rows.push(row(
                         "market",
                         format!(
                             "trace {file} ({format}), {} long; each run starts {} and wraps \
                              around at its end",
-                            crate::duration::format_duration(*period_s),
+                            crate::units::duration::format_duration(*period_s),
                             match start {
                                 TraceStart::Random => "at a random moment of it".to_string(),
                                 TraceStart::At(s) => format!(
                                     "{} into it",
-                                    crate::duration::format_duration(*s)
+                                    crate::units::duration::format_duration(*s)
                                 ),
                                 TraceStart::Windows(n) => format!(
                                     "at the beginning of one of {n} equal windows (run i in window i mod {n})"
@@ -155,7 +159,9 @@ pub fn scenario_rows(name: &str, scenario: &Scenario) -> Vec<Vec<String>> {
                              on average",
                             format_pct(availability.share() * 100.0, 1),
                             job.instance_count,
-                            crate::duration::format_duration(availability.mean_available_run_s())
+                            crate::units::duration::format_duration(
+                                availability.mean_available_run_s()
+                            )
                         ),
                     ));
                 }
@@ -170,8 +176,8 @@ pub fn scenario_rows(name: &str, scenario: &Scenario) -> Vec<Vec<String>> {
                         format!(
                             "Markov: capacity for {} on average, then none for {} (exponential \
                              periods); available {} of the time",
-                            crate::duration::format_duration(*mean_available_s),
-                            crate::duration::format_duration(*mean_unavailable_s),
+                            crate::units::duration::format_duration(*mean_available_s),
+                            crate::units::duration::format_duration(*mean_unavailable_s),
                             format_pct(available_share * 100.0, 1)
                         ),
                     ));
@@ -180,15 +186,15 @@ pub fn scenario_rows(name: &str, scenario: &Scenario) -> Vec<Vec<String>> {
                         format!(
                             "none with probability {}, else exponential, mean {}",
                             format_pct(available_share * 100.0, 1),
-                            crate::duration::format_duration(*mean_unavailable_s)
+                            crate::units::duration::format_duration(*mean_unavailable_s)
                         ),
                     ));
                     rows.push(row(
                         "after an interruption",
                         format!(
                             "wait exponential, mean {}; running until reclaim: exponential, mean {}",
-                            crate::duration::format_duration(*mean_unavailable_s),
-                            crate::duration::format_duration(*mean_available_s)
+                            crate::units::duration::format_duration(*mean_unavailable_s),
+                            crate::units::duration::format_duration(*mean_available_s)
                         ),
                     ));
                 }
@@ -238,7 +244,7 @@ pub fn scenario_rows(name: &str, scenario: &Scenario) -> Vec<Vec<String>> {
                     format!(
                         "history {source}, {} long, mean {}/h ({} off on-demand); each billed \
                          second at the price in force",
-                        crate::duration::format_duration(*period_s),
+                        crate::units::duration::format_duration(*period_s),
                         format_price(*mean_usd_per_hour),
                         format_pct(
                             (1.0 - mean_usd_per_hour / scenario.pricing.on_demand_hourly_usd)
@@ -279,7 +285,7 @@ pub fn scenario_rows(name: &str, scenario: &Scenario) -> Vec<Vec<String>> {
                 if checkpoint.sync_s > 0.0 {
                     format!(
                         "durable {} after a save ends; unsynced saves die with the instance",
-                        crate::duration::format_duration(checkpoint.sync_s)
+                        crate::units::duration::format_duration(checkpoint.sync_s)
                     )
                 } else {
                     "durable as soon as the save ends".to_string()

@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use crate::duration::DAY_S;
+use crate::units::duration::DAY_S;
 
 /// The month a bucket's rate refers to, seconds.
 pub const ADVISOR_MONTH_S: f64 = 30.0 * DAY_S;

@@ -5,7 +5,7 @@
 //! sampling cautions. They never stop a run: the CLI prints them with a hint.
 
 use super::{JOB_LIFETIME_LIMIT_S, Scenario};
-use crate::duration::{HOUR_S, format_duration};
+use crate::units::duration::{HOUR_S, format_duration};
 
 /// A warning about a valid scenario, with a hint on what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +57,7 @@ fn expected_starts(scenario: &Scenario) -> Option<f64> {
 
 fn format_starts(starts: f64) -> String {
     if starts < 1e9 {
-        crate::report::format_count(starts.round() as u64)
+        crate::units::format::format_count(starts.round() as u64)
     } else if starts < 1e300 {
         format!("{starts:.1e}")
     } else {
@@ -98,7 +98,9 @@ pub fn lint(scenario: &Scenario) -> Vec<Warning> {
             trace, period_s, ..
         } = &spot.market
         {
-            let share = crate::trace::Availability::new(trace, scenario.job.instance_count).share();
+            let share =
+                crate::inputs::availability::Availability::new(trace, scenario.job.instance_count)
+                    .share();
             // Wall time is at least the running time stretched by the share of time with capacity.
             let wall_estimate_s = running_mean_s / share.max(1e-9);
             if wall_estimate_s > 0.25 * period_s {

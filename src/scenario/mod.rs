@@ -23,7 +23,7 @@ pub use schema::{json_schema, render_schema};
 
 use serde::Serialize;
 
-use crate::dist::Dist;
+use crate::inputs::dist::Dist;
 
 /// Largest `MaxRuntimeInSeconds` the service accepts: 28 days.
 pub const MAX_RUN_LIMIT_S: f64 = 28.0 * 86_400.0;
@@ -173,7 +173,7 @@ pub enum SpotPriceSpec {
         mean_usd_per_hour: f64,
         /// The prices.
         #[serde(skip)]
-        series: std::sync::Arc<crate::price::PriceSeries>,
+        series: std::sync::Arc<crate::inputs::price::PriceSeries>,
     },
 }
 
@@ -213,7 +213,7 @@ pub enum MarketSpec {
         start: TraceStart,
         /// The trace itself.
         #[serde(skip)]
-        trace: std::sync::Arc<crate::trace::Trace>,
+        trace: std::sync::Arc<crate::inputs::availability::Trace>,
     },
     /// `[spot.market] model = "markov"`: capacity alternates between available and unavailable
     /// periods of exponential lengths.
@@ -238,7 +238,7 @@ impl MarketSpec {
                 mean_available_s, ..
             } => *mean_available_s,
             MarketSpec::Trace { trace, .. } => {
-                crate::trace::Availability::new(trace, count).mean_available_run_s()
+                crate::inputs::availability::Availability::new(trace, count).mean_available_run_s()
             }
         }
     }

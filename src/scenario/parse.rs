@@ -23,11 +23,11 @@ use super::{
     MAX_RUNS, MarketSpec, MaxRunCounting, PricingSpec, ProfileSpec, Scenario, SimulationSpec,
     SpotPriceSpec, SpotSpec, StartHour, StoppingSpec, TraceStart,
 };
-use crate::data::{Column, read_duration_column};
-use crate::dist::{Dist, Empirical};
-use crate::duration::{format_duration_exact, parse_duration_s};
-use crate::price::{PriceFilter, PriceSeries, read_aws_cli, read_series, read_tsv};
-use crate::trace::{TraceFormat, read_trace};
+use crate::inputs::availability::{TraceFormat, read_trace};
+use crate::inputs::data::{Column, read_duration_column};
+use crate::inputs::dist::{Dist, Empirical};
+use crate::inputs::price::{PriceFilter, PriceSeries, read_aws_cli, read_series, read_tsv};
+use crate::units::duration::{format_duration_exact, parse_duration_s};
 
 mod fleet;
 pub use fleet::parse_fleet;
@@ -1105,7 +1105,8 @@ fn read_trace_market(
     match trace {
         Ok(trace) => {
             let start = start?;
-            if crate::trace::Availability::new(&trace, instance_count).share() == 0.0 {
+            if crate::inputs::availability::Availability::new(&trace, instance_count).share() == 0.0
+            {
                 let peak = trace.steps.iter().map(|s| s.1).max().unwrap_or(0);
                 ctx.bad(
                     "spot.market.file",

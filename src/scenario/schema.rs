@@ -21,7 +21,7 @@ use super::keys::{
 /// The `$schema` of the generated schema.
 pub const DRAFT: &str = "http://json-schema.org/draft-07/schema#";
 
-/// A duration string as `crate::duration::parse_duration_s` reads it: `<number><unit>` parts,
+/// A duration string as `crate::units::duration::parse_duration_s` reads it: `<number><unit>` parts,
 /// units from days down, each at most once, whitespace between parts and around. A number is
 /// digits with at most one dot (`"1.5h"`, `".5h"`, `"5.h"`).
 pub fn duration_pattern() -> String {
@@ -271,7 +271,7 @@ fn default_json(default: DefaultValue) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::duration::parse_duration_s;
+    use crate::units::duration::parse_duration_s;
 
     fn validator() -> jsonschema::Validator {
         jsonschema::draft7::new(&json_schema()).expect("the schema compiles")
@@ -321,8 +321,8 @@ mod tests {
             assert!(problems.is_empty(), "{}: {problems:#?}", path.display());
         }
         for (name, text) in [
-            ("gpu", crate::templates::GPU),
-            ("cpu", crate::templates::CPU),
+            ("gpu", crate::import::templates::GPU),
+            ("cpu", crate::import::templates::CPU),
         ] {
             let problems = errors(&validator, text);
             assert!(problems.is_empty(), "template {name}: {problems:#?}");

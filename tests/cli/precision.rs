@@ -2,7 +2,7 @@
 //! thread count; outcome shares with Wilson intervals; warnings about rare stops.
 
 use serde_json::Value;
-use spotsim::stats::{Z_95, wilson_interval};
+use spotsim::stats::summary::{Z_95, wilson_interval};
 
 use super::{spotsim, stdout_of};
 

@@ -210,7 +210,7 @@ fn the_shard_index_comes_from_each_schedulers_variable() {
     let scenario = "scenarios/quickstart.toml";
     let from_env = |var: &str, index: &str, out: &str| {
         let mut command = spotsim();
-        for name in spotsim::shard::ENV_VARS {
+        for name in spotsim::montecarlo::shard::ENV_VARS {
             command.env_remove(name);
         }
         command
@@ -228,7 +228,7 @@ fn the_shard_index_comes_from_each_schedulers_variable() {
         command
     };
     let mut parts = Vec::new();
-    for (index, var) in spotsim::shard::ENV_VARS.iter().enumerate() {
+    for (index, var) in spotsim::montecarlo::shard::ENV_VARS.iter().enumerate() {
         let out = dir.path().join(format!("part-{index}.json"));
         from_env(var, &index.to_string(), out.to_str().unwrap())
             .assert()
@@ -251,7 +251,7 @@ fn the_shard_index_comes_from_each_schedulers_variable() {
         "{stderr}"
     );
     let mut unset = spotsim();
-    for name in spotsim::shard::ENV_VARS {
+    for name in spotsim::montecarlo::shard::ENV_VARS {
         unset.env_remove(name);
     }
     unset

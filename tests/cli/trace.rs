@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use serde_json::Value;
-use spotsim::clock::Timestamp;
+use spotsim::units::clock::Timestamp;
 
 use super::{spotsim, stdout_of, write_file};
 

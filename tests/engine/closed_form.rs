@@ -9,7 +9,7 @@
 //! The middle one is Wald's identity: billed time is exactly the exposure to the reclaim process.
 
 use spotsim::montecarlo::{Estimate, run_scenario, stream_scenario};
-use spotsim::stats::Summary;
+use spotsim::stats::summary::Summary;
 
 use super::scenario;
 
@@ -299,8 +299,12 @@ on_demand_hourly = 1
         let mut recorder = FirstInterruption(None);
         spotsim::engine::simulate(
             &model,
-            &mut spotsim::rng::run_rng(5, run, spotsim::rng::Stream::Job),
-            &mut spotsim::rng::run_rng(5, run, spotsim::rng::Stream::Market),
+            &mut spotsim::montecarlo::rng::run_rng(5, run, spotsim::montecarlo::rng::Stream::Job),
+            &mut spotsim::montecarlo::rng::run_rng(
+                5,
+                run,
+                spotsim::montecarlo::rng::Stream::Market,
+            ),
             &mut recorder,
         );
         first_reclaims.push(recorder.0.expect("interrupted in the download"));
@@ -313,7 +317,7 @@ on_demand_hourly = 1
             return 1.0;
         }
         let z = (t / 3600.0).ln() / 0.5;
-        0.5 * spotsim::dist::erfc(z / std::f64::consts::SQRT_2)
+        0.5 * spotsim::inputs::dist::erfc(z / std::f64::consts::SQRT_2)
     };
     let step = 1.0;
     let expected: f64 = (0..100_000)
@@ -434,8 +438,12 @@ on_demand_hourly = 1
     for run in 0..300 {
         spotsim::engine::simulate(
             &model,
-            &mut spotsim::rng::run_rng(9, run, spotsim::rng::Stream::Job),
-            &mut spotsim::rng::run_rng(9, run, spotsim::rng::Stream::Market),
+            &mut spotsim::montecarlo::rng::run_rng(9, run, spotsim::montecarlo::rng::Stream::Job),
+            &mut spotsim::montecarlo::rng::run_rng(
+                9,
+                run,
+                spotsim::montecarlo::rng::Stream::Market,
+            ),
             &mut HourCounter(&mut per_hour),
         );
     }

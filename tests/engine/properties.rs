@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 use spotsim::engine::{JobModel, Observer, Outcome, RunRecord, SecondaryStatus, simulate};
-use spotsim::rng::{Stream, run_rng};
+use spotsim::montecarlo::rng::{Stream, run_rng};
 use spotsim::scenario::MaxRunCounting;
 
 use super::scenario;

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use spotsim::engine::{JobModel, Observer, Outcome, RunRecord, SecondaryStatus, simulate};
-use spotsim::rng::{Stream, run_rng};
+use spotsim::montecarlo::rng::{Stream, run_rng};
 use spotsim::scenario::{MarketSpec, parse_scenario};
 
 /// Ticks of 60 s: capacity in [0, 240) and [360, 720); the trace is 720 s long and repeats.
@@ -187,7 +187,7 @@ fn real_v100_traces_have_their_documented_availability() {
             (period_s / 86_400.0 - 45.5).abs() < 0.1,
             "{zone}: {period_s}"
         );
-        let got = spotsim::trace::Availability::new(&trace, 1).share();
+        let got = spotsim::inputs::availability::Availability::new(&trace, 1).share();
         assert!(
             (got - share).abs() < 0.01,
             "{zone}: availability {got:.3} vs {share}"
@@ -200,9 +200,10 @@ fn real_multi_node_and_event_traces_load() {
     let Some(data) = shared_data() else { return };
     let read = |path: &str, format| {
         let file = std::fs::File::open(data.join(path)).unwrap();
-        spotsim::trace::read_trace(file, format).unwrap_or_else(|e| panic!("{path}: {e}"))
+        spotsim::inputs::availability::read_trace(file, format)
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
     };
-    use spotsim::trace::{Availability, TraceFormat};
+    use spotsim::inputs::availability::{Availability, TraceFormat};
     // 16-node availability counts: needing more instances can only lower the share.
     let sixteen = read(
         "spot-traces/availability/16-node/aws-08-27-2023/us-west-2a_v100_1.json",
@@ -277,7 +278,7 @@ fn a_trace_with_prices_bills_each_second_at_the_price_in_force() {
 #[test]
 fn real_price_histories_load_with_their_filters() {
     let Some(data) = shared_data() else { return };
-    use spotsim::price::{PriceFilter, read_series, read_tsv};
+    use spotsim::inputs::price::{PriceFilter, read_series, read_tsv};
     // The zstd TSV capture: p3.2xlarge Linux in use1-az6 (about 6 hours of 2022-05-31).
     let file =
         std::fs::File::open(data.join("aws-spot-price-history/prices/2022/05.tsv.zst")).unwrap();
@@ -314,12 +315,12 @@ fn real_price_histories_load_with_their_filters() {
 fn replay_sees_the_interruption_rate_that_fit_reports() {
     let Some(data) = shared_data() else { return };
     let file = data.join("spot-traces/availability/1-node/aws-02-15-2023/us-east-1f_v100_1.json");
-    let trace = spotsim::trace::read_trace(
+    let trace = spotsim::inputs::availability::read_trace(
         std::fs::File::open(&file).unwrap(),
-        spotsim::trace::TraceFormat::SpotTraces,
+        spotsim::inputs::availability::TraceFormat::SpotTraces,
     )
     .unwrap();
-    let fit = spotsim::fit::fit_trace(&trace, 1);
+    let fit = spotsim::import::fit::fit_trace(&trace, 1);
     // A job that only ever runs or waits (no downloads, far more training than it can finish):
     // its interruptions per running hour are the trace's per available hour.
     let text = format!(

@@ -15,13 +15,13 @@ use super::{
     Ctx, TableReader, closest, parse_scenario, read_duration, read_independent_market,
     read_integer, read_market, read_number, read_scenario_table, read_string,
 };
-use crate::duration::{DAY_S, format_duration_exact, parse_duration_s};
 use crate::fleet::{
     Arrivals, DEFAULT_FLEET_RUNS, Fleet, MAX_FLEET_RUNS, MAX_HORIZON_S, MAX_JOBS_PER_MONTH, Quota,
     Workload, expected_jobs_per_month,
 };
 use crate::scenario::keys;
 use crate::scenario::{DEFAULT_SEED, MarketSpec, ScenarioError, ScenarioErrors, Warning};
+use crate::units::duration::{DAY_S, format_duration_exact, parse_duration_s};
 
 /// Default horizon: 30 days.
 const DEFAULT_HORIZON_S: f64 = 30.0 * DAY_S;

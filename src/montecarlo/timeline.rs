@@ -1,11 +1,11 @@
 //! One run's story, status by status: what `spotsim trace` prints and the timeline chart draws.
 //!
 //! A [`JobTimeline`] replays run `i` of a scenario with a recording [`Observer`]. The engine is
-//! deterministic per `(seed, i)` ([`crate::rng`]), so the replay is the very run `i` that
+//! deterministic per `(seed, i)` ([`crate::montecarlo::rng`]), so the replay is the very run `i` that
 //! `spotsim run` summarised and wrote to row `i` of `--runs-csv`.
 
 use crate::engine::{JobModel, Observer, RunRecord, SecondaryStatus, simulate_run};
-use crate::rng::{Stream, run_rng};
+use crate::montecarlo::rng::{Stream, run_rng};
 use crate::scenario::Scenario;
 
 /// One entry of `SecondaryStatusTransitions`: the job was in `status` from `start_s` to `end_s`

@@ -253,7 +253,7 @@ mod tests {
         let mut state = seed;
         (0..n)
             .map(|_| {
-                state = crate::rng::splitmix64(state);
+                state = crate::montecarlo::rng::splitmix64(state);
                 let u = (state >> 11) as f64 / (1u64 << 53) as f64;
                 1e6 + (u * 8.0).exp()
             })

@@ -8,22 +8,25 @@
 //! - A finished job's `DescribeTrainingJob` document (what `aws sagemaker
 //!   describe-training-job` prints, and what `spotsim trace` writes) says what the job did: the
 //!   scenario replays it, with the phase durations, the interruptions and the spot discount it
-//!   showed. It is read by [`crate::fit::DescribedJob`], the reader `spotsim fit jobs` uses.
+//!   showed. It is read by [`crate::import::fit::DescribedJob`], the reader `spotsim fit jobs` uses.
 //!
 //! Invariants: every key the document does not give is a placeholder taken from `spotsim
-//! init`'s templates ([`crate::templates`]), so the two cannot drift; it is marked `# ASSUMED:`
+//! init`'s templates ([`crate::import::templates`]), so the two cannot drift; it is marked `# ASSUMED:`
 //! next to the key and listed in [`Import::assumed`]. Unknown JSON fields are ignored (real
 //! requests carry many). Nothing here prints: the binary shows the scenario and the notes.
+
+pub mod fit;
+pub mod templates;
 
 use std::fmt;
 use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use crate::duration::{format_duration, format_duration_exact};
-use crate::fit::{DescribedJob, fit_jobs, time_s};
+use crate::import::fit::{DescribedJob, fit_jobs, time_s};
+use crate::import::templates::{template_for, template_key};
 use crate::scenario::{DEFAULT_MAX_RUN_S, JOB_LIFETIME_LIMIT_S, MAX_RUN_LIMIT_S};
-use crate::templates::{template_for, template_key};
+use crate::units::duration::{format_duration, format_duration_exact};
 
 /// Which SageMaker document an import reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -982,7 +985,7 @@ fn write_training_placeholder(draft: &mut Draft, max_run_s: f64, reason: &str) {
         return;
     }
     let sigma = match job.training {
-        crate::dist::Dist::Lognormal { sigma, .. } => sigma,
+        crate::inputs::dist::Dist::Lognormal { sigma, .. } => sigma,
         _ => 0.15,
     };
     let median_s = (max_run_s / 2.0).round().max(1.0);
@@ -1626,7 +1629,7 @@ mod tests {
     #[test]
     fn a_document_with_impossible_times_is_refused_not_imported() {
         // Found by the `describe_job` fuzz target: a Starting phase of about 1,000 years.
-        let text = include_str!("../fuzz/seeds/describe_job/regression-thousand-year-wait.json");
+        let text = include_str!("../../fuzz/seeds/describe_job/regression-thousand-year-wait.json");
         let error = import_describe_training_job(text, "job.json").unwrap_err();
         let message = error.to_string();
         assert!(
@@ -1890,7 +1893,7 @@ mod tests {
 
     #[test]
     fn a_described_spot_job_with_an_interruption_is_replayed() {
-        let text = include_str!("../tests/fixtures/jobs/resnet-spot-interrupted.json");
+        let text = include_str!("../../tests/fixtures/jobs/resnet-spot-interrupted.json");
         let import = import_describe_training_job(text, "resnet.json").unwrap();
         let scenario = parse_scenario(&import.scenario_toml, "resnet.toml")
             .unwrap_or_else(|e| panic!("{e}\n{}", import.scenario_toml));
@@ -1929,7 +1932,7 @@ mod tests {
 
     #[test]
     fn a_described_on_demand_job_gives_its_provisioning() {
-        let text = include_str!("../tests/fixtures/jobs/bert-on-demand.json");
+        let text = include_str!("../../tests/fixtures/jobs/bert-on-demand.json");
         let import = import_describe_training_job(text, "bert.json").unwrap();
         let scenario = parse_scenario(&import.scenario_toml, "bert.toml").unwrap();
         // The on-demand timeline of spec §6: Training 09:15:02-10:16:16.
@@ -1943,7 +1946,7 @@ mod tests {
 
     #[test]
     fn a_described_job_must_be_finished_and_consistent() {
-        let base = include_str!("../tests/fixtures/jobs/distilbert-spot.json");
+        let base = include_str!("../../tests/fixtures/jobs/distilbert-spot.json");
         let error = |text: &str| {
             import_describe_training_job(text, "j.json")
                 .unwrap_err()
@@ -1991,7 +1994,7 @@ mod tests {
 
     #[test]
     fn a_stopped_job_gives_a_lower_bound_on_its_training() {
-        let text = include_str!("../tests/fixtures/jobs/distilbert-spot.json").replace(
+        let text = include_str!("../../tests/fixtures/jobs/distilbert-spot.json").replace(
             r#""TrainingJobStatus": "Completed",
   "SecondaryStatus": "Completed""#,
             r#""TrainingJobStatus": "Stopped", "SecondaryStatus": "MaxRuntimeExceeded""#,

@@ -1,8 +1,8 @@
 //! Shards: one simulation split across machines, then merged into the very output one machine
 //! prints.
 //!
-//! Run `i` depends only on `(seed, i)` ([`crate::rng`]), and the statistics of consecutive
-//! blocks of [`crate::accumulate::BLOCK_RUNS`] run indices append to the bits of a single pass
+//! Run `i` depends only on `(seed, i)` ([`crate::montecarlo::rng`]), and the statistics of consecutive
+//! blocks of [`crate::stats::accumulate::BLOCK_RUNS`] run indices append to the bits of a single pass
 //! ([`ScenarioStats::append`]). So shard `K` of `N` simulates a contiguous range of whole blocks
 //! ([`Shard::blocks`]), writes a [`Part`] (JSON) holding its [`ScenarioStats`], and
 //! [`merge_parts`] appends the parts in block order: the merged figures are those of one
@@ -20,8 +20,8 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::accumulate::{ScenarioStats, block_count, block_runs};
 use crate::scenario::Scenario;
+use crate::stats::accumulate::{ScenarioStats, block_count, block_runs};
 
 /// The `format` field of every part file.
 pub const PART_FORMAT: &str = "spotsim-part";

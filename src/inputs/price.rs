@@ -17,7 +17,7 @@ use std::io::Read;
 
 use serde::Deserialize;
 
-use crate::data::DataError;
+use crate::inputs::data::DataError;
 
 /// Which rows of a price history to keep.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -105,7 +105,7 @@ fn error(line: Option<u64>, message: impl Into<String>) -> DataError {
 
 /// Seconds since 1970 of an ISO 8601 UTC timestamp such as `2022-05-31T21:18:00+00:00`,
 /// `2022-05-31T21:18:00Z` or `2022-05-31T21:18:00.000Z`; lenient, for data files (see
-/// [`crate::clock::Timestamp::parse_rfc3339`] for the strict form).
+/// [`crate::units::clock::Timestamp::parse_rfc3339`] for the strict form).
 pub fn parse_timestamp_s(text: &str) -> Option<f64> {
     let text = text.trim();
     let (date, time) = text.split_once(['T', ' '])?;
@@ -143,7 +143,7 @@ pub fn parse_timestamp_s(text: &str) -> Option<f64> {
     {
         return None;
     }
-    let days = crate::clock::days_from_civil(year, month, day);
+    let days = crate::units::clock::days_from_civil(year, month, day);
     Some(days as f64 * 86_400.0 + hour * 3600.0 + minute * 60.0 + second - zone_s as f64)
 }
 

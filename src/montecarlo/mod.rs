@@ -1,15 +1,15 @@
 //! The Monte Carlo runner: many independent runs of one job, in parallel, reproducibly, in
 //! memory that does not grow with the number of runs.
 //!
-//! Run `i` draws only from its own generators ([`crate::rng::run_rng`] of `(seed, i)`). The
+//! Run `i` draws only from its own generators ([`crate::montecarlo::rng::run_rng`] of `(seed, i)`). The
 //! on-demand baseline of run `i` uses the same job stream as spot run `i`: the same training
 //! length and first-attempt durations, so the two can be compared run by run.
 //!
 //! [`stream_scenario`] simulates runs in blocks of [`BLOCK_RUNS`] run indices: each block's spot
-//! and on-demand runs are accumulated in run order into a [`crate::accumulate::BlockStats`] (moments, quantile
-//! stores, [`crate::accumulate`]) and its per-run rows, if asked for, are formatted on the same
+//! and on-demand runs are accumulated in run order into a [`crate::stats::accumulate::BlockStats`] (moments, quantile
+//! stores, [`crate::stats::accumulate`]) and its per-run rows, if asked for, are formatted on the same
 //! thread. Blocks are computed in parallel, a few in flight per thread (a new one spawned as
-//! soon as the earliest is appended, [`crate::accumulate::ScenarioStats::extend_blocks_until`]),
+//! soon as the earliest is appended, [`crate::stats::accumulate::ScenarioStats::extend_blocks_until`]),
 //! and appended to the total in block order, so the output is byte-identical for any number of
 //! threads, and memory holds the blocks in flight, whatever the number of runs. Once a column of
 //! the total has become a sketch, the blocks spawned after bucket that column on their own
@@ -18,6 +18,11 @@
 //! [`run_many`] and [`run_scenario`] keep every record instead, for the commands that still pair
 //! runs across simulations (`compare`, `sweep`, `recommend`) and for tests.
 
+pub mod precision;
+pub mod rng;
+pub mod shard;
+pub mod timeline;
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use std::io::Write;
@@ -25,13 +30,13 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-pub use crate::accumulate::BLOCK_RUNS;
-use crate::accumulate::{BlockMoments, ScenarioStats, block_count, block_runs};
 use crate::engine::{BilledTime, JobModel, Market, NoObserver, Outcome, RunRecord, simulate_run};
-use crate::precision::{Precision, RseRule};
-use crate::rng::{Stream, run_rng};
+use crate::montecarlo::precision::{Precision, RseRule};
+use crate::montecarlo::rng::{Stream, run_rng};
 use crate::scenario::Scenario;
-use crate::stats::{
+pub use crate::stats::accumulate::BLOCK_RUNS;
+use crate::stats::accumulate::{BlockMoments, ScenarioStats, block_count, block_runs};
+use crate::stats::summary::{
     Metric, SideSummary, paired_saving_interval_pct, savings_per_completed_job_pct,
     savings_vs_on_demand_pct,
 };
@@ -229,7 +234,7 @@ pub fn stream_blocks<R: RunRows>(
 
 /// Streams the scenario's runs, block after block, until the spot mean cost (the on-demand one
 /// without spot) is known to a relative standard error of `target`
-/// ([`crate::precision::RseRule`]), or `simulation.runs` runs (the cap) are done. Rows and
+/// ([`crate::montecarlo::precision::RseRule`]), or `simulation.runs` runs (the cap) are done. Rows and
 /// progress as [`stream_blocks`]; the rows are those of the runs kept, `0..n`. The stopping
 /// block depends only on the blocks before it, so the result is the same for any thread count.
 ///
@@ -266,7 +271,7 @@ pub fn stream_blocks_until<R: RunRows>(
 }
 
 /// [`stream_blocks_until`], or without `stop` [`stream_blocks`]: then every run of the
-/// simulation will be counted, and with more than [`crate::sketch::EXACT_LIMIT`] of them the
+/// simulation will be counted, and with more than [`crate::stats::sketch::EXACT_LIMIT`] of them the
 /// stores of the metrics are sketches from the first block on
 /// ([`ScenarioStats::sketch_from_start`]; the same figures to the bit, less work).
 fn stream_blocks_then<R: RunRows>(
@@ -286,7 +291,7 @@ fn stream_blocks_then<R: RunRows>(
     // block (`BlockStats::push_on_demand_repeated`), with the same figures to the bit.
     let constant_on_demand = constant_run(&on_demand, seed);
     let mut stats = ScenarioStats::new(spot.is_some(), blocks.start);
-    if stop.is_none() && runs > crate::sketch::EXACT_LIMIT as u64 {
+    if stop.is_none() && runs > crate::stats::sketch::EXACT_LIMIT as u64 {
         stats.sketch_from_start();
     }
     let mut stop = stop;
@@ -483,7 +488,7 @@ seed = 5
 
     #[test]
     fn a_baseline_that_draws_nothing_is_simulated_once_with_the_same_figures() {
-        let reference = include_str!("../scenarios/reference.toml");
+        let reference = include_str!("../../scenarios/reference.toml");
         let mut scenario = parse_scenario(reference, "reference.toml").unwrap();
         scenario.simulation.runs = 140_000;
         let model = JobModel::on_demand(&scenario);
@@ -513,8 +518,8 @@ seed = 5
         let estimate = Estimate::of(&stream_scenario(&scenario));
         let summary = estimate.spot.unwrap().metrics.wall_s;
         let walls: Vec<f64> = spot.iter().map(|r| r.wall_s).collect();
-        let [p50, p99] = crate::stats::quantiles(&mut walls.clone(), [0.5, 0.99]);
-        let bound = crate::sketch::RELATIVE_ERROR;
+        let [p50, p99] = crate::stats::summary::quantiles(&mut walls.clone(), [0.5, 0.99]);
+        let bound = crate::stats::sketch::RELATIVE_ERROR;
         assert!(
             (summary.p50 - p50).abs() <= bound * p50,
             "{} {p50}",
@@ -529,7 +534,7 @@ seed = 5
         let mut small = scenario.clone();
         small.simulation.runs = 100_000;
         let estimate = Estimate::of(&stream_scenario(&small));
-        let [p95] = crate::stats::quantiles(&mut walls[..100_000].to_vec(), [0.95]);
+        let [p95] = crate::stats::summary::quantiles(&mut walls[..100_000].to_vec(), [0.95]);
         assert_eq!(estimate.spot.unwrap().metrics.wall_s.p95, p95);
     }
 }

@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use crate::trace::Trace;
+use crate::inputs::availability::Trace;
 
 /// Fitted distributions of one kind of period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -191,7 +191,7 @@ mod tests {
     fn maximum_likelihood_recovers_known_weibull_parameters() {
         use rand::SeedableRng;
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
-        let dist = crate::dist::Dist::Weibull {
+        let dist = crate::inputs::dist::Dist::Weibull {
             shape: 0.7,
             scale_s: 5000.0,
         };
@@ -336,7 +336,7 @@ pub struct Transition {
 pub fn time_s(value: &serde_json::Value) -> Option<f64> {
     match value {
         serde_json::Value::Number(n) => n.as_f64(),
-        serde_json::Value::String(text) => crate::price::parse_timestamp_s(text),
+        serde_json::Value::String(text) => crate::inputs::price::parse_timestamp_s(text),
         _ => None,
     }
 }
@@ -358,7 +358,7 @@ fn summarise(mut values: Vec<f64>) -> Option<DurationSummary> {
     }
     let count = values.len();
     let mean_s = values.iter().sum::<f64>() / count as f64;
-    let [median_s] = crate::stats::quantiles(&mut values, [0.5]);
+    let [median_s] = crate::stats::summary::quantiles(&mut values, [0.5]);
     Some(DurationSummary {
         count,
         mean_s,
@@ -435,9 +435,9 @@ pub fn fit_jobs(jobs: &[DescribedJob]) -> JobsFit {
         let lower = if interruptions == 0 {
             0.0
         } else {
-            crate::dist::gamma_quantile(k, 0.025)
+            crate::inputs::dist::gamma_quantile(k, 0.025)
         };
-        let upper = crate::dist::gamma_quantile(k + 1.0, 0.975);
+        let upper = crate::inputs::dist::gamma_quantile(k + 1.0, 0.975);
         (lower / running_hours, upper / running_hours)
     });
     JobsFit {

@@ -265,7 +265,7 @@ impl Dist {
 
     /// A short human description, e.g. `exponential, mean 5m`.
     pub fn describe(&self) -> String {
-        use crate::duration::format_duration as d;
+        use crate::units::duration::format_duration as d;
         match *self {
             Dist::Constant { value_s } => d(value_s),
             Dist::Exponential { mean_s } => format!("exponential, mean {}", d(mean_s)),

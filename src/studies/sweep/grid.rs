@@ -21,8 +21,8 @@ use std::fmt;
 use serde::Serialize;
 use toml::{Table, Value};
 
-use crate::duration::{format_duration, format_duration_exact, parse_duration_s};
 use crate::scenario::{Scenario, closest, parse_scenario};
+use crate::units::duration::{format_duration, format_duration_exact, parse_duration_s};
 
 /// Most points one `--set` may give.
 pub const MAX_AXIS_POINTS: usize = 1000;
@@ -657,7 +657,7 @@ pub fn describe_point(axes: &[Axis], values: &[f64]) -> String {
 mod tests {
     use super::*;
 
-    const REFERENCE: &str = include_str!("../../scenarios/reference.toml");
+    const REFERENCE: &str = include_str!("../../../scenarios/reference.toml");
 
     fn values(key: &str, kind: ValueKind, spec: &str) -> Vec<f64> {
         parse_spec(key, kind, spec).unwrap().0

@@ -15,17 +15,17 @@ use rand::Rng;
 use rand_distr::{Distribution, Exp1, StandardUniform};
 use serde::Serialize;
 
-use crate::dist::Dist;
-use crate::duration::{DAY_S, HOUR_S};
+use crate::inputs::dist::Dist;
+use crate::units::duration::{DAY_S, HOUR_S};
 use std::sync::Arc;
 
-use crate::price::PriceSeries;
-use crate::profile::Profile;
+use crate::inputs::availability::Availability;
+use crate::inputs::price::PriceSeries;
+use crate::inputs::profile::Profile;
 use crate::scenario::{
     JOB_LIFETIME_LIMIT_S, MarketSpec, MaxRunCounting, Scenario, SpotPriceSpec, StartHour,
     TraceStart,
 };
-use crate::trace::Availability;
 
 /// How a job ended (`TrainingJobStatus` + `SecondaryStatus` of the final state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -1437,7 +1437,7 @@ impl CheckpointState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::{Stream, run_rng};
+    use crate::montecarlo::rng::{Stream, run_rng};
     use crate::scenario::parse_scenario;
     use SecondaryStatus::*;
 

@@ -1,17 +1,17 @@
 //! Statistics over Monte Carlo runs: means with standard errors, percentiles, outcome shares
 //! and the two savings figures.
 //!
-//! The figures are computed from streamed state ([`crate::accumulate`]): moments folded in
+//! The figures are computed from streamed state ([`crate::stats::accumulate`]): moments folded in
 //! block order, so they are the same whatever the number of threads that produced them, and
-//! quantile stores ([`crate::sketch`]). Percentiles are order statistics with linear
+//! quantile stores ([`crate::stats::sketch`]). Percentiles are order statistics with linear
 //! interpolation between neighbours (Hyndman & Fan 1996, definition 7; the default of R and
 //! NumPy): exact up to 131,072 runs, within a relative 1.2·10⁻⁴ beyond.
 
 use serde::Serialize;
 
 use crate::engine::{Outcome, RunRecord};
-use crate::moments::{CoMoments, Moments};
-use crate::sketch::QuantileStore;
+use crate::stats::moments::{CoMoments, Moments};
+use crate::stats::sketch::QuantileStore;
 
 /// The per-run metrics spotsim reports, in output order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +126,7 @@ impl Summary {
     }
 
     /// Summarises a streamed metric: the mean `Σx / n` and standard error from `moments`, the
-    /// percentiles from `store` (exact while it is exact, see [`crate::sketch`]), the exact
+    /// percentiles from `store` (exact while it is exact, see [`crate::stats::sketch`]), the exact
     /// min and max.
     ///
     /// # Panics
@@ -345,12 +345,12 @@ impl BilledBreakdown {
 
 impl SideSummary {
     /// Summarises runs given in run-index order, accumulated block by block as a streamed
-    /// simulation does ([`crate::accumulate`]), so the figures agree with it to the bit.
+    /// simulation does ([`crate::stats::accumulate`]), so the figures agree with it to the bit.
     ///
     /// # Panics
     /// If `records` is empty.
     pub fn of(records: &[RunRecord]) -> SideSummary {
-        let stats = crate::accumulate::ScenarioStats::of_records(None, records);
+        let stats = crate::stats::accumulate::ScenarioStats::of_records(None, records);
         let moments = stats.moments().expect("a summary needs at least one run");
         stats.on_demand_summary(&moments)
     }
@@ -454,7 +454,7 @@ mod tests {
         for n in [1usize, 2, 3, 10, 101, 1000] {
             let values: Vec<f64> = (0..n)
                 .map(|_| {
-                    state = crate::rng::splitmix64(state);
+                    state = crate::montecarlo::rng::splitmix64(state);
                     (state >> 11) as f64 / (1u64 << 53) as f64 * 100.0
                 })
                 .collect();
@@ -502,8 +502,10 @@ mod tests {
         let spot: Vec<RunRecord> = [2.0, 3.0, 4.0, 5.0, 6.0].map(record).to_vec();
         let on_demand: Vec<RunRecord> = [10.0; 5].map(record).to_vec();
         let interval = |n: usize| {
-            let stats =
-                crate::accumulate::ScenarioStats::of_records(Some(&spot[..n]), &on_demand[..n]);
+            let stats = crate::stats::accumulate::ScenarioStats::of_records(
+                Some(&spot[..n]),
+                &on_demand[..n],
+            );
             let m = stats.moments().unwrap();
             paired_saving_interval_pct(
                 m.spot.unwrap().metric(Metric::CostUsd),

@@ -8,7 +8,7 @@
 //! both directions are exact, with no clock ticking (Çinlar 1975, §4.7; Lewis & Shedler 1979
 //! do the same by thinning).
 
-use crate::duration::{DAY_S, HOUR_S};
+use crate::units::duration::{DAY_S, HOUR_S};
 
 /// Hourly multipliers and their cumulative sums over one day.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,7 +5,7 @@
 //! While a store holds at most [`EXACT_LIMIT`] values it keeps them all, and its quantiles are
 //! exact order statistics with linear interpolation (Hyndman & Fan 1996, "Sample quantiles in
 //! statistical packages", The American Statistician 50, definition 7), computed by
-//! [`crate::stats::quantiles`]: the default 100,000-run outputs are exact.
+//! [`crate::stats::summary::quantiles`]: the default 100,000-run outputs are exact.
 //!
 //! Beyond the limit the store is a DDSketch (Masson, Rim & Lee 2019, "DDSketch: a fast and
 //! fully-mergeable quantile sketch with relative-error guarantees", PVLDB 12(12)): values are
@@ -393,7 +393,7 @@ impl QuantileStore {
             return [f64::NAN; K];
         }
         if let Contents::Exact(values) = &self.contents {
-            return crate::stats::quantiles(&mut values.clone(), probs);
+            return crate::stats::summary::quantiles(&mut values.clone(), probs);
         }
         // The order statistics definition 7 needs, found in one ascending scan.
         let last = self.count - 1;
@@ -772,7 +772,7 @@ mod tests {
         let mut state = seed;
         (0..n)
             .map(|_| {
-                state = crate::rng::splitmix64(state);
+                state = crate::montecarlo::rng::splitmix64(state);
                 let u = (state >> 11) as f64 / (1u64 << 53) as f64;
                 (u * 20.0 - 5.0).exp()
             })
@@ -786,7 +786,7 @@ mod tests {
     }
 
     fn exact_quantiles(values: &[f64]) -> [f64; 8] {
-        crate::stats::quantiles(&mut values.to_vec(), PROBS)
+        crate::stats::summary::quantiles(&mut values.to_vec(), PROBS)
     }
 
     /// `|got − want| ≤ α·|want|`, with a hair of slack for the interpolation's own rounding.

@@ -6,7 +6,7 @@
 
 use std::io::Read;
 
-use crate::duration::parse_duration_s;
+use crate::units::duration::parse_duration_s;
 
 /// Which column of a CSV file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //!
 //! The quantity watched is the mean cost per run on spot (on-demand when spot is off), the
 //! headline figure. Its relative standard error is `RSE = s.e. / mean = s / (√n · x̄)`. The rule
-//! ([`RseRule`]) is applied after each block of [`crate::accumulate::BLOCK_RUNS`] runs, to the
+//! ([`RseRule`]) is applied after each block of [`crate::stats::accumulate::BLOCK_RUNS`] runs, to the
 //! cost moments of the blocks so far folded in block order, the very fold that the report's
 //! mean and standard error come from: the stopping block, and so every figure, depends only on
 //! the blocks before it, never on the thread count or on how many blocks a wave computes.
@@ -21,12 +21,12 @@
 
 use serde::Serialize;
 
-use crate::accumulate::{BLOCK_RUNS, BlockMoments};
 use crate::engine::Outcome;
-use crate::moments::Moments;
-use crate::report::{format_count, format_pct};
 use crate::scenario::Warning;
-use crate::stats::{Metric, SideSummary};
+use crate::stats::accumulate::{BLOCK_RUNS, BlockMoments};
+use crate::stats::moments::Moments;
+use crate::stats::summary::{Metric, SideSummary};
+use crate::units::format::{format_count, format_pct};
 
 /// The rule never stops before this many blocks ([`BLOCK_RUNS`] runs each): the standard error
 /// must itself be estimated from enough runs to be trusted.
@@ -183,7 +183,7 @@ pub fn format_rse(rse: f64, target: f64) -> String {
 pub struct RseRule {
     target: f64,
     /// The cost moments of the blocks so far, folded in block order as
-    /// [`crate::accumulate::ScenarioStats::moments`] folds them: the same bits.
+    /// [`crate::stats::accumulate::ScenarioStats::moments`] folds them: the same bits.
     cost: Moments,
     blocks: u64,
     stopped: bool,
@@ -315,9 +315,9 @@ mod tests {
     use std::sync::atomic::AtomicU64;
 
     use super::*;
-    use crate::accumulate::SideMoments;
     use crate::montecarlo::{Estimate, NoRows, stream_blocks, stream_to_target};
     use crate::scenario::parse_scenario;
+    use crate::stats::accumulate::SideMoments;
 
     /// A block of `BLOCK_RUNS` costs with mean 10 and variance 100 (coefficient of variation 1).
     fn block() -> BlockMoments {
@@ -488,7 +488,7 @@ seed = 11
         let template = Estimate::of(&crate::montecarlo::stream_scenario(&scenario)).on_demand;
         let warning = |counts: [u64; 3]| {
             let mut side = template.clone();
-            side.outcomes = crate::stats::OutcomeShares::of_counts(counts);
+            side.outcomes = crate::stats::summary::OutcomeShares::of_counts(counts);
             rare_outcome_warning(&side, counts.iter().sum(), false)
         };
         // 2,000 runs, no MaxWait: a risk up to 3/2000 = 0.15 % could hide.

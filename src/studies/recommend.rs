@@ -5,7 +5,7 @@
 //! - **Spot or on-demand.** One simulation of both sides under the scenario's seed; run `i` of
 //!   spot is paired with run `i` on-demand (common random numbers), so the share of runs where
 //!   spot costs less is a binomial share with a Wilson interval.
-//! - **Checkpoint interval.** A sweep ([`crate::sweep`]) over a log grid around Young's
+//! - **Checkpoint interval.** A sweep ([`crate::studies::sweep`]) over a log grid around Young's
 //!   interval, `τ/8 .. 8τ` in steps of `√2`, then once more between the best point's two
 //!   neighbours (7 points, plus the scenario's own interval for a paired comparison). Every
 //!   point is a TOML override re-validated by the scenario parser. The interval that minimises
@@ -28,16 +28,16 @@ use std::sync::atomic::AtomicU64;
 
 use toml::Table;
 
-use crate::advice::IntervalAdvice;
 use crate::engine::{JobModel, Outcome, RunRecord};
 use crate::montecarlo::run_many_counted;
-use crate::paired::{PairedOrder, paired_order};
 use crate::scenario::{
     JOB_LIFETIME_LIMIT_S, MAX_RUN_LIMIT_S, Scenario, Warning, lint, parse_scenario,
 };
-use crate::stats::{SideSummary, Z_95, wilson_interval};
-use crate::sweep::grid::{ValueKind, set_key};
-use crate::sweep::{MetricEstimate, PairedDifference, SweepMetric, build_grid, run_sweep};
+use crate::stats::paired::{PairedOrder, paired_order};
+use crate::stats::summary::{SideSummary, Z_95, wilson_interval};
+use crate::studies::advice::IntervalAdvice;
+use crate::studies::sweep::grid::{ValueKind, set_key};
+use crate::studies::sweep::{MetricEstimate, PairedDifference, SweepMetric, build_grid, run_sweep};
 
 /// The default `--target-completion`.
 pub const DEFAULT_TARGET: f64 = 0.99;
@@ -489,7 +489,7 @@ fn checkpoint_advice(
     let (flag, _) = interval_list(lo, hi, COARSE_POINTS, current);
     let coarse = sweep(flag, SweepMetric::CostUsd)?;
     let mut points = coarse.points.len();
-    let p95 = |p: &crate::sweep::PointResult| {
+    let p95 = |p: &crate::studies::sweep::PointResult| {
         p.spot
             .as_ref()
             .map_or(f64::INFINITY, |s| s.metrics.wall_s.p95)
@@ -533,7 +533,7 @@ fn checkpoint_advice(
             Some(format!(
                 "the p95 wall time is {} at every interval: the slowest runs are stopped by \
                  max_wait; set the max_wait recommended above and re-run",
-                crate::duration::format_duration(p95_lo)
+                crate::units::duration::format_duration(p95_lo)
             )),
         )
     } else {
@@ -720,7 +720,7 @@ fn limits_advice(
 mod tests {
     use super::*;
 
-    const REFERENCE: &str = include_str!("../scenarios/reference.toml");
+    const REFERENCE: &str = include_str!("../../scenarios/reference.toml");
 
     fn recommend_text(text: &str, runs: u64, target: f64) -> Recommendation {
         let mut base = parse_scenario(text, "t.toml").unwrap();

@@ -18,7 +18,7 @@ use std::io::Read;
 
 use serde::Deserialize;
 
-use crate::data::DataError;
+use crate::inputs::data::DataError;
 
 /// Which file format a trace is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

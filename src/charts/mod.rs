@@ -24,14 +24,14 @@ mod sweep;
 
 pub use sweep::render_sweep;
 
-use crate::accumulate::{ScenarioStats, SideStores};
 use crate::engine::SecondaryStatus;
 use crate::montecarlo::Estimate;
-use crate::report::{format_count, format_usd};
+use crate::montecarlo::timeline::JobTimeline;
 use crate::scenario::Scenario;
-use crate::sketch::QuantileStore;
-use crate::stats::{BilledBreakdown, Metric};
-use crate::timeline::JobTimeline;
+use crate::stats::accumulate::{ScenarioStats, SideStores};
+use crate::stats::sketch::QuantileStore;
+use crate::stats::summary::{BilledBreakdown, Metric};
+use crate::units::format::{format_count, format_usd};
 
 mod compare;
 pub use compare::render_comparison;
@@ -236,8 +236,8 @@ pub(crate) fn render_with(
     }
 }
 
-const FONT_REGULAR: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
-const FONT_BOLD: &[u8] = include_bytes!("../assets/fonts/DejaVuSans-Bold.ttf");
+const FONT_REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+const FONT_BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
 /// The bundled fonts, for resvg, with `sans-serif` meaning DejaVu Sans.
 fn font_database() -> std::sync::Arc<resvg::usvg::fontdb::Database> {
@@ -868,7 +868,12 @@ where
     DB::ErrorType: 'static,
 {
     let stopping = &input.scenario.stopping;
-    let mut sides: Vec<(&SideStores, &str, RGBColor, &crate::stats::SideSummary)> = Vec::new();
+    let mut sides: Vec<(
+        &SideStores,
+        &str,
+        RGBColor,
+        &crate::stats::summary::SideSummary,
+    )> = Vec::new();
     if let (Some(spot), Some(summary)) = (input.stats.spot(), &input.estimate.spot) {
         sides.push((spot, "spot", SPOT, summary));
     }
@@ -917,7 +922,7 @@ where
         .collect();
     let mut beyond = Vec::new();
     for &(limit_s, name, what, colour) in &limits {
-        let shown = crate::duration::format_duration(limit_s);
+        let shown = crate::units::duration::format_duration(limit_s);
         if limit_s / unit_s <= x_max {
             legend.push((format!("{name} = {shown}{what}"), Mark::Dashed(colour)));
         } else {

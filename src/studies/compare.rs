@@ -1,10 +1,10 @@
 //! `spotsim compare`: several scenarios run under one seed and one run count, summarised side by
 //! side, and each paired run by run with the first (the baseline).
 //!
-//! Run `i` of every scenario draws from generators seeded from `(seed, i)` ([`crate::rng`]), so
+//! Run `i` of every scenario draws from generators seeded from `(seed, i)` ([`crate::montecarlo::rng`]), so
 //! two scenarios share their random inputs run by run wherever their draws line up (common
 //! random numbers, `docs/model.md`): the per-run differences then vary far less than either
-//! scenario, and the paired intervals ([`crate::paired`]) are narrower than unpaired ones. When
+//! scenario, and the paired intervals ([`crate::stats::paired`]) are narrower than unpaired ones. When
 //! the draws do not line up the paired intervals are still valid, only no narrower.
 //!
 //! Scenarios are summarised one at a time and only the baseline's per-run figures are kept, so
@@ -13,14 +13,14 @@
 
 use serde::Serialize;
 
-use crate::accumulate::ScenarioStats;
 use crate::engine::{Outcome, RunRecord};
 use crate::montecarlo::{Estimate, Runs};
-use crate::paired::{
+use crate::scenario::Scenario;
+use crate::stats::accumulate::ScenarioStats;
+use crate::stats::paired::{
     PairedDifference, PairedOrder, mean_interval, paired_difference, paired_order, ratio_of_means,
 };
-use crate::scenario::Scenario;
-use crate::stats::SideSummary;
+use crate::stats::summary::SideSummary;
 
 /// Which runs of a scenario are paired with the other scenarios'.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -9,8 +9,8 @@
 
 use serde::Serialize;
 
-use crate::dist::Dist;
 use crate::engine::RunRecord;
+use crate::inputs::dist::Dist;
 use crate::scenario::{MarketSpec, Scenario};
 
 /// Young's first-order optimum checkpoint interval, `τ = √(2·C·M)` (Young 1974, "A first order
@@ -173,7 +173,7 @@ mod tests {
 
     #[test]
     fn advice_applies_to_spot_jobs_with_checkpoints() {
-        let text = include_str!("../scenarios/reference.toml");
+        let text = include_str!("../../scenarios/reference.toml");
         let scenario = crate::scenario::parse_scenario(text, "reference.toml").unwrap();
         let advice = IntervalAdvice::of(&scenario).unwrap();
         assert_eq!(advice.save_s, 30.0);

@@ -15,7 +15,7 @@
 
 use serde::Serialize;
 
-use crate::stats::{Z_95, wilson_interval};
+use crate::stats::summary::{Z_95, wilson_interval};
 
 /// The difference of two means, `mean(b) − mean(a)`, with its paired and unpaired intervals.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -21,14 +21,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
-use crate::advice::IntervalAdvice;
 use crate::engine::{JobModel, Outcome, RunRecord};
 use crate::montecarlo::run_many_counted;
 use crate::scenario::Scenario;
-use crate::stats::{
+use crate::stats::summary::{
     SideSummary, Z_95, quantiles, savings_per_completed_job_pct, savings_vs_on_demand_pct,
     wilson_interval,
 };
+use crate::studies::advice::IntervalAdvice;
 
 /// Most per-run values a sweep keeps (points × runs), 3.2 GB of `f64`.
 pub const MAX_KEPT_VALUES: u64 = 400_000_000;
@@ -462,7 +462,7 @@ mod tests {
     use super::*;
     use crate::montecarlo::run_many;
 
-    const REFERENCE: &str = include_str!("../scenarios/reference.toml");
+    const REFERENCE: &str = include_str!("../../../scenarios/reference.toml");
 
     fn sweep(flags: &[&str], metric: SweepMetric, runs: u64) -> SweepResult {
         let flags: Vec<String> = flags.iter().map(|s| s.to_string()).collect();

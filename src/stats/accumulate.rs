@@ -9,7 +9,7 @@
 //!   sums, and the co-moment of spot and on-demand cost run by run). Floating-point sums depend
 //!   on the order they are added in, so these are kept *per block*, in block order, and folded
 //!   left to right by [`ScenarioStats::moments`] (Chan, Golub & LeVeque 1979 for the moments,
-//!   [`crate::moments`]). Keeping the per-block records rather than a running total is what
+//!   [`crate::stats::moments`]). Keeping the per-block records rather than a running total is what
 //!   lets parts of a simulation made elsewhere (shards of whole blocks) be combined into the
 //!   very bits a single run prints: the fold over all blocks is the same whichever part
 //!   computed each. A record is about 0.9 KB, so 100 million runs (1,526 blocks) keep 1.4 MB.
@@ -25,9 +25,11 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Outcome, RunRecord};
-use crate::moments::{CoMoments, MomentLanes, Moments};
-use crate::sketch::QuantileStore;
-use crate::stats::{BilledBreakdown, Metric, MetricSummaries, OutcomeShares, SideSummary, Summary};
+use crate::stats::moments::{CoMoments, MomentLanes, Moments};
+use crate::stats::sketch::QuantileStore;
+use crate::stats::summary::{
+    BilledBreakdown, Metric, MetricSummaries, OutcomeShares, SideSummary, Summary,
+};
 
 /// Runs per block: blocks are the unit of parallel work and of the moment records. Block `b`
 /// holds run indices `b·BLOCK_RUNS .. (b + 1)·BLOCK_RUNS`.
@@ -467,7 +469,7 @@ impl ScenarioStats {
 
     /// Makes the empty stores that take a value of every run (one per metric and side) empty
     /// sketches ([`QuantileStore::sketch_from_start`]), for a simulation known to end with
-    /// more than [`crate::sketch::EXACT_LIMIT`] runs: the same figures, bit for bit, with no
+    /// more than [`crate::stats::sketch::EXACT_LIMIT`] runs: the same figures, bit for bit, with no
     /// run's values kept then bucketed. The stores of subsets (completed runs, stopped runs,
     /// savings) stay exact until they outgrow the limit, as they may never do.
     pub fn sketch_from_start(&mut self) {

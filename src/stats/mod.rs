@@ -1,0 +1,11 @@
+//! Statistics of many runs, streamed: per-block moments ([`moments`], Welford combined by Chan
+//! et al.), quantile stores ([`sketch`]: exact up to 131,072 values, a relative-error sketch
+//! beyond), the accumulator every simulation command streams its runs through
+//! ([`accumulate`]), the summaries read from it ([`summary`]) and paired differences between
+//! two scenarios run with common random numbers ([`paired`]).
+
+pub mod accumulate;
+pub mod moments;
+pub mod paired;
+pub mod sketch;
+pub mod summary;
