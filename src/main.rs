@@ -1753,7 +1753,9 @@ fn trace(
     let scenario = load_with_overrides(path, None, seed)?;
     print_notes(&scenario);
     let name = job_name(path, &scenario);
-    let report = TraceReport::new(&name, &scenario, scenario.simulation.seed, run, start);
+    let seed = scenario.simulation.seed;
+    let replay = spotsim::montecarlo::timeline::Replay::of_scenario(&scenario, seed, run);
+    let report = TraceReport::new(&name, &scenario, seed, replay, start);
     print_stdout(&match format {
         Format::Table => render_trace_table(&report),
         Format::Json => render_trace_json(&report),

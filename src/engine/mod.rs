@@ -615,7 +615,7 @@ where
 
 /// Simulates one run of `model` whose clock at job creation is `clock_offset_s` (seconds
 /// after midnight with a time-of-day profile, seconds into the trace with a trace market) and
-/// whose price history is read from `price_offset_s`. A fleet ([`crate::fleet`]) creates its
+/// whose price history is read from `price_offset_s`. A fleet (`spotsim fleet`) creates its
 /// jobs at known moments of a market they share, so it gives the clock rather than having
 /// the run draw it; the job's draws come from `job_rng` and `market_rng` as in
 /// [`simulate_run`].

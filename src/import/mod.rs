@@ -926,7 +926,7 @@ fn read_request(root: &Map<String, Value>) -> Result<Request, Vec<Problem>> {
             match uri {
                 Some(uri) => Some(Some((
                     uri,
-                    local.unwrap_or(crate::report::CHECKPOINT_LOCAL_PATH),
+                    local.unwrap_or(crate::scenario::CHECKPOINT_LOCAL_PATH),
                 ))),
                 None => {
                     if Reader::get(config, "S3Uri").is_none() {
@@ -1588,7 +1588,7 @@ fn replay_scenario(job: &DescribedJob, instance_count: u32, limits: &Limits, fil
                     config
                         .local_path
                         .as_deref()
-                        .unwrap_or(crate::report::CHECKPOINT_LOCAL_PATH)
+                        .unwrap_or(crate::scenario::CHECKPOINT_LOCAL_PATH)
                 )],
             );
             draft.placeholder(

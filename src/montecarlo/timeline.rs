@@ -136,6 +136,28 @@ pub fn first_runs(scenario: &Scenario, count: u64) -> Vec<JobTimeline> {
         .collect()
 }
 
+/// What `spotsim trace` shows of one run: the run replayed status by status (on spot when
+/// enabled, as `--runs-csv` does) and, for a spot scenario, the same run of the job on-demand.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    /// The run, status by status.
+    pub timeline: JobTimeline,
+    /// The same run of the same job on-demand, for a spot scenario.
+    pub on_demand: Option<RunRecord>,
+}
+
+impl Replay {
+    /// Replays run `run` of `scenario` under `seed`, and its on-demand twin for a spot scenario.
+    pub fn of_scenario(scenario: &Scenario, seed: u64, run: u64) -> Replay {
+        Replay {
+            timeline: JobTimeline::of_scenario(scenario, seed, run),
+            on_demand: scenario
+                .is_spot()
+                .then(|| crate::montecarlo::run_one(&JobModel::on_demand(scenario), seed, run)),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Recorder {
     clock_offset_s: f64,

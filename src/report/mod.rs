@@ -37,8 +37,8 @@ pub use review::{
 pub use sweep::{advice_sentence, render_sweep_csv, render_sweep_json, render_sweep_table};
 pub use table::render_table;
 pub use trace::{
-    CHECKPOINT_LOCAL_PATH, TraceReport, messages, render_trace_json, render_trace_table,
-    training_job_name, training_job_status,
+    TraceReport, messages, render_trace_json, render_trace_table, training_job_name,
+    training_job_status,
 };
 pub use validate::{render_validation, scenario_rows};
 

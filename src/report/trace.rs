@@ -12,16 +12,13 @@ use serde::Serialize;
 
 use super::layout::render_list;
 use super::table::job_and_market;
-use crate::engine::{JobModel, Outcome, RunRecord, SecondaryStatus};
-use crate::montecarlo::run_one;
-use crate::montecarlo::timeline::JobTimeline;
+use crate::engine::{Outcome, RunRecord, SecondaryStatus};
+use crate::montecarlo::timeline::{JobTimeline, Replay};
+use crate::scenario::CHECKPOINT_LOCAL_PATH;
 use crate::scenario::{MarketSpec, Scenario};
 use crate::units::clock::Timestamp;
 use crate::units::duration::format_duration;
 use crate::units::format::{format_pct, format_price, format_usd};
-
-/// `CheckpointConfig.LocalPath`: SageMaker's default checkpoint folder (spec §4).
-pub const CHECKPOINT_LOCAL_PATH: &str = "/opt/ml/checkpoints";
 
 /// Status messages, one per `SecondaryStatusTransitions` entry. The observed ones are the
 /// service's own texts (spec §2); the others are spotsim's, chosen to be clear.
@@ -75,21 +72,20 @@ pub struct TraceReport<'a> {
 }
 
 impl<'a> TraceReport<'a> {
-    /// Replays run `run` of `scenario` under `seed` (on spot when enabled, as `--runs-csv`
-    /// does), and its on-demand twin for a spot scenario. The job is created at `start`, or,
-    /// without one, at 2026-01-01T00:00:00Z plus the run's clock offset, so that the hour of
-    /// day of the timestamps is the one a time-of-day profile saw.
+    /// The story of a replayed run ([`Replay`]). The job is created at `start`, or, without
+    /// one, at 2026-01-01T00:00:00Z plus the run's clock offset, so that the hour of day of
+    /// the timestamps is the one a time-of-day profile saw.
     pub fn new(
         name: &'a str,
         scenario: &'a Scenario,
         seed: u64,
-        run: u64,
+        replay: Replay,
         start: Option<Timestamp>,
     ) -> TraceReport<'a> {
-        let timeline = JobTimeline::of_scenario(scenario, seed, run);
-        let on_demand = scenario
-            .is_spot()
-            .then(|| run_one(&JobModel::on_demand(scenario), seed, run));
+        let Replay {
+            timeline,
+            on_demand,
+        } = replay;
         let creation =
             start.unwrap_or_else(|| Timestamp::DEFAULT_START.plus_s(timeline.clock_offset_s));
         TraceReport {
@@ -547,6 +543,17 @@ fn market_clock(report: &TraceReport<'_>) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    /// Run `run` of `s` replayed and told, as `spotsim trace` does.
+    fn replayed<'a>(
+        name: &'a str,
+        s: &'a Scenario,
+        seed: u64,
+        run: u64,
+        start: Option<Timestamp>,
+    ) -> TraceReport<'a> {
+        TraceReport::new(name, s, seed, Replay::of_scenario(s, seed, run), start)
+    }
+
     use super::*;
     use crate::scenario::parse_scenario;
 
@@ -609,7 +616,7 @@ on_demand_hourly = 3.6
     #[test]
     fn the_hand_worked_run_as_a_document() {
         let s = scenario(HAND_WORKED);
-        let report = TraceReport::new("hand worked", &s, 1, 0, None);
+        let report = replayed("hand worked", &s, 1, 0, None);
         let json: serde_json::Value = serde_json::from_str(&render_trace_json(&report)).unwrap();
         assert_eq!(json["TrainingJobName"], "hand-worked-run-0");
         assert_eq!(json["TrainingJobStatus"], "Completed");
@@ -684,7 +691,7 @@ on_demand_hourly = 3.6
     fn the_hand_worked_run_as_log_lines() {
         let s = scenario(HAND_WORKED);
         let start = Timestamp::parse_rfc3339("2026-03-01T09:00:00+01:00").unwrap();
-        let report = TraceReport::new("hand worked", &s, 1, 0, Some(start));
+        let report = replayed("hand worked", &s, 1, 0, Some(start));
         let table = render_trace_table(&report);
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(
@@ -722,7 +729,7 @@ on_demand_hourly = 3.6
             .replace("max_run = \"1d\"", "max_run = 3600")
             .replace("max_wait = \"2d\"", "max_wait = 3600");
         let s = scenario(&text);
-        let report = TraceReport::new("hand worked", &s, 1, 0, None);
+        let report = replayed("hand worked", &s, 1, 0, None);
         let json: serde_json::Value = serde_json::from_str(&render_trace_json(&report)).unwrap();
         assert_eq!(json["TrainingJobStatus"], "Stopped");
         assert_eq!(json["SecondaryStatus"], "MaxWaitTimeExceeded");
@@ -754,7 +761,7 @@ on_demand_hourly = 3.6
     fn a_multi_instance_job_prints_the_sdk_totals() {
         let text = HAND_WORKED.replace("[job]", "[job]\ninstance_count = 4");
         let s = scenario(&text);
-        let table = render_trace_table(&TraceReport::new("x", &s, 1, 0, None));
+        let table = render_trace_table(&replayed("x", &s, 1, 0, None));
         let training: u64 = table
             .lines()
             .find_map(|l| l.strip_prefix("Training seconds: "))
@@ -762,8 +769,7 @@ on_demand_hourly = 3.6
             .parse()
             .unwrap();
         let json: serde_json::Value =
-            serde_json::from_str(&render_trace_json(&TraceReport::new("x", &s, 1, 0, None)))
-                .unwrap();
+            serde_json::from_str(&render_trace_json(&replayed("x", &s, 1, 0, None))).unwrap();
         assert_eq!(
             training,
             json["TrainingTimeInSeconds"].as_u64().unwrap() * 4
@@ -779,11 +785,11 @@ on_demand_hourly = 3.6
         );
         let text = text.replace("[job]", "[job]\nstart_hour = 9.5");
         let s = scenario(&text);
-        let report = TraceReport::new("x", &s, 1, 0, None);
+        let report = replayed("x", &s, 1, 0, None);
         assert_eq!(report.timeline.clock_offset_s, 9.5 * 3600.0);
         assert_eq!(report.creation.to_aws(), "2026-01-01T09:30:00.000000+00:00");
         assert!(render_trace_table(&report).contains("created at 09:30 of the time-of-day"));
         let given = Timestamp::parse_rfc3339("2026-05-05T00:00:00Z").unwrap();
-        assert_eq!(TraceReport::new("x", &s, 1, 0, Some(given)).creation, given);
+        assert_eq!(replayed("x", &s, 1, 0, Some(given)).creation, given);
     }
 }

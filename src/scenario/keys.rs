@@ -1597,11 +1597,11 @@ pub static FLEET: Table = Table {
             "runs",
             Kind::Integer {
                 min: 1,
-                max: crate::fleet::MAX_FLEET_RUNS as i64,
+                max: crate::scenario::fleet::MAX_FLEET_RUNS as i64,
             },
             Presence::Optional,
             Some(DefaultValue::Integer(
-                crate::fleet::DEFAULT_FLEET_RUNS as i64,
+                crate::scenario::fleet::DEFAULT_FLEET_RUNS as i64,
             )),
             "Number of simulated months.",
         ),

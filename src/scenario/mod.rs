@@ -11,6 +11,7 @@
 //! [`json_schema`] (`spotsim schema`) is built from it, so editors check files by the same list.
 
 pub mod advisor;
+pub mod fleet;
 pub mod keys;
 mod lint;
 mod parse;
@@ -31,8 +32,10 @@ pub const MAX_RUN_LIMIT_S: f64 = 28.0 * 86_400.0;
 pub const DEFAULT_MAX_RUN_S: f64 = 86_400.0;
 /// The service caps a job's whole life, uploading after a stop included, at 30 days.
 pub const JOB_LIFETIME_LIMIT_S: f64 = 30.0 * 86_400.0;
+/// `CheckpointConfig.LocalPath`: SageMaker's default checkpoint folder (spec §4).
+pub const CHECKPOINT_LOCAL_PATH: &str = "/opt/ml/checkpoints";
 /// Most Monte Carlo runs in one simulation. `spotsim run` and `report` stream their runs in
-/// memory that does not grow with their number ([`crate::montecarlo`]); at about two million
+/// memory that does not grow with their number (the Monte Carlo runner); at about two million
 /// runs a second on two cores, this many spot and on-demand runs take a quarter of an hour.
 pub const MAX_RUNS: u64 = 1_000_000_000;
 /// Most runs for the commands that still keep every run's record in memory to pair runs across

@@ -15,7 +15,7 @@ use super::{
     Ctx, TableReader, closest, parse_scenario, read_duration, read_independent_market,
     read_integer, read_market, read_number, read_scenario_table, read_string,
 };
-use crate::fleet::{
+use crate::scenario::fleet::{
     Arrivals, DEFAULT_FLEET_RUNS, Fleet, MAX_FLEET_RUNS, MAX_HORIZON_S, MAX_JOBS_PER_MONTH, Quota,
     Workload, expected_jobs_per_month,
 };
