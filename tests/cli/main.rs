@@ -44,6 +44,24 @@ pub fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
+/// Calls `outputs` once per thread count (given as `--threads` takes it), asserts that every
+/// call gives what the first gave, and returns that: the project's promise that the same seed
+/// gives the same bytes whatever the thread count.
+pub fn same_for_thread_counts<T: PartialEq + std::fmt::Debug>(
+    threads: &[&str],
+    mut outputs: impl FnMut(&str) -> T,
+) -> T {
+    let first = outputs(threads[0]);
+    for count in &threads[1..] {
+        assert!(
+            outputs(count) == first,
+            "--threads {count} gave other output than --threads {}",
+            threads[0]
+        );
+    }
+    first
+}
+
 /// Standard output of a successful command, as text.
 pub fn stdout_of(command: &mut Command) -> String {
     let output = command.assert().success().get_output().stdout.clone();

@@ -4,13 +4,12 @@
 use serde_json::Value;
 use spotsim::stats::summary::{Z_95, wilson_interval};
 
-use super::{spotsim, stdout_of};
+use super::{same_for_thread_counts, spotsim, stdout_of};
 
 #[test]
 fn a_target_stops_early_with_the_same_bytes_for_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
-    let mut outputs = Vec::new();
-    for threads in ["1", "2"] {
+    let (json, csv) = same_for_thread_counts(&["1", "2"], |threads| {
         let csv = dir.path().join(format!("runs-{threads}.csv"));
         let json = stdout_of(spotsim().args([
             "run",
@@ -24,11 +23,9 @@ fn a_target_stops_early_with_the_same_bytes_for_any_thread_count() {
             "--runs-csv",
             csv.to_str().unwrap(),
         ]));
-        outputs.push((json, std::fs::read_to_string(&csv).unwrap()));
-    }
-    assert_eq!(outputs[0], outputs[1]);
-    let (json, csv) = &outputs[0];
-    let report: Value = serde_json::from_str(json).unwrap();
+        (json, std::fs::read_to_string(&csv).unwrap())
+    });
+    let report: Value = serde_json::from_str(&json).unwrap();
     // The quickstart's cost is known to 1 % long before the rule's minimum of two blocks.
     assert_eq!(report["runs"], 131_072);
     assert_eq!(report["scenario"]["simulation"]["runs"], 131_072);

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{spotsim, stdout_of, write_file};
+use super::{same_for_thread_counts, spotsim, stdout_of, write_file};
 
 #[test]
 fn quickstart_json_at_a_fixed_seed() {
@@ -28,8 +28,7 @@ fn quickstart_table_at_a_fixed_seed() {
 #[test]
 fn output_is_byte_identical_for_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
-    let mut outputs = Vec::new();
-    for threads in ["1", "2", "4"] {
+    same_for_thread_counts(&["1", "2", "4"], |threads| {
         let csv = dir.path().join(format!("runs-{threads}.csv"));
         let json = stdout_of(spotsim().args([
             "run",
@@ -43,10 +42,8 @@ fn output_is_byte_identical_for_any_thread_count() {
             "--runs-csv",
             csv.to_str().unwrap(),
         ]));
-        outputs.push((json, std::fs::read(&csv).unwrap()));
-    }
-    assert_eq!(outputs[0], outputs[1]);
-    assert_eq!(outputs[0], outputs[2]);
+        (json, std::fs::read(&csv).unwrap())
+    });
 }
 
 #[test]
@@ -54,8 +51,7 @@ fn sketched_percentiles_are_byte_identical_for_any_thread_count() {
     // 300,000 runs: beyond the 131,072 values kept exactly, so the percentiles, the charts and
     // the cost histogram come from sketches merged block by block.
     let dir = tempfile::tempdir().unwrap();
-    let mut outputs = Vec::new();
-    for threads in ["1", "2", "3"] {
+    let (_, runs_csv, _) = same_for_thread_counts(&["1", "2", "3"], |threads| {
         let csv = dir.path().join(format!("runs-{threads}.csv"));
         let charts = dir.path().join(format!("charts-{threads}"));
         let json = stdout_of(spotsim().args([
@@ -78,11 +74,9 @@ fn sketched_percentiles_are_byte_identical_for_any_thread_count() {
             .iter()
             .map(|stem| std::fs::read(charts.join(format!("{stem}.svg"))).unwrap())
             .collect();
-        outputs.push((json, std::fs::read(&csv).unwrap(), svgs));
-    }
-    assert_eq!(outputs[0], outputs[1]);
-    assert_eq!(outputs[0], outputs[2]);
-    let csv = String::from_utf8(outputs[0].1.clone()).unwrap();
+        (json, std::fs::read(&csv).unwrap(), svgs)
+    });
+    let csv = String::from_utf8(runs_csv).unwrap();
     assert_eq!(csv.lines().count(), 300_001);
     assert!(csv.lines().last().unwrap().starts_with("299999,"));
 }

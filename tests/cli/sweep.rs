@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{spotsim, stdout_of};
+use super::{same_for_thread_counts, spotsim, stdout_of};
 
 fn json_of(args: &[&str]) -> Value {
     let mut command = spotsim();
@@ -72,8 +72,7 @@ fn json_points_reuse_the_run_report_shape() {
 #[test]
 fn output_is_byte_identical_for_one_and_two_threads() {
     let dir = tempfile::tempdir().unwrap();
-    let mut outputs = Vec::new();
-    for threads in ["1", "2"] {
+    let (per_format, _) = same_for_thread_counts(&["1", "2"], |threads| {
         let chart = dir.path().join(format!("sweep-{threads}.png"));
         let mut per_format = Vec::new();
         for format in ["json", "csv", "table"] {
@@ -96,10 +95,9 @@ fn output_is_byte_identical_for_one_and_two_threads() {
                 chart.to_str().unwrap(),
             ])));
         }
-        outputs.push((per_format, std::fs::read(&chart).unwrap()));
-    }
-    assert_eq!(outputs[0], outputs[1]);
-    let csv = &outputs[0].0[1];
+        (per_format, std::fs::read(&chart).unwrap())
+    });
+    let csv = &per_format[1];
     assert_eq!(csv.lines().count(), 1 + 6, "{csv}");
     assert!(csv.starts_with("checkpoint.interval,spot.discount,p95_wall_s,"));
 }
