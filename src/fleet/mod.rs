@@ -17,6 +17,6 @@ pub use crate::scenario::fleet::{
 pub use crate::scenario::parse_fleet;
 pub use sim::{FleetModel, MonthResult, PoolMonth, WorkloadMonth, simulate_month};
 pub use summary::{
-    ConcurrencySummary, FleetReport, FleetShares, InterruptionSummary, MonthRow, PoolBand,
+    ConcurrencySummary, FleetReport, FleetShares, Fold, InterruptionSummary, PoolBand,
     PoolConcurrency, WorkloadSummary, run_fleet, run_fleet_counted, summarise,
 };

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use rand::Rng;
 use rand_distr::{Distribution, Exp1, StandardUniform};
+use serde::{Deserialize, Serialize};
 
 use crate::engine::{
     ClusterReclaim, JobModel, Market, NoObserver, Observer, Outcome, RunRecord, SecondaryStatus,
@@ -246,8 +247,10 @@ fn trace_availabilities(
 }
 
 /// What one month produced. Jobs *of the month* are those submitted within it; they are
-/// followed to their end (past the horizon if need be), so their cost is whole.
-#[derive(Debug, Clone, PartialEq)]
+/// followed to their end (past the horizon if need be), so their cost is whole. The one record
+/// of a month: the summary folds it ([`crate::fleet::Fold`]), keeps it for the per-month CSV,
+/// and a fleet shard's part carries it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MonthResult {
     /// Jobs submitted in the month.
     pub jobs: u64,
@@ -266,7 +269,7 @@ pub struct MonthResult {
     pub queue_wait_sum_s: f64,
     /// The month's jobs that waited in a queue at all.
     pub queued_jobs: u64,
-    /// Queue waits of the month's jobs.
+    /// Queue waits of the month's jobs; empty once folded into the fleet's store.
     pub queue_waits: QuantileStore,
     /// Per workload, in file order.
     pub workloads: Vec<WorkloadMonth>,
@@ -283,7 +286,7 @@ pub struct MonthResult {
 }
 
 /// One workload in one month.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct WorkloadMonth {
     /// Jobs submitted.
     pub jobs: u64,
@@ -300,7 +303,7 @@ pub struct WorkloadMonth {
 }
 
 /// Instances in progress over the month, `[0, horizon)`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PoolMonth {
     /// Time-weighted mean.
     pub mean: f64,
@@ -308,7 +311,8 @@ pub struct PoolMonth {
     pub p95: f64,
     /// Most at any moment.
     pub peak: f64,
-    /// The level at `k · grid_step_s`, for the charts.
+    /// The level at `k · grid_step_s`, for the charts; empty once folded into the fleet's
+    /// histograms.
     pub grid: Vec<u32>,
 }
 

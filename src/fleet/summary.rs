@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::sim::{FleetModel, MonthResult, simulate_month};
+use super::sim::{FleetModel, MonthResult, PoolMonth, simulate_month};
 use super::{Arrivals, Fleet, PoolKey};
 use crate::montecarlo::cancel_requested;
 use crate::stats::sketch::QuantileStore;
@@ -66,7 +66,7 @@ pub struct FleetReport {
     pub workloads: Vec<WorkloadSummary>,
     /// Month-by-month figures, for CSV and charts.
     #[serde(skip)]
-    pub months: Vec<MonthRow>,
+    pub months: Vec<MonthResult>,
     /// Concurrency over the month per pool (median and p90 over months), for the charts.
     #[serde(skip)]
     pub bands: Vec<PoolBand>,
@@ -171,33 +171,6 @@ pub struct WorkloadSummary {
     pub outcomes: FleetShares,
 }
 
-/// One month in the CSV.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MonthRow {
-    /// Month index.
-    pub month: u64,
-    /// Jobs submitted.
-    pub jobs: u64,
-    /// Cost.
-    pub cost_usd: f64,
-    /// All on-demand.
-    pub on_demand_cost_usd: f64,
-    /// Billed instance-hours.
-    pub instance_hours: f64,
-    /// Held instance-hours.
-    pub held_instance_hours: f64,
-    /// Status at the horizon.
-    pub outcomes: [u64; 4],
-    /// Queue waits summed.
-    pub queue_wait_sum_s: f64,
-    /// Interruptions.
-    pub interruptions: u64,
-    /// Per pool: (mean, p95, peak).
-    pub pools: Vec<(f64, f64, f64)>,
-    /// Per workload: cost.
-    pub workload_cost_usd: Vec<f64>,
-}
-
 /// Concurrency over the month for one pool, across months.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PoolBand {
@@ -242,23 +215,22 @@ pub fn run_fleet_counted(fleet: &Fleet, file: &str, done: &AtomicU64) -> Option<
         if cancel_requested() {
             return None;
         }
-        for (offset, month) in months.into_iter().enumerate() {
-            fold.push(start + offset as u64, month?);
+        for month in months {
+            fold.push(month?);
         }
         start = end;
     }
     Some(summarise(fleet, file, &model, fold))
 }
 
-/// What the months add up to, folded in month order.
+/// What the months add up to, folded in month order: every month's record (its samples taken
+/// out), the queue waits of all months' jobs, and per pool and sample time how many months
+/// had each level. Folds of consecutive months append into the fold of them all, so shards of
+/// the months merge into what one machine computes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fold {
-    rows: Vec<MonthRow>,
-    /// Per month, per type: (mean, p95, peak).
-    types: Vec<Vec<(f64, f64, f64)>>,
-    per_month_interruptions: Vec<(u64, u64, u64)>,
-    workloads: Vec<Vec<super::WorkloadMonth>>,
+    months: Vec<MonthResult>,
     queue_waits: QuantileStore,
-    queued_jobs: u64,
     /// Per pool, per sample: how many months had each level.
     histograms: Vec<Vec<Vec<u32>>>,
 }
@@ -267,51 +239,22 @@ impl Fold {
     /// Nothing folded yet.
     pub fn new(model: &FleetModel) -> Fold {
         Fold {
-            rows: Vec::new(),
-            types: Vec::new(),
-            per_month_interruptions: Vec::new(),
-            workloads: Vec::new(),
+            months: Vec::new(),
             queue_waits: QuantileStore::new(),
-            queued_jobs: 0,
             histograms: vec![vec![Vec::new(); model.grid_points]; model.pools.len()],
         }
     }
 
-    /// Adds month `month`; months come in order.
-    pub fn push(&mut self, month: u64, result: MonthResult) {
-        self.rows.push(MonthRow {
-            month,
-            jobs: result.jobs,
-            cost_usd: result.cost_usd,
-            on_demand_cost_usd: result.on_demand_cost_usd,
-            instance_hours: result.instance_hours,
-            held_instance_hours: result.held_instance_hours,
-            outcomes: result.outcomes,
-            queue_wait_sum_s: result.queue_wait_sum_s,
-            interruptions: result.interruptions,
-            pools: result
-                .pools
-                .iter()
-                .map(|p| (p.mean, p.p95, p.peak))
-                .collect(),
-            workload_cost_usd: result.workloads.iter().map(|w| w.cost_usd).collect(),
-        });
-        self.types.push(
-            result
-                .types
-                .iter()
-                .map(|p| (p.mean, p.p95, p.peak))
-                .collect(),
-        );
-        self.per_month_interruptions.push((
-            result.interruptions,
-            result.reclaim_events,
-            result.largest_simultaneous,
-        ));
-        self.workloads.push(result.workloads);
-        self.queued_jobs += result.queued_jobs;
+    /// Months folded so far.
+    pub fn months(&self) -> u64 {
+        self.months.len() as u64
+    }
+
+    /// Adds the next month.
+    pub fn push(&mut self, mut result: MonthResult) {
         self.queue_waits.merge(&result.queue_waits);
-        for (histograms, pool) in self.histograms.iter_mut().zip(&result.pools) {
+        result.queue_waits = QuantileStore::new();
+        for (histograms, pool) in self.histograms.iter_mut().zip(&mut result.pools) {
             for (histogram, &level) in histograms.iter_mut().zip(&pool.grid) {
                 let level = level as usize;
                 if histogram.len() <= level {
@@ -319,14 +262,40 @@ impl Fold {
                 }
                 histogram[level] += 1;
             }
+            pool.grid = Vec::new();
         }
+        self.months.push(result);
+    }
+
+    /// Appends the fold of the months that follow this one's.
+    ///
+    /// # Errors
+    /// When `later` folds months of another fleet (other pools or sample times).
+    pub fn append(&mut self, later: Fold) -> Result<(), String> {
+        let shape = |f: &Fold| f.histograms.iter().map(Vec::len).collect::<Vec<_>>();
+        if shape(self) != shape(&later) {
+            return Err("the parts fold months of different fleets".to_string());
+        }
+        self.queue_waits.merge(&later.queue_waits);
+        for (mine, theirs) in self.histograms.iter_mut().zip(later.histograms) {
+            for (histogram, other) in mine.iter_mut().zip(theirs) {
+                if histogram.len() < other.len() {
+                    histogram.resize(other.len(), 0);
+                }
+                for (count, add) in histogram.iter_mut().zip(other) {
+                    *count += add;
+                }
+            }
+        }
+        self.months.extend(later.months);
+        Ok(())
     }
 }
 
 /// The summary of `fold`'s months.
 pub fn summarise(fleet: &Fleet, file: &str, model: &FleetModel, fold: Fold) -> FleetReport {
-    let rows = &fold.rows;
-    let column = |f: &dyn Fn(&MonthRow) -> f64| -> Summary {
+    let rows = &fold.months;
+    let column = |f: &dyn Fn(&MonthResult) -> f64| -> Summary {
         let mut values: Vec<f64> = rows.iter().map(f).collect();
         Summary::of(&mut values)
     };
@@ -334,6 +303,7 @@ pub fn summarise(fleet: &Fleet, file: &str, model: &FleetModel, fold: Fold) -> F
     let cost_usd = column(&|r| r.cost_usd);
     let on_demand_cost_usd = column(&|r| r.on_demand_cost_usd);
     let total_jobs: u64 = rows.iter().map(|r| r.jobs).sum();
+    let queued_jobs: u64 = rows.iter().map(|r| r.queued_jobs).sum();
     let wait_sums: Vec<f64> = rows.iter().map(|r| r.queue_wait_sum_s).collect();
     let job_counts: Vec<f64> = rows.iter().map(|r| r.jobs as f64).collect();
     let queue_wait_s = (total_jobs > 0).then(|| {
@@ -359,8 +329,8 @@ pub fn summarise(fleet: &Fleet, file: &str, model: &FleetModel, fold: Fold) -> F
 
     let mut concurrent_instances = BTreeMap::new();
     for (type_index, name) in model.types.iter().enumerate() {
-        let of_type = |pick: fn(&(f64, f64, f64)) -> f64| {
-            let mut values: Vec<f64> = fold.types.iter().map(|t| pick(&t[type_index])).collect();
+        let of_type = |pick: fn(&PoolMonth) -> f64| {
+            let mut values: Vec<f64> = rows.iter().map(|r| pick(&r.types[type_index])).collect();
             Summary::of(&mut values)
         };
         let pool = |spot: bool| {
@@ -368,45 +338,37 @@ pub fn summarise(fleet: &Fleet, file: &str, model: &FleetModel, fold: Fold) -> F
                 .pools
                 .iter()
                 .position(|p| p.type_index == type_index && p.key.spot == spot)?;
-            let of_pool = |pick: fn(&(f64, f64, f64)) -> f64| {
+            let of_pool = |pick: fn(&PoolMonth) -> f64| {
                 let mut values: Vec<f64> = rows.iter().map(|r| pick(&r.pools[index])).collect();
                 Summary::of(&mut values)
             };
             Some(PoolConcurrency {
                 quota: model.pools[index].quota,
-                mean: of_pool(|p| p.0),
-                p95: of_pool(|p| p.1),
-                peak: of_pool(|p| p.2),
+                mean: of_pool(|p| p.mean),
+                p95: of_pool(|p| p.p95),
+                peak: of_pool(|p| p.peak),
             })
         };
         concurrent_instances.insert(
             name.clone(),
             ConcurrencySummary {
-                mean: of_type(|p| p.0),
-                p95: of_type(|p| p.1),
-                peak: of_type(|p| p.2),
+                mean: of_type(|p| p.mean),
+                p95: of_type(|p| p.p95),
+                peak: of_type(|p| p.peak),
                 spot: pool(true),
                 on_demand: pool(false),
             },
         );
     }
 
-    let interruption_column = |pick: fn(&(u64, u64, u64)) -> u64| {
-        let mut values: Vec<f64> = fold
-            .per_month_interruptions
-            .iter()
-            .map(|i| pick(i) as f64)
-            .collect();
-        Summary::of(&mut values)
-    };
-    let total_interruptions: u64 = fold.per_month_interruptions.iter().map(|i| i.0).sum();
-    let total_events: u64 = fold.per_month_interruptions.iter().map(|i| i.1).sum();
+    let total_interruptions: u64 = rows.iter().map(|r| r.interruptions).sum();
+    let total_events: u64 = rows.iter().map(|r| r.reclaim_events).sum();
     let interruptions = InterruptionSummary {
-        per_month: interruption_column(|i| i.0),
-        reclaim_events: interruption_column(|i| i.1),
+        per_month: column(&|r| r.interruptions as f64),
+        reclaim_events: column(&|r| r.reclaim_events as f64),
         jobs_per_reclaim: (total_events > 0)
             .then(|| total_interruptions as f64 / total_events as f64),
-        largest_simultaneous: interruption_column(|i| i.2),
+        largest_simultaneous: column(&|r| r.largest_simultaneous as f64),
     };
 
     let workloads = fleet
@@ -415,7 +377,7 @@ pub fn summarise(fleet: &Fleet, file: &str, model: &FleetModel, fold: Fold) -> F
         .enumerate()
         .map(|(index, workload)| {
             let months: Vec<&super::WorkloadMonth> =
-                fold.workloads.iter().map(|m| &m[index]).collect();
+                rows.iter().map(|m| &m.workloads[index]).collect();
             let of = |pick: fn(&super::WorkloadMonth) -> f64| {
                 let mut values: Vec<f64> = months.iter().map(|m| pick(m)).collect();
                 Summary::of(&mut values)
@@ -486,7 +448,7 @@ pub fn summarise(fleet: &Fleet, file: &str, model: &FleetModel, fold: Fold) -> F
         held_instance_hours: column(&|r| r.held_instance_hours),
         queue_wait_s,
         queued_share: if total_jobs > 0 {
-            fold.queued_jobs as f64 / total_jobs as f64
+            queued_jobs as f64 / total_jobs as f64
         } else {
             0.0
         },
@@ -494,7 +456,7 @@ pub fn summarise(fleet: &Fleet, file: &str, model: &FleetModel, fold: Fold) -> F
         concurrent_instances,
         interruptions,
         workloads,
-        months: fold.rows,
+        months: fold.months,
         bands,
     }
 }

@@ -383,9 +383,9 @@ pub fn render_fleet_csv(report: &FleetReport) -> String {
             .expect("writing CSV to memory cannot fail");
     };
     write(header);
-    for month in &report.months {
+    for (index, month) in report.months.iter().enumerate() {
         let mut record = vec![
-            month.month.to_string(),
+            index.to_string(),
             month.jobs.to_string(),
             month.cost_usd.to_string(),
             month.on_demand_cost_usd.to_string(),
@@ -395,10 +395,10 @@ pub fn render_fleet_csv(report: &FleetReport) -> String {
         record.extend(month.outcomes.iter().map(u64::to_string));
         record.push(month.queue_wait_sum_s.to_string());
         record.push(month.interruptions.to_string());
-        for (mean, p95, peak) in &month.pools {
-            record.extend([mean.to_string(), p95.to_string(), peak.to_string()]);
+        for pool in &month.pools {
+            record.extend([pool.mean, pool.p95, pool.peak].map(|v| v.to_string()));
         }
-        record.extend(month.workload_cost_usd.iter().map(f64::to_string));
+        record.extend(month.workloads.iter().map(|w| w.cost_usd.to_string()));
         write(record);
     }
     String::from_utf8(writer.into_inner().expect("in memory")).expect("CSV of UTF-8 text")

@@ -80,7 +80,11 @@ fn quota_usage(report: &FleetReport) -> Vec<Vec<String>> {
                     let full = report
                         .months
                         .iter()
-                        .filter(|m| m.pools.get(index).is_some_and(|p| p.2 >= f64::from(quota)))
+                        .filter(|m| {
+                            m.pools
+                                .get(index)
+                                .is_some_and(|p| p.peak >= f64::from(quota))
+                        })
                         .count();
                     let share = full as f64 / report.months.len().max(1) as f64 * 100.0;
                     let answer = format!(
