@@ -1,47 +1,46 @@
 //! spotsim: an offline lifecycle simulator and cost estimator for Amazon SageMaker Managed Spot
 //! Training.
 //!
-//! The pipeline follows the data, one module a step:
+//! # The pipeline
 //!
-//! 1. [`scenario`]: TOML text → a validated [`scenario::Scenario`] (every problem reported at
-//!    once, with file, line, key, value and rule). Its keys are declared once, in
-//!    [`scenario::keys`], from which the parser's key lists and `spotsim schema`'s JSON Schema
-//!    both come.
-//! 2. [`engine`]: one training job's lifecycle as a discrete-event simulation: capacity waits,
-//!    provisioning, downloads, training with checkpoints, interruptions, MaxRuntime and MaxWait
-//!    stops, uploads. Pure: no I/O, no global RNG, no allocation per event.
-//! 3. [`montecarlo`]: many runs in parallel with rayon, in blocks of 65,536 run indices; run `i`
-//!    draws only from generators seeded from `(seed, i)` ([`rng`]), and blocks are combined in
-//!    block order, so the output is byte-identical for any thread count.
-//! 4. [`accumulate`]: the streamed state of the runs, in memory that does not grow with their
-//!    number: per-block [`moments`] (Welford, combined by Chan et al.) and quantile stores
-//!    ([`sketch`]: exact up to 131,072 values, a relative-error sketch beyond).
-//! 5. [`stats`]: means with standard errors, percentiles, outcome shares, savings.
-//! 6. [`report`]: pure renderers (table, JSON, CSV, validation summary).
+//! The modules follow the data, each importing only from the modules above it in this list
+//! (`docs/architecture.md` has the map, file by file):
 //!
-//! [`sweep`] runs one scenario at every point of a grid of one or two keys with common random
-//! numbers (every point runs the same run indices under the same seed), and [`advice`] gives
-//! Young's and Daly's checkpoint intervals beside the simulated optimum.
+//! 1. [`units`]: durations, timestamps and numbers as people write and read them.
+//! 2. [`inputs`]: the data a scenario is built from: distributions, CSV data files,
+//!    availability traces, spot price histories, training-speed profiles.
+//! 3. [`scenario`]: TOML text → a validated [`scenario::Scenario`] (or a
+//!    [`scenario::fleet::Fleet`]), every problem reported at once with file, line, key, value
+//!    and rule. Keys are declared once, in [`scenario::keys`], from which the parser's key lists
+//!    and `spotsim schema`'s JSON Schema both come.
+//! 4. [`engine`]: one training job's lifecycle as a discrete-event simulation. Pure: no I/O,
+//!    no global state, no allocation per event; its random numbers come from the generators
+//!    it is handed.
+//! 5. [`stats`]: the streamed state of many runs, in memory that does not grow with their
+//!    number: per-block moments, quantile stores, summaries, paired differences.
+//! 6. [`montecarlo`]: many runs in parallel with rayon, in blocks of 65,536 run indices; run
+//!    `i` draws only from generators seeded from `(seed, i)` ([`montecarlo::rng`]), and
+//!    blocks are combined in block order, so the output is byte-identical for any thread
+//!    count. Also: the `--target-rse` rule ([`montecarlo::precision`]), shards for many
+//!    machines ([`montecarlo::shard`]), and one run replayed status by status
+//!    ([`montecarlo::timeline`]).
+//! 7. [`studies`] (a grid of settings, several scenarios side by side, "what should I set?")
+//!    and [`fleet`] (a team's month of jobs under quotas): questions answered by many
+//!    simulations with common random numbers.
+//! 8. [`import`]: scenarios from what SageMaker users already have (`CreateTrainingJob`
+//!    requests, `DescribeTrainingJob` documents, recorded jobs and traces to fit).
+//! 9. [`charts`] and [`report`]: pure renderers, from results to PNG/SVG and to text, JSON,
+//!    CSV, HTML and Markdown. No renderer simulates.
 //!
-//! [`shard`] splits one simulation into shards of whole blocks for many machines, and merges
-//! their part files into the very statistics one machine computes (`docs/distributed.md`).
+//! The `spotsim` binary (`src/main.rs`, `src/cli/`) parses arguments, calls these, prints,
+//! writes files atomically and picks the exit code: it is the only place that does.
 //!
-//! [`timeline`] replays a single run with a recording observer: the story of run `i`, status
-//! by status, for `spotsim trace` (dated by [`clock`]) and the timeline chart.
+//! # Invariants
 //!
-//! [`compare`] runs several scenarios under one seed, so that run `i` of each shares its random
-//! streams (common random numbers), and pairs them run by run with [`paired`] statistics.
-//!
-//! [`recommend`] answers "what should I set?": spot or on-demand, the checkpoint interval (by
-//! [`sweep`]s around Young's estimate) and the smallest `max_wait` and `max_run` reaching a
-//! completion target, each with its 95 % interval.
-//!
-//! [`import`] turns what SageMaker users already have into a scenario: a `CreateTrainingJob`
-//! request (with placeholders from [`templates`] for what a request cannot say, each marked
-//! `# ASSUMED`) or a finished job's `DescribeTrainingJob` document (a replay of that job).
-//!
-//! The `spotsim` binary parses arguments, calls these, prints, and picks the exit code.
-//! `docs/model.md` lists every assumption the engine makes.
+//! - Same seed ⇒ byte-identical output, whatever the thread count or the number of shards.
+//! - A user's mistake is an error value naming file, key, value and rule; the library never
+//!   panics on user input and never prints.
+//! - `docs/model.md` lists every assumption the engine makes.
 
 pub mod units;
 

@@ -18,5 +18,5 @@ pub use crate::scenario::parse_fleet;
 pub use sim::{FleetModel, MonthResult, PoolMonth, WorkloadMonth, simulate_month};
 pub use summary::{
     ConcurrencySummary, FleetReport, FleetShares, Fold, InterruptionSummary, PoolBand,
-    PoolConcurrency, WorkloadSummary, run_fleet, run_fleet_counted, summarise,
+    PoolConcurrency, WorkloadSummary, fold_months, run_fleet, run_fleet_counted, summarise,
 };

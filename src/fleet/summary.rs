@@ -9,6 +9,7 @@
 //! month share its queue and are not independent.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
@@ -195,11 +196,19 @@ pub fn run_fleet(fleet: &Fleet, file: &str) -> Option<FleetReport> {
 /// a cancellation was requested ([`crate::montecarlo::request_cancel`]).
 pub fn run_fleet_counted(fleet: &Fleet, file: &str, done: &AtomicU64) -> Option<FleetReport> {
     let model = FleetModel::new(fleet);
-    let mut fold = Fold::new(&model);
-    let mut start = 0;
-    while start < fleet.runs {
+    let fold = fold_months(&model, 0..fleet.runs, done)?;
+    Some(summarise(fleet, file, &model, fold))
+}
+
+/// Simulates months `months` of the fleet (a shard's share, or all of them) on the current
+/// rayon pool and folds them in month order, adding each finished month to `done`. `None`
+/// when a cancellation was requested.
+pub fn fold_months(model: &FleetModel, months: Range<u64>, done: &AtomicU64) -> Option<Fold> {
+    let mut fold = Fold::new(model);
+    let mut start = months.start;
+    while start < months.end {
         let chunk = CHUNK_MONTHS_PER_THREAD * rayon::current_num_threads() as u64;
-        let end = (start + chunk).min(fleet.runs);
+        let end = (start + chunk).min(months.end);
         // A month takes milliseconds: checking for a stop before each is prompt enough.
         let months: Vec<Option<MonthResult>> = (start..end)
             .into_par_iter()
@@ -207,7 +216,7 @@ pub fn run_fleet_counted(fleet: &Fleet, file: &str, done: &AtomicU64) -> Option<
                 if cancel_requested() {
                     return None;
                 }
-                let result = simulate_month(&model, month);
+                let result = simulate_month(model, month);
                 done.fetch_add(1, Ordering::Relaxed);
                 Some(result)
             })
@@ -220,7 +229,7 @@ pub fn run_fleet_counted(fleet: &Fleet, file: &str, done: &AtomicU64) -> Option<
         }
         start = end;
     }
-    Some(summarise(fleet, file, &model, fold))
+    Some(fold)
 }
 
 /// What the months add up to, folded in month order: every month's record (its samples taken

@@ -12,6 +12,10 @@
 //! `N`, and the SHA-256 of the canonical scenario ([`scenario_sha256`]). [`merge_parts`] refuses
 //! parts that disagree, a shard given twice and missing shards, all at once.
 //!
+//! A fleet (`spotsim fleet`) shards the same way by months: month `m` depends only on the
+//! seed and `m`, so shard `K` simulates a contiguous range of months and its part holds their
+//! [`Fold`], which appends in month order ([`Fold::append`]).
+//!
 //! Shards are numbered from 1 (`--shard 1/3` .. `--shard 3/3`); the array-job indices of the
 //! schedulers ([`ENV_VARS`]) count from 0, and [`Shard::from_index`] adds the 1.
 
@@ -20,7 +24,9 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::fleet::Fold;
 use crate::scenario::Scenario;
+use crate::scenario::fleet::Fleet;
 use crate::stats::accumulate::{ScenarioStats, block_count, block_runs};
 
 /// The `format` field of every part file.
@@ -189,8 +195,39 @@ pub struct Part {
     pub shards: u64,
     /// The blocks this shard simulated ([`Shard::blocks`]).
     pub blocks: Range<u64>,
-    /// The statistics of those blocks' runs.
-    pub stats: ScenarioStats,
+    /// The command that wrote the part: `run` or `fleet` (absent, as in parts of earlier
+    /// versions: `run`).
+    #[serde(default = "run_command", skip_serializing_if = "is_run")]
+    pub command: String,
+    /// `run`: the statistics of those blocks' runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<ScenarioStats>,
+    /// `fleet`: the months simulated (`blocks` are then months), folded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<Fold>,
+}
+
+fn run_command() -> String {
+    "run".to_string()
+}
+
+fn is_run(command: &str) -> bool {
+    command == "run"
+}
+
+/// The SHA-256 (hex) of a fleet as simulated: its canonical JSON form and that of every
+/// workload's scenario, after `--runs` and `--seed`.
+pub fn fleet_sha256(fleet: &Fleet) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(serde_json::to_string(fleet).expect("fleets serialise to JSON"));
+    for workload in &fleet.workloads {
+        hasher.update(serde_json::to_string(&workload.scenario).expect("scenarios serialise"));
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// The first fields of a part, read before the rest so that another layout is named as such.
@@ -225,7 +262,38 @@ impl Part {
             shard: shard.index,
             shards: shard.count,
             blocks: stats.blocks(),
-            stats,
+            command: run_command(),
+            stats: Some(stats),
+            fleet: None,
+        }
+    }
+
+    /// The part of `shard` of `fleet` (as simulated, `--runs` and `--seed` applied): the fold
+    /// of months `months`, read from the file `path` with text `text`.
+    pub fn of_fleet(
+        shard: Shard,
+        fleet: &Fleet,
+        path: &str,
+        text: &str,
+        months: Range<u64>,
+        fold: Fold,
+    ) -> Part {
+        Part {
+            format: PART_FORMAT.to_string(),
+            format_version: PART_FORMAT_VERSION,
+            spotsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario_sha256: fleet_sha256(fleet),
+            name: path.to_string(),
+            scenario_path: path.to_string(),
+            scenario_text: text.to_string(),
+            runs: fleet.runs,
+            seed: fleet.seed,
+            shard: shard.index,
+            shards: shard.count,
+            blocks: months,
+            command: "fleet".to_string(),
+            stats: None,
+            fleet: Some(fold),
         }
     }
 
@@ -276,19 +344,42 @@ impl Part {
     fn check_alone(&self) -> Result<(), String> {
         let shard = Shard::from_index(self.shard.wrapping_sub(1), self.shards)
             .map_err(|_| format!("shard {}/{} is not a shard", self.shard, self.shards))?;
+        match (self.command.as_str(), &self.stats, &self.fleet) {
+            ("run", Some(stats), None) => self.check_run(shard, stats),
+            ("fleet", None, Some(fold)) => {
+                let expected = shard.blocks(self.runs);
+                if self.blocks != expected || fold.months() != expected.end - expected.start {
+                    return Err(format!(
+                        "shard {shard} of {} months should hold months {expected:?}, it holds \
+                         {:?} ({} months folded): the file was altered",
+                        self.runs,
+                        self.blocks,
+                        fold.months()
+                    ));
+                }
+                Ok(())
+            }
+            (command, _, _) => Err(format!(
+                "a part of `spotsim {command}` without its statistics: the file was altered"
+            )),
+        }
+    }
+
+    /// [`Part::check_alone`] for a part of `spotsim run`.
+    fn check_run(&self, shard: Shard, stats: &ScenarioStats) -> Result<(), String> {
         let expected = shard.blocks(block_count(self.runs));
         let runs = shard.runs(self.runs);
         if self.blocks != expected
-            || self.stats.blocks() != expected
-            || self.stats.runs() != runs.end - runs.start
+            || stats.blocks() != expected
+            || stats.runs() != runs.end - runs.start
         {
             return Err(format!(
                 "shard {shard} of {} runs should hold blocks {expected:?} ({} runs), it holds \
                  blocks {:?} ({} runs): the file was altered",
                 self.runs,
                 runs.end - runs.start,
-                self.stats.blocks(),
-                self.stats.runs()
+                stats.blocks(),
+                stats.runs()
             ));
         }
         Ok(())
@@ -300,8 +391,17 @@ impl Part {
 pub struct Merged {
     /// The first part given, statistics emptied: the simulation's name, scenario and settings.
     pub first: Part,
-    /// The statistics of all runs, the same bits as one `spotsim run`.
-    pub stats: ScenarioStats,
+    /// What the parts add up to, the same bits as one machine's.
+    pub whole: Whole,
+}
+
+/// The merged statistics of a simulation, by command.
+#[derive(Debug, Clone)]
+pub enum Whole {
+    /// `spotsim run`: the statistics of all runs.
+    Run(ScenarioStats),
+    /// `spotsim fleet`: every month, folded.
+    Fleet(Fold),
 }
 
 /// Checks that `parts` (each with its file name) are every shard of one simulation, each once,
@@ -337,6 +437,7 @@ pub fn merge_parts(parts: Vec<(String, Part)>) -> Result<Merged, String> {
             part.scenario_sha256.clone(),
             first.scenario_sha256.clone(),
         );
+        differs("command", part.command.clone(), first.command.clone());
         differs("name", part.name.clone(), first.name.clone());
         differs("seed", part.seed.to_string(), first.seed.to_string());
         differs("runs", part.runs.to_string(), first.runs.to_string());
@@ -376,15 +477,40 @@ pub fn merge_parts(parts: Vec<(String, Part)>) -> Result<Merged, String> {
     if !problems.is_empty() {
         return Err(problems.join("\n"));
     }
-    let mut stats = ScenarioStats::new(first.stats.spot().is_some(), 0);
-    for (file, part) in by_shard.into_iter().flatten() {
-        stats
-            .append(part.stats)
-            .map_err(|reason| format!("{file}: {reason}"))?;
-    }
     let mut first = first;
-    first.stats = ScenarioStats::new(stats.spot().is_some(), 0);
-    Ok(Merged { first, stats })
+    let (stats, fleet) = (first.stats.take(), first.fleet.take());
+    let whole = match (stats, fleet) {
+        (Some(stats), _) => {
+            let mut whole = ScenarioStats::new(stats.spot().is_some(), 0);
+            for (file, part) in by_shard.into_iter().flatten() {
+                // Checked alone above: a run part has its statistics.
+                let Some(stats) = part.stats else { continue };
+                whole
+                    .append(stats)
+                    .map_err(|reason| format!("{file}: {reason}"))?;
+            }
+            Whole::Run(whole)
+        }
+        (None, Some(_)) => {
+            let mut whole: Option<Fold> = None;
+            for (file, part) in by_shard.into_iter().flatten() {
+                // Checked alone above: a fleet part has its fold. Months come in shard order.
+                let Some(fold) = part.fleet else { continue };
+                match &mut whole {
+                    None => whole = Some(fold),
+                    Some(whole) => whole
+                        .append(fold)
+                        .map_err(|reason| format!("{file}: {reason}"))?,
+                }
+            }
+            match whole {
+                Some(fold) => Whole::Fleet(fold),
+                None => return Err(format!("{first_file}: a part without statistics")),
+            }
+        }
+        (None, None) => return Err(format!("{first_file}: a part without statistics")),
+    };
+    Ok(Merged { first, whole })
 }
 
 #[cfg(test)]
