@@ -106,8 +106,14 @@ pub fn load_scenario_and_text(path: &Path) -> Result<(scenario::Scenario, String
 
 /// Reads and validates a fleet file (`spotsim fleet`, `docs/fleet.md`).
 pub fn load_fleet(path: &Path) -> Result<fleet::Fleet, LoadError> {
+    load_fleet_and_text(path).map(|(fleet, _)| fleet)
+}
+
+/// As [`load_fleet`], also returning the file's text (a shard's part carries it).
+pub fn load_fleet_and_text(path: &Path) -> Result<(fleet::Fleet, String), LoadError> {
     let (text, shown) = read_text(path, "fleet")?;
-    Ok(fleet::parse_fleet(&text, &shown)?)
+    let fleet = fleet::parse_fleet(&text, &shown)?;
+    Ok((fleet, text))
 }
 
 /// A UTF-8 text file and its path as shown in messages; `what` names the kind of file.

@@ -199,6 +199,10 @@ pub struct Part {
     /// versions: `run`).
     #[serde(default = "run_command", skip_serializing_if = "is_run")]
     pub command: String,
+    /// The command-line flags that changed what was simulated beyond `--runs` and `--seed`
+    /// (`--no-quotas`), applied again when the parts are merged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
     /// `run`: the statistics of those blocks' runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats: Option<ScenarioStats>,
@@ -263,6 +267,7 @@ impl Part {
             shards: shard.count,
             blocks: stats.blocks(),
             command: run_command(),
+            options: Vec::new(),
             stats: Some(stats),
             fleet: None,
         }
@@ -273,8 +278,8 @@ impl Part {
     pub fn of_fleet(
         shard: Shard,
         fleet: &Fleet,
-        path: &str,
-        text: &str,
+        (path, text): (&str, &str),
+        options: Vec<String>,
         months: Range<u64>,
         fold: Fold,
     ) -> Part {
@@ -292,6 +297,7 @@ impl Part {
             shards: shard.count,
             blocks: months,
             command: "fleet".to_string(),
+            options,
             stats: None,
             fleet: Some(fold),
         }
@@ -438,6 +444,7 @@ pub fn merge_parts(parts: Vec<(String, Part)>) -> Result<Merged, String> {
             first.scenario_sha256.clone(),
         );
         differs("command", part.command.clone(), first.command.clone());
+        differs("options", part.options.join(" "), first.options.join(" "));
         differs("name", part.name.clone(), first.name.clone());
         differs("seed", part.seed.to_string(), first.seed.to_string());
         differs("runs", part.runs.to_string(), first.runs.to_string());

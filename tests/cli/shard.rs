@@ -302,3 +302,99 @@ fn data_files_resolve_from_the_stored_path_or_from_scenario() {
     command.arg(&moved);
     assert!(refused(command).contains("is not the one the parts simulated"));
 }
+
+/// Writes shard K/N of the fleet `fleet` (with `extra` flags) to `dir/fleet-K-of-N.json`.
+fn fleet_shard(dir: &Path, fleet: &str, k: u64, n: u64, extra: &[&str]) -> PathBuf {
+    let out = dir.join(format!("fleet-{k}-of-{n}.json"));
+    spotsim()
+        .args(["fleet", fleet, "--shard", &format!("{k}/{n}"), "--out"])
+        .arg(&out)
+        .args(extra)
+        .assert()
+        .success()
+        .stdout("");
+    out
+}
+
+#[test]
+fn fleet_parts_merge_into_what_one_machine_prints_for_any_shard_and_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = "scenarios/fleets/team.toml";
+    let whole: Vec<String> = ["table", "json", "csv"]
+        .iter()
+        .map(|format| {
+            stdout_of(spotsim().args(["fleet", fleet, "--runs", "9", "-q", "--format", format]))
+        })
+        .collect();
+    // 9 months in 1, 2 and 4 shards (the last with fewer months than shards would leave some
+    // empty), each shard on another thread count, given to merge in reverse order.
+    for (n, threads) in [(1, "2"), (2, "1"), (4, "2")] {
+        let mut parts: Vec<PathBuf> = (1..=n)
+            .map(|k| {
+                fleet_shard(
+                    dir.path(),
+                    fleet,
+                    k,
+                    n,
+                    &["--runs", "9", "-q", "--threads", threads],
+                )
+            })
+            .collect();
+        parts.reverse();
+        for (format, expected) in ["table", "json", "csv"].iter().zip(&whole) {
+            let merged = stdout_of(&mut merge(&parts, &["--format", format]));
+            assert_eq!(&merged, expected, "{n} shards, --format {format}");
+        }
+    }
+    // --no-quotas travels with the parts.
+    let parts: Vec<PathBuf> = (1..=2)
+        .map(|k| {
+            fleet_shard(
+                dir.path(),
+                fleet,
+                k,
+                2,
+                &["--runs", "4", "-q", "--no-quotas"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        stdout_of(&mut merge(&parts, &[])),
+        stdout_of(spotsim().args(["fleet", fleet, "--runs", "4", "-q", "--no-quotas"]))
+    );
+}
+
+#[test]
+fn parts_of_different_commands_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_part = shard(
+        dir.path(),
+        "scenarios/quickstart.toml",
+        1,
+        2,
+        &["--runs", "1000"],
+    );
+    let fleet_part = fleet_shard(
+        dir.path(),
+        "scenarios/fleets/team.toml",
+        2,
+        2,
+        &["--runs", "2", "-q"],
+    );
+    let stderr = refused(merge(&[run_part, fleet_part.clone()], &[]));
+    assert!(stderr.contains("command fleet, but"), "{stderr}");
+    // A fleet part whose fold lost a month is refused as altered.
+    let text = std::fs::read_to_string(&fleet_part).unwrap();
+    let altered = write_file(
+        dir.path(),
+        "altered.json",
+        &text.replacen(
+            "\"blocks\":{\"start\":1,\"end\":2}",
+            "\"blocks\":{\"start\":0,\"end\":2}",
+            1,
+        ),
+    );
+    assert_ne!(std::fs::read_to_string(&altered).unwrap(), text);
+    let stderr = refused(merge(&[altered], &[]));
+    assert!(stderr.contains("the file was altered"), "{stderr}");
+}

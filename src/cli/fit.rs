@@ -1,0 +1,78 @@
+//! `spotsim fit`: a market calibrated from recorded data, an availability trace (`fit trace`)
+//! or finished jobs' descriptions (`fit jobs`).
+
+use std::path::{Path, PathBuf};
+
+use super::Failure;
+use super::args::{Format, TraceFormatArg};
+
+/// `spotsim fit trace`: the trace read in its format (by default from its extension), fitted.
+pub(crate) fn fit_trace(
+    path: &Path,
+    trace_format: Option<TraceFormatArg>,
+    instances: u32,
+    format: Format,
+) -> Result<(), Failure> {
+    let trace_format = trace_format.unwrap_or(
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            TraceFormatArg::Events
+        } else {
+            TraceFormatArg::SpotTraces
+        },
+    );
+    let shown = path.display().to_string();
+    let file = std::fs::File::open(path)
+        .map_err(|e| Failure::BadInput(format!("{shown}: cannot read the trace: {e}")))?;
+    let trace = spotsim::inputs::availability::read_trace(
+        std::io::BufReader::new(file),
+        trace_format.format(),
+    )
+    .map_err(|e| {
+        let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+        Failure::BadInput(format!("{shown}{at}: {}", e.message))
+    })?;
+    let fit = spotsim::import::fit::fit_trace(&trace, instances);
+    let text = match format {
+        Format::Table => spotsim::report::render_trace_fit_table(&fit, &shown, trace_format.name()),
+        Format::Json => spotsim::report::render_trace_fit_json(&fit, &shown, trace_format.name()),
+    };
+    print!("{text}");
+    Ok(())
+}
+
+/// `spotsim fit jobs`: every unreadable document is reported at once, before any fit.
+pub(crate) fn fit_jobs(files: &[PathBuf], format: Format) -> Result<(), Failure> {
+    let mut jobs = Vec::new();
+    let mut problems = Vec::new();
+    for path in files {
+        let shown = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Err(e) => problems.push(format!("{shown}: cannot read the job document: {e}")),
+            Ok(text) => match serde_json::from_str::<spotsim::import::fit::DescribedJob>(&text) {
+                Ok(job) if job.is_training_job() => jobs.push(job),
+                Ok(_) => problems.push(format!(
+                    "{shown}: not a DescribeTrainingJob document: it has no TrainingJobName or \
+                     no SecondaryStatusTransitions"
+                )),
+                Err(e) => problems.push(format!(
+                    "{shown}:{}:{}: not a DescribeTrainingJob document: {e}",
+                    e.line(),
+                    e.column()
+                )),
+            },
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Failure::BadInput(problems.join("\n")));
+    }
+    let fit = spotsim::import::fit::fit_jobs(&jobs);
+    let text = match format {
+        Format::Table => spotsim::report::render_jobs_fit_table(&fit),
+        Format::Json => spotsim::report::render_jobs_fit_json(&fit),
+    };
+    print!("{text}");
+    Ok(())
+}

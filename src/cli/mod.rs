@@ -1,0 +1,245 @@
+//! The commands of the `spotsim` binary: the dispatch from the parsed command line to one
+//! function per command (a module each), and the failure that picks the exit code (0 success,
+//! 1 runtime failure, 2 usage or bad input, 130 interrupted).
+
+mod args;
+mod compare;
+mod fit;
+mod fleet;
+mod import;
+mod load;
+mod merge;
+mod output;
+mod recommend;
+mod report;
+mod run;
+mod sweep;
+mod tooling;
+mod trace;
+mod validate;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use spotsim::LoadError;
+
+pub(crate) use args::Cli;
+use args::{Command, FitCommand, ImportCommand, SweepFormat};
+
+/// A failure and the exit code it deserves.
+pub(crate) enum Failure {
+    /// The user's input is wrong: exit 2.
+    BadInput(String),
+    /// Something failed at run time: exit 1.
+    Runtime(anyhow::Error),
+}
+
+impl From<LoadError> for Failure {
+    fn from(error: LoadError) -> Self {
+        Failure::BadInput(error.to_string())
+    }
+}
+
+/// The exit code after Ctrl-C or SIGTERM: 128 + SIGINT, the shell's convention.
+const INTERRUPTED_EXIT: i32 = 130;
+
+/// The error of an output refused because a stop was requested.
+fn interrupted() -> anyhow::Error {
+    anyhow::anyhow!("interrupted")
+}
+
+/// Runs the command the command line names; Ctrl-C and SIGTERM stop it cleanly.
+pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
+    // Ctrl-C (and SIGTERM from a batch system) stops the simulation within milliseconds; outputs
+    // are written only after it, atomically, so nothing partial is left. A second signal ends the
+    // process at once.
+    let _ = ctrlc::set_handler(|| {
+        if spotsim::montecarlo::cancel_requested() {
+            std::process::exit(INTERRUPTED_EXIT);
+        }
+        spotsim::montecarlo::request_cancel();
+    });
+    match cli.command {
+        Command::Run {
+            scenario,
+            sim,
+            runs_csv,
+            shard,
+            shard_from_env,
+            out,
+            ..
+        } if shard.is_some() || shard_from_env.is_some() => run::run_shard(
+            &scenario,
+            sim,
+            shard.ok_or(shard_from_env.unwrap_or(1)),
+            out.as_deref().unwrap_or(Path::new("")),
+            runs_csv.as_deref(),
+        ),
+        Command::Run {
+            scenario,
+            sim,
+            format,
+            runs_csv,
+            charts,
+            chart_format,
+            target_rse,
+            ..
+        } => run::run(
+            &scenario,
+            run::RunOptions {
+                sim,
+                format,
+                runs_csv: runs_csv.as_deref(),
+                charts: charts.as_deref().map(|dir| (dir, chart_format.format())),
+                target_rse,
+            },
+        ),
+        Command::Merge {
+            parts,
+            format,
+            scenario,
+        } => merge::merge(&parts, format, scenario.as_deref()),
+        Command::Fleet {
+            fleet,
+            runs,
+            seed,
+            threads,
+            quiet,
+            no_quotas,
+            shard,
+            shard_from_env,
+            out: Some(out),
+            ..
+        } if shard.is_some() || shard_from_env.is_some() => fleet::run_fleet_shard(
+            &fleet,
+            fleet::FleetOptions {
+                runs,
+                seed,
+                threads,
+                quiet,
+                format: SweepFormat::Table,
+                no_quotas,
+                charts: None,
+            },
+            shard.ok_or(shard_from_env.unwrap_or(1)),
+            &out,
+        ),
+        Command::Fleet {
+            fleet,
+            runs,
+            seed,
+            threads,
+            quiet,
+            format,
+            no_quotas,
+            charts,
+            chart_format,
+            ..
+        } => fleet::run_fleet(
+            &fleet,
+            fleet::FleetOptions {
+                runs,
+                seed,
+                threads,
+                quiet,
+                format,
+                no_quotas,
+                charts: charts.map(|dir| (dir, chart_format.format())),
+            },
+        ),
+        Command::Validate { scenario } => validate::validate(&scenario),
+        Command::Init { cpu, .. } => tooling::init(cpu),
+        Command::Completions { shell } => tooling::completions(shell),
+        Command::Man => tooling::man(),
+        Command::Schema => tooling::schema(),
+        Command::Recommend {
+            scenario,
+            target_completion,
+            sim,
+            format,
+        } => recommend::recommend(&scenario, target_completion, sim, format),
+        Command::Report {
+            scenario,
+            output,
+            format,
+            sim,
+        } => report::report(&scenario, &output, format, sim),
+        Command::Compare {
+            scenarios,
+            sim,
+            format,
+            chart,
+        } => compare::compare_scenarios(
+            &scenarios,
+            compare::CompareOptions {
+                sim,
+                format,
+                chart: chart.as_deref(),
+            },
+        ),
+        Command::Trace {
+            scenario,
+            run,
+            seed,
+            start,
+            format,
+        } => trace::trace(&scenario, run, seed, start, format),
+        Command::Sweep {
+            scenario,
+            set,
+            metric,
+            sim,
+            format,
+            chart,
+        } => sweep::sweep(
+            &scenario,
+            &set,
+            metric.metric(),
+            sim,
+            format,
+            chart.as_deref(),
+        ),
+        Command::Fit {
+            what:
+                FitCommand::Trace {
+                    file,
+                    trace_format,
+                    instances,
+                    format,
+                },
+        } => fit::fit_trace(&file, trace_format, instances, format),
+        Command::Fit {
+            what: FitCommand::Jobs { files, format },
+        } => fit::fit_jobs(&files, format),
+        Command::Import { what } => match what {
+            ImportCommand::CreateTrainingJob { file } => {
+                import::import_document(spotsim::import::Source::CreateTrainingJob, &file)
+            }
+            ImportCommand::DescribeTrainingJob { file } => {
+                import::import_document(spotsim::import::Source::DescribeTrainingJob, &file)
+            }
+        },
+    }
+}
+
+/// The exit code of a command's `result`, its failure printed on stderr; after a stop request,
+/// [`INTERRUPTED_EXIT`] whatever the result.
+pub(crate) fn exit_code(result: Result<(), Failure>) -> ExitCode {
+    if spotsim::montecarlo::cancel_requested() {
+        // Whatever the command was doing, its results are incomplete: it wrote nothing after the
+        // signal (`print_stdout` and `write_atomically` refuse), and earlier files are untouched.
+        eprintln!("spotsim: interrupted; no output was written");
+        return ExitCode::from(INTERRUPTED_EXIT as u8);
+    }
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::BadInput(message)) => {
+            eprintln!("{message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(error)) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}

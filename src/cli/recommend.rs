@@ -1,0 +1,46 @@
+//! `spotsim recommend`: spot or on-demand, the checkpoint interval and the limits that reach a
+//! completion target, with 95 % intervals.
+
+use std::path::Path;
+use std::sync::atomic::AtomicU64;
+
+use super::Failure;
+use super::args::{RecommendFormat, SimulationArgs};
+use super::load::{job_name, load_with_overrides_and_text};
+use super::output::{print_notes, print_stdout, thread_pool};
+
+/// `spotsim recommend`: `target` is the share of jobs that must complete.
+pub(crate) fn recommend(
+    path: &Path,
+    target: f64,
+    sim: SimulationArgs,
+    format: RecommendFormat,
+) -> Result<(), Failure> {
+    let SimulationArgs {
+        runs,
+        seed,
+        threads,
+        quiet,
+    } = sim;
+    let (base, text) = load_with_overrides_and_text(path, runs, seed)?;
+    print_notes(&base);
+    spotsim::scenario::check_kept_runs("recommend", base.simulation.runs)
+        .map_err(Failure::BadInput)?;
+    let shown = path.display().to_string();
+    let pool = thread_pool(threads)?;
+    if !quiet {
+        eprintln!(
+            "recommend: simulating {} runs per setting (many settings: this takes a while)",
+            base.simulation.runs
+        );
+    }
+    let done = AtomicU64::new(0);
+    let result = pool
+        .install(|| spotsim::studies::recommend::recommend(&text, &shown, &base, target, &done))
+        .map_err(Failure::BadInput)?;
+    let name = job_name(path, &base);
+    print_stdout(&match format {
+        RecommendFormat::Table => spotsim::report::render_recommend_table(&name, &result),
+        RecommendFormat::Json => spotsim::report::render_recommend_json(&name, &result),
+    })
+}

@@ -1,0 +1,133 @@
+//! `spotsim report`: a capacity-planning review of a scenario (a fleet file goes to
+//! [`super::fleet::report_fleet`]), as one HTML page or Markdown with its charts beside it.
+
+use std::path::Path;
+
+use anyhow::Context;
+use spotsim::charts::{ChartInput, TIMELINE_RUNS, charts_for};
+use spotsim::montecarlo::Estimate;
+use spotsim::montecarlo::timeline::first_runs;
+use spotsim::report::{ReviewInput, build_review};
+use spotsim::scenario::lint;
+
+use super::Failure;
+use super::args::{ReportFormat, SimulationArgs};
+use super::fleet::report_fleet;
+use super::load::{is_fleet_file, job_name, load_with_overrides_and_text};
+use super::output::{Charts, check_review_output, print_warnings, thread_pool, write_review};
+use super::run::simulate;
+
+/// `spotsim report`: the review of a scenario, or of a fleet given a fleet file.
+pub(crate) fn report(
+    path: &Path,
+    output: &Path,
+    format: ReportFormat,
+    sim: SimulationArgs,
+) -> Result<(), Failure> {
+    if is_fleet_file(path) {
+        return report_fleet(path, output, format, sim);
+    }
+    let SimulationArgs {
+        runs,
+        seed,
+        threads,
+        quiet,
+    } = sim;
+    let (scenario, scenario_text) = load_with_overrides_and_text(path, runs, seed)?;
+    check_review_output(output, format)?;
+    let warnings = lint(&scenario);
+    print_warnings(path, &scenario);
+    let pool = thread_pool(threads)?;
+    let stats = simulate(&pool, &scenario, quiet);
+    let estimate = Estimate::of(&stats);
+    let name = job_name(path, &scenario);
+    let timelines = pool.install(|| first_runs(&scenario, TIMELINE_RUNS));
+    let chart_input = ChartInput {
+        name: &name,
+        scenario: &scenario,
+        stats: &stats,
+        estimate: &estimate,
+        timelines: &timelines,
+    };
+    let charts = charts_for(&chart_input);
+    // The sample job: the first run with an interruption tells more than an uneventful one.
+    let sample = timelines
+        .iter()
+        .find(|t| t.record.interruptions > 0)
+        .or(timelines.first())
+        .context("the scenario has no run")
+        .map_err(Failure::Runtime)?;
+    let shown_file = path.display().to_string();
+    let command = review_command(
+        &shown_file,
+        scenario.simulation.runs,
+        scenario.simulation.seed,
+        format,
+        output,
+    );
+    let trace_command = format!(
+        "spotsim trace {} --seed {} --run {} --format table",
+        shell_word(&shown_file),
+        scenario.simulation.seed,
+        sample.run
+    );
+    let review = build_review(&ReviewInput {
+        name: &name,
+        file: &shown_file,
+        scenario_text: &scenario_text,
+        scenario: &scenario,
+        stats: &stats,
+        estimate: &estimate,
+        sample,
+        warnings: &warnings,
+        command: &command,
+        trace_command: &trace_command,
+        charts: &charts,
+    });
+    write_review(
+        &review,
+        Charts::Scenario(&chart_input, &charts),
+        format,
+        output,
+        &pool,
+        quiet,
+    )
+}
+
+/// The command that writes the review again, for the review to show: `spotsim report FILE
+/// --runs N --seed S [--format md] -o OUTPUT`.
+pub(crate) fn review_command(
+    file: &str,
+    runs: u64,
+    seed: u64,
+    format: ReportFormat,
+    output: &Path,
+) -> String {
+    let mut command = format!(
+        "spotsim report {} --runs {} --seed {}",
+        shell_word(file),
+        runs,
+        seed
+    );
+    if format == ReportFormat::Md {
+        command.push_str(" --format md");
+    }
+    command.push_str(&format!(
+        " -o {}",
+        shell_word(&output.display().to_string())
+    ));
+    command
+}
+
+/// `word` quoted for a POSIX shell when it needs it.
+fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=+,@".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
