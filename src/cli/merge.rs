@@ -37,7 +37,7 @@ pub(crate) fn merge(
     let Merged { first, whole } =
         spotsim::montecarlo::shard::merge_parts(parts).map_err(Failure::BadInput)?;
     let stats = match whole {
-        Whole::Run(stats) => stats,
+        Whole::Run(stats) => *stats,
         Whole::Fleet(fold) => return merge_fleet(&first, fold, format, scenario_path),
     };
     let first = &first;

@@ -404,8 +404,8 @@ pub struct Merged {
 /// The merged statistics of a simulation, by command.
 #[derive(Debug, Clone)]
 pub enum Whole {
-    /// `spotsim run`: the statistics of all runs.
-    Run(ScenarioStats),
+    /// `spotsim run`: the statistics of all runs (boxed: far larger than a fold's handles).
+    Run(Box<ScenarioStats>),
     /// `spotsim fleet`: every month, folded.
     Fleet(Fold),
 }
@@ -496,7 +496,7 @@ pub fn merge_parts(parts: Vec<(String, Part)>) -> Result<Merged, String> {
                     .append(stats)
                     .map_err(|reason| format!("{file}: {reason}"))?;
             }
-            Whole::Run(whole)
+            Whole::Run(Box::new(whole))
         }
         (None, Some(_)) => {
             let mut whole: Option<Fold> = None;
