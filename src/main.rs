@@ -11,6 +11,7 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use rayon::prelude::*;
 use spotsim::charts::{ChartFormat, ChartInput, ChartKind, TIMELINE_RUNS, charts_for, render};
+use spotsim::montecarlo::cancel::Cancel;
 use spotsim::montecarlo::precision::Precision;
 use spotsim::montecarlo::timeline::first_runs;
 use spotsim::montecarlo::{
@@ -554,6 +555,10 @@ impl From<LoadError> for Failure {
 /// The exit code after Ctrl-C or SIGTERM: 128 + SIGINT, the shell's convention.
 const INTERRUPTED_EXIT: i32 = 130;
 
+/// The process's stop request: the signal handler requests it, every simulation is passed it,
+/// and nothing is written once it is requested.
+static CANCEL: std::sync::LazyLock<Cancel> = std::sync::LazyLock::new(Cancel::new);
+
 /// The error of an output refused because a stop was requested.
 fn interrupted() -> anyhow::Error {
     anyhow::anyhow!("interrupted")
@@ -565,10 +570,10 @@ fn main() -> ExitCode {
     // are written only after it, atomically, so nothing partial is left. A second signal ends the
     // process at once.
     let _ = ctrlc::set_handler(|| {
-        if spotsim::montecarlo::cancel_requested() {
+        if CANCEL.requested() {
             std::process::exit(INTERRUPTED_EXIT);
         }
-        spotsim::montecarlo::request_cancel();
+        CANCEL.request();
     });
     let result = match cli.command {
         Command::Run {
@@ -720,7 +725,7 @@ fn main() -> ExitCode {
             }
         },
     };
-    if spotsim::montecarlo::cancel_requested() {
+    if CANCEL.requested() {
         // Whatever the command was doing, its results are incomplete: it wrote nothing after the
         // signal (`print_stdout` and `write_atomically` refuse), and earlier files are untouched.
         eprintln!("spotsim: interrupted; no output was written");
@@ -810,7 +815,7 @@ fn simulate_fleet(
     let pool = thread_pool(threads)?;
     let shown = path.display().to_string();
     let report = with_progress(quiet, fleet.runs, "simulated months", |done| {
-        pool.install(|| spotsim::fleet::run_fleet_counted(fleet, &shown, done))
+        pool.install(|| spotsim::fleet::run_fleet_counted(fleet, &shown, done, &CANCEL))
     });
     report.ok_or_else(|| Failure::Runtime(interrupted()))
 }
@@ -1126,9 +1131,9 @@ fn run_shard(
             |done| {
                 pool.install(|| {
                     if with_rows {
-                        stream_blocks(&scenario, blocks.clone(), done, &RunsCsv, rows_out)
+                        stream_blocks(&scenario, blocks.clone(), done, &CANCEL, &RunsCsv, rows_out)
                     } else {
-                        stream_blocks(&scenario, blocks.clone(), done, &NoRows, rows_out)
+                        stream_blocks(&scenario, blocks.clone(), done, &CANCEL, &NoRows, rows_out)
                     }
                 })
             },
@@ -1270,7 +1275,7 @@ fn print_warning(path: &Path, warning: &spotsim::scenario::Warning) {
 
 /// Writes `text` to standard output; a closed or full output is a failure at run time.
 fn print_stdout(text: &str) -> Result<(), Failure> {
-    if spotsim::montecarlo::cancel_requested() {
+    if CANCEL.requested() {
         return Err(Failure::Runtime(interrupted()));
     }
     let mut stdout = std::io::stdout().lock();
@@ -1339,13 +1344,13 @@ fn simulate_with_rows<R: RunRows>(
     if let Some(target) = target {
         let label = format!("{} until RSE ≤ {target}", sides_label(scenario));
         return with_progress_to(quiet, total_runs(scenario), &label, true, |done| {
-            pool.install(|| stream_to_target(scenario, target, done, rows, out))
+            pool.install(|| stream_to_target(scenario, target, done, &CANCEL, rows, out))
         })
         .map(|(stats, precision)| (stats, Some(precision)));
     }
     let blocks = 0..spotsim::stats::accumulate::block_count(scenario.simulation.runs);
     with_progress(quiet, total_runs(scenario), sides_label(scenario), |done| {
-        pool.install(|| stream_blocks(scenario, blocks, done, rows, out))
+        pool.install(|| stream_blocks(scenario, blocks, done, &CANCEL, rows, out))
     })
     .map(|stats| (stats, None))
 }
@@ -1959,7 +1964,7 @@ fn write_atomically(
             .sync_all()
             .context("cannot flush the file to disk")?;
         // Results computed after a stop request are placeholders: never put them in place.
-        if spotsim::montecarlo::cancel_requested() {
+        if CANCEL.requested() {
             return Err(interrupted());
         }
         std::fs::rename(&temp, path)

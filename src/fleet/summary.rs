@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::sim::{FleetModel, MonthResult, simulate_month};
 use super::{Arrivals, Fleet, PoolKey};
-use crate::montecarlo::cancel_requested;
+use crate::montecarlo::cancel::Cancel;
 use crate::stats::sketch::QuantileStore;
 use crate::stats::summary::Summary;
 
@@ -215,12 +215,17 @@ pub struct PoolBand {
 
 /// Simulates every month of `fleet` and summarises them.
 pub fn run_fleet(fleet: &Fleet, file: &str) -> Option<FleetReport> {
-    run_fleet_counted(fleet, file, &AtomicU64::new(0))
+    run_fleet_counted(fleet, file, &AtomicU64::new(0), &Cancel::new())
 }
 
 /// As [`run_fleet`], adding each finished month to `done` (for a progress bar). `None` when
-/// a cancellation was requested ([`crate::montecarlo::request_cancel`]).
-pub fn run_fleet_counted(fleet: &Fleet, file: &str, done: &AtomicU64) -> Option<FleetReport> {
+/// a stop was requested through `cancel`.
+pub fn run_fleet_counted(
+    fleet: &Fleet,
+    file: &str,
+    done: &AtomicU64,
+    cancel: &Cancel,
+) -> Option<FleetReport> {
     let model = FleetModel::new(fleet);
     let mut fold = Fold::new(&model);
     let mut start = 0;
@@ -231,7 +236,7 @@ pub fn run_fleet_counted(fleet: &Fleet, file: &str, done: &AtomicU64) -> Option<
         let months: Vec<Option<MonthResult>> = (start..end)
             .into_par_iter()
             .map(|month| {
-                if cancel_requested() {
+                if cancel.requested() {
                     return None;
                 }
                 let result = simulate_month(&model, month);
@@ -239,7 +244,7 @@ pub fn run_fleet_counted(fleet: &Fleet, file: &str, done: &AtomicU64) -> Option<
                 Some(result)
             })
             .collect();
-        if cancel_requested() {
+        if cancel.requested() {
             return None;
         }
         for (offset, month) in months.into_iter().enumerate() {
