@@ -13,7 +13,7 @@ use super::output::{
     with_progress, write_charts, write_file, write_review,
 };
 use super::report::review_command;
-use super::{Failure, interrupted};
+use super::{CANCEL, Failure, interrupted};
 
 /// `spotsim fleet`'s options.
 pub(crate) struct FleetOptions {
@@ -36,7 +36,7 @@ fn simulate_fleet(
     let pool = thread_pool(threads)?;
     let shown = path.display().to_string();
     let report = with_progress(quiet, fleet.runs, "simulated months", |done| {
-        pool.install(|| spotsim::fleet::run_fleet_counted(fleet, &shown, done))
+        pool.install(|| spotsim::fleet::run_fleet_counted(fleet, &shown, done, &CANCEL))
     });
     report.ok_or_else(|| Failure::Runtime(interrupted()))
 }
@@ -65,7 +65,7 @@ pub(crate) fn run_fleet_shard(
     let pool = thread_pool(options.threads)?;
     let count = months.end - months.start;
     let fold = with_progress(options.quiet, count, "simulated months", |done| {
-        pool.install(|| spotsim::fleet::fold_months(&model, months.clone(), done))
+        pool.install(|| spotsim::fleet::fold_months(&model, months.clone(), done, &CANCEL))
     })
     .ok_or_else(|| Failure::Runtime(interrupted()))?;
     let flags = if options.no_quotas {

@@ -22,6 +22,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use spotsim::LoadError;
+use spotsim::montecarlo::cancel::Cancel;
 
 pub(crate) use args::Cli;
 use args::{Command, FitCommand, ImportCommand, SweepFormat};
@@ -40,6 +41,10 @@ impl From<LoadError> for Failure {
     }
 }
 
+/// The process's stop request: the signal handler requests it, every simulation is passed it,
+/// and nothing is written once it is requested.
+pub(crate) static CANCEL: std::sync::LazyLock<Cancel> = std::sync::LazyLock::new(Cancel::new);
+
 /// The exit code after Ctrl-C or SIGTERM: 128 + SIGINT, the shell's convention.
 const INTERRUPTED_EXIT: i32 = 130;
 
@@ -54,10 +59,10 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
     // are written only after it, atomically, so nothing partial is left. A second signal ends the
     // process at once.
     let _ = ctrlc::set_handler(|| {
-        if spotsim::montecarlo::cancel_requested() {
+        if CANCEL.requested() {
             std::process::exit(INTERRUPTED_EXIT);
         }
-        spotsim::montecarlo::request_cancel();
+        CANCEL.request();
     });
     match cli.command {
         Command::Run {
@@ -225,7 +230,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
 /// The exit code of a command's `result`, its failure printed on stderr; after a stop request,
 /// [`INTERRUPTED_EXIT`] whatever the result.
 pub(crate) fn exit_code(result: Result<(), Failure>) -> ExitCode {
-    if spotsim::montecarlo::cancel_requested() {
+    if CANCEL.requested() {
         // Whatever the command was doing, its results are incomplete: it wrote nothing after the
         // signal (`print_stdout` and `write_atomically` refuse), and earlier files are untouched.
         eprintln!("spotsim: interrupted; no output was written");

@@ -42,7 +42,7 @@ pub(crate) fn print_warning(path: &Path, warning: &spotsim::scenario::Warning) {
 
 /// Writes `text` to standard output; a closed or full output is a failure at run time.
 pub(crate) fn print_stdout(text: &str) -> Result<(), Failure> {
-    if spotsim::montecarlo::cancel_requested() {
+    if super::CANCEL.requested() {
         return Err(Failure::Runtime(interrupted()));
     }
     let mut stdout = std::io::stdout().lock();
@@ -254,7 +254,7 @@ pub(crate) fn write_atomically(
             .sync_all()
             .context("cannot flush the file to disk")?;
         // Results computed after a stop request are placeholders: never put them in place.
-        if spotsim::montecarlo::cancel_requested() {
+        if super::CANCEL.requested() {
             return Err(interrupted());
         }
         std::fs::rename(&temp, path)

@@ -16,13 +16,13 @@ use spotsim::report::{RunReport, RunsCsv, render_json, render_table, write_runs_
 use spotsim::scenario::Scenario;
 use spotsim::stats::accumulate::ScenarioStats;
 
-use super::Failure;
 use super::args::{Format, SimulationArgs};
 use super::load::{job_name, load_with_overrides, load_with_overrides_and_text};
 use super::output::{
     Charts, check_chart_dir, check_writable_parent, print_stdout, print_warning, print_warnings,
     thread_pool, with_progress, with_progress_to, write_atomically, write_charts, write_file,
 };
+use super::{CANCEL, Failure};
 
 /// `spotsim run`'s options.
 pub(crate) struct RunOptions<'a> {
@@ -182,9 +182,9 @@ pub(crate) fn run_shard(
             |done| {
                 pool.install(|| {
                     if with_rows {
-                        stream_blocks(&scenario, blocks.clone(), done, &RunsCsv, rows_out)
+                        stream_blocks(&scenario, blocks.clone(), done, &CANCEL, &RunsCsv, rows_out)
                     } else {
-                        stream_blocks(&scenario, blocks.clone(), done, &NoRows, rows_out)
+                        stream_blocks(&scenario, blocks.clone(), done, &CANCEL, &NoRows, rows_out)
                     }
                 })
             },
@@ -259,13 +259,13 @@ fn simulate_with_rows<R: RunRows>(
     if let Some(target) = target {
         let label = format!("{} until RSE ≤ {target}", sides_label(scenario));
         return with_progress_to(quiet, total_runs(scenario), &label, true, |done| {
-            pool.install(|| stream_to_target(scenario, target, done, rows, out))
+            pool.install(|| stream_to_target(scenario, target, done, &CANCEL, rows, out))
         })
         .map(|(stats, precision)| (stats, Some(precision)));
     }
     let blocks = 0..spotsim::stats::accumulate::block_count(scenario.simulation.runs);
     with_progress(quiet, total_runs(scenario), sides_label(scenario), |done| {
-        pool.install(|| stream_blocks(scenario, blocks, done, rows, out))
+        pool.install(|| stream_blocks(scenario, blocks, done, &CANCEL, rows, out))
     })
     .map(|stats| (stats, None))
 }

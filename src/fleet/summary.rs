@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::sim::{FleetModel, MonthResult, PoolMonth, simulate_month};
 use super::{Arrivals, Fleet, PoolKey};
-use crate::montecarlo::cancel_requested;
+use crate::montecarlo::cancel::Cancel;
 use crate::stats::sketch::QuantileStore;
 use crate::stats::summary::Summary;
 
@@ -189,21 +189,31 @@ pub struct PoolBand {
 
 /// Simulates every month of `fleet` and summarises them.
 pub fn run_fleet(fleet: &Fleet, file: &str) -> Option<FleetReport> {
-    run_fleet_counted(fleet, file, &AtomicU64::new(0))
+    run_fleet_counted(fleet, file, &AtomicU64::new(0), &Cancel::new())
 }
 
 /// As [`run_fleet`], adding each finished month to `done` (for a progress bar). `None` when
-/// a cancellation was requested ([`crate::montecarlo::request_cancel`]).
-pub fn run_fleet_counted(fleet: &Fleet, file: &str, done: &AtomicU64) -> Option<FleetReport> {
+/// a stop was requested through `cancel`.
+pub fn run_fleet_counted(
+    fleet: &Fleet,
+    file: &str,
+    done: &AtomicU64,
+    cancel: &Cancel,
+) -> Option<FleetReport> {
     let model = FleetModel::new(fleet);
-    let fold = fold_months(&model, 0..fleet.runs, done)?;
+    let fold = fold_months(&model, 0..fleet.runs, done, cancel)?;
     Some(summarise(fleet, file, &model, fold))
 }
 
 /// Simulates months `months` of the fleet (a shard's share, or all of them) on the current
 /// rayon pool and folds them in month order, adding each finished month to `done`. `None`
-/// when a cancellation was requested.
-pub fn fold_months(model: &FleetModel, months: Range<u64>, done: &AtomicU64) -> Option<Fold> {
+/// when a stop was requested through `cancel`.
+pub fn fold_months(
+    model: &FleetModel,
+    months: Range<u64>,
+    done: &AtomicU64,
+    cancel: &Cancel,
+) -> Option<Fold> {
     let mut fold = Fold::new(model);
     let mut start = months.start;
     while start < months.end {
@@ -213,7 +223,7 @@ pub fn fold_months(model: &FleetModel, months: Range<u64>, done: &AtomicU64) -> 
         let months: Vec<Option<MonthResult>> = (start..end)
             .into_par_iter()
             .map(|month| {
-                if cancel_requested() {
+                if cancel.requested() {
                     return None;
                 }
                 let result = simulate_month(model, month);
@@ -221,7 +231,7 @@ pub fn fold_months(model: &FleetModel, months: Range<u64>, done: &AtomicU64) -> 
                 Some(result)
             })
             .collect();
-        if cancel_requested() {
+        if cancel.requested() {
             return None;
         }
         for month in months {

@@ -358,7 +358,7 @@ fn summarise(mut values: Vec<f64>) -> Option<DurationSummary> {
     }
     let count = values.len();
     let mean_s = values.iter().sum::<f64>() / count as f64;
-    let [median_s] = crate::stats::summary::quantiles(&mut values, [0.5]);
+    let [median_s] = crate::stats::sketch::quantiles(&mut values, [0.5]);
     Some(DurationSummary {
         count,
         mean_s,

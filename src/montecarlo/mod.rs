@@ -5,115 +5,77 @@
 //! on-demand baseline of run `i` uses the same job stream as spot run `i`: the same training
 //! length and first-attempt durations, so the two can be compared run by run.
 //!
-//! [`stream_scenario`] simulates runs in blocks of [`BLOCK_RUNS`] run indices: each block's spot
-//! and on-demand runs are accumulated in run order into a [`crate::stats::accumulate::BlockStats`] (moments, quantile
-//! stores, [`crate::stats::accumulate`]) and its per-run rows, if asked for, are formatted on the same
-//! thread. Blocks are computed in parallel, a few in flight per thread (a new one spawned as
-//! soon as the earliest is appended, [`crate::stats::accumulate::ScenarioStats::extend_blocks_until`]),
-//! and appended to the total in block order, so the output is byte-identical for any number of
-//! threads, and memory holds the blocks in flight, whatever the number of runs. Once a column of
-//! the total has become a sketch, the blocks spawned after bucket that column on their own
-//! threads.
+//! Every simulation streams its runs in blocks of [`BLOCK_RUNS`] run indices through one
+//! scheduler ([`blocks::stream_ordered`]): blocks are computed in parallel, a few in flight per
+//! thread, and appended to the total in block order, so the output is byte-identical for any
+//! number of threads, and memory holds the blocks in flight, whatever the number of runs. A
+//! block's spot and on-demand runs are simulated by one loop ([`Sides::simulate_block`]) and
+//! accumulated in run order into a [`crate::stats::accumulate::BlockStats`] (moments, quantile
+//! stores, [`crate::stats::accumulate`]); its per-run rows, if asked for, are formatted on the
+//! same thread. Once a column of the total has become a sketch, the blocks started after bucket
+//! that column on their own threads.
 //!
-//! [`run_many`] and [`run_scenario`] keep every record instead, for the commands that still pair
-//! runs across simulations (`compare`, `sweep`, `recommend`) and for tests.
+//! [`stream_scenario`] and its variants are `spotsim run`'s simulation; [`study`] runs several
+//! variants of a scenario over the same blocks of run indices for the studies (`sweep`,
+//! `compare`, `recommend`), with the same scheduler and the same block loop. A stop request
+//! reaches both through a [`cancel::Cancel`] token.
+//!
+//! [`run_many`] and [`run_scenario`] keep every record instead, for tests and for checks
+//! against the streamed figures.
 
+pub mod blocks;
+pub mod cancel;
 pub mod precision;
 pub mod rng;
 pub mod shard;
+pub mod study;
 pub mod timeline;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use std::io::Write;
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 
 use rayon::prelude::*;
 
-use crate::engine::{BilledTime, JobModel, Market, NoObserver, Outcome, RunRecord, simulate_run};
+use crate::engine::{JobModel, Market, NoObserver, RunRecord, simulate_run};
+use crate::montecarlo::blocks::{Ended, stream_ordered};
+use crate::montecarlo::cancel::Cancel;
 use crate::montecarlo::precision::{Precision, RseRule};
 use crate::montecarlo::rng::{Stream, run_rng};
 use crate::scenario::Scenario;
 pub use crate::stats::accumulate::BLOCK_RUNS;
-use crate::stats::accumulate::{BlockMoments, ScenarioStats, block_count, block_runs};
-use crate::stats::summary::{
-    Metric, SideSummary, paired_saving_interval_pct, savings_per_completed_job_pct,
-    savings_vs_on_demand_pct,
-};
+use crate::stats::accumulate::{BlockMoments, BlockStats, ScenarioStats, block_count, block_runs};
+use crate::stats::summary::{SideSummary, savings_per_completed_job_pct, savings_vs_on_demand_pct};
 
-/// Runs `model` for run indices `0..runs` under `seed`, on the current rayon pool.
+/// Runs `model` for run indices `0..runs` under `seed`, on the current rayon pool, keeping
+/// every record (for tests and checks; simulations stream their runs instead).
 pub fn run_many(model: &JobModel, seed: u64, runs: u64) -> Vec<RunRecord> {
-    run_many_counted(model, seed, runs, &AtomicU64::new(0))
+    (0..runs)
+        .into_par_iter()
+        .map(|run| run_one(model, seed, run))
+        .collect()
 }
 
-/// Progress is counted in blocks of this many runs, so that threads rarely touch the shared
-/// counter.
-pub const PROGRESS_BLOCK: u64 = 4096;
-
-/// As [`run_many`], adding to `done` as runs finish (in blocks of [`PROGRESS_BLOCK`]), for a
-/// progress display. The counter never affects the results.
+/// As [`run_many`], adding to `done` as runs finish, for a progress display.
 pub fn run_many_counted(
     model: &JobModel,
     seed: u64,
     runs: u64,
     done: &AtomicU64,
 ) -> Vec<RunRecord> {
-    let records = (0..runs)
-        .into_par_iter()
-        .map(|run| {
-            let record = run_one(model, seed, run);
-            if run % PROGRESS_BLOCK == PROGRESS_BLOCK - 1 {
-                done.fetch_add(PROGRESS_BLOCK, Ordering::Relaxed);
-            }
-            record
-        })
-        .collect();
-    // The last, partial block: the count reaches `runs` exactly.
-    done.fetch_add(runs % PROGRESS_BLOCK, Ordering::Relaxed);
+    let records = run_many(model, seed, runs);
+    done.fetch_add(runs, Ordering::Relaxed);
     records
 }
 
-/// Set when the user asks the process to stop (Ctrl-C, SIGTERM): see [`request_cancel`].
-static CANCEL_REQUESTED: AtomicBool = AtomicBool::new(false);
-
-/// Asks every simulation of this process to stop: from now on each run not yet started returns
-/// at once with a placeholder record, so that a long simulation ends within milliseconds. The
-/// results are then meaningless, and callers must check [`cancel_requested`] and discard them:
-/// the binary calls this from its signal handler and writes nothing afterwards. Nothing in the
-/// library sets it, so results are never affected otherwise.
-pub fn request_cancel() {
-    CANCEL_REQUESTED.store(true, Ordering::Relaxed);
-}
-
-/// Whether [`request_cancel`] was called.
-pub fn cancel_requested() -> bool {
-    CANCEL_REQUESTED.load(Ordering::Relaxed)
-}
-
-/// What a run returns once a cancel is requested: nothing simulated.
-fn cancelled_run() -> RunRecord {
-    RunRecord {
-        outcome: Outcome::Completed,
-        wall_s: 0.0,
-        training_s: 0.0,
-        billable_s: 0.0,
-        cost_usd: 0.0,
-        interruptions: 0,
-        waiting_s: 0.0,
-        lost_work_s: 0.0,
-        work_required_s: 0.0,
-        work_done_s: 0.0,
-        billed: BilledTime::default(),
-        billed_redone_s: 0.0,
-    }
-}
+/// Progress is counted in blocks of this many runs, so that threads rarely touch the shared
+/// counter.
+pub const PROGRESS_BLOCK: u64 = 4096;
 
 /// Run `run` of `model` under `seed`: the same numbers whichever thread computes it.
 #[inline]
 pub fn run_one(model: &JobModel, seed: u64, run: u64) -> RunRecord {
-    if cancel_requested() {
-        return cancelled_run();
-    }
     let mut job_rng = run_rng(seed, run, Stream::Job);
     let mut market_rng = run_rng(seed, run, Stream::Market);
     simulate_run(model, run, &mut job_rng, &mut market_rng, &mut NoObserver)
@@ -143,23 +105,118 @@ pub struct Runs {
     pub on_demand: Vec<RunRecord>,
 }
 
-/// Runs the scenario's job `simulation.runs` times on spot (if enabled) and on-demand.
+/// Runs the scenario's job `simulation.runs` times on spot (if enabled) and on-demand, keeping
+/// every record (for tests and checks).
 pub fn run_scenario(scenario: &Scenario) -> Runs {
-    run_scenario_counted(scenario, &AtomicU64::new(0))
+    let seed = scenario.simulation.seed;
+    let runs = scenario.simulation.runs;
+    let spot = JobModel::spot(scenario).map(|model| run_many(&model, seed, runs));
+    let on_demand = run_many(&JobModel::on_demand(scenario), seed, runs);
+    Runs { spot, on_demand }
 }
 
-/// How many runs [`run_scenario`] simulates in all: both sides.
+/// As [`run_scenario`], counting finished runs into `done`.
+pub fn run_scenario_counted(scenario: &Scenario, done: &AtomicU64) -> Runs {
+    let runs = run_scenario(scenario);
+    done.fetch_add(total_runs(scenario), Ordering::Relaxed);
+    runs
+}
+
+/// How many runs a simulation of the scenario computes in all: both sides.
 pub fn total_runs(scenario: &Scenario) -> u64 {
     scenario.simulation.runs * if scenario.is_spot() { 2 } else { 1 }
 }
 
-/// As [`run_scenario`], counting finished runs (of [`total_runs`]) into `done`.
-pub fn run_scenario_counted(scenario: &Scenario, done: &AtomicU64) -> Runs {
-    let seed = scenario.simulation.seed;
-    let runs = scenario.simulation.runs;
-    let spot = JobModel::spot(scenario).map(|model| run_many_counted(&model, seed, runs, done));
-    let on_demand = run_many_counted(&JobModel::on_demand(scenario), seed, runs, done);
-    Runs { spot, on_demand }
+/// The two sides of a scenario, ready to simulate block by block: every simulation's block loop.
+#[derive(Debug, Clone)]
+pub struct Sides {
+    seed: u64,
+    spot: Option<JobModel>,
+    on_demand: JobModel,
+    /// The on-demand record of every run when the baseline draws nothing ([`constant_run`]):
+    /// simulated once and accumulated in bulk (`BlockStats::push_on_demand_repeated`), with
+    /// the same figures to the bit.
+    constant_on_demand: Option<RunRecord>,
+}
+
+impl Sides {
+    /// The models of `scenario`'s sides, run under `seed`.
+    pub fn new(scenario: &Scenario, seed: u64) -> Sides {
+        let on_demand = JobModel::on_demand(scenario);
+        Sides {
+            seed,
+            spot: JobModel::spot(scenario),
+            constant_on_demand: constant_run(&on_demand, seed),
+            on_demand,
+        }
+    }
+
+    /// Whether spot is enabled.
+    pub fn is_spot(&self) -> bool {
+        self.spot.is_some()
+    }
+
+    /// Runs simulated per run index: 2 with spot, else 1.
+    pub fn count(&self) -> u64 {
+        if self.is_spot() { 2 } else { 1 }
+    }
+
+    /// Simulates run indices `range` on both sides, accumulating them into `acc` (an empty
+    /// block of the right form, [`ScenarioStats::empty_block`]) in run order, and calls
+    /// `each(run, spot, on_demand)` for each run, in run order. Adds the runs simulated to
+    /// `done` (every [`PROGRESS_BLOCK`] runs). After a stop request the block is abandoned,
+    /// incomplete: the caller discards it.
+    ///
+    /// # Errors
+    /// The first error of `each`; the block stops there.
+    #[inline]
+    pub fn simulate_block<E>(
+        &self,
+        range: Range<u64>,
+        acc: &mut BlockStats,
+        done: &AtomicU64,
+        cancel: &Cancel,
+        mut each: impl FnMut(u64, Option<&RunRecord>, &RunRecord) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let sides = self.count();
+        let mut simulated = 0;
+        for run in range.clone() {
+            if cancel.requested() {
+                break;
+            }
+            let s = self
+                .spot
+                .as_ref()
+                .map(|model| run_one(model, self.seed, run));
+            let simulated_d;
+            let d = match &self.constant_on_demand {
+                Some(d) => {
+                    if let Some(s) = &s {
+                        acc.push_spot(s, d);
+                    }
+                    d
+                }
+                None => {
+                    simulated_d = run_one(&self.on_demand, self.seed, run);
+                    acc.push(s.as_ref(), &simulated_d);
+                    &simulated_d
+                }
+            };
+            simulated += 1;
+            each(run, s.as_ref(), d)?;
+            if run % PROGRESS_BLOCK == PROGRESS_BLOCK - 1 {
+                done.fetch_add(PROGRESS_BLOCK * sides, Ordering::Relaxed);
+            }
+        }
+        if let Some(d) = &self.constant_on_demand {
+            acc.push_on_demand_repeated(d, simulated);
+        }
+        acc.finish();
+        // The block's last, partial progress step.
+        let partial = (range.end - range.start) % PROGRESS_BLOCK;
+        done.fetch_add(partial * sides, Ordering::Relaxed);
+        Ok(())
+    }
 }
 
 /// Per-run output formatted while the runs are simulated (the rows of `--runs-csv`): each
@@ -200,7 +257,14 @@ pub fn stream_scenario(scenario: &Scenario) -> ScenarioStats {
 /// As [`stream_scenario`], counting finished runs (of [`total_runs`]) into `done`.
 pub fn stream_scenario_counted(scenario: &Scenario, done: &AtomicU64) -> ScenarioStats {
     let blocks = 0..block_count(scenario.simulation.runs);
-    match stream_blocks(scenario, blocks, done, &NoRows, &mut std::io::sink()) {
+    match stream_blocks(
+        scenario,
+        blocks,
+        done,
+        &Cancel::new(),
+        &NoRows,
+        &mut std::io::sink(),
+    ) {
         Ok(stats) => stats,
         // `NoRows` writes nothing to a sink: there is no error to report.
         Err(_) => unreachable!("no rows, no write error"),
@@ -209,8 +273,9 @@ pub fn stream_scenario_counted(scenario: &Scenario, done: &AtomicU64) -> Scenari
 
 /// Simulates blocks `blocks` of the scenario (block `b` holds runs `b·BLOCK_RUNS ..`, up to
 /// `simulation.runs`), counting finished runs into `done`, and writes each run's row formatted
-/// by `rows` to `out` in run order. Blocks are computed in parallel, a few in flight per thread, and appended in block
-/// order ([`ScenarioStats::extend_blocks`]).
+/// by `rows` to `out` in run order. Blocks are computed in parallel, a few in flight per
+/// thread, and appended in block order ([`blocks::stream_ordered`]). After a stop request
+/// through `cancel` the statistics are incomplete: the caller discards them.
 ///
 /// # Errors
 /// When formatting a row or writing to `out` fails; the simulation stops there.
@@ -218,6 +283,7 @@ pub fn stream_blocks<R: RunRows>(
     scenario: &Scenario,
     blocks: Range<u64>,
     done: &AtomicU64,
+    cancel: &Cancel,
     rows: &R,
     out: &mut (dyn Write + Send),
 ) -> std::io::Result<ScenarioStats> {
@@ -225,6 +291,7 @@ pub fn stream_blocks<R: RunRows>(
         scenario,
         blocks,
         done,
+        cancel,
         rows,
         out,
         None::<fn(&BlockMoments) -> bool>,
@@ -234,9 +301,10 @@ pub fn stream_blocks<R: RunRows>(
 
 /// Streams the scenario's runs, block after block, until the spot mean cost (the on-demand one
 /// without spot) is known to a relative standard error of `target`
-/// ([`crate::montecarlo::precision::RseRule`]), or `simulation.runs` runs (the cap) are done. Rows and
-/// progress as [`stream_blocks`]; the rows are those of the runs kept, `0..n`. The stopping
-/// block depends only on the blocks before it, so the result is the same for any thread count.
+/// ([`crate::montecarlo::precision::RseRule`]), or `simulation.runs` runs (the cap) are done.
+/// Rows, progress and cancellation as [`stream_blocks`]; the rows are those of the runs kept,
+/// `0..n`. The stopping block depends only on the blocks before it, so the result is the same
+/// for any thread count.
 ///
 /// # Errors
 /// As [`stream_blocks`].
@@ -244,18 +312,23 @@ pub fn stream_to_target<R: RunRows>(
     scenario: &Scenario,
     target: f64,
     done: &AtomicU64,
+    cancel: &Cancel,
     rows: &R,
     out: &mut (dyn Write + Send),
 ) -> std::io::Result<(ScenarioStats, Precision)> {
     let mut rule = RseRule::new(target);
     let blocks = 0..block_count(scenario.simulation.runs);
-    let (stats, _) =
-        stream_blocks_until(scenario, blocks, done, rows, out, |block| rule.push(block))?;
+    let (stats, _) = stream_blocks_until(scenario, blocks, done, cancel, rows, out, |block| {
+        rule.push(block)
+    })?;
     Ok((stats, rule.result(scenario.simulation.runs)))
 }
 
-/// As [`stream_blocks`], stopping after the first block for which `stop` is true (see
-/// [`ScenarioStats::extend_blocks_until`]); also returns whether it stopped.
+/// As [`stream_blocks`], stopping after the first block for which `stop` is true: `stop` sees
+/// every block's moments once, in block order, right after it is appended, so its decision
+/// depends only on the blocks appended so far, never on the thread count; the blocks in flight
+/// that follow are computed but dropped, their rows unwritten. Also returns whether it stopped
+/// (`false`: it reached the last block).
 ///
 /// # Errors
 /// As [`stream_blocks`].
@@ -263,83 +336,66 @@ pub fn stream_blocks_until<R: RunRows>(
     scenario: &Scenario,
     blocks: Range<u64>,
     done: &AtomicU64,
+    cancel: &Cancel,
     rows: &R,
     out: &mut (dyn Write + Send),
     stop: impl FnMut(&BlockMoments) -> bool + Send,
 ) -> std::io::Result<(ScenarioStats, bool)> {
-    stream_blocks_then(scenario, blocks, done, rows, out, Some(stop))
+    stream_blocks_then(scenario, blocks, done, cancel, rows, out, Some(stop))
 }
 
 /// [`stream_blocks_until`], or without `stop` [`stream_blocks`]: then every run of the
-/// simulation will be counted, and with more than [`crate::stats::sketch::EXACT_LIMIT`] of them the
-/// stores of the metrics are sketches from the first block on
+/// simulation will be counted, and with more than [`crate::stats::sketch::EXACT_LIMIT`] of them
+/// the stores of the metrics are sketches from the first block on
 /// ([`ScenarioStats::sketch_from_start`]; the same figures to the bit, less work).
 fn stream_blocks_then<R: RunRows>(
     scenario: &Scenario,
     blocks: Range<u64>,
     done: &AtomicU64,
+    cancel: &Cancel,
     rows: &R,
     out: &mut (dyn Write + Send),
     stop: Option<impl FnMut(&BlockMoments) -> bool + Send>,
 ) -> std::io::Result<(ScenarioStats, bool)> {
-    let seed = scenario.simulation.seed;
     let runs = scenario.simulation.runs;
-    let spot = JobModel::spot(scenario);
-    let on_demand = JobModel::on_demand(scenario);
-    let sides = if spot.is_some() { 2 } else { 1 };
-    // A baseline that draws nothing is one run, repeated: simulated and accumulated once per
-    // block (`BlockStats::push_on_demand_repeated`), with the same figures to the bit.
-    let constant_on_demand = constant_run(&on_demand, seed);
-    let mut stats = ScenarioStats::new(spot.is_some(), blocks.start);
+    let sides = Sides::new(scenario, scenario.simulation.seed);
+    let mut stats = ScenarioStats::new(sides.is_spot(), blocks.start);
     if stop.is_none() && runs > crate::stats::sketch::EXACT_LIMIT as u64 {
         stats.sketch_from_start();
     }
     let mut stop = stop;
-    let stopped = stats.extend_blocks_until(
-        blocks.end,
-        runs,
-        out,
-        |block, mut acc| {
+    let blocks = blocks.start..blocks.end.min(block_count(runs));
+    let ended = stream_ordered(
+        &mut stats,
+        blocks,
+        cancel,
+        |stats, block| {
             let range = block_runs(block, runs);
-            let mut formatted = rows.start_block();
-            let mut simulated = 0;
-            for run in range.clone() {
-                // After a stop request the block is abandoned: its results are discarded.
-                if cancel_requested() {
-                    break;
-                }
-                let s = spot.as_ref().map(|model| run_one(model, seed, run));
-                let simulated_d;
-                let d = match &constant_on_demand {
-                    Some(d) => {
-                        if let Some(s) = &s {
-                            acc.push_spot(s, d);
-                        }
-                        d
-                    }
-                    None => {
-                        simulated_d = run_one(&on_demand, seed, run);
-                        acc.push(s.as_ref(), &simulated_d);
-                        &simulated_d
-                    }
-                };
-                simulated += 1;
-                R::row(&mut formatted, run, s.as_ref().unwrap_or(d))?;
-                if run % PROGRESS_BLOCK == PROGRESS_BLOCK - 1 {
-                    done.fetch_add(PROGRESS_BLOCK * sides, Ordering::Relaxed);
-                }
-            }
-            if let Some(d) = &constant_on_demand {
-                acc.push_on_demand_repeated(d, simulated);
-            }
-            // The block's last, partial progress step.
-            let partial = (range.end - range.start) % PROGRESS_BLOCK;
-            done.fetch_add(partial * sides, Ordering::Relaxed);
-            Ok((acc, R::finish_block(formatted)?))
+            stats.empty_block((range.end - range.start) as usize)
         },
-        |block| stop.as_mut().is_some_and(|stop| stop(block)),
+        |block, mut acc| {
+            let mut formatted = rows.start_block();
+            sides.simulate_block(
+                block_runs(block, runs),
+                &mut acc,
+                done,
+                cancel,
+                |run, s, d| R::row(&mut formatted, run, s.unwrap_or(d)),
+            )?;
+            Ok::<_, std::io::Error>((acc, R::finish_block(formatted)?))
+        },
+        |stats, _, (acc, bytes): (BlockStats, Vec<u8>)| {
+            out.write_all(&bytes)?;
+            stats.push_block(&acc);
+            let stopped = stop.as_mut().is_some_and(|stop| stop(&acc.moments));
+            Ok(if stopped {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            })
+        },
     )?;
-    Ok((stats, stopped))
+    Ok((stats, ended == Ended::Stopped))
 }
 
 /// Summaries of a scenario's runs.
@@ -384,28 +440,11 @@ impl Estimate {
     }
 }
 
-impl ScenarioStats {
-    /// The statistics of kept runs, accumulated as [`stream_scenario`] accumulates them.
-    pub fn of_runs(runs: &Runs) -> ScenarioStats {
-        ScenarioStats::of_records(runs.spot.as_deref(), &runs.on_demand)
-    }
-
-    /// A 95 % interval of the real saving, spot run `i` paired with on-demand run `i`
-    /// ([`paired_saving_interval_pct`]); `None` without spot or with a single run.
-    pub fn paired_saving_interval_pct(&self) -> Option<(f64, f64)> {
-        let moments = self.moments()?;
-        paired_saving_interval_pct(
-            moments.spot?.metric(Metric::CostUsd),
-            moments.on_demand.metric(Metric::CostUsd),
-            &moments.paired_cost?,
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::scenario::parse_scenario;
+    use crate::stats::summary::Metric;
 
     /// More than two blocks, so that the totals become sketches and later blocks are bucketed
     /// on their own threads.
@@ -442,6 +481,7 @@ seed = 5
             scenario,
             blocks,
             &AtomicU64::new(0),
+            &Cancel::new(),
             &NoRows,
             &mut std::io::sink(),
         )
@@ -518,7 +558,7 @@ seed = 5
         let estimate = Estimate::of(&stream_scenario(&scenario));
         let summary = estimate.spot.unwrap().metrics.wall_s;
         let walls: Vec<f64> = spot.iter().map(|r| r.wall_s).collect();
-        let [p50, p99] = crate::stats::summary::quantiles(&mut walls.clone(), [0.5, 0.99]);
+        let [p50, p99] = crate::stats::sketch::quantiles(&mut walls.clone(), [0.5, 0.99]);
         let bound = crate::stats::sketch::RELATIVE_ERROR;
         assert!(
             (summary.p50 - p50).abs() <= bound * p50,
@@ -534,7 +574,7 @@ seed = 5
         let mut small = scenario.clone();
         small.simulation.runs = 100_000;
         let estimate = Estimate::of(&stream_scenario(&small));
-        let [p95] = crate::stats::summary::quantiles(&mut walls[..100_000].to_vec(), [0.95]);
+        let [p95] = crate::stats::sketch::quantiles(&mut walls[..100_000].to_vec(), [0.95]);
         assert_eq!(estimate.spot.unwrap().metrics.wall_s.p95, p95);
     }
 }

@@ -433,6 +433,7 @@ seed = 11
             scenario,
             target,
             &AtomicU64::new(0),
+            &crate::montecarlo::cancel::Cancel::new(),
             &NoRows,
             &mut std::io::sink(),
         )
@@ -462,6 +463,7 @@ seed = 11
             &scenario,
             0..4,
             &AtomicU64::new(0),
+            &crate::montecarlo::cancel::Cancel::new(),
             &NoRows,
             &mut std::io::sink(),
         )

@@ -20,26 +20,20 @@
 //! Block boundaries depend only on the run index, and blocks are folded in block order, so every
 //! figure is the same for any thread count.
 
-use std::io::Write;
-
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Outcome, RunRecord};
+use crate::montecarlo::Runs;
 use crate::stats::moments::{CoMoments, MomentLanes, Moments};
 use crate::stats::sketch::QuantileStore;
 use crate::stats::summary::{
     BilledBreakdown, Metric, MetricSummaries, OutcomeShares, SideSummary, Summary,
+    paired_saving_interval_pct,
 };
 
 /// Runs per block: blocks are the unit of parallel work and of the moment records. Block `b`
 /// holds run indices `b·BLOCK_RUNS .. (b + 1)·BLOCK_RUNS`.
 pub const BLOCK_RUNS: u64 = 65_536;
-
-/// Blocks in flight per thread (spawned, not yet appended): enough that a thread always has
-/// one to compute while an earlier block is still being finished elsewhere (with 2 per thread
-/// the threads of a 2-core machine sat idle about a tenth of the time), few enough to stay
-/// small in memory.
-pub const WAVE_BLOCKS_PER_THREAD: u64 = 4;
 
 /// How many blocks `runs` runs make.
 pub fn block_count(runs: u64) -> u64 {
@@ -384,7 +378,7 @@ pub struct BlockStats {
 impl BlockStats {
     /// Folds the metrics' moments, accumulated apart while runs are pushed, into
     /// [`BlockStats::moments`]: call once the block's runs are all pushed, before reading the
-    /// moments. [`ScenarioStats::extend_blocks`] does.
+    /// moments (the block's worker does, before the block is appended).
     pub fn finish(&mut self) {
         if let Some(spot) = &mut self.moments.spot {
             spot.take_lanes(&mut self.spot_lanes);
@@ -537,122 +531,6 @@ impl ScenarioStats {
         Ok(())
     }
 
-    /// Computes the blocks that follow this state's, up to block `end` (excluded), of a
-    /// simulation of `runs` runs, and appends them: `fill(b, empty)` accumulates block `b`'s runs into `empty` (from [`ScenarioStats::empty_block`])
-    /// and returns it with the block's per-run output, which is written to `out`. Blocks are
-    /// computed in parallel on the current rayon pool, at most [`WAVE_BLOCKS_PER_THREAD`] per
-    /// thread in flight, a new one started as soon as the earliest is appended, and appended
-    /// in block order: the result does not depend on the thread count, and memory holds the
-    /// blocks in flight.
-    ///
-    /// # Errors
-    /// The first error of `fill` or of writing to `out`, in block order.
-    pub fn extend_blocks<F>(
-        &mut self,
-        end: u64,
-        runs: u64,
-        out: &mut (dyn Write + Send),
-        fill: F,
-    ) -> std::io::Result<()>
-    where
-        F: Fn(u64, BlockStats) -> std::io::Result<(BlockStats, Vec<u8>)> + Sync,
-    {
-        self.extend_blocks_until(end, runs, out, fill, |_| false)
-            .map(|_| ())
-    }
-
-    /// As [`ScenarioStats::extend_blocks`], stopping after the first block for which
-    /// `stop(block's moments)` is true. `stop` sees every block once, in block order, right
-    /// after it is appended, so its decision depends only on the blocks appended so far, never
-    /// on the thread count: the blocks in flight that follow are computed but dropped,
-    /// their output unwritten. Returns whether `stop` stopped the simulation (`false`: it
-    /// reached block `end` or the last block of `runs`).
-    ///
-    /// # Errors
-    /// As [`ScenarioStats::extend_blocks`], for the blocks kept.
-    pub fn extend_blocks_until<F>(
-        &mut self,
-        end: u64,
-        runs: u64,
-        out: &mut (dyn Write + Send),
-        fill: F,
-        mut stop: impl FnMut(&BlockMoments) -> bool + Send,
-    ) -> std::io::Result<bool>
-    where
-        F: Fn(u64, BlockStats) -> std::io::Result<(BlockStats, Vec<u8>)> + Sync,
-    {
-        let window = (rayon::current_num_threads() as u64 * WAVE_BLOCKS_PER_THREAD).max(1);
-        let end = end.min(block_count(runs));
-        let first = self.blocks().end;
-        if first >= end {
-            return Ok(false);
-        }
-        let fill = &fill;
-        let (sender, receiver) = std::sync::mpsc::channel();
-        // A sliding window of blocks in flight rather than waves: a thread that finishes a block
-        // starts the next at once instead of waiting for the slowest block of its wave. Blocks
-        // are still appended strictly in block order, so every figure is the same.
-        rayon::scope(|scope| {
-            let receiver = receiver;
-            let spawn = |this: &ScenarioStats, block: u64| {
-                let range = block_runs(block, runs);
-                let empty = this.empty_block((range.end - range.start) as usize);
-                let sender = sender.clone();
-                scope.spawn(move |_| {
-                    // After a stop request (Ctrl-C) nothing more is computed.
-                    let output =
-                        (!crate::montecarlo::cancel_requested()).then(|| fill(block, empty));
-                    // The receiver lives until every spawned block is done.
-                    let _ = sender.send((block, output));
-                });
-            };
-            let mut spawned = first;
-            while spawned < end && spawned < first + window {
-                spawn(self, spawned);
-                spawned += 1;
-            }
-            let mut ready = std::collections::BTreeMap::new();
-            for next in first..end {
-                let output = loop {
-                    if let Some(output) = ready.remove(&next) {
-                        break output;
-                    }
-                    match receiver.try_recv() {
-                        Ok((block, output)) => {
-                            ready.insert(block, output);
-                        }
-                        // Waiting for the next block in order: help with the others meanwhile;
-                        // when every block spawned is being computed, wait for one to finish
-                        // (only this thread spawns, so nothing else can turn up).
-                        Err(_) => {
-                            if rayon::yield_now() != Some(rayon::Yield::Executed)
-                                && let Ok((block, output)) = receiver.recv()
-                            {
-                                ready.insert(block, output);
-                            }
-                        }
-                    }
-                };
-                // A stop request: the caller discards the result.
-                let Some(output) = output else {
-                    return Ok(false);
-                };
-                let (mut block, bytes) = output?;
-                block.finish();
-                out.write_all(&bytes)?;
-                self.push_block(&block);
-                if stop(&block.moments) {
-                    return Ok(true);
-                }
-                if spawned < end {
-                    spawn(self, spawned);
-                    spawned += 1;
-                }
-            }
-            Ok(false)
-        })
-    }
-
     /// The statistics of kept records: spot run `i` (if any) beside on-demand run `i`,
     /// accumulated block by block exactly as a streamed simulation does, so every figure
     /// agrees with it to the bit.
@@ -669,20 +547,36 @@ impl ScenarioStats {
         }
         let mut stats = ScenarioStats::new(spot.is_some(), 0);
         let runs = on_demand.len() as u64;
-        let filled = stats.extend_blocks(
-            block_count(runs),
-            runs,
-            &mut std::io::sink(),
-            |b, mut block| {
-                for i in block_runs(b, runs) {
-                    let i = i as usize;
-                    block.push(spot.map(|s| &s[i]), &on_demand[i]);
-                }
-                Ok((block, Vec::new()))
-            },
-        );
-        debug_assert!(filled.is_ok(), "nothing is written, nothing fails");
+        // One block after the other: the figures do not depend on which thread computes a
+        // block, so the scheduler's parallelism would change nothing but the time.
+        for b in 0..block_count(runs) {
+            let range = block_runs(b, runs);
+            let mut block = stats.empty_block((range.end - range.start) as usize);
+            for i in range {
+                let i = i as usize;
+                block.push(spot.map(|s| &s[i]), &on_demand[i]);
+            }
+            block.finish();
+            stats.push_block(&block);
+        }
         stats
+    }
+
+    /// The statistics of kept runs, accumulated as [`crate::montecarlo::stream_scenario`]
+    /// accumulates them.
+    pub fn of_runs(runs: &Runs) -> ScenarioStats {
+        ScenarioStats::of_records(runs.spot.as_deref(), &runs.on_demand)
+    }
+
+    /// A 95 % interval of the real saving, spot run `i` paired with on-demand run `i`
+    /// ([`paired_saving_interval_pct`]); `None` without spot or with a single run.
+    pub fn paired_saving_interval_pct(&self) -> Option<(f64, f64)> {
+        let moments = self.moments()?;
+        paired_saving_interval_pct(
+            moments.spot?.metric(Metric::CostUsd),
+            moments.on_demand.metric(Metric::CostUsd),
+            &moments.paired_cost?,
+        )
     }
 
     /// Runs per side.

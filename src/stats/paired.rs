@@ -15,6 +15,7 @@
 
 use serde::Serialize;
 
+use crate::stats::moments::{CoMoments, Moments};
 use crate::stats::summary::{Z_95, wilson_interval};
 
 /// The difference of two means, `mean(b) − mean(a)`, with its paired and unpaired intervals.
@@ -66,15 +67,7 @@ pub fn paired_difference(a: &[f64], b: &[f64]) -> PairedDifference {
         differences.clone().sum::<f64>() / n
     };
     if a.len() < 2 {
-        return PairedDifference {
-            mean,
-            ci95: None,
-            std_err: None,
-            unpaired_ci95: None,
-            unpaired_std_err: None,
-            correlation: None,
-            pairing_gain_x: None,
-        };
+        return PairedDifference::single(mean);
     }
     // Two passes (means, then squared deviations) rather than sums of squares, which cancel
     // catastrophically when the spread is small against the mean.
@@ -90,17 +83,68 @@ pub fn paired_difference(a: &[f64], b: &[f64]) -> PairedDifference {
     if constant {
         ss_d = 0.0;
     }
-    let std_err = (ss_d / (n - 1.0) / n).sqrt();
-    let unpaired_std_err = ((ss_a + ss_b) / (n - 1.0) / n).sqrt();
-    let interval = |se: f64| (mean - Z_95 * se, mean + Z_95 * se);
-    PairedDifference {
-        mean,
-        ci95: Some(interval(std_err)),
-        std_err: Some(std_err),
-        unpaired_ci95: Some(interval(unpaired_std_err)),
-        unpaired_std_err: Some(unpaired_std_err),
-        correlation: (ss_a > 0.0 && ss_b > 0.0).then(|| cross / (ss_a * ss_b).sqrt()),
-        pairing_gain_x: (std_err > 0.0).then(|| (unpaired_std_err / std_err).powi(2)),
+    PairedDifference::of_sums(a.len() as u64, mean, ss_a, ss_b, cross, ss_d)
+}
+
+impl PairedDifference {
+    /// A difference with no interval: a single pair, or a study that has none.
+    pub fn single(mean: f64) -> PairedDifference {
+        PairedDifference {
+            mean,
+            ci95: None,
+            std_err: None,
+            unpaired_ci95: None,
+            unpaired_std_err: None,
+            correlation: None,
+            pairing_gain_x: None,
+        }
+    }
+
+    /// The difference of `n ≥ 2` pairs from its mean and their sums of squared deviations: of
+    /// `a` (`ss_a`), of `b` (`ss_b`), their cross products (`cross`) and the differences'
+    /// (`ss_d`, zero when every difference is equal). Shared by the exact and streamed forms.
+    fn of_sums(n: u64, mean: f64, ss_a: f64, ss_b: f64, cross: f64, ss_d: f64) -> PairedDifference {
+        let n = n as f64;
+        let std_err = (ss_d / (n - 1.0) / n).sqrt();
+        let unpaired_std_err = ((ss_a + ss_b) / (n - 1.0) / n).sqrt();
+        let interval = |se: f64| (mean - Z_95 * se, mean + Z_95 * se);
+        PairedDifference {
+            mean,
+            ci95: Some(interval(std_err)),
+            std_err: Some(std_err),
+            unpaired_ci95: Some(interval(unpaired_std_err)),
+            unpaired_std_err: Some(unpaired_std_err),
+            correlation: (ss_a > 0.0 && ss_b > 0.0).then(|| cross / (ss_a * ss_b).sqrt()),
+            pairing_gain_x: (std_err > 0.0).then(|| (unpaired_std_err / std_err).powi(2)),
+        }
+    }
+
+    /// The difference `b − a` of streamed pairs, as [`paired_difference`] computes it from the
+    /// kept values (equal within rounding: the sums are taken block by block).
+    ///
+    /// # Panics
+    /// If `pair` holds no pair.
+    pub fn of_moments(pair: &PairMoments) -> PairedDifference {
+        let n = pair.d.count;
+        assert!(n > 0, "paired samples must be non-empty");
+        let mean = match pair.constant {
+            Some(d) => d,
+            None => pair.d.sum / n as f64,
+        };
+        if n < 2 {
+            return PairedDifference::single(mean);
+        }
+        let ss_d = if pair.constant.is_some() {
+            0.0
+        } else {
+            pair.d.m2
+        };
+        PairedDifference::of_sums(n, mean, pair.a.m2, pair.b.m2, pair.ab.c, ss_d)
+    }
+
+    /// True when the interval holds 0: the two are not told apart at 95 %.
+    pub fn holds_zero(&self) -> bool {
+        self.ci95.is_some_and(|(lo, hi)| lo <= 0.0 && 0.0 <= hi)
     }
 }
 
@@ -129,20 +173,31 @@ pub fn paired_order(a: &[f64], b: &[f64]) -> PairedOrder {
             tie += 1;
         }
     }
-    let n = a.len() as u64;
-    let share = |count: u64| count as f64 / n.max(1) as f64;
-    let (mut lo, mut hi) = wilson_interval(below, n, Z_95);
-    // At the ends the interval touches 0 or 1 exactly; rounding would leave a hair off.
-    if below == 0 {
-        lo = 0.0;
+    PairedOrder::of_counts(below, tie, a.len() as u64)
+}
+
+impl PairedOrder {
+    /// The shares of `below` and `tie` pairs out of `n`.
+    pub fn of_counts(below: u64, tie: u64, n: u64) -> PairedOrder {
+        let share = |count: u64| count as f64 / n.max(1) as f64;
+        let (mut lo, mut hi) = wilson_interval(below, n, Z_95);
+        // At the ends the interval touches 0 or 1 exactly; rounding would leave a hair off.
+        if below == 0 {
+            lo = 0.0;
+        }
+        if below == n {
+            hi = 1.0;
+        }
+        PairedOrder {
+            below: share(below),
+            below_ci95: (lo, hi),
+            tie: share(tie),
+        }
     }
-    if below == n {
-        hi = 1.0;
-    }
-    PairedOrder {
-        below: share(below),
-        below_ci95: (lo, hi),
-        tie: share(tie),
+
+    /// The order of streamed pairs: the same counts as [`paired_order`] of the kept values.
+    pub fn of_moments(pair: &PairMoments) -> PairedOrder {
+        PairedOrder::of_counts(pair.below, pair.tie, pair.d.count)
     }
 }
 
@@ -168,14 +223,16 @@ pub fn ratio_of_means(x: &[f64], y: &[f64]) -> Option<RatioEstimate> {
         "paired samples must be non-empty and of equal length"
     );
     let n = x.len() as f64;
-    let mean_x = x.iter().sum::<f64>() / n;
-    let mean_y = y.iter().sum::<f64>() / n;
+    let (sum_x, sum_y) = (x.iter().sum::<f64>(), y.iter().sum::<f64>());
+    let (mean_x, mean_y) = (sum_x / n, sum_y / n);
     if mean_y <= 0.0 {
         return None;
     }
-    let value = x.iter().sum::<f64>() / y.iter().sum::<f64>();
     if x.len() < 2 {
-        return Some(RatioEstimate { value, ci95: None });
+        return Some(RatioEstimate {
+            value: sum_x / sum_y,
+            ci95: None,
+        });
     }
     let (mut ss_x, mut ss_y, mut cross) = (0.0, 0.0, 0.0);
     for (a, b) in x.iter().zip(y) {
@@ -184,16 +241,380 @@ pub fn ratio_of_means(x: &[f64], y: &[f64]) -> Option<RatioEstimate> {
         ss_y += dy * dy;
         cross += dx * dy;
     }
+    Some(ratio_of_sums(
+        x.len() as u64,
+        [sum_x, sum_y],
+        [ss_x, ss_y, cross],
+    ))
+}
+
+/// [`ratio_of_means`] of `n ≥ 2` pairs from the sums `[Σx, Σy]` and the sums of squared
+/// deviations and cross products `[Σ(x − x̄)², Σ(y − ȳ)², Σ(x − x̄)(y − ȳ)]`, with `Σy > 0`.
+/// Shared by the exact and streamed forms.
+fn ratio_of_sums(n: u64, [sum_x, sum_y]: [f64; 2], [ss_x, ss_y, cross]: [f64; 3]) -> RatioEstimate {
+    let n = n as f64;
+    let (mean_x, mean_y) = (sum_x / n, sum_y / n);
+    let value = sum_x / sum_y;
     let (var_x, var_y, cov) = (ss_x / (n - 1.0), ss_y / (n - 1.0), cross / (n - 1.0));
     let ratio = mean_x / mean_y;
     // Rounding can leave a hair below zero when x is proportional to y.
     let variance =
         ((var_x - 2.0 * ratio * cov + ratio * ratio * var_y) / (n * mean_y * mean_y)).max(0.0);
     let half = Z_95 * variance.sqrt();
-    Some(RatioEstimate {
+    RatioEstimate {
         value,
         ci95: Some((value - half, value + half)),
-    })
+    }
+}
+
+impl RatioEstimate {
+    /// [`ratio_of_means`] of streamed pairs `(x, y) = (a, b)`.
+    ///
+    /// # Panics
+    /// If `pair` holds no pair.
+    pub fn of_moments(pair: &PairMoments) -> Option<RatioEstimate> {
+        let n = pair.ab.count;
+        assert!(n > 0, "paired samples must be non-empty");
+        let (sum_x, sum_y) = (pair.a.sum, pair.b.sum);
+        if sum_y / n as f64 <= 0.0 {
+            return None;
+        }
+        if n < 2 {
+            return Some(RatioEstimate {
+                value: sum_x / sum_y,
+                ci95: None,
+            });
+        }
+        Some(ratio_of_sums(
+            n,
+            [sum_x, sum_y],
+            [pair.a.m2, pair.b.m2, pair.ab.c],
+        ))
+    }
+}
+
+/// The streamed form of two paired columns `a` and `b` (run `i` of each): what
+/// [`paired_difference`], [`paired_order`] and [`ratio_of_means`] need, in memory that does not
+/// grow with the runs.
+///
+/// A block's pairs are summarised by two passes over the block's values (means, then squared
+/// deviations and cross products about them, as the exact functions do over all values), and
+/// blocks are combined in block order by the pairwise formulas of Chan, Golub & LeVeque (1979,
+/// "Updating formulae and a pairwise algorithm for computing sample variances", Stanford
+/// CS-79-773): `M2 = M2_a + M2_b + δ²·n_a·n_b/n` for each column and for the differences, and
+/// `C = C_a + C_b + δ_x·δ_y·n_a·n_b/n` for the cross products ([`Moments::merge`],
+/// [`CoMoments::merge`]). The figures then agree with the exact ones within rounding (a relative
+/// 10⁻¹² or so), and are the same bits for any thread count, since the blocks are combined in
+/// block order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairMoments {
+    /// The values of `a`.
+    pub a: Moments,
+    /// The values of `b`.
+    pub b: Moments,
+    /// The differences `b − a`.
+    pub d: Moments,
+    /// The cross products of `a` and `b` about their means.
+    pub ab: CoMoments,
+    /// The difference every pair has, when they all have the same one (`b − a` compared with
+    /// `==`, as [`paired_difference`] does); `None` otherwise.
+    pub constant: Option<f64>,
+    /// Pairs with `b < a`.
+    pub below: u64,
+    /// Pairs with `b == a`.
+    pub tie: u64,
+}
+
+impl PairMoments {
+    /// The pairs `(a_i, b_i)` of one block, by two passes over them; `a` and `b` are the
+    /// columns' own moments over the block ([`block_moments`]).
+    ///
+    /// # Panics
+    /// If the columns are empty or of different lengths.
+    pub fn of_block(a: &[f64], b: &[f64], moments_a: &Moments, moments_b: &Moments) -> PairMoments {
+        assert!(
+            !a.is_empty() && a.len() == b.len(),
+            "paired samples must be non-empty and of equal length"
+        );
+        let n = a.len();
+        let first = b[0] - a[0];
+        let mut sum_d = 0.0;
+        let (mut min_d, mut max_d) = (f64::INFINITY, f64::NEG_INFINITY);
+        for (x, y) in a.iter().zip(b) {
+            let d = y - x;
+            sum_d += d;
+            min_d = min_d.min(d);
+            max_d = max_d.max(d);
+        }
+        let mean_d = sum_d / n as f64;
+        let (mean_a, mean_b) = (moments_a.mean, moments_b.mean);
+        let (mut ss_d, mut cross) = (0.0, 0.0);
+        let (mut below, mut tie, mut equal) = (0u64, 0u64, 0usize);
+        for (x, y) in a.iter().zip(b) {
+            let d = y - x;
+            let dd = d - mean_d;
+            ss_d += dd * dd;
+            cross += (x - mean_a) * (y - mean_b);
+            below += u64::from(y < x);
+            tie += u64::from(y == x);
+            equal += usize::from(d == first);
+        }
+        PairMoments {
+            a: *moments_a,
+            b: *moments_b,
+            d: Moments {
+                count: n as u64,
+                sum: sum_d,
+                mean: mean_d,
+                m2: ss_d,
+                min: min_d,
+                max: max_d,
+            },
+            ab: CoMoments {
+                count: n as u64,
+                mean_x: mean_a,
+                mean_y: mean_b,
+                c: cross,
+            },
+            constant: (equal == n).then_some(first),
+            below,
+            tie,
+        }
+    }
+
+    /// Adds the pairs of `other` after those of `self` (Chan, Golub & LeVeque 1979).
+    pub fn merge(&mut self, other: &PairMoments) {
+        if other.d.count == 0 {
+            return;
+        }
+        if self.d.count == 0 {
+            *self = *other;
+            return;
+        }
+        self.a.merge(&other.a);
+        self.b.merge(&other.b);
+        self.d.merge(&other.d);
+        self.ab.merge(&other.ab);
+        self.constant = match (self.constant, other.constant) {
+            (Some(mine), Some(theirs)) if mine == theirs => Some(mine),
+            _ => None,
+        };
+        self.below += other.below;
+        self.tie += other.tie;
+    }
+}
+
+impl Default for PairMoments {
+    fn default() -> PairMoments {
+        PairMoments {
+            a: Moments::EMPTY,
+            b: Moments::EMPTY,
+            d: Moments::EMPTY,
+            ab: CoMoments::default(),
+            constant: None,
+            below: 0,
+            tie: 0,
+        }
+    }
+}
+
+/// The moments of one block's values by two passes: the sum in order, the mean `Σx / n`, then
+/// the squared deviations about it; the smallest and largest value. An empty block has none.
+pub fn block_moments(values: &[f64]) -> Moments {
+    if values.is_empty() {
+        return Moments::EMPTY;
+    }
+    let n = values.len() as f64;
+    let (mut sum, mut min, mut max) = (0.0, f64::INFINITY, f64::NEG_INFINITY);
+    for &x in values {
+        sum += x;
+        min = min.min(x);
+        max = max.max(x);
+    }
+    let mean = sum / n;
+    let m2 = values.iter().map(|x| (x - mean) * (x - mean)).sum();
+    Moments {
+        count: values.len() as u64,
+        sum,
+        mean,
+        m2,
+        min,
+        max,
+    }
+}
+
+/// Which columns of per-run values a study pairs, and how: exactly from every value kept while
+/// the runs are at most [`crate::stats::sketch::EXACT_LIMIT`] (the two-pass functions of this
+/// module, the very figures of a study that kept its runs), streamed beyond it ([`PairMoments`]
+/// per block, combined in block order), like a quantile store's exact/sketch rule.
+///
+/// A study numbers its columns `0..columns` (e.g. the cost of each variant) and names the pairs
+/// it wants as `(a, b)`: the statistics of `b − a`. A streamed block must hold every column that
+/// a pair names; an exact block may hold any range of columns (one variant's, say).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pairing {
+    columns: usize,
+    pairs: Vec<(usize, usize)>,
+    exact: bool,
+}
+
+/// One block's values of some columns, in run order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairedBlock {
+    /// The first column held.
+    first: usize,
+    /// Per column held, its values of the block's runs; emptied once streamed pairs are
+    /// computed from them.
+    values: Vec<Vec<f64>>,
+    /// Per pair, the block's moments (streamed form, after [`Pairing::finish_block`]).
+    pairs: Vec<PairMoments>,
+}
+
+impl PairedBlock {
+    /// Adds the value of the next run to column `column`.
+    #[inline]
+    pub fn push(&mut self, column: usize, value: f64) {
+        self.values[column - self.first].push(value);
+    }
+}
+
+/// Every block of a [`Pairing`], appended in block order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PairedStore {
+    /// Every column's values, in run order.
+    Exact(Vec<Vec<f64>>),
+    /// Every pair's moments.
+    Streamed(Vec<PairMoments>),
+}
+
+/// One pair of a [`PairedStore`], in its form.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pair<'a> {
+    /// The values of `a` and `b`.
+    Exact(&'a [f64], &'a [f64]),
+    /// Their moments.
+    Streamed(&'a PairMoments),
+}
+
+impl Pair<'_> {
+    /// The mean difference `b − a` with its intervals ([`paired_difference`]).
+    pub fn difference(&self) -> PairedDifference {
+        match self {
+            Pair::Exact(a, b) => paired_difference(a, b),
+            Pair::Streamed(moments) => PairedDifference::of_moments(moments),
+        }
+    }
+
+    /// How often `b < a` ([`paired_order`]).
+    pub fn order(&self) -> PairedOrder {
+        match self {
+            Pair::Exact(a, b) => paired_order(a, b),
+            Pair::Streamed(moments) => PairedOrder::of_moments(moments),
+        }
+    }
+
+    /// `Σa / Σb` with its interval ([`ratio_of_means`]).
+    pub fn ratio(&self) -> Option<RatioEstimate> {
+        match self {
+            Pair::Exact(a, b) => ratio_of_means(a, b),
+            Pair::Streamed(moments) => RatioEstimate::of_moments(moments),
+        }
+    }
+}
+
+impl Pairing {
+    /// Pairs `pairs` of `columns` columns, for a study of `runs` runs: exact up to
+    /// [`crate::stats::sketch::EXACT_LIMIT`] runs.
+    ///
+    /// # Panics
+    /// If a pair names a column out of range.
+    pub fn new(columns: usize, pairs: Vec<(usize, usize)>, runs: u64) -> Pairing {
+        assert!(
+            pairs.iter().all(|&(a, b)| a < columns && b < columns),
+            "a pair names a column out of range"
+        );
+        Pairing {
+            columns,
+            pairs,
+            exact: runs <= crate::stats::sketch::EXACT_LIMIT as u64,
+        }
+    }
+
+    /// Whether every value is kept.
+    pub fn is_exact(&self) -> bool {
+        self.exact
+    }
+
+    /// The pairs, in the order given.
+    pub fn pairs(&self) -> &[(usize, usize)] {
+        &self.pairs
+    }
+
+    /// An empty store.
+    pub fn store(&self) -> PairedStore {
+        if self.exact {
+            PairedStore::Exact(vec![Vec::new(); self.columns])
+        } else {
+            PairedStore::Streamed(vec![PairMoments::default(); self.pairs.len()])
+        }
+    }
+
+    /// An empty block holding columns `columns`, with room for `runs` values each.
+    pub fn start_block(&self, columns: std::ops::Range<usize>, runs: usize) -> PairedBlock {
+        PairedBlock {
+            first: columns.start,
+            values: columns.map(|_| Vec::with_capacity(runs)).collect(),
+            pairs: Vec::new(),
+        }
+    }
+
+    /// Streamed, computes the block's pairs from its values and frees them (on the block's
+    /// worker thread); exact, leaves the values to be kept.
+    ///
+    /// # Panics
+    /// Streamed, if the block lacks a column that a pair names, or its columns' lengths differ.
+    pub fn finish_block(&self, block: &mut PairedBlock) {
+        if self.exact || block.values.first().is_none_or(Vec::is_empty) {
+            return;
+        }
+        let moments: Vec<Moments> = block.values.iter().map(|v| block_moments(v)).collect();
+        let column = |c: usize| c - block.first;
+        block.pairs = self
+            .pairs
+            .iter()
+            .map(|&(a, b)| {
+                let (a, b) = (column(a), column(b));
+                PairMoments::of_block(&block.values[a], &block.values[b], &moments[a], &moments[b])
+            })
+            .collect();
+        block.values = Vec::new();
+    }
+
+    /// Appends a block, in block order.
+    pub fn append(&self, store: &mut PairedStore, block: PairedBlock) {
+        match store {
+            PairedStore::Exact(columns) => {
+                for (offset, values) in block.values.into_iter().enumerate() {
+                    columns[block.first + offset].extend(values);
+                }
+            }
+            PairedStore::Streamed(pairs) => {
+                for (total, part) in pairs.iter_mut().zip(&block.pairs) {
+                    total.merge(part);
+                }
+            }
+        }
+    }
+}
+
+impl PairedStore {
+    /// Pair `k` of the [`Pairing`] that made this store, with its columns `(a, b)`.
+    pub fn pair(&self, k: usize, (a, b): (usize, usize)) -> Pair<'_> {
+        match self {
+            PairedStore::Exact(columns) => Pair::Exact(&columns[a], &columns[b]),
+            PairedStore::Streamed(pairs) => Pair::Streamed(&pairs[k]),
+        }
+    }
 }
 
 /// A 95 % interval of a mean, `mean ± Z_95 · std_err`; `None` without a standard error.

@@ -5,7 +5,7 @@
 //! While a store holds at most [`EXACT_LIMIT`] values it keeps them all, and its quantiles are
 //! exact order statistics with linear interpolation (Hyndman & Fan 1996, "Sample quantiles in
 //! statistical packages", The American Statistician 50, definition 7), computed by
-//! [`crate::stats::summary::quantiles`]: the default 100,000-run outputs are exact.
+//! [`quantiles`]: the default 100,000-run outputs are exact.
 //!
 //! Beyond the limit the store is a DDSketch (Masson, Rim & Lee 2019, "DDSketch: a fast and
 //! fully-mergeable quantile sketch with relative-error guarantees", PVLDB 12(12)): values are
@@ -393,7 +393,7 @@ impl QuantileStore {
             return [f64::NAN; K];
         }
         if let Contents::Exact(values) = &self.contents {
-            return crate::stats::summary::quantiles(&mut values.clone(), probs);
+            return quantiles(&mut values.clone(), probs);
         }
         // The order statistics definition 7 needs, found in one ascending scan.
         let last = self.count - 1;
@@ -478,6 +478,39 @@ impl QuantileStore {
             _ => self.for_each_sorted(f),
         }
     }
+}
+
+/// Quantiles (Hyndman & Fan definition 7) of `values` at ascending probabilities `probs`,
+/// by successive selection: O(n) per quantile, no full sort.
+pub fn quantiles<const K: usize>(values: &mut [f64], probs: [f64; K]) -> [f64; K] {
+    let last = values.len() - 1;
+    let mut out = [0.0; K];
+    // `lower_bound`: every index below it holds a value <= values[lower_bound..].
+    let mut lower_bound = 0;
+    let select = |values: &mut [f64], rank: usize, lower_bound: &mut usize| -> f64 {
+        let offset = *lower_bound;
+        let (_, nth, _) = values[offset..].select_nth_unstable_by(rank - offset, f64::total_cmp);
+        *lower_bound = rank;
+        *nth
+    };
+    for (slot, p) in out.iter_mut().zip(probs) {
+        debug_assert!((0.0..=1.0).contains(&p));
+        let h = p * last as f64;
+        let lo = h.floor() as usize;
+        let lo_value = select(values, lo, &mut lower_bound);
+        let fraction = h - lo as f64;
+        *slot = if fraction > 0.0 && lo < last {
+            // values[lo + 1..] are all >= values[lo]; the next order statistic is their minimum.
+            let hi_value = values[lo + 1..]
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, f64::min);
+            lo_value + fraction * (hi_value - lo_value)
+        } else {
+            lo_value
+        };
+    }
+    out
 }
 
 /// Whether an integer store counts `x` per value.
@@ -763,6 +796,35 @@ impl TryFrom<StoreWire> for QuantileStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Definition 7 by a full sort, to check the selection-based version against.
+    fn sorted_quantile(values: &[f64], p: f64) -> f64 {
+        let mut v = values.to_vec();
+        v.sort_by(f64::total_cmp);
+        let h = p * (v.len() - 1) as f64;
+        let lo = h.floor() as usize;
+        let hi = (lo + 1).min(v.len() - 1);
+        v[lo] + (h - lo as f64) * (v[hi] - v[lo])
+    }
+
+    #[test]
+    fn quantiles_match_a_full_sort() {
+        let mut state = 12345u64;
+        for n in [1usize, 2, 3, 10, 101, 1000] {
+            let values: Vec<f64> = (0..n)
+                .map(|_| {
+                    state = crate::montecarlo::rng::splitmix64(state);
+                    (state >> 11) as f64 / (1u64 << 53) as f64 * 100.0
+                })
+                .collect();
+            let probs = [0.0, 0.5, 0.9, 0.95, 0.99, 1.0];
+            let got = quantiles(&mut values.clone(), probs);
+            for (g, p) in got.iter().zip(probs) {
+                assert_eq!(*g, sorted_quantile(&values, p), "n={n} p={p}");
+            }
+        }
+    }
+
     use proptest::prelude::*;
 
     const PROBS: [f64; 8] = [0.0, 0.005, 0.5, 0.9, 0.95, 0.99, 0.995, 1.0];
@@ -786,7 +848,7 @@ mod tests {
     }
 
     fn exact_quantiles(values: &[f64]) -> [f64; 8] {
-        crate::stats::summary::quantiles(&mut values.to_vec(), PROBS)
+        quantiles(&mut values.to_vec(), PROBS)
     }
 
     /// `|got − want| ≤ α·|want|`, with a hair of slack for the interpolation's own rounding.

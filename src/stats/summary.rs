@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::engine::{Outcome, RunRecord};
 use crate::stats::moments::{CoMoments, Moments};
-use crate::stats::sketch::QuantileStore;
+use crate::stats::sketch::{QuantileStore, quantiles};
 
 /// The per-run metrics spotsim reports, in output order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,39 +152,6 @@ impl Summary {
             max,
         }
     }
-}
-
-/// Quantiles (Hyndman & Fan definition 7) of `values` at ascending probabilities `probs`,
-/// by successive selection: O(n) per quantile, no full sort.
-pub fn quantiles<const K: usize>(values: &mut [f64], probs: [f64; K]) -> [f64; K] {
-    let last = values.len() - 1;
-    let mut out = [0.0; K];
-    // `lower_bound`: every index below it holds a value <= values[lower_bound..].
-    let mut lower_bound = 0;
-    let select = |values: &mut [f64], rank: usize, lower_bound: &mut usize| -> f64 {
-        let offset = *lower_bound;
-        let (_, nth, _) = values[offset..].select_nth_unstable_by(rank - offset, f64::total_cmp);
-        *lower_bound = rank;
-        *nth
-    };
-    for (slot, p) in out.iter_mut().zip(probs) {
-        debug_assert!((0.0..=1.0).contains(&p));
-        let h = p * last as f64;
-        let lo = h.floor() as usize;
-        let lo_value = select(values, lo, &mut lower_bound);
-        let fraction = h - lo as f64;
-        *slot = if fraction > 0.0 && lo < last {
-            // values[lo + 1..] are all >= values[lo]; the next order statistic is their minimum.
-            let hi_value = values[lo + 1..]
-                .iter()
-                .copied()
-                .fold(f64::INFINITY, f64::min);
-            lo_value + fraction * (hi_value - lo_value)
-        } else {
-            lo_value
-        };
-    }
-    out
 }
 
 /// Share of runs with each outcome.
@@ -437,34 +404,6 @@ pub fn savings_per_completed_job_pct(spot: &SideSummary, on_demand: &SideSummary
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Definition 7 by a full sort, to check the selection-based version against.
-    fn sorted_quantile(values: &[f64], p: f64) -> f64 {
-        let mut v = values.to_vec();
-        v.sort_by(f64::total_cmp);
-        let h = p * (v.len() - 1) as f64;
-        let lo = h.floor() as usize;
-        let hi = (lo + 1).min(v.len() - 1);
-        v[lo] + (h - lo as f64) * (v[hi] - v[lo])
-    }
-
-    #[test]
-    fn quantiles_match_a_full_sort() {
-        let mut state = 12345u64;
-        for n in [1usize, 2, 3, 10, 101, 1000] {
-            let values: Vec<f64> = (0..n)
-                .map(|_| {
-                    state = crate::montecarlo::rng::splitmix64(state);
-                    (state >> 11) as f64 / (1u64 << 53) as f64 * 100.0
-                })
-                .collect();
-            let probs = [0.0, 0.5, 0.9, 0.95, 0.99, 1.0];
-            let got = quantiles(&mut values.clone(), probs);
-            for (g, p) in got.iter().zip(probs) {
-                assert_eq!(*g, sorted_quantile(&values, p), "n={n} p={p}");
-            }
-        }
-    }
 
     #[test]
     fn wilson_interval_matches_published_values() {

@@ -24,9 +24,9 @@ use serde::Serialize;
 use crate::engine::{JobModel, Outcome, RunRecord};
 use crate::montecarlo::run_many_counted;
 use crate::scenario::Scenario;
+use crate::stats::sketch::quantiles;
 use crate::stats::summary::{
-    SideSummary, Z_95, quantiles, savings_per_completed_job_pct, savings_vs_on_demand_pct,
-    wilson_interval,
+    SideSummary, Z_95, savings_per_completed_job_pct, savings_vs_on_demand_pct, wilson_interval,
 };
 use crate::studies::advice::IntervalAdvice;
 

@@ -1,0 +1,417 @@
+//! Several variants of a job (the points of a sweep, the scenarios of a comparison) simulated
+//! over the same run indices under one seed, through the scheduler and the block loop of
+//! `spotsim run` ([`crate::montecarlo::blocks`], [`Sides::simulate_block`]).
+//!
+//! Invariants:
+//! - **The statistics of `run`.** Each variant accumulates its own [`ScenarioStats`], block by
+//!   block in block order, exactly as [`crate::montecarlo::stream_scenario`] does for its
+//!   scenario (with the study's runs and seed): every summary of a variant is, to the bit, what
+//!   `spotsim run` prints for it.
+//! - **Common random numbers.** Run `i` of every variant draws from generators seeded from
+//!   `(seed, i)`, so what the variants share (the job, the market) lines up run by run; a
+//!   [`Collect`]or sees run `i` of each variant and keeps what the study pairs across them.
+//! - **Memory that does not grow with the runs.** Up to [`EXACT_LIMIT`] runs (at most two blocks
+//!   per variant), the variants run one after the other, block by block (a task is one block of
+//!   one variant), and each variant's statistics are handed over as soon as its last block is
+//!   in: the study pairs the few values it kept per run ([`crate::stats::paired`], exact). Beyond
+//!   the limit a task is one block of run indices for *every* variant, simulated on one thread,
+//!   so that the collector can pair the variants inside the block and keep only per-block
+//!   moments (streamed); the variants' statistics are then all alive, as sketches, until the
+//!   last block.
+//! - **Determinism.** Tasks are appended in task order, so every figure is the same for any
+//!   thread count.
+
+use std::ops::{ControlFlow, Range};
+use std::sync::atomic::AtomicU64;
+
+use crate::engine::RunRecord;
+use crate::montecarlo::Sides;
+use crate::montecarlo::blocks::{Ended, stream_ordered};
+use crate::montecarlo::cancel::Cancel;
+use crate::scenario::Scenario;
+use crate::stats::accumulate::{BlockStats, ScenarioStats, block_count, block_runs};
+use crate::stats::sketch::EXACT_LIMIT;
+
+/// Whether a study of `runs` runs per variant keeps per-run values for exact paired statistics
+/// (at most [`EXACT_LIMIT`] runs), rather than streaming them: the same rule as a quantile
+/// store's exact/sketch rule, so the outputs of up to 131,072 runs are exact.
+pub fn pairs_exactly(runs: u64) -> bool {
+    runs <= EXACT_LIMIT as u64
+}
+
+/// What a study keeps of each run besides the variants' own statistics (its paired columns,
+/// sections, sums), block by block. The collector itself is the study's configuration, shared
+/// by the threads; its state lives in [`Collect::Block`]s and in one [`Collect::Total`].
+pub trait Collect: Sync {
+    /// What is kept of one task: one block of run indices for the variants `group`.
+    type Block: Send;
+    /// What is kept of all the tasks appended so far.
+    type Total: Send;
+
+    /// An empty block for the variants `group` over run indices `runs`, made on the scheduling
+    /// thread from the total as it is (a store may take the total's form, as
+    /// [`crate::stats::sketch::QuantileStore::empty_part`]).
+    fn start_block(
+        &self,
+        total: &Self::Total,
+        group: Range<usize>,
+        runs: Range<u64>,
+    ) -> Self::Block;
+
+    /// Run `run` of variant `variant`, on the worker thread, in run order per variant (the
+    /// variants of a group one after the other). `spot` is `None` without spot.
+    fn push(
+        &self,
+        block: &mut Self::Block,
+        variant: usize,
+        run: u64,
+        spot: Option<&RunRecord>,
+        on_demand: &RunRecord,
+    );
+
+    /// Called on the worker once the block's runs are all pushed: the place for per-block
+    /// pairing, which needs every variant's values of the block.
+    fn finish_block(&self, _block: &mut Self::Block) {}
+
+    /// Appends a block to the total, in task order.
+    fn append(&self, total: &mut Self::Total, block: Self::Block);
+}
+
+/// Keeps nothing.
+impl Collect for () {
+    type Block = ();
+    type Total = ();
+    fn start_block(&self, _: &(), _: Range<usize>, _: Range<u64>) {}
+    #[inline]
+    fn push(&self, _: &mut (), _: usize, _: u64, _: Option<&RunRecord>, _: &RunRecord) {}
+    fn append(&self, _: &mut (), _: ()) {}
+}
+
+/// Two collectors side by side.
+impl<A: Collect, B: Collect> Collect for (A, B) {
+    type Block = (A::Block, B::Block);
+    type Total = (A::Total, B::Total);
+
+    fn start_block(
+        &self,
+        total: &Self::Total,
+        group: Range<usize>,
+        runs: Range<u64>,
+    ) -> Self::Block {
+        (
+            self.0.start_block(&total.0, group.clone(), runs.clone()),
+            self.1.start_block(&total.1, group, runs),
+        )
+    }
+
+    #[inline]
+    fn push(
+        &self,
+        block: &mut Self::Block,
+        variant: usize,
+        run: u64,
+        spot: Option<&RunRecord>,
+        on_demand: &RunRecord,
+    ) {
+        self.0.push(&mut block.0, variant, run, spot, on_demand);
+        self.1.push(&mut block.1, variant, run, spot, on_demand);
+    }
+
+    fn finish_block(&self, block: &mut Self::Block) {
+        self.0.finish_block(&mut block.0);
+        self.1.finish_block(&mut block.1);
+    }
+
+    fn append(&self, total: &mut Self::Total, block: Self::Block) {
+        self.0.append(&mut total.0, block.0);
+        self.1.append(&mut total.1, block.1);
+    }
+}
+
+/// A stop was requested through the [`Cancel`] token: the study's results are incomplete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancelled;
+
+/// The state of a study while it runs.
+struct Running<T> {
+    /// Each variant's statistics, until handed over.
+    stats: Vec<Option<ScenarioStats>>,
+    /// The collector's total.
+    collected: T,
+}
+
+/// One task: a block of run indices for some variants.
+struct Task<B> {
+    /// The variants.
+    group: Range<usize>,
+    /// Their accumulated runs, in `group` order.
+    stats: Vec<BlockStats>,
+    /// What the collector keeps of them.
+    collected: B,
+}
+
+/// Runs `runs` run indices of every variant under `seed` on the current rayon pool (see the
+/// module documentation), feeding every run to `collect`. Each variant's statistics are handed
+/// to `finished(variant, stats)` once its last block is in (in variant order up to
+/// [`EXACT_LIMIT`] runs, all at the end beyond); returns the collector's total. Adds every run
+/// simulated to `done`, for a progress display.
+///
+/// # Errors
+/// [`Cancelled`] after a stop request through `cancel`; the variants handed over before it are
+/// complete, the rest never will be.
+#[allow(clippy::too_many_arguments)]
+pub fn run_study<C: Collect>(
+    variants: &[&Scenario],
+    runs: u64,
+    seed: u64,
+    collect: &C,
+    collected: C::Total,
+    done: &AtomicU64,
+    cancel: &Cancel,
+    mut finished: impl FnMut(usize, ScenarioStats) + Send,
+) -> Result<C::Total, Cancelled> {
+    let sides: Vec<Sides> = variants.iter().map(|s| Sides::new(s, seed)).collect();
+    let blocks = block_count(runs);
+    let exact = pairs_exactly(runs);
+    let stats = sides
+        .iter()
+        .map(|sides| {
+            let mut stats = ScenarioStats::new(sides.is_spot(), 0);
+            // As `spotsim run` does for a simulation that will count more than the limit.
+            if runs > EXACT_LIMIT as u64 {
+                stats.sketch_from_start();
+            }
+            Some(stats)
+        })
+        .collect();
+    // Task `t`: exactly, block `t % blocks` of variant `t / blocks`; streamed, block `t` of all.
+    let task_of = |t: u64| -> (Range<usize>, u64) {
+        if exact {
+            let variant = (t / blocks) as usize;
+            (variant..variant + 1, t % blocks)
+        } else {
+            (0..sides.len(), t)
+        }
+    };
+    let tasks = if exact {
+        blocks * sides.len() as u64
+    } else {
+        blocks
+    };
+    let mut total = Running { stats, collected };
+    let ended = stream_ordered(
+        &mut total,
+        0..tasks,
+        cancel,
+        |total: &Running<C::Total>, t| {
+            let (group, block) = task_of(t);
+            let range = block_runs(block, runs);
+            let size = (range.end - range.start) as usize;
+            Task {
+                stats: group
+                    .clone()
+                    .map(|v| match &total.stats[v] {
+                        Some(stats) => stats.empty_block(size),
+                        None => unreachable!("a variant is handed over after its last block"),
+                    })
+                    .collect(),
+                collected: collect.start_block(&total.collected, group.clone(), range),
+                group,
+            }
+        },
+        |t, mut task: Task<C::Block>| {
+            let (_, block) = task_of(t);
+            let range = block_runs(block, runs);
+            let Task {
+                group,
+                stats,
+                collected,
+            } = &mut task;
+            for (variant, acc) in group.clone().zip(stats.iter_mut()) {
+                let each = |run: u64, spot: Option<&RunRecord>, on_demand: &RunRecord| {
+                    collect.push(collected, variant, run, spot, on_demand);
+                    Ok::<(), std::convert::Infallible>(())
+                };
+                let simulated =
+                    sides[variant].simulate_block(range.clone(), acc, done, cancel, each);
+                if let Err(never) = simulated {
+                    match never {}
+                }
+            }
+            collect.finish_block(collected);
+            Ok::<_, std::convert::Infallible>(task)
+        },
+        |total, t, task| {
+            let (_, block) = task_of(t);
+            for (variant, acc) in task.group.clone().zip(&task.stats) {
+                if let Some(stats) = &mut total.stats[variant] {
+                    stats.push_block(acc);
+                }
+            }
+            collect.append(&mut total.collected, task.collected);
+            if block + 1 == blocks {
+                for variant in task.group {
+                    if let Some(stats) = total.stats[variant].take() {
+                        finished(variant, stats);
+                    }
+                }
+            }
+            Ok(ControlFlow::Continue(()))
+        },
+    );
+    match ended {
+        Ok(Ended::Finished | Ended::Stopped) => Ok(total.collected),
+        Ok(Ended::Cancelled) => Err(Cancelled),
+        Err(never) => match never {},
+    }
+}
+
+/// How many runs a study simulates in all (both sides where spot is enabled), for progress.
+pub fn total_runs(variants: &[&Scenario], runs: u64) -> u64 {
+    variants
+        .iter()
+        .map(|s| runs * if s.is_spot() { 2 } else { 1 })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::montecarlo::stream_scenario;
+    use crate::scenario::parse_scenario;
+
+    const SCENARIO: &str = r#"
+[job]
+training = { dist = "lognormal", median = "2h", sigma = 0.4 }
+[stopping]
+max_run = "4h"
+max_wait = "5h"
+[spot]
+enabled = true
+discount = 0.7
+capacity_wait = { dist = "exponential", mean = "20m" }
+time_to_interruption = { dist = "exponential", mean = "1h" }
+[checkpoint]
+interval = "15m"
+[pricing]
+on_demand_hourly = 3.06
+"#;
+
+    fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(f)
+    }
+
+    /// Counts each variant's runs and sums their spot cost in run order.
+    struct Sums;
+
+    impl Collect for Sums {
+        type Block = Vec<(usize, u64, f64)>;
+        type Total = Vec<(usize, u64, f64)>;
+        fn start_block(&self, _: &Self::Total, _: Range<usize>, _: Range<u64>) -> Self::Block {
+            Vec::new()
+        }
+        fn push(
+            &self,
+            block: &mut Self::Block,
+            variant: usize,
+            run: u64,
+            spot: Option<&RunRecord>,
+            on_demand: &RunRecord,
+        ) {
+            block.push((variant, run, spot.unwrap_or(on_demand).cost_usd));
+        }
+        fn append(&self, total: &mut Self::Total, block: Self::Block) {
+            total.extend(block);
+        }
+    }
+
+    fn variants(runs: u64) -> Vec<Scenario> {
+        let base = parse_scenario(SCENARIO, "t.toml").unwrap();
+        let on_demand = parse_scenario(
+            &SCENARIO
+                .replace("enabled = true", "enabled = false")
+                .replace("max_wait = \"5h\"", ""),
+            "od.toml",
+        )
+        .unwrap();
+        let mut dearer = base.clone();
+        dearer.job.instance_count = 2;
+        [base, on_demand, dearer]
+            .into_iter()
+            .map(|mut s| {
+                // The study's runs and seed, not the file's: `run` must agree with them.
+                s.simulation.runs = runs;
+                s.simulation.seed = 7;
+                s
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_variant_gets_exactly_the_statistics_of_run_in_both_modes() {
+        for runs in [70_000, 140_000] {
+            let scenarios = variants(runs);
+            let refs: Vec<&Scenario> = scenarios.iter().collect();
+            for threads in [1, 3] {
+                let mut handed = Vec::new();
+                let done = AtomicU64::new(0);
+                let seen = in_pool(threads, || {
+                    run_study(
+                        &refs,
+                        runs,
+                        7,
+                        &Sums,
+                        Vec::new(),
+                        &done,
+                        &Cancel::new(),
+                        |v, stats| handed.push((v, stats)),
+                    )
+                })
+                .unwrap();
+                assert_eq!(done.load(std::sync::atomic::Ordering::Relaxed), {
+                    total_runs(&refs, runs)
+                });
+                assert_eq!(
+                    handed.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
+                    [0, 1, 2]
+                );
+                for (v, stats) in &handed {
+                    let alone = in_pool(2, || stream_scenario(&scenarios[*v]));
+                    assert_eq!(*stats, alone, "variant {v}, {runs} runs, {threads} threads");
+                }
+                // Every run of every variant, once, in run order per variant.
+                for v in 0..3 {
+                    let runs_seen: Vec<u64> = seen
+                        .iter()
+                        .filter(|(w, ..)| *w == v)
+                        .map(|(_, run, _)| *run)
+                        .collect();
+                    assert_eq!(runs_seen, (0..runs).collect::<Vec<_>>());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_cancelled_study_says_so() {
+        let scenarios = variants(300_000);
+        let refs: Vec<&Scenario> = scenarios.iter().collect();
+        let cancel = Cancel::new();
+        cancel.request();
+        let result = run_study(
+            &refs,
+            300_000,
+            7,
+            &(),
+            (),
+            &AtomicU64::new(0),
+            &cancel,
+            |_, _| unreachable!("nothing finishes"),
+        );
+        assert_eq!(result, Err(Cancelled));
+    }
+}
