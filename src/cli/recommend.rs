@@ -36,7 +36,16 @@ pub(crate) fn recommend(
     }
     let done = AtomicU64::new(0);
     let result = pool
-        .install(|| spotsim::studies::recommend::recommend(&text, &shown, &base, target, &done))
+        .install(|| {
+            spotsim::studies::recommend::recommend(
+                &text,
+                &shown,
+                &base,
+                target,
+                &done,
+                &super::CANCEL,
+            )
+        })
         .map_err(Failure::BadInput)?;
     let name = job_name(path, &base);
     print_stdout(&match format {

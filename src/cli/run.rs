@@ -279,7 +279,7 @@ pub(crate) fn simulate_records(
 ) -> (Runs, ScenarioStats) {
     with_progress(quiet, total_runs(scenario), sides_label(scenario), |done| {
         pool.install(|| {
-            let runs = run_scenario_counted(scenario, done);
+            let runs = run_scenario_counted(scenario, done, &CANCEL);
             let stats = ScenarioStats::of_runs(&runs);
             (runs, stats)
         })

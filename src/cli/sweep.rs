@@ -49,7 +49,15 @@ pub(crate) fn sweep(
     let total = spotsim::studies::sweep::total_runs(&points, runs);
     let result = with_progress(quiet, total, "the sweep", |done| {
         pool.install(|| {
-            spotsim::studies::sweep::run_sweep(&axes, &points, metric, runs, seed, done)
+            spotsim::studies::sweep::run_sweep(
+                &axes,
+                &points,
+                metric,
+                runs,
+                seed,
+                done,
+                &super::CANCEL,
+            )
         })
     });
     if !quiet {

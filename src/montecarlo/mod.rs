@@ -57,16 +57,50 @@ pub fn run_many(model: &JobModel, seed: u64, runs: u64) -> Vec<RunRecord> {
         .collect()
 }
 
-/// As [`run_many`], adding to `done` as runs finish, for a progress display.
+/// As [`run_many`], adding to `done` as runs finish (in blocks of [`PROGRESS_BLOCK`]), for a
+/// progress display. Once `cancel` is requested, the runs not yet started return at once with
+/// an empty record: the results are then meaningless, and the caller discards them.
 pub fn run_many_counted(
     model: &JobModel,
     seed: u64,
     runs: u64,
     done: &AtomicU64,
+    cancel: &Cancel,
 ) -> Vec<RunRecord> {
-    let records = run_many(model, seed, runs);
-    done.fetch_add(runs, Ordering::Relaxed);
+    let records = (0..runs)
+        .into_par_iter()
+        .map(|run| {
+            if cancel.requested() {
+                return cancelled_run();
+            }
+            let record = run_one(model, seed, run);
+            if run % PROGRESS_BLOCK == PROGRESS_BLOCK - 1 {
+                done.fetch_add(PROGRESS_BLOCK, Ordering::Relaxed);
+            }
+            record
+        })
+        .collect();
+    // The last, partial block: the count reaches `runs` exactly.
+    done.fetch_add(runs % PROGRESS_BLOCK, Ordering::Relaxed);
     records
+}
+
+/// What a run returns once a stop is requested: nothing simulated.
+fn cancelled_run() -> RunRecord {
+    RunRecord {
+        outcome: crate::engine::Outcome::Completed,
+        wall_s: 0.0,
+        training_s: 0.0,
+        billable_s: 0.0,
+        cost_usd: 0.0,
+        interruptions: 0,
+        waiting_s: 0.0,
+        lost_work_s: 0.0,
+        work_required_s: 0.0,
+        work_done_s: 0.0,
+        billed: crate::engine::BilledTime::default(),
+        billed_redone_s: 0.0,
+    }
 }
 
 /// Progress is counted in blocks of this many runs, so that threads rarely touch the shared
@@ -115,11 +149,15 @@ pub fn run_scenario(scenario: &Scenario) -> Runs {
     Runs { spot, on_demand }
 }
 
-/// As [`run_scenario`], counting finished runs into `done`.
-pub fn run_scenario_counted(scenario: &Scenario, done: &AtomicU64) -> Runs {
-    let runs = run_scenario(scenario);
-    done.fetch_add(total_runs(scenario), Ordering::Relaxed);
-    runs
+/// As [`run_scenario`], counting finished runs (of [`total_runs`]) into `done`, stopping
+/// early (meaningless records) once `cancel` is requested.
+pub fn run_scenario_counted(scenario: &Scenario, done: &AtomicU64, cancel: &Cancel) -> Runs {
+    let seed = scenario.simulation.seed;
+    let runs = scenario.simulation.runs;
+    let spot =
+        JobModel::spot(scenario).map(|model| run_many_counted(&model, seed, runs, done, cancel));
+    let on_demand = run_many_counted(&JobModel::on_demand(scenario), seed, runs, done, cancel);
+    Runs { spot, on_demand }
 }
 
 /// How many runs a simulation of the scenario computes in all: both sides.

@@ -29,6 +29,7 @@ use std::sync::atomic::AtomicU64;
 use toml::Table;
 
 use crate::engine::{JobModel, Outcome, RunRecord};
+use crate::montecarlo::cancel::Cancel;
 use crate::montecarlo::run_many_counted;
 use crate::scenario::{
     JOB_LIFETIME_LIMIT_S, MAX_RUN_LIMIT_S, Scenario, Warning, lint, parse_scenario,
@@ -255,22 +256,23 @@ pub fn recommend(
     base: &Scenario,
     target: f64,
     done: &AtomicU64,
+    cancel: &Cancel,
 ) -> Result<Recommendation, String> {
     check_target(target)?;
     let document: Table = text
         .parse()
         .map_err(|e: toml::de::Error| format!("{file}: {}", e.message()))?;
     let (runs, seed) = (base.simulation.runs, base.simulation.seed);
-    let spot_runs = JobModel::spot(base).map(|m| run_many_counted(&m, seed, runs, done));
-    let on_demand_runs = run_many_counted(&JobModel::on_demand(base), seed, runs, done);
+    let spot_runs = JobModel::spot(base).map(|m| run_many_counted(&m, seed, runs, done, cancel));
+    let on_demand_runs = run_many_counted(&JobModel::on_demand(base), seed, runs, done, cancel);
     let on_demand = SideSummary::of(&on_demand_runs);
     let spot_or_on_demand = spot_runs
         .as_deref()
         .map(|spot| compare_sides(spot, &on_demand_runs, &on_demand, target));
 
     let (checkpoint, checkpoint_note) =
-        checkpoint_advice(text, file, base, spot_runs.as_deref(), done)?;
-    let limits = limits_advice(&document, file, base, target, done)?;
+        checkpoint_advice(text, file, base, spot_runs.as_deref(), done, cancel)?;
+    let limits = limits_advice(&document, file, base, target, done, cancel)?;
 
     let mut warnings = lint(base);
     // The limits are tail quantiles: with few runs in the tail they move from seed to seed.
@@ -443,6 +445,7 @@ fn checkpoint_advice(
     base: &Scenario,
     spot_runs: Option<&[RunRecord]>,
     done: &AtomicU64,
+    cancel: &Cancel,
 ) -> Result<CheckpointResult, String> {
     let (runs, seed) = (base.simulation.runs, base.simulation.seed);
     if !base.is_spot() {
@@ -484,7 +487,7 @@ fn checkpoint_advice(
     let sweep = |flag: String, metric: SweepMetric| -> Result<_, String> {
         let (axes, points) =
             build_grid(text, file, &[flag]).map_err(|errors| errors.to_string())?;
-        Ok(run_sweep(&axes, &points, metric, runs, seed, done))
+        Ok(run_sweep(&axes, &points, metric, runs, seed, done, cancel))
     };
     let (flag, _) = interval_list(lo, hi, COARSE_POINTS, current);
     let coarse = sweep(flag, SweepMetric::CostUsd)?;
@@ -607,6 +610,7 @@ fn limits_advice(
     base: &Scenario,
     target: f64,
     done: &AtomicU64,
+    cancel: &Cancel,
 ) -> Result<LimitsAdvice, String> {
     let (runs, seed) = (base.simulation.runs, base.simulation.seed);
     let spot = base.is_spot();
@@ -623,6 +627,7 @@ fn limits_advice(
             seed,
             runs,
             done,
+            cancel,
         ))
     };
     let mut notes = Vec::new();
@@ -654,7 +659,7 @@ fn limits_advice(
         hi
     };
     // One simulation with max_wait at the cap: completion under w is "completed and wall ≤ w".
-    let at_cap = run_many_counted(&model_with(base, max_run_s, cap), seed, runs, done);
+    let at_cap = run_many_counted(&model_with(base, max_run_s, cap), seed, runs, done, cancel);
     let completion_at_cap = Share::of(completed_count(&at_cap), runs);
     // Reachable on average; the 95 % rank, when fewer runs complete than it asks, falls back to
     // the last completed run (with a note: more runs would make the bound sure).
@@ -704,7 +709,7 @@ fn limits_advice(
     let checked = with_limits(document, file, max_run_s, max_wait_s)?;
     let check_seed = seed.wrapping_add(1);
     let model = JobModel::spot(&checked).unwrap_or_else(|| JobModel::on_demand(&checked));
-    let check_runs = run_many_counted(&model, check_seed, runs, done);
+    let check_runs = run_many_counted(&model, check_seed, runs, done, cancel);
     Ok(LimitsAdvice {
         max_run_s,
         max_wait_s,
@@ -725,7 +730,15 @@ mod tests {
     fn recommend_text(text: &str, runs: u64, target: f64) -> Recommendation {
         let mut base = parse_scenario(text, "t.toml").unwrap();
         base.simulation.runs = runs;
-        recommend(text, "t.toml", &base, target, &AtomicU64::new(0)).unwrap()
+        recommend(
+            text,
+            "t.toml",
+            &base,
+            target,
+            &AtomicU64::new(0),
+            &Cancel::new(),
+        )
+        .unwrap()
     }
 
     #[test]

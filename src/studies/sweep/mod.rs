@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Serialize;
 
 use crate::engine::{JobModel, Outcome, RunRecord};
+use crate::montecarlo::cancel::Cancel;
 use crate::montecarlo::run_many_counted;
 use crate::scenario::Scenario;
 use crate::stats::sketch::quantiles;
@@ -268,14 +269,15 @@ pub fn run_sweep(
     runs: u64,
     seed: u64,
     done: &AtomicU64,
+    cancel: &Cancel,
 ) -> SweepResult {
     let mut on_demand_cache: Vec<(Scenario, SideSummary)> = Vec::new();
     let mut partial = Vec::with_capacity(points.len());
     let mut kept = Vec::with_capacity(points.len());
     for point in points {
         let scenario = &point.scenario;
-        let spot_runs =
-            JobModel::spot(scenario).map(|model| run_many_counted(&model, seed, runs, done));
+        let spot_runs = JobModel::spot(scenario)
+            .map(|model| run_many_counted(&model, seed, runs, done, cancel));
         let inputs = on_demand_inputs(scenario);
         let cached = on_demand_cache
             .iter()
@@ -288,7 +290,8 @@ pub fn run_sweep(
                 (summary, None)
             }
             None => {
-                let records = run_many_counted(&JobModel::on_demand(scenario), seed, runs, done);
+                let records =
+                    run_many_counted(&JobModel::on_demand(scenario), seed, runs, done, cancel);
                 let summary = SideSummary::of(&records);
                 on_demand_cache.push((inputs, summary.clone()));
                 (summary, Some(records))
@@ -301,7 +304,9 @@ pub fn run_sweep(
             // An on-demand scenario whose baseline came from the cache: the same runs as a
             // point already seen, so rerun them for the metric (cheap, and never happens for a
             // key that changes the on-demand job).
-            (None, None) => &run_many_counted(&JobModel::on_demand(scenario), seed, runs, done),
+            (None, None) => {
+                &run_many_counted(&JobModel::on_demand(scenario), seed, runs, done, cancel)
+            }
         };
         let (estimate, keep) = measure(metric, main_runs);
         kept.push(keep);
@@ -467,7 +472,15 @@ mod tests {
     fn sweep(flags: &[&str], metric: SweepMetric, runs: u64) -> SweepResult {
         let flags: Vec<String> = flags.iter().map(|s| s.to_string()).collect();
         let (axes, points) = build_grid(REFERENCE, "reference.toml", &flags).unwrap();
-        run_sweep(&axes, &points, metric, runs, 1, &AtomicU64::new(0))
+        run_sweep(
+            &axes,
+            &points,
+            metric,
+            runs,
+            1,
+            &AtomicU64::new(0),
+            &Cancel::new(),
+        )
     }
 
     #[test]
