@@ -9,10 +9,10 @@ use spotsim::charts::ChartFormat;
 use super::args::{ReportFormat, SimulationArgs, SweepFormat};
 use super::load::load_fleet_with_overrides;
 use super::output::{
-    Charts, check_chart_dir, check_review_output, check_writable_parent, print_stdout, thread_pool,
-    with_progress, write_charts, write_file, write_review,
+    Charts, check_chart_dir, check_review_output, check_writable_parent, print_stdout,
+    review_command, thread_pool, with_progress, write_charts, write_file, write_review,
 };
-use super::report::review_command;
+
 use super::{CANCEL, Failure, interrupted};
 
 /// `spotsim fleet`'s options.

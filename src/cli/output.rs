@@ -392,3 +392,41 @@ pub(crate) fn write_review(
     }
     Ok(())
 }
+
+/// The command that writes the review again, for the review to show: `spotsim report FILE
+/// --runs N --seed S [--format md] -o OUTPUT`.
+pub(crate) fn review_command(
+    file: &str,
+    runs: u64,
+    seed: u64,
+    format: ReportFormat,
+    output: &Path,
+) -> String {
+    let mut command = format!(
+        "spotsim report {} --runs {} --seed {}",
+        shell_word(file),
+        runs,
+        seed
+    );
+    if format == ReportFormat::Md {
+        command.push_str(" --format md");
+    }
+    command.push_str(&format!(
+        " -o {}",
+        shell_word(&output.display().to_string())
+    ));
+    command
+}
+
+/// `word` quoted for a POSIX shell when it needs it.
+pub(crate) fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=+,@".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}

@@ -14,7 +14,10 @@ use super::Failure;
 use super::args::{ReportFormat, SimulationArgs};
 use super::fleet::report_fleet;
 use super::load::{is_fleet_file, job_name, load_with_overrides_and_text};
-use super::output::{Charts, check_review_output, print_warnings, thread_pool, write_review};
+use super::output::{
+    Charts, check_review_output, print_warnings, review_command, shell_word, thread_pool,
+    write_review,
+};
 use super::run::simulate;
 
 /// `spotsim report`: the review of a scenario, or of a fleet given a fleet file.
@@ -92,42 +95,4 @@ pub(crate) fn report(
         &pool,
         quiet,
     )
-}
-
-/// The command that writes the review again, for the review to show: `spotsim report FILE
-/// --runs N --seed S [--format md] -o OUTPUT`.
-pub(crate) fn review_command(
-    file: &str,
-    runs: u64,
-    seed: u64,
-    format: ReportFormat,
-    output: &Path,
-) -> String {
-    let mut command = format!(
-        "spotsim report {} --runs {} --seed {}",
-        shell_word(file),
-        runs,
-        seed
-    );
-    if format == ReportFormat::Md {
-        command.push_str(" --format md");
-    }
-    command.push_str(&format!(
-        " -o {}",
-        shell_word(&output.display().to_string())
-    ));
-    command
-}
-
-/// `word` quoted for a POSIX shell when it needs it.
-fn shell_word(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=+,@".contains(c))
-    {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
 }

@@ -44,7 +44,7 @@ use crate::montecarlo::cancel::Cancel;
 use crate::montecarlo::precision::{Precision, RseRule};
 use crate::montecarlo::rng::{Stream, run_rng};
 use crate::scenario::Scenario;
-pub use crate::stats::accumulate::BLOCK_RUNS;
+pub use crate::stats::accumulate::{BLOCK_RUNS, Runs};
 use crate::stats::accumulate::{BlockMoments, BlockStats, ScenarioStats, block_count, block_runs};
 use crate::stats::summary::{SideSummary, savings_per_completed_job_pct, savings_vs_on_demand_pct};
 
@@ -128,15 +128,6 @@ pub fn constant_run(model: &JobModel, seed: u64) -> Option<RunRecord> {
     let mut market_rng = run_rng(seed, 0, Stream::Market);
     let record = simulate_run(model, 0, &mut job_rng, &mut market_rng, &mut NoObserver);
     (!job_rng.was_drawn() && !market_rng.was_drawn()).then_some(record)
-}
-
-/// The raw runs of a scenario: spot (if enabled) and the on-demand baseline, in run order.
-#[derive(Debug, Clone)]
-pub struct Runs {
-    /// Spot runs, `None` for an on-demand scenario.
-    pub spot: Option<Vec<RunRecord>>,
-    /// The same job on-demand.
-    pub on_demand: Vec<RunRecord>,
 }
 
 /// Runs the scenario's job `simulation.runs` times on spot (if enabled) and on-demand, keeping

@@ -23,13 +23,21 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Outcome, RunRecord};
-use crate::montecarlo::Runs;
 use crate::stats::moments::{CoMoments, MomentLanes, Moments};
 use crate::stats::sketch::QuantileStore;
 use crate::stats::summary::{
     BilledBreakdown, Metric, MetricSummaries, OutcomeShares, SideSummary, Summary,
     paired_saving_interval_pct,
 };
+
+/// The raw runs of a scenario: spot (if enabled) and the on-demand baseline, in run order.
+#[derive(Debug, Clone)]
+pub struct Runs {
+    /// Spot runs, `None` for an on-demand scenario.
+    pub spot: Option<Vec<RunRecord>>,
+    /// The same job on-demand.
+    pub on_demand: Vec<RunRecord>,
+}
 
 /// Runs per block: blocks are the unit of parallel work and of the moment records. Block `b`
 /// holds run indices `b·BLOCK_RUNS .. (b + 1)·BLOCK_RUNS`.
