@@ -14,10 +14,7 @@ use spotsim::charts::{ChartFormat, ChartInput, ChartKind, TIMELINE_RUNS, charts_
 use spotsim::montecarlo::cancel::Cancel;
 use spotsim::montecarlo::precision::Precision;
 use spotsim::montecarlo::timeline::first_runs;
-use spotsim::montecarlo::{
-    Estimate, NoRows, RunRows, Runs, run_scenario_counted, stream_blocks, stream_to_target,
-    total_runs,
-};
+use spotsim::montecarlo::{Estimate, NoRows, RunRows, stream_blocks, stream_to_target, total_runs};
 use spotsim::report::{
     ReviewInput, RunReport, RunsCsv, TraceReport, build_review, render_json, render_review_html,
     render_review_md, render_table, render_trace_json, render_trace_table, render_validation,
@@ -25,6 +22,7 @@ use spotsim::report::{
 };
 use spotsim::scenario::{Scenario, lint};
 use spotsim::stats::accumulate::ScenarioStats;
+use spotsim::stats::summary::Metric;
 use spotsim::studies::sweep::SweepMetric;
 use spotsim::units::clock::Timestamp;
 use spotsim::{LoadError, load_scenario, load_scenario_and_text};
@@ -497,10 +495,10 @@ enum SweepMetricArg {
 impl SweepMetricArg {
     fn metric(self) -> SweepMetric {
         match self {
-            SweepMetricArg::CostUsd => SweepMetric::CostUsd,
-            SweepMetricArg::WallS => SweepMetric::WallS,
-            SweepMetricArg::P95WallS => SweepMetric::P95WallS,
-            SweepMetricArg::P95CostUsd => SweepMetric::P95CostUsd,
+            SweepMetricArg::CostUsd => SweepMetric::Mean(Metric::CostUsd),
+            SweepMetricArg::WallS => SweepMetric::Mean(Metric::WallS),
+            SweepMetricArg::P95WallS => SweepMetric::P95(Metric::WallS),
+            SweepMetricArg::P95CostUsd => SweepMetric::P95(Metric::CostUsd),
             SweepMetricArg::Completed => SweepMetric::Completed,
         }
     }
@@ -1355,22 +1353,6 @@ fn simulate_with_rows<R: RunRows>(
     .map(|stats| (stats, None))
 }
 
-/// Runs the scenario on `pool` keeping every run (for `compare`, which pairs runs across
-/// scenarios), with their statistics, and the same progress bar as [`simulate`].
-fn simulate_records(
-    pool: &rayon::ThreadPool,
-    scenario: &Scenario,
-    quiet: bool,
-) -> (Runs, ScenarioStats) {
-    with_progress(quiet, total_runs(scenario), sides_label(scenario), |done| {
-        pool.install(|| {
-            let runs = run_scenario_counted(scenario, done);
-            let stats = ScenarioStats::of_runs(&runs);
-            (runs, stats)
-        })
-    })
-}
-
 /// What the progress bar says is simulated.
 fn sides_label(scenario: &Scenario) -> &'static str {
     if scenario.is_spot() {
@@ -1640,7 +1622,6 @@ fn compare_scenarios(paths: &[PathBuf], options: CompareOptions<'_>) -> Result<(
             .collect();
         spotsim::studies::compare::common_settings(&files, runs, seed)
     };
-    spotsim::scenario::check_kept_runs("compare", settings.runs).map_err(Failure::BadInput)?;
     if let (Some(note), false) = (&settings.note, quiet) {
         eprintln!("note: {note}");
     }
@@ -1667,9 +1648,12 @@ fn compare_scenarios(paths: &[PathBuf], options: CompareOptions<'_>) -> Result<(
         })
         .collect();
     let pool = thread_pool(threads)?;
-    let comparison = spotsim::studies::compare::compare(entries, |scenario| {
-        simulate_records(&pool, scenario, quiet)
-    });
+    let scenarios: Vec<&Scenario> = entries.iter().map(|e| &e.scenario).collect();
+    let total = spotsim::montecarlo::study::total_runs(&scenarios, settings.runs);
+    let comparison = with_progress(quiet, total, "the comparison", |done| {
+        pool.install(|| spotsim::studies::compare::compare_cancellable(entries, done, &CANCEL))
+    })
+    .map_err(|_| Failure::Runtime(interrupted()))?;
     if let Some((path, chart_format)) = chart_format {
         let bytes = pool
             .install(|| spotsim::charts::render_comparison(&comparison, chart_format))
@@ -1997,8 +1981,6 @@ fn sweep(
     let (axes, points) = spotsim::studies::sweep::build_grid(&text, &shown, flags)
         .map_err(|errors| Failure::BadInput(errors.to_string()))?;
     let (runs, seed) = (base.simulation.runs, base.simulation.seed);
-    spotsim::scenario::check_kept_runs("sweep", runs).map_err(Failure::BadInput)?;
-    spotsim::studies::sweep::check_size(points.len(), runs).map_err(Failure::BadInput)?;
     let chart = match chart {
         Some(chart_path) => {
             let format = chart_format_of(chart_path).map_err(Failure::BadInput)?;
@@ -2012,9 +1994,12 @@ fn sweep(
     let total = spotsim::studies::sweep::total_runs(&points, runs);
     let result = with_progress(quiet, total, "the sweep", |done| {
         pool.install(|| {
-            spotsim::studies::sweep::run_sweep(&axes, &points, metric, runs, seed, done)
+            spotsim::studies::sweep::run_sweep_cancellable(
+                &axes, &points, metric, runs, seed, done, &CANCEL,
+            )
         })
-    });
+    })
+    .map_err(|_| Failure::Runtime(interrupted()))?;
     if !quiet {
         for note in result.notes() {
             eprintln!("note: {note}");
@@ -2068,8 +2053,6 @@ fn recommend(
     } = sim;
     let (base, text) = load_with_overrides_and_text(path, runs, seed)?;
     print_notes(&base);
-    spotsim::scenario::check_kept_runs("recommend", base.simulation.runs)
-        .map_err(Failure::BadInput)?;
     let shown = path.display().to_string();
     let pool = thread_pool(threads)?;
     if !quiet {
@@ -2080,8 +2063,19 @@ fn recommend(
     }
     let done = AtomicU64::new(0);
     let result = pool
-        .install(|| spotsim::studies::recommend::recommend(&text, &shown, &base, target, &done))
-        .map_err(Failure::BadInput)?;
+        .install(|| {
+            spotsim::studies::recommend::recommend_cancellable(
+                &text, &shown, &base, target, &done, &CANCEL,
+            )
+        })
+        .map_err(|error| match error {
+            spotsim::studies::recommend::RecommendError::Invalid(message) => {
+                Failure::BadInput(message)
+            }
+            spotsim::studies::recommend::RecommendError::Cancelled => {
+                Failure::Runtime(interrupted())
+            }
+        })?;
     let name = job_name(path, &base);
     print_stdout(&match format {
         RecommendFormat::Table => spotsim::report::render_recommend_table(&name, &result),

@@ -57,18 +57,6 @@ pub fn run_many(model: &JobModel, seed: u64, runs: u64) -> Vec<RunRecord> {
         .collect()
 }
 
-/// As [`run_many`], adding to `done` as runs finish, for a progress display.
-pub fn run_many_counted(
-    model: &JobModel,
-    seed: u64,
-    runs: u64,
-    done: &AtomicU64,
-) -> Vec<RunRecord> {
-    let records = run_many(model, seed, runs);
-    done.fetch_add(runs, Ordering::Relaxed);
-    records
-}
-
 /// Progress is counted in blocks of this many runs, so that threads rarely touch the shared
 /// counter.
 pub const PROGRESS_BLOCK: u64 = 4096;
@@ -113,13 +101,6 @@ pub fn run_scenario(scenario: &Scenario) -> Runs {
     let spot = JobModel::spot(scenario).map(|model| run_many(&model, seed, runs));
     let on_demand = run_many(&JobModel::on_demand(scenario), seed, runs);
     Runs { spot, on_demand }
-}
-
-/// As [`run_scenario`], counting finished runs into `done`.
-pub fn run_scenario_counted(scenario: &Scenario, done: &AtomicU64) -> Runs {
-    let runs = run_scenario(scenario);
-    done.fetch_add(total_runs(scenario), Ordering::Relaxed);
-    runs
 }
 
 /// How many runs a simulation of the scenario computes in all: both sides.
