@@ -39,7 +39,7 @@ use std::ops::{ControlFlow, Range};
 use rayon::prelude::*;
 
 use crate::engine::{JobModel, Market, NoObserver, RunRecord, simulate_run};
-use crate::montecarlo::blocks::{Ended, stream_ordered};
+use crate::montecarlo::blocks::{Ended, stream_ordered, window};
 use crate::montecarlo::cancel::Cancel;
 use crate::montecarlo::precision::{Precision, RseRule};
 use crate::montecarlo::rng::{Stream, run_rng};
@@ -349,6 +349,7 @@ fn stream_blocks_then<R: RunRows>(
     let ended = stream_ordered(
         &mut stats,
         blocks,
+        window(1),
         cancel,
         |stats, block| {
             let range = block_runs(block, runs);

@@ -26,7 +26,7 @@ use std::sync::atomic::AtomicU64;
 
 use crate::engine::RunRecord;
 use crate::montecarlo::Sides;
-use crate::montecarlo::blocks::{Ended, stream_ordered};
+use crate::montecarlo::blocks::{Ended, stream_ordered, window};
 use crate::montecarlo::cancel::Cancel;
 use crate::scenario::Scenario;
 use crate::stats::accumulate::{BlockStats, ScenarioStats, block_count, block_runs};
@@ -199,9 +199,12 @@ pub fn run_study<C: Collect>(
         blocks
     };
     let mut total = Running { stats, collected };
+    // A task of `n` variants weighs `n` blocks.
+    let weight = if exact { 1 } else { sides.len() as u64 };
     let ended = stream_ordered(
         &mut total,
         0..tasks,
+        window(weight),
         cancel,
         |total: &Running<C::Total>, t| {
             let (group, block) = task_of(t);

@@ -632,4 +632,57 @@ runs = 3000
         let same = [("a.toml", &a), ("c.toml", &a)];
         assert_eq!(common_settings(&same, None, None).note, None);
     }
+
+    /// Beyond the exact limit the pairs are streamed: the same figures as the kept runs give,
+    /// within rounding.
+    #[test]
+    fn a_streamed_comparison_agrees_with_the_kept_runs() {
+        let runs = 140_000;
+        let four = ONE.replace("instance_count = 1", "instance_count = 4");
+        let entries: Vec<Entry> = [entry(ONE, "one"), entry(&four, "four")]
+            .into_iter()
+            .map(|mut e| {
+                e.scenario.simulation.runs = runs;
+                e
+            })
+            .collect();
+        let kept: Vec<crate::montecarlo::Runs> = entries
+            .iter()
+            .map(|e| crate::montecarlo::run_scenario(&e.scenario))
+            .collect();
+        let comparison = compare(entries);
+        let column = |k: usize, f: fn(&RunRecord) -> f64| -> Vec<f64> {
+            kept[k].spot.as_ref().unwrap().iter().map(f).collect()
+        };
+        let near = |got: f64, want: f64| (got - want).abs() <= 1e-9 * want.abs();
+        let d = &comparison.differences[0];
+        for (got, f) in [
+            (
+                &d.cost_usd,
+                (|r: &RunRecord| r.cost_usd) as fn(&RunRecord) -> f64,
+            ),
+            (&d.wall_s, |r: &RunRecord| r.wall_s),
+            (&d.completed_share, completed),
+        ] {
+            let want = crate::stats::paired::paired_difference(&column(0, f), &column(1, f));
+            assert!(near(got.mean, want.mean), "{got:?} {want:?}");
+            let (g, w) = (got.ci95.unwrap(), want.ci95.unwrap());
+            assert!(near(g.0, w.0) && near(g.1, w.1), "{got:?} {want:?}");
+            assert!(near(got.correlation.unwrap(), want.correlation.unwrap()));
+        }
+        let cost = |r: &RunRecord| r.cost_usd;
+        let want = crate::stats::paired::paired_order(&column(0, cost), &column(1, cost));
+        assert_eq!(d.cheaper, want);
+        let done: Vec<f64> = kept[1]
+            .spot
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(completed)
+            .collect();
+        let want = crate::stats::paired::ratio_of_means(&column(1, cost), &done).unwrap();
+        let got = comparison.scenarios[1].intervals.spot.unwrap();
+        let (g, w) = (got.cost_per_completed_job_usd.unwrap(), want.ci95.unwrap());
+        assert!(near(g.0, w.0) && near(g.1, w.1), "{g:?} {w:?}");
+    }
 }

@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use toml::Table;
 
 use crate::engine::{JobModel, Outcome, RunRecord};
-use crate::montecarlo::blocks::{Ended, stream_ordered};
+use crate::montecarlo::blocks::{Ended, stream_ordered, window};
 use crate::montecarlo::cancel::Cancel;
 use crate::montecarlo::study::{Cancelled, Collect, run_study};
 use crate::montecarlo::{Estimate, run_one};
@@ -786,6 +786,7 @@ fn completions(
     let ended = stream_ordered(
         &mut total,
         0..block_count(runs),
+        window(1),
         cancel,
         |total: &Completions, block| {
             let range = block_runs(block, runs);

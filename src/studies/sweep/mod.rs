@@ -737,4 +737,39 @@ mod tests {
             "paired ±{paired:.1} s vs independent ±{independent:.1} s"
         );
     }
+
+    /// Just beyond the exact limit the pairs are streamed: the differences to the best point
+    /// agree with those of the kept runs within rounding.
+    #[test]
+    fn a_streamed_sweep_agrees_with_the_kept_runs() {
+        let runs = 140_000;
+        let flags = ["checkpoint.interval=10m,40m".to_string()];
+        let (_, points) = build_grid(REFERENCE, "reference.toml", &flags).unwrap();
+        let result = sweep(
+            &["checkpoint.interval=10m,40m"],
+            SweepMetric::Mean(Metric::WallS),
+            runs,
+        );
+        let walls: Vec<Vec<f64>> = points
+            .iter()
+            .map(|point| {
+                let model = JobModel::spot(&point.scenario).unwrap();
+                run_many(&model, 1, runs).iter().map(|r| r.wall_s).collect()
+            })
+            .collect();
+        let near = |got: f64, want: f64| (got - want).abs() <= 1e-9 * want.abs();
+        for (p, point) in result.points.iter().enumerate() {
+            let (mean, _) = mean_and_std_err(&walls[p]);
+            assert!(
+                near(point.metric.value, mean),
+                "{} {mean}",
+                point.metric.value
+            );
+            if p != result.best {
+                let want = paired_half_width(&walls[p], &walls[result.best]).unwrap();
+                let (lo, hi) = point.vs_best.ci95.unwrap();
+                assert!(near((hi - lo) / 2.0, want), "{} {want}", (hi - lo) / 2.0);
+            }
+        }
+    }
 }
