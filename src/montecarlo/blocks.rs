@@ -90,8 +90,12 @@ where
             let empty = start(total, block);
             let sender = sender.clone();
             scope.spawn(move |_| {
-                // After a stop request nothing more is computed.
-                let output = (!cancel.requested()).then(|| fill(block, empty));
+                // After a stop request nothing more is computed. A panic is caught and sent
+                // on, to be raised again on the scheduling thread: otherwise that thread would
+                // wait for this block for ever.
+                let output = (!cancel.requested()).then(|| {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fill(block, empty)))
+                });
                 // The receiver lives until every spawned block is done.
                 let _ = sender.send((block, output));
             });
@@ -123,8 +127,10 @@ where
                     }
                 }
             };
-            let Some(output) = output else {
-                return Ok(Ended::Cancelled);
+            let output = match output {
+                None => return Ok(Ended::Cancelled),
+                Some(Ok(output)) => output,
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
             };
             // A block that saw the request part-way is incomplete: drop it.
             if cancel.requested() {
@@ -236,6 +242,26 @@ mod tests {
         });
         assert_eq!(ended, Err(40));
         assert_eq!(seen.len(), 40);
+    }
+
+    #[test]
+    #[should_panic(expected = "block 7 fails")]
+    fn a_panic_in_a_block_reaches_the_caller() {
+        in_pool(2, || {
+            stream_ordered(
+                &mut (),
+                0..50,
+                window(1),
+                &Cancel::new(),
+                |_, _| (),
+                |b, ()| {
+                    assert!(b != 7, "block 7 fails");
+                    Ok::<_, ()>(())
+                },
+                |_, _, ()| Ok(ControlFlow::Continue(())),
+            )
+        })
+        .unwrap();
     }
 
     #[test]

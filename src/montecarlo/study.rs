@@ -241,7 +241,12 @@ pub fn run_study<C: Collect>(
                     match never {}
                 }
             }
-            collect.finish_block(collected);
+            // A stop request ends the variants' loops part-way, at different runs: the block
+            // is dropped unappended, and its columns must not be paired. (Once a loop has
+            // stopped, the request is seen here.)
+            if !cancel.requested() {
+                collect.finish_block(collected);
+            }
             Ok::<_, std::convert::Infallible>(task)
         },
         |total, t, task| {
@@ -416,5 +421,71 @@ on_demand_hourly = 3.06
             |_, _| unreachable!("nothing finishes"),
         );
         assert_eq!(result, Err(Cancelled));
+    }
+
+    /// Pairs every two variants' spot costs, and requests a stop at run `stop_at` of the last
+    /// variant: the other variants' loops have run further by then.
+    struct StopsPart {
+        pairing: crate::stats::paired::Pairing,
+        cancel: Cancel,
+        stop_at: u64,
+    }
+
+    impl Collect for StopsPart {
+        type Block = crate::stats::paired::PairedBlock;
+        type Total = crate::stats::paired::PairedStore;
+        fn start_block(
+            &self,
+            _: &Self::Total,
+            group: Range<usize>,
+            runs: Range<u64>,
+        ) -> Self::Block {
+            self.pairing
+                .start_block(group, (runs.end - runs.start) as usize)
+        }
+        fn push(
+            &self,
+            block: &mut Self::Block,
+            variant: usize,
+            run: u64,
+            spot: Option<&RunRecord>,
+            on_demand: &RunRecord,
+        ) {
+            block.push(variant, spot.unwrap_or(on_demand).cost_usd);
+            if variant == 2 && run == self.stop_at {
+                self.cancel.request();
+            }
+        }
+        fn finish_block(&self, block: &mut Self::Block) {
+            self.pairing.finish_block(block);
+        }
+        fn append(&self, total: &mut Self::Total, block: Self::Block) {
+            self.pairing.append(total, block);
+        }
+    }
+
+    #[test]
+    fn a_stop_in_the_middle_of_a_block_drops_it_without_pairing_it() {
+        let runs = 300_000;
+        let scenarios = variants(runs);
+        let refs: Vec<&Scenario> = scenarios.iter().collect();
+        let collect = StopsPart {
+            pairing: crate::stats::paired::Pairing::new(3, vec![(0, 1), (0, 2)], runs),
+            cancel: Cancel::new(),
+            stop_at: 140_000,
+        };
+        let result = in_pool(2, || {
+            run_study(
+                &refs,
+                runs,
+                7,
+                &collect,
+                collect.pairing.store(),
+                &AtomicU64::new(0),
+                &collect.cancel,
+                |_, _| unreachable!("no variant finishes"),
+            )
+        });
+        assert_eq!(result.err(), Some(Cancelled));
     }
 }
