@@ -12,7 +12,10 @@
 //!    stops, uploads. Pure: no I/O, no global RNG, no allocation per event.
 //! 3. [`montecarlo`]: many runs in parallel with rayon, in blocks of 65,536 run indices; run `i`
 //!    draws only from generators seeded from `(seed, i)` ([`rng`]), and blocks are combined in
-//!    block order, so the output is byte-identical for any thread count.
+//!    block order by one scheduler ([`montecarlo::blocks`]) for every command, so the output is
+//!    byte-identical for any thread count. A study ([`montecarlo::study`]) runs several variants
+//!    of a job over the same blocks; a stop request reaches them all through a
+//!    [`montecarlo::cancel::Cancel`] token.
 //! 4. [`accumulate`]: the streamed state of the runs, in memory that does not grow with their
 //!    number: per-block [`moments`] (Welford, combined by Chan et al.) and quantile stores
 //!    ([`sketch`]: exact up to 131,072 values, a relative-error sketch beyond).
@@ -30,7 +33,8 @@
 //! by status, for `spotsim trace` (dated by [`clock`]) and the timeline chart.
 //!
 //! [`compare`] runs several scenarios under one seed, so that run `i` of each shares its random
-//! streams (common random numbers), and pairs them run by run with [`paired`] statistics.
+//! streams (common random numbers), and pairs them run by run with [`paired`] statistics: exact
+//! up to 131,072 runs, streamed beyond, like the quantile stores.
 //!
 //! [`recommend`] answers "what should I set?": spot or on-demand, the checkpoint interval (by
 //! [`sweep`]s around Young's estimate) and the smallest `max_wait` and `max_run` reaching a
@@ -42,6 +46,20 @@
 //!
 //! The `spotsim` binary parses arguments, calls these, prints, and picks the exit code.
 //! `docs/model.md` lists every assumption the engine makes.
+//!
+//! [`rng`]: montecarlo::rng
+//! [`accumulate`]: stats::accumulate
+//! [`moments`]: stats::moments
+//! [`sketch`]: stats::sketch
+//! [`paired`]: stats::paired
+//! [`sweep`]: studies::sweep
+//! [`advice`]: studies::advice
+//! [`compare`]: studies::compare
+//! [`recommend`]: studies::recommend
+//! [`shard`]: montecarlo::shard
+//! [`timeline`]: montecarlo::timeline
+//! [`clock`]: units::clock
+//! [`templates`]: import::templates
 
 pub mod units;
 
