@@ -23,6 +23,7 @@
 
 use std::ops::{ControlFlow, Range};
 use std::sync::atomic::AtomicU64;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::engine::RunRecord;
 use crate::montecarlo::Sides;
@@ -132,12 +133,15 @@ impl<A: Collect, B: Collect> Collect for (A, B) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cancelled;
 
-/// The state of a study while it runs.
-struct Running<T> {
-    /// Each variant's statistics, until handed over.
-    stats: Vec<Option<ScenarioStats>>,
-    /// The collector's total.
-    collected: T,
+/// Each variant's statistics while a study runs, until handed over: shared between the
+/// scheduling thread (which appends the blocks in order) and the workers (which merge their
+/// sketches as soon as they have them, [`ScenarioStats::merge_sketches`]).
+type Shared = Vec<Mutex<Option<ScenarioStats>>>;
+
+/// A variant's statistics, locked; a poisoned lock (a panic elsewhere, raised again by the
+/// scheduler) still gives them.
+fn lock(stats: &Mutex<Option<ScenarioStats>>) -> MutexGuard<'_, Option<ScenarioStats>> {
+    stats.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// One task: a block of run indices for some variants.
@@ -181,9 +185,10 @@ pub fn run_study<C: Collect>(
             if runs > EXACT_LIMIT as u64 {
                 stats.sketch_from_start();
             }
-            Some(stats)
+            Mutex::new(Some(stats))
         })
         .collect();
+    let shared: &Shared = &stats;
     // Task `t`: exactly, block `t % blocks` of variant `t / blocks`; streamed, block `t` of all.
     let task_of = |t: u64| -> (Range<usize>, u64) {
         if exact {
@@ -198,7 +203,7 @@ pub fn run_study<C: Collect>(
     } else {
         blocks
     };
-    let mut total = Running { stats, collected };
+    let mut total = collected;
     // A task of `n` variants weighs `n` blocks.
     let weight = if exact { 1 } else { sides.len() as u64 };
     let ended = stream_ordered(
@@ -206,19 +211,19 @@ pub fn run_study<C: Collect>(
         0..tasks,
         window(weight),
         cancel,
-        |total: &Running<C::Total>, t| {
+        |total: &C::Total, t| {
             let (group, block) = task_of(t);
             let range = block_runs(block, runs);
             let size = (range.end - range.start) as usize;
             Task {
                 stats: group
                     .clone()
-                    .map(|v| match &total.stats[v] {
+                    .map(|v| match &*lock(&shared[v]) {
                         Some(stats) => stats.empty_block(size),
                         None => unreachable!("a variant is handed over after its last block"),
                     })
                     .collect(),
-                collected: collect.start_block(&total.collected, group.clone(), range),
+                collected: collect.start_block(total, group.clone(), range),
                 group,
             }
         },
@@ -240,6 +245,11 @@ pub fn run_study<C: Collect>(
                 if let Err(never) = simulated {
                     match never {}
                 }
+                // The variant's sketches go to its total now: only one variant's are held per
+                // thread, however many variants a block has and however many blocks wait.
+                if let Some(total) = &mut *lock(&shared[variant]) {
+                    total.merge_sketches(acc);
+                }
             }
             // A stop request ends the variants' loops part-way, at different runs: the block
             // is dropped unappended, and its columns must not be paired. (Once a loop has
@@ -252,14 +262,15 @@ pub fn run_study<C: Collect>(
         |total, t, task| {
             let (_, block) = task_of(t);
             for (variant, acc) in task.group.clone().zip(&task.stats) {
-                if let Some(stats) = &mut total.stats[variant] {
+                if let Some(stats) = &mut *lock(&shared[variant]) {
                     stats.push_block(acc);
                 }
             }
-            collect.append(&mut total.collected, task.collected);
+            collect.append(total, task.collected);
             if block + 1 == blocks {
                 for variant in task.group {
-                    if let Some(stats) = total.stats[variant].take() {
+                    let handed = lock(&shared[variant]).take();
+                    if let Some(stats) = handed {
                         finished(variant, stats);
                     }
                 }
@@ -268,7 +279,7 @@ pub fn run_study<C: Collect>(
         },
     );
     match ended {
-        Ok(Ended::Finished | Ended::Stopped) => Ok(total.collected),
+        Ok(Ended::Finished | Ended::Stopped) => Ok(total),
         Ok(Ended::Cancelled) => Err(Cancelled),
         Err(never) => match never {},
     }
