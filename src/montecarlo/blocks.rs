@@ -84,12 +84,16 @@ where
     let window = in_flight.max(1);
     let fill = &fill;
     let (sender, receiver) = std::sync::mpsc::channel();
-    rayon::scope(move |scope| {
+    // First in, first out: a thread that looks for work, the appending one included, takes the
+    // earliest block started, the next to be appended (rayon's default takes its own latest
+    // first): blocks are appended sooner and wait less, and a study's variants that share
+    // their on-demand runs meet them computed.
+    rayon::scope_fifo(move |scope| {
         let receiver = receiver;
         let spawn = |total: &T, block: u64| {
             let empty = start(total, block);
             let sender = sender.clone();
-            scope.spawn(move |_| {
+            scope.spawn_fifo(move |_| {
                 // After a stop request nothing more is computed. A panic is caught and sent
                 // on, to be raised again on the scheduling thread: otherwise that thread would
                 // wait for this block for ever.

@@ -45,7 +45,9 @@ use crate::montecarlo::precision::{Precision, RseRule};
 use crate::montecarlo::rng::{Stream, run_rng};
 use crate::scenario::Scenario;
 pub use crate::stats::accumulate::BLOCK_RUNS;
-use crate::stats::accumulate::{BlockMoments, BlockStats, ScenarioStats, block_count, block_runs};
+use crate::stats::accumulate::{
+    BlockMoments, BlockStats, ScenarioStats, SideMoments, SideStores, block_count, block_runs,
+};
 use crate::stats::summary::{SideSummary, savings_per_completed_job_pct, savings_vs_on_demand_pct};
 
 /// Runs `model` for run indices `0..runs` under `seed`, on the current rayon pool, keeping
@@ -142,6 +144,17 @@ impl Sides {
         if self.is_spot() { 2 } else { 1 }
     }
 
+    /// Whether the on-demand side draws nothing, so that it is simulated once per block
+    /// whatever the runs ([`constant_run`]).
+    pub fn on_demand_is_constant(&self) -> bool {
+        self.constant_on_demand.is_some()
+    }
+
+    /// Whether `other`'s on-demand runs are this one's: the same model under the same seed.
+    pub fn same_on_demand(&self, other: &Sides) -> bool {
+        self.seed == other.seed && self.on_demand == other.on_demand
+    }
+
     /// Simulates run indices `range` on both sides, accumulating them into `acc` (an empty
     /// block of the right form, [`ScenarioStats::empty_block`]) in run order, and calls
     /// `each(run, spot, on_demand)` for each run, in run order. Adds the runs simulated to
@@ -157,9 +170,36 @@ impl Sides {
         acc: &mut BlockStats,
         done: &AtomicU64,
         cancel: &Cancel,
+        each: impl FnMut(u64, Option<&RunRecord>, &RunRecord) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.simulate_block_sharing(range, acc, done, cancel, OnDemandRuns::Simulate, each)
+    }
+
+    /// As [`Sides::simulate_block`], with the on-demand runs simulated, simulated and kept, or
+    /// taken from another variant's with the same on-demand job ([`OnDemandRuns`]): the same
+    /// records and the same accumulated figures, so the same figures to the bit.
+    ///
+    /// # Errors
+    /// As [`Sides::simulate_block`].
+    #[inline]
+    pub fn simulate_block_sharing<E>(
+        &self,
+        range: Range<u64>,
+        acc: &mut BlockStats,
+        done: &AtomicU64,
+        cancel: &Cancel,
+        mut on_demand: OnDemandRuns<'_>,
         mut each: impl FnMut(u64, Option<&RunRecord>, &RunRecord) -> Result<(), E>,
     ) -> Result<(), E> {
         let sides = self.count();
+        let runs = (range.end - range.start) as usize;
+        // Runs given in full: their accumulated figures are copied, not accumulated again.
+        let given = match &on_demand {
+            OnDemandRuns::Given(block) if block.records.len() == runs && block.stores.is_some() => {
+                Some(*block)
+            }
+            _ => None,
+        };
         let mut simulated = 0;
         for run in range.clone() {
             if cancel.requested() {
@@ -170,15 +210,25 @@ impl Sides {
                 .as_ref()
                 .map(|model| run_one(model, self.seed, run));
             let simulated_d;
-            let d = match &self.constant_on_demand {
-                Some(d) => {
+            let d = match (&self.constant_on_demand, given) {
+                (Some(d), _) => {
                     if let Some(s) = &s {
                         acc.push_spot(s, d);
                     }
                     d
                 }
-                None => {
+                (None, Some(block)) => {
+                    let d = &block.records[(run - range.start) as usize];
+                    if let Some(s) = &s {
+                        acc.push_spot(s, d);
+                    }
+                    d
+                }
+                (None, None) => {
                     simulated_d = run_one(&self.on_demand, self.seed, run);
+                    if let OnDemandRuns::Keep(kept) = &mut on_demand {
+                        kept.records.push(simulated_d);
+                    }
                     acc.push(s.as_ref(), &simulated_d);
                     &simulated_d
                 }
@@ -193,11 +243,34 @@ impl Sides {
             acc.push_on_demand_repeated(d, simulated);
         }
         acc.finish();
+        if let Some(block) = given
+            && let Some(stores) = &block.stores
+        {
+            // The on-demand side of the block is the other variant's, run for run.
+            acc.moments.on_demand = block.moments;
+            acc.on_demand = stores.clone();
+        }
+        if let OnDemandRuns::Keep(kept) = &mut on_demand {
+            kept.moments = acc.moments.on_demand;
+            kept.stores = Some(acc.on_demand.clone());
+        }
         // The block's last, partial progress step.
         let partial = (range.end - range.start) % PROGRESS_BLOCK;
         done.fetch_add(partial * sides, Ordering::Relaxed);
         Ok(())
     }
+}
+
+/// A block's on-demand runs simulated for one variant and kept for others with the same
+/// on-demand job: their records, and the on-demand figures the block accumulated of them.
+#[derive(Debug, Clone, Default)]
+pub struct OnDemandBlock {
+    /// The records, in run order from the block's first run.
+    pub records: Vec<RunRecord>,
+    /// The block's on-demand moments.
+    pub moments: SideMoments,
+    /// The block's on-demand stores; `None` until the block is simulated.
+    pub stores: Option<SideStores>,
 }
 
 /// Per-run output formatted while the runs are simulated (the rows of `--runs-csv`): each
@@ -227,6 +300,21 @@ impl RunRows for NoRows {
     fn finish_block(_: ()) -> std::io::Result<Vec<u8>> {
         Ok(Vec::new())
     }
+}
+
+/// Where a block's on-demand runs come from ([`Sides::simulate_block_sharing`]): variants of a
+/// study whose on-demand job is the same (a sweep of a spot-only key) simulate and accumulate it
+/// once.
+#[derive(Debug)]
+pub enum OnDemandRuns<'a> {
+    /// Simulated.
+    Simulate,
+    /// Simulated, and kept with their figures, for other variants.
+    Keep(&'a mut OnDemandBlock),
+    /// Taken from another variant with the same on-demand model and seed
+    /// ([`Sides::same_on_demand`]), which kept the whole block; simulated when the block given
+    /// is incomplete.
+    Given(&'a OnDemandBlock),
 }
 
 /// Streams the scenario's `simulation.runs` runs on spot (if enabled) and on-demand, on the
