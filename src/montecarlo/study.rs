@@ -18,6 +18,10 @@
 //!   so that the collector can pair the variants inside the block and keep only per-block
 //!   moments (streamed); the variants' statistics are then all alive, as sketches, until the
 //!   last block.
+//! - **One on-demand job, simulated once.** Variants whose on-demand job is the same (a sweep of
+//!   a spot-only key) share its runs: the first to simulate a block keeps its records and
+//!   figures, the others copy them, or simulate the block themselves when it is not there yet;
+//!   the same records either way, so no figure depends on which.
 //! - **Determinism.** Tasks are appended in task order, so every figure is the same for any
 //!   thread count.
 
