@@ -229,9 +229,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::montecarlo::run_scenario;
     use crate::scenario::parse_scenario;
-    use crate::stats::accumulate::ScenarioStats;
     use crate::studies::compare::{Entry, compare};
 
     const SPOT_JOB: &str = r#"
@@ -278,11 +276,7 @@ runs = 500
                 }
             })
             .collect();
-        let comparison = compare(entries, |s| {
-            let runs = run_scenario(s);
-            let stats = ScenarioStats::of_runs(&runs);
-            (runs, stats)
-        });
+        let comparison = compare(entries);
         let png = render_comparison(&comparison, ChartFormat::Png).unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         assert_eq!(

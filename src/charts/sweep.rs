@@ -11,8 +11,9 @@ use super::{
     ChartError, ChartFormat, DrawResult, GREY, INK, LABEL_PX, Mark, PURPLE, SKY, SPOT, TICK_PX,
     VERMILION, font, frame, render_with, short_name, time_unit, widen,
 };
+use crate::stats::summary::MetricUnit;
 use crate::studies::advice::IntervalAdvice;
-use crate::studies::sweep::{Axis, MetricUnit, SweepResult, describe_point};
+use crate::studies::sweep::{Axis, SweepResult, describe_point};
 use crate::units::duration::format_duration;
 
 /// The key whose sweep gets Young's and Daly's marks.
@@ -48,6 +49,7 @@ fn metric_scale(result: &SweepResult) -> (f64, String) {
     let label = result.metric.label();
     match result.metric.unit() {
         MetricUnit::Usd => (1.0, format!("{label} per job (USD)")),
+        MetricUnit::Count => (1.0, format!("{label} per job")),
         MetricUnit::Share => (0.01, format!("jobs {label} (%)")),
         MetricUnit::Seconds => {
             let max = result
@@ -99,6 +101,7 @@ fn show_metric(result: &SweepResult, value: f64) -> String {
     match result.metric.unit() {
         MetricUnit::Usd => format!("${value:.3}"),
         MetricUnit::Seconds => format_duration(value),
+        MetricUnit::Count => format!("{value:.2}"),
         MetricUnit::Share => format!("{:.2} %", value * 100.0),
     }
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use spotsim::charts::ChartFormat;
+use spotsim::stats::summary::Metric;
 use spotsim::studies::sweep::SweepMetric;
 use spotsim::units::clock::Timestamp;
 
@@ -490,10 +491,10 @@ pub(crate) enum SweepMetricArg {
 impl SweepMetricArg {
     pub(crate) fn metric(self) -> SweepMetric {
         match self {
-            SweepMetricArg::CostUsd => SweepMetric::CostUsd,
-            SweepMetricArg::WallS => SweepMetric::WallS,
-            SweepMetricArg::P95WallS => SweepMetric::P95WallS,
-            SweepMetricArg::P95CostUsd => SweepMetric::P95CostUsd,
+            SweepMetricArg::CostUsd => SweepMetric::Mean(Metric::CostUsd),
+            SweepMetricArg::WallS => SweepMetric::Mean(Metric::WallS),
+            SweepMetricArg::P95WallS => SweepMetric::P95(Metric::WallS),
+            SweepMetricArg::P95CostUsd => SweepMetric::P95(Metric::CostUsd),
             SweepMetricArg::Completed => SweepMetric::Completed,
         }
     }

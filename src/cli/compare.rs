@@ -10,9 +10,9 @@ use super::Failure;
 use super::args::{Format, SimulationArgs};
 use super::load::job_name;
 use super::output::{
-    chart_format_of, check_writable_parent, print_stdout, print_warnings, thread_pool, write_file,
+    chart_format_of, check_writable_parent, print_stdout, print_warnings, thread_pool,
+    with_progress, write_file,
 };
-use super::run::simulate_records;
 
 /// `spotsim compare`'s options.
 pub(crate) struct CompareOptions<'a> {
@@ -83,7 +83,6 @@ pub(crate) fn compare_scenarios(
             .collect();
         spotsim::studies::compare::common_settings(&files, runs, seed)
     };
-    spotsim::scenario::check_kept_runs("compare", settings.runs).map_err(Failure::BadInput)?;
     if let (Some(note), false) = (&settings.note, quiet) {
         eprintln!("note: {note}");
     }
@@ -110,9 +109,15 @@ pub(crate) fn compare_scenarios(
         })
         .collect();
     let pool = thread_pool(threads)?;
-    let comparison = spotsim::studies::compare::compare(entries, |scenario| {
-        simulate_records(&pool, scenario, quiet)
-    });
+    let scenarios: Vec<&spotsim::scenario::Scenario> =
+        entries.iter().map(|e| &e.scenario).collect();
+    let total = spotsim::montecarlo::study::total_runs(&scenarios, settings.runs);
+    let comparison = with_progress(quiet, total, "the comparison", |done| {
+        pool.install(|| {
+            spotsim::studies::compare::compare_cancellable(entries, done, &super::CANCEL)
+        })
+    })
+    .map_err(|_| Failure::Runtime(super::interrupted()))?;
     if let Some((path, chart_format)) = chart_format {
         let bytes = pool
             .install(|| spotsim::charts::render_comparison(&comparison, chart_format))

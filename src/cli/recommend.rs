@@ -24,8 +24,6 @@ pub(crate) fn recommend(
     } = sim;
     let (base, text) = load_with_overrides_and_text(path, runs, seed)?;
     print_notes(&base);
-    spotsim::scenario::check_kept_runs("recommend", base.simulation.runs)
-        .map_err(Failure::BadInput)?;
     let shown = path.display().to_string();
     let pool = thread_pool(threads)?;
     if !quiet {
@@ -37,7 +35,7 @@ pub(crate) fn recommend(
     let done = AtomicU64::new(0);
     let result = pool
         .install(|| {
-            spotsim::studies::recommend::recommend(
+            spotsim::studies::recommend::recommend_cancellable(
                 &text,
                 &shown,
                 &base,
@@ -46,7 +44,14 @@ pub(crate) fn recommend(
                 &super::CANCEL,
             )
         })
-        .map_err(Failure::BadInput)?;
+        .map_err(|error| match error {
+            spotsim::studies::recommend::RecommendError::Invalid(message) => {
+                Failure::BadInput(message)
+            }
+            spotsim::studies::recommend::RecommendError::Cancelled => {
+                Failure::Runtime(super::interrupted())
+            }
+        })?;
     let name = job_name(path, &base);
     print_stdout(&match format {
         RecommendFormat::Table => spotsim::report::render_recommend_table(&name, &result),

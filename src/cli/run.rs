@@ -8,10 +8,7 @@ use anyhow::Context;
 use spotsim::charts::{ChartFormat, ChartInput, TIMELINE_RUNS, charts_for};
 use spotsim::montecarlo::precision::Precision;
 use spotsim::montecarlo::timeline::first_runs;
-use spotsim::montecarlo::{
-    Estimate, NoRows, RunRows, Runs, run_scenario_counted, stream_blocks, stream_to_target,
-    total_runs,
-};
+use spotsim::montecarlo::{Estimate, NoRows, RunRows, stream_blocks, stream_to_target, total_runs};
 use spotsim::report::{RunReport, RunsCsv, render_json, render_table, write_runs_csv_header};
 use spotsim::scenario::Scenario;
 use spotsim::stats::accumulate::ScenarioStats;
@@ -268,22 +265,6 @@ fn simulate_with_rows<R: RunRows>(
         pool.install(|| stream_blocks(scenario, blocks, done, &CANCEL, rows, out))
     })
     .map(|stats| (stats, None))
-}
-
-/// Runs the scenario on `pool` keeping every run (for `compare`, which pairs runs across
-/// scenarios), with their statistics, and the same progress bar as [`simulate`].
-pub(crate) fn simulate_records(
-    pool: &rayon::ThreadPool,
-    scenario: &Scenario,
-    quiet: bool,
-) -> (Runs, ScenarioStats) {
-    with_progress(quiet, total_runs(scenario), sides_label(scenario), |done| {
-        pool.install(|| {
-            let runs = run_scenario_counted(scenario, done, &CANCEL);
-            let stats = ScenarioStats::of_runs(&runs);
-            (runs, stats)
-        })
-    })
 }
 
 /// What the progress bar says is simulated.

@@ -34,8 +34,6 @@ pub(crate) fn sweep(
     let (axes, points) = spotsim::studies::sweep::build_grid(&text, &shown, flags)
         .map_err(|errors| Failure::BadInput(errors.to_string()))?;
     let (runs, seed) = (base.simulation.runs, base.simulation.seed);
-    spotsim::scenario::check_kept_runs("sweep", runs).map_err(Failure::BadInput)?;
-    spotsim::studies::sweep::check_size(points.len(), runs).map_err(Failure::BadInput)?;
     let chart = match chart {
         Some(chart_path) => {
             let format = chart_format_of(chart_path).map_err(Failure::BadInput)?;
@@ -49,7 +47,7 @@ pub(crate) fn sweep(
     let total = spotsim::studies::sweep::total_runs(&points, runs);
     let result = with_progress(quiet, total, "the sweep", |done| {
         pool.install(|| {
-            spotsim::studies::sweep::run_sweep(
+            spotsim::studies::sweep::run_sweep_cancellable(
                 &axes,
                 &points,
                 metric,
@@ -59,7 +57,8 @@ pub(crate) fn sweep(
                 &super::CANCEL,
             )
         })
-    });
+    })
+    .map_err(|_| Failure::Runtime(super::interrupted()))?;
     if !quiet {
         for note in result.notes() {
             eprintln!("note: {note}");

@@ -39,13 +39,15 @@ use std::ops::{ControlFlow, Range};
 use rayon::prelude::*;
 
 use crate::engine::{JobModel, Market, NoObserver, RunRecord, simulate_run};
-use crate::montecarlo::blocks::{Ended, stream_ordered};
+use crate::montecarlo::blocks::{Ended, stream_ordered, window};
 use crate::montecarlo::cancel::Cancel;
 use crate::montecarlo::precision::{Precision, RseRule};
 use crate::montecarlo::rng::{Stream, run_rng};
 use crate::scenario::Scenario;
 pub use crate::stats::accumulate::{BLOCK_RUNS, Runs};
-use crate::stats::accumulate::{BlockMoments, BlockStats, ScenarioStats, block_count, block_runs};
+use crate::stats::accumulate::{
+    BlockMoments, BlockStats, ScenarioStats, SideMoments, SideStores, block_count, block_runs,
+};
 use crate::stats::summary::{SideSummary, savings_per_completed_job_pct, savings_vs_on_demand_pct};
 
 /// Runs `model` for run indices `0..runs` under `seed`, on the current rayon pool, keeping
@@ -55,52 +57,6 @@ pub fn run_many(model: &JobModel, seed: u64, runs: u64) -> Vec<RunRecord> {
         .into_par_iter()
         .map(|run| run_one(model, seed, run))
         .collect()
-}
-
-/// As [`run_many`], adding to `done` as runs finish (in blocks of [`PROGRESS_BLOCK`]), for a
-/// progress display. Once `cancel` is requested, the runs not yet started return at once with
-/// an empty record: the results are then meaningless, and the caller discards them.
-pub fn run_many_counted(
-    model: &JobModel,
-    seed: u64,
-    runs: u64,
-    done: &AtomicU64,
-    cancel: &Cancel,
-) -> Vec<RunRecord> {
-    let records = (0..runs)
-        .into_par_iter()
-        .map(|run| {
-            if cancel.requested() {
-                return cancelled_run();
-            }
-            let record = run_one(model, seed, run);
-            if run % PROGRESS_BLOCK == PROGRESS_BLOCK - 1 {
-                done.fetch_add(PROGRESS_BLOCK, Ordering::Relaxed);
-            }
-            record
-        })
-        .collect();
-    // The last, partial block: the count reaches `runs` exactly.
-    done.fetch_add(runs % PROGRESS_BLOCK, Ordering::Relaxed);
-    records
-}
-
-/// What a run returns once a stop is requested: nothing simulated.
-fn cancelled_run() -> RunRecord {
-    RunRecord {
-        outcome: crate::engine::Outcome::Completed,
-        wall_s: 0.0,
-        training_s: 0.0,
-        billable_s: 0.0,
-        cost_usd: 0.0,
-        interruptions: 0,
-        waiting_s: 0.0,
-        lost_work_s: 0.0,
-        work_required_s: 0.0,
-        work_done_s: 0.0,
-        billed: crate::engine::BilledTime::default(),
-        billed_redone_s: 0.0,
-    }
 }
 
 /// Progress is counted in blocks of this many runs, so that threads rarely touch the shared
@@ -137,17 +93,6 @@ pub fn run_scenario(scenario: &Scenario) -> Runs {
     let runs = scenario.simulation.runs;
     let spot = JobModel::spot(scenario).map(|model| run_many(&model, seed, runs));
     let on_demand = run_many(&JobModel::on_demand(scenario), seed, runs);
-    Runs { spot, on_demand }
-}
-
-/// As [`run_scenario`], counting finished runs (of [`total_runs`]) into `done`, stopping
-/// early (meaningless records) once `cancel` is requested.
-pub fn run_scenario_counted(scenario: &Scenario, done: &AtomicU64, cancel: &Cancel) -> Runs {
-    let seed = scenario.simulation.seed;
-    let runs = scenario.simulation.runs;
-    let spot =
-        JobModel::spot(scenario).map(|model| run_many_counted(&model, seed, runs, done, cancel));
-    let on_demand = run_many_counted(&JobModel::on_demand(scenario), seed, runs, done, cancel);
     Runs { spot, on_demand }
 }
 
@@ -190,6 +135,17 @@ impl Sides {
         if self.is_spot() { 2 } else { 1 }
     }
 
+    /// Whether the on-demand side draws nothing, so that it is simulated once per block
+    /// whatever the runs ([`constant_run`]).
+    pub fn on_demand_is_constant(&self) -> bool {
+        self.constant_on_demand.is_some()
+    }
+
+    /// Whether `other`'s on-demand runs are this one's: the same model under the same seed.
+    pub fn same_on_demand(&self, other: &Sides) -> bool {
+        self.seed == other.seed && self.on_demand == other.on_demand
+    }
+
     /// Simulates run indices `range` on both sides, accumulating them into `acc` (an empty
     /// block of the right form, [`ScenarioStats::empty_block`]) in run order, and calls
     /// `each(run, spot, on_demand)` for each run, in run order. Adds the runs simulated to
@@ -205,9 +161,36 @@ impl Sides {
         acc: &mut BlockStats,
         done: &AtomicU64,
         cancel: &Cancel,
+        each: impl FnMut(u64, Option<&RunRecord>, &RunRecord) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.simulate_block_sharing(range, acc, done, cancel, OnDemandRuns::Simulate, each)
+    }
+
+    /// As [`Sides::simulate_block`], with the on-demand runs simulated, simulated and kept, or
+    /// taken from another variant's with the same on-demand job ([`OnDemandRuns`]): the same
+    /// records and the same accumulated figures, so the same figures to the bit.
+    ///
+    /// # Errors
+    /// As [`Sides::simulate_block`].
+    #[inline]
+    pub fn simulate_block_sharing<E>(
+        &self,
+        range: Range<u64>,
+        acc: &mut BlockStats,
+        done: &AtomicU64,
+        cancel: &Cancel,
+        mut on_demand: OnDemandRuns<'_>,
         mut each: impl FnMut(u64, Option<&RunRecord>, &RunRecord) -> Result<(), E>,
     ) -> Result<(), E> {
         let sides = self.count();
+        let runs = (range.end - range.start) as usize;
+        // Runs given in full: their accumulated figures are copied, not accumulated again.
+        let given = match &on_demand {
+            OnDemandRuns::Given(block) if block.records.len() == runs && block.stores.is_some() => {
+                Some(*block)
+            }
+            _ => None,
+        };
         let mut simulated = 0;
         for run in range.clone() {
             if cancel.requested() {
@@ -218,15 +201,25 @@ impl Sides {
                 .as_ref()
                 .map(|model| run_one(model, self.seed, run));
             let simulated_d;
-            let d = match &self.constant_on_demand {
-                Some(d) => {
+            let d = match (&self.constant_on_demand, given) {
+                (Some(d), _) => {
                     if let Some(s) = &s {
                         acc.push_spot(s, d);
                     }
                     d
                 }
-                None => {
+                (None, Some(block)) => {
+                    let d = &block.records[(run - range.start) as usize];
+                    if let Some(s) = &s {
+                        acc.push_spot(s, d);
+                    }
+                    d
+                }
+                (None, None) => {
                     simulated_d = run_one(&self.on_demand, self.seed, run);
+                    if let OnDemandRuns::Keep(kept) = &mut on_demand {
+                        kept.records.push(simulated_d);
+                    }
                     acc.push(s.as_ref(), &simulated_d);
                     &simulated_d
                 }
@@ -241,11 +234,34 @@ impl Sides {
             acc.push_on_demand_repeated(d, simulated);
         }
         acc.finish();
+        if let Some(block) = given
+            && let Some(stores) = &block.stores
+        {
+            // The on-demand side of the block is the other variant's, run for run.
+            acc.moments.on_demand = block.moments;
+            acc.on_demand = stores.clone();
+        }
+        if let OnDemandRuns::Keep(kept) = &mut on_demand {
+            kept.moments = acc.moments.on_demand;
+            kept.stores = Some(acc.on_demand.clone());
+        }
         // The block's last, partial progress step.
         let partial = (range.end - range.start) % PROGRESS_BLOCK;
         done.fetch_add(partial * sides, Ordering::Relaxed);
         Ok(())
     }
+}
+
+/// A block's on-demand runs simulated for one variant and kept for others with the same
+/// on-demand job: their records, and the on-demand figures the block accumulated of them.
+#[derive(Debug, Clone, Default)]
+pub struct OnDemandBlock {
+    /// The records, in run order from the block's first run.
+    pub records: Vec<RunRecord>,
+    /// The block's on-demand moments.
+    pub moments: SideMoments,
+    /// The block's on-demand stores; `None` until the block is simulated.
+    pub stores: Option<SideStores>,
 }
 
 /// Per-run output formatted while the runs are simulated (the rows of `--runs-csv`): each
@@ -275,6 +291,21 @@ impl RunRows for NoRows {
     fn finish_block(_: ()) -> std::io::Result<Vec<u8>> {
         Ok(Vec::new())
     }
+}
+
+/// Where a block's on-demand runs come from ([`Sides::simulate_block_sharing`]): variants of a
+/// study whose on-demand job is the same (a sweep of a spot-only key) simulate and accumulate it
+/// once.
+#[derive(Debug)]
+pub enum OnDemandRuns<'a> {
+    /// Simulated.
+    Simulate,
+    /// Simulated, and kept with their figures, for other variants.
+    Keep(&'a mut OnDemandBlock),
+    /// Taken from another variant with the same on-demand model and seed
+    /// ([`Sides::same_on_demand`]), which kept the whole block; simulated when the block given
+    /// is incomplete.
+    Given(&'a OnDemandBlock),
 }
 
 /// Streams the scenario's `simulation.runs` runs on spot (if enabled) and on-demand, on the
@@ -397,6 +428,7 @@ fn stream_blocks_then<R: RunRows>(
     let ended = stream_ordered(
         &mut stats,
         blocks,
+        window(1),
         cancel,
         |stats, block| {
             let range = block_runs(block, runs);

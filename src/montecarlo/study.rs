@@ -18,16 +18,21 @@
 //!   so that the collector can pair the variants inside the block and keep only per-block
 //!   moments (streamed); the variants' statistics are then all alive, as sketches, until the
 //!   last block.
+//! - **One on-demand job, simulated once.** Variants whose on-demand job is the same (a sweep of
+//!   a spot-only key) share its runs: the first to simulate a block keeps its records and
+//!   figures, the others copy them, or simulate the block themselves when it is not there yet;
+//!   the same records either way, so no figure depends on which.
 //! - **Determinism.** Tasks are appended in task order, so every figure is the same for any
 //!   thread count.
 
 use std::ops::{ControlFlow, Range};
 use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::engine::RunRecord;
-use crate::montecarlo::Sides;
-use crate::montecarlo::blocks::{Ended, stream_ordered};
+use crate::montecarlo::blocks::{Ended, stream_ordered, window};
 use crate::montecarlo::cancel::Cancel;
+use crate::montecarlo::{OnDemandBlock, OnDemandRuns, Sides};
 use crate::scenario::Scenario;
 use crate::stats::accumulate::{BlockStats, ScenarioStats, block_count, block_runs};
 use crate::stats::sketch::EXACT_LIMIT;
@@ -132,12 +137,98 @@ impl<A: Collect, B: Collect> Collect for (A, B) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cancelled;
 
-/// The state of a study while it runs.
-struct Running<T> {
-    /// Each variant's statistics, until handed over.
-    stats: Vec<Option<ScenarioStats>>,
-    /// The collector's total.
-    collected: T,
+/// Most blocks of on-demand runs kept for other variants at once (a block's records are about
+/// 9 MB, its figures up to 5 MB more): enough for the variants that share an on-demand job to
+/// follow one another, as they do in a sweep of a spot-only key (one group: its two blocks up to
+/// the exact limit, one block at a time beyond), and for up to four groups taking turns, as in a
+/// sweep of a spot key and another key of four values or fewer.
+const MAX_SHARED_BLOCKS: usize = 4;
+
+/// On-demand runs simulated once for the variants that share their on-demand job
+/// ([`Sides::same_on_demand`]): the first of them to simulate a block offers its records, the
+/// next ones read them if they are there when they start the block, and simulate the block
+/// themselves otherwise (the same records either way, so the figures never depend on it; no
+/// thread ever waits for another).
+struct SharedOnDemand {
+    /// Per variant, the first variant with the same on-demand runs, when a later one shares
+    /// them and they are not a constant run.
+    group: Vec<Option<usize>>,
+    /// Per variant, whether a later variant shares its on-demand runs.
+    shared_later: Vec<bool>,
+    /// Blocks offered: `(group, block, runs)`.
+    blocks: Mutex<Vec<(usize, u64, Arc<OnDemandBlock>)>>,
+}
+
+impl SharedOnDemand {
+    fn new(sides: &[Sides]) -> SharedOnDemand {
+        let first_same = |v: usize| {
+            (!sides[v].on_demand_is_constant())
+                .then(|| (0..v).find(|&u| sides[u].same_on_demand(&sides[v])))
+                .flatten()
+        };
+        let mut group = vec![None; sides.len()];
+        let mut shared_later = vec![false; sides.len()];
+        for v in 0..sides.len() {
+            if let Some(first) = first_same(v) {
+                group[v] = Some(first);
+                group[first] = Some(first);
+                // Every variant of the group before `v` is followed by one that shares.
+                for (u, later) in shared_later.iter_mut().enumerate().take(v) {
+                    if group[u] == Some(first) {
+                        *later = true;
+                    }
+                }
+            }
+        }
+        SharedOnDemand {
+            group,
+            shared_later,
+            blocks: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The runs of `block` offered for `variant`'s group, if any.
+    fn get(&self, variant: usize, block: u64) -> Option<Arc<OnDemandBlock>> {
+        let group = self.group[variant]?;
+        let blocks = self.blocks.lock().unwrap_or_else(PoisonError::into_inner);
+        blocks
+            .iter()
+            .find(|(g, b, _)| *g == group && *b == block)
+            .map(|(_, _, records)| Arc::clone(records))
+    }
+
+    /// Offers `variant`'s runs of `block` (complete: `runs` of them) to the later variants of
+    /// its group, when there is room.
+    fn offer(&self, variant: usize, block: u64, kept: OnDemandBlock, runs: usize) {
+        let Some(group) = self.group[variant] else {
+            return;
+        };
+        let mut blocks = self.blocks.lock().unwrap_or_else(PoisonError::into_inner);
+        let known = blocks.iter().any(|(g, b, _)| *g == group && *b == block);
+        let complete = kept.records.len() == runs && kept.stores.is_some();
+        if complete && !known && blocks.len() < MAX_SHARED_BLOCKS {
+            blocks.push((group, block, Arc::new(kept)));
+        }
+    }
+
+    /// Drops the records of `block` once the last variant of the group has it.
+    fn done(&self, variant: usize, block: u64) {
+        if let (Some(group), false) = (self.group[variant], self.shared_later[variant]) {
+            let mut blocks = self.blocks.lock().unwrap_or_else(PoisonError::into_inner);
+            blocks.retain(|(g, b, _)| !(*g == group && *b == block));
+        }
+    }
+}
+
+/// Each variant's statistics while a study runs, until handed over: shared between the
+/// scheduling thread (which appends the blocks in order) and the workers (which merge their
+/// sketches as soon as they have them, [`ScenarioStats::merge_sketches`]).
+type Shared = Vec<Mutex<Option<ScenarioStats>>>;
+
+/// A variant's statistics, locked; a poisoned lock (a panic elsewhere, raised again by the
+/// scheduler) still gives them.
+fn lock(stats: &Mutex<Option<ScenarioStats>>) -> MutexGuard<'_, Option<ScenarioStats>> {
+    stats.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// One task: a block of run indices for some variants.
@@ -152,8 +243,9 @@ struct Task<B> {
 
 /// Runs `runs` run indices of every variant under `seed` on the current rayon pool (see the
 /// module documentation), feeding every run to `collect`. Each variant's statistics are handed
-/// to `finished(variant, stats)` once its last block is in (in variant order up to
-/// [`EXACT_LIMIT`] runs, all at the end beyond); returns the collector's total. Adds every run
+/// to `finished(variant, stats)` once its last block is in (up to [`EXACT_LIMIT`] runs one
+/// variant after the other, those that share their on-demand runs together; beyond, all at the
+/// end, in variant order); returns the collector's total. Adds every run
 /// simulated to `done`, for a progress display.
 ///
 /// # Errors
@@ -171,6 +263,8 @@ pub fn run_study<C: Collect>(
     mut finished: impl FnMut(usize, ScenarioStats) + Send,
 ) -> Result<C::Total, Cancelled> {
     let sides: Vec<Sides> = variants.iter().map(|s| Sides::new(s, seed)).collect();
+    let on_demand_share = SharedOnDemand::new(&sides);
+    let on_demand_share = &on_demand_share;
     let blocks = block_count(runs);
     let exact = pairs_exactly(runs);
     let stats = sides
@@ -181,13 +275,19 @@ pub fn run_study<C: Collect>(
             if runs > EXACT_LIMIT as u64 {
                 stats.sketch_from_start();
             }
-            Some(stats)
+            Mutex::new(Some(stats))
         })
         .collect();
-    // Task `t`: exactly, block `t % blocks` of variant `t / blocks`; streamed, block `t` of all.
+    let shared: &Shared = &stats;
+    // Exactly, the variants one after the other, those that share their on-demand runs
+    // together (the order changes no figure: each variant's blocks stay in block order).
+    let mut order: Vec<usize> = (0..sides.len()).collect();
+    order.sort_by_key(|&v| on_demand_share.group[v].unwrap_or(v));
+    // Task `t`: exactly, block `t % blocks` of variant `order[t / blocks]`; streamed, block `t`
+    // of all.
     let task_of = |t: u64| -> (Range<usize>, u64) {
         if exact {
-            let variant = (t / blocks) as usize;
+            let variant = order[(t / blocks) as usize];
             (variant..variant + 1, t % blocks)
         } else {
             (0..sides.len(), t)
@@ -198,24 +298,27 @@ pub fn run_study<C: Collect>(
     } else {
         blocks
     };
-    let mut total = Running { stats, collected };
+    let mut total = collected;
+    // A task of `n` variants weighs `n` blocks.
+    let weight = if exact { 1 } else { sides.len() as u64 };
     let ended = stream_ordered(
         &mut total,
         0..tasks,
+        window(weight),
         cancel,
-        |total: &Running<C::Total>, t| {
+        |total: &C::Total, t| {
             let (group, block) = task_of(t);
             let range = block_runs(block, runs);
             let size = (range.end - range.start) as usize;
             Task {
                 stats: group
                     .clone()
-                    .map(|v| match &total.stats[v] {
+                    .map(|v| match &*lock(&shared[v]) {
                         Some(stats) => stats.empty_block(size),
                         None => unreachable!("a variant is handed over after its last block"),
                     })
                     .collect(),
-                collected: collect.start_block(&total.collected, group.clone(), range),
+                collected: collect.start_block(total, group.clone(), range),
                 group,
             }
         },
@@ -232,26 +335,54 @@ pub fn run_study<C: Collect>(
                     collect.push(collected, variant, run, spot, on_demand);
                     Ok::<(), std::convert::Infallible>(())
                 };
-                let simulated =
-                    sides[variant].simulate_block(range.clone(), acc, done, cancel, each);
+                let given = on_demand_share.get(variant, block);
+                let mut kept = OnDemandBlock::default();
+                let on_demand = match &given {
+                    Some(records) => OnDemandRuns::Given(records),
+                    None if on_demand_share.shared_later[variant] => OnDemandRuns::Keep(&mut kept),
+                    None => OnDemandRuns::Simulate,
+                };
+                let simulated = sides[variant].simulate_block_sharing(
+                    range.clone(),
+                    acc,
+                    done,
+                    cancel,
+                    on_demand,
+                    each,
+                );
                 if let Err(never) = simulated {
                     match never {}
                 }
+                if given.is_none() && on_demand_share.shared_later[variant] {
+                    on_demand_share.offer(variant, block, kept, (range.end - range.start) as usize);
+                }
+                on_demand_share.done(variant, block);
+                // The variant's sketches go to its total now: only one variant's are held per
+                // thread, however many variants a block has and however many blocks wait.
+                if let Some(total) = &mut *lock(&shared[variant]) {
+                    total.merge_sketches(acc);
+                }
             }
-            collect.finish_block(collected);
+            // A stop request ends the variants' loops part-way, at different runs: the block
+            // is dropped unappended, and its columns must not be paired. (Once a loop has
+            // stopped, the request is seen here.)
+            if !cancel.requested() {
+                collect.finish_block(collected);
+            }
             Ok::<_, std::convert::Infallible>(task)
         },
         |total, t, task| {
             let (_, block) = task_of(t);
             for (variant, acc) in task.group.clone().zip(&task.stats) {
-                if let Some(stats) = &mut total.stats[variant] {
+                if let Some(stats) = &mut *lock(&shared[variant]) {
                     stats.push_block(acc);
                 }
             }
-            collect.append(&mut total.collected, task.collected);
+            collect.append(total, task.collected);
             if block + 1 == blocks {
                 for variant in task.group {
-                    if let Some(stats) = total.stats[variant].take() {
+                    let handed = lock(&shared[variant]).take();
+                    if let Some(stats) = handed {
                         finished(variant, stats);
                     }
                 }
@@ -260,7 +391,7 @@ pub fn run_study<C: Collect>(
         },
     );
     match ended {
-        Ok(Ended::Finished | Ended::Stopped) => Ok(total.collected),
+        Ok(Ended::Finished | Ended::Stopped) => Ok(total),
         Ok(Ended::Cancelled) => Err(Cancelled),
         Err(never) => match never {},
     }
@@ -340,7 +471,13 @@ on_demand_hourly = 3.06
         .unwrap();
         let mut dearer = base.clone();
         dearer.job.instance_count = 2;
-        [base, on_demand, dearer]
+        // The same on-demand job as `base`: its on-demand runs are read from base's.
+        let cheaper = parse_scenario(
+            &SCENARIO.replace("discount = 0.7", "discount = 0.5"),
+            "cheaper.toml",
+        )
+        .unwrap();
+        [base, on_demand, dearer, cheaper]
             .into_iter()
             .map(|mut s| {
                 // The study's runs and seed, not the file's: `run` must agree with them.
@@ -375,16 +512,20 @@ on_demand_hourly = 3.06
                 assert_eq!(done.load(std::sync::atomic::Ordering::Relaxed), {
                     total_runs(&refs, runs)
                 });
-                assert_eq!(
-                    handed.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
-                    [0, 1, 2]
-                );
+                // Exactly, variants 1 and 3 share variant 0's on-demand runs and follow it.
+                let order: Vec<usize> = handed.iter().map(|(v, _)| *v).collect();
+                let expected = if pairs_exactly(runs) {
+                    [0, 1, 3, 2]
+                } else {
+                    [0, 1, 2, 3]
+                };
+                assert_eq!(order, expected);
                 for (v, stats) in &handed {
                     let alone = in_pool(2, || stream_scenario(&scenarios[*v]));
                     assert_eq!(*stats, alone, "variant {v}, {runs} runs, {threads} threads");
                 }
                 // Every run of every variant, once, in run order per variant.
-                for v in 0..3 {
+                for v in 0..4 {
                     let runs_seen: Vec<u64> = seen
                         .iter()
                         .filter(|(w, ..)| *w == v)
@@ -394,6 +535,18 @@ on_demand_hourly = 3.06
                 }
             }
         }
+    }
+
+    #[test]
+    fn variants_share_on_demand_runs_only_when_their_on_demand_job_is_the_same() {
+        let scenarios = variants(1000);
+        let sides: Vec<Sides> = scenarios.iter().map(|s| Sides::new(s, 7)).collect();
+        let shared = SharedOnDemand::new(&sides);
+        assert_eq!(shared.group[3], Some(0));
+        // On-demand, the scenario without spot runs the very job of the one with spot.
+        assert_eq!(shared.group[1], Some(0));
+        assert_eq!(shared.group[2], None);
+        assert!(shared.shared_later[0] && !shared.shared_later[3]);
     }
 
     #[test]
@@ -413,5 +566,71 @@ on_demand_hourly = 3.06
             |_, _| unreachable!("nothing finishes"),
         );
         assert_eq!(result, Err(Cancelled));
+    }
+
+    /// Pairs every two variants' spot costs, and requests a stop at run `stop_at` of the last
+    /// variant: the other variants' loops have run further by then.
+    struct StopsPart {
+        pairing: crate::stats::paired::Pairing,
+        cancel: Cancel,
+        stop_at: u64,
+    }
+
+    impl Collect for StopsPart {
+        type Block = crate::stats::paired::PairedBlock;
+        type Total = crate::stats::paired::PairedStore;
+        fn start_block(
+            &self,
+            _: &Self::Total,
+            group: Range<usize>,
+            runs: Range<u64>,
+        ) -> Self::Block {
+            self.pairing
+                .start_block(group, (runs.end - runs.start) as usize)
+        }
+        fn push(
+            &self,
+            block: &mut Self::Block,
+            variant: usize,
+            run: u64,
+            spot: Option<&RunRecord>,
+            on_demand: &RunRecord,
+        ) {
+            block.push(variant, spot.unwrap_or(on_demand).cost_usd);
+            if variant == 2 && run == self.stop_at {
+                self.cancel.request();
+            }
+        }
+        fn finish_block(&self, block: &mut Self::Block) {
+            self.pairing.finish_block(block);
+        }
+        fn append(&self, total: &mut Self::Total, block: Self::Block) {
+            self.pairing.append(total, block);
+        }
+    }
+
+    #[test]
+    fn a_stop_in_the_middle_of_a_block_drops_it_without_pairing_it() {
+        let runs = 300_000;
+        let scenarios = variants(runs);
+        let refs: Vec<&Scenario> = scenarios.iter().collect();
+        let collect = StopsPart {
+            pairing: crate::stats::paired::Pairing::new(3, vec![(0, 1), (0, 2)], runs),
+            cancel: Cancel::new(),
+            stop_at: 140_000,
+        };
+        let result = in_pool(2, || {
+            run_study(
+                &refs,
+                runs,
+                7,
+                &collect,
+                collect.pairing.store(),
+                &AtomicU64::new(0),
+                &collect.cancel,
+                |_, _| unreachable!("no variant finishes"),
+            )
+        });
+        assert_eq!(result.err(), Some(Cancelled));
     }
 }

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
+use crate::stats::paired::PairedDifference;
 use crate::studies::recommend::{IntervalChoice, Mean, Recommendation, Share};
-use crate::studies::sweep::PairedDifference;
 use crate::units::duration::{format_duration, format_duration_exact};
 use crate::units::format::format_usd;
 
@@ -45,7 +45,7 @@ where
 }
 
 fn diff_text(d: &PairedDifference, show: impl Fn(f64) -> String) -> String {
-    format!("{}{}", show(d.diff), interval_of(d.ci95, &show))
+    format!("{}{}", show(d.mean), interval_of(d.ci95, &show))
 }
 
 fn signed_usd(x: f64) -> String {
@@ -246,7 +246,7 @@ fn choice_json(c: &IntervalChoice, metric: &str) -> Value {
         "interval_s": c.interval_s,
         metric: {"value": c.value.value, "ci95": c.value.ci95.map(|(a, b)| [a, b])},
         "current_minus_best": {
-            "diff": c.current_minus_best.diff,
+            "diff": c.current_minus_best.mean,
             "ci95": c.current_minus_best.ci95.map(|(a, b)| [a, b]),
         },
     })

@@ -8,10 +8,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::layout::render_rows;
-use crate::stats::summary::SideSummary;
+use crate::stats::summary::{MetricUnit, SideSummary};
 use crate::studies::advice::IntervalAdvice;
 use crate::studies::sweep::{
-    MetricEstimate, MetricUnit, PairedDifference, PointResult, SweepResult, describe_point,
+    MetricEstimate, PointResult, SweepMetric, SweepResult, describe_point,
 };
 use crate::units::duration::format_duration_exact;
 use crate::units::format::{format_count, format_usd};
@@ -34,11 +34,18 @@ fn set_object(result: &SweepResult, values: &[f64]) -> serde_json::Map<String, V
         .collect()
 }
 
+/// A point minus the best point, as the JSON shows it.
+#[derive(Serialize)]
+struct JsonDifference {
+    diff: f64,
+    ci95: Option<(f64, f64)>,
+}
+
 #[derive(Serialize)]
 struct JsonPoint<'a> {
     set: serde_json::Map<String, Value>,
     metric: &'a MetricEstimate,
-    vs_best: &'a PairedDifference,
+    vs_best: JsonDifference,
     #[serde(skip_serializing_if = "Option::is_none")]
     spot: Option<&'a SideSummary>,
     on_demand: &'a SideSummary,
@@ -63,7 +70,7 @@ struct JsonBest<'a> {
 struct JsonSweep<'a> {
     spotsim_version: &'static str,
     name: &'a str,
-    metric: &'static str,
+    metric: String,
     maximise: bool,
     side: &'static str,
     runs: u64,
@@ -91,7 +98,10 @@ pub fn render_sweep_json(name: &str, result: &SweepResult) -> String {
             .map(|p| JsonPoint {
                 set: set_object(result, &p.values),
                 metric: &p.metric,
-                vs_best: &p.vs_best,
+                vs_best: JsonDifference {
+                    diff: p.vs_best.mean,
+                    ci95: p.vs_best.ci95,
+                },
                 spot: p.spot.as_ref(),
                 on_demand: &p.on_demand,
                 savings_vs_on_demand_pct: p.savings_vs_on_demand_pct,
@@ -143,6 +153,7 @@ fn show_value(unit: MetricUnit, value: f64) -> String {
     match unit {
         MetricUnit::Usd => show_usd(value),
         MetricUnit::Seconds => show_seconds(value),
+        MetricUnit::Count => format!("{value:.2}"),
         MetricUnit::Share => format!("{:.2} %", value * 100.0),
     }
 }
@@ -232,9 +243,9 @@ pub fn render_sweep_table(name: &str, result: &SweepResult) -> String {
         "95 % interval".into(),
         String::new(),
     ]);
-    let show_completed = result.metric != crate::studies::sweep::SweepMetric::Completed;
-    let show_cost = unit != MetricUnit::Usd || result.metric.key().starts_with("p95");
-    let show_wall = unit != MetricUnit::Seconds || result.metric.key().starts_with("p95");
+    let show_completed = result.metric != SweepMetric::Completed;
+    let show_cost = result.metric != SweepMetric::Mean(crate::stats::summary::Metric::CostUsd);
+    let show_wall = result.metric != SweepMetric::Mean(crate::stats::summary::Metric::WallS);
     if show_completed {
         header.push("completed".into());
     }
@@ -274,7 +285,7 @@ pub fn render_sweep_table(name: &str, result: &SweepResult) -> String {
             if i == result.best {
                 "-".to_string()
             } else {
-                show_diff(unit, p.vs_best.diff)
+                show_diff(unit, p.vs_best.mean)
             },
             if i == result.best {
                 "-".to_string()
@@ -371,7 +382,7 @@ pub fn render_sweep_csv(result: &SweepResult) -> String {
             p.metric.value.to_string(),
             cell(p.metric.ci95.map(|c| c.0)),
             cell(p.metric.ci95.map(|c| c.1)),
-            p.vs_best.diff.to_string(),
+            p.vs_best.mean.to_string(),
             cell(p.vs_best.ci95.map(|c| c.0)),
             cell(p.vs_best.ci95.map(|c| c.1)),
             (i == result.best).to_string(),

@@ -34,26 +34,10 @@ pub const DEFAULT_MAX_RUN_S: f64 = 86_400.0;
 pub const JOB_LIFETIME_LIMIT_S: f64 = 30.0 * 86_400.0;
 /// `CheckpointConfig.LocalPath`: SageMaker's default checkpoint folder (spec §4).
 pub const CHECKPOINT_LOCAL_PATH: &str = "/opt/ml/checkpoints";
-/// Most Monte Carlo runs in one simulation. `spotsim run` and `report` stream their runs in
-/// memory that does not grow with their number (the Monte Carlo runner); at about two million
-/// runs a second on two cores, this many spot and on-demand runs take a quarter of an hour.
+/// Most Monte Carlo runs in one simulation. Every command streams its runs in memory that does
+/// not grow with their number (the Monte Carlo runner); at about two million runs a second on two
+/// cores, this many spot and on-demand runs take a quarter of an hour.
 pub const MAX_RUNS: u64 = 1_000_000_000;
-/// Most runs for the commands that still keep every run's record in memory to pair runs across
-/// simulations (`compare`, `sweep`, `recommend`): about 250 bytes per run, 12.5 GB at this
-/// limit.
-pub const MAX_KEPT_RUNS: u64 = 50_000_000;
-
-/// Refuses more than [`MAX_KEPT_RUNS`] runs for `command`, which keeps every run in memory.
-pub fn check_kept_runs(command: &str, runs: u64) -> Result<(), String> {
-    if runs > MAX_KEPT_RUNS {
-        return Err(format!(
-            "spotsim {command} keeps every run in memory: at most {MAX_KEPT_RUNS} runs, not \
-             {runs} (lower --runs or simulation.runs; spotsim run and report stream up to \
-             {MAX_RUNS})"
-        ));
-    }
-    Ok(())
-}
 /// Default number of Monte Carlo runs.
 pub const DEFAULT_RUNS: u64 = 100_000;
 /// Default seed: fixed, so that two runs of one file agree.

@@ -339,6 +339,33 @@ impl SideStores {
     pub fn metric(&self, metric: Metric) -> &QuantileStore {
         &self.metrics[metric_index(metric)]
     }
+
+    /// Merges each store of `part` that is a sketch into this one's, leaving an empty sketch
+    /// in its place (see [`ScenarioStats::merge_sketches`]).
+    fn merge_sketches(&mut self, part: &mut SideStores) {
+        let mine = self.metrics.iter_mut().chain([
+            &mut self.completed_wall_s,
+            &mut self.completed_cost_usd,
+            &mut self.stopped_cost_usd,
+        ]);
+        let theirs = part.metrics.iter_mut().chain([
+            &mut part.completed_wall_s,
+            &mut part.completed_cost_usd,
+            &mut part.stopped_cost_usd,
+        ]);
+        for (mine, theirs) in mine.zip(theirs) {
+            merge_sketch(mine, theirs);
+        }
+    }
+}
+
+/// Merges `part` into `total` and empties it, when both are sketches: a sketch counts a
+/// multiset, so the order of such merges does not matter.
+fn merge_sketch(total: &mut QuantileStore, part: &mut QuantileStore) {
+    if !part.is_exact() && !total.is_exact() && !part.is_empty() {
+        total.merge(part);
+        *part = part.empty_part(0);
+    }
 }
 
 /// The order-dependent figures of one block.
@@ -510,6 +537,25 @@ impl ScenarioStats {
         self.on_demand.merge(&block.on_demand);
         if let (Some(mine), Some(theirs)) = (&mut self.savings_pct, &block.savings_pct) {
             mine.merge(theirs);
+        }
+    }
+
+    /// Merges the stores of the next blocks' `block` that are sketches into this total's
+    /// (which are sketches too: a block's store takes the total's form when the block is
+    /// started, [`ScenarioStats::empty_block`], and a total's store never turns back to exact),
+    /// leaving empty sketches in their place. A sketch counts a multiset, so this may happen as
+    /// soon as `block` is filled, before the blocks before it are appended;
+    /// [`ScenarioStats::push_block`] appends the rest of `block` (its moments, its exact stores)
+    /// in block order later, with the same result as appending all of it then. A study merges
+    /// each variant's sketches as soon as the variant's share of a block is simulated, so that
+    /// the blocks waiting to be appended hold no sketch.
+    pub fn merge_sketches(&mut self, block: &mut BlockStats) {
+        if let (Some(mine), Some(theirs)) = (&mut self.spot, &mut block.spot) {
+            mine.merge_sketches(theirs);
+        }
+        self.on_demand.merge_sketches(&mut block.on_demand);
+        if let (Some(mine), Some(theirs)) = (&mut self.savings_pct, &mut block.savings_pct) {
+            merge_sketch(mine, theirs);
         }
     }
 

@@ -1,8 +1,9 @@
 //! Statistics of many runs, streamed: per-block moments ([`moments`], Welford combined by Chan
 //! et al.), quantile stores ([`sketch`]: exact up to 131,072 values, a relative-error sketch
 //! beyond), the accumulator every simulation command streams its runs through
-//! ([`accumulate`]), the summaries read from it ([`summary`]) and paired differences between
-//! two scenarios run with common random numbers ([`paired`]).
+//! ([`accumulate`]), the summaries read from it ([`summary`]) and paired statistics between
+//! variants run with common random numbers ([`paired`]: exact from the kept per-run values up to
+//! 131,072 runs, per-block moments combined in block order beyond).
 
 pub mod accumulate;
 pub mod moments;

@@ -468,13 +468,19 @@ pub struct PairedBlock {
     values: Vec<Vec<f64>>,
     /// Per pair, the block's moments (streamed form, after [`Pairing::finish_block`]).
     pairs: Vec<PairMoments>,
+    /// Runs in the block.
+    runs: usize,
 }
 
 impl PairedBlock {
     /// Adds the value of the next run to column `column`.
     #[inline]
     pub fn push(&mut self, column: usize, value: f64) {
-        self.values[column - self.first].push(value);
+        let values = &mut self.values[column - self.first];
+        if values.capacity() == 0 {
+            values.reserve_exact(self.runs);
+        }
+        values.push(value);
     }
 }
 
@@ -559,12 +565,14 @@ impl Pairing {
         }
     }
 
-    /// An empty block holding columns `columns`, with room for `runs` values each.
+    /// An empty block holding columns `columns`, for `runs` values each: room is made when the
+    /// first value comes, so that the blocks waiting to be computed hold nothing.
     pub fn start_block(&self, columns: std::ops::Range<usize>, runs: usize) -> PairedBlock {
         PairedBlock {
             first: columns.start,
-            values: columns.map(|_| Vec::with_capacity(runs)).collect(),
+            values: columns.map(|_| Vec::new()).collect(),
             pairs: Vec::new(),
+            runs,
         }
     }
 
@@ -722,5 +730,154 @@ mod tests {
         assert_eq!(mean_interval(1.0, None), None);
         let (lo, hi) = mean_interval(10.0, Some(1.0)).unwrap();
         assert!(close(lo, 10.0 - Z_95) && close(hi, 10.0 + Z_95));
+    }
+
+    /// Three columns of `n` runs: a skewed cost with a large offset (so that sums of squares
+    /// would cancel), a second cost that follows it closely (common random numbers), and a
+    /// 0/1 completion.
+    fn synthetic(n: usize) -> [Vec<f64>; 3] {
+        let mut state = 99u64;
+        let mut uniform = || {
+            state = crate::montecarlo::rng::splitmix64(state);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (mut a, mut b, mut done) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..n {
+            let x = 1e4 + (uniform() * 6.0).exp();
+            a.push(x);
+            b.push(0.97 * x + 40.0 * uniform());
+            done.push(if uniform() < 0.93 { 1.0 } else { 0.0 });
+        }
+        [a, b, done]
+    }
+
+    /// The streamed store of `columns`, blocks of 65,536 runs computed in the order `order`
+    /// gives them and appended in block order.
+    fn streamed(
+        columns: &[Vec<f64>],
+        pairs: &[(usize, usize)],
+        order: impl Fn(usize) -> Vec<usize>,
+    ) -> PairedStore {
+        let n = columns[0].len();
+        let pairing = Pairing::new(columns.len(), pairs.to_vec(), n as u64);
+        assert!(!pairing.is_exact());
+        let blocks = n.div_ceil(65_536);
+        let mut done: Vec<Option<PairedBlock>> = vec![None; blocks];
+        for b in order(blocks) {
+            let range = b * 65_536..((b + 1) * 65_536).min(n);
+            let mut block = pairing.start_block(0..columns.len(), range.len());
+            for i in range {
+                for (c, column) in columns.iter().enumerate() {
+                    block.push(c, column[i]);
+                }
+            }
+            pairing.finish_block(&mut block);
+            done[b] = Some(block);
+        }
+        let mut store = pairing.store();
+        for block in done.into_iter().flatten() {
+            pairing.append(&mut store, block);
+        }
+        store
+    }
+
+    fn near(got: f64, want: f64) -> bool {
+        (got - want).abs() <= 1e-9 * want.abs().max(1e-300)
+    }
+
+    fn near_pair(got: Option<(f64, f64)>, want: Option<(f64, f64)>) -> bool {
+        match (got, want) {
+            (Some(g), Some(w)) => near(g.0, w.0) && near(g.1, w.1),
+            (g, w) => g == w,
+        }
+    }
+
+    #[test]
+    fn streamed_pairs_match_the_exact_figures() {
+        let columns = synthetic(300_000);
+        let pairs = [(0, 1), (1, 0), (0, 2), (0, 0)];
+        let store = streamed(&columns, &pairs, |blocks| (0..blocks).collect());
+        for (k, &(a, b)) in pairs.iter().enumerate() {
+            let exact = Pair::Exact(&columns[a], &columns[b]);
+            let stream = store.pair(k, (a, b));
+            let (want, got) = (exact.difference(), stream.difference());
+            assert!(
+                near(got.mean, want.mean) || got.mean == want.mean,
+                "{k}: {got:?} {want:?}"
+            );
+            assert!(near_pair(got.ci95, want.ci95), "{k}: {got:?} {want:?}");
+            assert!(near_pair(got.unpaired_ci95, want.unpaired_ci95), "{k}");
+            for (g, w) in [
+                (got.std_err, want.std_err),
+                (got.unpaired_std_err, want.unpaired_std_err),
+                (got.correlation, want.correlation),
+                (got.pairing_gain_x, want.pairing_gain_x),
+            ] {
+                match (g, w) {
+                    (Some(g), Some(w)) => assert!(near(g, w) || g == w, "{k}: {g} {w}"),
+                    (g, w) => assert_eq!(g, w, "{k}"),
+                }
+            }
+            assert_eq!(stream.order(), exact.order(), "{k}");
+            let (got, want) = (stream.ratio(), exact.ratio());
+            match (got, want) {
+                (Some(g), Some(w)) => {
+                    assert!(near(g.value, w.value) && near_pair(g.ci95, w.ci95), "{k}");
+                }
+                (g, w) => assert_eq!(g, w, "{k}"),
+            }
+        }
+        // A column against itself differs by exactly zero, streamed too.
+        let itself = store.pair(3, (0, 0)).difference();
+        assert_eq!((itself.mean, itself.ci95), (0.0, Some((0.0, 0.0))));
+        // Strongly paired: the paired interval is far narrower than the unpaired one.
+        let d = store.pair(0, (0, 1)).difference();
+        assert!(d.pairing_gain_x.unwrap() > 100.0, "{d:?}");
+    }
+
+    #[test]
+    fn streamed_pairs_are_the_same_bits_whatever_order_blocks_are_computed_in() {
+        let columns = synthetic(200_000);
+        let pairs = [(0, 1), (2, 0)];
+        let forward = streamed(&columns, &pairs, |blocks| (0..blocks).collect());
+        let backward = streamed(&columns, &pairs, |blocks| (0..blocks).rev().collect());
+        let interleaved = streamed(&columns, &pairs, |blocks| {
+            (0..blocks)
+                .filter(|b| b % 2 == 1)
+                .chain((0..blocks).filter(|b| b % 2 == 0))
+                .collect()
+        });
+        let PairedStore::Streamed(forward) = forward else {
+            unreachable!("200,000 runs are streamed")
+        };
+        for other in [backward, interleaved] {
+            let PairedStore::Streamed(other) = other else {
+                unreachable!("200,000 runs are streamed")
+            };
+            for (x, y) in forward.iter().zip(&other) {
+                let bits = |m: &PairMoments| {
+                    [m.a.sum, m.a.m2, m.b.m2, m.d.sum, m.d.m2, m.ab.c].map(f64::to_bits)
+                };
+                assert_eq!(bits(x), bits(y));
+                assert_eq!((x.below, x.tie, x.constant), (y.below, y.tie, y.constant));
+            }
+        }
+    }
+
+    #[test]
+    fn a_constant_shift_stays_exact_when_streamed() {
+        let a: Vec<f64> = synthetic(150_000)[0].clone();
+        let b: Vec<f64> = a.iter().map(|x| x + 0.5).collect();
+        let store = streamed(&[a.clone(), b.clone()], &[(0, 1)], |blocks| {
+            (0..blocks).collect()
+        });
+        let d = store.pair(0, (0, 1)).difference();
+        let exact = paired_difference(&a, &b);
+        // Whether `x + 0.5 − x` rounds to exactly 0.5 for every run decides both forms alike.
+        assert_eq!(d.mean.to_bits(), exact.mean.to_bits());
+        assert_eq!(d.std_err == Some(0.0), exact.std_err == Some(0.0));
+        // Small exact stores keep every value.
+        let pairing = Pairing::new(2, vec![(0, 1)], 1000);
+        assert!(pairing.is_exact());
     }
 }

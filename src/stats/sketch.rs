@@ -423,6 +423,23 @@ impl QuantileStore {
         out
     }
 
+    /// The value of 0-based ascending rank `rank` (`0` the smallest): exactly the
+    /// `rank + 1`-th smallest value (by [`f64::total_cmp`]) while the store is exact, a bucket's
+    /// representative within [`RELATIVE_ERROR`] of it once sketched. NaN for an empty store;
+    /// a rank past the last is the largest value.
+    pub fn value_at_rank(&self, rank: u64) -> f64 {
+        if self.count == 0 {
+            return f64::NAN;
+        }
+        let rank = rank.min(self.count - 1);
+        if let Contents::Exact(values) = &self.contents {
+            let mut values = values.clone();
+            let (_, nth, _) = values.select_nth_unstable_by(rank as usize, f64::total_cmp);
+            return *nth;
+        }
+        self.order_statistics(&[rank])[0]
+    }
+
     /// The values at 0-based ascending `ranks` of a counted store: rank 0 is the minimum, the
     /// last rank the maximum (both exact); others are bucket representatives clamped to them.
     fn order_statistics(&self, ranks: &[u64]) -> Vec<f64> {

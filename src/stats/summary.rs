@@ -57,6 +57,32 @@ impl Metric {
         }
     }
 
+    /// A short name for people: `wall time`, `cost`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::WallS => "wall time",
+            Metric::TrainingS => "training time",
+            Metric::BillableS => "billable time",
+            Metric::CostUsd => "cost",
+            Metric::Interruptions => "interruptions",
+            Metric::WaitingS => "capacity wait",
+            Metric::LostWorkS => "lost work",
+        }
+    }
+
+    /// How the metric's values read.
+    pub fn unit(self) -> MetricUnit {
+        match self {
+            Metric::CostUsd => MetricUnit::Usd,
+            Metric::Interruptions => MetricUnit::Count,
+            Metric::WallS
+            | Metric::TrainingS
+            | Metric::BillableS
+            | Metric::WaitingS
+            | Metric::LostWorkS => MetricUnit::Seconds,
+        }
+    }
+
     /// The metric's value in one run.
     #[inline]
     pub fn of(self, record: &RunRecord) -> f64 {
@@ -70,6 +96,19 @@ impl Metric {
             Metric::LostWorkS => record.lost_work_s,
         }
     }
+}
+
+/// The unit of a metric's values, or of a figure made from them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricUnit {
+    /// US dollars.
+    Usd,
+    /// Seconds.
+    Seconds,
+    /// A count of events (interruptions).
+    Count,
+    /// A share from 0 to 1.
+    Share,
 }
 
 /// Summary of one metric over all runs.
@@ -307,19 +346,6 @@ impl BilledBreakdown {
             ("checkpoint saves", self.checkpoint_save_s),
             ("uploads", self.upload_s),
         ]
-    }
-}
-
-impl SideSummary {
-    /// Summarises runs given in run-index order, accumulated block by block as a streamed
-    /// simulation does ([`crate::stats::accumulate`]), so the figures agree with it to the bit.
-    ///
-    /// # Panics
-    /// If `records` is empty.
-    pub fn of(records: &[RunRecord]) -> SideSummary {
-        let stats = crate::stats::accumulate::ScenarioStats::of_records(None, records);
-        let moments = stats.moments().expect("a summary needs at least one run");
-        stats.on_demand_summary(&moments)
     }
 }
 

@@ -1,24 +1,32 @@
 //! `spotsim compare`: several scenarios run under one seed and one run count, summarised side by
 //! side, and each paired run by run with the first (the baseline).
 //!
-//! Run `i` of every scenario draws from generators seeded from `(seed, i)` ([`crate::montecarlo::rng`]), so
-//! two scenarios share their random inputs run by run wherever their draws line up (common
-//! random numbers, `docs/model.md`): the per-run differences then vary far less than either
-//! scenario, and the paired intervals ([`crate::stats::paired`]) are narrower than unpaired ones. When
-//! the draws do not line up the paired intervals are still valid, only no narrower.
+//! Run `i` of every scenario draws from generators seeded from `(seed, i)`
+//! ([`crate::montecarlo::rng`]), so two scenarios share their random inputs run by run wherever
+//! their draws line up (common random numbers, `docs/model.md`): the per-run differences then
+//! vary far less than either scenario, and the paired intervals ([`crate::stats::paired`]) are
+//! narrower than unpaired ones. When the draws do not line up the paired intervals are still
+//! valid, only no narrower.
 //!
-//! Scenarios are summarised one at a time and only the baseline's per-run figures are kept, so
-//! memory holds two scenarios' runs at most, however many are compared. Every figure is computed
-//! in run order: the same seed gives the same comparison whatever the thread count.
+//! The scenarios are the variants of a study ([`crate::montecarlo::study`]): each one's
+//! summaries are, to the bit, those `spotsim run` prints for it. The paired figures are exact up
+//! to [`crate::stats::sketch::EXACT_LIMIT`] runs (the compared columns' values are kept: 5 floats
+//! per run and scenario) and streamed beyond (per-block moments of each pair, combined in block
+//! order), so memory does not grow with the runs. Every figure is the same whatever the thread
+//! count.
+
+use std::ops::Range;
+use std::sync::atomic::AtomicU64;
 
 use serde::Serialize;
 
 use crate::engine::{Outcome, RunRecord};
-use crate::montecarlo::{Estimate, Runs};
+use crate::montecarlo::Estimate;
+use crate::montecarlo::cancel::Cancel;
+use crate::montecarlo::study::{Cancelled, Collect, run_study};
 use crate::scenario::Scenario;
-use crate::stats::accumulate::ScenarioStats;
 use crate::stats::paired::{
-    PairedDifference, PairedOrder, mean_interval, paired_difference, paired_order, ratio_of_means,
+    PairedBlock, PairedDifference, PairedOrder, PairedStore, Pairing, mean_interval,
 };
 use crate::stats::summary::SideSummary;
 
@@ -40,39 +48,14 @@ impl Side {
             Side::OnDemand => "on-demand",
         }
     }
-}
 
-/// The runs a scenario is compared by: its spot runs when spot is enabled, else its on-demand
-/// runs (the same rule as `spotsim run --runs-csv`).
-pub fn compared_side(runs: &Runs) -> (Side, &[RunRecord]) {
-    match &runs.spot {
-        Some(spot) => (Side::Spot, spot),
-        None => (Side::OnDemand, &runs.on_demand),
-    }
-}
-
-/// The per-run figures paired differences need, in run order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PairedColumns {
-    /// Which side of the scenario they come from.
-    pub side: Side,
-    /// Cost of run `i`, USD.
-    pub cost_usd: Vec<f64>,
-    /// Wall time of run `i`, seconds.
-    pub wall_s: Vec<f64>,
-    /// 1 when run `i` completed, else 0.
-    pub completed: Vec<f64>,
-}
-
-impl PairedColumns {
-    /// The compared side's columns of `runs`.
-    pub fn of(runs: &Runs) -> PairedColumns {
-        let (side, records) = compared_side(runs);
-        PairedColumns {
-            side,
-            cost_usd: records.iter().map(|r| r.cost_usd).collect(),
-            wall_s: records.iter().map(|r| r.wall_s).collect(),
-            completed: records.iter().map(completed).collect(),
+    /// The side a scenario is compared by: spot when it enables spot, else on-demand (the same
+    /// rule as `spotsim run --runs-csv`).
+    pub fn of(scenario: &Scenario) -> Side {
+        if scenario.is_spot() {
+            Side::Spot
+        } else {
+            Side::OnDemand
         }
     }
 }
@@ -96,15 +79,14 @@ pub struct SideIntervals {
 }
 
 impl SideIntervals {
-    /// The intervals of `records`, whose summary is `summary` (its cost mean and standard
-    /// error, so that the interval agrees with `spotsim run`'s figures to the bit).
-    pub fn of(records: &[RunRecord], summary: &SideSummary) -> SideIntervals {
-        let cost: Vec<f64> = records.iter().map(|r| r.cost_usd).collect();
-        let done: Vec<f64> = records.iter().map(completed).collect();
+    /// The intervals of a side whose summary is `summary` (its cost mean and standard error, so
+    /// that the interval agrees with `spotsim run`'s figures to the bit), with the interval of
+    /// its cost per completed job.
+    fn of(summary: &SideSummary, cost_per_completed_job_usd: Option<(f64, f64)>) -> SideIntervals {
         let cost_summary = &summary.metrics.cost_usd;
         SideIntervals {
             cost_usd: mean_interval(cost_summary.mean, cost_summary.std_err),
-            cost_per_completed_job_usd: ratio_of_means(&cost, &done).and_then(|r| r.ci95),
+            cost_per_completed_job_usd,
         }
     }
 }
@@ -140,39 +122,6 @@ pub struct ScenarioResult {
     pub intervals: ScenarioIntervals,
 }
 
-impl ScenarioResult {
-    /// Summarises `runs` of `scenario`, whose streamed statistics are `stats`; returns the
-    /// result and the columns to pair.
-    pub fn new(
-        name: String,
-        file: String,
-        scenario: Scenario,
-        runs: &Runs,
-        stats: &ScenarioStats,
-    ) -> (ScenarioResult, PairedColumns) {
-        let estimate = Estimate::of(stats);
-        let intervals = ScenarioIntervals {
-            spot: runs
-                .spot
-                .as_deref()
-                .zip(estimate.spot.as_ref())
-                .map(|(records, summary)| SideIntervals::of(records, summary)),
-            on_demand: SideIntervals::of(&runs.on_demand, &estimate.on_demand),
-            savings_vs_on_demand_pct: stats.paired_saving_interval_pct(),
-        };
-        let columns = PairedColumns::of(runs);
-        let result = ScenarioResult {
-            name,
-            file,
-            scenario,
-            side: columns.side,
-            estimate,
-            intervals,
-        };
-        (result, columns)
-    }
-}
-
 /// A scenario against the baseline, run `i` against run `i`: every figure is `scenario −
 /// baseline`.
 #[derive(Debug, Clone, PartialEq)]
@@ -194,31 +143,6 @@ pub struct Difference {
     /// How often the scenario's run `i` costs strictly less than the baseline's run `i`, and how
     /// often exactly the same.
     pub cheaper: PairedOrder,
-}
-
-impl Difference {
-    /// `scenario − baseline`, run by run.
-    ///
-    /// # Panics
-    /// If the two have different run counts: a comparison runs every scenario the same number
-    /// of times.
-    pub fn between(
-        name: &str,
-        columns: &PairedColumns,
-        vs: &str,
-        baseline: &PairedColumns,
-    ) -> Difference {
-        Difference {
-            name: name.to_string(),
-            vs: vs.to_string(),
-            side: columns.side,
-            vs_side: baseline.side,
-            cost_usd: paired_difference(&baseline.cost_usd, &columns.cost_usd),
-            wall_s: paired_difference(&baseline.wall_s, &columns.wall_s),
-            completed_share: paired_difference(&baseline.completed, &columns.completed),
-            cheaper: paired_order(&baseline.cost_usd, &columns.cost_usd),
-        }
-    }
 }
 
 /// Everything `spotsim compare` reports.
@@ -253,49 +177,236 @@ pub struct Entry {
     pub scenario: Scenario,
 }
 
-/// Runs every entry with `simulate` (which returns its runs and their statistics, as
-/// [`ScenarioStats::of_runs`] gives them), in order, and pairs each with the first. Only the baseline's per-run columns outlive their scenario's
-/// turn.
+/// The per-run columns a comparison keeps of each scenario, in this order: the compared side's
+/// cost (USD), wall time (s) and completion (1 or 0), then, with spot, the on-demand side's cost
+/// and completion.
+const COLUMNS: usize = 5;
+const COST: usize = 0;
+const WALL: usize = 1;
+const DONE: usize = 2;
+const ON_DEMAND_COST: usize = 3;
+const ON_DEMAND_DONE: usize = 4;
+
+/// The pairs a comparison asks for, in a fixed order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asked {
+    /// Column `column` of scenario `scenario` against the baseline's (`scenario ≥ 1`).
+    VsBaseline { scenario: usize, column: usize },
+    /// A side's cost against its completion: the cost per completed job (`spot`: the compared
+    /// side of a spot scenario; else the on-demand side).
+    CostPerCompleted { scenario: usize, spot: bool },
+}
+
+/// What a comparison keeps of each run.
+struct CompareCollect {
+    spot: Vec<bool>,
+    pairing: Pairing,
+    asked: Vec<Asked>,
+}
+
+impl CompareCollect {
+    fn new(scenarios: &[&Scenario], runs: u64) -> CompareCollect {
+        let column = |scenario: usize, k: usize| scenario * COLUMNS + k;
+        let mut asked = Vec::new();
+        for scenario in 1..scenarios.len() {
+            for c in [COST, WALL, DONE] {
+                asked.push(Asked::VsBaseline {
+                    scenario,
+                    column: c,
+                });
+            }
+        }
+        for (scenario, s) in scenarios.iter().enumerate() {
+            if s.is_spot() {
+                asked.push(Asked::CostPerCompleted {
+                    scenario,
+                    spot: true,
+                });
+            }
+            asked.push(Asked::CostPerCompleted {
+                scenario,
+                spot: false,
+            });
+        }
+        let spot: Vec<bool> = scenarios.iter().map(|s| s.is_spot()).collect();
+        let pairs = asked
+            .iter()
+            .map(|asked| match *asked {
+                Asked::VsBaseline {
+                    scenario,
+                    column: c,
+                } => (column(0, c), column(scenario, c)),
+                Asked::CostPerCompleted {
+                    scenario,
+                    spot: true,
+                } => (column(scenario, COST), column(scenario, DONE)),
+                // Without spot the compared side is the on-demand side.
+                Asked::CostPerCompleted { scenario, .. } if !spot[scenario] => {
+                    (column(scenario, COST), column(scenario, DONE))
+                }
+                Asked::CostPerCompleted { scenario, .. } => (
+                    column(scenario, ON_DEMAND_COST),
+                    column(scenario, ON_DEMAND_DONE),
+                ),
+            })
+            .collect();
+        CompareCollect {
+            pairing: Pairing::new(scenarios.len() * COLUMNS, pairs, runs),
+            spot,
+            asked,
+        }
+    }
+
+    /// The pair asked for as `asked`, in the store's form.
+    fn get<'a>(&self, store: &'a PairedStore, asked: Asked) -> crate::stats::paired::Pair<'a> {
+        let k = self.asked.iter().position(|a| *a == asked).unwrap_or(0);
+        store.pair(k, self.pairing.pairs()[k])
+    }
+}
+
+impl Collect for CompareCollect {
+    type Block = PairedBlock;
+    type Total = PairedStore;
+
+    fn start_block(&self, _: &PairedStore, group: Range<usize>, runs: Range<u64>) -> PairedBlock {
+        self.pairing.start_block(
+            group.start * COLUMNS..group.end * COLUMNS,
+            (runs.end - runs.start) as usize,
+        )
+    }
+
+    #[inline]
+    fn push(
+        &self,
+        block: &mut PairedBlock,
+        scenario: usize,
+        _: u64,
+        spot: Option<&RunRecord>,
+        on_demand: &RunRecord,
+    ) {
+        let first = scenario * COLUMNS;
+        let main = if self.spot[scenario] {
+            spot.unwrap_or(on_demand)
+        } else {
+            on_demand
+        };
+        block.push(first + COST, main.cost_usd);
+        block.push(first + WALL, main.wall_s);
+        block.push(first + DONE, completed(main));
+        if self.spot[scenario] {
+            block.push(first + ON_DEMAND_COST, on_demand.cost_usd);
+            block.push(first + ON_DEMAND_DONE, completed(on_demand));
+        }
+    }
+
+    fn finish_block(&self, block: &mut PairedBlock) {
+        self.pairing.finish_block(block);
+    }
+
+    fn append(&self, total: &mut PairedStore, block: PairedBlock) {
+        self.pairing.append(total, block);
+    }
+}
+
+/// Runs every entry (their runs and seed must agree: [`common_settings`]) and pairs each with
+/// the first, on the current rayon pool; never cancelled (see [`compare_cancellable`]).
 ///
 /// # Panics
 /// If `entries` is empty.
-pub fn compare(
+pub fn compare(entries: Vec<Entry>) -> Comparison {
+    match compare_cancellable(entries, &AtomicU64::new(0), &Cancel::new()) {
+        Ok(comparison) => comparison,
+        Err(Cancelled) => unreachable!("nothing requests this token"),
+    }
+}
+
+/// As [`compare`], counting finished runs into `done` and stopping early when `cancel` is
+/// requested.
+///
+/// # Errors
+/// [`Cancelled`] after a stop request.
+///
+/// # Panics
+/// If `entries` is empty.
+pub fn compare_cancellable(
     entries: Vec<Entry>,
-    mut simulate: impl FnMut(&Scenario) -> (Runs, ScenarioStats),
-) -> Comparison {
+    done: &AtomicU64,
+    cancel: &Cancel,
+) -> Result<Comparison, Cancelled> {
     assert!(!entries.is_empty(), "a comparison needs a scenario");
     let runs = entries[0].scenario.simulation.runs;
     let seed = entries[0].scenario.simulation.seed;
-    let mut scenarios: Vec<ScenarioResult> = Vec::with_capacity(entries.len());
-    let mut differences = Vec::new();
-    let mut baseline: Option<PairedColumns> = None;
-    for entry in entries {
-        let (scenario_runs, stats) = simulate(&entry.scenario);
-        let (result, columns) = ScenarioResult::new(
-            entry.name,
-            entry.file,
-            entry.scenario,
-            &scenario_runs,
-            &stats,
-        );
-        drop(scenario_runs);
-        match &baseline {
-            None => baseline = Some(columns),
-            Some(base) => differences.push(Difference::between(
-                &result.name,
-                &columns,
-                &scenarios[0].name,
-                base,
-            )),
-        }
-        scenarios.push(result);
-    }
-    Comparison {
+    let scenarios: Vec<&Scenario> = entries.iter().map(|e| &e.scenario).collect();
+    let collect = CompareCollect::new(&scenarios, runs);
+    // Per scenario, its summaries and the interval of its real saving.
+    type Finished = (Estimate, Option<(f64, f64)>);
+    let mut finished: Vec<Option<Finished>> = vec![None; entries.len()];
+    let store = run_study(
+        &scenarios,
         runs,
         seed,
-        scenarios,
-        differences,
+        &collect,
+        collect.pairing.store(),
+        done,
+        cancel,
+        |scenario, stats| {
+            finished[scenario] = Some((Estimate::of(&stats), stats.paired_saving_interval_pct()));
+        },
+    )?;
+    let mut results = Vec::with_capacity(entries.len());
+    for (index, (entry, finished)) in entries.into_iter().zip(finished).enumerate() {
+        let (estimate, savings) = finished.ok_or(Cancelled)?;
+        let per_completed = |spot: bool| {
+            collect
+                .get(
+                    &store,
+                    Asked::CostPerCompleted {
+                        scenario: index,
+                        spot,
+                    },
+                )
+                .ratio()
+                .and_then(|r| r.ci95)
+        };
+        let spot = collect.spot[index];
+        let intervals = ScenarioIntervals {
+            spot: estimate
+                .spot
+                .as_ref()
+                .map(|summary| SideIntervals::of(summary, per_completed(true))),
+            on_demand: SideIntervals::of(&estimate.on_demand, per_completed(false)),
+            savings_vs_on_demand_pct: savings,
+        };
+        results.push(ScenarioResult {
+            name: entry.name,
+            file: entry.file,
+            side: if spot { Side::Spot } else { Side::OnDemand },
+            scenario: entry.scenario,
+            estimate,
+            intervals,
+        });
     }
+    let differences = (1..results.len())
+        .map(|scenario| {
+            let pair = |column| collect.get(&store, Asked::VsBaseline { scenario, column });
+            Difference {
+                name: results[scenario].name.clone(),
+                vs: results[0].name.clone(),
+                side: results[scenario].side,
+                vs_side: results[0].side,
+                cost_usd: pair(COST).difference(),
+                wall_s: pair(WALL).difference(),
+                completed_share: pair(DONE).difference(),
+                cheaper: pair(COST).order(),
+            }
+        })
+        .collect();
+    Ok(Comparison {
+        runs,
+        seed,
+        scenarios: results,
+        differences,
+    })
 }
 
 /// Display names that tell the scenarios apart: each `name` as it is, and names that occur more
@@ -391,7 +502,6 @@ pub fn common_settings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::montecarlo::run_scenario;
     use crate::scenario::parse_scenario;
 
     const ONE: &str = r#"
@@ -423,15 +533,9 @@ runs = 3000
         }
     }
 
-    fn run(scenario: &Scenario) -> (Runs, ScenarioStats) {
-        let runs = run_scenario(scenario);
-        let stats = ScenarioStats::of_runs(&runs);
-        (runs, stats)
-    }
-
     #[test]
     fn a_scenario_against_itself_differs_by_nothing() {
-        let comparison = compare(vec![entry(ONE, "a"), entry(ONE, "b")], run);
+        let comparison = compare(vec![entry(ONE, "a"), entry(ONE, "b")]);
         assert_eq!(comparison.differences.len(), 1);
         let d = &comparison.differences[0];
         assert_eq!((d.name.as_str(), d.vs.as_str()), ("b", "a"));
@@ -449,7 +553,7 @@ runs = 3000
     #[test]
     fn more_instances_pair_tightly_with_one() {
         let four = ONE.replace("instance_count = 1", "instance_count = 4");
-        let comparison = compare(vec![entry(ONE, "one"), entry(&four, "four")], run);
+        let comparison = compare(vec![entry(ONE, "one"), entry(&four, "four")]);
         let cost = comparison.differences[0].cost_usd;
         let (lo, hi) = cost.ci95.unwrap();
         let (unpaired_lo, unpaired_hi) = cost.unpaired_ci95.unwrap();
@@ -466,7 +570,7 @@ runs = 3000
         // Every run meets the same job and market; only the price differs, by 4/3: d = a / 3,
         // so Var d = Var a / 9 against Var a · (1 + 16/9) unpaired, a gain of 25.
         let dearer = ONE.replace("discount = 0.7", "discount = 0.6");
-        let comparison = compare(vec![entry(ONE, "a"), entry(&dearer, "b")], run);
+        let comparison = compare(vec![entry(ONE, "a"), entry(&dearer, "b")]);
         let d = &comparison.differences[0];
         assert!(
             (d.cost_usd.pairing_gain_x.unwrap() - 25.0).abs() < 1e-6,
@@ -527,5 +631,58 @@ runs = 3000
         );
         let same = [("a.toml", &a), ("c.toml", &a)];
         assert_eq!(common_settings(&same, None, None).note, None);
+    }
+
+    /// Beyond the exact limit the pairs are streamed: the same figures as the kept runs give,
+    /// within rounding.
+    #[test]
+    fn a_streamed_comparison_agrees_with_the_kept_runs() {
+        let runs = 140_000;
+        let four = ONE.replace("instance_count = 1", "instance_count = 4");
+        let entries: Vec<Entry> = [entry(ONE, "one"), entry(&four, "four")]
+            .into_iter()
+            .map(|mut e| {
+                e.scenario.simulation.runs = runs;
+                e
+            })
+            .collect();
+        let kept: Vec<crate::montecarlo::Runs> = entries
+            .iter()
+            .map(|e| crate::montecarlo::run_scenario(&e.scenario))
+            .collect();
+        let comparison = compare(entries);
+        let column = |k: usize, f: fn(&RunRecord) -> f64| -> Vec<f64> {
+            kept[k].spot.as_ref().unwrap().iter().map(f).collect()
+        };
+        let near = |got: f64, want: f64| (got - want).abs() <= 1e-9 * want.abs();
+        let d = &comparison.differences[0];
+        for (got, f) in [
+            (
+                &d.cost_usd,
+                (|r: &RunRecord| r.cost_usd) as fn(&RunRecord) -> f64,
+            ),
+            (&d.wall_s, |r: &RunRecord| r.wall_s),
+            (&d.completed_share, completed),
+        ] {
+            let want = crate::stats::paired::paired_difference(&column(0, f), &column(1, f));
+            assert!(near(got.mean, want.mean), "{got:?} {want:?}");
+            let (g, w) = (got.ci95.unwrap(), want.ci95.unwrap());
+            assert!(near(g.0, w.0) && near(g.1, w.1), "{got:?} {want:?}");
+            assert!(near(got.correlation.unwrap(), want.correlation.unwrap()));
+        }
+        let cost = |r: &RunRecord| r.cost_usd;
+        let want = crate::stats::paired::paired_order(&column(0, cost), &column(1, cost));
+        assert_eq!(d.cheaper, want);
+        let done: Vec<f64> = kept[1]
+            .spot
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(completed)
+            .collect();
+        let want = crate::stats::paired::ratio_of_means(&column(1, cost), &done).unwrap();
+        let got = comparison.scenarios[1].intervals.spot.unwrap();
+        let (g, w) = (got.cost_per_completed_job_usd.unwrap(), want.ci95.unwrap());
+        assert!(near(g.0, w.0) && near(g.1, w.1), "{g:?} {w:?}");
     }
 }

@@ -1,5 +1,6 @@
-//! `--set KEY=SPEC`: which scenario keys a sweep may vary, the values a SPEC stands for, and the
-//! scenario at each grid point.
+//! A sweep's grid: which scenario keys a sweep may vary, typed axes of their values ([`Axis`]:
+//! read from `--set KEY=SPEC` flags by [`parse_axes`], the one place that reads them, or set in
+//! code by [`Axis::new`], as `recommend` does), and the scenario at each grid point ([`grid`]).
 //!
 //! A grid point is built by setting the swept keys in the scenario file's TOML document and
 //! running the result through [`parse_scenario`] again, so every rule of the scenario format
@@ -112,7 +113,8 @@ impl fmt::Display for SweepErrors {
     }
 }
 
-/// One swept key and its values.
+/// One swept key and its values, typed: what [`grid`] builds points from. Read from a
+/// `--set KEY=SPEC` flag by [`parse_axes`], or set in code by [`Axis::new`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Axis {
     /// The dotted key, e.g. `checkpoint.interval`.
@@ -125,6 +127,9 @@ pub struct Axis {
     pub values: Vec<f64>,
     /// Whether the SPEC was a log range (charts use a log axis then).
     pub log: bool,
+    /// The axis as written, `KEY=SPEC` (the `--set` flag's text), for messages.
+    #[serde(skip)]
+    pub written: String,
 }
 
 /// A value of a SPEC as written: a bare number, or a duration with units.
@@ -477,16 +482,29 @@ pub struct GridPoint {
     pub scenario: Scenario,
 }
 
-/// Reads the `--set` flags against the scenario file's text and builds every grid point.
-/// `file` is the path as given (for messages and data files named relative to it).
+/// Reads the `--set` flags against the scenario file's text and builds every grid point:
+/// [`parse_axes`], then [`grid`]. `file` is the path as given (for messages and data files named
+/// relative to it).
 pub fn build_grid(
     text: &str,
     file: &str,
     flags: &[String],
 ) -> Result<(Vec<Axis>, Vec<GridPoint>), SweepErrors> {
-    let document: Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| SweepErrors(vec![format!("{file}: {}", e.message())]))?;
+    let document = read_document(text, file)?;
+    let axes = parse_axes(&document, flags)?;
+    grid(text, file, axes)
+}
+
+/// The scenario file's TOML document.
+fn read_document(text: &str, file: &str) -> Result<Table, SweepErrors> {
+    text.parse()
+        .map_err(|e: toml::de::Error| SweepErrors(vec![format!("{file}: {}", e.message())]))
+}
+
+/// The `--set KEY=SPEC` flags as typed axes: every key checked against the scenario's
+/// `document` (what it holds decides how its values read), every SPEC read into its values.
+/// The one place that reads `--set`; every problem of every flag is reported at once.
+pub fn parse_axes(document: &Table, flags: &[String]) -> Result<Vec<Axis>, SweepErrors> {
     let mut errors = Vec::new();
     let mut axes: Vec<Axis> = Vec::new();
     if flags.is_empty() {
@@ -515,7 +533,7 @@ pub fn build_grid(
             ));
             continue;
         }
-        let kind = match resolve_key(&document, key) {
+        let kind = match resolve_key(document, key) {
             Ok(kind) => kind,
             Err(reason) => {
                 errors.push(format!("--set {flag}: {reason}"));
@@ -529,8 +547,97 @@ pub fn build_grid(
                 spec: spec.to_string(),
                 values,
                 log,
+                written: flag.clone(),
             }),
             Err(reason) => errors.push(format!("--set {flag}: {key} {reason}")),
+        }
+    }
+    if errors.is_empty() {
+        Ok(axes)
+    } else {
+        Err(SweepErrors(errors))
+    }
+}
+
+impl Axis {
+    /// An axis set in code: `values` of `key` (seconds for durations), which holds `kind`, in
+    /// the order given; [`grid`] checks them as it checks a `--set` list.
+    pub fn new(key: &str, kind: ValueKind, values: Vec<f64>) -> Axis {
+        let spec = values
+            .iter()
+            .map(|&v| kind.show(v))
+            .collect::<Vec<_>>()
+            .join(",");
+        Axis {
+            key: key.to_string(),
+            kind,
+            written: format!("{key}={spec}"),
+            spec,
+            values,
+            log: false,
+        }
+    }
+
+    /// Why the axis cannot be swept in `document`, if it cannot: the key's rules (as
+    /// [`resolve_key`]), what it holds, and the values' count, wholeness and distinctness (as
+    /// [`parse_spec`]).
+    fn check(&self, document: &Table) -> Result<(), String> {
+        let kind = resolve_key(document, &self.key)?;
+        if kind != self.kind {
+            return Err(format!(
+                "{} holds {kind:?} values, not {:?}",
+                self.key, self.kind
+            ));
+        }
+        if self.values.is_empty() || self.values.len() > MAX_AXIS_POINTS {
+            return Err(format!(
+                "{} gives {} values: from 1 to {MAX_AXIS_POINTS} per key",
+                self.key,
+                self.values.len()
+            ));
+        }
+        if let Some(v) = self.values.iter().find(|v| !v.is_finite()) {
+            return Err(format!(
+                "{} gives {v}, which is not a finite number",
+                self.key
+            ));
+        }
+        if kind == ValueKind::Integer
+            && let Some(v) = self.values.iter().find(|v| v.fract() != 0.0)
+        {
+            return Err(format!("{} gives {v}, but takes whole numbers", self.key));
+        }
+        for (i, v) in self.values.iter().enumerate() {
+            if self.values[..i].contains(v) {
+                return Err(format!("{} gives {} twice", self.key, kind.show(*v)));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every grid point of `axes` (one or two, typed: from [`parse_axes`] or [`Axis::new`]) in the
+/// scenario file's `text`, each validated by the scenario parser; the axes are returned as
+/// given. `file` is the path as given (for messages and data files named relative to it).
+pub fn grid(
+    text: &str,
+    file: &str,
+    axes: Vec<Axis>,
+) -> Result<(Vec<Axis>, Vec<GridPoint>), SweepErrors> {
+    let document = read_document(text, file)?;
+    let mut errors: Vec<String> = axes
+        .iter()
+        .filter_map(|axis| axis.check(&document).err())
+        .collect();
+    if axes.is_empty() || axes.len() > MAX_KEYS {
+        errors.push(format!(
+            "a sweep varies one or two keys at once, not {}",
+            axes.len()
+        ));
+    }
+    for (i, axis) in axes.iter().enumerate() {
+        if axes[..i].iter().any(|a| a.key == axis.key) {
+            errors.push(format!("{} is swept twice; give each key once", axis.key));
         }
     }
     if !errors.is_empty() {
@@ -576,9 +683,9 @@ pub fn build_grid(
         }
     }
     if !bad_points.is_empty() {
-        let flags_text = flags
+        let flags_text = axes
             .iter()
-            .map(|f| format!("--set {f}"))
+            .map(|a| format!("--set {}", a.written))
             .collect::<Vec<_>>()
             .join(" ");
         const SHOWN: usize = 5;

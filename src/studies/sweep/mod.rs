@@ -7,32 +7,41 @@
 //!   `i` meets the same job and market at every point. Differences between points are then
 //!   estimated from per-run differences (paired), which are far less noisy than the points'
 //!   own means.
-//! - **Determinism.** Points run one after the other, each on all threads; results are kept in
-//!   run order, so the output is byte-identical for any thread count.
-//! - **Memory.** One point's run records are alive at a time; what is kept across points is the
-//!   chosen metric's per-run values (8 bytes per run and point) for the paired differences to
-//!   the best point, which is only known at the end, and each point's summaries.
+//! - **One statistics path.** The points are the variants of a study
+//!   ([`crate::montecarlo::study`]): each point's summaries are, to the bit, those `spotsim run`
+//!   prints for the point's scenario, and the output is byte-identical for any thread count.
+//! - **Exact up to 131,072 runs, streamed beyond.** The best point is known only at the end, so
+//!   a point's difference to it needs its pairing with every other point. Up to
+//!   [`crate::stats::sketch::EXACT_LIMIT`] runs the chosen metric's per-run values are kept (8
+//!   bytes per run and point) and the differences computed from them; beyond, each block pairs
+//!   every two points (the moments of their per-run differences, [`crate::stats::paired`]), so
+//!   memory does not grow with the runs but holds a record per pair of points: P(P − 1)/2 pairs
+//!   of about 200 bytes (40 points: 160 KB; 1,000 points: 100 MB), and each run index costs
+//!   P(P − 1)/2 differences, a few per cent of simulating its P runs up to about a hundred
+//!   points. A percentile metric needs no pairs: its interval comes from [`SECTIONS`] quantile
+//!   stores per point, by run index.
 
 pub mod grid;
 
-pub use grid::{Axis, GridPoint, SweepErrors, ValueKind, build_grid, describe_point};
+pub use grid::{
+    Axis, GridPoint, SweepErrors, ValueKind, build_grid, describe_point, grid, parse_axes,
+};
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::ops::Range;
+use std::sync::atomic::AtomicU64;
 
 use serde::Serialize;
 
-use crate::engine::{JobModel, Outcome, RunRecord};
+use crate::engine::{Outcome, RunRecord};
+use crate::montecarlo::Estimate;
 use crate::montecarlo::cancel::Cancel;
-use crate::montecarlo::run_many_counted;
+use crate::montecarlo::study::{self, Cancelled, Collect, run_study};
 use crate::scenario::Scenario;
-use crate::stats::sketch::quantiles;
-use crate::stats::summary::{
-    SideSummary, Z_95, savings_per_completed_job_pct, savings_vs_on_demand_pct, wilson_interval,
-};
-use crate::studies::advice::IntervalAdvice;
-
-/// Most per-run values a sweep keeps (points × runs), 3.2 GB of `f64`.
-pub const MAX_KEPT_VALUES: u64 = 400_000_000;
+use crate::stats::moments::Moments;
+use crate::stats::paired::{PairedBlock, PairedDifference, PairedStore, Pairing};
+use crate::stats::sketch::{EXACT_LIMIT, QuantileStore};
+use crate::stats::summary::{Metric, MetricUnit, SideSummary, Z_95, wilson_interval};
+use crate::studies::advice::{HeldBlock, HeldTime, IntervalAdvice};
 
 /// Batches for the intervals of a percentile (sectioning, see [`PointResult::metric`]).
 pub const SECTIONS: usize = 20;
@@ -42,41 +51,35 @@ const T_95_19: f64 = 2.093_024_054_408_263;
 /// values is mostly the maximum.
 const MIN_RUNS_PER_SECTION: u64 = 20;
 
-/// What a sweep minimises (or maximises).
+/// What a sweep minimises (or maximises): a statistic of one of the run metrics
+/// ([`Metric`]) on the main side, or the share of jobs completed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SweepMetric {
-    /// Mean cost per job, USD.
-    CostUsd,
-    /// Mean wall-clock time per job, seconds.
-    WallS,
-    /// 95th percentile of the wall-clock time, seconds.
-    P95WallS,
-    /// 95th percentile of the cost, USD.
-    P95CostUsd,
+    /// The mean of a metric per job.
+    Mean(Metric),
+    /// The 95th percentile of a metric.
+    P95(Metric),
     /// Share of jobs completed (maximised).
     Completed,
 }
 
 impl SweepMetric {
-    /// The name used on the command line, in JSON and CSV.
-    pub fn key(self) -> &'static str {
+    /// The name used on the command line, in JSON and CSV: the metric's key (`cost_usd`), with
+    /// `p95_` before it for the percentile, or `completed`.
+    pub fn key(self) -> String {
         match self {
-            SweepMetric::CostUsd => "cost_usd",
-            SweepMetric::WallS => "wall_s",
-            SweepMetric::P95WallS => "p95_wall_s",
-            SweepMetric::P95CostUsd => "p95_cost_usd",
-            SweepMetric::Completed => "completed",
+            SweepMetric::Mean(metric) => metric.key().to_string(),
+            SweepMetric::P95(metric) => format!("p95_{}", metric.key()),
+            SweepMetric::Completed => "completed".to_string(),
         }
     }
 
-    /// A short description for tables and charts.
-    pub fn label(self) -> &'static str {
+    /// A short description for tables and charts: `mean cost`, `p95 wall time`.
+    pub fn label(self) -> String {
         match self {
-            SweepMetric::CostUsd => "mean cost",
-            SweepMetric::WallS => "mean wall time",
-            SweepMetric::P95WallS => "p95 wall time",
-            SweepMetric::P95CostUsd => "p95 cost",
-            SweepMetric::Completed => "completed",
+            SweepMetric::Mean(metric) => format!("mean {}", metric.label()),
+            SweepMetric::P95(metric) => format!("p95 {}", metric.label()),
+            SweepMetric::Completed => "completed".to_string(),
         }
     }
 
@@ -88,36 +91,24 @@ impl SweepMetric {
     /// How the metric's values read.
     pub fn unit(self) -> MetricUnit {
         match self {
-            SweepMetric::CostUsd | SweepMetric::P95CostUsd => MetricUnit::Usd,
-            SweepMetric::WallS | SweepMetric::P95WallS => MetricUnit::Seconds,
+            SweepMetric::Mean(metric) | SweepMetric::P95(metric) => metric.unit(),
             SweepMetric::Completed => MetricUnit::Share,
         }
     }
 
-    fn is_percentile(self) -> bool {
-        matches!(self, SweepMetric::P95WallS | SweepMetric::P95CostUsd)
+    /// Whether the metric is a percentile.
+    pub fn is_percentile(self) -> bool {
+        matches!(self, SweepMetric::P95(_))
     }
 
     /// The per-run value whose mean (or 95th percentile) the metric is.
     #[inline]
     fn of(self, record: &RunRecord) -> f64 {
         match self {
-            SweepMetric::CostUsd | SweepMetric::P95CostUsd => record.cost_usd,
-            SweepMetric::WallS | SweepMetric::P95WallS => record.wall_s,
+            SweepMetric::Mean(metric) | SweepMetric::P95(metric) => metric.of(record),
             SweepMetric::Completed => f64::from(u8::from(record.outcome == Outcome::Completed)),
         }
     }
-}
-
-/// The unit of a metric's values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MetricUnit {
-    /// US dollars.
-    Usd,
-    /// Seconds.
-    Seconds,
-    /// A share from 0 to 1.
-    Share,
 }
 
 /// A metric at one point: its estimate and 95 % interval.
@@ -127,22 +118,6 @@ pub struct MetricEstimate {
     pub value: f64,
     /// 95 % interval; `None` with too few runs.
     pub ci95: Option<(f64, f64)>,
-}
-
-/// A point's metric minus the best point's, from paired runs.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct PairedDifference {
-    /// The difference of the estimates (positive: this point is higher).
-    pub diff: f64,
-    /// 95 % interval of the difference; `None` with too few runs.
-    pub ci95: Option<(f64, f64)>,
-}
-
-impl PairedDifference {
-    /// True when the interval holds 0: the point is not told apart from the best at 95 %.
-    pub fn holds_zero(&self) -> bool {
-        self.ci95.is_some_and(|(lo, hi)| lo <= 0.0 && 0.0 <= hi)
-    }
 }
 
 /// Everything reported for one grid point.
@@ -163,8 +138,9 @@ pub struct PointResult {
     /// [`SECTIONS`] batches by run index, `estimate ± t₁₉ · sd(batch estimates) / √20`
     /// (Asmussen & Glynn 2007, "Stochastic Simulation", §III.5a).
     pub metric: MetricEstimate,
-    /// This point minus the best point, from per-run differences (per-section differences for
-    /// a percentile).
+    /// This point minus the best point: `mean` is the difference of the two estimates
+    /// (positive: this point is higher), its interval from per-run differences (per-section
+    /// differences for a percentile); the unpaired figures and the correlation are left out.
     pub vs_best: PairedDifference,
     /// Young's and Daly's intervals for this point's scenario, where they apply.
     pub advice: Option<IntervalAdvice>,
@@ -222,46 +198,208 @@ impl SweepResult {
     }
 }
 
-/// Checks that a sweep fits in memory: it keeps one number per run and point.
-pub fn check_size(points: usize, runs: u64) -> Result<(), String> {
-    let values = points as u64 * runs;
-    if values > MAX_KEPT_VALUES {
-        return Err(format!(
-            "a sweep of {points} points × {runs} runs keeps {values} per-run values ({:.1} GB) \
-             for the paired differences; at most {MAX_KEPT_VALUES}: lower --runs or use fewer \
-             points",
-            values as f64 * 8.0 / 1e9
-        ));
-    }
-    Ok(())
-}
-
 /// How many runs a sweep simulates in all (both sides where they differ), for progress.
 pub fn total_runs(points: &[GridPoint], runs: u64) -> u64 {
-    points
-        .iter()
-        .map(|p| runs * if p.scenario.is_spot() { 2 } else { 1 })
-        .sum()
+    let scenarios: Vec<&Scenario> = points.iter().map(|p| &p.scenario).collect();
+    study::total_runs(&scenarios, runs)
 }
 
-/// What the on-demand baseline depends on: points that agree on it share one simulation.
-fn on_demand_inputs(scenario: &Scenario) -> Scenario {
-    let mut inputs = scenario.clone();
-    inputs.spot = None;
-    inputs.stopping.max_wait_s = None;
-    inputs
+/// Section `b`'s run indices of `runs` runs: `b·runs/SECTIONS .. (b + 1)·runs/SECTIONS`.
+fn section_runs(b: usize, runs: u64) -> Range<u64> {
+    let bound = |b: usize| (b as u128 * runs as u128 / SECTIONS as u128) as u64;
+    bound(b)..bound(b + 1)
 }
 
-/// What is kept of a point's runs until the best point is known.
-enum Kept {
-    /// Per-run values of a mean or share metric.
-    Values(Vec<f64>),
-    /// Per-section percentiles.
-    Sections(Vec<f64>),
+/// What a sweep keeps of each run: the chosen metric's values (paired across points), or its
+/// values by section for a percentile; and the capacity held, where the advice needs it.
+struct SweepCollect {
+    metric: SweepMetric,
+    runs: u64,
+    /// Per point, whether the metric is read on the spot side.
+    main_is_spot: Vec<bool>,
+    /// Mean and share metrics: one column per point, every two points paired when streamed.
+    pairing: Option<Pairing>,
+    /// Per point, whether its advice needs the simulated mean time between interruptions.
+    held: Vec<bool>,
+}
+
+/// One block's share of a [`SweepCollect`].
+struct SweepBlock {
+    /// The points of the block.
+    group: Range<usize>,
+    pairs: Option<PairedBlock>,
+    /// Per point of the group, the stores of the sections the block's runs fall in, in order,
+    /// each with its section's index and end (run index).
+    sections: Vec<Vec<(usize, u64, QuantileStore)>>,
+    /// Per point of the group, the capacity held.
+    held: Vec<HeldBlock>,
+}
+
+/// Everything a [`SweepCollect`] keeps.
+struct SweepTotal {
+    pairs: Option<PairedStore>,
+    /// Per point, the [`SECTIONS`] stores of a percentile metric (empty otherwise).
+    sections: Vec<Vec<QuantileStore>>,
+    /// Per point, the capacity held.
+    held: Vec<HeldTime>,
+}
+
+impl SweepCollect {
+    fn new(metric: SweepMetric, points: &[&Scenario], runs: u64) -> SweepCollect {
+        let count = points.len();
+        let pairing = (!metric.is_percentile()).then(|| {
+            // Exactly, the differences come from the kept columns; streamed, from every pair.
+            let pairs = if study::pairs_exactly(runs) {
+                Vec::new()
+            } else {
+                (0..count)
+                    .flat_map(|a| (a + 1..count).map(move |b| (a, b)))
+                    .collect()
+            };
+            Pairing::new(count, pairs, runs)
+        });
+        SweepCollect {
+            metric,
+            runs,
+            main_is_spot: points.iter().map(|s| s.is_spot()).collect(),
+            pairing,
+            held: points
+                .iter()
+                .map(|s| IntervalAdvice::needs_runs(s))
+                .collect(),
+        }
+    }
+
+    /// Whether percentile sections are kept: enough runs for them to mean anything.
+    fn has_sections(&self) -> bool {
+        self.metric.is_percentile() && self.runs >= SECTIONS as u64 * MIN_RUNS_PER_SECTION
+    }
+
+    fn total(&self) -> SweepTotal {
+        let sections = if self.has_sections() {
+            let point = || {
+                (0..SECTIONS)
+                    .map(|b| {
+                        let range = section_runs(b, self.runs);
+                        let mut store = QuantileStore::new();
+                        // A section known to outgrow the exact limit is a sketch from the start.
+                        if range.end - range.start > EXACT_LIMIT as u64 {
+                            store.sketch_from_start();
+                        }
+                        store
+                    })
+                    .collect()
+            };
+            (0..self.main_is_spot.len()).map(|_| point()).collect()
+        } else {
+            vec![Vec::new(); self.main_is_spot.len()]
+        };
+        SweepTotal {
+            pairs: self.pairing.as_ref().map(Pairing::store),
+            sections,
+            held: vec![HeldTime::default(); self.held.len()],
+        }
+    }
+}
+
+impl Collect for SweepCollect {
+    type Block = SweepBlock;
+    type Total = SweepTotal;
+
+    fn start_block(&self, total: &SweepTotal, group: Range<usize>, runs: Range<u64>) -> SweepBlock {
+        let size = (runs.end - runs.start) as usize;
+        let sections = group
+            .clone()
+            .map(|point| {
+                if !self.has_sections() {
+                    return Vec::new();
+                }
+                (0..SECTIONS)
+                    .filter_map(|b| {
+                        let section = section_runs(b, self.runs);
+                        let overlap = section
+                            .end
+                            .min(runs.end)
+                            .saturating_sub(section.start.max(runs.start));
+                        (overlap > 0).then(|| {
+                            let part = total.sections[point][b].empty_part(overlap as usize);
+                            (b, section.end, part)
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        SweepBlock {
+            pairs: self
+                .pairing
+                .as_ref()
+                .map(|pairing| pairing.start_block(group.clone(), size)),
+            sections,
+            held: group
+                .clone()
+                .map(|point| HeldBlock::new(self.held[point], size))
+                .collect(),
+            group,
+        }
+    }
+
+    #[inline]
+    fn push(
+        &self,
+        block: &mut SweepBlock,
+        point: usize,
+        run: u64,
+        spot: Option<&RunRecord>,
+        on_demand: &RunRecord,
+    ) {
+        let main = if self.main_is_spot[point] {
+            spot.unwrap_or(on_demand)
+        } else {
+            on_demand
+        };
+        let value = self.metric.of(main);
+        if let Some(pairs) = &mut block.pairs {
+            pairs.push(point, value);
+        }
+        let at = point - block.group.start;
+        let sections = &mut block.sections[at];
+        if !sections.is_empty() {
+            // The block's sections are in run order: the first that ends after `run` holds it.
+            let at = sections
+                .iter()
+                .position(|(_, end, _)| run < *end)
+                .unwrap_or(sections.len() - 1);
+            sections[at].2.push(value);
+        }
+        if let Some(spot) = spot {
+            block.held[at].push(spot);
+        }
+    }
+
+    fn finish_block(&self, block: &mut SweepBlock) {
+        if let (Some(pairing), Some(pairs)) = (&self.pairing, &mut block.pairs) {
+            pairing.finish_block(pairs);
+        }
+    }
+
+    fn append(&self, total: &mut SweepTotal, block: SweepBlock) {
+        if let (Some(pairing), Some(store), Some(pairs)) =
+            (&self.pairing, &mut total.pairs, block.pairs)
+        {
+            pairing.append(store, pairs);
+        }
+        for (point, (sections, held)) in block.group.zip(block.sections.into_iter().zip(block.held))
+        {
+            for (b, _, part) in sections {
+                total.sections[point][b].merge(&part);
+            }
+            total.held[point].append(held);
+        }
+    }
 }
 
 /// Runs every point with `runs` runs under `seed` on the current rayon pool, counting finished
-/// runs into `done`.
+/// runs into `done`; never cancelled (see [`run_sweep_cancellable`]).
 pub fn run_sweep(
     axes: &[Axis],
     points: &[GridPoint],
@@ -269,79 +407,100 @@ pub fn run_sweep(
     runs: u64,
     seed: u64,
     done: &AtomicU64,
-    cancel: &Cancel,
 ) -> SweepResult {
-    let mut on_demand_cache: Vec<(Scenario, SideSummary)> = Vec::new();
+    match run_sweep_cancellable(axes, points, metric, runs, seed, done, &Cancel::new()) {
+        Ok(result) => result,
+        Err(Cancelled) => unreachable!("nothing requests this token"),
+    }
+}
+
+/// As [`run_sweep`], stopping early when `cancel` is requested.
+///
+/// # Errors
+/// [`Cancelled`] after a stop request.
+pub fn run_sweep_cancellable(
+    axes: &[Axis],
+    points: &[GridPoint],
+    metric: SweepMetric,
+    runs: u64,
+    seed: u64,
+    done: &AtomicU64,
+    cancel: &Cancel,
+) -> Result<SweepResult, Cancelled> {
+    let scenarios: Vec<&Scenario> = points.iter().map(|p| &p.scenario).collect();
+    let collect = SweepCollect::new(metric, &scenarios, runs);
+    // Per point, its summaries and the moments of the metric's column on the main side.
+    let mut finished: Vec<Option<(Estimate, Option<Moments>, u64)>> = vec![None; points.len()];
+    let total = run_study(
+        &scenarios,
+        runs,
+        seed,
+        &collect,
+        collect.total(),
+        done,
+        cancel,
+        |point, stats| {
+            let moments = stats.moments();
+            let main = moments.as_ref().map(|m| {
+                if collect.main_is_spot[point] {
+                    m.spot.unwrap_or(m.on_demand)
+                } else {
+                    m.on_demand
+                }
+            });
+            let metric_moments = match metric {
+                SweepMetric::Mean(m) => main.map(|side| *side.metric(m)),
+                _ => None,
+            };
+            let completed = main.map_or(0, |side| side.completed());
+            finished[point] = Some((Estimate::of(&stats), metric_moments, completed));
+        },
+    )?;
     let mut partial = Vec::with_capacity(points.len());
-    let mut kept = Vec::with_capacity(points.len());
-    for point in points {
-        let scenario = &point.scenario;
-        let spot_runs = JobModel::spot(scenario)
-            .map(|model| run_many_counted(&model, seed, runs, done, cancel));
-        let inputs = on_demand_inputs(scenario);
-        let cached = on_demand_cache
-            .iter()
-            .find(|(s, _)| *s == inputs)
-            .map(|(_, summary)| summary.clone());
-        let (on_demand, on_demand_runs) = match cached {
-            Some(summary) => {
-                // The same model, seed and runs give the same runs: no need to run them again.
-                done.fetch_add(runs, Ordering::Relaxed);
-                (summary, None)
-            }
-            None => {
-                let records =
-                    run_many_counted(&JobModel::on_demand(scenario), seed, runs, done, cancel);
-                let summary = SideSummary::of(&records);
-                on_demand_cache.push((inputs, summary.clone()));
-                (summary, Some(records))
-            }
+    for (index, (point, done)) in points.iter().zip(finished).enumerate() {
+        let Some((estimate, metric_moments, completed)) = done else {
+            return Err(Cancelled);
         };
-        let spot = spot_runs.as_deref().map(SideSummary::of);
-        let main_runs: &[RunRecord] = match (&spot_runs, &on_demand_runs) {
-            (Some(records), _) => records,
-            (None, Some(records)) => records,
-            // An on-demand scenario whose baseline came from the cache: the same runs as a
-            // point already seen, so rerun them for the metric (cheap, and never happens for a
-            // key that changes the on-demand job).
-            (None, None) => {
-                &run_many_counted(&JobModel::on_demand(scenario), seed, runs, done, cancel)
-            }
-        };
-        let (estimate, keep) = measure(metric, main_runs);
-        kept.push(keep);
-        let savings = spot
-            .as_ref()
-            .map(|s| savings_vs_on_demand_pct(s, &on_demand));
-        let savings_completed = spot
-            .as_ref()
-            .and_then(|s| savings_per_completed_job_pct(s, &on_demand));
+        let main = estimate.spot.as_ref().unwrap_or(&estimate.on_demand);
+        let estimate_value = measure(
+            metric,
+            main,
+            index,
+            &total,
+            metric_moments.as_ref(),
+            completed,
+            runs,
+        );
         partial.push(PointResult {
             values: point.values.clone(),
-            advice: IntervalAdvice::observed(scenario, spot_runs.as_deref()),
-            spot,
-            on_demand,
-            savings_vs_on_demand_pct: savings,
-            savings_per_completed_job_pct: savings_completed,
-            metric: estimate,
-            vs_best: PairedDifference {
-                diff: 0.0,
-                ci95: None,
-            },
+            advice: IntervalAdvice::observed_held(
+                &point.scenario,
+                collect.held[index].then_some(&total.held[index]),
+            ),
+            spot: estimate.spot,
+            on_demand: estimate.on_demand,
+            savings_vs_on_demand_pct: estimate.savings_vs_on_demand_pct,
+            savings_per_completed_job_pct: estimate.savings_per_completed_job_pct,
+            metric: estimate_value,
+            vs_best: PairedDifference::single(0.0),
         });
     }
     let best = best_index(&partial, metric);
-    let vs_best: Vec<PairedDifference> = kept
-        .iter()
-        .zip(&partial)
-        .map(|(k, p)| {
-            paired_difference(k, &kept[best], p.metric.value - partial[best].metric.value)
+    let vs_best: Vec<PairedDifference> = (0..partial.len())
+        .map(|p| {
+            let diff = partial[p].metric.value - partial[best].metric.value;
+            let half = half_width_vs(metric, &total, p, best, partial.len());
+            PairedDifference {
+                ci95: half.map(|h| (diff - h, diff + h)),
+                std_err: None,
+                ..PairedDifference::single(diff)
+            }
         })
         .collect();
     for (point, diff) in partial.iter_mut().zip(vs_best) {
         point.vs_best = diff;
     }
-    SweepResult {
+    Ok(SweepResult {
         axes: axes.to_vec(),
         metric,
         side: if points.first().is_some_and(|p| p.scenario.is_spot()) {
@@ -353,7 +512,7 @@ pub fn run_sweep(
         seed,
         points: partial,
         best,
-    }
+    })
 }
 
 /// The first point with the lowest value (highest for a metric to maximise).
@@ -372,38 +531,45 @@ fn best_index(points: &[PointResult], metric: SweepMetric) -> usize {
     best
 }
 
-/// The metric over one point's runs, and what to keep for the paired differences.
-fn measure(metric: SweepMetric, records: &[RunRecord]) -> (MetricEstimate, Kept) {
-    let values: Vec<f64> = records.iter().map(|r| metric.of(r)).collect();
-    let n = values.len();
-    if metric.is_percentile() {
-        let [value] = quantiles(&mut values.clone(), [0.95]);
-        let sections = section_percentiles(&values);
+/// The metric at point `index`, whose main side's summary is `main`: from its kept values
+/// (exact), else from the moments of its column (`moments`, a mean) or its `completed` count
+/// of `runs`; a percentile from the summary and its sections.
+fn measure(
+    metric: SweepMetric,
+    main: &SideSummary,
+    index: usize,
+    total: &SweepTotal,
+    moments: Option<&Moments>,
+    completed: u64,
+    runs: u64,
+) -> MetricEstimate {
+    if let SweepMetric::P95(m) = metric {
+        // The summary's 95th percentile: the selection of the kept values while exact.
+        let value = main.metrics.get(m).p95;
+        let sections = section_percentiles(&total.sections[index]);
         let ci95 = section_half_width(&sections).map(|h| (value - h, value + h));
-        return (MetricEstimate { value, ci95 }, Kept::Sections(sections));
+        return MetricEstimate { value, ci95 };
     }
-    let (mean, std_err) = mean_and_std_err(&values);
+    let (mean, std_err) = match &total.pairs {
+        Some(PairedStore::Exact(columns)) => mean_and_std_err(&columns[index]),
+        _ => match moments {
+            Some(moments) => (moments.mean(), moments.std_err()),
+            None => (completed as f64 / runs as f64, None),
+        },
+    };
     let ci95 = if metric == SweepMetric::Completed {
-        let completed = values.iter().filter(|v| **v > 0.5).count() as u64;
-        Some(wilson_interval(completed, n as u64, Z_95))
+        Some(wilson_interval(completed, runs, Z_95))
     } else {
         std_err.map(|se| (mean - Z_95 * se, mean + Z_95 * se))
     };
-    (MetricEstimate { value: mean, ci95 }, Kept::Values(values))
+    MetricEstimate { value: mean, ci95 }
 }
 
-/// The 95th percentile of each of [`SECTIONS`] consecutive batches of runs; empty with too
-/// few runs for them to mean anything.
-fn section_percentiles(values: &[f64]) -> Vec<f64> {
-    let n = values.len();
-    if (n as u64) < SECTIONS as u64 * MIN_RUNS_PER_SECTION {
-        return Vec::new();
-    }
-    (0..SECTIONS)
-        .map(|b| {
-            let (start, end) = (b * n / SECTIONS, (b + 1) * n / SECTIONS);
-            quantiles(&mut values[start..end].to_vec(), [0.95])[0]
-        })
+/// The 95th percentile of each section; empty without sections (too few runs).
+fn section_percentiles(sections: &[QuantileStore]) -> Vec<f64> {
+    sections
+        .iter()
+        .map(|store| store.quantiles([0.95])[0])
         .collect()
 }
 
@@ -427,23 +593,34 @@ fn mean_and_std_err(values: &[f64]) -> (f64, Option<f64>) {
     (mean, std_err)
 }
 
-/// This point minus the best, from paired runs (or paired sections for a percentile);
-/// `diff` is the difference of the two points' estimates.
-fn paired_difference(point: &Kept, best: &Kept, diff: f64) -> PairedDifference {
-    let half = match (point, best) {
-        (Kept::Values(a), Kept::Values(b)) => {
-            let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
-            mean_and_std_err(&d).1.map(|se| Z_95 * se)
+/// The half-width of the 95 % interval of point `p` minus point `best`, from paired runs (or
+/// paired sections for a percentile), among `count` points.
+fn half_width_vs(
+    metric: SweepMetric,
+    total: &SweepTotal,
+    p: usize,
+    best: usize,
+    count: usize,
+) -> Option<f64> {
+    if metric.is_percentile() {
+        let a = section_percentiles(&total.sections[p]);
+        let b = section_percentiles(&total.sections[best]);
+        let d: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x - y).collect();
+        return section_half_width(&d);
+    }
+    match total.pairs.as_ref()? {
+        PairedStore::Exact(columns) => paired_half_width(&columns[p], &columns[best]),
+        PairedStore::Streamed(pairs) => {
+            if p == best {
+                // A point against itself: every difference is zero (and streamed means more
+                // than one run).
+                return Some(0.0);
+            }
+            // Pairs are `(a, b)` with `a < b`, listed by `a` then `b`.
+            let (a, b) = (p.min(best), p.max(best));
+            let k = a * (2 * count - a - 1) / 2 + (b - a - 1);
+            pairs[k].d.std_err().map(|se| Z_95 * se)
         }
-        (Kept::Sections(a), Kept::Sections(b)) => {
-            let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
-            section_half_width(&d)
-        }
-        _ => None,
-    };
-    PairedDifference {
-        diff,
-        ci95: half.map(|h| (diff - h, diff + h)),
     }
 }
 
@@ -465,6 +642,7 @@ pub fn paired_half_width(a: &[f64], b: &[f64]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::JobModel;
     use crate::montecarlo::run_many;
 
     const REFERENCE: &str = include_str!("../../../scenarios/reference.toml");
@@ -472,20 +650,16 @@ mod tests {
     fn sweep(flags: &[&str], metric: SweepMetric, runs: u64) -> SweepResult {
         let flags: Vec<String> = flags.iter().map(|s| s.to_string()).collect();
         let (axes, points) = build_grid(REFERENCE, "reference.toml", &flags).unwrap();
-        run_sweep(
-            &axes,
-            &points,
-            metric,
-            runs,
-            1,
-            &AtomicU64::new(0),
-            &Cancel::new(),
-        )
+        run_sweep(&axes, &points, metric, runs, 1, &AtomicU64::new(0))
     }
 
     #[test]
     fn the_best_point_is_the_extreme_and_its_difference_is_zero() {
-        let result = sweep(&["checkpoint.interval=5m,30m,2h"], SweepMetric::WallS, 2000);
+        let result = sweep(
+            &["checkpoint.interval=5m,30m,2h"],
+            SweepMetric::Mean(Metric::WallS),
+            2000,
+        );
         assert_eq!(result.points.len(), 3);
         let best = result.best_point();
         assert!(
@@ -494,7 +668,7 @@ mod tests {
                 .iter()
                 .all(|p| p.metric.value >= best.metric.value)
         );
-        assert_eq!(best.vs_best.diff, 0.0);
+        assert_eq!(best.vs_best.mean, 0.0);
         assert_eq!(best.vs_best.ci95, Some((0.0, 0.0)));
         assert_eq!(result.side, "spot");
         // Two-hour intervals lose far more work than 30 minutes: clearly worse.
@@ -506,20 +680,32 @@ mod tests {
     fn a_completion_sweep_maximises_and_percentiles_get_section_intervals() {
         let result = sweep(&["stopping.max_wait=14d,28d"], SweepMetric::Completed, 1000);
         assert_eq!(result.points[result.best].metric.value, 1.0);
-        let result = sweep(&["checkpoint.interval=10m,1h"], SweepMetric::P95WallS, 2000);
+        let result = sweep(
+            &["checkpoint.interval=10m,1h"],
+            SweepMetric::P95(Metric::WallS),
+            2000,
+        );
         let p = &result.points[1];
         let (lo, hi) = p.metric.ci95.unwrap();
         assert!(lo < p.metric.value && p.metric.value < hi);
         assert!(p.vs_best.ci95.is_some());
         // Too few runs for 20 sections of 20: no interval rather than a wrong one.
-        let result = sweep(&["checkpoint.interval=10m,1h"], SweepMetric::P95WallS, 300);
+        let result = sweep(
+            &["checkpoint.interval=10m,1h"],
+            SweepMetric::P95(Metric::WallS),
+            300,
+        );
         assert_eq!(result.points[0].metric.ci95, None);
     }
 
     #[test]
     fn points_that_share_an_on_demand_job_share_its_runs() {
         // The discount changes spot only: the on-demand baseline is the same at every point.
-        let result = sweep(&["spot.discount=0.5,0.7"], SweepMetric::CostUsd, 500);
+        let result = sweep(
+            &["spot.discount=0.5,0.7"],
+            SweepMetric::Mean(Metric::CostUsd),
+            500,
+        );
         assert_eq!(result.points[0].on_demand, result.points[1].on_demand);
         assert!(result.points[1].metric.value < result.points[0].metric.value);
         assert_eq!(result.best, 1);
@@ -552,13 +738,38 @@ mod tests {
         );
     }
 
+    /// Just beyond the exact limit the pairs are streamed: the differences to the best point
+    /// agree with those of the kept runs within rounding.
     #[test]
-    fn size_limits_are_explained() {
-        assert!(check_size(40, 100_000).is_ok());
-        assert!(
-            check_size(10_000, 1_000_000)
-                .unwrap_err()
-                .contains("lower --runs")
+    fn a_streamed_sweep_agrees_with_the_kept_runs() {
+        let runs = 140_000;
+        let flags = ["checkpoint.interval=10m,40m".to_string()];
+        let (_, points) = build_grid(REFERENCE, "reference.toml", &flags).unwrap();
+        let result = sweep(
+            &["checkpoint.interval=10m,40m"],
+            SweepMetric::Mean(Metric::WallS),
+            runs,
         );
+        let walls: Vec<Vec<f64>> = points
+            .iter()
+            .map(|point| {
+                let model = JobModel::spot(&point.scenario).unwrap();
+                run_many(&model, 1, runs).iter().map(|r| r.wall_s).collect()
+            })
+            .collect();
+        let near = |got: f64, want: f64| (got - want).abs() <= 1e-9 * want.abs();
+        for (p, point) in result.points.iter().enumerate() {
+            let (mean, _) = mean_and_std_err(&walls[p]);
+            assert!(
+                near(point.metric.value, mean),
+                "{} {mean}",
+                point.metric.value
+            );
+            if p != result.best {
+                let want = paired_half_width(&walls[p], &walls[result.best]).unwrap();
+                let (lo, hi) = point.vs_best.ci95.unwrap();
+                assert!(near((hi - lo) / 2.0, want), "{} {want}", (hi - lo) / 2.0);
+            }
+        }
     }
 }
