@@ -155,14 +155,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(f)
-    }
+    use crate::montecarlo::tests::in_pool;
 
     /// A sum of many terms in block order: a fold whose bits depend on the order.
     fn ordered_sum(blocks: Range<u64>, threads: usize) -> (Vec<u64>, f64) {

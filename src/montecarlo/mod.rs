@@ -507,9 +507,10 @@ mod tests {
     use crate::scenario::parse_scenario;
     use crate::stats::summary::Metric;
 
-    /// More than two blocks, so that the totals become sketches and later blocks are bucketed
-    /// on their own threads.
-    const SCENARIO: &str = r#"
+    /// A spot job with reclaims and checkpoints, for the runner's tests and the study's. More
+    /// than two blocks, so that the totals become sketches and later blocks are bucketed on
+    /// their own threads.
+    pub(crate) const SCENARIO: &str = r#"
 [job]
 training = { dist = "lognormal", median = "2h", sigma = 0.4 }
 [stopping]
@@ -529,7 +530,8 @@ runs = 140000
 seed = 5
 "#;
 
-    fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    /// Runs `f` on a pool of `threads` threads: tests compare results across thread counts.
+    pub(crate) fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()

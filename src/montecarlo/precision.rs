@@ -315,6 +315,7 @@ mod tests {
     use std::sync::atomic::AtomicU64;
 
     use super::*;
+    use crate::montecarlo::tests::in_pool;
     use crate::montecarlo::{Estimate, NoRows, stream_blocks, stream_to_target};
     use crate::scenario::parse_scenario;
     use crate::stats::accumulate::SideMoments;
@@ -419,14 +420,6 @@ on_demand_hourly = 3.0
 runs = 655360
 seed = 11
 "#;
-
-    fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(f)
-    }
 
     fn to_target(scenario: &crate::scenario::Scenario, target: f64) -> (Vec<u8>, Precision) {
         let (stats, precision) = stream_to_target(

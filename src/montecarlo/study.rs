@@ -409,32 +409,8 @@ pub fn total_runs(variants: &[&Scenario], runs: u64) -> u64 {
 mod tests {
     use super::*;
     use crate::montecarlo::stream_scenario;
+    use crate::montecarlo::tests::{SCENARIO, in_pool};
     use crate::scenario::parse_scenario;
-
-    const SCENARIO: &str = r#"
-[job]
-training = { dist = "lognormal", median = "2h", sigma = 0.4 }
-[stopping]
-max_run = "4h"
-max_wait = "5h"
-[spot]
-enabled = true
-discount = 0.7
-capacity_wait = { dist = "exponential", mean = "20m" }
-time_to_interruption = { dist = "exponential", mean = "1h" }
-[checkpoint]
-interval = "15m"
-[pricing]
-on_demand_hourly = 3.06
-"#;
-
-    fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(f)
-    }
 
     /// Counts each variant's runs and sums their spot cost in run order.
     struct Sums;
