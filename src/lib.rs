@@ -26,7 +26,8 @@
 //!    ([`montecarlo::timeline`]).
 //! 7. [`studies`] (a grid of settings, several scenarios side by side, "what should I set?")
 //!    and [`fleet`] (a team's month of jobs under quotas): questions answered by many
-//!    simulations with common random numbers.
+//!    simulations with common random numbers. [`parts`]: what a shard of `run`, `fleet`,
+//!    `sweep` or `compare` writes, checked and merged into one machine's figures.
 //! 8. [`import`]: scenarios from what SageMaker users already have (`CreateTrainingJob`
 //!    requests, `DescribeTrainingJob` documents, recorded jobs and traces to fit).
 //! 9. [`charts`] and [`report`]: pure renderers, from results to PNG/SVG and to text, JSON,
@@ -53,6 +54,8 @@ pub mod stats;
 
 pub mod fleet;
 pub mod studies;
+
+pub mod parts;
 
 pub mod import;
 

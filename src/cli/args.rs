@@ -129,11 +129,13 @@ pub(crate) enum Command {
         #[arg(long, value_name = "PATH", requires = "sharding")]
         out: Option<PathBuf>,
     },
-    /// Combine the part files of `spotsim run --shard` into the output one `spotsim run` prints.
+    /// Combine the part files of `spotsim run`, `fleet`, `sweep` or `compare --shard` into the
+    /// output the command prints on one machine.
     #[command(
         long_about = "Combine the part files written by `spotsim run --shard K/N` (or \
-                      --shard-from-env N) into the output `spotsim run` prints for the same \
-                      scenario and seed, byte for byte. Every part must come from the same \
+                      --shard-from-env N; likewise `fleet`, `sweep` and `compare`) into the \
+                      output the command prints on one machine for the same scenario and seed, \
+                      byte for byte. Every part must come from the same \
                       spotsim version, scenario, seed, number of runs and of shards, and every \
                       shard must be given once; otherwise nothing is printed and the exit code \
                       is 2. The scenario is re-read from the text stored in the parts; its data \
@@ -203,6 +205,8 @@ pub(crate) enum Command {
         /// or SVG by its extension (.png, .svg).
         #[arg(long, value_name = "FILE")]
         chart: Option<PathBuf>,
+        #[command(flatten)]
+        sharding: StudyShardArgs,
     },
     /// Replay one run as a DescribeTrainingJob document, or as the SageMaker SDK's log lines.
     #[command(
@@ -268,6 +272,8 @@ pub(crate) enum Command {
         /// one key, a heat map for two.
         #[arg(long, value_name = "FILE")]
         chart: Option<PathBuf>,
+        #[command(flatten)]
+        sharding: StudyShardArgs,
     },
     /// Recommend settings for a scenario: spot or on-demand, the checkpoint interval, and the
     /// smallest max_wait and max_run reaching a completion target, with 95 % intervals.
@@ -468,8 +474,48 @@ impl ChartFormatArg {
     }
 }
 
+/// `--shard K/N`, `--shard-from-env N` and `--out PATH` of a study (`sweep`, `compare`): the
+/// same run indices of every variant, split as `spotsim run --shard` splits them.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct StudyShardArgs {
+    /// Simulate only shard K of N (K from 1 to N): a contiguous slice of the run indices of
+    /// every variant, written to `--out` as a part file for `spotsim merge`
+    /// (docs/distributed.md).
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, group = "sharding",
+          requires = "out", conflicts_with_all = ["chart", "format"])]
+    pub(crate) shard: Option<spotsim::montecarlo::shard::Shard>,
+    /// As `--shard K/N`, K taken from an array job's 0-based index (as `spotsim run`).
+    #[arg(long, value_name = "N", group = "sharding", requires = "out",
+          value_parser = clap::value_parser!(u64).range(1..),
+          conflicts_with_all = ["chart", "format"])]
+    pub(crate) shard_from_env: Option<u64>,
+    /// The part file a shard writes (JSON, written atomically).
+    #[arg(long, value_name = "PATH", requires = "sharding")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+impl StudyShardArgs {
+    /// The shard asked for and its part file, if any: `--shard K/N`, or `--shard-from-env N`
+    /// read from the environment.
+    pub(crate) fn resolve(
+        &self,
+    ) -> Result<Option<(spotsim::montecarlo::shard::Shard, PathBuf)>, String> {
+        let Some(out) = self.out.clone() else {
+            return Ok(None);
+        };
+        let shard = match (self.shard, self.shard_from_env) {
+            (Some(shard), _) => shard,
+            (None, Some(count)) => {
+                spotsim::montecarlo::shard::Shard::from_env(count, |name| std::env::var(name).ok())?
+            }
+            (None, None) => return Ok(None),
+        };
+        Ok(Some((shard, out)))
+    }
+}
+
 /// `spotsim sweep --metric`.
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum SweepMetricArg {
     /// Mean cost per job.
     #[value(name = "cost_usd")]
@@ -527,7 +573,7 @@ pub(crate) enum RecommendFormat {
 #[derive(clap::Args, Clone, Copy)]
 pub(crate) struct SimulationArgs {
     /// Number of Monte Carlo runs (overrides the scenario's simulation.runs), 1 to
-    /// 1,000,000,000 (compare, sweep and recommend: 50,000,000).
+    /// 1,000,000,000.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=spotsim::scenario::MAX_RUNS))]
     pub(crate) runs: Option<u64>,
     /// Seed of every random stream (overrides the scenario's simulation.seed).

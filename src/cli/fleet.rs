@@ -74,14 +74,8 @@ pub(crate) fn run_fleet_shard(
         Vec::new()
     };
     let shown = path.display().to_string();
-    let part = spotsim::montecarlo::shard::Part::of_fleet(
-        shard,
-        &fleet,
-        (&shown, &text),
-        flags,
-        months.clone(),
-        fold,
-    );
+    let part =
+        spotsim::parts::Part::of_fleet(shard, &fleet, (&shown, &text), flags, months.clone(), fold);
     write_file(out, part.to_json().as_bytes())?;
     if !options.quiet {
         eprintln!(

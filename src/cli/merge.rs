@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use spotsim::load_scenario;
 use spotsim::montecarlo::Estimate;
-use spotsim::montecarlo::shard::{Merged, Whole};
+use spotsim::parts::{Merged, Whole};
 use spotsim::report::{RunReport, render_json, render_table};
 
 use super::Failure;
-use super::args::SweepFormat;
+use super::args::{Format, SweepFormat};
 use super::output::{print_stdout, print_warning, print_warnings};
 
 /// `spotsim merge`: checks the parts, appends them in block order, prints what `spotsim run`
@@ -25,7 +25,7 @@ pub(crate) fn merge(
         let shown = file.display().to_string();
         match std::fs::read_to_string(file) {
             Err(e) => problems.push(format!("{shown}: cannot read the part file: {e}")),
-            Ok(text) => match spotsim::montecarlo::shard::Part::from_json(&text) {
+            Ok(text) => match spotsim::parts::Part::from_json(&text) {
                 Ok(part) => parts.push((shown, part)),
                 Err(reason) => problems.push(format!("{shown}: {reason}")),
             },
@@ -34,11 +34,35 @@ pub(crate) fn merge(
     if !problems.is_empty() {
         return Err(Failure::BadInput(problems.join("\n")));
     }
-    let Merged { first, whole } =
-        spotsim::montecarlo::shard::merge_parts(parts).map_err(Failure::BadInput)?;
+    let Merged { first, whole } = spotsim::parts::merge_parts(parts).map_err(Failure::BadInput)?;
     let stats = match whole {
         Whole::Run(stats) => *stats,
         Whole::Fleet(fold) => return merge_fleet(&first, fold, format, scenario_path),
+        Whole::Study(study) if first.command == "sweep" => {
+            return super::sweep::merge_sweep(&first, *study, format, scenario_path);
+        }
+        Whole::Study(study) => {
+            if scenario_path.is_some() {
+                return Err(Failure::BadInput(
+                    "--scenario: the parts are of spotsim compare, whose scenarios are re-read \
+                     from the texts the parts carry (data files relative to the paths the \
+                     shards were given)"
+                        .to_string(),
+                ));
+            }
+            let format = match format {
+                SweepFormat::Table => Format::Table,
+                SweepFormat::Json => Format::Json,
+                SweepFormat::Csv => {
+                    return Err(Failure::BadInput(
+                        "--format csv: the parts are of spotsim compare, whose output is a \
+                         table or JSON"
+                            .to_string(),
+                    ));
+                }
+            };
+            return super::compare::merge_comparison(&first, *study, format);
+        }
     };
     let first = &first;
     // The scenario as the shards ran it: re-read (its data files too), then checked against
@@ -61,11 +85,11 @@ pub(crate) fn merge(
     };
     scenario.simulation.runs = first.runs;
     scenario.simulation.seed = first.seed;
-    if spotsim::montecarlo::shard::scenario_sha256(&scenario) != first.scenario_sha256 {
+    if spotsim::parts::scenario_sha256(&scenario) != first.scenario_sha256 {
         return Err(Failure::BadInput(format!(
             "{shown}: the scenario read here (SHA-256 {}) is not the one the parts simulated \
              (SHA-256 {}): a value or a data file differs",
-            spotsim::montecarlo::shard::scenario_sha256(&scenario),
+            spotsim::parts::scenario_sha256(&scenario),
             first.scenario_sha256
         )));
     }
@@ -102,7 +126,7 @@ pub(crate) fn merge(
 /// The fleet of the parts, re-read as `scenario_path` or from the text they carry, checked
 /// against their hash, summarised from the merged months and printed as `spotsim fleet` does.
 fn merge_fleet(
-    first: &spotsim::montecarlo::shard::Part,
+    first: &spotsim::parts::Part,
     fold: spotsim::fleet::Fold,
     format: SweepFormat,
     fleet_path: Option<&Path>,
@@ -128,7 +152,7 @@ fn merge_fleet(
     if first.options.iter().any(|o| o == "--no-quotas") {
         fleet.quotas.clear();
     }
-    let sha = spotsim::montecarlo::shard::fleet_sha256(&fleet);
+    let sha = spotsim::parts::fleet_sha256(&fleet);
     if sha != first.scenario_sha256 {
         return Err(Failure::BadInput(format!(
             "{shown}: the fleet read here (SHA-256 {sha}) is not the one the parts simulated \

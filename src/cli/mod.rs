@@ -174,12 +174,14 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
             sim,
             format,
             chart,
+            sharding,
         } => compare::compare_scenarios(
             &scenarios,
             compare::CompareOptions {
                 sim,
                 format,
                 chart: chart.as_deref(),
+                sharding,
             },
         ),
         Command::Trace {
@@ -196,13 +198,15 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
             sim,
             format,
             chart,
+            sharding,
         } => sweep::sweep(
             &scenario,
             &set,
-            metric.metric(),
+            metric,
             sim,
             format,
             chart.as_deref(),
+            &sharding,
         ),
         Command::Fit {
             what:

@@ -206,7 +206,7 @@ pub(crate) fn run_shard(
             .map_err(Failure::Runtime)?,
     };
     let name = job_name(path, &scenario);
-    let part = spotsim::montecarlo::shard::Part::new(
+    let part = spotsim::parts::Part::new(
         shard,
         &scenario,
         &name,

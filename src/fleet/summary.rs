@@ -327,17 +327,15 @@ pub fn summarise(fleet: &Fleet, file: &str, model: &FleetModel, fold: Fold) -> F
     let job_counts: Vec<f64> = rows.iter().map(|r| r.jobs as f64).collect();
     let queue_wait_s = (total_jobs > 0).then(|| {
         let (mean, std_err) = ratio_mean(&wait_sums, &job_counts);
-        let [p50, p90, p95, p99] = fold.queue_waits.quantiles([0.5, 0.9, 0.95, 0.99]);
-        Summary {
+        Summary::from_parts(
             mean,
             std_err,
-            p50,
-            p90,
-            p95,
-            p99,
-            min: fold.queue_waits.min().unwrap_or(0.0),
-            max: fold.queue_waits.max().unwrap_or(0.0),
-        }
+            fold.queue_waits.quantiles([0.5, 0.9, 0.95, 0.99]),
+            (
+                fold.queue_waits.min().unwrap_or(0.0),
+                fold.queue_waits.max().unwrap_or(0.0),
+            ),
+        )
     });
     let mut outcome_counts = [0u64; 4];
     for row in rows {

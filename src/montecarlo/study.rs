@@ -33,9 +33,13 @@ use crate::engine::RunRecord;
 use crate::montecarlo::blocks::{Ended, stream_ordered, window};
 use crate::montecarlo::cancel::Cancel;
 use crate::montecarlo::{OnDemandBlock, OnDemandRuns, Sides};
+use serde::{Deserialize, Serialize};
+
 use crate::scenario::Scenario;
 use crate::stats::accumulate::{BlockStats, ScenarioStats, block_count, block_runs};
-use crate::stats::sketch::EXACT_LIMIT;
+use crate::stats::held::HeldTime;
+use crate::stats::paired::PairedStore;
+use crate::stats::sketch::{EXACT_LIMIT, QuantileStore};
 
 /// Whether a study of `runs` runs per variant keeps per-run values for exact paired statistics
 /// (at most [`EXACT_LIMIT`] runs), rather than streaming them: the same rule as a quantile
@@ -241,8 +245,9 @@ struct Task<B> {
     collected: B,
 }
 
-/// Runs `runs` run indices of every variant under `seed` on the current rayon pool (see the
-/// module documentation), feeding every run to `collect`. Each variant's statistics are handed
+/// Runs the run indices of `blocks` (all of them: [`all_blocks`]; a shard's:
+/// [`crate::montecarlo::shard::Shard::blocks`]) of `runs` runs of every variant under `seed` on
+/// the current rayon pool (see the module documentation), feeding every run to `collect`. Each variant's statistics are handed
 /// to `finished(variant, stats)` once its last block is in (up to [`EXACT_LIMIT`] runs one
 /// variant after the other, those that share their on-demand runs together; beyond, all at the
 /// end, in variant order); returns the collector's total. Adds every run
@@ -256,6 +261,7 @@ pub fn run_study<C: Collect>(
     variants: &[&Scenario],
     runs: u64,
     seed: u64,
+    blocks: Range<u64>,
     collect: &C,
     collected: C::Total,
     done: &AtomicU64,
@@ -265,12 +271,14 @@ pub fn run_study<C: Collect>(
     let sides: Vec<Sides> = variants.iter().map(|s| Sides::new(s, seed)).collect();
     let on_demand_share = SharedOnDemand::new(&sides);
     let on_demand_share = &on_demand_share;
-    let blocks = block_count(runs);
+    let first_block = blocks.start;
+    let last_block = blocks.end;
+    let blocks = blocks.end.saturating_sub(blocks.start);
     let exact = pairs_exactly(runs);
     let stats = sides
         .iter()
         .map(|sides| {
-            let mut stats = ScenarioStats::new(sides.is_spot(), 0);
+            let mut stats = ScenarioStats::new(sides.is_spot(), first_block);
             // As `spotsim run` does for a simulation that will count more than the limit.
             if runs > EXACT_LIMIT as u64 {
                 stats.sketch_from_start();
@@ -288,9 +296,9 @@ pub fn run_study<C: Collect>(
     let task_of = |t: u64| -> (Range<usize>, u64) {
         if exact {
             let variant = order[(t / blocks) as usize];
-            (variant..variant + 1, t % blocks)
+            (variant..variant + 1, first_block + t % blocks)
         } else {
-            (0..sides.len(), t)
+            (0..sides.len(), first_block + t)
         }
     };
     let tasks = if exact {
@@ -379,7 +387,7 @@ pub fn run_study<C: Collect>(
                 }
             }
             collect.append(total, task.collected);
-            if block + 1 == blocks {
+            if block + 1 == last_block {
                 for variant in task.group {
                     let handed = lock(&shared[variant]).take();
                     if let Some(stats) = handed {
@@ -390,6 +398,15 @@ pub fn run_study<C: Collect>(
             Ok(ControlFlow::Continue(()))
         },
     );
+    // A shard without blocks hands over each variant's (empty) statistics here.
+    if matches!(ended, Ok(Ended::Finished)) {
+        for (variant, stats) in shared.iter().enumerate() {
+            let handed = lock(stats).take();
+            if let Some(stats) = handed {
+                finished(variant, stats);
+            }
+        }
+    }
     match ended {
         Ok(Ended::Finished | Ended::Stopped) => Ok(total),
         Ok(Ended::Cancelled) => Err(Cancelled),
@@ -403,6 +420,79 @@ pub fn total_runs(variants: &[&Scenario], runs: u64) -> u64 {
         .iter()
         .map(|s| runs * if s.is_spot() { 2 } else { 1 })
         .sum()
+}
+
+/// Every block of a study of `runs` runs.
+pub fn all_blocks(runs: u64) -> Range<u64> {
+    0..block_count(runs)
+}
+
+/// What a study keeps across its variants besides their own statistics, in one shape for every
+/// study (each fills what it needs): the paired columns, the percentile sections, the capacity
+/// held. A shard's is appended to the next shard's in block order ([`StudyPart::append`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudyTotal {
+    /// The paired columns (a shard's, streamed, per block: [`PairedStore::Blocks`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairs: Option<PairedStore>,
+    /// Per variant, the stores of a percentile's sections of run indices (empty without).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<Vec<QuantileStore>>,
+    /// Per variant, the capacity held (empty when no advice needs it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<HeldTime>,
+}
+
+/// What a study (or a shard of it) simulated: each variant's statistics and the study's total.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudyPart {
+    /// Per variant, the statistics of the blocks simulated.
+    pub variants: Vec<ScenarioStats>,
+    /// What the study kept across the variants.
+    pub total: StudyTotal,
+}
+
+impl StudyPart {
+    /// Appends `later`, the part of the blocks after this one's.
+    ///
+    /// # Errors
+    /// Parts of other blocks, variants or forms.
+    pub fn append(&mut self, later: StudyPart) -> Result<(), String> {
+        if later.variants.len() != self.variants.len()
+            || later.total.sections.len() != self.total.sections.len()
+            || later.total.held.len() != self.total.held.len()
+            || later.total.pairs.is_some() != self.total.pairs.is_some()
+        {
+            return Err("a study part of other variants than the first part's".to_string());
+        }
+        for (mine, theirs) in self.variants.iter_mut().zip(later.variants) {
+            mine.append(theirs)?;
+        }
+        if let (Some(mine), Some(theirs)) = (&mut self.total.pairs, later.total.pairs) {
+            mine.append_store(theirs)?;
+        }
+        for (mine, theirs) in self.total.sections.iter_mut().zip(later.total.sections) {
+            if mine.len() != theirs.len() {
+                return Err("percentile sections of another number than the first part's".into());
+            }
+            for (mine, theirs) in mine.iter_mut().zip(&theirs) {
+                mine.merge(theirs);
+            }
+        }
+        for (mine, theirs) in self.total.held.iter_mut().zip(later.total.held) {
+            mine.append_total(theirs);
+        }
+        Ok(())
+    }
+
+    /// What is wrong with the part's study statistics as read from a file (the variants'
+    /// own statistics are checked with the part).
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(pairs) = &self.total.pairs {
+            pairs.check()?;
+        }
+        self.total.held.iter().try_for_each(HeldTime::check)
+    }
 }
 
 #[cfg(test)]
@@ -477,6 +567,7 @@ mod tests {
                         &refs,
                         runs,
                         7,
+                        all_blocks(runs),
                         &Sums,
                         Vec::new(),
                         &done,
@@ -535,6 +626,7 @@ mod tests {
             &refs,
             300_000,
             7,
+            all_blocks(300_000),
             &(),
             (),
             &AtomicU64::new(0),
@@ -600,6 +692,7 @@ mod tests {
                 &refs,
                 runs,
                 7,
+                all_blocks(runs),
                 &collect,
                 collect.pairing.store(),
                 &AtomicU64::new(0),

@@ -869,7 +869,7 @@ pub static SIMULATION: Table = Table {
             },
             Presence::Optional,
             Some(DefaultValue::Integer(DEFAULT_RUNS as i64)),
-            "Number of Monte Carlo runs (every run is kept in memory for exact percentiles).",
+            "Number of Monte Carlo runs (streamed: exact percentiles up to 131,072 runs, within a relative 1/8193 beyond).",
         ),
         key(
             "seed",

@@ -559,6 +559,64 @@ impl ScenarioStats {
         }
     }
 
+    /// What is wrong with these statistics as read from a file (a part): a block whose sides
+    /// count other runs than each other or than their metrics' moments, moments that no
+    /// simulation could give ([`Moments::check`]), distributions of another number of runs
+    /// than the blocks. Statistics that a simulation computed always pass.
+    pub fn check(&self) -> Result<(), String> {
+        let mut runs = 0u64;
+        for (offset, block) in self.blocks.iter().enumerate() {
+            let at = self.first_block + offset as u64;
+            let block_runs = block.on_demand.runs();
+            for (name, side) in [
+                ("on-demand", Some(&block.on_demand)),
+                ("spot", block.spot.as_ref()),
+            ] {
+                let Some(side) = side else { continue };
+                if side.runs() != block_runs {
+                    return Err(format!(
+                        "block {at}: {} spot runs beside {block_runs} on-demand runs",
+                        side.runs()
+                    ));
+                }
+                for (moments, metric) in side.metrics.iter().zip(Metric::ALL) {
+                    if moments.count != block_runs {
+                        return Err(format!(
+                            "block {at}, {name} {}: moments of {} values for {block_runs} runs",
+                            metric.key(),
+                            moments.count
+                        ));
+                    }
+                    moments
+                        .check()
+                        .map_err(|e| format!("block {at}, {name} {}: {e}", metric.key()))?;
+                }
+            }
+            if block.spot.is_some() != self.spot.is_some() {
+                return Err(format!(
+                    "block {at}: a spot side where the statistics have none, or none where they have one"
+                ));
+            }
+            runs += block_runs;
+        }
+        for (name, side) in [
+            ("on-demand", Some(&self.on_demand)),
+            ("spot", self.spot.as_ref()),
+        ] {
+            let Some(side) = side else { continue };
+            for (store, metric) in side.metrics.iter().zip(Metric::ALL) {
+                if store.count() != runs {
+                    return Err(format!(
+                        "{name} {}: a distribution of {} values for {runs} runs",
+                        metric.key(),
+                        store.count()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The blocks this holds: `first..end`.
     pub fn blocks(&self) -> std::ops::Range<u64> {
         self.first_block..self.first_block + self.blocks.len() as u64

@@ -109,6 +109,68 @@ impl Moments {
         self.max = self.max.max(other.max);
     }
 
+    /// What is wrong with these moments as read from a file (a part): values that are not
+    /// finite numbers, a negative sum of squared deviations, a smallest value above the largest,
+    /// or a mean or a sum outside `[min, max]` (times the count) beyond rounding. Moments that
+    /// a simulation computed always pass.
+    pub fn check(&self) -> Result<(), String> {
+        if self.count == 0 {
+            return if self.sum == 0.0 && self.m2 == 0.0 {
+                Ok(())
+            } else {
+                Err("moments of no values with a sum or a sum of squares".to_string())
+            };
+        }
+        let n = self.count as f64;
+        let fields = [self.sum, self.mean, self.m2, self.min, self.max];
+        if fields.iter().any(|x| !x.is_finite()) {
+            return Err(format!(
+                "moments of {} values that are not all finite (sum {}, mean {}, m2 {}, min {}, \
+                 max {})",
+                self.count, self.sum, self.mean, self.m2, self.min, self.max
+            ));
+        }
+        if self.m2 < 0.0 {
+            return Err(format!(
+                "a negative sum of squared deviations ({})",
+                self.m2
+            ));
+        }
+        if self.min > self.max {
+            return Err(format!(
+                "a smallest value ({}) above the largest ({})",
+                self.min, self.max
+            ));
+        }
+        // Rounding allowance: a relative 1e-9 of the largest magnitude seen.
+        let slack = 1e-9 * self.min.abs().max(self.max.abs()).max(f64::MIN_POSITIVE);
+        let within = |x: f64| x >= self.min - slack && x <= self.max + slack;
+        if !within(self.mean) || !within(self.sum / n) {
+            return Err(format!(
+                "a mean ({}, sum/count {}) outside the values' range [{}, {}]",
+                self.mean,
+                self.sum / n,
+                self.min,
+                self.max
+            ));
+        }
+        if (self.sum / n - self.mean).abs() > slack.max(1e-9 * self.mean.abs()) * 1e3 {
+            return Err(format!(
+                "a sum ({}) that does not agree with the mean ({}) of {} values",
+                self.sum, self.mean, self.count
+            ));
+        }
+        // Σ(x − x̄)² ≤ n·(max − min)².
+        let spread = self.max - self.min;
+        if self.m2 > n * spread * spread * (1.0 + 1e-9) + slack {
+            return Err(format!(
+                "a sum of squared deviations ({}) larger than {} values within [{}, {}] allow",
+                self.m2, self.count, self.min, self.max
+            ));
+        }
+        Ok(())
+    }
+
     /// `Σx / n`, the reported mean; NaN when empty.
     pub fn mean(&self) -> f64 {
         self.sum / self.count as f64
@@ -245,6 +307,27 @@ impl CoMoments {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn simulated_moments_pass_their_check_and_impossible_ones_fail_it() {
+        let mut m = Moments::EMPTY;
+        assert!(m.check().is_ok());
+        for x in [3.5, 1e6, 0.25, 42.0, 7.0] {
+            m.push(x);
+        }
+        assert!(m.check().is_ok());
+        let broken = |edit: fn(&mut Moments), says: &str| {
+            let mut bad = m;
+            edit(&mut bad);
+            let error = bad.check().unwrap_err();
+            assert!(error.contains(says), "{error}");
+        };
+        broken(|b| b.m2 = -1.0, "negative sum of squared deviations");
+        broken(|b| (b.min, b.max) = (b.max, b.min), "smallest value");
+        broken(|b| b.mean = f64::NAN, "not all finite");
+        broken(|b| b.sum = 1e7, "outside the values' range");
+        broken(|b| b.mean *= 0.5, "does not agree");
+        broken(|b| b.m2 *= 1e3, "larger than");
+    }
     use super::*;
 
     /// Deterministic values spread over several orders of magnitude, with a large offset so

@@ -13,7 +13,7 @@
 //! Every figure is computed in index order, so it is the same whatever the thread count that
 //! produced the samples. Intervals are normal 95 % intervals, `mean ± Z_95 · s.e.`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::stats::moments::{CoMoments, Moments};
 use crate::stats::summary::{Z_95, wilson_interval};
@@ -306,7 +306,7 @@ impl RatioEstimate {
 /// [`CoMoments::merge`]). The figures then agree with the exact ones within rounding (a relative
 /// 10⁻¹² or so), and are the same bits for any thread count, since the blocks are combined in
 /// block order.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PairMoments {
     /// The values of `a`.
     pub a: Moments,
@@ -456,6 +456,9 @@ pub struct Pairing {
     columns: usize,
     pairs: Vec<(usize, usize)>,
     exact: bool,
+    /// Streamed, whether the store keeps each block's moments ([`PairedStore::Blocks`]): for a
+    /// shard, whose blocks are combined with other shards' in block order.
+    keep_blocks: bool,
 }
 
 /// One block's values of some columns, in run order.
@@ -485,12 +488,17 @@ impl PairedBlock {
 }
 
 /// Every block of a [`Pairing`], appended in block order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PairedStore {
     /// Every column's values, in run order.
     Exact(Vec<Vec<f64>>),
     /// Every pair's moments.
     Streamed(Vec<PairMoments>),
+    /// Per block, in block order, every pair's moments: a shard's store, which
+    /// [`PairedStore::append_store`] joins to the other shards' and [`PairedStore::folded`]
+    /// turns into the [`PairedStore::Streamed`] store of one pass.
+    Blocks(Vec<Vec<PairMoments>>),
 }
 
 /// One pair of a [`PairedStore`], in its form.
@@ -543,7 +551,15 @@ impl Pairing {
             columns,
             pairs,
             exact: runs <= crate::stats::sketch::EXACT_LIMIT as u64,
+            keep_blocks: false,
         }
+    }
+
+    /// The same pairing for a shard: streamed, its store keeps each block's moments
+    /// ([`PairedStore::Blocks`]).
+    pub fn keeping_blocks(mut self) -> Pairing {
+        self.keep_blocks = true;
+        self
     }
 
     /// Whether every value is kept.
@@ -560,6 +576,8 @@ impl Pairing {
     pub fn store(&self) -> PairedStore {
         if self.exact {
             PairedStore::Exact(vec![Vec::new(); self.columns])
+        } else if self.keep_blocks {
+            PairedStore::Blocks(Vec::new())
         } else {
             PairedStore::Streamed(vec![PairMoments::default(); self.pairs.len()])
         }
@@ -611,17 +629,123 @@ impl Pairing {
                     total.merge(part);
                 }
             }
+            // A block without runs (a stop request) has no pairs.
+            PairedStore::Blocks(blocks) => {
+                if !block.pairs.is_empty() {
+                    blocks.push(block.pairs);
+                }
+            }
         }
     }
 }
 
 impl PairedStore {
     /// Pair `k` of the [`Pairing`] that made this store, with its columns `(a, b)`.
+    ///
+    /// # Panics
+    /// On a [`PairedStore::Blocks`] store: [`PairedStore::folded`] it first.
     pub fn pair(&self, k: usize, (a, b): (usize, usize)) -> Pair<'_> {
         match self {
             PairedStore::Exact(columns) => Pair::Exact(&columns[a], &columns[b]),
             PairedStore::Streamed(pairs) => Pair::Streamed(&pairs[k]),
+            PairedStore::Blocks(_) => panic!("a store of blocks is folded before it is read"),
         }
+    }
+
+    /// Appends `later`, the store of the blocks after this one's (a later shard's), of the same
+    /// form.
+    ///
+    /// # Errors
+    /// Stores of different forms or widths.
+    pub fn append_store(&mut self, later: PairedStore) -> Result<(), String> {
+        match (self, later) {
+            (PairedStore::Exact(mine), PairedStore::Exact(theirs))
+                if mine.len() == theirs.len() =>
+            {
+                for (mine, theirs) in mine.iter_mut().zip(theirs) {
+                    mine.extend(theirs);
+                }
+                Ok(())
+            }
+            (PairedStore::Blocks(mine), PairedStore::Blocks(theirs))
+                if mine
+                    .first()
+                    .zip(theirs.first())
+                    .is_none_or(|(a, b)| a.len() == b.len()) =>
+            {
+                mine.extend(theirs);
+                Ok(())
+            }
+            _ => {
+                Err("paired statistics of another form or width than the first part's".to_string())
+            }
+        }
+    }
+
+    /// A store of blocks combined in block order from an empty one, as one pass combines them
+    /// ([`Pairing::append`]): the bits of a [`PairedStore::Streamed`] store of one machine.
+    /// Other stores are returned as they are. `pairs` is the pairing's number of pairs.
+    pub fn folded(self, pairs: usize) -> PairedStore {
+        match self {
+            PairedStore::Blocks(blocks) => {
+                let mut total = vec![PairMoments::default(); pairs];
+                for block in &blocks {
+                    for (total, part) in total.iter_mut().zip(block) {
+                        total.merge(part);
+                    }
+                }
+                PairedStore::Streamed(total)
+            }
+            other => other,
+        }
+    }
+
+    /// What is wrong with the store as read from a file: columns of different lengths, values
+    /// or moments that are not finite, negative sums of squares, a smallest value above the
+    /// largest.
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            PairedStore::Exact(columns) => {
+                let lengths: Vec<usize> = columns.iter().map(Vec::len).filter(|&n| n > 0).collect();
+                if lengths.windows(2).any(|w| w[0] != w[1]) {
+                    return Err("paired columns of different lengths".to_string());
+                }
+                if columns.iter().flatten().any(|x| !x.is_finite()) {
+                    return Err("a paired value that is not a finite number".to_string());
+                }
+                Ok(())
+            }
+            PairedStore::Streamed(pairs) => pairs.iter().try_for_each(PairMoments::check),
+            PairedStore::Blocks(blocks) => blocks.iter().flatten().try_for_each(PairMoments::check),
+        }
+    }
+}
+
+impl PairMoments {
+    /// What is wrong with these moments as read from a file ([`Moments::check`]), or with their
+    /// counts: a different number of values in `a`, `b` and `b − a`, more ties and values
+    /// below than pairs.
+    pub fn check(&self) -> Result<(), String> {
+        self.a.check()?;
+        self.b.check()?;
+        self.d.check()?;
+        let n = self.d.count;
+        if self.a.count != n || self.b.count != n || self.ab.count != n {
+            return Err(format!(
+                "paired moments of {} and {} values with {n} differences",
+                self.a.count, self.b.count
+            ));
+        }
+        if self.below.checked_add(self.tie).is_none_or(|k| k > n) {
+            return Err(format!(
+                "{} pairs below and {} tied among {n} pairs",
+                self.below, self.tie
+            ));
+        }
+        if !self.ab.c.is_finite() {
+            return Err("a cross product that is not a finite number".to_string());
+        }
+        Ok(())
     }
 }
 
@@ -633,6 +757,45 @@ pub fn mean_interval(mean: f64, std_err: Option<f64>) -> Option<(f64, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shards_stores_of_blocks_fold_into_the_bits_of_one_pass() {
+        // 3 columns, pairs (0, 1) and (1, 2), 5 blocks of uneven values.
+        let values = |block: usize, column: usize| -> Vec<f64> {
+            (0..7 + block)
+                .map(|i| ((i * 31 + block * 17 + column * 5) % 11) as f64 * 0.1 + column as f64)
+                .collect()
+        };
+        let pairing = Pairing::new(3, vec![(0, 1), (1, 2)], 1_000_000);
+        let block = |pairing: &Pairing, b: usize| {
+            let mut block = pairing.start_block(0..3, 7 + b);
+            for c in 0..3 {
+                for x in values(b, c) {
+                    block.push(c, x);
+                }
+            }
+            pairing.finish_block(&mut block);
+            block
+        };
+        let mut one = pairing.store();
+        for b in 0..5 {
+            pairing.append(&mut one, block(&pairing, b));
+        }
+        let shard = pairing.clone().keeping_blocks();
+        let mut first = shard.store();
+        let mut second = shard.store();
+        for b in 0..2 {
+            shard.append(&mut first, block(&shard, b));
+        }
+        for b in 2..5 {
+            shard.append(&mut second, block(&shard, b));
+        }
+        first.append_store(second).unwrap();
+        assert!(first.check().is_ok());
+        assert_eq!(first.folded(2), one);
+        // Stores of other forms do not append.
+        assert!(pairing.store().append_store(shard.store()).is_err());
+    }
 
     fn close(got: f64, want: f64) -> bool {
         (got - want).abs() <= 1e-12 * want.abs().max(1.0)

@@ -146,22 +146,7 @@ impl Summary {
             (sum_sq / (n - 1.0) / n).sqrt()
         });
         let [min, p50, p90, p95, p99, max] = quantiles(values, [0.0, 0.5, 0.9, 0.95, 0.99, 1.0]);
-        // Identical values: the mean's rounding must not show up as a spread.
-        let (mean, std_err) = if min == max {
-            (min, std_err.map(|_| 0.0))
-        } else {
-            (mean, std_err)
-        };
-        Summary {
-            mean,
-            std_err,
-            p50,
-            p90,
-            p95,
-            p99,
-            min,
-            max,
-        }
+        Summary::from_parts(mean, std_err, [p50, p90, p95, p99], (min, max))
     }
 
     /// Summarises a streamed metric: the mean `Σx / n` and standard error from `moments`, the
@@ -172,13 +157,29 @@ impl Summary {
     /// If no value was seen; every simulation has at least one run.
     pub fn of_stream(moments: &Moments, store: &QuantileStore) -> Summary {
         assert!(moments.count > 0, "a summary needs at least one run");
-        let [_, p50, p90, p95, p99, _] = store.quantiles([0.0, 0.5, 0.9, 0.95, 0.99, 1.0]);
-        let (min, max) = (moments.min, moments.max);
-        // Identical values: the mean's rounding must not show up as a spread.
+        let [p50, p90, p95, p99] = store.quantiles([0.5, 0.9, 0.95, 0.99]);
+        Summary::from_parts(
+            moments.mean(),
+            moments.std_err(),
+            [p50, p90, p95, p99],
+            (moments.min, moments.max),
+        )
+    }
+
+    /// The one place a summary is made: from its mean and standard error, its 50th, 90th,
+    /// 95th and 99th percentiles and its range. When every value is the same (`min == max`),
+    /// the mean is that value and the standard error 0: the mean's rounding must not show up
+    /// as a spread.
+    pub fn from_parts(
+        mean: f64,
+        std_err: Option<f64>,
+        [p50, p90, p95, p99]: [f64; 4],
+        (min, max): (f64, f64),
+    ) -> Summary {
         let (mean, std_err) = if min == max {
-            (min, moments.std_err().map(|_| 0.0))
+            (min, std_err.map(|_| 0.0))
         } else {
-            (moments.mean(), moments.std_err())
+            (mean, std_err)
         };
         Summary {
             mean,

@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::engine::RunRecord;
 use crate::inputs::dist::Dist;
 use crate::scenario::{MarketSpec, Scenario};
+use crate::stats::held::HeldTime;
 
 /// Young's first-order optimum checkpoint interval, `τ = √(2·C·M)` (Young 1974, "A first order
 /// approximation to the optimum checkpoint interval", CACM 17(9)), seconds.
@@ -91,7 +92,7 @@ impl IntervalAdvice {
         if held.interruptions < MIN_INTERRUPTIONS {
             return Some(nominal);
         }
-        let m = held.held_s / held.interruptions as f64;
+        let m = held.held_s() / held.interruptions as f64;
         Some(IntervalAdvice::with(nominal.save_s, m, "simulated"))
     }
 
@@ -108,69 +109,6 @@ impl IntervalAdvice {
             mean_time_between_interruptions_from: from,
             young_s: young_interval_s(save_s, m),
             daly_s: daly_interval_s(save_s, m),
-        }
-    }
-}
-
-/// What the advice reads of spot runs: the reclaims they met and the time they held capacity
-/// (wall time less capacity waits), summed in run order.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct HeldTime {
-    /// Interruptions, all runs together.
-    pub interruptions: u64,
-    /// Seconds of capacity held, all runs together, added run after run in run order.
-    pub held_s: f64,
-}
-
-/// One block's share of a [`HeldTime`]: its runs' held times, kept until the block is appended
-/// so that the total is added in run order whatever thread computed the block (the very sum of
-/// kept runs, at a float per run of the block in flight).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct HeldBlock {
-    interruptions: u64,
-    held_s: Vec<f64>,
-    /// Whether anything is kept (see [`IntervalAdvice::needs_runs`]).
-    kept: bool,
-}
-
-impl HeldTime {
-    /// The held time of kept spot runs.
-    pub fn of_records(runs: &[RunRecord]) -> HeldTime {
-        HeldTime {
-            interruptions: runs.iter().map(|r| u64::from(r.interruptions)).sum(),
-            held_s: runs.iter().map(|r| r.wall_s - r.waiting_s).sum(),
-        }
-    }
-
-    /// Adds a block's runs after those seen.
-    pub fn append(&mut self, block: HeldBlock) {
-        self.interruptions += block.interruptions;
-        for held_s in block.held_s {
-            self.held_s += held_s;
-        }
-    }
-}
-
-impl HeldBlock {
-    /// An empty block with room for `runs` runs; it keeps nothing unless `kept`.
-    pub fn new(kept: bool, runs: usize) -> HeldBlock {
-        HeldBlock {
-            interruptions: 0,
-            held_s: if kept {
-                Vec::with_capacity(runs)
-            } else {
-                Vec::new()
-            },
-            kept,
-        }
-    }
-
-    /// Adds a spot run.
-    #[inline]
-    pub fn push(&mut self, spot: &RunRecord) {
-        if self.kept {
-            self.interruptions += u64::from(spot.interruptions);
-            self.held_s.push(spot.wall_s - spot.waiting_s);
         }
     }
 }

@@ -23,8 +23,9 @@ use serde::Serialize;
 use crate::engine::{Outcome, RunRecord};
 use crate::montecarlo::Estimate;
 use crate::montecarlo::cancel::Cancel;
-use crate::montecarlo::study::{Cancelled, Collect, run_study};
+use crate::montecarlo::study::{Cancelled, Collect, StudyPart, StudyTotal, run_study};
 use crate::scenario::Scenario;
+use crate::stats::accumulate::ScenarioStats;
 use crate::stats::paired::{
     PairedBlock, PairedDifference, PairedOrder, PairedStore, Pairing, mean_interval,
 };
@@ -205,7 +206,9 @@ struct CompareCollect {
 }
 
 impl CompareCollect {
-    fn new(scenarios: &[&Scenario], runs: u64) -> CompareCollect {
+    /// The collector of a comparison of `scenarios` at `runs` runs; `shard`: a shard's, whose
+    /// streamed pairs are kept per block.
+    fn new(scenarios: &[&Scenario], runs: u64, shard: bool) -> CompareCollect {
         let column = |scenario: usize, k: usize| scenario * COLUMNS + k;
         let mut asked = Vec::new();
         for scenario in 1..scenarios.len() {
@@ -250,8 +253,13 @@ impl CompareCollect {
                 ),
             })
             .collect();
+        let pairing = Pairing::new(scenarios.len() * COLUMNS, pairs, runs);
         CompareCollect {
-            pairing: Pairing::new(scenarios.len() * COLUMNS, pairs, runs),
+            pairing: if shard {
+                pairing.keeping_blocks()
+            } else {
+                pairing
+            },
             spot,
             asked,
         }
@@ -337,29 +345,135 @@ pub fn compare_cancellable(
     let runs = entries[0].scenario.simulation.runs;
     let seed = entries[0].scenario.simulation.seed;
     let scenarios: Vec<&Scenario> = entries.iter().map(|e| &e.scenario).collect();
-    let collect = CompareCollect::new(&scenarios, runs);
-    // Per scenario, its summaries and the interval of its real saving.
-    type Finished = (Estimate, Option<(f64, f64)>);
+    let collect = CompareCollect::new(&scenarios, runs, false);
     let mut finished: Vec<Option<Finished>> = vec![None; entries.len()];
     let store = run_study(
         &scenarios,
         runs,
         seed,
+        crate::montecarlo::study::all_blocks(runs),
         &collect,
         collect.pairing.store(),
         done,
         cancel,
-        |scenario, stats| {
-            finished[scenario] = Some((Estimate::of(&stats), stats.paired_saving_interval_pct()));
-        },
+        |scenario, stats| finished[scenario] = Some(Finished::of(&stats)),
     )?;
+    let finished = finished
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .ok_or(Cancelled)?;
+    Ok(assemble(entries, &collect, finished, &store))
+}
+
+/// Simulates the blocks `blocks` of every entry (`spotsim compare --shard`), keeping each
+/// scenario's statistics and the paired columns for [`finish_comparison`] once every shard's
+/// part is appended.
+///
+/// # Errors
+/// [`Cancelled`] after a stop request.
+///
+/// # Panics
+/// If `entries` is empty.
+pub fn compare_shard(
+    entries: &[Entry],
+    blocks: Range<u64>,
+    done: &AtomicU64,
+    cancel: &Cancel,
+) -> Result<StudyPart, Cancelled> {
+    assert!(!entries.is_empty(), "a comparison needs a scenario");
+    let runs = entries[0].scenario.simulation.runs;
+    let seed = entries[0].scenario.simulation.seed;
+    let scenarios: Vec<&Scenario> = entries.iter().map(|e| &e.scenario).collect();
+    let collect = CompareCollect::new(&scenarios, runs, true);
+    let mut variants: Vec<Option<ScenarioStats>> = vec![None; entries.len()];
+    let store = run_study(
+        &scenarios,
+        runs,
+        seed,
+        blocks,
+        &collect,
+        collect.pairing.store(),
+        done,
+        cancel,
+        |scenario, stats| variants[scenario] = Some(stats),
+    )?;
+    let variants = variants
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .ok_or(Cancelled)?;
+    Ok(StudyPart {
+        variants,
+        total: StudyTotal {
+            pairs: Some(store),
+            sections: Vec::new(),
+            held: Vec::new(),
+        },
+    })
+}
+
+/// The comparison of the whole `part` (every shard's, appended in block order): the very
+/// result [`compare`] gives for the same entries.
+///
+/// # Errors
+/// A part of other scenarios or runs than `entries`.
+///
+/// # Panics
+/// If `entries` is empty.
+pub fn finish_comparison(entries: Vec<Entry>, part: StudyPart) -> Result<Comparison, String> {
+    assert!(!entries.is_empty(), "a comparison needs a scenario");
+    let runs = entries[0].scenario.simulation.runs;
+    let scenarios: Vec<&Scenario> = entries.iter().map(|e| &e.scenario).collect();
+    let collect = CompareCollect::new(&scenarios, runs, false);
+    let StudyPart { variants, total } = part;
+    let Some(store) = total
+        .pairs
+        .filter(|_| variants.len() == entries.len() && variants.iter().all(|v| v.runs() == runs))
+    else {
+        return Err(format!(
+            "the parts hold {} scenarios of {:?} runs, the comparison has {} of {runs} runs",
+            variants.len(),
+            variants.iter().map(ScenarioStats::runs).collect::<Vec<_>>(),
+            entries.len()
+        ));
+    };
+    let store = store.folded(collect.pairing.pairs().len());
+    let finished = variants.iter().map(Finished::of).collect();
+    Ok(assemble(entries, &collect, finished, &store))
+}
+
+/// What a comparison reads of a scenario's statistics: its summaries and the interval of its
+/// real saving.
+#[derive(Clone)]
+struct Finished {
+    estimate: Estimate,
+    savings: Option<(f64, f64)>,
+}
+
+impl Finished {
+    fn of(stats: &ScenarioStats) -> Finished {
+        Finished {
+            estimate: Estimate::of(stats),
+            savings: stats.paired_saving_interval_pct(),
+        }
+    }
+}
+
+/// The comparison from each scenario's [`Finished`] and the paired columns.
+fn assemble(
+    entries: Vec<Entry>,
+    collect: &CompareCollect,
+    finished: Vec<Finished>,
+    store: &PairedStore,
+) -> Comparison {
+    let runs = entries[0].scenario.simulation.runs;
+    let seed = entries[0].scenario.simulation.seed;
     let mut results = Vec::with_capacity(entries.len());
     for (index, (entry, finished)) in entries.into_iter().zip(finished).enumerate() {
-        let (estimate, savings) = finished.ok_or(Cancelled)?;
+        let Finished { estimate, savings } = finished;
         let per_completed = |spot: bool| {
             collect
                 .get(
-                    &store,
+                    store,
                     Asked::CostPerCompleted {
                         scenario: index,
                         spot,
@@ -388,7 +502,7 @@ pub fn compare_cancellable(
     }
     let differences = (1..results.len())
         .map(|scenario| {
-            let pair = |column| collect.get(&store, Asked::VsBaseline { scenario, column });
+            let pair = |column| collect.get(store, Asked::VsBaseline { scenario, column });
             Difference {
                 name: results[scenario].name.clone(),
                 vs: results[0].name.clone(),
@@ -401,12 +515,12 @@ pub fn compare_cancellable(
             }
         })
         .collect();
-    Ok(Comparison {
+    Comparison {
         runs,
         seed,
         scenarios: results,
         differences,
-    })
+    }
 }
 
 /// Display names that tell the scenarios apart: each `name` as it is, and names that occur more

@@ -38,10 +38,11 @@ use crate::scenario::{
     JOB_LIFETIME_LIMIT_S, MAX_RUN_LIMIT_S, Scenario, Warning, lint, parse_scenario,
 };
 use crate::stats::accumulate::{block_count, block_runs};
+use crate::stats::held::{HeldBlock, HeldTime};
 use crate::stats::paired::{PairedBlock, PairedDifference, PairedOrder, PairedStore, Pairing};
 use crate::stats::sketch::QuantileStore;
 use crate::stats::summary::{Metric, SideSummary, Z_95, wilson_interval};
-use crate::studies::advice::{HeldBlock, HeldTime, IntervalAdvice};
+use crate::studies::advice::IntervalAdvice;
 use crate::studies::sweep::grid::{ValueKind, set_key};
 use crate::studies::sweep::{Axis, MetricEstimate, SweepMetric, grid, run_sweep_cancellable};
 
@@ -371,6 +372,7 @@ fn simulate_as_written(
         &[base],
         runs,
         seed,
+        crate::montecarlo::study::all_blocks(runs),
         &collect,
         total,
         done,

@@ -1,6 +1,7 @@
-//! `spotsim run --shard` and `spotsim merge`: the merged output is byte for byte `spotsim run`'s,
-//! whatever the number of shards and the order of the parts; parts of different simulations,
-//! duplicates and missing shards are refused with exit 2 and nothing on stdout.
+//! `spotsim run|fleet|sweep|compare --shard` and `spotsim merge`: the merged output is byte for
+//! byte the command's on one machine, whatever the number of shards and the order of the parts;
+//! parts of different simulations, duplicates, missing shards and altered statistics are
+//! refused with exit 2 and nothing on stdout.
 
 use std::path::{Path, PathBuf};
 
@@ -174,13 +175,13 @@ fn parts_of_different_simulations_duplicates_and_gaps_are_refused() {
         dir.path(),
         "future.json",
         &std::fs::read_to_string(&two).unwrap().replacen(
-            "\"format_version\":1",
             "\"format_version\":2",
+            "\"format_version\":3",
             1,
         ),
     );
     let stderr = refused(merge(&[one.clone(), future], &[]));
-    assert!(stderr.contains("part format version 2"), "{stderr}");
+    assert!(stderr.contains("part format version 3"), "{stderr}");
     // Usage: --out is required, --charts is refused with a shard.
     spotsim()
         .args(["run", scenario, "--shard", "1/2"])
@@ -397,4 +398,114 @@ fn parts_of_different_commands_are_refused_by_name() {
     assert_ne!(std::fs::read_to_string(&altered).unwrap(), text);
     let stderr = refused(merge(&[altered], &[]));
     assert!(stderr.contains("the file was altered"), "{stderr}");
+}
+
+/// Writes shard K/N of the study `args` (`sweep ...` or `compare ...`) to `dir/study-K.json`.
+fn study_shard(dir: &Path, args: &[&str], k: u64, n: u64) -> PathBuf {
+    let out = dir.join(format!("study-{k}.json"));
+    spotsim()
+        .args(args)
+        .args(["--shard", &format!("{k}/{n}"), "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout("");
+    out
+}
+
+#[test]
+fn sweep_and_compare_parts_merge_into_what_one_machine_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    // 140,000 runs: beyond the 131,072 runs paired exactly, so the merged pairs are per-block
+    // moments combined across parts; 3 blocks in 2 shards. 50,000 runs: one block, exact, and
+    // a shard with no block.
+    let studies: [&[&str]; 4] = [
+        &[
+            "sweep",
+            "scenarios/quickstart.toml",
+            "--set",
+            "checkpoint.interval=10m..40m:2",
+            "--runs",
+            "140000",
+            "-q",
+        ],
+        &[
+            "sweep",
+            "scenarios/time-of-day.toml",
+            "--set",
+            "checkpoint.interval=15m..30m:2",
+            "--metric",
+            "p95_wall_s",
+            "--runs",
+            "140000",
+            "-q",
+        ],
+        &[
+            "compare",
+            "scenarios/quickstart.toml",
+            "scenarios/reference.toml",
+            "--runs",
+            "140000",
+            "-q",
+        ],
+        &[
+            "compare",
+            "scenarios/quickstart.toml",
+            "scenarios/markov.toml",
+            "--runs",
+            "50000",
+            "-q",
+        ],
+    ];
+    for args in studies {
+        let one = stdout_of(spotsim().args(args).args(["--format", "json"]));
+        let table = stdout_of(spotsim().args(args));
+        let parts: Vec<PathBuf> = (1..=2)
+            .rev()
+            .map(|k| study_shard(dir.path(), args, k, 2))
+            .collect();
+        assert_eq!(
+            stdout_of(&mut merge(&parts, &["--format", "json"])),
+            one,
+            "{args:?}"
+        );
+        assert_eq!(stdout_of(&mut merge(&parts, &[])), table, "{args:?}");
+    }
+}
+
+#[test]
+fn altered_statistics_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "compare",
+        "scenarios/quickstart.toml",
+        "scenarios/reference.toml",
+        "--runs",
+        "2000",
+        "-q",
+    ];
+    let part = study_shard(dir.path(), &args, 1, 1);
+    let text = std::fs::read_to_string(&part).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // A mean cost raised by 10 % (sum and mean together): the checksum no longer matches.
+    let moments = &mut json["study"]["variants"][0]["blocks"][0]["on_demand"]["metrics"][2];
+    let sum = moments["sum"].as_f64().unwrap();
+    let mean = moments["mean"].as_f64().unwrap();
+    moments["sum"] = serde_json::json!(sum * 1.1);
+    moments["mean"] = serde_json::json!(mean * 1.1);
+    let edited = write_file(dir.path(), "edited.json", &json.to_string());
+    let stderr = refused(merge(&[edited], &[]));
+    assert!(stderr.contains("do not match their SHA-256"), "{stderr}");
+    // Impossible moments (a negative sum of squares) with the checksum recomputed to match, as
+    // a careful forger would: refused by the moments' own check.
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["study"]["variants"][1]["blocks"][0]["spot"]["metrics"][0]["m2"] = serde_json::json!(-1.0);
+    let mut part: spotsim::parts::Part = serde_json::from_value(json).unwrap();
+    part.stats_sha256 = part.statistics_sha256();
+    let forged = write_file(dir.path(), "forged.json", &part.to_json());
+    let stderr = refused(merge(&[forged], &[]));
+    assert!(
+        stderr.contains("negative sum of squared deviations") && stderr.contains("altered"),
+        "{stderr}"
+    );
 }

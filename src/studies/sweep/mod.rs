@@ -35,13 +35,15 @@ use serde::Serialize;
 use crate::engine::{Outcome, RunRecord};
 use crate::montecarlo::Estimate;
 use crate::montecarlo::cancel::Cancel;
-use crate::montecarlo::study::{self, Cancelled, Collect, run_study};
+use crate::montecarlo::study::{self, Cancelled, Collect, StudyPart, StudyTotal, run_study};
 use crate::scenario::Scenario;
+use crate::stats::accumulate::ScenarioStats;
+use crate::stats::held::{HeldBlock, HeldTime};
 use crate::stats::moments::Moments;
 use crate::stats::paired::{PairedBlock, PairedDifference, PairedStore, Pairing};
 use crate::stats::sketch::{EXACT_LIMIT, QuantileStore};
 use crate::stats::summary::{Metric, MetricUnit, SideSummary, Z_95, wilson_interval};
-use crate::studies::advice::{HeldBlock, HeldTime, IntervalAdvice};
+use crate::studies::advice::IntervalAdvice;
 
 /// Batches for the intervals of a percentile (sectioning, see [`PointResult::metric`]).
 pub const SECTIONS: usize = 20;
@@ -235,17 +237,10 @@ struct SweepBlock {
     held: Vec<HeldBlock>,
 }
 
-/// Everything a [`SweepCollect`] keeps.
-struct SweepTotal {
-    pairs: Option<PairedStore>,
-    /// Per point, the [`SECTIONS`] stores of a percentile metric (empty otherwise).
-    sections: Vec<Vec<QuantileStore>>,
-    /// Per point, the capacity held.
-    held: Vec<HeldTime>,
-}
-
 impl SweepCollect {
-    fn new(metric: SweepMetric, points: &[&Scenario], runs: u64) -> SweepCollect {
+    /// The collector of a sweep of `points` at `runs` runs; `shard`: a shard's, whose streamed
+    /// pairs are kept per block ([`crate::stats::paired::Pairing::keeping_blocks`]).
+    fn new(metric: SweepMetric, points: &[&Scenario], runs: u64, shard: bool) -> SweepCollect {
         let count = points.len();
         let pairing = (!metric.is_percentile()).then(|| {
             // Exactly, the differences come from the kept columns; streamed, from every pair.
@@ -256,7 +251,12 @@ impl SweepCollect {
                     .flat_map(|a| (a + 1..count).map(move |b| (a, b)))
                     .collect()
             };
-            Pairing::new(count, pairs, runs)
+            let pairing = Pairing::new(count, pairs, runs);
+            if shard {
+                pairing.keeping_blocks()
+            } else {
+                pairing
+            }
         });
         SweepCollect {
             metric,
@@ -275,7 +275,7 @@ impl SweepCollect {
         self.metric.is_percentile() && self.runs >= SECTIONS as u64 * MIN_RUNS_PER_SECTION
     }
 
-    fn total(&self) -> SweepTotal {
+    fn total(&self) -> StudyTotal {
         let sections = if self.has_sections() {
             let point = || {
                 (0..SECTIONS)
@@ -294,7 +294,7 @@ impl SweepCollect {
         } else {
             vec![Vec::new(); self.main_is_spot.len()]
         };
-        SweepTotal {
+        StudyTotal {
             pairs: self.pairing.as_ref().map(Pairing::store),
             sections,
             held: vec![HeldTime::default(); self.held.len()],
@@ -304,9 +304,9 @@ impl SweepCollect {
 
 impl Collect for SweepCollect {
     type Block = SweepBlock;
-    type Total = SweepTotal;
+    type Total = StudyTotal;
 
-    fn start_block(&self, total: &SweepTotal, group: Range<usize>, runs: Range<u64>) -> SweepBlock {
+    fn start_block(&self, total: &StudyTotal, group: Range<usize>, runs: Range<u64>) -> SweepBlock {
         let size = (runs.end - runs.start) as usize;
         let sections = group
             .clone()
@@ -382,7 +382,7 @@ impl Collect for SweepCollect {
         }
     }
 
-    fn append(&self, total: &mut SweepTotal, block: SweepBlock) {
+    fn append(&self, total: &mut StudyTotal, block: SweepBlock) {
         if let (Some(pairing), Some(store), Some(pairs)) =
             (&self.pairing, &mut total.pairs, block.pairs)
         {
@@ -428,45 +428,150 @@ pub fn run_sweep_cancellable(
     cancel: &Cancel,
 ) -> Result<SweepResult, Cancelled> {
     let scenarios: Vec<&Scenario> = points.iter().map(|p| &p.scenario).collect();
-    let collect = SweepCollect::new(metric, &scenarios, runs);
-    // Per point, its summaries and the moments of the metric's column on the main side.
-    let mut finished: Vec<Option<(Estimate, Option<Moments>, u64)>> = vec![None; points.len()];
+    let collect = SweepCollect::new(metric, &scenarios, runs, false);
+    // Per point, what the result reads of its statistics, taken as soon as they are in.
+    let mut finished: Vec<Option<Finished>> = vec![None; points.len()];
     let total = run_study(
         &scenarios,
         runs,
         seed,
+        study::all_blocks(runs),
         &collect,
         collect.total(),
         done,
         cancel,
-        |point, stats| {
-            let moments = stats.moments();
-            let main = moments.as_ref().map(|m| {
-                if collect.main_is_spot[point] {
-                    m.spot.unwrap_or(m.on_demand)
-                } else {
-                    m.on_demand
-                }
-            });
-            let metric_moments = match metric {
-                SweepMetric::Mean(m) => main.map(|side| *side.metric(m)),
-                _ => None,
-            };
-            let completed = main.map_or(0, |side| side.completed());
-            finished[point] = Some((Estimate::of(&stats), metric_moments, completed));
-        },
+        |point, stats| finished[point] = Some(collect.finished(point, &stats)),
     )?;
-    let mut partial = Vec::with_capacity(points.len());
-    for (index, (point, done)) in points.iter().zip(finished).enumerate() {
-        let Some((estimate, metric_moments, completed)) = done else {
-            return Err(Cancelled);
+    let finished = finished
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .ok_or(Cancelled)?;
+    Ok(assemble(
+        axes, points, &collect, runs, seed, finished, &total,
+    ))
+}
+
+/// Simulates the blocks `blocks` of every point of a sweep (`spotsim sweep --shard`), keeping
+/// each point's statistics and the sweep's total for [`finish_sweep`] once every shard's part
+/// is appended ([`StudyPart::append`]).
+///
+/// # Errors
+/// [`Cancelled`] after a stop request.
+#[allow(clippy::too_many_arguments)]
+pub fn sweep_shard(
+    points: &[GridPoint],
+    metric: SweepMetric,
+    runs: u64,
+    seed: u64,
+    blocks: Range<u64>,
+    done: &AtomicU64,
+    cancel: &Cancel,
+) -> Result<StudyPart, Cancelled> {
+    let scenarios: Vec<&Scenario> = points.iter().map(|p| &p.scenario).collect();
+    let collect = SweepCollect::new(metric, &scenarios, runs, true);
+    let mut variants: Vec<Option<ScenarioStats>> = vec![None; points.len()];
+    let total = run_study(
+        &scenarios,
+        runs,
+        seed,
+        blocks,
+        &collect,
+        collect.total(),
+        done,
+        cancel,
+        |point, stats| variants[point] = Some(stats),
+    )?;
+    let variants = variants
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .ok_or(Cancelled)?;
+    Ok(StudyPart { variants, total })
+}
+
+/// The sweep of the whole `part` (every shard's, appended in block order): the very result
+/// [`run_sweep`] gives for the same points, runs and seed.
+///
+/// # Errors
+/// A part of another number of points than `points`.
+pub fn finish_sweep(
+    axes: &[Axis],
+    points: &[GridPoint],
+    metric: SweepMetric,
+    runs: u64,
+    seed: u64,
+    part: StudyPart,
+) -> Result<SweepResult, String> {
+    let scenarios: Vec<&Scenario> = points.iter().map(|p| &p.scenario).collect();
+    let collect = SweepCollect::new(metric, &scenarios, runs, false);
+    let StudyPart {
+        variants,
+        mut total,
+    } = part;
+    if variants.len() != points.len() || variants.iter().any(|v| v.runs() != runs) {
+        return Err(format!(
+            "the parts hold {} points of {:?} runs, the sweep has {} points of {runs} runs",
+            variants.len(),
+            variants.iter().map(ScenarioStats::runs).collect::<Vec<_>>(),
+            points.len()
+        ));
+    }
+    let pairs = collect.pairing.as_ref().map_or(0, |p| p.pairs().len());
+    total.pairs = total.pairs.map(|store| store.folded(pairs));
+    let finished = variants
+        .iter()
+        .enumerate()
+        .map(|(point, stats)| collect.finished(point, stats))
+        .collect();
+    Ok(assemble(
+        axes, points, &collect, runs, seed, finished, &total,
+    ))
+}
+
+/// What a sweep reads of a point's statistics: its summaries, the moments of the metric's
+/// column on the main side (a mean), and its main side's completed runs.
+type Finished = (Estimate, Option<Moments>, u64);
+
+impl SweepCollect {
+    /// [`Finished`] of point `point` from its statistics.
+    fn finished(&self, point: usize, stats: &ScenarioStats) -> Finished {
+        let moments = stats.moments();
+        let main = moments.as_ref().map(|m| {
+            if self.main_is_spot[point] {
+                m.spot.unwrap_or(m.on_demand)
+            } else {
+                m.on_demand
+            }
+        });
+        let metric_moments = match self.metric {
+            SweepMetric::Mean(m) => main.map(|side| *side.metric(m)),
+            _ => None,
         };
+        let completed = main.map_or(0, |side| side.completed());
+        (Estimate::of(stats), metric_moments, completed)
+    }
+}
+
+/// The sweep's result from each point's [`Finished`] and the sweep's total.
+fn assemble(
+    axes: &[Axis],
+    points: &[GridPoint],
+    collect: &SweepCollect,
+    runs: u64,
+    seed: u64,
+    finished: Vec<Finished>,
+    total: &StudyTotal,
+) -> SweepResult {
+    let metric = collect.metric;
+    let mut partial = Vec::with_capacity(points.len());
+    for (index, (point, (estimate, metric_moments, completed))) in
+        points.iter().zip(finished).enumerate()
+    {
         let main = estimate.spot.as_ref().unwrap_or(&estimate.on_demand);
         let estimate_value = measure(
             metric,
             main,
             index,
-            &total,
+            total,
             metric_moments.as_ref(),
             completed,
             runs,
@@ -489,7 +594,7 @@ pub fn run_sweep_cancellable(
     let vs_best: Vec<PairedDifference> = (0..partial.len())
         .map(|p| {
             let diff = partial[p].metric.value - partial[best].metric.value;
-            let half = half_width_vs(metric, &total, p, best, partial.len());
+            let half = half_width_vs(metric, total, p, best, partial.len());
             PairedDifference {
                 ci95: half.map(|h| (diff - h, diff + h)),
                 std_err: None,
@@ -500,7 +605,7 @@ pub fn run_sweep_cancellable(
     for (point, diff) in partial.iter_mut().zip(vs_best) {
         point.vs_best = diff;
     }
-    Ok(SweepResult {
+    SweepResult {
         axes: axes.to_vec(),
         metric,
         side: if points.first().is_some_and(|p| p.scenario.is_spot()) {
@@ -512,7 +617,7 @@ pub fn run_sweep_cancellable(
         seed,
         points: partial,
         best,
-    })
+    }
 }
 
 /// The first point with the lowest value (highest for a metric to maximise).
@@ -538,7 +643,7 @@ fn measure(
     metric: SweepMetric,
     main: &SideSummary,
     index: usize,
-    total: &SweepTotal,
+    total: &StudyTotal,
     moments: Option<&Moments>,
     completed: u64,
     runs: u64,
@@ -597,7 +702,7 @@ fn mean_and_std_err(values: &[f64]) -> (f64, Option<f64>) {
 /// paired sections for a percentile), among `count` points.
 fn half_width_vs(
     metric: SweepMetric,
-    total: &SweepTotal,
+    total: &StudyTotal,
     p: usize,
     best: usize,
     count: usize,
@@ -610,6 +715,8 @@ fn half_width_vs(
     }
     match total.pairs.as_ref()? {
         PairedStore::Exact(columns) => paired_half_width(&columns[p], &columns[best]),
+        // Folded before it is read.
+        PairedStore::Blocks(_) => None,
         PairedStore::Streamed(pairs) => {
             if p == best {
                 // A point against itself: every difference is zero (and streamed means more
