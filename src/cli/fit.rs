@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use spotsim::inputs::bounded::{FileKind, read_bounded, read_bounded_text};
+
 use super::Failure;
 use super::args::{Format, TraceFormatArg};
 
@@ -24,16 +26,13 @@ pub(crate) fn fit_trace(
         },
     );
     let shown = path.display().to_string();
-    let file = std::fs::File::open(path)
-        .map_err(|e| Failure::BadInput(format!("{shown}: cannot read the trace: {e}")))?;
-    let trace = spotsim::inputs::availability::read_trace(
-        std::io::BufReader::new(file),
-        trace_format.format(),
-    )
-    .map_err(|e| {
-        let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-        Failure::BadInput(format!("{shown}{at}: {}", e.message))
-    })?;
+    let bytes = read_bounded(path, FileKind::Trace)
+        .map_err(|e| Failure::BadInput(format!("{shown}: {e}")))?;
+    let trace = spotsim::inputs::availability::read_trace(bytes.as_slice(), trace_format.format())
+        .map_err(|e| {
+            let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+            Failure::BadInput(format!("{shown}{at}: {}", e.message))
+        })?;
     let fit = spotsim::import::fit::fit_trace(&trace, instances);
     let text = match format {
         Format::Table => spotsim::report::render_trace_fit_table(&fit, &shown, trace_format.name()),
@@ -49,8 +48,8 @@ pub(crate) fn fit_jobs(files: &[PathBuf], format: Format) -> Result<(), Failure>
     let mut problems = Vec::new();
     for path in files {
         let shown = path.display().to_string();
-        match std::fs::read_to_string(path) {
-            Err(e) => problems.push(format!("{shown}: cannot read the job document: {e}")),
+        match read_bounded_text(path, FileKind::JobDocument) {
+            Err(e) => problems.push(format!("{shown}: {e}")),
             Ok(text) => match serde_json::from_str::<spotsim::import::fit::DescribedJob>(&text) {
                 Ok(job) if job.is_training_job() => jobs.push(job),
                 Ok(_) => problems.push(format!(

@@ -24,6 +24,7 @@ use super::{
     SpotPriceSpec, SpotSpec, StartHour, StoppingSpec, TraceStart,
 };
 use crate::inputs::availability::{TraceFormat, read_trace};
+use crate::inputs::bounded::{FileKind, read_bounded};
 use crate::inputs::data::{Column, read_duration_column};
 use crate::inputs::dist::{Dist, Empirical};
 use crate::inputs::price::{PriceFilter, PriceSeries, read_aws_cli, read_series, read_tsv};
@@ -810,17 +811,18 @@ fn read_price_history(
         product: text(ctx, "product"),
     };
     let path = ctx.base_dir.join(&file);
-    let handle = match std::fs::File::open(&path) {
-        Ok(handle) => std::io::BufReader::new(handle),
+    let bytes = match read_bounded(&path, FileKind::Price) {
+        Ok(bytes) => bytes,
         Err(error) => {
             ctx.bad(
                 "spot.price.file",
                 file_value,
-                format!("cannot be read ({}): {error}", path.display()),
+                format!("cannot be read ({}): {}", path.display(), error.detail()),
             );
             return None;
         }
     };
+    let handle = bytes.as_slice();
     let (series, described) = match format.as_str() {
         "aws-cli" | "tsv" => {
             let series = if format == "tsv" {
@@ -1091,13 +1093,13 @@ fn read_trace_market(
         }
     };
     let path = ctx.base_dir.join(&file);
-    let trace = match std::fs::File::open(&path) {
-        Ok(handle) => read_trace(std::io::BufReader::new(handle), format),
+    let trace = match read_bounded(&path, FileKind::Trace) {
+        Ok(bytes) => read_trace(bytes.as_slice(), format),
         Err(error) => {
             ctx.bad(
                 "spot.market.file",
                 file_value,
-                format!("cannot be read ({}): {error}", path.display()),
+                format!("cannot be read ({}): {}", path.display(), error.detail()),
             );
             return None;
         }
@@ -1800,13 +1802,13 @@ fn read_empirical(
         }
     };
     let path = ctx.base_dir.join(&file);
-    let values = match std::fs::File::open(&path) {
-        Ok(handle) => read_duration_column(std::io::BufReader::new(handle), &column),
+    let values = match read_bounded(&path, FileKind::DataCsv) {
+        Ok(bytes) => read_duration_column(bytes.as_slice(), &column),
         Err(error) => {
             ctx.bad(
                 &format!("{key}.file"),
                 file_value,
-                format!("cannot be read ({}): {error}", path.display()),
+                format!("cannot be read ({}): {}", path.display(), error.detail()),
             );
             return None;
         }
