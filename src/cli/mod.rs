@@ -60,6 +60,8 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
     // process at once.
     let _ = ctrlc::set_handler(|| {
         if CANCEL.requested() {
+            // At once, but not leaving a temporary file or an empty new folder behind.
+            output::remove_in_progress();
             std::process::exit(INTERRUPTED_EXIT);
         }
         CANCEL.request();

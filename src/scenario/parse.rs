@@ -72,7 +72,12 @@ impl fmt::Display for ScenarioErrors {
             }
             write!(f, "{error}")?;
         }
-        if let Some(more) = self.0.len().checked_sub(MAX_PRINTED_PROBLEMS).filter(|&n| n > 0) {
+        if let Some(more) = self
+            .0
+            .len()
+            .checked_sub(MAX_PRINTED_PROBLEMS)
+            .filter(|&n| n > 0)
+        {
             write!(
                 f,
                 "\n… and {} more problem{} (the first {MAX_PRINTED_PROBLEMS} are shown)",
@@ -2272,7 +2277,10 @@ on_demand_hourly = 1
         assert_eq!((last.line, last.column), (2_006, 3));
         let message = errors.to_string();
         assert_eq!(message.lines().count(), MAX_PRINTED_PROBLEMS + 1);
-        assert!(message.starts_with("many.toml:7:3: unknown key `spot.k0`"), "{message}");
+        assert!(
+            message.starts_with("many.toml:7:3: unknown key `spot.k0`"),
+            "{message}"
+        );
         assert!(
             message.ends_with("\n… and 1,950 more problems (the first 50 are shown)"),
             "{message}"
