@@ -499,7 +499,7 @@ fn read_scenario_table(
         .unwrap_or((0..0, &empty));
     let simulation = read_simulation(ctx, simulation_span, simulation_values);
 
-    Some(Scenario {
+    let scenario = Scenario {
         job: job?,
         stopping: stopping?,
         spot: spot?,
@@ -507,7 +507,14 @@ fn read_scenario_table(
         pricing: pricing?,
         simulation: simulation?,
         notes: Vec::new(),
-    })
+    };
+    // Valid key by key, but runs that could not end: refused, with the estimate (issue 16).
+    if let Some(reason) = super::lint::cannot_end(&scenario) {
+        let at = top.get("spot").map_or(top.span.clone(), |spot| spot.span());
+        ctx.error(at, reason);
+        return None;
+    }
+    Some(scenario)
 }
 
 /// Looks up a top-level table: `Ok(None)` when absent, `Err(())` (reported) when the key holds
