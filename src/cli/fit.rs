@@ -46,11 +46,28 @@ pub(crate) fn fit_trace(
 pub(crate) fn fit_jobs(files: &[PathBuf], format: Format) -> Result<(), Failure> {
     let mut jobs = Vec::new();
     let mut problems = Vec::new();
+    // One document is one job: the same file given twice (by any path) would count it twice.
+    let mut seen: Vec<(PathBuf, String)> = Vec::new();
     for path in files {
         let shown = path.display().to_string();
+        if let Ok(canonical) = std::fs::canonicalize(path) {
+            if let Some((_, first)) = seen.iter().find(|(c, _)| *c == canonical) {
+                problems.push(format!(
+                    "{shown}: is the same file as {first}, given before: each job document must \
+                     be given once"
+                ));
+                continue;
+            }
+            seen.push((canonical, shown.clone()));
+        }
         match read_bounded_text(path, FileKind::JobDocument) {
             Err(e) => problems.push(format!("{shown}: {e}")),
             Ok(text) => match serde_json::from_str::<spotsim::import::fit::DescribedJob>(&text) {
+                Ok(job) if job.is_training_job() && !job.time_problems().is_empty() => {
+                    for (key, value, rule) in job.time_problems() {
+                        problems.push(format!("{shown}: {key} ({value}) {rule}"));
+                    }
+                }
                 Ok(job) if job.is_training_job() => jobs.push(job),
                 Ok(_) => problems.push(format!(
                     "{shown}: not a DescribeTrainingJob document: it has no TrainingJobName or \

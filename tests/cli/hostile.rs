@@ -225,3 +225,38 @@ fn more_threads_than_cores_are_clamped_and_give_the_same_bytes() {
     };
     assert_eq!(output("10000"), output("1"));
 }
+
+#[test]
+fn absurd_job_documents_are_refused_not_dropped_nor_counted_twice() {
+    let fixture = super::project_dir().join("tests/fixtures/jobs/distilbert-spot.json");
+    let shown = fixture.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("again.json");
+    std::os::unix::fs::symlink(&fixture, &link).unwrap();
+    let stderr = refused(&["fit", "jobs", shown, shown, link.to_str().unwrap()]);
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("is the same file as {shown}, given before")),
+        "{stderr}"
+    );
+    let mut job: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&fixture).unwrap()).unwrap();
+    let transitions = job["SecondaryStatusTransitions"].as_array_mut().unwrap();
+    transitions[0]["StartTime"] = serde_json::json!(1e300);
+    transitions[1]["StartTime"] = serde_json::json!("99999-01-01T00:00:00Z");
+    transitions[2]["EndTime"] = serde_json::json!(0);
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, job.to_string()).unwrap();
+    for command in ["fit jobs", "import describe-training-job"] {
+        let mut args: Vec<&str> = command.split(' ').collect();
+        args.push(bad.to_str().unwrap());
+        let stderr = refused(&args);
+        for expected in [
+            "SecondaryStatusTransitions[0].StartTime (1e+300) must be an ISO 8601 timestamp",
+            "SecondaryStatusTransitions[1].StartTime (\"99999-01-01T00:00:00Z\") must be",
+            "SecondaryStatusTransitions[2].EndTime (0) is before the StartTime",
+        ] {
+            assert!(stderr.contains(expected), "{command}: {expected}\n{stderr}");
+        }
+    }
+}
