@@ -77,6 +77,15 @@ pub enum LoadError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The file is not a regular file, or passes the size cap of its kind
+    /// ([`inputs::bounded`]).
+    #[error("{path}: {source}")]
+    Refused {
+        /// The path as given.
+        path: String,
+        /// Why it was not read.
+        source: inputs::bounded::ReadError,
+    },
     /// The file is not UTF-8 text.
     #[error("{path}:{line}:{column}: the {what} file is not UTF-8 text (save it as UTF-8)")]
     NotUtf8 {
@@ -121,11 +130,23 @@ pub fn load_fleet_and_text(path: &Path) -> Result<(fleet::Fleet, String), LoadEr
 
 /// A UTF-8 text file and its path as shown in messages; `what` names the kind of file.
 fn read_text(path: &Path, what: &'static str) -> Result<(String, String), LoadError> {
+    use inputs::bounded::{FileKind, ReadError, read_bounded};
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
-        path: shown.clone(),
-        what,
-        source,
+    let kind = if what == "fleet" {
+        FileKind::Fleet
+    } else {
+        FileKind::Scenario
+    };
+    let bytes = read_bounded(path, kind).map_err(|error| match error {
+        ReadError::Io { source, .. } => LoadError::Read {
+            path: shown.clone(),
+            what,
+            source,
+        },
+        source => LoadError::Refused {
+            path: shown.clone(),
+            source,
+        },
     })?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok((text, shown)),

@@ -11,8 +11,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     ChartError, ChartFormat, DrawResult, Histogram, INK, LABEL_PX, Mark, ON_DEMAND, SPOT, TICK_PX,
-    VERMILION, font, frame, histogram_range, label_row, render_with, row_chart, row_y, short_name,
-    tick_decimals,
+    VERMILION, finite, font, frame, histogram_range, label_row, render_with, row_chart, row_y,
+    short_name, tick_decimals,
 };
 use crate::fleet::{FleetReport, PoolBand};
 use crate::stats::sketch::QuantileStore;
@@ -263,7 +263,7 @@ where
             .margin(12)
             .x_label_area_size(55)
             .y_label_area_size(70)
-            .build_cartesian_2d(lo..hi, 0.0..y_top)?;
+            .build_cartesian_2d(finite(lo..hi)?, finite(0.0..y_top)?)?;
         let y_decimals = tick_decimals(y_top);
         chart
             .configure_mesh()
@@ -349,7 +349,7 @@ where
         .margin(12)
         .x_label_area_size(60)
         .y_label_area_size(70)
-        .build_cartesian_2d(0.0..x_max, 0.0..y_max)?;
+        .build_cartesian_2d(finite(0.0..x_max)?, finite(0.0..y_max)?)?;
     chart
         .configure_mesh()
         .light_line_style(WHITE)

@@ -299,6 +299,21 @@ fn register_fonts() {
 
 type DrawResult = Result<(), Box<dyn Error>>;
 
+/// `range` if both its ends are finite, else an error naming them: every axis goes through it,
+/// because plotters loops forever (or panics) laying out ticks over a NaN or infinite range.
+/// The data files are validated, so this is the last guard, not the first.
+pub(crate) fn finite(range: std::ops::Range<f64>) -> Result<std::ops::Range<f64>, Box<dyn Error>> {
+    if range.start.is_finite() && range.end.is_finite() {
+        Ok(range)
+    } else {
+        Err(format!(
+            "cannot draw an axis from {} to {}: the data holds values that are not finite numbers",
+            range.start, range.end
+        )
+        .into())
+    }
+}
+
 fn draw<DB: DrawingBackend>(
     kind: ChartKind,
     input: &ChartInput<'_>,
@@ -595,7 +610,7 @@ where
         .margin(12)
         .x_label_area_size(60)
         .y_label_area_size(70)
-        .build_cartesian_2d(lo..hi, 0.0..y_top)?;
+        .build_cartesian_2d(finite(lo..hi)?, finite(0.0..y_top)?)?;
     let y_decimals = tick_decimals(y_top);
     chart
         .configure_mesh()
@@ -945,7 +960,7 @@ where
         .margin(12)
         .x_label_area_size(60)
         .y_label_area_size(70)
-        .build_cartesian_2d(0.0..x_max, 0.0..101.0)?;
+        .build_cartesian_2d(finite(0.0..x_max)?, 0.0..101.0)?;
     chart
         .configure_mesh()
         .light_line_style(WHITE)
@@ -1055,7 +1070,7 @@ where
         .margin(12)
         .x_label_area_size(60)
         .y_label_area_size(label_area_px)
-        .build_cartesian_2d(0.0..x_max, rows_range(rows))?;
+        .build_cartesian_2d(finite(0.0..x_max)?, rows_range(rows))?;
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -1256,6 +1271,15 @@ runs = 2000
             estimate: &estimate,
             timelines: &timelines,
         })
+    }
+
+    #[test]
+    fn an_axis_over_non_finite_values_is_an_error_not_a_hang() {
+        assert_eq!(finite(0.0..1.0).unwrap(), 0.0..1.0);
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert!(finite(0.0..bad).is_err());
+            assert!(finite(bad..1.0).is_err());
+        }
     }
 
     #[test]

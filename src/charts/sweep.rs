@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     ChartError, ChartFormat, DrawResult, GREY, INK, LABEL_PX, Mark, PURPLE, SKY, SPOT, TICK_PX,
-    VERMILION, font, frame, render_with, short_name, time_unit, widen,
+    VERMILION, finite, font, frame, render_with, short_name, time_unit, widen,
 };
 use crate::stats::summary::MetricUnit;
 use crate::studies::advice::IntervalAdvice;
@@ -232,7 +232,7 @@ where
             .margin(12)
             .x_label_area_size(60)
             .y_label_area_size(90)
-            .build_cartesian_2d((lo..hi).log_scale(), y_lo..y_hi)?;
+            .build_cartesian_2d(finite(lo..hi)?.log_scale(), finite(y_lo..y_hi)?)?;
         plot_line(chart, &data)
     } else {
         let (lo, hi) = widen(x_lo, x_hi);
@@ -240,7 +240,7 @@ where
             .margin(12)
             .x_label_area_size(60)
             .y_label_area_size(90)
-            .build_cartesian_2d(lo..hi, y_lo..y_hi)?;
+            .build_cartesian_2d(finite(lo..hi)?, finite(y_lo..y_hi)?)?;
         plot_line(chart, &data)
     }
 }

@@ -95,7 +95,8 @@ pub(crate) enum Command {
         /// Seed of every random stream (overrides the file's seed).
         #[arg(long)]
         seed: Option<u64>,
-        /// Worker threads (default: one per core). Results do not depend on it.
+        /// Worker threads (default: one per core; more than one per core are clamped to the core
+        /// count). Results do not depend on it.
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
         /// No progress bar and no notes on stderr (warnings and errors still show).
@@ -579,7 +580,8 @@ pub(crate) struct SimulationArgs {
     /// Seed of every random stream (overrides the scenario's simulation.seed).
     #[arg(long)]
     pub(crate) seed: Option<u64>,
-    /// Worker threads (default: one per core). Results do not depend on it.
+    /// Worker threads (default: one per core; more than one per core are clamped to the core
+    /// count). Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,
     /// No progress bar and no notes on stderr (warnings and errors still show).

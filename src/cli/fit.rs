@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use spotsim::inputs::bounded::{FileKind, read_bounded, read_bounded_text};
+
 use super::Failure;
 use super::args::{Format, TraceFormatArg};
 
@@ -24,16 +26,13 @@ pub(crate) fn fit_trace(
         },
     );
     let shown = path.display().to_string();
-    let file = std::fs::File::open(path)
-        .map_err(|e| Failure::BadInput(format!("{shown}: cannot read the trace: {e}")))?;
-    let trace = spotsim::inputs::availability::read_trace(
-        std::io::BufReader::new(file),
-        trace_format.format(),
-    )
-    .map_err(|e| {
-        let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-        Failure::BadInput(format!("{shown}{at}: {}", e.message))
-    })?;
+    let bytes = read_bounded(path, FileKind::Trace)
+        .map_err(|e| Failure::BadInput(format!("{shown}: {e}")))?;
+    let trace = spotsim::inputs::availability::read_trace(bytes.as_slice(), trace_format.format())
+        .map_err(|e| {
+            let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+            Failure::BadInput(format!("{shown}{at}: {}", e.message))
+        })?;
     let fit = spotsim::import::fit::fit_trace(&trace, instances);
     let text = match format {
         Format::Table => spotsim::report::render_trace_fit_table(&fit, &shown, trace_format.name()),
@@ -47,11 +46,28 @@ pub(crate) fn fit_trace(
 pub(crate) fn fit_jobs(files: &[PathBuf], format: Format) -> Result<(), Failure> {
     let mut jobs = Vec::new();
     let mut problems = Vec::new();
+    // One document is one job: the same file given twice (by any path) would count it twice.
+    let mut seen: Vec<(PathBuf, String)> = Vec::new();
     for path in files {
         let shown = path.display().to_string();
-        match std::fs::read_to_string(path) {
-            Err(e) => problems.push(format!("{shown}: cannot read the job document: {e}")),
+        if let Ok(canonical) = std::fs::canonicalize(path) {
+            if let Some((_, first)) = seen.iter().find(|(c, _)| *c == canonical) {
+                problems.push(format!(
+                    "{shown}: is the same file as {first}, given before: each job document must \
+                     be given once"
+                ));
+                continue;
+            }
+            seen.push((canonical, shown.clone()));
+        }
+        match read_bounded_text(path, FileKind::JobDocument) {
+            Err(e) => problems.push(format!("{shown}: {e}")),
             Ok(text) => match serde_json::from_str::<spotsim::import::fit::DescribedJob>(&text) {
+                Ok(job) if job.is_training_job() && !job.time_problems().is_empty() => {
+                    for (key, value, rule) in job.time_problems() {
+                        problems.push(format!("{shown}: {key} ({value}) {rule}"));
+                    }
+                }
                 Ok(job) if job.is_training_job() => jobs.push(job),
                 Ok(_) => problems.push(format!(
                     "{shown}: not a DescribeTrainingJob document: it has no TrainingJobName or \

@@ -151,9 +151,12 @@ pub(crate) fn report_fleet(
     }
     let fleet = load_fleet_with_overrides(path, runs, seed, quiet)?;
     fleet.check_size().map_err(Failure::BadInput)?;
-    let fleet_text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))
-        .map_err(Failure::Runtime)?;
+    let fleet_text = spotsim::inputs::bounded::read_bounded_text(
+        path,
+        spotsim::inputs::bounded::FileKind::Fleet,
+    )
+    .with_context(|| format!("cannot read {}", path.display()))
+    .map_err(Failure::Runtime)?;
     check_review_output(output, format)?;
     let report = simulate_fleet(path, &fleet, threads, quiet)?;
     let command = review_command(

@@ -45,7 +45,8 @@ pub(crate) fn job_name(path: &Path, scenario: &Scenario) -> String {
 /// Whether `path` is a fleet file (a top-level `workload` array) rather than a scenario; a
 /// file that cannot be read is left to the scenario loader to report.
 pub(crate) fn is_fleet_file(path: &Path) -> bool {
-    std::fs::read_to_string(path).is_ok_and(|text| spotsim::fleet::is_fleet_text(&text))
+    spotsim::inputs::bounded::read_bounded_text(path, spotsim::inputs::bounded::FileKind::Fleet)
+        .is_ok_and(|text| spotsim::fleet::is_fleet_text(&text))
 }
 
 /// Loads a fleet file with the command line's `--runs` and `--seed`, printing its notes.

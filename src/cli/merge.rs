@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use spotsim::inputs::bounded::{FileKind, read_bounded_text};
 use spotsim::load_scenario;
 use spotsim::montecarlo::Estimate;
 use spotsim::parts::{Merged, Whole};
@@ -23,8 +24,8 @@ pub(crate) fn merge(
     let mut problems = Vec::new();
     for file in files {
         let shown = file.display().to_string();
-        match std::fs::read_to_string(file) {
-            Err(e) => problems.push(format!("{shown}: cannot read the part file: {e}")),
+        match read_bounded_text(file, FileKind::Part) {
+            Err(e) => problems.push(format!("{shown}: {e}")),
             Ok(text) => match spotsim::parts::Part::from_json(&text) {
                 Ok(part) => parts.push((shown, part)),
                 Err(reason) => problems.push(format!("{shown}: {reason}")),

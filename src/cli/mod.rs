@@ -18,7 +18,7 @@ mod tooling;
 mod trace;
 mod validate;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use spotsim::LoadError;
@@ -60,10 +60,13 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
     // process at once.
     let _ = ctrlc::set_handler(|| {
         if CANCEL.requested() {
+            // At once, but not leaving a temporary file or an empty new folder behind.
+            output::remove_in_progress();
             std::process::exit(INTERRUPTED_EXIT);
         }
         CANCEL.request();
     });
+    refuse_outputs_over_inputs(&cli.command)?;
     match cli.command {
         Command::Run {
             scenario,
@@ -229,6 +232,73 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
             }
         },
     }
+}
+
+/// Refuses a command whose output path is one of its input files (`run s.toml --runs-csv
+/// s.toml`, `report s.toml -o s.toml`), which would overwrite the input with the output: exit 2
+/// before anything is read. Paths are compared canonicalized, so `./s.toml`, `dir/../s.toml` and
+/// a link to `s.toml` are all `s.toml`; an output that does not exist yet is no input.
+fn refuse_outputs_over_inputs(command: &Command) -> Result<(), Failure> {
+    let (inputs, outputs): (Vec<&Path>, Vec<(&str, Option<&Path>)>) = match command {
+        Command::Run {
+            scenario,
+            runs_csv,
+            charts,
+            out,
+            ..
+        } => (
+            vec![scenario.as_path()],
+            vec![
+                ("--runs-csv", runs_csv.as_deref()),
+                ("--charts", charts.as_deref()),
+                ("--out", out.as_deref()),
+            ],
+        ),
+        Command::Fleet {
+            fleet, charts, out, ..
+        } => (
+            vec![fleet.as_path()],
+            vec![("--charts", charts.as_deref()), ("--out", out.as_deref())],
+        ),
+        Command::Report {
+            scenario, output, ..
+        } => (
+            vec![scenario.as_path()],
+            vec![("--output", Some(output.as_path()))],
+        ),
+        Command::Compare {
+            scenarios, chart, ..
+        } => (
+            scenarios.iter().map(PathBuf::as_path).collect(),
+            vec![("--chart", chart.as_deref())],
+        ),
+        Command::Sweep {
+            scenario, chart, ..
+        } => (
+            vec![scenario.as_path()],
+            vec![("--chart", chart.as_deref())],
+        ),
+        _ => return Ok(()),
+    };
+    let inputs: Vec<(&Path, PathBuf)> = inputs
+        .into_iter()
+        .filter_map(|input| Some((input, std::fs::canonicalize(input).ok()?)))
+        .collect();
+    for (option, output) in outputs {
+        let Some(output) = output else { continue };
+        let Ok(canonical) = std::fs::canonicalize(output) else {
+            continue;
+        };
+        if let Some((input, _)) = inputs.iter().find(|(_, c)| *c == canonical) {
+            return Err(Failure::BadInput(format!(
+                "{option} {}: is the input file {}: writing the output would overwrite it; \
+                 choose another path",
+                output.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The exit code of a command's `result`, its failure printed on stderr; after a stop request,

@@ -42,6 +42,10 @@ pub(crate) fn report(
     print_warnings(path, &scenario);
     let pool = thread_pool(threads)?;
     let stats = simulate(&pool, &scenario, quiet);
+    // A stop request may leave no run at all: nothing to estimate, nothing to write.
+    if super::CANCEL.requested() {
+        return Err(Failure::Runtime(super::interrupted()));
+    }
     let estimate = Estimate::of(&stats);
     let name = job_name(path, &scenario);
     let timelines = pool.install(|| first_runs(&scenario, TIMELINE_RUNS));

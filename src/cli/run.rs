@@ -89,6 +89,10 @@ pub(crate) fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
         .map_err(Failure::Runtime)?,
     };
     let (stats, precision) = stats;
+    // A stop request may leave no run at all: nothing to estimate, nothing to write.
+    if super::CANCEL.requested() {
+        return Err(Failure::Runtime(super::interrupted()));
+    }
     let estimate = Estimate::of(&stats);
     if let Some(precision) = &precision {
         // Everything below (header, JSON, charts) describes the runs kept.

@@ -11,7 +11,9 @@ use super::output::{print_stdout, print_warnings};
 
 /// `spotsim validate`: a fleet file's summary, else the scenario's, with its warnings.
 pub(crate) fn validate(path: &Path) -> Result<(), Failure> {
-    if std::fs::read_to_string(path).is_ok_and(|text| spotsim::fleet::is_fleet_text(&text)) {
+    if spotsim::inputs::bounded::read_bounded_text(path, spotsim::inputs::bounded::FileKind::Fleet)
+        .is_ok_and(|text| spotsim::fleet::is_fleet_text(&text))
+    {
         let fleet = load_fleet_with_overrides(path, None, None, false)?;
         return print_stdout(&spotsim::report::render_fleet_validation(
             &path.display().to_string(),

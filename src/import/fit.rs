@@ -310,6 +310,35 @@ impl DescribedJob {
             .collect()
     }
 
+    /// Every transition time that no real job has, as (JSON key, value as written, rule): a
+    /// time that is not a timestamp from 1970 to 9999, an `EndTime` before its `StartTime`.
+    /// Readers refuse such a document rather than leave its periods out silently.
+    pub fn time_problems(&self) -> Vec<(String, String, &'static str)> {
+        let shown =
+            |value: &serde_json::Value| crate::units::format::cut_for_message(&value.to_string());
+        let mut problems = Vec::new();
+        for (index, transition) in self.secondary_status_transitions.iter().enumerate() {
+            let key = |field: &str| format!("SecondaryStatusTransitions[{index}].{field}");
+            let start_s = time_s(&transition.start_time);
+            if start_s.is_none() {
+                problems.push((key("StartTime"), shown(&transition.start_time), TIME_RULE));
+            }
+            let Some(end) = &transition.end_time else {
+                continue;
+            };
+            match (start_s, time_s(end)) {
+                (_, None) => problems.push((key("EndTime"), shown(end), TIME_RULE)),
+                (Some(start_s), Some(end_s)) if end_s < start_s => problems.push((
+                    key("EndTime"),
+                    shown(end),
+                    "is before the StartTime of the same transition",
+                )),
+                _ => {}
+            }
+        }
+        problems
+    }
+
     /// How many times spot capacity was reclaimed: `Interrupted` transitions.
     pub fn interruptions(&self) -> usize {
         self.secondary_status_transitions
@@ -333,13 +362,23 @@ pub struct Transition {
 }
 
 /// Seconds of a timestamp given as an ISO 8601 string or a number of epoch seconds.
+/// `None` for anything else, and for a time outside 1970-01-01 to 9999-12-31 (a `1e300` or a
+/// negative number of seconds is no job's time).
 pub fn time_s(value: &serde_json::Value) -> Option<f64> {
-    match value {
+    let seconds = match value {
         serde_json::Value::Number(n) => n.as_f64(),
         serde_json::Value::String(text) => crate::inputs::price::parse_timestamp_s(text),
         _ => None,
-    }
+    }?;
+    (0.0..=LAST_TIME_S).contains(&seconds).then_some(seconds)
 }
+
+/// 9999-12-31T23:59:59Z in seconds since 1970: the last time a document may hold.
+const LAST_TIME_S: f64 = 253_402_300_799.0;
+
+/// The rule of a transition time.
+const TIME_RULE: &str =
+    "must be an ISO 8601 timestamp or a number of epoch seconds, from 1970 to 9999";
 
 /// Summary of the durations of one status across jobs.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -18,7 +18,15 @@ use std::io::Read;
 
 use serde::Deserialize;
 
+use crate::inputs::bounded::{FileKind, without_bom};
 use crate::inputs::data::DataError;
+use crate::units::duration::DAY_S;
+use crate::units::format::{cut_for_message, format_quoted_number};
+
+/// The longest a trace may cover, seconds: 100 Julian years. Real traces cover weeks; the bound
+/// keeps every time a trace yields a meaningful number (a `1e300` time would make every run's
+/// arithmetic lose its seconds).
+pub const MAX_TRACE_S: f64 = 100.0 * 365.25 * DAY_S;
 
 /// Which file format a trace is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,14 +110,24 @@ impl Trace {
 }
 
 /// Reads a trace in `format`.
-pub fn read_trace<R: Read>(mut reader: R, format: TraceFormat) -> Result<Trace, DataError> {
+pub fn read_trace<R: Read>(reader: R, format: TraceFormat) -> Result<Trace, DataError> {
     match format {
         TraceFormat::SpotTraces | TraceFormat::Skynomad => {
             let mut text = String::new();
             reader
+                .take(FileKind::Trace.cap_bytes() + 1)
                 .read_to_string(&mut text)
                 .map_err(|e| error(None, format!("cannot be read as text: {e}")))?;
-            let file: TickedFile = serde_json::from_str(&text).map_err(|e| {
+            if text.len() as u64 > FileKind::Trace.cap_bytes() {
+                return Err(error(
+                    None,
+                    format!(
+                        "is larger than the {} MiB limit of a trace file",
+                        FileKind::Trace.cap_bytes() >> 20
+                    ),
+                ));
+            }
+            let file: TickedFile = serde_json::from_str(without_bom(&text)).map_err(|e| {
                 error(
                     Some(e.line() as u64),
                     format!(
@@ -126,23 +144,39 @@ pub fn read_trace<R: Read>(mut reader: R, format: TraceFormat) -> Result<Trace, 
 
 fn ticked_trace(file: TickedFile, format: TraceFormat) -> Result<Trace, DataError> {
     let gap_s = file.metadata.gap_seconds;
-    if !(gap_s.is_finite() && gap_s >= 0.001) {
+    if !(gap_s.is_finite() && (0.001..=DAY_S).contains(&gap_s)) {
         return Err(error(
             None,
-            format!("metadata.gap_seconds ({gap_s}) must be a number of at least 0.001"),
+            format!(
+                "metadata.gap_seconds ({}) must be a number of seconds from 0.001 to 86400 \
+                 (one day)",
+                format_quoted_number(gap_s)
+            ),
         ));
     }
     if file.data.is_empty() {
         return Err(error(None, "has no ticks: `data` is empty"));
     }
-    if let Some(bad) = file
-        .data
-        .iter()
-        .find(|v| !(v.is_finite() && **v >= 0.0 && v.fract() == 0.0))
-    {
+    if let Some((index, bad)) = file.data.iter().enumerate().find(|(_, v)| {
+        !(v.is_finite() && **v >= 0.0 && **v <= f64::from(u32::MAX) && v.fract() == 0.0)
+    }) {
         return Err(error(
             None,
-            format!("`data` holds {bad}: every tick must be a whole count"),
+            format!(
+                "`data[{index}]` holds {}: every tick must be a whole count from 0 to 4294967295",
+                format_quoted_number(*bad)
+            ),
+        ));
+    }
+    let period_s = file.data.len() as f64 * gap_s;
+    if period_s > MAX_TRACE_S {
+        return Err(error(
+            None,
+            format!(
+                "covers {} ({} ticks of {gap_s} s): a trace may cover at most 100 years",
+                crate::units::duration::format_duration(period_s),
+                file.data.len()
+            ),
         ));
     }
     let counts: Vec<u32> = match format {
@@ -179,10 +213,18 @@ fn ticked_trace(file: TickedFile, format: TraceFormat) -> Result<Trace, DataErro
                 ),
             ));
         }
-        if let Some(bad) = prices.iter().find(|p| !(p.is_finite() && **p >= 0.0)) {
+        let max = crate::inputs::price::MAX_PRICE_USD_PER_HOUR;
+        if let Some((index, bad)) = prices
+            .iter()
+            .enumerate()
+            .find(|(_, p)| !(p.is_finite() && (0.0..=max).contains(*p)))
+        {
             return Err(error(
                 None,
-                format!("`prices` holds {bad}: prices must be non-negative"),
+                format!(
+                    "`prices[{index}]` holds {}: a price must be from 0 to {max} USD per hour",
+                    format_quoted_number(*bad)
+                ),
             ));
         }
     }
@@ -213,13 +255,20 @@ fn read_events<R: Read>(reader: R) -> Result<Trace, DataError> {
         let time_ms: f64 = record[0].parse().map_err(|_| {
             error(
                 line,
-                format!("time \"{}\" is not a number of milliseconds", &record[0]),
+                format!(
+                    "time \"{}\" is not a number of milliseconds",
+                    cut_for_message(&record[0])
+                ),
             )
         })?;
-        if !(time_ms.is_finite() && time_ms >= 0.0) {
+        if !(time_ms.is_finite() && time_ms >= 0.0 && time_ms / 1000.0 <= MAX_TRACE_S) {
             return Err(error(
                 line,
-                format!("time {time_ms} must be a non-negative number of ms"),
+                format!(
+                    "time {} must be a number of ms from 0 to 100 years \
+                     (3155760000000)",
+                    format_quoted_number(time_ms)
+                ),
             ));
         }
         if changes.last().is_some_and(|last| last.0 > time_ms / 1000.0) {
@@ -440,6 +489,44 @@ mod tests {
         let trace = read_trace(json.as_bytes(), TraceFormat::Skynomad).unwrap();
         assert_eq!(trace.steps, vec![(0.0, 0), (600.0, 1)]);
         assert_eq!(trace.prices_usd_per_hour, Some(vec![2.0, 2.0, 2.5]));
+        // Absurd values are refused, naming the index and the rule.
+        let priced = |prices: &str| {
+            let json = format!(
+                "{{\"metadata\": {{\"gap_seconds\": 600}}, \"data\": [1, 0, 0], \"prices\": {prices}}}"
+            );
+            read_trace(json.as_bytes(), TraceFormat::Skynomad).map(|_| ())
+        };
+        assert_eq!(
+            priced("[2.0, 1e308, 2.5]").unwrap_err().message,
+            "`prices[1]` holds 1e308: a price must be from 0 to 100000 USD per hour"
+        );
+        assert!(priced("[2.0, -1, 2.5]").is_err());
+        let gap = |gap: &str| {
+            let json = format!("{{\"metadata\": {{\"gap_seconds\": {gap}}}, \"data\": [1, 0]}}");
+            read_trace(json.as_bytes(), TraceFormat::SpotTraces).map(|_| ())
+        };
+        assert!(
+            gap("1e300")
+                .unwrap_err()
+                .message
+                .contains("from 0.001 to 86400")
+        );
+        assert!(gap("0").is_err());
+        assert!(gap("86400").is_ok());
+        let big = "{\"metadata\": {\"gap_seconds\": 60}, \"data\": [1, 5e9]}";
+        assert!(
+            read_trace(big.as_bytes(), TraceFormat::SpotTraces)
+                .unwrap_err()
+                .message
+                .starts_with("`data[1]` holds 5000000000")
+        );
+        let late = "1e300,add,a\n";
+        assert!(
+            read_trace(late.as_bytes(), TraceFormat::Events)
+                .unwrap_err()
+                .message
+                .contains("from 0 to 100 years")
+        );
         let events = "0,add,a\n0,add,b\n1000,remove,a\n1000,add,c\n5000,remove,b\n9000,add,d\n";
         let trace = read_trace(events.as_bytes(), TraceFormat::Events).unwrap();
         assert_eq!(trace.steps, vec![(0.0, 2), (5.0, 1), (9.0, 2)]);

@@ -6,7 +6,12 @@
 
 use std::io::Read;
 
-use crate::units::duration::parse_duration_s;
+use crate::units::duration::{DAY_S, parse_duration_s};
+use crate::units::format::cut_for_message;
+
+/// The longest duration a data file may hold, seconds: 10 years, the bound the scenario puts on
+/// every duration key.
+pub const MAX_DATA_DURATION_S: f64 = 3650.0 * DAY_S;
 
 /// Which column of a CSV file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,15 +103,20 @@ pub fn read_duration_column<R: Read>(reader: R, column: &Column) -> Result<Vec<f
             Err(_) => parse_duration_s(cell).map_err(|reason| {
                 data_error(
                     line,
-                    format!("value \"{cell}\" in column {column} {reason}"),
+                    format!(
+                        "value \"{}\" in column {column} {reason}",
+                        cut_for_message(cell)
+                    ),
                 )
             })?,
         };
-        if !seconds.is_finite() || seconds < 0.0 {
+        if !(seconds.is_finite() && (0.0..=MAX_DATA_DURATION_S).contains(&seconds)) {
             return Err(data_error(
                 line,
                 format!(
-                    "value \"{cell}\" in column {column} must be a finite, non-negative duration"
+                    "value \"{}\" in column {column} must be a duration from 0 to 3650d \
+                     (10 years)",
+                    cut_for_message(cell)
                 ),
             ));
         }
@@ -148,7 +158,19 @@ mod tests {
             "line 1: has no column `c`; its columns are `a`, `b`"
         );
         let error = read_duration_column("a\n-5\n".as_bytes(), &Column::Number(1));
-        assert!(error.unwrap_err().message.contains("non-negative"));
+        assert_eq!(
+            error.unwrap_err().message,
+            "value \"-5\" in column 1 must be a duration from 0 to 3650d (10 years)"
+        );
+        // Absurd values are refused like negative ones, and a huge cell is cut in the message.
+        let error = read_duration_column("a\n1e300\n".as_bytes(), &Column::Number(1));
+        assert!(error.unwrap_err().message.contains("from 0 to 3650d"));
+        let huge = format!("a\n{}x\n", "9".repeat(100_000));
+        let message = read_duration_column(huge.as_bytes(), &Column::Number(1))
+            .unwrap_err()
+            .message;
+        assert!(message.len() < 300, "{message}");
+        assert!(message.contains("(100,001 bytes)"), "{message}");
         let error = read_duration_column("a\n\n".as_bytes(), &Column::Number(1));
         assert_eq!(error.unwrap_err().to_string(), "has no values in column 1");
         let error = read_duration_column("a\n1\n".as_bytes(), &Column::Number(3));

@@ -4,6 +4,7 @@
 //! histories and training-speed profiles.
 
 pub mod availability;
+pub mod bounded;
 pub mod data;
 pub mod dist;
 pub mod price;

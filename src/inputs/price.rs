@@ -17,7 +17,24 @@ use std::io::Read;
 
 use serde::Deserialize;
 
+use crate::inputs::bounded::{FileKind, decompress_zstd_bounded, is_zstd, read_capped};
 use crate::inputs::data::DataError;
+use crate::units::format::{cut_for_message, format_quoted_number};
+
+/// The highest price a price file may hold, USD per instance-hour: the bound of
+/// `pricing.on_demand_hourly` (the most expensive instance costs about $100 an hour).
+pub const MAX_PRICE_USD_PER_HOUR: f64 = 100_000.0;
+
+/// `price` if it is a price a file may hold, else the rule it breaks.
+fn check_price(price: f64) -> Result<f64, String> {
+    if price.is_finite() && (0.0..=MAX_PRICE_USD_PER_HOUR).contains(&price) {
+        Ok(price)
+    } else {
+        Err(format!(
+            "must be a price from 0 to {MAX_PRICE_USD_PER_HOUR} USD per hour"
+        ))
+    }
+}
 
 /// Which rows of a price history to keep.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -182,22 +199,28 @@ pub fn read_aws_cli<R: Read>(reader: R, filter: &PriceFilter) -> Result<PriceSer
     })?;
     let mut rows = Vec::new();
     for (index, row) in history.spot_price_history.into_iter().enumerate() {
-        let price: f64 = row.spot_price.trim().parse().map_err(|_| {
-            error(
-                None,
-                format!(
-                    "SpotPrice \"{}\" of entry {} is not a number",
-                    row.spot_price,
-                    index + 1
-                ),
-            )
-        })?;
+        let price = row
+            .spot_price
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| "is not a number".to_string())
+            .and_then(check_price)
+            .map_err(|rule| {
+                error(
+                    None,
+                    format!(
+                        "SpotPrice \"{}\" of entry {} {rule}",
+                        cut_for_message(&row.spot_price),
+                        index + 1
+                    ),
+                )
+            })?;
         let time_s = parse_timestamp_s(&row.timestamp).ok_or_else(|| {
             error(
                 None,
                 format!(
                     "Timestamp \"{}\" of entry {} is not ISO 8601",
-                    row.timestamp,
+                    cut_for_message(&row.timestamp),
                     index + 1
                 ),
             )
@@ -215,19 +238,22 @@ pub fn read_aws_cli<R: Read>(reader: R, filter: &PriceFilter) -> Result<PriceSer
 
 /// Reads a TSV price archive (`az_id, instance_type, product, price, timestamp`), plain or
 /// zstd-compressed, keeping the rows `filter` selects.
-pub fn read_tsv<R: Read>(mut reader: R, filter: &PriceFilter) -> Result<PriceSeries, DataError> {
-    let mut bytes = Vec::new();
-    reader
-        .read_to_end(&mut bytes)
-        .map_err(|e| error(None, format!("cannot be read: {e}")))?;
-    if bytes.starts_with(&[0x28, 0xB5, 0x2F, 0xFD]) {
-        let mut decoder = ruzstd::decoding::StreamingDecoder::new(bytes.as_slice())
-            .map_err(|e| error(None, format!("is not valid zstd: {e}")))?;
-        let mut plain = Vec::new();
-        decoder
-            .read_to_end(&mut plain)
-            .map_err(|e| error(None, format!("is not valid zstd: {e}")))?;
-        bytes = plain;
+pub fn read_tsv<R: Read>(reader: R, filter: &PriceFilter) -> Result<PriceSeries, DataError> {
+    let cap_bytes = FileKind::Price.cap_bytes();
+    let mut bytes = read_capped(reader, cap_bytes)
+        .map_err(|e| error(None, format!("cannot be read: {e}")))?
+        .ok_or_else(|| {
+            error(
+                None,
+                format!(
+                    "is larger than the {} MiB limit of a price file",
+                    cap_bytes >> 20
+                ),
+            )
+        })?;
+    if is_zstd(&bytes) {
+        // Stopped at the same cap: a small archive must not inflate to gigabytes.
+        bytes = decompress_zstd_bounded(&bytes, FileKind::Price).map_err(|e| error(None, e))?;
     }
     let text = String::from_utf8(bytes).map_err(|_| error(None, "is not UTF-8 text"))?;
     let mut rows = Vec::new();
@@ -244,16 +270,24 @@ pub fn read_tsv<R: Read>(mut reader: R, filter: &PriceFilter) -> Result<PriceSer
                 "needs 5 tab-separated fields: az_id, instance_type, product, price, timestamp",
             ));
         }
-        let price: f64 = fields[3].trim().parse().map_err(|_| {
-            error(
-                line_number,
-                format!("price \"{}\" is not a number", fields[3]),
-            )
-        })?;
+        let price = fields[3]
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| "is not a number".to_string())
+            .and_then(check_price)
+            .map_err(|rule| {
+                error(
+                    line_number,
+                    format!("price \"{}\" {rule}", cut_for_message(fields[3])),
+                )
+            })?;
         let time_s = parse_timestamp_s(fields[4]).ok_or_else(|| {
             error(
                 line_number,
-                format!("timestamp \"{}\" is not ISO 8601", fields[4]),
+                format!(
+                    "timestamp \"{}\" is not ISO 8601",
+                    cut_for_message(fields[4])
+                ),
             )
         })?;
         rows.push(Row {
@@ -283,11 +317,19 @@ pub fn read_series<R: Read>(reader: R, name: &str, tick_s: f64) -> Result<PriceS
             format!("has no series \"{name}\"; it has {names:?}"),
         ));
     };
-    if prices.is_empty() || prices.iter().any(|p| !(p.is_finite() && *p >= 0.0)) {
-        return Err(error(
-            None,
-            format!("series \"{name}\" must be non-empty, non-negative prices"),
-        ));
+    if prices.is_empty() {
+        return Err(error(None, format!("series \"{name}\" is empty")));
+    }
+    for (index, &price) in prices.iter().enumerate() {
+        check_price(price).map_err(|rule| {
+            error(
+                None,
+                format!(
+                    "series \"{name}\" holds {} at index {index}, which {rule}",
+                    format_quoted_number(price)
+                ),
+            )
+        })?;
     }
     Ok(PriceSeries::ticked(prices.clone(), tick_s))
 }
@@ -481,5 +523,38 @@ mod tests {
         let series = read_series(json.as_bytes(), "us-east-1a_v100_1", 195.0).unwrap();
         assert_eq!(series.integral(0.0, 390.0), 195.0 * 3.0);
         assert!(read_series(json.as_bytes(), "missing", 195.0).is_err());
+    }
+
+    #[test]
+    fn refuses_prices_that_are_not_money() {
+        let row = |price: &str| {
+            format!("use1-az6\tp3.2xlarge\tLinux/UNIX\t{price}\t2022-05-31T21:18:00+00:00\n")
+        };
+        for bad in ["NaN", "inf", "-inf", "-0.5", "1e308"] {
+            let error = read_tsv(row(bad).as_bytes(), &PriceFilter::default()).unwrap_err();
+            assert_eq!(error.line, Some(1));
+            assert_eq!(
+                error.message,
+                format!("price \"{bad}\" must be a price from 0 to 100000 USD per hour")
+            );
+        }
+        let json = r#"{"SpotPriceHistory": [{"AvailabilityZone": "a", "InstanceType": "t",
+            "ProductDescription": "p", "SpotPrice": "NaN", "Timestamp": "2022-05-31T20:00:00Z"}]}"#;
+        let error = read_aws_cli(json.as_bytes(), &PriceFilter::default()).unwrap_err();
+        assert_eq!(
+            error.message,
+            "SpotPrice \"NaN\" of entry 1 must be a price from 0 to 100000 USD per hour"
+        );
+        let json = r#"{"s": [1.0, 1e300]}"#;
+        let error = read_series(json.as_bytes(), "s", 60.0).unwrap_err();
+        assert_eq!(
+            error.message,
+            "series \"s\" holds 1e300 at index 1, which must be a price from 0 to 100000 USD \
+             per hour"
+        );
+        // A 200 MB cell is not echoed whole.
+        let huge = row(&"7".repeat(1_000_000));
+        let error = read_tsv(huge.as_bytes(), &PriceFilter::default()).unwrap_err();
+        assert!(error.message.len() < 200, "{}", error.message);
     }
 }

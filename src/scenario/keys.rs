@@ -15,7 +15,7 @@ use super::{DEFAULT_RUNS, DEFAULT_SEED, MAX_RUN_LIMIT_S, MAX_RUNS};
 pub const MAX_DURATION_S: f64 = 3650.0 * 86_400.0;
 
 /// The highest on-demand price accepted, USD per instance-hour: far above any instance type.
-pub const MAX_HOURLY_USD: f64 = 100_000.0;
+pub const MAX_HOURLY_USD: f64 = crate::inputs::price::MAX_PRICE_USD_PER_HOUR;
 
 /// The largest lognormal sigma accepted: e^10 is four orders of magnitude per standard deviation.
 pub const MAX_SIGMA: f64 = 10.0;

@@ -55,6 +55,76 @@ fn expected_starts(scenario: &Scenario) -> Option<f64> {
     Some((lambda * (scenario.job.download.mean_s() + restart_s)).exp() * (1.0 + stretches))
 }
 
+/// The most starts (capacity grants) a run may need on average before the checker refuses the
+/// scenario: each start is a handful of events, so a run stays well under a second and a
+/// Ctrl-C is answered within one (`docs/reliability.md`).
+pub const MAX_STARTS_PER_RUN: f64 = 10_000_000.0;
+
+/// Why a scenario's runs cannot end in any reasonable time, with the estimate; `None` if they
+/// can. A run ends at MaxWait (or the service's lifetime limit) at the latest, and between two
+/// starts it spends at least the mean capacity wait, provisioning, download, restore and time
+/// to the first reclaim: so it needs at most `max_wait / that cycle` starts, and at most the
+/// closed form of [`expected_starts`]. The smaller of the two must stay under
+/// [`MAX_STARTS_PER_RUN`]: a market that reclaims a 4-billion-instance cluster every
+/// picosecond with nothing between starts would need ~10¹⁹ starts per run (and its clock would
+/// stop advancing in floating point), which no run finishes.
+pub fn cannot_end(scenario: &Scenario) -> Option<String> {
+    let spot = scenario.spot.as_ref()?;
+    let count = scenario.job.instance_count;
+    let first_reclaim_s = spot.market.mean_first_reclaim_s(count);
+    if first_reclaim_s.is_infinite() {
+        return None;
+    }
+    let waiting_s = match &spot.market {
+        super::MarketSpec::Independent { capacity_wait, .. } => capacity_wait.mean_s(),
+        super::MarketSpec::Markov {
+            mean_unavailable_s, ..
+        } => *mean_unavailable_s,
+        super::MarketSpec::Trace { .. } => 0.0,
+    };
+    let restore_s = scenario
+        .checkpoint
+        .as_ref()
+        .map_or(0.0, |c| c.restore.mean_s());
+    let cycle_s = waiting_s
+        + scenario.job.provisioning.mean_s()
+        + scenario.job.download.mean_s()
+        + restore_s
+        + first_reclaim_s.max(0.0);
+    let lifetime_s = scenario.stopping.max_wait_s.unwrap_or(JOB_LIFETIME_LIMIT_S);
+    let bounded = if cycle_s > 0.0 {
+        lifetime_s / cycle_s
+    } else {
+        f64::INFINITY
+    };
+    let starts = expected_starts(scenario).map_or(bounded, |expected| expected.min(bounded));
+    // NaN (an undefined mean) is refused too: nothing says the runs end.
+    if starts <= MAX_STARTS_PER_RUN {
+        return None;
+    }
+    Some(format!(
+        "the runs cannot end: the cluster's first reclaim comes after {} on average and a \
+         restart takes {} (capacity wait, provisioning, download, restore), so a run of up to {} \
+         needs about {} starts, more than the {} a run may simulate; check the market's times \
+         and their units (a bare number is seconds)",
+        format_duration_short(first_reclaim_s),
+        format_duration_short(cycle_s - first_reclaim_s.max(0.0)),
+        format_duration(lifetime_s),
+        format_starts(starts),
+        crate::units::format::format_count(MAX_STARTS_PER_RUN as u64)
+    ))
+}
+
+/// A duration for a message, with sub-second means shown in seconds (`2.5e-13 s`), which
+/// `format_duration` rounds to `0s`.
+fn format_duration_short(seconds: f64) -> String {
+    if seconds.is_finite() && seconds > 0.0 && seconds < 1.0 {
+        format!("{} s", crate::units::format::format_quoted_number(seconds))
+    } else {
+        format_duration(seconds)
+    }
+}
+
 fn format_starts(starts: f64) -> String {
     if starts < 1e9 {
         crate::units::format::format_count(starts.round() as u64)
@@ -323,6 +393,38 @@ runs = 100
             lint(&parse_scenario(&text("\"6h\""), "t.toml").unwrap()),
             vec![]
         );
+    }
+
+    #[test]
+    fn runs_that_cannot_end_are_refused_with_the_estimate() {
+        let markov = |available: &str, unavailable: &str| {
+            crate::scenario::parse_scenario(
+                &format!(
+                    "[job]\ntraining = \"10h\"\n[stopping]\nmax_run = \"1d\"\nmax_wait = \"2d\"\n\
+                     [spot]\nenabled = true\ndiscount = 0.7\n[spot.market]\nmodel = \"markov\"\n\
+                     mean_available = {available}\nmean_unavailable = {unavailable}\n\
+                     [pricing]\non_demand_hourly = 3\n"
+                ),
+                "m.toml",
+            )
+        };
+        // Microsecond periods: about 8.6e10 starts in two days.
+        let errors = markov("0.000001", "0.000001").unwrap_err();
+        assert_eq!(errors.0.len(), 1);
+        assert!(
+            errors.0[0].message.starts_with(
+                "the runs cannot end: the cluster's first reclaim comes after 0.000001 s"
+            ),
+            "{errors}"
+        );
+        assert!(
+            errors.0[0]
+                .message
+                .contains("needs about 8.6e10 starts, more than the 10,000,000")
+        );
+        // A market that reclaims every second, with a second between starts, is slow but ends:
+        // 86,400 starts at most in two days.
+        assert!(markov("1", "1").is_ok());
     }
 
     #[test]

@@ -24,6 +24,7 @@ use super::{
     SpotPriceSpec, SpotSpec, StartHour, StoppingSpec, TraceStart,
 };
 use crate::inputs::availability::{TraceFormat, read_trace};
+use crate::inputs::bounded::{FileKind, read_bounded};
 use crate::inputs::data::{Column, read_duration_column};
 use crate::inputs::dist::{Dist, Empirical};
 use crate::inputs::price::{PriceFilter, PriceSeries, read_aws_cli, read_series, read_tsv};
@@ -59,13 +60,30 @@ impl fmt::Display for ScenarioError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ScenarioErrors(pub Vec<ScenarioError>);
 
+/// The most problems a message lists; the rest are counted ("… and 99,950 more problems"), so a
+/// file of 100,000 unknown keys gives a screenful, not 100,000 lines.
+pub const MAX_PRINTED_PROBLEMS: usize = 50;
+
 impl fmt::Display for ScenarioErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (index, error) in self.0.iter().enumerate() {
+        for (index, error) in self.0.iter().take(MAX_PRINTED_PROBLEMS).enumerate() {
             if index > 0 {
                 writeln!(f)?;
             }
             write!(f, "{error}")?;
+        }
+        if let Some(more) = self
+            .0
+            .len()
+            .checked_sub(MAX_PRINTED_PROBLEMS)
+            .filter(|&n| n > 0)
+        {
+            write!(
+                f,
+                "\n… and {} more problem{} (the first {MAX_PRINTED_PROBLEMS} are shown)",
+                crate::units::format::format_count(more as u64),
+                if more == 1 { "" } else { "s" }
+            )?;
         }
         Ok(())
     }
@@ -109,6 +127,9 @@ struct Ctx<'a> {
     /// The scenario's folder: data files are named relative to it.
     base_dir: std::path::PathBuf,
     errors: Vec<ScenarioError>,
+    /// The byte offset where each line starts (the first is 0): the line index of
+    /// [`Ctx::line_column`].
+    line_starts: Vec<usize>,
     /// What a valid file should still be told about, e.g. an SDK v1 key name, with its line
     /// and column.
     notes: Vec<((usize, usize), Warning)>,
@@ -129,6 +150,9 @@ impl<'a> Ctx<'a> {
                 .map(std::path::Path::to_path_buf)
                 .unwrap_or_default(),
             errors: Vec::new(),
+            line_starts: std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+                .collect(),
             notes: Vec::new(),
         };
         let (document, syntax_errors) = DeTable::parse_recoverable(text);
@@ -148,13 +172,18 @@ impl<'a> Ctx<'a> {
             .collect()
     }
 
-    /// The 1-based line and column (characters) of a byte offset.
+    /// The 1-based line and column (characters) of a byte offset: a binary search in the line
+    /// index, then the characters of that line only, so that 100,000 errors cost 100,000
+    /// searches, not 100,000 scans of the file.
     fn line_column(&self, offset: usize) -> (usize, usize) {
         let start = offset.min(self.text.len());
-        let before = &self.text[..start];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        (line, before[line_start..].chars().count() + 1)
+        let line = self.line_starts.partition_point(|&at| at <= start);
+        let line_start = self.line_starts[line - 1];
+        let column = self
+            .text
+            .get(line_start..start)
+            .map_or(0, |before| before.chars().count());
+        (line, column + 1)
     }
 
     fn error(&mut self, span: Range<usize>, message: String) {
@@ -470,7 +499,7 @@ fn read_scenario_table(
         .unwrap_or((0..0, &empty));
     let simulation = read_simulation(ctx, simulation_span, simulation_values);
 
-    Some(Scenario {
+    let scenario = Scenario {
         job: job?,
         stopping: stopping?,
         spot: spot?,
@@ -478,7 +507,14 @@ fn read_scenario_table(
         pricing: pricing?,
         simulation: simulation?,
         notes: Vec::new(),
-    })
+    };
+    // Valid key by key, but runs that could not end: refused, with the estimate (issue 16).
+    if let Some(reason) = super::lint::cannot_end(&scenario) {
+        let at = top.get("spot").map_or(top.span.clone(), |spot| spot.span());
+        ctx.error(at, reason);
+        return None;
+    }
+    Some(scenario)
 }
 
 /// Looks up a top-level table: `Ok(None)` when absent, `Err(())` (reported) when the key holds
@@ -810,17 +846,18 @@ fn read_price_history(
         product: text(ctx, "product"),
     };
     let path = ctx.base_dir.join(&file);
-    let handle = match std::fs::File::open(&path) {
-        Ok(handle) => std::io::BufReader::new(handle),
+    let bytes = match read_bounded(&path, FileKind::Price) {
+        Ok(bytes) => bytes,
         Err(error) => {
             ctx.bad(
                 "spot.price.file",
                 file_value,
-                format!("cannot be read ({}): {error}", path.display()),
+                format!("cannot be read ({}): {}", path.display(), error.detail()),
             );
             return None;
         }
     };
+    let handle = bytes.as_slice();
     let (series, described) = match format.as_str() {
         "aws-cli" | "tsv" => {
             let series = if format == "tsv" {
@@ -1091,13 +1128,13 @@ fn read_trace_market(
         }
     };
     let path = ctx.base_dir.join(&file);
-    let trace = match std::fs::File::open(&path) {
-        Ok(handle) => read_trace(std::io::BufReader::new(handle), format),
+    let trace = match read_bounded(&path, FileKind::Trace) {
+        Ok(bytes) => read_trace(bytes.as_slice(), format),
         Err(error) => {
             ctx.bad(
                 "spot.market.file",
                 file_value,
-                format!("cannot be read ({}): {error}", path.display()),
+                format!("cannot be read ({}): {}", path.display(), error.detail()),
             );
             return None;
         }
@@ -1800,13 +1837,13 @@ fn read_empirical(
         }
     };
     let path = ctx.base_dir.join(&file);
-    let values = match std::fs::File::open(&path) {
-        Ok(handle) => read_duration_column(std::io::BufReader::new(handle), &column),
+    let values = match read_bounded(&path, FileKind::DataCsv) {
+        Ok(bytes) => read_duration_column(bytes.as_slice(), &column),
         Err(error) => {
             ctx.bad(
                 &format!("{key}.file"),
                 file_value,
-                format!("cannot be read ({}): {error}", path.display()),
+                format!("cannot be read ({}): {}", path.display(), error.detail()),
             );
             return None;
         }
@@ -2229,6 +2266,31 @@ on_demand_hourly = 1
                 "unknown key `job.provisioning.scael` for dist = \"weibull\": did you mean `scale`?"
             ),
             "{joined}"
+        );
+    }
+
+    #[test]
+    fn thousands_of_problems_are_located_and_counted_not_all_printed() {
+        let mut text = String::from(
+            "[job]\ntraining = \"1h\"\n[pricing]\non_demand_hourly = 1\n[spot]\nenabled = false\n",
+        );
+        for index in 0..2_000 {
+            text.push_str(&format!("  k{index} = 1\n"));
+        }
+        let errors = parse_scenario(&text, "many.toml").unwrap_err();
+        assert_eq!(errors.0.len(), 2_000);
+        // The line index places the last key on the file's last line, after its indent.
+        let last = &errors.0[1_999];
+        assert_eq!((last.line, last.column), (2_006, 3));
+        let message = errors.to_string();
+        assert_eq!(message.lines().count(), MAX_PRINTED_PROBLEMS + 1);
+        assert!(
+            message.starts_with("many.toml:7:3: unknown key `spot.k0`"),
+            "{message}"
+        );
+        assert!(
+            message.ends_with("\n… and 1,950 more problems (the first 50 are shown)"),
+            "{message}"
         );
     }
 

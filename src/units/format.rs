@@ -1,5 +1,33 @@
 //! Number formats for people: money, prices, shares, standard errors and counts.
 
+/// The most characters of a value read from a file that a message quotes.
+pub const MAX_QUOTED_CHARS: usize = 60;
+
+/// `text` as a message quotes a value read from a file: whole up to [`MAX_QUOTED_CHARS`]
+/// characters, else its start and how long it is (`"12345…" (200,000,000 bytes)`), so that a
+/// 200 MB cell does not become a 200 MB message.
+pub fn cut_for_message(text: &str) -> String {
+    match text.char_indices().nth(MAX_QUOTED_CHARS) {
+        None => text.to_string(),
+        Some((end, _)) => format!(
+            "{}… ({} bytes)",
+            &text[..end],
+            group_thousands(text.len() as u64)
+        ),
+    }
+}
+
+/// A number read from a file, as a message quotes it: plainly when that is short (`2.5`,
+/// `-1`), in scientific notation when it is huge or tiny (`1e308`, not 309 digits).
+pub fn format_quoted_number(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude != 0.0 && !(1e-6..1e15).contains(&magnitude) {
+        format!("{value:e}")
+    } else {
+        format!("{value}")
+    }
+}
+
 /// `$5.12`, `$1,234.50`, `$0.0042`.
 pub fn format_usd(usd: f64) -> String {
     if usd < 0.0 {
@@ -55,6 +83,27 @@ fn group_thousands(value: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_in_messages_stay_short() {
+        assert_eq!(format_quoted_number(2.5), "2.5");
+        assert_eq!(format_quoted_number(-1.0), "-1");
+        assert_eq!(format_quoted_number(1e308), "1e308");
+        assert_eq!(format_quoted_number(1e-300), "1e-300");
+        assert_eq!(format_quoted_number(f64::NAN), "NaN");
+    }
+
+    #[test]
+    fn long_values_are_cut_in_messages() {
+        assert_eq!(cut_for_message("12.5"), "12.5");
+        let long = "9".repeat(200);
+        assert_eq!(
+            cut_for_message(&long),
+            format!("{}… (200 bytes)", "9".repeat(MAX_QUOTED_CHARS))
+        );
+        // Cut on a character boundary.
+        assert!(cut_for_message(&"é".repeat(100)).starts_with(&"é".repeat(MAX_QUOTED_CHARS)));
+    }
 
     #[test]
     fn formats_money_shares_and_counts() {

@@ -231,6 +231,6 @@ fn a_folder_is_not_a_scenario() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains(
-            "scenarios: cannot read the scenario file",
+            "scenarios: is a directory, not a regular file",
         ));
 }

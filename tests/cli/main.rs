@@ -8,6 +8,7 @@ mod errors;
 mod fit;
 mod fleet;
 mod fleet_report;
+mod hostile;
 mod import;
 mod precision;
 mod recommend;

@@ -91,3 +91,98 @@ fn ctrl_c_stops_a_long_run_and_keeps_the_earlier_output() {
         );
     }
 }
+
+#[test]
+fn two_ctrl_c_10_ms_apart_leave_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(
+        project_dir().join("scenarios"),
+        dir.path().join("scenarios"),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spotsim"))
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "scenarios/reference.toml",
+            "--runs",
+            "50000000",
+            "--runs-csv",
+            "runs.csv",
+            "--quiet",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while other_files(dir.path(), &["scenarios"]).is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(60), "never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = child.id().to_string();
+    // The second signal ends the process at once: it must still remove the temporary file.
+    for _ in 0..2 {
+        assert!(
+            Command::new("kill")
+                .args(["-INT", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(
+        other_files(dir.path(), &["scenarios"]),
+        Vec::<String>::new(),
+        "a temporary file was left behind"
+    );
+}
+
+#[test]
+fn ctrl_c_during_charts_into_a_new_folder_leaves_no_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(
+        project_dir().join("scenarios"),
+        dir.path().join("scenarios"),
+    )
+    .unwrap();
+    // A signal at many moments of a short run with charts: whenever it lands (simulating,
+    // drawing, writing), either the run finished and the folder holds its charts, or it was
+    // interrupted and neither the folder nor a temporary file is left.
+    for delay_ms in [50, 150, 300, 600, 1000] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_spotsim"))
+            .current_dir(dir.path())
+            .args([
+                "run",
+                "scenarios/quickstart.toml",
+                "--runs",
+                "20000",
+                "--charts",
+                "new",
+                "--quiet",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let pid = child.id().to_string();
+        let _ = Command::new("kill").args(["-INT", &pid]).status();
+        let status = child.wait().unwrap();
+        match status.code() {
+            Some(0) => {
+                assert!(dir.path().join("new").read_dir().unwrap().count() > 0);
+                std::fs::remove_dir_all(dir.path().join("new")).unwrap();
+            }
+            Some(130) => assert_eq!(
+                other_files(dir.path(), &["scenarios"]),
+                Vec::<String>::new(),
+                "{delay_ms} ms: something was left behind"
+            ),
+            other => panic!("{delay_ms} ms: exit {other:?}"),
+        }
+    }
+}

@@ -15,6 +15,7 @@ use super::{
     Ctx, TableReader, closest, parse_scenario, read_duration, read_independent_market,
     read_integer, read_market, read_number, read_scenario_table, read_string,
 };
+use crate::inputs::bounded::{FileKind, read_bounded, read_bounded_text};
 use crate::scenario::fleet::{
     Arrivals, DEFAULT_FLEET_RUNS, Fleet, MAX_FLEET_RUNS, MAX_HORIZON_S, MAX_JOBS_PER_MONTH, Quota,
     Workload, expected_jobs_per_month,
@@ -214,7 +215,7 @@ fn read_workload(
         Some(value) => match value.get_ref() {
             DeValue::String(path) => {
                 let full = ctx.base_dir.join(path.as_ref());
-                match std::fs::read_to_string(&full) {
+                match read_bounded_text(&full, FileKind::Scenario) {
                     Ok(text) => match parse_scenario(&text, &full.display().to_string()) {
                         Ok(mut scenario) => {
                             read.notes.append(&mut scenario.notes);
@@ -229,7 +230,7 @@ fn read_workload(
                         ctx.bad(
                             "workload.scenario",
                             value,
-                            format!("cannot be read ({}): {error}", full.display()),
+                            format!("cannot be read ({}): {}", full.display(), error.detail()),
                         );
                         None
                     }
@@ -449,7 +450,9 @@ fn parse_time_of_day_s(text: &str) -> Option<f64> {
 
 /// The submission times of a plan CSV: column `at`, durations from the month's start.
 fn read_plan(path: &std::path::Path) -> Result<Vec<f64>, String> {
-    let handle = std::fs::File::open(path).map_err(|e| format!("cannot be read: {e}"))?;
+    let bytes = read_bounded(path, FileKind::DataCsv)
+        .map_err(|e| format!("cannot be read: {}", e.detail()))?;
+    let handle = bytes.as_slice();
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(handle);

@@ -1,0 +1,262 @@
+//! Hostile inputs, one test per class of issue 16: files that never end or never arrive, values
+//! that are not numbers, outputs over inputs, thousands of problems, byte-order marks. Each is
+//! refused with exit 2 and a message naming the file and the rule, quickly, writing nothing.
+
+use std::time::{Duration, Instant};
+
+use super::{spotsim, write_file};
+
+/// A scenario whose market is the trace `trace` (a path as the scenario writes it).
+fn scenario_with_trace(trace: &str) -> String {
+    format!(
+        "[job]\ntraining = \"2h\"\n[stopping]\nmax_wait = \"2d\"\n[pricing]\n\
+         on_demand_hourly = 3\n[spot]\nenabled = true\ndiscount = 0.7\n[spot.market]\n\
+         model = \"trace\"\nfile = \"{trace}\"\nformat = \"spot-traces\"\n"
+    )
+}
+
+/// Runs `spotsim ARGS`, which must fail with exit 2 within 30 s (a hang would be the bug):
+/// its standard error.
+fn refused(args: &[&str]) -> String {
+    let started = Instant::now();
+    let output = spotsim()
+        .args(args)
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(30), "{args:?} hung");
+    assert_eq!(output.status.code(), Some(2), "{args:?}");
+    assert!(output.stdout.is_empty(), "{args:?} printed on stdout");
+    String::from_utf8(output.stderr).unwrap()
+}
+
+#[test]
+fn devices_and_files_past_their_cap_are_refused_naming_the_limit() {
+    let stderr = refused(&["validate", "/dev/zero"]);
+    assert_eq!(
+        stderr.trim(),
+        "/dev/zero: is a device, not a regular file: spotsim reads a scenario file only from a \
+         regular file"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // A data file named by a scenario goes through the same reader.
+    let path = write_file(dir.path(), "s.toml", &scenario_with_trace("/dev/zero"));
+    let stderr = refused(&["run", path.to_str().unwrap(), "--runs", "10"]);
+    assert!(
+        stderr.contains("spot.market.file (\"/dev/zero\") cannot be read (/dev/zero): is a device"),
+        "{stderr}"
+    );
+    // A sparse 17 MiB scenario: refused from its size, without reading it.
+    let big = dir.path().join("big.toml");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(17 << 20)
+        .unwrap();
+    let stderr = refused(&["run", big.to_str().unwrap()]);
+    assert!(
+        stderr.contains("is larger than 16 MiB (16777216), the limit for a scenario file"),
+        "{stderr}"
+    );
+    for args in [
+        vec!["fit", "trace", "/dev/zero"],
+        vec!["fit", "jobs", "/dev/zero"],
+        vec!["import", "describe-training-job", "/dev/zero"],
+        vec!["merge", "/dev/zero"],
+    ] {
+        let stderr = refused(&args);
+        assert!(
+            stderr.contains("/dev/zero: is a device"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_fifo_as_a_scenario_or_a_data_file_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let stderr = refused(&["run", fifo.to_str().unwrap()]);
+    assert!(stderr.contains("is a FIFO, not a regular file"), "{stderr}");
+    let empirical = write_file(
+        dir.path(),
+        "e.toml",
+        "[job]\ntraining = \"2h\"\n[pricing]\non_demand_hourly = 3\n[spot]\nenabled = true\n\
+         discount = 0.7\ncapacity_wait = { dist = \"empirical\", file = \"fifo\", column = 1 }\n",
+    );
+    let stderr = refused(&["validate", empirical.to_str().unwrap()]);
+    assert!(stderr.contains("is a FIFO, not a regular file"), "{stderr}");
+}
+
+#[test]
+fn prices_that_are_not_money_are_refused_naming_file_row_value_and_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    for (bad, shown) in [
+        ("NaN", "NaN"),
+        ("inf", "inf"),
+        ("-0.9", "-0.9"),
+        ("1e308", "1e308"),
+    ] {
+        write_file(
+            dir.path(),
+            "prices.tsv",
+            &format!(
+                "use1-az6\tp3.2xlarge\tLinux/UNIX\t0.9\t2022-05-31T21:18:00+00:00\n\
+                 use1-az6\tp3.2xlarge\tLinux/UNIX\t{bad}\t2022-05-31T21:48:00+00:00\n"
+            ),
+        );
+        let path = write_file(
+            dir.path(),
+            "s.toml",
+            "[job]\ntraining = \"2h\"\n[pricing]\non_demand_hourly = 3\n[spot]\nenabled = true\n\
+             price = { file = \"prices.tsv\", format = \"tsv\" }\n",
+        );
+        let stderr = refused(&["run", path.to_str().unwrap(), "--runs", "10"]);
+        assert!(
+            stderr.contains(&format!(
+                "prices.tsv:2: price \"{shown}\" must be a price from 0 to 100000 USD per hour"
+            )),
+            "{bad}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn absurd_trace_values_are_refused_with_short_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "trace.json",
+        "{\"metadata\": {\"gap_seconds\": 1e300}, \"data\": [1, 0, 1]}",
+    );
+    let stderr = refused(&[
+        "fit",
+        "trace",
+        dir.path().join("trace.json").to_str().unwrap(),
+    ]);
+    assert!(
+        stderr.contains("metadata.gap_seconds (1e300) must be a number of seconds from 0.001"),
+        "{stderr}"
+    );
+    // A 10 MB cell is quoted by its start and its length, not whole.
+    let cell = "1".repeat(10_000_000);
+    write_file(dir.path(), "events.csv", &format!("{cell}x,add,a\n"));
+    let stderr = refused(&[
+        "fit",
+        "trace",
+        dir.path().join("events.csv").to_str().unwrap(),
+    ]);
+    assert!(stderr.len() < 500, "{} bytes of message", stderr.len());
+    assert!(stderr.contains("(10,000,001 bytes)"), "{stderr}");
+}
+
+#[test]
+fn an_output_that_is_an_input_is_refused_and_the_input_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(super::project_dir().join("scenarios/quickstart.toml")).unwrap();
+    let path = write_file(dir.path(), "s.toml", &text);
+    let shown = path.to_str().unwrap();
+    let other_spelling = dir.path().join(".").join("s.toml");
+    let stderr = refused(&["run", shown, "--runs-csv", other_spelling.to_str().unwrap()]);
+    assert!(stderr.contains("--runs-csv"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("is the input file {shown}")),
+        "{stderr}"
+    );
+    let stderr = refused(&["report", shown, "-o", shown, "--runs", "10"]);
+    assert!(stderr.contains("--output"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
+#[test]
+fn thousands_of_unknown_keys_print_fifty_and_a_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        "[job]\ntraining = \"1h\"\n[pricing]\non_demand_hourly = 1\n[spot]\nenabled = false\n",
+    );
+    for index in 0..20_000 {
+        text.push_str(&format!("k{index} = 1\n"));
+    }
+    let path = write_file(dir.path(), "many.toml", &text);
+    let stderr = refused(&["validate", path.to_str().unwrap()]);
+    assert_eq!(stderr.lines().count(), 51, "{stderr}");
+    assert!(
+        stderr
+            .trim_end()
+            .ends_with("… and 19,950 more problems (the first 50 are shown)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted_in_json_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let request =
+        std::fs::read(super::project_dir().join("tests/fixtures/requests/spot-checkpoints.json"))
+            .unwrap();
+    let path = dir.path().join("request.json");
+    std::fs::write(&path, [b"\xEF\xBB\xBF".as_slice(), &request].concat()).unwrap();
+    spotsim()
+        .args(["import", "create-training-job", path.to_str().unwrap()])
+        .assert()
+        .success();
+}
+
+#[test]
+fn more_threads_than_cores_are_clamped_and_give_the_same_bytes() {
+    let output = |threads: &str| {
+        super::stdout_of(spotsim().args([
+            "run",
+            "scenarios/quickstart.toml",
+            "--runs",
+            "1000",
+            "--format",
+            "json",
+            "--threads",
+            threads,
+        ]))
+    };
+    assert_eq!(output("10000"), output("1"));
+}
+
+#[test]
+fn absurd_job_documents_are_refused_not_dropped_nor_counted_twice() {
+    let fixture = super::project_dir().join("tests/fixtures/jobs/distilbert-spot.json");
+    let shown = fixture.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("again.json");
+    std::os::unix::fs::symlink(&fixture, &link).unwrap();
+    let stderr = refused(&["fit", "jobs", shown, shown, link.to_str().unwrap()]);
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("is the same file as {shown}, given before")),
+        "{stderr}"
+    );
+    let mut job: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&fixture).unwrap()).unwrap();
+    let transitions = job["SecondaryStatusTransitions"].as_array_mut().unwrap();
+    transitions[0]["StartTime"] = serde_json::json!(1e300);
+    transitions[1]["StartTime"] = serde_json::json!("99999-01-01T00:00:00Z");
+    transitions[2]["EndTime"] = serde_json::json!(0);
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, job.to_string()).unwrap();
+    for command in ["fit jobs", "import describe-training-job"] {
+        let mut args: Vec<&str> = command.split(' ').collect();
+        args.push(bad.to_str().unwrap());
+        let stderr = refused(&args);
+        for expected in [
+            "SecondaryStatusTransitions[0].StartTime (1e+300) must be an ISO 8601 timestamp",
+            "SecondaryStatusTransitions[1].StartTime (\"99999-01-01T00:00:00Z\") must be",
+            "SecondaryStatusTransitions[2].EndTime (0) is before the StartTime",
+        ] {
+            assert!(stderr.contains(expected), "{command}: {expected}\n{stderr}");
+        }
+    }
+}
