@@ -436,7 +436,7 @@ fn assumption_blocks(scenario: &Scenario) -> Vec<Block> {
     let checkpoint = scenario.checkpoint.as_ref();
     let yes_no = |b: bool| if b { "true" } else { "false" }.to_string();
     let not_applicable = || "— (no spot)".to_string();
-    let rows = vec![
+    let mut rows = vec![
         vec![
             "Is an attempt cut short by an interruption billed?".to_string(),
             "spot.bill_interrupted_attempt".to_string(),
@@ -474,6 +474,21 @@ fn assumption_blocks(scenario: &Scenario) -> Vec<Block> {
             "false".to_string(),
         ],
     ];
+    if let Some(feed) = scenario.advisor_feed.as_ref().filter(|f| f.discount_used) {
+        // An assumption, not a fact of the service (docs/model.md, "The Spot Advisor feed").
+        rows.push(vec![
+            "Is EC2's Spot Advisor savings figure SageMaker's discount?".to_string(),
+            "spot.discount".to_string(),
+            format!(
+                "\"feed\": {} % for {} in {} ({})",
+                feed.entry.savings_pct,
+                feed.ec2_type,
+                feed.region,
+                feed.feed.label()
+            ),
+            "your own figure from `spotsim fit jobs`".to_string(),
+        ]);
+    }
     vec![
         Block::Paragraph(
             "spotsim replays each job as a discrete-event simulation of the lifecycle AWS \

@@ -63,6 +63,10 @@ pub struct Scenario {
     /// warnings of [`lint`], which does not repeat them.
     #[serde(skip)]
     pub notes: Vec<Warning>,
+    /// What `advisor = "feed"` and `discount = "feed"` took from the Spot Advisor feed. Not in
+    /// the JSON echo: the scenario it gives is the one written with the same figures by hand.
+    #[serde(skip)]
+    pub advisor_feed: Option<advisor::FeedUse>,
 }
 
 /// `[job]`: what the training job does.
@@ -72,6 +76,9 @@ pub struct JobSpec {
     pub name: Option<String>,
     /// `ResourceConfig.InstanceType`, informational.
     pub instance_type: Option<String>,
+    /// The AWS region, e.g. `eu-west-1`: where the Spot Advisor feed looks the type up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     /// `ResourceConfig.InstanceCount`, at least 1.
     pub instance_count: u32,
     /// Training compute needed with no interruption (drawn once per run).

@@ -1,6 +1,7 @@
 //! Integration tests: run the real `spotsim` binary on real files, check outputs and exit codes.
 
 mod absurd;
+mod advisor;
 mod browser;
 mod compare;
 mod docs;
