@@ -11,6 +11,7 @@ mod load;
 mod merge;
 mod output;
 mod recommend;
+mod regions;
 mod report;
 mod run;
 mod sweep;
@@ -176,6 +177,21 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
             chart,
         } => compare::compare_scenarios(
             &scenarios,
+            compare::CompareOptions {
+                sim,
+                format,
+                chart: chart.as_deref(),
+            },
+        ),
+        Command::Regions {
+            scenario,
+            region,
+            sim,
+            format,
+            chart,
+        } => regions::regions(
+            &scenario,
+            &region,
             compare::CompareOptions {
                 sim,
                 format,

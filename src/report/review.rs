@@ -88,6 +88,8 @@ pub struct ReviewInput<'a> {
     pub trace_command: &'a str,
     /// The charts included, in order.
     pub charts: &'a [ChartKind],
+    /// The job in every region of the Spot Advisor feed, when the scenario reads the feed.
+    pub regions: Option<&'a crate::studies::regions::RegionRanking>,
 }
 
 /// `mean (95 % interval lo – hi)` of a cost.
@@ -570,6 +572,9 @@ pub fn build_review(input: &ReviewInput<'_>) -> Review {
     blocks.push(headline_table(input));
     blocks.push(Block::Heading(2, "Charts".to_string()));
     blocks.extend(input.charts.iter().map(|&kind| Block::Chart(kind)));
+    if let Some(ranking) = input.regions {
+        blocks.extend(super::regions::regions_blocks(ranking));
+    }
     blocks.push(Block::Heading(
         2,
         "A sample job, status by status".to_string(),

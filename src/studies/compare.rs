@@ -120,6 +120,9 @@ pub struct ScenarioResult {
     pub estimate: Estimate,
     /// 95 % intervals of its costs.
     pub intervals: ScenarioIntervals,
+    /// A 95 % interval of the compared side's p95 wall time, seconds
+    /// ([`crate::stats::summary::quantile_interval`]).
+    pub wall_p95_ci_s: Option<(f64, f64)>,
 }
 
 /// A scenario against the baseline, run `i` against run `i`: every figure is `scenario −
@@ -338,8 +341,8 @@ pub fn compare_cancellable(
     let seed = entries[0].scenario.simulation.seed;
     let scenarios: Vec<&Scenario> = entries.iter().map(|e| &e.scenario).collect();
     let collect = CompareCollect::new(&scenarios, runs);
-    // Per scenario, its summaries and the interval of its real saving.
-    type Finished = (Estimate, Option<(f64, f64)>);
+    // Per scenario, its summaries, the interval of its real saving and of its p95 wall time.
+    type Finished = (Estimate, Option<(f64, f64)>, Option<(f64, f64)>);
     let mut finished: Vec<Option<Finished>> = vec![None; entries.len()];
     let store = run_study(
         &scenarios,
@@ -350,12 +353,18 @@ pub fn compare_cancellable(
         done,
         cancel,
         |scenario, stats| {
-            finished[scenario] = Some((Estimate::of(&stats), stats.paired_saving_interval_pct()));
+            let side = stats.spot().unwrap_or(stats.on_demand());
+            let wall = side.metric(crate::stats::summary::Metric::WallS);
+            finished[scenario] = Some((
+                Estimate::of(&stats),
+                stats.paired_saving_interval_pct(),
+                crate::stats::summary::quantile_interval(wall, 0.95, crate::stats::summary::Z_95),
+            ));
         },
     )?;
     let mut results = Vec::with_capacity(entries.len());
     for (index, (entry, finished)) in entries.into_iter().zip(finished).enumerate() {
-        let (estimate, savings) = finished.ok_or(Cancelled)?;
+        let (estimate, savings, wall_p95_ci_s) = finished.ok_or(Cancelled)?;
         let per_completed = |spot: bool| {
             collect
                 .get(
@@ -384,6 +393,7 @@ pub fn compare_cancellable(
             scenario: entry.scenario,
             estimate,
             intervals,
+            wall_p95_ci_s,
         });
     }
     let differences = (1..results.len())

@@ -12,6 +12,7 @@ mod fleet_report;
 mod import;
 mod precision;
 mod recommend;
+mod regions;
 mod report;
 mod run;
 mod schema;
