@@ -236,11 +236,17 @@ fn plain_words(input: &ReviewInput<'_>) -> String {
                 }
             };
             let _ = write!(text, "{market}. ");
-            let mean_reclaim_s = spot.market.mean_first_reclaim_s(job.instance_count);
+            let mean_reclaim_s = spot
+                .market
+                .mean_first_reclaim_s(scenario.reclaiming_instances());
+            let who = if scenario.job.instance_count > 1 && scenario.reclaiming_instances() == 1 {
+                "a reclaim of the cluster (one hazard for all its instances) interrupts the job"
+            } else {
+                "a reclaim of any instance interrupts the whole job"
+            };
             let _ = write!(
                 text,
-                "On spot, a reclaim of any instance interrupts the whole job on average every {} \
-                 of running; it then waits for capacity again (shown as Starting, not billed), \
+                "On spot, {who} on average every {} of running; it then waits for capacity again (shown as Starting, not billed), \
                  downloads its data and resumes from its last checkpoint. ",
                 format_duration(mean_reclaim_s)
             );

@@ -125,7 +125,16 @@ pub fn scenario_rows(name: &str, scenario: &Scenario) -> Vec<Vec<String>> {
                             ),
                         ));
                     }
-                    if job.instance_count > 1 {
+                    if job.instance_count > 1 && scenario.reclaiming_instances() == 1 {
+                        rows.push(row(
+                            "reclaim of the cluster",
+                            format!(
+                                "one time to interruption for all {} instances (spot.reclaim = \
+                                 \"cluster\")",
+                                job.instance_count
+                            ),
+                        ));
+                    } else if job.instance_count > 1 {
                         let first = match ClusterReclaim::new(
                             time_to_interruption.clone(),
                             job.instance_count,

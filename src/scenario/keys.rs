@@ -810,6 +810,15 @@ pub static SPOT: Table = Table {
             None,
             "Hour-of-day multipliers on the interruption hazard.",
         ),
+        key(
+            "reclaim",
+            Kind::Enum(&["per_instance", "cluster"]),
+            Presence::Optional,
+            Some(DefaultValue::Str("per_instance")),
+            "Whether time_to_interruption is drawn per instance (the first reclaim interrupts \
+             the job) or once for the whole cluster (one hazard, as a market reclaims a pool); \
+             not with [spot.market].",
+        ),
     ],
     aliases: &[Alias {
         name: "train_use_spot_instances",

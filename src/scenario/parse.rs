@@ -23,8 +23,8 @@ use super::keys::{self, MAX_DURATION_S, MAX_HOURLY_MULTIPLIER, MAX_HOURLY_USD, M
 use super::lint::Warning;
 use super::{
     CheckpointSpec, DEFAULT_MAX_RUN_S, DEFAULT_RUNS, DEFAULT_SEED, JobSpec, MAX_RUN_LIMIT_S,
-    MAX_RUNS, MarketSpec, MaxRunCounting, PricingSpec, ProfileSpec, Scenario, SimulationSpec,
-    SpotPriceSpec, SpotSpec, StartHour, StoppingSpec, TraceStart,
+    MAX_RUNS, MarketSpec, MaxRunCounting, PricingSpec, ProfileSpec, Reclaim, Scenario,
+    SimulationSpec, SpotPriceSpec, SpotSpec, StartHour, StoppingSpec, TraceStart,
 };
 use crate::inputs::availability::{TraceFormat, read_trace};
 use crate::inputs::data::{Column, read_duration_column};
@@ -914,7 +914,34 @@ fn read_spot(
         Some(value) => read_profile(ctx, value).map(Some),
         None => Some(None),
     };
+    let reclaim = match reader.get("reclaim") {
+        None => Some(Reclaim::PerInstance),
+        Some(value) if reader.get("market").is_some() => {
+            ctx.bad(
+                "spot.reclaim",
+                value,
+                "applies to time_to_interruption only: a Markov or trace market already takes \
+                 capacity from the whole cluster at once; remove it",
+            );
+            None
+        }
+        Some(value) => match read_string(ctx, "spot.reclaim", value).as_deref() {
+            Some("per_instance") => Some(Reclaim::PerInstance),
+            Some("cluster") => Some(Reclaim::Cluster),
+            Some(_) => {
+                ctx.bad(
+                    "spot.reclaim",
+                    value,
+                    "must be \"per_instance\" (each instance its own time to interruption, the \
+                     default) or \"cluster\" (one for the whole cluster)",
+                );
+                None
+            }
+            None => None,
+        },
+    };
     Some(SpotSpec {
+        reclaim: reclaim?,
         profile: profile?,
         market: market?,
         price: price?,
