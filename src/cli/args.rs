@@ -209,6 +209,35 @@ pub(crate) enum Command {
         #[command(flatten)]
         sharding: StudyShardArgs,
     },
+    /// Run a job in every region of the Spot Advisor feed that offers its instance type, with
+    /// common random numbers, and rank the regions.
+    #[command(
+        long_about = "Run a scenario that reads the Spot Advisor feed (advisor = \"feed\", \
+                      discount = \"feed\") in every region of the feed that lists its EC2 type, \
+                      each with that region's bucket and discount, under one seed and run count \
+                      (common random numbers), and rank the regions by real saving, then \
+                      completed share, then p95 wall time, each with its 95 % interval. The \
+                      scenario's own region comes first in the comparison and is marked.",
+        after_help = "Examples:\n  spotsim regions scenarios/advisor-feed.toml\n  spotsim regions \
+                      scenarios/advisor-feed.toml --region eu-west-1,us-east-1,ap-south-1 \
+                      --runs 20000 --chart regions.png"
+    )]
+    Regions {
+        /// The scenario file (TOML); it must read the Spot Advisor feed.
+        scenario: PathBuf,
+        /// Only these regions, comma-separated (the scenario's own is always run).
+        #[arg(long, value_name = "REGION,...", value_delimiter = ',')]
+        region: Vec<String>,
+        #[command(flatten)]
+        sim: SimulationArgs,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Also draw the expected cost per completed job in every region into this file, PNG
+        /// or SVG by its extension (.png, .svg).
+        #[arg(long, value_name = "FILE")]
+        chart: Option<PathBuf>,
+    },
     /// Replay one run as a DescribeTrainingJob document, or as the SageMaker SDK's log lines.
     #[command(
         long_about = "Replay one run of a scenario's job, status by status, as a \
@@ -477,7 +506,7 @@ impl ChartFormatArg {
 
 /// `--shard K/N`, `--shard-from-env N` and `--out PATH` of a study (`sweep`, `compare`): the
 /// same run indices of every variant, split as `spotsim run --shard` splits them.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct StudyShardArgs {
     /// Simulate only shard K of N (K from 1 to N): a contiguous slice of the run indices of
     /// every variant, written to `--out` as a part file for `spotsim merge`

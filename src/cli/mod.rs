@@ -11,6 +11,7 @@ mod load;
 mod merge;
 mod output;
 mod recommend;
+mod regions;
 mod report;
 mod run;
 mod sweep;
@@ -185,6 +186,22 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
                 format,
                 chart: chart.as_deref(),
                 sharding,
+            },
+        ),
+        Command::Regions {
+            scenario,
+            region,
+            sim,
+            format,
+            chart,
+        } => regions::regions(
+            &scenario,
+            &region,
+            compare::CompareOptions {
+                sim,
+                format,
+                chart: chart.as_deref(),
+                sharding: args::StudyShardArgs::default(),
             },
         ),
         Command::Trace {

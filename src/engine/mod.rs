@@ -378,9 +378,10 @@ impl JobModel {
                 ..
             } => Market::Independent {
                 capacity_wait: capacity_wait.clone(),
+                // One clock per instance, or one for the cluster (spot.reclaim).
                 first_reclaim: ClusterReclaim::new(
                     time_to_interruption.clone(),
-                    scenario.job.instance_count,
+                    scenario.reclaiming_instances(),
                 ),
             },
             MarketSpec::Markov {

@@ -13,6 +13,7 @@ mod fleet_review;
 mod json;
 mod layout;
 mod recommend;
+mod regions;
 mod review;
 mod sweep;
 mod table;
@@ -30,6 +31,7 @@ pub use fleet_review::{FleetReviewInput, build_fleet_review};
 
 pub use json::render_json;
 pub use recommend::{render_recommend_json, render_recommend_table};
+pub use regions::{regions_blocks, render_regions_json, render_regions_table};
 pub use review::{
     Block, Review, ReviewInput, build_review, render_figures_html, render_figures_md,
     render_review_html, render_review_md,

@@ -88,6 +88,8 @@ pub struct ReviewInput<'a> {
     pub trace_command: &'a str,
     /// The charts included, in order.
     pub charts: &'a [ChartKind],
+    /// The job in every region of the Spot Advisor feed, when the scenario reads the feed.
+    pub regions: Option<&'a crate::studies::regions::RegionRanking>,
 }
 
 /// `mean (95 % interval lo – hi)` of a cost.
@@ -234,11 +236,17 @@ fn plain_words(input: &ReviewInput<'_>) -> String {
                 }
             };
             let _ = write!(text, "{market}. ");
-            let mean_reclaim_s = spot.market.mean_first_reclaim_s(job.instance_count);
+            let mean_reclaim_s = spot
+                .market
+                .mean_first_reclaim_s(scenario.reclaiming_instances());
+            let who = if scenario.job.instance_count > 1 && scenario.reclaiming_instances() == 1 {
+                "a reclaim of the cluster (one hazard for all its instances) interrupts the job"
+            } else {
+                "a reclaim of any instance interrupts the whole job"
+            };
             let _ = write!(
                 text,
-                "On spot, a reclaim of any instance interrupts the whole job on average every {} \
-                 of running; it then waits for capacity again (shown as Starting, not billed), \
+                "On spot, {who} on average every {} of running; it then waits for capacity again (shown as Starting, not billed), \
                  downloads its data and resumes from its last checkpoint. ",
                 format_duration(mean_reclaim_s)
             );
@@ -436,7 +444,7 @@ fn assumption_blocks(scenario: &Scenario) -> Vec<Block> {
     let checkpoint = scenario.checkpoint.as_ref();
     let yes_no = |b: bool| if b { "true" } else { "false" }.to_string();
     let not_applicable = || "— (no spot)".to_string();
-    let rows = vec![
+    let mut rows = vec![
         vec![
             "Is an attempt cut short by an interruption billed?".to_string(),
             "spot.bill_interrupted_attempt".to_string(),
@@ -474,6 +482,21 @@ fn assumption_blocks(scenario: &Scenario) -> Vec<Block> {
             "false".to_string(),
         ],
     ];
+    if let Some(feed) = scenario.advisor_feed.as_ref().filter(|f| f.discount_used) {
+        // An assumption, not a fact of the service (docs/model.md, "The Spot Advisor feed").
+        rows.push(vec![
+            "Is EC2's Spot Advisor savings figure SageMaker's discount?".to_string(),
+            "spot.discount".to_string(),
+            format!(
+                "\"feed\": {} % for {} in {} ({})",
+                feed.entry.savings_pct,
+                feed.ec2_type,
+                feed.region,
+                feed.feed.label()
+            ),
+            "your own figure from `spotsim fit jobs`".to_string(),
+        ]);
+    }
     vec![
         Block::Paragraph(
             "spotsim replays each job as a discrete-event simulation of the lifecycle AWS \
@@ -555,6 +578,9 @@ pub fn build_review(input: &ReviewInput<'_>) -> Review {
     blocks.push(headline_table(input));
     blocks.push(Block::Heading(2, "Charts".to_string()));
     blocks.extend(input.charts.iter().map(|&kind| Block::Chart(kind)));
+    if let Some(ranking) = input.regions {
+        blocks.extend(super::regions::regions_blocks(ranking));
+    }
     blocks.push(Block::Heading(
         2,
         "A sample job, status by status".to_string(),

@@ -29,11 +29,15 @@ pub fn scenario_rows(name: &str, scenario: &Scenario) -> Vec<Vec<String>> {
     let stopping = &scenario.stopping;
     let mut rows = vec![
         heading(&format!(
-            "[job] {name} · {} × {}",
+            "[job] {name} · {} × {}{}",
             job.instance_type
                 .as_deref()
                 .unwrap_or("instance type not given"),
-            job.instance_count
+            job.instance_count,
+            job.region
+                .as_deref()
+                .map(|region| format!(" in {region}"))
+                .unwrap_or_default()
         )),
         row("training", job.training.describe()),
         row("provisioning (not billed)", job.provisioning.describe()),
@@ -77,6 +81,24 @@ pub fn scenario_rows(name: &str, scenario: &Scenario) -> Vec<Vec<String>> {
     match &scenario.spot {
         Some(spot) => {
             rows.push(heading("[spot] managed spot training enabled"));
+            if let Some(feed) = &scenario.advisor_feed {
+                let took = match (feed.bucket_used, feed.discount_used) {
+                    (true, true) => "its bucket and its savings as the discount",
+                    (true, false) => "its bucket",
+                    _ => "its savings as the discount",
+                };
+                rows.push(row(
+                    "Spot Advisor feed",
+                    format!(
+                        "{} in {}: bucket {}, savings {} % ({}); took {took}",
+                        feed.ec2_type,
+                        feed.region,
+                        feed.entry.bucket,
+                        feed.entry.savings_pct,
+                        feed.feed.label()
+                    ),
+                ));
+            }
             match &spot.market {
                 MarketSpec::Independent {
                     capacity_wait,
@@ -103,7 +125,16 @@ pub fn scenario_rows(name: &str, scenario: &Scenario) -> Vec<Vec<String>> {
                             ),
                         ));
                     }
-                    if job.instance_count > 1 {
+                    if job.instance_count > 1 && scenario.reclaiming_instances() == 1 {
+                        rows.push(row(
+                            "reclaim of the cluster",
+                            format!(
+                                "one time to interruption for all {} instances (spot.reclaim = \
+                                 \"cluster\")",
+                                job.instance_count
+                            ),
+                        ));
+                    } else if job.instance_count > 1 {
                         let first = match ClusterReclaim::new(
                             time_to_interruption.clone(),
                             job.instance_count,

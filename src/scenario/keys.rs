@@ -412,8 +412,9 @@ pub static ADVISOR: Table = Table {
     keys: &[
         required(
             "advisor",
-            Kind::Enum(ADVISOR_BUCKETS),
-            "The bucket, read as the share of instances reclaimed within 30 days.",
+            Kind::OneOf(&[Kind::Enum(ADVISOR_BUCKETS), Kind::Enum(&["feed"])]),
+            "The bucket, read as the share of instances reclaimed within 30 days; \"feed\" \
+             takes the bucket of job.instance_type in job.region from the Spot Advisor feed.",
         ),
         key(
             "bound",
@@ -445,6 +446,14 @@ pub static JOB: Table = Table {
             None,
             "ResourceConfig.InstanceType, e.g. \"ml.p3.2xlarge\": informational, and the EC2 \
              type a spot price history is filtered by.",
+        ),
+        key(
+            "region",
+            Kind::String,
+            Presence::Conditional,
+            None,
+            "The AWS region, e.g. \"eu-west-1\": informational, and where advisor = \"feed\" \
+             and discount = \"feed\" look the type up; required by them.",
         ),
         key(
             "instance_count",
@@ -749,14 +758,27 @@ pub static SPOT: Table = Table {
         ),
         key(
             "discount",
-            Kind::Number {
-                min: Limit::Inclusive(0.0),
-                max: Limit::Exclusive(1.0),
-            },
+            Kind::OneOf(&[
+                Kind::Number {
+                    min: Limit::Inclusive(0.0),
+                    max: Limit::Exclusive(1.0),
+                },
+                Kind::Enum(&["feed"]),
+            ]),
             Presence::Conditional,
             None,
             "The spot discount as a fraction: spot price = (1 - discount) x on-demand; \
-             required with spot unless price is given or the trace has prices.",
+             \"feed\" takes the Spot Advisor feed's savings for job.instance_type in \
+             job.region, s / 100. Required with spot unless price is given or the trace has \
+             prices.",
+        ),
+        key(
+            "advisor_file",
+            Kind::String,
+            Presence::Optional,
+            None,
+            "A Spot Advisor feed file (spot-advisor-data.json) read by \"feed\" instead of \
+             the snapshot shipped in the binary, relative to the scenario file's folder.",
         ),
         key(
             "price",
@@ -787,6 +809,15 @@ pub static SPOT: Table = Table {
             Presence::Optional,
             None,
             "Hour-of-day multipliers on the interruption hazard.",
+        ),
+        key(
+            "reclaim",
+            Kind::Enum(&["per_instance", "cluster"]),
+            Presence::Optional,
+            Some(DefaultValue::Str("per_instance")),
+            "Whether time_to_interruption is drawn per instance (the first reclaim interrupts \
+             the job) or once for the whole cluster (one hazard, as a market reclaims a pool); \
+             not with [spot.market].",
         ),
     ],
     aliases: &[Alias {
@@ -994,6 +1025,7 @@ mod tests {
 [job]
 training = "4h"
 instance_type = "ml.p3.2xlarge"
+region = "us-east-1"
 [stopping]
 max_run = "1d"
 max_wait = "2d"

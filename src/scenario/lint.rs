@@ -37,7 +37,7 @@ fn expected_starts(scenario: &Scenario) -> Option<f64> {
     let spot = scenario.spot.as_ref()?;
     let first_reclaim_s = spot
         .market
-        .mean_first_reclaim_s(scenario.job.instance_count);
+        .mean_first_reclaim_s(scenario.reclaiming_instances());
     if !first_reclaim_s.is_finite() || first_reclaim_s <= 0.0 {
         return None;
     }
@@ -152,7 +152,7 @@ pub fn lint(scenario: &Scenario) -> Vec<Warning> {
     if let Some(spot) = &scenario.spot {
         let reclaimed = spot
             .market
-            .mean_first_reclaim_s(scenario.job.instance_count)
+            .mean_first_reclaim_s(scenario.reclaiming_instances())
             .is_finite();
         if reclaimed && scenario.checkpoint.is_none() && training_mean_s >= HOUR_S {
             warn(
@@ -190,7 +190,7 @@ pub fn lint(scenario: &Scenario) -> Vec<Warning> {
         {
             let first_reclaim_s = spot
                 .market
-                .mean_first_reclaim_s(scenario.job.instance_count);
+                .mean_first_reclaim_s(scenario.reclaiming_instances());
             warn(
                 format!(
                     "the cluster's first reclaim comes after {} on average, so a run needs about \

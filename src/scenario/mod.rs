@@ -63,6 +63,10 @@ pub struct Scenario {
     /// warnings of [`lint`], which does not repeat them.
     #[serde(skip)]
     pub notes: Vec<Warning>,
+    /// What `advisor = "feed"` and `discount = "feed"` took from the Spot Advisor feed. Not in
+    /// the JSON echo: the scenario it gives is the one written with the same figures by hand.
+    #[serde(skip)]
+    pub advisor_feed: Option<advisor::FeedUse>,
 }
 
 /// `[job]`: what the training job does.
@@ -72,6 +76,9 @@ pub struct JobSpec {
     pub name: Option<String>,
     /// `ResourceConfig.InstanceType`, informational.
     pub instance_type: Option<String>,
+    /// The AWS region, e.g. `eu-west-1`: where the Spot Advisor feed looks the type up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     /// `ResourceConfig.InstanceCount`, at least 1.
     pub instance_count: u32,
     /// Training compute needed with no interruption (drawn once per run).
@@ -130,6 +137,29 @@ pub struct SpotSpec {
     pub bill_interrupted_attempt: bool,
     /// Hour-of-day multipliers on the interruption hazard, if any.
     pub profile: Option<ProfileSpec>,
+    /// Whether `time_to_interruption` is each instance's or the whole cluster's (left out of
+    /// the JSON echo at its default, so single-hazard outputs are unchanged).
+    #[serde(skip_serializing_if = "Reclaim::is_per_instance")]
+    pub reclaim: Reclaim,
+}
+
+/// `spot.reclaim`: how the instances of a multi-instance job are reclaimed (docs/model.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reclaim {
+    /// Each instance draws its own time to interruption; the first reclaim interrupts the job
+    /// (the default: the most interruptions a per-instance rate allows).
+    PerInstance,
+    /// One time to interruption for the whole cluster, as when a capacity pool is reclaimed at
+    /// once.
+    Cluster,
+}
+
+impl Reclaim {
+    /// True for the default.
+    pub fn is_per_instance(&self) -> bool {
+        *self == Reclaim::PerInstance
+    }
 }
 
 /// Where in a trace each run starts.
@@ -266,6 +296,15 @@ impl Scenario {
     /// True when the job uses managed spot training.
     pub fn is_spot(&self) -> bool {
         self.spot.is_some()
+    }
+
+    /// How many independent reclaim clocks the job's cluster has: `instance_count`, or 1 with
+    /// `spot.reclaim = "cluster"` (or without spot).
+    pub fn reclaiming_instances(&self) -> u32 {
+        match &self.spot {
+            Some(spot) if spot.reclaim == Reclaim::PerInstance => self.job.instance_count,
+            _ => 1,
+        }
     }
 
     /// The job's display name: `name`, else the file stem given by the caller.

@@ -15,13 +15,16 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::advisor::{AdvisorSource, BUCKETS, Bound, bucket_rate, mean_time_to_interruption_s};
+use super::advisor::{
+    AdvisorSource, BUCKETS, Bound, FeedEntry, FeedUse, LookupError, bucket_rate, ec2_type,
+    mean_time_to_interruption_s, read_feed, snapshot,
+};
 use super::keys::{self, MAX_DURATION_S, MAX_HOURLY_MULTIPLIER, MAX_HOURLY_USD, MAX_SIGMA, Sign};
 use super::lint::Warning;
 use super::{
     CheckpointSpec, DEFAULT_MAX_RUN_S, DEFAULT_RUNS, DEFAULT_SEED, JobSpec, MAX_RUN_LIMIT_S,
-    MAX_RUNS, MarketSpec, MaxRunCounting, PricingSpec, ProfileSpec, Scenario, SimulationSpec,
-    SpotPriceSpec, SpotSpec, StartHour, StoppingSpec, TraceStart,
+    MAX_RUNS, MarketSpec, MaxRunCounting, PricingSpec, ProfileSpec, Reclaim, Scenario,
+    SimulationSpec, SpotPriceSpec, SpotSpec, StartHour, StoppingSpec, TraceStart,
 };
 use crate::inputs::availability::{TraceFormat, read_trace};
 use crate::inputs::bounded::{FileKind, read_bounded};
@@ -384,7 +387,7 @@ pub(crate) fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
 
 /// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
 /// neighbouring letters each count one edit (Damerau 1964), so `trainnig` is one from `training`.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(super) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut table = vec![vec![0usize; b.len() + 1]; a.len() + 1];
@@ -464,15 +467,38 @@ fn read_scenario_table(
     let (stopping_span, stopping_values) = stopping_table.ok().flatten().unwrap_or((0..0, &empty));
     let stopping = read_stopping(ctx, stopping_span, stopping_values, spot_enabled);
 
+    let mut feed = FeedLookup {
+        job: match top.get("job").map(Spanned::get_ref) {
+            Some(DeValue::Table(table)) => Some(table),
+            _ => None,
+        },
+        advisor_file: spot_reader.get("advisor_file"),
+        done: None,
+    };
     let spot = match spot_enabled {
         Some(true) => {
             let instance_type = job.as_ref().and_then(|j| j.instance_type.clone());
             let instance_count = job.as_ref().map_or(1, |j| j.instance_count);
-            read_spot(ctx, &spot_reader, instance_type.as_deref(), instance_count).map(Some)
+            read_spot(
+                ctx,
+                &spot_reader,
+                instance_type.as_deref(),
+                instance_count,
+                &mut feed,
+            )
+            .map(Some)
         }
         Some(false) => Some(None),
         None => None,
     };
+    if let (Some(value), None) = (feed.advisor_file, &feed.done) {
+        ctx.bad(
+            "spot.advisor_file",
+            value,
+            "is read only by time_to_interruption = { advisor = \"feed\" } or discount = \"feed\", \
+             and neither is used: remove it or use one of them",
+        );
+    }
 
     let checkpoint = match sub_table(ctx, &top, "checkpoint") {
         Ok(Some((span, table))) => read_checkpoint(ctx, span, table).map(Some),
@@ -507,6 +533,7 @@ fn read_scenario_table(
         pricing: pricing?,
         simulation: simulation?,
         notes: Vec::new(),
+        advisor_feed: feed.done.flatten(),
     };
     // Valid key by key, but runs that could not end: refused, with the estimate (issue 16).
     if let Some(reason) = super::lint::cannot_end(&scenario) {
@@ -515,6 +542,119 @@ fn read_scenario_table(
         return None;
     }
     Some(scenario)
+}
+
+/// The Spot Advisor feed lookup that `advisor = "feed"` and `discount = "feed"` share: done at
+/// most once, so that a missing region is reported once.
+struct FeedLookup<'t, 'i> {
+    /// The `[job]` table as written, for `instance_type` and `region`.
+    job: Option<&'t DeTable<'i>>,
+    /// `spot.advisor_file`, when given.
+    advisor_file: Option<&'t Spanned<DeValue<'i>>>,
+    /// `Some` once looked up: the use, or `None` after a reported problem.
+    done: Option<Option<FeedUse>>,
+}
+
+impl FeedLookup<'_, '_> {
+    /// The job's entry in the feed, for `key` (written `value`), reporting what is missing.
+    fn entry(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &str,
+        value: &Spanned<DeValue<'_>>,
+    ) -> Option<FeedEntry> {
+        if self.done.is_none() {
+            self.done = Some(self.look_up(ctx, key, value));
+        }
+        self.done.as_ref().and_then(|u| u.as_ref().map(|u| u.entry))
+    }
+
+    /// Marks what took the feed's figures.
+    fn mark(&mut self, bucket: bool, discount: bool) {
+        if let Some(Some(feed_use)) = &mut self.done {
+            feed_use.bucket_used |= bucket;
+            feed_use.discount_used |= discount;
+        }
+    }
+
+    fn look_up(
+        &self,
+        ctx: &mut Ctx<'_>,
+        key: &str,
+        value: &Spanned<DeValue<'_>>,
+    ) -> Option<FeedUse> {
+        let job_value = |name: &str| self.job.and_then(|job| job.get(name));
+        let feed = match self.advisor_file {
+            Some(file_value) => {
+                let file = read_string(ctx, "spot.advisor_file", file_value)?;
+                let path = ctx.base_dir.join(&file);
+                match read_feed(&path) {
+                    Ok(feed) => std::sync::Arc::new(feed),
+                    Err(problems) => {
+                        for problem in problems {
+                            ctx.bad(
+                                "spot.advisor_file",
+                                file_value,
+                                format!("{}: {problem}", path.display()),
+                            );
+                        }
+                        return None;
+                    }
+                }
+            }
+            None => snapshot(),
+        };
+        let type_value = job_value("instance_type");
+        let region_value = job_value("region");
+        let instance_type = match type_value.map(Spanned::get_ref) {
+            Some(DeValue::String(text)) => Some(text.to_string()),
+            _ => None,
+        };
+        let region = match region_value.map(Spanned::get_ref) {
+            Some(DeValue::String(text)) => Some(text.to_string()),
+            _ => None,
+        };
+        let (Some(instance_type), Some(region)) = (instance_type, region) else {
+            ctx.bad(
+                key,
+                value,
+                "looks the job up in the Spot Advisor feed, which needs job.instance_type \
+                 (e.g. \"ml.g5.2xlarge\") and job.region (e.g. \"eu-west-1\")",
+            );
+            return None;
+        };
+        let ec2 = ec2_type(&instance_type).to_string();
+        match feed.lookup(&region, &ec2) {
+            Ok(entry) => Some(FeedUse {
+                region,
+                ec2_type: ec2,
+                entry,
+                bucket_used: false,
+                discount_used: false,
+                feed,
+            }),
+            Err(LookupError::Region(message)) => {
+                if let Some(v) = region_value {
+                    ctx.bad(
+                        "job.region",
+                        v,
+                        format!("{message} (read by {key} = \"feed\")"),
+                    );
+                }
+                None
+            }
+            Err(LookupError::InstanceType(message)) => {
+                if let Some(v) = type_value {
+                    ctx.bad(
+                        "job.instance_type",
+                        v,
+                        format!("{message} (read by {key} = \"feed\")"),
+                    );
+                }
+                None
+            }
+        }
+    }
 }
 
 /// Looks up a top-level table: `Ok(None)` when absent, `Err(())` (reported) when the key holds
@@ -548,6 +688,9 @@ fn read_job(ctx: &mut Ctx<'_>, span: Range<usize>, table: &DeTable<'_>) -> Optio
     let instance_type = reader
         .get("instance_type")
         .map(|v| read_string(ctx, "job.instance_type", v));
+    let region = reader
+        .get("region")
+        .map(|v| read_string(ctx, "job.region", v));
     let instance_count = match reader.get("instance_count") {
         Some(value) => {
             read_integer(ctx, "job.instance_count", value, 1, u32::MAX as i64).map(|n| n as u32)
@@ -598,6 +741,7 @@ fn read_job(ctx: &mut Ctx<'_>, span: Range<usize>, table: &DeTable<'_>) -> Optio
     Some(JobSpec {
         name: name.flatten(),
         instance_type: instance_type.flatten(),
+        region: region.flatten(),
         instance_count: instance_count?,
         training: training?,
         provisioning: provisioning?,
@@ -707,6 +851,7 @@ fn read_spot(
     reader: &TableReader<'_, '_>,
     instance_type: Option<&str>,
     instance_count: u32,
+    feed: &mut FeedLookup<'_, '_>,
 ) -> Option<SpotSpec> {
     let market = match reader.get("market") {
         Some(value) => {
@@ -723,7 +868,7 @@ fn read_spot(
             }
             read_market(ctx, value, instance_count)
         }
-        None => read_independent_market(ctx, reader),
+        None => read_independent_market(ctx, reader, feed),
     };
     let trace_prices = match &market {
         Some(MarketSpec::Trace { trace, file, .. }) => trace
@@ -741,6 +886,26 @@ fn read_spot(
                 "and spot.discount both set what spot costs: keep one",
             );
             None
+        }
+        (Some(value), None) if matches!(value.get_ref(), DeValue::String(t) if t.as_ref() == "feed") =>
+        {
+            // s / 100: EC2's savings figure taken as SageMaker's discount (docs/model.md).
+            let entry = feed.entry(ctx, "spot.discount", value)?;
+            feed.mark(false, true);
+            if entry.savings_pct < 0 {
+                ctx.bad(
+                    "spot.discount",
+                    value,
+                    format!(
+                        "takes the Spot Advisor feed's savings, {} % for this type and region: \
+                         spot costs more than on-demand there, and a discount must be at least \
+                         0; write the discount by hand or give spot.price",
+                        entry.savings_pct
+                    ),
+                );
+                return None;
+            }
+            Some(SpotPriceSpec::Discount(entry.discount()))
         }
         (Some(value), None) => read_number(ctx, "spot.discount", value).and_then(|d| {
             if (0.0..1.0).contains(&d) {
@@ -785,7 +950,34 @@ fn read_spot(
         Some(value) => read_profile(ctx, value).map(Some),
         None => Some(None),
     };
+    let reclaim = match reader.get("reclaim") {
+        None => Some(Reclaim::PerInstance),
+        Some(value) if reader.get("market").is_some() => {
+            ctx.bad(
+                "spot.reclaim",
+                value,
+                "applies to time_to_interruption only: a Markov or trace market already takes \
+                 capacity from the whole cluster at once; remove it",
+            );
+            None
+        }
+        Some(value) => match read_string(ctx, "spot.reclaim", value).as_deref() {
+            Some("per_instance") => Some(Reclaim::PerInstance),
+            Some("cluster") => Some(Reclaim::Cluster),
+            Some(_) => {
+                ctx.bad(
+                    "spot.reclaim",
+                    value,
+                    "must be \"per_instance\" (each instance its own time to interruption, the \
+                     default) or \"cluster\" (one for the whole cluster)",
+                );
+                None
+            }
+            None => None,
+        },
+    };
     Some(SpotSpec {
+        reclaim: reclaim?,
         profile: profile?,
         market: market?,
         price: price?,
@@ -1190,7 +1382,11 @@ fn read_trace_market(
 }
 
 /// The market as two independent distributions, `capacity_wait` and `time_to_interruption`.
-fn read_independent_market(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> Option<MarketSpec> {
+fn read_independent_market(
+    ctx: &mut Ctx<'_>,
+    reader: &TableReader<'_, '_>,
+    feed: &mut FeedLookup<'_, '_>,
+) -> Option<MarketSpec> {
     let capacity_wait = match reader.get("capacity_wait") {
         Some(value) => read_random(
             ctx,
@@ -1210,7 +1406,7 @@ fn read_independent_market(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>) -> O
     };
     let mut advisor_source = None;
     let time_to_interruption = match reader.get("time_to_interruption") {
-        Some(value) if is_advisor_table(value) => read_advisor(ctx, value).map(|source| {
+        Some(value) if is_advisor_table(value) => read_advisor(ctx, value, feed).map(|source| {
             let mean_s = source.mean_time_to_interruption_s;
             advisor_source = Some(source);
             if mean_s.is_finite() {
@@ -1759,7 +1955,11 @@ fn is_advisor_table(value: &Spanned<DeValue<'_>>) -> bool {
 
 /// `{ advisor = "10-15%", bound = "upper" }`: a Spot Instance Advisor bucket, read as the share
 /// of instances reclaimed within 30 days (see `scenario::advisor`).
-fn read_advisor(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<AdvisorSource> {
+fn read_advisor(
+    ctx: &mut Ctx<'_>,
+    value: &Spanned<DeValue<'_>>,
+    feed: &mut FeedLookup<'_, '_>,
+) -> Option<AdvisorSource> {
     const KEY: &str = "spot.time_to_interruption";
     let DeValue::Table(table) = value.get_ref() else {
         return None;
@@ -1772,7 +1972,15 @@ fn read_advisor(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<Advis
         .iter()
         .map(|(name, _, _)| format!("\"{name}\""))
         .collect();
-    let bucket = read_string(ctx, &format!("{KEY}.advisor"), bucket_value)?;
+    let mut bucket = read_string(ctx, &format!("{KEY}.advisor"), bucket_value)?;
+    if bucket.trim() == "feed" {
+        // The bucket of job.instance_type in job.region, as if written by hand.
+        bucket = feed
+            .entry(ctx, &format!("{KEY}.advisor"), bucket_value)?
+            .bucket
+            .to_string();
+        feed.mark(true, false);
+    }
     let bound = match get("bound") {
         None => Bound::Upper,
         Some(bound_value) => match read_string(ctx, &format!("{KEY}.bound"), bound_value)?.as_str()
@@ -1795,7 +2003,8 @@ fn read_advisor(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<Advis
             &format!("{KEY}.advisor"),
             bucket_value,
             format!(
-                "is not a Spot Instance Advisor bucket: use one of {}",
+                "is not a Spot Instance Advisor bucket: use one of {}, or \"feed\" (the bucket \
+                 of job.instance_type in job.region)",
                 buckets.join(", ")
             ),
         );

@@ -380,6 +380,27 @@ pub fn wilson_interval(successes: u64, trials: u64, z: f64) -> (f64, f64) {
     (lo, hi)
 }
 
+/// A distribution-free interval for the `p` quantile of the `n` values in `store`: the order
+/// statistics of ranks `n·p ∓ z·√(n·p·(1 − p))`, rounded outward and kept within 1..n, since the
+/// number of values below the true quantile is Binomial(n, p) (Conover 1999, "Practical
+/// Nonparametric Statistics", §3.2, normal approximation). Within the sketch's relative error once
+/// the store is sketched; `None` for an empty store.
+pub fn quantile_interval(store: &QuantileStore, p: f64, z: f64) -> Option<(f64, f64)> {
+    let n = store.count();
+    if n == 0 {
+        return None;
+    }
+    let centre = n as f64 * p;
+    let half = z * (centre * (1.0 - p)).sqrt();
+    // 1-based ranks; value_at_rank counts from 0.
+    let lower = ((centre - half).floor().max(1.0) as u64).min(n);
+    let upper = ((centre + half).ceil().max(1.0) as u64).min(n);
+    Some((
+        store.value_at_rank(lower - 1),
+        store.value_at_rank(upper - 1),
+    ))
+}
+
 /// A 95 % interval for the real saving `(1 − mean spot cost / mean on-demand cost) × 100` of
 /// paired runs (run `i` on both sides meets the same job), by the delta method for a ratio of
 /// means: `Var(S̄/D̄) ≈ (Var S − 2R·Cov(S, D) + R²·Var D) / (n·D̄²)` with `R = S̄/D̄`
@@ -431,6 +452,29 @@ pub fn savings_per_completed_job_pct(spot: &SideSummary, on_demand: &SideSummary
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantile_intervals_cover_the_true_quantile_at_their_rate() {
+        // Uniform(0, 1) values: the p95 is 0.95. Over 400 samples of 1,000 values the 95 %
+        // interval should miss about 5 % of the time; 2 % to 9 % is a wide binomial band
+        // (sd of the miss count out of 400 is 4.4).
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+        let mut missed = 0;
+        for _ in 0..400 {
+            let mut store = QuantileStore::new();
+            for _ in 0..1000 {
+                store.push(rng.random::<f64>());
+            }
+            let (lo, hi) = quantile_interval(&store, 0.95, Z_95).unwrap();
+            assert!(lo <= hi);
+            if !(lo..=hi).contains(&0.95) {
+                missed += 1;
+            }
+        }
+        assert!((8..=36).contains(&missed), "missed {missed} of 400");
+        assert_eq!(quantile_interval(&QuantileStore::new(), 0.95, Z_95), None);
+    }
 
     #[test]
     fn wilson_interval_matches_published_values() {

@@ -60,7 +60,7 @@ impl IntervalAdvice {
         let save_s = checkpoint.save.mean_s();
         let m = spot
             .market
-            .mean_first_reclaim_s(scenario.job.instance_count);
+            .mean_first_reclaim_s(scenario.reclaiming_instances());
         if !(save_s > 0.0 && save_s.is_finite() && m.is_finite() && m > 0.0) {
             return None;
         }

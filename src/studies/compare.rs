@@ -121,6 +121,9 @@ pub struct ScenarioResult {
     pub estimate: Estimate,
     /// 95 % intervals of its costs.
     pub intervals: ScenarioIntervals,
+    /// A 95 % interval of the compared side's p95 wall time, seconds
+    /// ([`crate::stats::summary::quantile_interval`]).
+    pub wall_p95_ci_s: Option<(f64, f64)>,
 }
 
 /// A scenario against the baseline, run `i` against run `i`: every figure is `scenario −
@@ -441,19 +444,28 @@ pub fn finish_comparison(entries: Vec<Entry>, part: StudyPart) -> Result<Compari
     Ok(assemble(entries, &collect, finished, &store))
 }
 
-/// What a comparison reads of a scenario's statistics: its summaries and the interval of its
-/// real saving.
+/// What a comparison reads of a scenario's statistics: its summaries, the interval of its real
+/// saving and of its p95 wall time.
 #[derive(Clone)]
 struct Finished {
     estimate: Estimate,
     savings: Option<(f64, f64)>,
+    /// The 95 % interval of the p95 wall time (order statistics).
+    wall_p95_ci_s: Option<(f64, f64)>,
 }
 
 impl Finished {
     fn of(stats: &ScenarioStats) -> Finished {
+        let side = stats.spot().unwrap_or(stats.on_demand());
+        let wall = side.metric(crate::stats::summary::Metric::WallS);
         Finished {
             estimate: Estimate::of(stats),
             savings: stats.paired_saving_interval_pct(),
+            wall_p95_ci_s: crate::stats::summary::quantile_interval(
+                wall,
+                0.95,
+                crate::stats::summary::Z_95,
+            ),
         }
     }
 }
@@ -469,7 +481,11 @@ fn assemble(
     let seed = entries[0].scenario.simulation.seed;
     let mut results = Vec::with_capacity(entries.len());
     for (index, (entry, finished)) in entries.into_iter().zip(finished).enumerate() {
-        let Finished { estimate, savings } = finished;
+        let Finished {
+            estimate,
+            savings,
+            wall_p95_ci_s,
+        } = finished;
         let per_completed = |spot: bool| {
             collect
                 .get(
@@ -498,6 +514,7 @@ fn assemble(
             scenario: entry.scenario,
             estimate,
             intervals,
+            wall_p95_ci_s,
         });
     }
     let differences = (1..results.len())

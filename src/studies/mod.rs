@@ -6,4 +6,5 @@
 pub mod advice;
 pub mod compare;
 pub mod recommend;
+pub mod regions;
 pub mod sweep;

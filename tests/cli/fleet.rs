@@ -424,9 +424,8 @@ on_demand = 4
 #[test]
 fn a_shared_trace_replays_one_moment_per_month_for_every_job() {
     let dir = tempfile::tempdir().unwrap();
-    let trace = project_dir().join(
-        "../shared/data/spot-traces/availability/1-node/aws-02-15-2023/us-west-2a_v100_1.json",
-    );
+    let trace = project_dir()
+        .join("data/spot-traces/availability/1-node/aws-02-15-2023/us-west-2a_v100_1.json");
     let quickstart = project_dir().join("scenarios/quickstart.toml");
     let fleet = write_file(
         dir.path(),

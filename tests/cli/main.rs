@@ -1,6 +1,7 @@
 //! Integration tests: run the real `spotsim` binary on real files, check outputs and exit codes.
 
 mod absurd;
+mod advisor;
 mod browser;
 mod compare;
 mod docs;
@@ -12,6 +13,7 @@ mod hostile;
 mod import;
 mod precision;
 mod recommend;
+mod regions;
 mod report;
 mod run;
 mod schema;

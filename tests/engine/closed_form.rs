@@ -176,6 +176,45 @@ fn four_instances_interrupt_four_times_as_often() {
 }
 
 #[test]
+fn a_cluster_reclaimed_at_once_interrupts_as_one_instance() {
+    // spot.reclaim = "cluster": one clock for the 8 instances, so λ = 1 / mean, not 8 / mean.
+    let case = Case {
+        name: "8 instances, cluster",
+        instance_count: 8,
+        time_to_interruption: r#"{ dist = "exponential", mean = "16h" }"#,
+        lambda_per_s: 1.0 / (16.0 * 3600.0),
+        capacity_wait_mean_s: 600.0,
+        download_s: 300.0,
+        interval_s: 3600.0,
+        save_s: 120.0,
+        intervals: 6,
+        checkpoints: true,
+        markov: None,
+    };
+    let text = case.toml(40_000, 20_261_123).replace(
+        "enabled = true\n",
+        "enabled = true\nreclaim = \"cluster\"\n",
+    );
+    let spot = Estimate::of(&stream_scenario(&scenario(&text)))
+        .spot
+        .expect("spot scenario");
+    let (interruptions, training_s, wall_s) = case.expected();
+    assert_within(
+        "interruptions",
+        &spot.metrics.interruptions,
+        interruptions,
+        case.name,
+    );
+    assert_within(
+        "training_s",
+        &spot.metrics.training_s,
+        training_s,
+        case.name,
+    );
+    assert_within("wall_s", &spot.metrics.wall_s, wall_s, case.name);
+}
+
+#[test]
 fn without_checkpoints_training_restarts_from_zero() {
     check(&Case {
         name: "no checkpoints",

@@ -1,5 +1,6 @@
-//! Trace replay: exact runs on tiny hand-made traces, and sanity on the real traces in
-//! `../shared/data` (skipped with a note when that folder is absent).
+//! Trace replay: exact runs on tiny hand-made traces, and sanity on the real traces vendored in
+//! `data/` and on the larger files of `../shared/data` (skipped with a note when that folder is
+//! absent).
 
 use std::path::{Path, PathBuf};
 
@@ -147,7 +148,13 @@ fn a_price_history_is_read_on_its_own_clock_even_with_a_profile() {
     }
 }
 
-/// `../shared/data`, if this checkout has it beside it.
+/// The data shipped in the repository (`data/`, origins in its README.md).
+fn vendored_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+/// `../shared/data`, if this checkout has it beside it: the larger research files (more traces,
+/// the full price file, price-history captures) that are not shipped.
 fn shared_data() -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
     if path.is_dir() {
@@ -159,8 +166,27 @@ fn shared_data() -> Option<PathBuf> {
 }
 
 #[test]
+fn vendored_data_is_what_its_origin_published() {
+    let Some(shared) = shared_data() else { return };
+    let vendored = vendored_data();
+    for zone in ["us-west-2a", "us-east-1f", "us-east-1a"] {
+        let path = format!("spot-traces/availability/1-node/aws-02-15-2023/{zone}_v100_1.json");
+        let ours = std::fs::read(vendored.join(&path)).unwrap();
+        assert!(ours == std::fs::read(shared.join(&path)).unwrap(), "{path}");
+    }
+    // The price subset: the one series, value for value.
+    let read = |path: PathBuf| -> serde_json::Value {
+        serde_json::from_reader(std::fs::File::open(path).unwrap()).unwrap()
+    };
+    let ours = read(vendored.join("skynomad-artifact/data/v100_spot_prices_us-west-2a.json"));
+    let origin = read(shared.join("skynomad-artifact/data/v100_spot_prices.json"));
+    assert_eq!(ours.as_object().unwrap().len(), 1);
+    assert_eq!(ours["us-west-2a_v100_1"], origin["us-west-2a_v100_1"]);
+}
+
+#[test]
 fn real_v100_traces_have_their_documented_availability() {
-    let Some(data) = shared_data() else { return };
+    let data = vendored_data();
     // Availability shares from the data's README (count >= 1): high, mid, low.
     for (zone, share) in [
         ("us-west-2a", 0.88),
@@ -313,7 +339,7 @@ fn real_price_histories_load_with_their_filters() {
 
 #[test]
 fn replay_sees_the_interruption_rate_that_fit_reports() {
-    let Some(data) = shared_data() else { return };
+    let data = vendored_data();
     let file = data.join("spot-traces/availability/1-node/aws-02-15-2023/us-east-1f_v100_1.json");
     let trace = spotsim::inputs::availability::read_trace(
         std::fs::File::open(&file).unwrap(),

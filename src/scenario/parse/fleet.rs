@@ -592,7 +592,13 @@ fn read_markets(
                         );
                     }
                 }
-                read_independent_market(ctx, &reader)
+                // A fleet's market has no job of its own: "feed" is refused there.
+                let mut feed = super::FeedLookup {
+                    job: None,
+                    advisor_file: None,
+                    done: None,
+                };
+                read_independent_market(ctx, &reader, &mut feed)
             }
             Some((_, DeValue::String(name)))
                 if name.as_ref() == "markov" || name.as_ref() == "trace" =>
