@@ -52,6 +52,8 @@ pub mod messages {
     /// as a limit on waiting alone).
     pub const MAX_WAIT_TIME_EXCEEDED: &str =
         "The job stopped because its time since creation reached MaxWaitTimeInSeconds";
+    /// Stopped by a `StopTrainingJob` call (the `[fallback]` scheduler's).
+    pub const STOPPED: &str = "Training job stopped by StopTrainingJob";
 }
 
 /// Everything `spotsim trace` prints: one replayed run and how to date it.
@@ -133,6 +135,7 @@ impl<'a> TraceReport<'a> {
             SecondaryStatus::Completed => messages::COMPLETED,
             SecondaryStatus::MaxRuntimeExceeded => messages::MAX_RUNTIME_EXCEEDED,
             SecondaryStatus::MaxWaitTimeExceeded => messages::MAX_WAIT_TIME_EXCEEDED,
+            SecondaryStatus::Stopped => messages::STOPPED,
         }
     }
 

@@ -718,6 +718,7 @@ mod tests {
             work_done_s: 9.0,
             billed: BilledTime::default(),
             billed_redone_s: 10.0,
+            fallback: Default::default(),
         };
         let want = Metric::ALL.map(|metric| metric.of(&record));
         assert_eq!(metric_values(&record), want);
