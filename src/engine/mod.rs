@@ -153,7 +153,8 @@ pub struct RunRecord {
     /// Training in `billed.train_s` whose progress an interruption threw away, to be done
     /// again (`lost_work_s` of the billed attempts).
     pub billed_redone_s: f64,
-    /// What a `[fallback]` did in this run (all zero without one).
+    /// What a `[fallback]` did in this run (all zero without one; not serialised then).
+    #[serde(skip_serializing_if = "FallbackPart::is_unarmed")]
     pub fallback: FallbackPart,
 }
 
@@ -173,6 +174,13 @@ pub struct FallbackPart {
     pub has_deadline: bool,
     /// Whether the run completed by the deadline (with one).
     pub met_deadline: bool,
+}
+
+impl FallbackPart {
+    /// Whether the job carried no fallback rule (nothing to show).
+    pub fn is_unarmed(&self) -> bool {
+        !self.armed
+    }
 }
 
 /// `[fallback]` as the engine runs it: the rule, and the on-demand job it creates.
