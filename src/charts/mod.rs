@@ -1126,7 +1126,8 @@ fn status_colour(status: SecondaryStatus) -> RGBColor {
         SecondaryStatus::Starting
         | SecondaryStatus::Completed
         | SecondaryStatus::MaxRuntimeExceeded
-        | SecondaryStatus::MaxWaitTimeExceeded => GREY,
+        | SecondaryStatus::MaxWaitTimeExceeded
+        | SecondaryStatus::Stopped => GREY,
     }
 }
 

@@ -23,8 +23,8 @@ use crate::inputs::availability::Availability;
 use crate::inputs::price::PriceSeries;
 use crate::inputs::profile::Profile;
 use crate::scenario::{
-    JOB_LIFETIME_LIMIT_S, MarketSpec, MaxRunCounting, Scenario, SpotPriceSpec, StartHour,
-    TraceStart,
+    FallbackWhen, JOB_LIFETIME_LIMIT_S, MarketSpec, MaxRunCounting, Scenario, SpotPriceSpec,
+    StartHour, TraceStart,
 };
 
 /// How a job ended (`TrainingJobStatus` + `SecondaryStatus` of the final state).
@@ -77,6 +77,8 @@ pub enum SecondaryStatus {
     MaxRuntimeExceeded,
     /// Final: stopped by MaxWait.
     MaxWaitTimeExceeded,
+    /// Final: stopped by a `StopTrainingJob` call (the `[fallback]` scheduler's).
+    Stopped,
 }
 
 impl SecondaryStatus {
@@ -92,6 +94,7 @@ impl SecondaryStatus {
             SecondaryStatus::Completed => "Completed",
             SecondaryStatus::MaxRuntimeExceeded => "MaxRuntimeExceeded",
             SecondaryStatus::MaxWaitTimeExceeded => "MaxWaitTimeExceeded",
+            SecondaryStatus::Stopped => "Stopped",
         }
     }
 }
@@ -111,6 +114,9 @@ pub trait Observer {
     /// wall-clock deadline, the market's notice or reclaim). For counting, as the per-event
     /// bench does; a phase of no length ends within the event that began it, without one.
     fn event(&mut self, _time_s: f64) {}
+    /// `[fallback]`: the spot job has ended and an on-demand job is created at `time_s` with
+    /// the same checkpoint URI; its story follows, on the same clock.
+    fn fallback(&mut self, _time_s: f64) {}
 }
 
 /// An observer that ignores everything.
@@ -147,6 +153,55 @@ pub struct RunRecord {
     /// Training in `billed.train_s` whose progress an interruption threw away, to be done
     /// again (`lost_work_s` of the billed attempts).
     pub billed_redone_s: f64,
+    /// What a `[fallback]` did in this run (all zero without one; not serialised then).
+    #[serde(skip_serializing_if = "FallbackPart::is_unarmed")]
+    pub fallback: FallbackPart,
+}
+
+/// The on-demand part of a run with `[fallback]`. The run's totals (`cost_usd`, `training_s`,
+/// `wall_s`, ...) already include it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct FallbackPart {
+    /// Whether the job carried a fallback rule at all.
+    pub armed: bool,
+    /// Whether the run went on-demand.
+    pub fell_back: bool,
+    /// Billed seconds per instance of the on-demand job.
+    pub on_demand_training_s: f64,
+    /// Cost of the on-demand job.
+    pub on_demand_cost_usd: f64,
+    /// Whether the rule has a deadline.
+    pub has_deadline: bool,
+    /// Whether the run completed by the deadline (with one).
+    pub met_deadline: bool,
+}
+
+impl FallbackPart {
+    /// Whether the job carried no fallback rule (nothing to show).
+    pub fn is_unarmed(&self) -> bool {
+        !self.armed
+    }
+}
+
+/// `[fallback]` as the engine runs it: the rule, and the on-demand job it creates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FallbackModel {
+    /// When the scheduler gives up on spot.
+    pub when: FallbackWhen,
+    /// From the spot job's final status to the on-demand job's creation, seconds.
+    pub reaction_s: f64,
+    /// The deadline rule's fixed lead: expected seconds from the decision to stop the spot job
+    /// to the end of the on-demand job, training apart: the spot job's stop upload, the
+    /// reaction, the on-demand job's provisioning, download, restore and upload (means), plus
+    /// the margin.
+    pub lead_s: f64,
+    /// The on-demand job's checkpoint interval (`+inf` without checkpoints) and mean save:
+    /// the deadline rule counts the saves left in the remaining training.
+    pub interval_s: f64,
+    /// Mean checkpoint save, seconds.
+    pub save_s: f64,
+    /// The on-demand job: the scenario's job, its own MaxRuntime, no MaxWait.
+    pub on_demand: JobModel,
 }
 
 /// Billed seconds per instance by what the job was doing; the fields add up to
@@ -363,6 +418,8 @@ pub struct JobModel {
     pub wait_profile: Option<Profile>,
     /// When in the day the job is created (used with a profile).
     pub start_hour: StartHour,
+    /// `[fallback]`: the on-demand job that finishes a spot job its scheduler gave up on.
+    pub fallback: Option<Arc<FallbackModel>>,
 }
 
 impl JobModel {
@@ -406,6 +463,36 @@ impl JobModel {
             SpotPriceSpec::History { series, .. } => model.price_history = Some(series.clone()),
         }
         model.bill_interrupted_attempt = spot.bill_interrupted_attempt;
+        model.fallback = scenario.fallback.map(|fallback| {
+            let on_demand = JobModel::on_demand(scenario);
+            let margin_s = match fallback.when {
+                FallbackWhen::Deadline { margin_s, .. } => margin_s,
+                _ => 0.0,
+            };
+            let restore_s = on_demand
+                .checkpoint
+                .as_ref()
+                .map_or(0.0, |c| c.restore.mean_s());
+            let lead_s = on_demand.upload.mean_s()
+                + fallback.reaction_s
+                + on_demand.provisioning.mean_s()
+                + on_demand.download.mean_s()
+                + restore_s
+                + on_demand.upload.mean_s()
+                + margin_s;
+            let (interval_s, save_s) = on_demand
+                .checkpoint
+                .as_ref()
+                .map_or((f64::INFINITY, 0.0), |c| (c.interval_s, c.save.mean_s()));
+            Arc::new(FallbackModel {
+                when: fallback.when,
+                reaction_s: fallback.reaction_s,
+                lead_s,
+                interval_s,
+                save_s,
+                on_demand,
+            })
+        });
         Some(model)
     }
 
@@ -437,6 +524,7 @@ impl JobModel {
             profile: None,
             wait_profile: None,
             start_hour: job.start_hour,
+            fallback: None,
         }
     }
 }
@@ -693,6 +781,13 @@ struct Run<'m> {
     more_booking: bool,
     /// `checkpoint.on_notice`: whether the market timer holds the notice before each reclaim.
     saves_on_notice: bool,
+    /// `[fallback]`: when the scheduler's rule stops the job (`+inf`: not armed). The
+    /// `DEADLINE` timer holds the earliest of it, MaxWait and the 30-day cap.
+    fallback_at_s: f64,
+    /// `[fallback] when = "deadline"`: the switch moment moves with each durable checkpoint.
+    tracks_deadline: bool,
+    /// Whether the stop in progress is the scheduler's `StopTrainingJob`.
+    stopped_by_scheduler: bool,
 }
 
 impl<'m> Run<'m> {
@@ -731,8 +826,17 @@ impl<'m> Run<'m> {
             progress_at_stop_s: 0.0,
             more_booking: !model.bill_interrupted_attempt || model.price_history.is_some(),
             saves_on_notice: model.checkpoint.as_ref().is_some_and(|c| c.on_notice),
+            fallback_at_s: f64::INFINITY,
+            tracks_deadline: model
+                .fallback
+                .as_ref()
+                .is_some_and(|f| matches!(f.when, FallbackWhen::Deadline { .. })),
+            stopped_by_scheduler: false,
         };
         run.timers.at_s[DEADLINE] = model.max_wait_s.min(JOB_LIFETIME_LIMIT_S);
+        if run.tracks_deadline {
+            run.arm_deadline_rule();
+        }
         run
     }
 
@@ -775,12 +879,17 @@ impl<'m> Run<'m> {
                     run.on_stop(Outcome::MaxRuntimeExceeded, job_rng, observer)
                 } else if run.stop.is_none() && run.now >= model.max_wait_s {
                     run.on_stop(Outcome::MaxWaitTimeExceeded, job_rng, observer)
+                } else if run.stop.is_none() && run.now >= run.fallback_at_s {
+                    run.on_fallback_rule(job_rng, observer)
                 } else {
                     run.on_lifetime_end(observer)
                 }
             };
             if let Some(outcome) = finished {
                 run.checkpoints.settle(run.now, observer);
+                if model.fallback.is_some() {
+                    return run.finish_with_fallback(outcome, job_rng, market_rng, observer);
+                }
                 return run.record(outcome);
             }
         }
@@ -915,6 +1024,7 @@ impl Run<'_> {
                 Phase::CapacityWait,
                 self.on_the_clock(self.model.wait_profile.as_ref(), wait_s),
             );
+            self.arm_waiting_rule();
         }
     }
 
@@ -927,6 +1037,10 @@ impl Run<'_> {
         observer: &mut O,
     ) {
         if !matches!(self.model.market, Market::OnDemand) {
+            if self.fallback_at_s.is_finite() && !self.tracks_deadline {
+                // The waiting rule watches one wait at a time.
+                self.arm_fallback(f64::INFINITY);
+            }
             let clock_s = self.clock_offset_s + self.now;
             let base_s = self.model.market.first_reclaim_s(clock_s, market_rng);
             let reclaim_s = self.now + self.on_the_clock(self.model.profile.as_ref(), base_s);
@@ -1091,6 +1205,9 @@ impl Run<'_> {
                 let regular = self.checkpoints.saved_regular;
                 self.checkpoints
                     .saved(self.now, sync_s, self.segment_target_s, regular, observer);
+                if self.tracks_deadline {
+                    self.arm_deadline_rule();
+                }
                 self.train_from(self.segment_target_s);
             }
             Phase::NoticeSaving => {
@@ -1099,6 +1216,9 @@ impl Run<'_> {
                 let regular = self.checkpoints.saved_regular;
                 self.checkpoints
                     .saved(self.now, sync_s, self.notice_progress_s, regular, observer);
+                if self.tracks_deadline {
+                    self.arm_deadline_rule();
+                }
                 self.train_from(self.notice_progress_s);
             }
             Phase::Uploading => {
@@ -1218,11 +1338,161 @@ impl Run<'_> {
         observer.status(
             self.now,
             match outcome {
+                _ if self.stopped_by_scheduler => SecondaryStatus::Stopped,
                 Outcome::MaxRuntimeExceeded => SecondaryStatus::MaxRuntimeExceeded,
                 _ => SecondaryStatus::MaxWaitTimeExceeded,
             },
         );
         Some(outcome)
+    }
+
+    /// Sets the moment the `[fallback]` rule stops the job (`+inf`: disarmed), keeping the
+    /// `DEADLINE` timer on the earliest of it, MaxWait and the 30-day cap.
+    fn arm_fallback(&mut self, at_s: f64) {
+        self.fallback_at_s = at_s;
+        if self.stop.is_none() {
+            self.timers.at_s[DEADLINE] = self.model.max_wait_s.min(JOB_LIFETIME_LIMIT_S).min(at_s);
+        }
+    }
+
+    /// `when = "deadline"`: the last moment an on-demand job created then still finishes by
+    /// the deadline: the deadline, less the remaining training from the last durable
+    /// checkpoint and its saves, less the expected lead ([`FallbackModel::lead_s`]); now if
+    /// that has passed.
+    #[inline(never)]
+    fn arm_deadline_rule(&mut self) {
+        if let Some(fallback) = self.model.fallback.as_deref()
+            && let FallbackWhen::Deadline { deadline_s, .. } = fallback.when
+        {
+            let remaining_s = self.work_total_s - self.checkpoints.durable_s;
+            // Regular saves fall at whole multiples of the interval, none at the end: about
+            // ceil(remaining / interval) - 1 of them are left.
+            let saves = ((remaining_s / fallback.interval_s).ceil() - 1.0).max(0.0);
+            let at_s = deadline_s - fallback.lead_s - remaining_s - saves * fallback.save_s;
+            self.arm_fallback(at_s.max(self.now));
+        }
+    }
+
+    /// `when = "waiting"`: a wait for capacity that begins now may last `waiting` at most.
+    #[inline]
+    fn arm_waiting_rule(&mut self) {
+        if let Some(fallback) = self.model.fallback.as_deref()
+            && let FallbackWhen::Waiting { waiting_s } = fallback.when
+        {
+            self.arm_fallback(self.now + waiting_s);
+        }
+    }
+
+    /// `when = "interruptions"`: the job just went back to Starting; the scheduler stops it
+    /// there once it has seen enough interruptions.
+    #[inline]
+    fn after_interruption<J: Rng + ?Sized, O: Observer + ?Sized>(
+        &mut self,
+        job_rng: &mut J,
+        observer: &mut O,
+    ) -> Option<Outcome> {
+        if let Some(fallback) = self.model.fallback.as_deref()
+            && let FallbackWhen::Interruptions { interruptions } = fallback.when
+            && self.interruptions >= interruptions
+        {
+            self.stopped_by_scheduler = true;
+            return self.on_stop(Outcome::MaxWaitTimeExceeded, job_rng, observer);
+        }
+        None
+    }
+
+    /// The `[fallback]` rule's moment has come: the scheduler stops the job (spec §2: a stopped
+    /// job ends as a timeout does, Stopping, then the upload of its artifacts, then Stopped).
+    /// A job already uploading its finished model is left to complete.
+    fn on_fallback_rule<J: Rng + ?Sized, O: Observer + ?Sized>(
+        &mut self,
+        job_rng: &mut J,
+        observer: &mut O,
+    ) -> Option<Outcome> {
+        if self.phase == Phase::Uploading {
+            self.arm_fallback(f64::INFINITY);
+            return None;
+        }
+        self.stopped_by_scheduler = true;
+        // The outcome only stands for "stopped"; the on-demand job's decides the run's.
+        self.on_stop(Outcome::MaxWaitTimeExceeded, job_rng, observer)
+    }
+
+    /// The spot job has ended: with `[fallback]`, an on-demand job created `reaction` after a
+    /// stop by the scheduler or by MaxWait restores the last durable checkpoint and finishes.
+    /// The run's record adds both jobs up.
+    #[cold]
+    #[inline(never)]
+    fn finish_with_fallback<J: Rng + ?Sized, M: Rng + ?Sized, O: Observer + ?Sized>(
+        &self,
+        outcome: Outcome,
+        job_rng: &mut J,
+        market_rng: &mut M,
+        observer: &mut O,
+    ) -> RunRecord {
+        let spot = self.record(outcome);
+        let Some(fallback) = self.model.fallback.as_deref() else {
+            return spot;
+        };
+        let deadline_s = match fallback.when {
+            FallbackWhen::Deadline { deadline_s, .. } => deadline_s,
+            _ => f64::INFINITY,
+        };
+        let mut part = FallbackPart {
+            armed: true,
+            has_deadline: deadline_s.is_finite(),
+            ..FallbackPart::default()
+        };
+        if !(self.stopped_by_scheduler || outcome == Outcome::MaxWaitTimeExceeded) {
+            part.met_deadline = outcome == Outcome::Completed && spot.wall_s <= deadline_s;
+            return RunRecord {
+                fallback: part,
+                ..spot
+            };
+        }
+        let start_s = self.now + fallback.reaction_s;
+        observer.fallback(start_s);
+        let mut run = Run::new(&fallback.on_demand, self.work_total_s);
+        run.checkpoints = self.checkpoints;
+        run.checkpoints.restart();
+        run.clock_offset_s = self.clock_offset_s + start_s;
+        run.price_offset_s = self.price_offset_s + start_s;
+        // One observer type for every on-demand job, so that the engine's generic functions
+        // are not instantiated for ever deeper wrappers.
+        let shifted: &mut dyn Observer = &mut Shifted {
+            inner: observer,
+            offset_s: start_s,
+        };
+        let od = run.run_to_end(job_rng, market_rng, shifted);
+        // Progress the stop threw away: done since the last durable checkpoint.
+        let lost_at_stop_s = (spot.work_done_s - self.checkpoints.durable_s).max(0.0);
+        let wall_s = start_s + od.wall_s;
+        part.fell_back = true;
+        part.on_demand_training_s = od.training_s;
+        part.on_demand_cost_usd = od.cost_usd;
+        part.met_deadline = od.outcome == Outcome::Completed && wall_s <= deadline_s;
+        let sum = |a: BilledTime, b: BilledTime| BilledTime {
+            download_s: a.download_s + b.download_s,
+            restore_s: a.restore_s + b.restore_s,
+            train_s: a.train_s + b.train_s,
+            save_s: a.save_s + b.save_s,
+            upload_s: a.upload_s + b.upload_s,
+        };
+        RunRecord {
+            outcome: od.outcome,
+            wall_s,
+            training_s: spot.training_s + od.training_s,
+            billable_s: spot.billable_s + od.billable_s,
+            cost_usd: spot.cost_usd + od.cost_usd,
+            interruptions: spot.interruptions,
+            waiting_s: spot.waiting_s,
+            lost_work_s: spot.lost_work_s + lost_at_stop_s,
+            work_required_s: spot.work_required_s,
+            work_done_s: od.work_done_s,
+            billed: sum(spot.billed, od.billed),
+            billed_redone_s: spot.billed_redone_s + lost_at_stop_s + od.billed_redone_s,
+            fallback: part,
+        }
     }
 
     /// The first instance of the cluster is reclaimed.
@@ -1246,6 +1516,7 @@ impl Run<'_> {
                     .capacity_wait_s(false, clock_s, market_rng);
                 let wait_s = self.on_the_clock(self.model.wait_profile.as_ref(), wait_s);
                 self.enter(Phase::CapacityWait, wait_s);
+                self.arm_waiting_rule();
                 None
             }
             Phase::StopUploading => {
@@ -1256,7 +1527,7 @@ impl Run<'_> {
             // Most reclaims come while training: that arm's phase is a constant.
             Phase::Training => {
                 self.interrupt(Phase::Training, job_rng, market_rng, observer);
-                None
+                self.after_interruption(job_rng, observer)
             }
             phase @ (Phase::Downloading
             | Phase::Restoring
@@ -1264,7 +1535,7 @@ impl Run<'_> {
             | Phase::NoticeSaving
             | Phase::Uploading) => {
                 self.interrupt(phase, job_rng, market_rng, observer);
-                None
+                self.after_interruption(job_rng, observer)
             }
         }
     }
@@ -1298,6 +1569,9 @@ impl Run<'_> {
             }
         }
         observer.status(self.now, SecondaryStatus::Interrupted);
+        if self.tracks_deadline {
+            self.arm_deadline_rule();
+        }
         self.begin_start(false, job_rng, market_rng, observer);
     }
 
@@ -1324,7 +1598,32 @@ impl Run<'_> {
             work_done_s: self.progress_s(),
             billed: BilledTime::from_buckets(self.billed),
             billed_redone_s: self.billed_redone_s,
+            fallback: FallbackPart::default(),
         }
+    }
+}
+
+/// The on-demand job's observer: its times, counted from its own creation, moved onto the
+/// spot job's clock.
+struct Shifted<'o, O: Observer + ?Sized> {
+    inner: &'o mut O,
+    offset_s: f64,
+}
+
+impl<O: Observer + ?Sized> Observer for Shifted<'_, O> {
+    fn status(&mut self, time_s: f64, status: SecondaryStatus) {
+        self.inner.status(time_s + self.offset_s, status);
+    }
+    fn checkpoint(&mut self, time_s: f64, progress_s: f64) {
+        self.inner.checkpoint(time_s + self.offset_s, progress_s);
+    }
+    // The run's clock was heard at the spot job's creation.
+    fn clock(&mut self, _clock_offset_s: f64) {}
+    fn event(&mut self, time_s: f64) {
+        self.inner.event(time_s + self.offset_s);
+    }
+    fn fallback(&mut self, time_s: f64) {
+        self.inner.fallback(time_s + self.offset_s);
     }
 }
 
@@ -1434,6 +1733,9 @@ impl CheckpointState {
         self.saved_regular = self.durable_regular;
     }
 }
+
+#[cfg(test)]
+mod fallback_tests;
 
 #[cfg(test)]
 mod tests {

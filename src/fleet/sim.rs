@@ -958,4 +958,23 @@ on_demand_hourly = 1
         // Available 6/7 of the time, to within a few percent over ~140 cycles.
         assert!((path.share() - 6.0 / 7.0).abs() < 0.03, "{}", path.share());
     }
+
+    #[test]
+    fn a_workload_with_a_fallback_is_refused() {
+        let text = format!(
+            "horizon = \"1d\"\nwarmup = \"0s\"\n{}",
+            workload("a", "\"1h\"", "1h").replace(
+                "[workload.scenario.pricing]",
+                "[workload.scenario.stopping]\nmax_wait = \"2d\"\n[workload.scenario.spot]\n\
+                 enabled = true\ncapacity_wait = \"1m\"\ntime_to_interruption = \"1d\"\n\
+                 discount = 0.7\n[workload.scenario.fallback]\nwhen = \"max_wait\"\n\
+                 [workload.scenario.pricing]",
+            )
+        );
+        let errors = parse_fleet(&text, "test.toml").unwrap_err().to_string();
+        assert!(
+            errors.contains("[fallback] is not supported in a fleet yet"),
+            "{errors}"
+        );
+    }
 }

@@ -41,6 +41,9 @@ pub struct JobTimeline {
     pub transitions: Vec<Transition>,
     /// Durable checkpoints, in time order.
     pub checkpoints: Vec<DurableCheckpoint>,
+    /// `[fallback]`: when the on-demand job was created, if the run went on-demand. The
+    /// transitions from then on are the on-demand job's; those before, the spot job's.
+    pub fallback_at_s: Option<f64>,
     /// The run's summary, identical to the Monte Carlo runner's record of run `run`.
     pub record: RunRecord,
 }
@@ -73,6 +76,7 @@ impl JobTimeline {
             clock_offset_s: recorder.clock_offset_s,
             transitions,
             checkpoints: recorder.checkpoints,
+            fallback_at_s: recorder.fallback_at_s,
             record,
         }
     }
@@ -105,6 +109,22 @@ impl JobTimeline {
             }
         }
         billed
+    }
+
+    /// The index of the on-demand job's first transition, when the run went on-demand.
+    pub fn fallback_index(&self) -> Option<usize> {
+        self.fallback_at_s?;
+        // The spot job's final status (Stopped, or MaxWaitTimeExceeded) comes once, last of
+        // its job; the on-demand job's Starting follows.
+        self.transitions
+            .iter()
+            .position(|t| {
+                matches!(
+                    t.status,
+                    SecondaryStatus::Stopped | SecondaryStatus::MaxWaitTimeExceeded
+                )
+            })
+            .map(|index| index + 1)
     }
 
     /// Seconds spent in the billed transitions ([`JobTimeline::billed_transitions`]): equals
@@ -161,6 +181,7 @@ impl Replay {
 #[derive(Default)]
 struct Recorder {
     clock_offset_s: f64,
+    fallback_at_s: Option<f64>,
     statuses: Vec<(f64, SecondaryStatus)>,
     checkpoints: Vec<DurableCheckpoint>,
 }
@@ -177,6 +198,10 @@ impl Observer for Recorder {
 
     fn clock(&mut self, clock_offset_s: f64) {
         self.clock_offset_s = clock_offset_s;
+    }
+
+    fn fallback(&mut self, time_s: f64) {
+        self.fallback_at_s = Some(time_s);
     }
 }
 

@@ -97,6 +97,7 @@ mod tests {
             work_done_s: 500.0,
             billed: crate::engine::BilledTime::default(),
             billed_redone_s: 0.0,
+            fallback: Default::default(),
         };
         let mut out = Vec::new();
         write_runs_csv(&[record, record], &mut out).unwrap();

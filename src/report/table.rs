@@ -4,7 +4,7 @@ use super::RunReport;
 use super::layout::{render_list, render_rows};
 use crate::engine::Outcome;
 use crate::montecarlo::precision::format_interval;
-use crate::scenario::{Scenario, SpotPriceSpec};
+use crate::scenario::{FallbackSpec, FallbackWhen, Scenario, SpotPriceSpec};
 use crate::stats::summary::{Metric, SideSummary, Summary};
 use crate::units::duration::format_duration;
 use crate::units::format::{format_count, format_pct, format_price, format_std_err, format_usd};
@@ -129,6 +129,78 @@ pub(super) fn job_and_market(name: &str, scenario: &Scenario) -> String {
     header
 }
 
+/// What the `[fallback]` did, in words: how often the scheduler gave up on spot, what the
+/// on-demand jobs cost, and with a deadline how many runs met it.
+fn fallback_section(spot: &SideSummary, rule: &FallbackSpec) -> String {
+    let Some(fallback) = &spot.fallback else {
+        return String::new();
+    };
+    let trigger = match rule.when {
+        FallbackWhen::Deadline {
+            deadline_s,
+            margin_s,
+        } => {
+            let margin = if margin_s > 0.0 {
+                format!(" less a margin of {}", format_duration(margin_s))
+            } else {
+                String::new()
+            };
+            format!(
+                "at the last moment an on-demand job could still finish within {}{margin}",
+                format_duration(deadline_s)
+            )
+        }
+        FallbackWhen::MaxWait => "when the spot job ended with MaxWaitTimeExceeded".to_string(),
+        FallbackWhen::Interruptions { interruptions } => {
+            format!("after interruption {interruptions}")
+        }
+        FallbackWhen::Waiting { waiting_s } => format!(
+            "when a wait for capacity reached {}",
+            format_duration(waiting_s)
+        ),
+    };
+    let mut rows = vec![
+        vec![
+            "  went on-demand".to_string(),
+            format_pct(fallback.fell_back_share * 100.0, 1),
+            format!(
+                "of runs: the scheduler stopped the spot job {trigger}, and an on-demand job \
+                 restored its last durable checkpoint"
+            ),
+        ],
+        vec![
+            "  on-demand part".to_string(),
+            format_pct(fallback.on_demand_cost_share * 100.0, 1),
+            format!(
+                "of the total cost: {} per run on average, {:.1} on-demand hours billed",
+                format_usd(fallback.on_demand_cost_usd_mean),
+                fallback.on_demand_hours_mean
+            ),
+        ],
+    ];
+    if let (Some(met), FallbackWhen::Deadline { deadline_s, .. }) =
+        (fallback.met_deadline_share, rule.when)
+    {
+        rows.push(vec![
+            "  deadline met".to_string(),
+            format_pct(met * 100.0, 2),
+            format!(
+                "of runs completed within {} of the spot job's creation",
+                format_duration(deadline_s)
+            ),
+        ]);
+    }
+    let width = rows.iter().map(|r| r[1].chars().count()).max().unwrap_or(0);
+    for row in &mut rows {
+        row[1] = format!("{:>width$}", row[1]);
+    }
+    format!(
+        "\nFallback (when = \"{}\"; SageMaker has none, a scheduler outside it does this)\n{}",
+        rule.when_name(),
+        render_list(&rows)
+    )
+}
+
 /// The report as an aligned text table.
 pub fn render_table(report: &RunReport<'_>) -> String {
     let scenario = report.scenario;
@@ -176,7 +248,12 @@ pub fn render_table(report: &RunReport<'_>) -> String {
 
     let mut rows: Vec<Vec<String>> = Vec::new();
     if let Some(spot) = &estimate.spot {
-        side_rows(&mut rows, "Spot, per job", spot, &Metric::ALL);
+        let title = if spot.fallback.is_some() {
+            "Spot with on-demand fallback, per job (both jobs)"
+        } else {
+            "Spot, per job"
+        };
+        side_rows(&mut rows, title, spot, &Metric::ALL);
     }
     side_rows(
         &mut rows,
@@ -187,6 +264,9 @@ pub fn render_table(report: &RunReport<'_>) -> String {
 
     let mut out = header;
     out.push_str(&render_rows(&rows));
+    if let (Some(spot), Some(rule)) = (&estimate.spot, &scenario.fallback) {
+        out.push_str(&fallback_section(spot, rule));
+    }
     if let (Some(spot), Some(real_pct)) = (&estimate.spot, estimate.savings_vs_on_demand_pct) {
         out.push_str("\nSavings\n");
         let console = spot

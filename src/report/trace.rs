@@ -52,6 +52,8 @@ pub mod messages {
     /// as a limit on waiting alone).
     pub const MAX_WAIT_TIME_EXCEEDED: &str =
         "The job stopped because its time since creation reached MaxWaitTimeInSeconds";
+    /// Stopped by a `StopTrainingJob` call (the `[fallback]` scheduler's).
+    pub const STOPPED: &str = "Training job stopped by StopTrainingJob";
 }
 
 /// Everything `spotsim trace` prints: one replayed run and how to date it.
@@ -113,6 +115,10 @@ impl<'a> TraceReport<'a> {
         let transition = &self.timeline.transitions[index];
         match transition.status {
             SecondaryStatus::Starting if index == 0 => messages::STARTING,
+            // The on-demand job of a `[fallback]` is a new job: it starts as any job does.
+            SecondaryStatus::Starting if self.timeline.fallback_index() == Some(index) => {
+                messages::STARTING
+            }
             SecondaryStatus::Starting => messages::RESTARTING,
             SecondaryStatus::Downloading => messages::DOWNLOADING,
             SecondaryStatus::Training => messages::TRAINING,
@@ -133,6 +139,7 @@ impl<'a> TraceReport<'a> {
             SecondaryStatus::Completed => messages::COMPLETED,
             SecondaryStatus::MaxRuntimeExceeded => messages::MAX_RUNTIME_EXCEEDED,
             SecondaryStatus::MaxWaitTimeExceeded => messages::MAX_WAIT_TIME_EXCEEDED,
+            SecondaryStatus::Stopped => messages::STOPPED,
         }
     }
 
@@ -282,6 +289,20 @@ struct Extra<'a> {
     on_demand_cost_usd: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     savings_vs_on_demand_pct: Option<f64>,
+    /// `[fallback]`: the on-demand job the scheduler created, when the run went on-demand.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    on_demand_fallback: Option<FallbackJob>,
+}
+
+/// The on-demand job of a `[fallback]`: its transitions are the document's from
+/// `first_transition` on.
+#[derive(Serialize)]
+struct FallbackJob {
+    training_job_name: String,
+    creation_time: String,
+    creation_s: f64,
+    checkpoint_s3_uri: String,
+    first_transition: usize,
 }
 
 #[derive(Serialize)]
@@ -289,6 +310,14 @@ struct CheckpointEntry {
     time: String,
     time_s: f64,
     progress_s: f64,
+}
+
+/// The checkpoint S3 URI of the run's job, shared by a `[fallback]`'s on-demand job.
+fn checkpoint_uri(name: &str, scenario: &Scenario) -> String {
+    match scenario.checkpoint {
+        Some(_) => format!("s3://spotsim/checkpoints/{name}"),
+        None => "(none: the job does not checkpoint)".to_string(),
+    }
 }
 
 /// The run as a pretty-printed `DescribeTrainingJob` JSON document, ending with a newline.
@@ -327,7 +356,7 @@ pub fn render_trace_json(report: &TraceReport<'_>) -> String {
             .collect(),
         enable_managed_spot_training: scenario.is_spot(),
         checkpoint_config: scenario.checkpoint.as_ref().map(|_| CheckpointConfig {
-            s3_uri: format!("s3://spotsim/checkpoints/{name}"),
+            s3_uri: checkpoint_uri(&name, scenario),
             local_path: CHECKPOINT_LOCAL_PATH,
         }),
         training_time_in_seconds: whole_seconds(record.training_s),
@@ -354,6 +383,15 @@ pub fn render_trace_json(report: &TraceReport<'_>) -> String {
             on_demand_wall_s: report.on_demand.as_ref().map(|r| r.wall_s),
             on_demand_cost_usd: report.on_demand.as_ref().map(|r| r.cost_usd),
             savings_vs_on_demand_pct: report.savings_vs_on_demand_pct(),
+            on_demand_fallback: timeline.fallback_at_s.zip(timeline.fallback_index()).map(
+                |(at_s, first_transition)| FallbackJob {
+                    training_job_name: format!("{name}-on-demand"),
+                    creation_time: report.at(at_s).to_aws(),
+                    creation_s: at_s,
+                    checkpoint_s3_uri: checkpoint_uri(&name, scenario),
+                    first_transition,
+                },
+            ),
         },
         training_job_name: name,
     };
@@ -376,7 +414,17 @@ pub fn render_trace_table(report: &TraceReport<'_>) -> String {
         report.seed,
         report.training_job_name()
     );
+    let fallback_index = timeline.fallback_index();
     for (index, t) in timeline.transitions.iter().enumerate() {
+        if Some(index) == fallback_index {
+            // The scheduler's new job, linked to the spot job by the checkpoint URI.
+            out.push_str(&format!(
+                "\n[fallback] the scheduler created the on-demand job {}-on-demand with the same \
+                 CheckpointConfig.S3Uri {}: it restores the last durable checkpoint\n",
+                report.training_job_name(),
+                checkpoint_uri(&report.training_job_name(), scenario)
+            ));
+        }
         out.push_str(&format!(
             "{} {} - {}\n",
             report.at(t.start_s).to_log(),
@@ -512,6 +560,20 @@ pub fn render_trace_table(report: &TraceReport<'_>) -> String {
             (_, stopped) => format!("{on_demand_run}, stopped ({})", stopped.as_str()),
         };
         row("same run on-demand", text);
+    }
+    if let (Some(at_s), Some(fallback)) = (timeline.fallback_at_s, &scenario.fallback) {
+        row(
+            "fallback",
+            format!(
+                "when = \"{}\": the spot job was stopped and the on-demand job created {} after \
+                 creation; on-demand part {} of the {} total ({} billed)",
+                fallback.when_name(),
+                format_duration(at_s),
+                format_usd(record.fallback.on_demand_cost_usd),
+                format_usd(record.cost_usd),
+                format_duration(record.fallback.on_demand_training_s)
+            ),
+        );
     }
     if let Some(clock) = market_clock(report) {
         row("market clock", clock);

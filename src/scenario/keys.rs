@@ -872,6 +872,66 @@ pub static CHECKPOINT: Table = Table {
     aliases: &[],
 };
 
+/// `[fallback]`.
+pub static FALLBACK: Table = Table {
+    path: "fallback",
+    description: "An on-demand fallback scripted outside SageMaker: a scheduler stops the spot \
+                  job and creates an on-demand job with the same checkpoint URI, which restores \
+                  the last durable checkpoint and finishes; spot only.",
+    keys: &[
+        required(
+            "when",
+            Kind::Enum(&["deadline", "max_wait", "interruptions", "waiting"]),
+            "When the scheduler gives up on spot: at the last moment an on-demand job can still \
+             meet `deadline`, when the spot job ends with MaxWaitTimeExceeded, after \
+             `interruptions` interruptions, or when one wait for capacity passes `waiting`.",
+        ),
+        key(
+            "deadline",
+            POSITIVE_DURATION,
+            Presence::Conditional,
+            None,
+            "With when = \"deadline\" (and only then): wall-clock budget from the spot job's \
+             creation.",
+        ),
+        key(
+            "margin",
+            DURATION,
+            Presence::Optional,
+            Some(DefaultValue::Integer(0)),
+            "With when = \"deadline\": extra safety before the last possible moment.",
+        ),
+        key(
+            "interruptions",
+            Kind::Integer {
+                min: 1,
+                max: u32::MAX as i64,
+            },
+            Presence::Conditional,
+            None,
+            "With when = \"interruptions\" (and only then): the interruption after which the \
+             job goes on-demand.",
+        ),
+        key(
+            "waiting",
+            POSITIVE_DURATION,
+            Presence::Conditional,
+            None,
+            "With when = \"waiting\" (and only then): the longest single wait for capacity \
+             tolerated.",
+        ),
+        key(
+            "reaction",
+            DURATION,
+            Presence::Optional,
+            Some(DefaultValue::Integer(0)),
+            "From the spot job's final status (Stopped) to the on-demand job's creation: the \
+             scheduler's reaction.",
+        ),
+    ],
+    aliases: &[],
+};
+
 /// `[pricing]`.
 pub static PRICING: Table = Table {
     path: "pricing",
@@ -950,6 +1010,13 @@ pub static SCENARIO: Table = Table {
             Presence::Optional,
             None,
             "Checkpoints; absent means none.",
+        ),
+        key(
+            "fallback",
+            Kind::Table(&FALLBACK),
+            Presence::Optional,
+            None,
+            "An on-demand fallback after spot; absent means spot alone.",
         ),
         key(
             "pricing",
@@ -1107,6 +1174,26 @@ on_demand_hourly = 1
                     );
                 }
                 _ => {}
+            }
+            if table_path == "fallback" {
+                // Each key with the rule it goes with; a deadline's bounds alone, with the
+                // on-demand job (which it must outlast) out of the way.
+                let when = match path {
+                    "fallback.deadline" | "fallback.margin" => "deadline",
+                    "fallback.interruptions" => "interruptions",
+                    "fallback.waiting" => "waiting",
+                    _ => "max_wait",
+                };
+                let table = match when {
+                    "deadline" => "{ when = \"deadline\", deadline = \"52h\" }",
+                    "interruptions" => "{ when = \"interruptions\", interruptions = 3 }",
+                    "waiting" => "{ when = \"waiting\", waiting = \"2h\" }",
+                    _ => "{ when = \"max_wait\" }",
+                };
+                doc.insert("fallback".into(), inline(table));
+                if path == "fallback.deadline" {
+                    set(&mut doc, "job.training", Some(Value::Float(0.001)));
+                }
             }
             doc
         }

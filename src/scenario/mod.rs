@@ -54,6 +54,10 @@ pub struct Scenario {
     pub spot: Option<SpotSpec>,
     /// Checkpointing; `None` when the job does not checkpoint.
     pub checkpoint: Option<CheckpointSpec>,
+    /// `[fallback]`: when a scheduler stops the spot job and finishes on-demand; `None` for
+    /// spot alone (SageMaker itself never falls back, spec §2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<FallbackSpec>,
     /// Prices.
     pub pricing: PricingSpec,
     /// Monte Carlo settings.
@@ -274,6 +278,64 @@ pub struct CheckpointSpec {
     pub sync_s: f64,
     /// Whether the job saves on EC2's two-minute interruption notice (uncertain; default no).
     pub on_notice: bool,
+}
+
+/// When the scheduler of `[fallback]` gives up on spot.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "when", rename_all = "snake_case")]
+pub enum FallbackWhen {
+    /// At the last moment an on-demand job can still finish by `deadline_s` after the spot
+    /// job's creation, less `margin_s`.
+    Deadline {
+        /// Wall-clock budget from the spot job's creation, seconds.
+        deadline_s: f64,
+        /// Extra safety before the last possible moment, seconds.
+        margin_s: f64,
+    },
+    /// Only when the spot job ends with MaxWaitTimeExceeded.
+    MaxWait,
+    /// After this many interruptions (at least 1).
+    Interruptions {
+        /// The interruption that sends the job on-demand.
+        interruptions: u32,
+    },
+    /// When one wait for capacity lasts this long, seconds.
+    Waiting {
+        /// The longest wait tolerated, seconds.
+        waiting_s: f64,
+    },
+}
+
+/// `[fallback]`: a scheduler outside SageMaker stops the spot job and creates an on-demand job
+/// with the same checkpoint URI, which restores the last durable checkpoint and finishes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FallbackSpec {
+    /// The rule.
+    #[serde(flatten)]
+    pub when: FallbackWhen,
+    /// From the spot job's final status (Stopped) to the on-demand job's creation, seconds:
+    /// the scheduler's reaction (default 0).
+    pub reaction_s: f64,
+}
+
+impl FallbackSpec {
+    /// The deadline, when the rule has one.
+    pub fn deadline_s(&self) -> Option<f64> {
+        match self.when {
+            FallbackWhen::Deadline { deadline_s, .. } => Some(deadline_s),
+            _ => None,
+        }
+    }
+
+    /// The rule's name as the scenario writes it.
+    pub fn when_name(&self) -> &'static str {
+        match self.when {
+            FallbackWhen::Deadline { .. } => "deadline",
+            FallbackWhen::MaxWait => "max_wait",
+            FallbackWhen::Interruptions { .. } => "interruptions",
+            FallbackWhen::Waiting { .. } => "waiting",
+        }
+    }
 }
 
 /// `[pricing]`.

@@ -22,9 +22,9 @@ use super::advisor::{
 use super::keys::{self, MAX_DURATION_S, MAX_HOURLY_MULTIPLIER, MAX_HOURLY_USD, MAX_SIGMA, Sign};
 use super::lint::Warning;
 use super::{
-    CheckpointSpec, DEFAULT_MAX_RUN_S, DEFAULT_RUNS, DEFAULT_SEED, JobSpec, MAX_RUN_LIMIT_S,
-    MAX_RUNS, MarketSpec, MaxRunCounting, PricingSpec, ProfileSpec, Reclaim, Scenario,
-    SimulationSpec, SpotPriceSpec, SpotSpec, StartHour, StoppingSpec, TraceStart,
+    CheckpointSpec, DEFAULT_MAX_RUN_S, DEFAULT_RUNS, DEFAULT_SEED, FallbackSpec, FallbackWhen,
+    JobSpec, MAX_RUN_LIMIT_S, MAX_RUNS, MarketSpec, MaxRunCounting, PricingSpec, ProfileSpec,
+    Reclaim, Scenario, SimulationSpec, SpotPriceSpec, SpotSpec, StartHour, StoppingSpec, TraceStart,
 };
 use crate::inputs::availability::{TraceFormat, read_trace};
 use crate::inputs::bounded::{FileKind, read_bounded};
@@ -519,6 +519,31 @@ fn read_scenario_table(
         }
     };
 
+    let fallback = match sub_table(ctx, &top, "fallback") {
+        Ok(Some((span, table))) => {
+            let fallback = read_fallback(ctx, span, table);
+            match (spot_enabled, top.get("fallback")) {
+                (Some(false), Some(value)) => {
+                    ctx.bad(
+                        "fallback",
+                        value,
+                        "needs managed spot ([spot] enabled = true): an on-demand job has \
+                         nothing to fall back from",
+                    );
+                    None
+                }
+                _ => {
+                    if let (Some(Some(spec)), Some(job)) = (fallback, job.as_ref()) {
+                        check_fallback_deadline(ctx, &top, &spec, job);
+                    }
+                    fallback
+                }
+            }
+        }
+        Ok(None) => Some(None),
+        Err(()) => None,
+    };
+
     let (simulation_span, simulation_values) = sub_table(ctx, &top, "simulation")
         .ok()
         .flatten()
@@ -530,6 +555,7 @@ fn read_scenario_table(
         stopping: stopping?,
         spot: spot?,
         checkpoint: checkpoint?,
+        fallback: fallback?,
         pricing: pricing?,
         simulation: simulation?,
         notes: Vec::new(),
@@ -1498,6 +1524,157 @@ fn read_checkpoint(
         sync_s: sync_s?,
         on_notice: on_notice?,
     })
+}
+
+/// `[fallback]`: the rule and the keys that go with it. `Some(None)` never: the table is
+/// present, so the answer is a rule or a reported problem.
+fn read_fallback(
+    ctx: &mut Ctx<'_>,
+    span: Range<usize>,
+    table: &DeTable<'_>,
+) -> Option<Option<FallbackSpec>> {
+    let reader = TableReader::new(ctx, &keys::FALLBACK, span, table);
+    reader.finish(ctx);
+    let duration = |ctx: &mut Ctx<'_>, key: &str| {
+        reader
+            .get(key)
+            .map(|value| read_duration(ctx, &reader.key_path(key), value))
+    };
+    let margin_s = duration(ctx, "margin").unwrap_or(Some(0.0));
+    let reaction_s = duration(ctx, "reaction").unwrap_or(Some(0.0));
+    let deadline_s = duration(ctx, "deadline");
+    let waiting_s = duration(ctx, "waiting");
+    let interruptions = reader.get("interruptions").map(|value| {
+        read_integer(ctx, "fallback.interruptions", value, 1, u32::MAX as i64).map(|n| n as u32)
+    });
+    let Some(when_value) = reader.get("when") else {
+        reader.missing(
+            ctx,
+            "when",
+            "when to go on-demand: \"deadline\", \"max_wait\", \"interruptions\" or \
+             \"waiting\", e.g. when = \"deadline\" with deadline = \"52h\"",
+        );
+        return None;
+    };
+    let when_name = read_string(ctx, "fallback.when", when_value)?;
+    // Each rule's own key; the others' keys are refused, so that no setting is silently ignored.
+    let own: &[&str] = match when_name.as_str() {
+        "deadline" => &["deadline", "margin"],
+        "max_wait" => &[],
+        "interruptions" => &["interruptions"],
+        "waiting" => &["waiting"],
+        _ => {
+            ctx.bad(
+                "fallback.when",
+                when_value,
+                "must be \"deadline\", \"max_wait\", \"interruptions\" or \"waiting\"",
+            );
+            return None;
+        }
+    };
+    let mut ok = true;
+    for key in ["deadline", "margin", "interruptions", "waiting"] {
+        if let Some(value) = reader.get(key)
+            && !own.contains(&key)
+        {
+            ctx.bad(
+                &reader.key_path(key),
+                value,
+                format!("does not go with when = \"{when_name}\""),
+            );
+            ok = false;
+        }
+    }
+    let positive =
+        |ctx: &mut Ctx<'_>, key: &str, seconds: Option<Option<f64>>, example: &str| match seconds {
+            Some(Some(s)) if s > 0.0 => Some(s),
+            Some(Some(_)) => {
+                let value = reader.get(key).expect("read from the table");
+                ctx.bad(&reader.key_path(key), value, "must be greater than zero");
+                None
+            }
+            Some(None) => None,
+            None => {
+                reader.missing(
+                    ctx,
+                    key,
+                    &format!("with when = \"{when_name}\", e.g. {key} = {example}"),
+                );
+                None
+            }
+        };
+    let when = match when_name.as_str() {
+        "deadline" => FallbackWhen::Deadline {
+            deadline_s: positive(ctx, "deadline", deadline_s, "\"52h\"")?,
+            margin_s: margin_s?,
+        },
+        "max_wait" => FallbackWhen::MaxWait,
+        "interruptions" => match interruptions {
+            Some(n) => FallbackWhen::Interruptions { interruptions: n? },
+            None => {
+                reader.missing(
+                    ctx,
+                    "interruptions",
+                    "with when = \"interruptions\": after how many interruptions to go \
+                     on-demand, e.g. interruptions = 3",
+                );
+                return None;
+            }
+        },
+        _ => FallbackWhen::Waiting {
+            waiting_s: positive(ctx, "waiting", waiting_s, "\"2h\"")?,
+        },
+    };
+    if !ok {
+        return None;
+    }
+    Some(Some(FallbackSpec {
+        when,
+        reaction_s: reaction_s?,
+    }))
+}
+
+/// A deadline the on-demand job alone cannot meet (its expected provisioning, download,
+/// training and upload, plus the margin) is refused: no rule could keep it.
+fn check_fallback_deadline(
+    ctx: &mut Ctx<'_>,
+    top: &TableReader<'_, '_>,
+    spec: &FallbackSpec,
+    job: &JobSpec,
+) {
+    let FallbackWhen::Deadline {
+        deadline_s,
+        margin_s,
+    } = spec.when
+    else {
+        return;
+    };
+    let on_demand_s = job.provisioning.mean_s()
+        + job.download.mean_s()
+        + job.training.mean_s()
+        + job.upload.mean_s();
+    let Some(DeValue::Table(table)) = top.get("fallback").map(|v| v.get_ref()) else {
+        return;
+    };
+    let Some(value) = table.get("deadline") else {
+        return;
+    };
+    if on_demand_s + margin_s > deadline_s {
+        ctx.bad(
+            "fallback.deadline",
+            value,
+            format!(
+                "is shorter than the on-demand job alone ({} expected: provisioning, download, \
+                 training and upload{}): no fallback can meet it",
+                format_duration_exact(on_demand_s.round()),
+                if margin_s > 0.0 {
+                    ", plus the margin"
+                } else {
+                    ""
+                }
+            ),
+        );
+    }
 }
 
 fn read_pricing(ctx: &mut Ctx<'_>, span: Range<usize>, table: &DeTable<'_>) -> Option<PricingSpec> {

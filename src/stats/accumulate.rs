@@ -26,7 +26,7 @@ use crate::engine::{Outcome, RunRecord};
 use crate::stats::moments::{CoMoments, MomentLanes, Moments};
 use crate::stats::sketch::QuantileStore;
 use crate::stats::summary::{
-    BilledBreakdown, Metric, MetricSummaries, OutcomeShares, SideSummary, Summary,
+    BilledBreakdown, FallbackSummary, Metric, MetricSummaries, OutcomeShares, SideSummary, Summary,
     paired_saving_interval_pct,
 };
 
@@ -121,6 +121,76 @@ impl BilledSums {
     }
 }
 
+/// What a `[fallback]` did, summed over runs (all zero without one).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct FallbackSums {
+    /// Runs whose job carried a fallback rule.
+    pub armed: u64,
+    /// Runs that went on-demand.
+    pub fell_back: u64,
+    /// Billed seconds per instance of the on-demand jobs.
+    pub on_demand_training_s: f64,
+    /// Cost of the on-demand jobs.
+    pub on_demand_cost_usd: f64,
+    /// Runs whose rule has a deadline.
+    pub with_deadline: u64,
+    /// Of those, runs completed by the deadline.
+    pub met_deadline: u64,
+}
+
+impl FallbackSums {
+    #[inline(always)]
+    fn push(&mut self, r: &RunRecord) {
+        // One branch for the runs of every scenario without a fallback.
+        if r.fallback.armed {
+            self.push_armed(r, 1);
+        }
+    }
+
+    #[cold]
+    fn push_armed(&mut self, r: &RunRecord, times: u64) {
+        let part = &r.fallback;
+        for _ in 0..times {
+            self.armed += 1;
+            self.fell_back += u64::from(part.fell_back);
+            self.on_demand_training_s += part.on_demand_training_s;
+            self.on_demand_cost_usd += part.on_demand_cost_usd;
+            self.with_deadline += u64::from(part.has_deadline);
+            self.met_deadline += u64::from(part.met_deadline);
+        }
+    }
+
+    fn merge(&mut self, other: &FallbackSums) {
+        self.armed += other.armed;
+        self.fell_back += other.fell_back;
+        self.on_demand_training_s += other.on_demand_training_s;
+        self.on_demand_cost_usd += other.on_demand_cost_usd;
+        self.with_deadline += other.with_deadline;
+        self.met_deadline += other.met_deadline;
+    }
+
+    /// The summary over these runs, when they carried a fallback; `total_cost_usd` is the sum
+    /// of their costs, both jobs included.
+    pub fn summary(&self, total_cost_usd: f64) -> Option<FallbackSummary> {
+        if self.armed == 0 {
+            return None;
+        }
+        let runs = self.armed as f64;
+        Some(FallbackSummary {
+            fell_back_share: self.fell_back as f64 / runs,
+            on_demand_hours_mean: self.on_demand_training_s / runs / 3600.0,
+            on_demand_cost_usd_mean: self.on_demand_cost_usd / runs,
+            on_demand_cost_share: if total_cost_usd > 0.0 {
+                self.on_demand_cost_usd / total_cost_usd
+            } else {
+                0.0
+            },
+            met_deadline_share: (self.with_deadline > 0)
+                .then(|| self.met_deadline as f64 / self.with_deadline as f64),
+        })
+    }
+}
+
 /// The order-dependent figures of one side over some runs: outcome counts, the moments of each
 /// metric, billed-time sums.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -131,6 +201,9 @@ pub struct SideMoments {
     pub metrics: [Moments; 7],
     /// Billed seconds by what they bought.
     pub billed: BilledSums,
+    /// What a `[fallback]` did (absent from records written before it existed).
+    #[serde(default)]
+    pub fallback: FallbackSums,
 }
 
 impl SideMoments {
@@ -142,6 +215,7 @@ impl SideMoments {
             moments.push(metric.of(r));
         }
         self.billed.push(r);
+        self.fallback.push(r);
     }
 
     /// [`SideMoments::push`] but for the metrics' moments, which the caller keeps in
@@ -150,6 +224,7 @@ impl SideMoments {
     fn push_counts(&mut self, r: &RunRecord) {
         self.outcomes[outcome_index(r.outcome)] += 1;
         self.billed.push(r);
+        self.fallback.push(r);
     }
 
     /// Folds in the metrics' moments kept apart in `lanes` (by [`SideMoments::push_counts`]'s
@@ -174,6 +249,9 @@ impl SideMoments {
             moments.push_repeated(metric.of(r), times);
         }
         self.billed.push_repeated(r, times);
+        if r.fallback.armed {
+            self.fallback.push_armed(r, times);
+        }
     }
 
     /// Adds the runs of `other` after those of `self`.
@@ -185,6 +263,7 @@ impl SideMoments {
             mine.merge(theirs);
         }
         self.billed.merge(&other.billed);
+        self.fallback.merge(&other.fallback);
     }
 
     /// Runs seen.
@@ -753,6 +832,7 @@ fn side_summary(moments: &SideMoments, stores: &SideStores) -> SideSummary {
         console_savings_pct: (training > 0.0).then(|| (1.0 - billable / training) * 100.0),
         cost_per_completed_job_usd: (completed > 0).then(|| total_cost_usd / completed as f64),
         billed_breakdown: moments.billed.mean(runs),
+        fallback: moments.fallback.summary(total_cost_usd),
     }
 }
 
@@ -776,6 +856,7 @@ mod tests {
             work_done_s: 9.0,
             billed: BilledTime::default(),
             billed_redone_s: 10.0,
+            fallback: Default::default(),
         };
         let want = Metric::ALL.map(|metric| metric.of(&record));
         assert_eq!(metric_values(&record), want);

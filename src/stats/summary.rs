@@ -310,6 +310,26 @@ pub struct SideSummary {
     pub cost_per_completed_job_usd: Option<f64>,
     /// Where the billed time goes, on average per run.
     pub billed_breakdown: BilledBreakdown,
+    /// What the `[fallback]` did, when the scenario has one (spot side only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<FallbackSummary>,
+}
+
+/// What a `[fallback]` did over the runs. The side's totals (cost, wall time, outcomes) already
+/// include the on-demand jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FallbackSummary {
+    /// Share of runs that went on-demand.
+    pub fell_back_share: f64,
+    /// Mean billed on-demand hours per run (per instance), zero for runs that stayed on spot.
+    pub on_demand_hours_mean: f64,
+    /// Mean cost of the on-demand job per run.
+    pub on_demand_cost_usd_mean: f64,
+    /// The on-demand jobs' share of the total cost.
+    pub on_demand_cost_share: f64,
+    /// With a deadline: the share of runs completed by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub met_deadline_share: Option<f64>,
 }
 
 /// Mean billed seconds per run and instance, by what they bought. The parts add up to the mean
@@ -508,6 +528,7 @@ mod tests {
             work_done_s: 0.0,
             billed: BilledTime::default(),
             billed_redone_s: 0.0,
+            fallback: Default::default(),
         };
         let spot: Vec<RunRecord> = [2.0, 3.0, 4.0, 5.0, 6.0].map(record).to_vec();
         let on_demand: Vec<RunRecord> = [10.0; 5].map(record).to_vec();

@@ -234,3 +234,54 @@ fn a_folder_is_not_a_scenario() {
             "scenarios: is a directory, not a regular file",
         ));
 }
+
+#[test]
+fn invalid_fallbacks_are_refused_with_the_key_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let spot = "[job]\ntraining = \"48h\"\ndownload = \"12m\"\n[stopping]\nmax_run = \"3d\"\n\
+                max_wait = \"3d\"\n[spot]\nenabled = true\ncapacity_wait = \"5m\"\n\
+                time_to_interruption = \"6h\"\ndiscount = 0.7\n[pricing]\non_demand_hourly = 3\n";
+    let on_demand = "[job]\ntraining = \"48h\"\n[pricing]\non_demand_hourly = 3\n";
+    for (base, fallback, expected) in [
+        (
+            spot,
+            "when = \"deadline\"\ndeadline = \"40h\"",
+            "fallback.deadline (\"40h\") is shorter than the on-demand job alone (2d 12m",
+        ),
+        (
+            spot,
+            "when = \"interruptions\"\ninterruptions = 0",
+            "fallback.interruptions (0) must be a whole number from 1",
+        ),
+        (
+            spot,
+            "when = \"soon\"",
+            "fallback.when (\"soon\") must be \"deadline\", \"max_wait\", \"interruptions\" or \"waiting\"",
+        ),
+        (
+            spot,
+            "when = \"max_wait\"\ndeadline = \"52h\"",
+            "fallback.deadline (\"52h\") does not go with when = \"max_wait\"",
+        ),
+        (spot, "when = \"waiting\"", "fallback.waiting is required"),
+        (
+            on_demand,
+            "when = \"max_wait\"",
+            "fallback ([fallback]) needs managed spot",
+        ),
+    ] {
+        let scenario = write_file(
+            dir.path(),
+            "f.toml",
+            &format!("{base}[fallback]\n{fallback}\n"),
+        );
+        let output = spotsim()
+            .args(["validate", scenario.to_str().unwrap()])
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains(expected), "{fallback}: {stderr}");
+    }
+}

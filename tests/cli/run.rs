@@ -339,3 +339,50 @@ runs = 5000
         "{table}"
     );
 }
+
+#[test]
+fn a_fallback_is_reported_in_json_and_in_words() {
+    let args = [
+        "run",
+        "scenarios/deadline/v100-48h-us-east-1f.toml",
+        "--runs",
+        "300",
+    ];
+    let json: Value =
+        serde_json::from_str(&stdout_of(spotsim().args(args).args(["--format", "json"]))).unwrap();
+    assert_eq!(json["scenario"]["fallback"]["when"], "deadline");
+    assert_eq!(json["scenario"]["fallback"]["deadline_s"], 187_200.0);
+    let spot = &json["spot"];
+    let fallback = &spot["fallback"];
+    // The us-east-1f trace has capacity 59 % of the time: 48 h of work in 52 h needs most runs
+    // to go on-demand, and every run meets the deadline, as in sky_spot.
+    let share = fallback["fell_back_share"].as_f64().unwrap();
+    assert!(share > 0.5 && share < 1.0, "{share}");
+    assert_eq!(fallback["met_deadline_share"], 1.0);
+    assert_eq!(spot["outcomes"]["completed"], 1.0);
+    // The total includes the on-demand part: its share of the mean total is its mean.
+    let total = spot["metrics"]["cost_usd"]["mean"].as_f64().unwrap();
+    let part = fallback["on_demand_cost_usd_mean"].as_f64().unwrap();
+    let cost_share = fallback["on_demand_cost_share"].as_f64().unwrap();
+    assert!(
+        (total * cost_share - part).abs() < 1e-6 * total,
+        "{total} {part}"
+    );
+    // 3.06 $/h: the on-demand hours and their cost agree.
+    let hours = fallback["on_demand_hours_mean"].as_f64().unwrap();
+    assert!((hours * 3.06 - part).abs() < 1e-6 * part);
+    // Spot with a fallback costs less than on-demand alone, and more than its on-demand part.
+    let on_demand = json["on_demand"]["metrics"]["cost_usd"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        part < total && total < on_demand,
+        "{part} {total} {on_demand}"
+    );
+
+    let table = stdout_of(spotsim().args(args));
+    assert!(table.contains("Spot with on-demand fallback, per job (both jobs)"));
+    assert!(table.contains("Fallback (when = \"deadline\""));
+    assert!(table.contains("the scheduler stopped the spot job at the last moment an on-demand job could still finish within 2d 4h"));
+    assert!(table.contains("deadline met    100.00 %"), "{table}");
+}

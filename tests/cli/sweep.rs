@@ -242,3 +242,36 @@ fn the_best_interval_matches_the_closed_form_optimum_within_one_step() {
     let advice = &sweep["points"][0]["checkpoint_interval_advice"];
     assert!((advice["daly_s"].as_f64().unwrap() - optimum_s).abs() <= step_s);
 }
+
+#[test]
+fn a_fallback_deadline_can_be_swept() {
+    let sweep = json_of(&[
+        "scenarios/deadline/v100-48h-us-east-1f.toml",
+        "--set",
+        "fallback.deadline=50h,56h",
+        "--runs",
+        "100",
+    ]);
+    let points = sweep["points"].as_array().unwrap();
+    assert_eq!(
+        points[0]["set"],
+        serde_json::json!({"fallback.deadline": 180000})
+    );
+    let cost = |i: usize| {
+        points[i]["spot"]["metrics"]["cost_usd"]["mean"]
+            .as_f64()
+            .unwrap()
+    };
+    let share = |i: usize| {
+        points[i]["spot"]["fallback"]["fell_back_share"]
+            .as_f64()
+            .unwrap()
+    };
+    // Two hours of slack instead of eight: more runs go on-demand, sooner, at a higher cost.
+    assert!(share(0) > share(1), "{} vs {}", share(0), share(1));
+    assert!(cost(0) > cost(1), "{} vs {}", cost(0), cost(1));
+    for point in points {
+        assert_eq!(point["spot"]["fallback"]["met_deadline_share"], 1.0);
+    }
+    assert_eq!(sweep["best"]["index"], 1);
+}

@@ -466,3 +466,85 @@ fn fit_jobs_reads_a_traced_run_back() {
     let discount = fit["discount"].as_f64().unwrap();
     assert!((discount - 0.7).abs() < 1e-3, "{discount}");
 }
+
+#[test]
+fn a_fallback_run_shows_both_jobs_linked_by_the_checkpoint_uri() {
+    let dir = tempfile::tempdir().unwrap();
+    // After the second interruption the scheduler goes on-demand.
+    let scenario = write_file(
+        dir.path(),
+        "tight.toml",
+        &TIGHT
+            .replace(
+                "[pricing]",
+                "[fallback]\nwhen = \"interruptions\"\ninterruptions = 2\n[pricing]",
+            )
+            .replace(
+                "max_run = \"4h\"\nmax_wait = \"4h\"",
+                "max_run = \"1d\"\nmax_wait = \"1d\"",
+            ),
+    );
+    let path = scenario.to_str().unwrap();
+    // The first run that went on-demand.
+    let (run, json) = (0..50)
+        .map(|run| {
+            let json: Value = serde_json::from_str(&stdout_of(spotsim().args([
+                "trace",
+                path,
+                "--run",
+                &run.to_string(),
+                "--format",
+                "json",
+            ])))
+            .unwrap();
+            (run, json)
+        })
+        .find(|(_, json)| json["spotsim"]["on_demand_fallback"].is_object())
+        .expect("some run of 50 sees two interruptions");
+    let fallback = &json["spotsim"]["on_demand_fallback"];
+    let uri = json["CheckpointConfig"]["S3Uri"].as_str().unwrap();
+    assert_eq!(fallback["checkpoint_s3_uri"], uri);
+    let name = json["TrainingJobName"].as_str().unwrap();
+    assert_eq!(fallback["training_job_name"], format!("{name}-on-demand"));
+    let first = fallback["first_transition"].as_u64().unwrap() as usize;
+    let transitions = json["SecondaryStatusTransitions"].as_array().unwrap();
+    // The spot job ends Stopped by the scheduler; the on-demand job starts as a new job.
+    assert_eq!(transitions[first - 1]["Status"], "Stopped");
+    assert_eq!(transitions[first]["Status"], "Starting");
+    assert_eq!(
+        transitions[first]["StatusMessage"],
+        "Starting the training job"
+    );
+    assert_eq!(json["TrainingJobStatus"], "Completed");
+    let interrupted = transitions[..first]
+        .iter()
+        .filter(|t| t["Status"] == "Interrupted")
+        .count();
+    assert_eq!(interrupted, 2);
+    assert!(
+        transitions[first..]
+            .iter()
+            .all(|t| t["Status"] != "Interrupted")
+    );
+
+    let log = stdout_of(spotsim().args([
+        "trace",
+        path,
+        "--run",
+        &run.to_string(),
+        "--format",
+        "table",
+    ]));
+    assert!(
+        log.contains(&format!(
+            "[fallback] the scheduler created the on-demand job {name}-on-demand with the same \
+             CheckpointConfig.S3Uri {uri}"
+        )),
+        "{log}"
+    );
+    assert!(log.contains("Stopped - Training job stopped by StopTrainingJob"));
+    assert!(
+        log.contains("when = \"interruptions\": the spot job was stopped"),
+        "{log}"
+    );
+}

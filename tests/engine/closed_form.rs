@@ -509,3 +509,50 @@ on_demand_hourly = 1
         "{per_hour:?}"
     );
 }
+
+/// `[fallback] when = "max_wait"` with exponential capacity waits X of mean m, no
+/// interruption, training T, no checkpoints, no download, provisioning or upload, MaxWait W:
+/// the spot job completes iff X ≤ a = W − T (it would still be training at W otherwise), so it
+/// falls back with probability e^{−a/m}. Its billed time is T when it completes and W − X when
+/// it is stopped in training (a < X < W), whose expectation is
+/// ∫_a^W (W − x) e^{−x/m} dx / m = T e^{−a/m} − m (e^{−a/m} − e^{−W/m}). The on-demand job
+/// starts from zero and bills T. So, at spot price s and on-demand price o per second:
+///   E[cost] = s (T − m (e^{−a/m} − e^{−W/m})) + o T e^{−a/m},
+///   E[wall] = E[X; X ≤ a] + T (1 − e^{−a/m}) + (W + r + T) e^{−a/m} with reaction r.
+#[test]
+fn max_wait_fallback_after_exponential_waits() {
+    let (m, t, w, r) = (3600.0_f64, 7200.0_f64, 10_800.0_f64, 300.0_f64);
+    let s = scenario(&format!(
+        "[job]\ntraining = {t}\n[stopping]\nmax_run = {w}\nmax_wait = {w}\n[spot]\n\
+         enabled = true\ncapacity_wait = {{ dist = \"exponential\", mean = {m} }}\n\
+         time_to_interruption = \"never\"\ndiscount = 0.7\n\
+         [fallback]\nwhen = \"max_wait\"\nreaction = {r}\n\
+         [pricing]\non_demand_hourly = 3.6\n[simulation]\nruns = 40000\nseed = 20261204\n"
+    ));
+    let estimate = Estimate::of(&stream_scenario(&s));
+    let spot = estimate.spot.expect("spot scenario");
+    let a = w - t;
+    let p = (-a / m).exp();
+    let (spot_per_s, od_per_s) = (0.3 * 3.6 / 3600.0, 3.6 / 3600.0);
+    let cost = spot_per_s * (t - m * (p - (-w / m).exp())) + od_per_s * t * p;
+    // E[X; X ≤ a] = m (1 − e^{−a/m}) − a e^{−a/m}.
+    let wait_done = m * (1.0 - p) - a * p;
+    let wall = wait_done + t * (1.0 - p) + (w + r + t) * p;
+    assert_within(
+        "cost_usd",
+        &spot.metrics.cost_usd,
+        cost,
+        "max_wait fallback",
+    );
+    assert_within("wall_s", &spot.metrics.wall_s, wall, "max_wait fallback");
+    let fallback = spot.fallback.expect("a fallback summary");
+    // The share's standard error is √(p(1 − p)/n).
+    let se = (p * (1.0 - p) / 40_000.0).sqrt();
+    assert!(
+        (fallback.fell_back_share - p).abs() <= 4.0 * se,
+        "{} vs {p}",
+        fallback.fell_back_share
+    );
+    // Every run completes, on spot or on-demand.
+    assert_eq!(spot.outcomes.completed, 1.0);
+}

@@ -4,6 +4,7 @@
 mod closed_form;
 mod determinism;
 mod properties;
+mod skynomad;
 mod traces;
 
 use spotsim::scenario::{Scenario, parse_scenario};

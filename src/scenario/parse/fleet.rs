@@ -258,6 +258,19 @@ fn read_workload(
             None
         }
     };
+    if let Some((scenario, _, at)) = &scenario
+        && scenario.fallback.is_some()
+    {
+        // Its on-demand jobs would have to queue for the on-demand quota, which the fleet
+        // does not model for fallbacks yet: refused rather than simulated without it.
+        ctx.error(
+            at.clone(),
+            "workload.scenario: [fallback] is not supported in a fleet yet (its on-demand jobs \
+             would take on-demand quota, which the fleet does not model for them); run the \
+             workload's scenario alone with spotsim run"
+                .to_string(),
+        );
+    }
     let instance_type = scenario.as_ref().and_then(|(scenario, _, at)| {
         let instance_type = scenario.job.instance_type.clone();
         if instance_type.is_none() {

@@ -87,6 +87,11 @@ const SCALAR_KEYS: &[(&str, ValueKind, bool)] = &[
     ("checkpoint.save", ValueKind::Duration, true),
     ("checkpoint.restore", ValueKind::Duration, true),
     ("checkpoint.sync", ValueKind::Duration, false),
+    ("fallback.deadline", ValueKind::Duration, false),
+    ("fallback.margin", ValueKind::Duration, false),
+    ("fallback.interruptions", ValueKind::Integer, false),
+    ("fallback.waiting", ValueKind::Duration, false),
+    ("fallback.reaction", ValueKind::Duration, false),
     ("pricing.on_demand_hourly", ValueKind::Number, false),
 ];
 
