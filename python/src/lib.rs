@@ -57,9 +57,13 @@ struct Problem {
 #[pymethods]
 impl Problem {
     fn __repr__(&self) -> String {
+        let key = self
+            .key
+            .as_ref()
+            .map_or_else(|| "None".to_string(), |key| format!("{key:?}"));
         format!(
-            "Problem(file={:?}, line={}, column={}, key={:?}, message={:?})",
-            self.file, self.line, self.column, self.key, self.message
+            "Problem(file={:?}, line={}, column={}, key={key}, message={:?})",
+            self.file, self.line, self.column, self.message
         )
     }
 
@@ -228,9 +232,19 @@ impl Scenario {
         let shown = path
             .as_ref()
             .map_or_else(|| "<string>".to_string(), |p| p.display().to_string());
+        Scenario::parse_shown(py, text, path, shown)
+    }
+
+    /// As [`Scenario::parse`], named `shown` in messages.
+    fn parse_shown(
+        py: Python<'_>,
+        text: String,
+        path: Option<PathBuf>,
+        shown: String,
+    ) -> PyResult<Scenario> {
         let scenario = spotsim::scenario::parse_scenario(&text, &shown)
             .map_err(|errors| load_error(py, LoadError::Invalid(errors)))?;
-        Scenario::parsed(py, scenario, text, path)
+        Scenario::parsed(py, scenario, text, path, shown)
     }
 
     /// A parsed scenario, its warnings emitted.
@@ -239,10 +253,8 @@ impl Scenario {
         scenario: spotsim::scenario::Scenario,
         text: String,
         path: Option<PathBuf>,
+        shown: String,
     ) -> PyResult<Scenario> {
-        let shown = path
-            .as_ref()
-            .map_or_else(|| "<string>".to_string(), |p| p.display().to_string());
         warn_scenario(py, &shown, &scenario)?;
         Ok(Scenario {
             scenario,
@@ -607,7 +619,8 @@ fn load(py: Python<'_>, path: PathBuf) -> PyResult<Py<PyAny>> {
         return Ok(Py::new(py, studies::Fleet::load(py, path)?)?.into_any());
     }
     let (scenario, text) = spotsim::load_scenario_and_text(&path).map_err(|e| load_error(py, e))?;
-    Ok(Py::new(py, Scenario::parsed(py, scenario, text, Some(path))?)?.into_any())
+    let shown = path.display().to_string();
+    Ok(Py::new(py, Scenario::parsed(py, scenario, text, Some(path), shown)?)?.into_any())
 }
 
 /// `spotsim.loads(text, path=None)`: a scenario from TOML text; `path` (optional) names it in
@@ -686,7 +699,7 @@ fn _from_request(
     } else {
         merged_toml(&imported.scenario_toml, &overrides).map_err(PyValueError::new_err)?
     };
-    let mut scenario = Scenario::parse(py, text, None)?;
+    let mut scenario = Scenario::parse_shown(py, text, None, file.to_string())?;
     if !assumed.is_empty() {
         let keys: Vec<&str> = assumed.iter().map(|(k, _)| k.as_str()).collect();
         let warning = Warning {

@@ -85,3 +85,20 @@ def test_other_threads_run_while_a_simulation_does(root):
     during = [t for t in ticks if started < t < ended]
     assert ended - started > 0.2, "the run was too short to tell"
     assert len(during) >= 5
+
+
+def test_an_interrupted_report_leaves_the_earlier_file_as_it_was(root, tmp_path):
+    output = tmp_path / "review.html"
+    output.write_text("an earlier review")
+    scenario = spotsim.load(root / "scenarios/quickstart.toml")
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    timer.start()
+    try:
+        scenario.report(output, runs=LONG_RUNS)
+        raise AssertionError("the report was not interrupted")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        timer.cancel()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["review.html"]
+    assert output.read_text() == "an earlier review"
