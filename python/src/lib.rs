@@ -18,7 +18,7 @@ use pyo3::types::{PyBytes, PyList};
 
 use spotsim::LoadError;
 use spotsim::charts::{ChartFormat, ChartInput, ChartKind, TIMELINE_RUNS};
-use spotsim::engine::RunRecord;
+use spotsim::engine::{Outcome, RunRecord};
 use spotsim::montecarlo::cancel::Cancel;
 use spotsim::montecarlo::precision::Precision;
 use spotsim::montecarlo::timeline::first_runs;
@@ -290,8 +290,14 @@ impl Scenario {
 /// index, then the CSV's columns), for `numpy.frombuffer`.
 struct PackedRows;
 
-/// The outcomes in the order of their packed index.
-const OUTCOMES: [&str; 3] = ["Completed", "MaxRuntimeExceeded", "MaxWaitTimeExceeded"];
+/// The outcomes in the order of their packed index, named as in `--runs-csv`.
+fn outcomes() -> [&'static str; 3] {
+    [
+        Outcome::Completed.as_str(),
+        Outcome::MaxRuntimeExceeded.as_str(),
+        Outcome::MaxWaitTimeExceeded.as_str(),
+    ]
+}
 
 impl RunRows for PackedRows {
     type Block = Vec<u8>;
@@ -301,10 +307,12 @@ impl RunRows for PackedRows {
     }
 
     fn row(block: &mut Vec<u8>, run: u64, record: &RunRecord) -> std::io::Result<()> {
-        let outcome = OUTCOMES
-            .iter()
-            .position(|&o| o == record.outcome.as_str())
-            .unwrap_or(OUTCOMES.len()) as u64;
+        // The index in `outcomes()`.
+        let outcome: u64 = match record.outcome {
+            Outcome::Completed => 0,
+            Outcome::MaxRuntimeExceeded => 1,
+            Outcome::MaxWaitTimeExceeded => 2,
+        };
         block.extend_from_slice(&run.to_le_bytes());
         block.extend_from_slice(&outcome.to_le_bytes());
         for value in [
@@ -530,7 +538,7 @@ impl RunResult {
         };
         let bytes = PyBytes::new(py, rows);
         py.import("spotsim._frames")?
-            .call_method1("runs_frame", (bytes, OUTCOMES.to_vec()))
+            .call_method1("runs_frame", (bytes, outcomes().to_vec()))
     }
 
     /// A chart as SVG text: `cost`, `savings` (with spot), `completion`, `breakdown` or

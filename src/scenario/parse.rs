@@ -1880,6 +1880,20 @@ on_demand_hourly = 3.825
     }
 
     #[test]
+    fn each_problem_names_its_key_when_it_is_about_one() {
+        let text = "[job]\ntraining = \"-3h\"\nfoo = 1\n[spot]\nenabled = true\n";
+        let errors = parse_scenario(text, "t.toml").unwrap_err().0;
+        let keys: Vec<Option<&str>> = errors.iter().map(|e| e.key.as_deref()).collect();
+        // `pricing` is missing, the training is negative, `job.foo` is unknown.
+        assert!(keys.contains(&Some("pricing")), "{errors:?}");
+        assert!(keys.contains(&Some("job.training")), "{errors:?}");
+        assert!(keys.contains(&Some("job.foo")), "{errors:?}");
+        // A syntax error is about no key.
+        let syntax = parse_scenario("[job\n", "t.toml").unwrap_err().0;
+        assert!(syntax.iter().all(|e| e.key.is_none()), "{syntax:?}");
+    }
+
+    #[test]
     fn minimal_on_demand_file_takes_documented_defaults() {
         let scenario = parse_scenario(MINIMAL, "t.toml").unwrap();
         assert_eq!(scenario.job.instance_count, 1);
