@@ -103,6 +103,16 @@ pub enum LoadError {
     Invalid(#[from] scenario::ScenarioErrors),
 }
 
+/// The display name of a scenario read from `path`: the job's `name`, else the file stem
+/// (`job` when the path has none). Every report and the Python package name a job so.
+pub fn job_name(path: &Path, scenario: &scenario::Scenario) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "job".to_string());
+    scenario.display_name(&stem).to_string()
+}
+
 /// Reads and validates a scenario file.
 pub fn load_scenario(path: &Path) -> Result<scenario::Scenario, LoadError> {
     load_scenario_and_text(path).map(|(scenario, _)| scenario)

@@ -35,11 +35,7 @@ pub(crate) fn load_with_overrides_and_text(
 
 /// The display name: the job's `name`, else the file stem.
 pub(crate) fn job_name(path: &Path, scenario: &Scenario) -> String {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "job".to_string());
-    scenario.display_name(&stem).to_string()
+    spotsim::job_name(path, scenario)
 }
 
 /// Whether `path` is a fleet file (a top-level `workload` array) rather than a scenario; a

@@ -482,8 +482,7 @@ pub(crate) fn write_review(
     Ok(())
 }
 
-/// The command that writes the review again, for the review to show: `spotsim report FILE
-/// --runs N --seed S [--format md] -o OUTPUT`.
+/// The command that writes the review again ([`spotsim::report::review_command`]).
 pub(crate) fn review_command(
     file: &str,
     runs: u64,
@@ -491,31 +490,16 @@ pub(crate) fn review_command(
     format: ReportFormat,
     output: &Path,
 ) -> String {
-    let mut command = format!(
-        "spotsim report {} --runs {} --seed {}",
-        shell_word(file),
+    spotsim::report::review_command(
+        file,
         runs,
-        seed
-    );
-    if format == ReportFormat::Md {
-        command.push_str(" --format md");
-    }
-    command.push_str(&format!(
-        " -o {}",
-        shell_word(&output.display().to_string())
-    ));
-    command
+        seed,
+        format == ReportFormat::Md,
+        &output.display().to_string(),
+    )
 }
 
-/// `word` quoted for a POSIX shell when it needs it.
+/// `word` quoted for a POSIX shell when it needs it ([`spotsim::report::shell_word`]).
 pub(crate) fn shell_word(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=+,@".contains(c))
-    {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
+    spotsim::report::shell_word(word)
 }

@@ -34,7 +34,7 @@ pub use recommend::{render_recommend_json, render_recommend_table};
 pub use regions::{regions_blocks, render_regions_json, render_regions_table};
 pub use review::{
     Block, Review, ReviewInput, build_review, render_figures_html, render_figures_md,
-    render_review_html, render_review_md,
+    render_review_html, render_review_md, review_command, shell_word,
 };
 pub use sweep::{advice_sentence, render_sweep_csv, render_sweep_json, render_sweep_table};
 pub use table::render_table;

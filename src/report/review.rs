@@ -884,6 +884,35 @@ fn render_md(review: &Review, image_of: &dyn Fn(&str) -> String) -> String {
     md
 }
 
+/// The command that writes a review again, for the review to show: `spotsim report FILE --runs
+/// N --seed S [--format md] -o OUTPUT` (the binary and the Python package show the same).
+pub fn review_command(file: &str, runs: u64, seed: u64, markdown: bool, output: &str) -> String {
+    let mut command = format!(
+        "spotsim report {} --runs {} --seed {}",
+        shell_word(file),
+        runs,
+        seed
+    );
+    if markdown {
+        command.push_str(" --format md");
+    }
+    command.push_str(&format!(" -o {}", shell_word(output)));
+    command
+}
+
+/// `word` quoted for a POSIX shell when it needs it.
+pub fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=+,@".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,6 +47,9 @@ pub struct ScenarioError {
     pub column: usize,
     /// `key (value) rule`.
     pub message: String,
+    /// The dotted key the problem is about (`spot.max_wait`), when it is about one key; a
+    /// syntax error or a rule across keys has none. Not shown: the message names it.
+    pub key: Option<String>,
 }
 
 impl fmt::Display for ScenarioError {
@@ -190,12 +193,18 @@ impl<'a> Ctx<'a> {
     }
 
     fn error(&mut self, span: Range<usize>, message: String) {
+        self.error_at(span, None, message);
+    }
+
+    /// As [`Ctx::error`], about the one key `key`.
+    fn error_at(&mut self, span: Range<usize>, key: Option<&str>, message: String) {
         let (line, column) = self.line_column(span.start);
         self.errors.push(ScenarioError {
             file: self.file.to_string(),
             line,
             column,
             message,
+            key: key.map(str::to_string),
         });
     }
 
@@ -221,7 +230,7 @@ impl<'a> Ctx<'a> {
     /// Reports `key (value) rule` at the value.
     fn bad(&mut self, key: &str, value: &Spanned<DeValue<'_>>, rule: impl fmt::Display) {
         let written = self.written(&value.span());
-        self.error(value.span(), format!("{key} ({written}) {rule}"));
+        self.error_at(value.span(), Some(key), format!("{key} ({written}) {rule}"));
     }
 
     fn into_errors(mut self) -> ScenarioErrors {
@@ -342,7 +351,11 @@ impl<'t, 'i> TableReader<'t, 'i> {
             return;
         }
         let path = self.key_path(key);
-        ctx.error(self.span.clone(), format!("{path} is required: {rule}"));
+        ctx.error_at(
+            self.span.clone(),
+            Some(&path),
+            format!("{path} is required: {rule}"),
+        );
     }
 
     /// Reports every key that the table does not accept, with the closest one it does.
@@ -369,7 +382,11 @@ impl<'t, 'i> TableReader<'t, 'i> {
                 (true, _) => "top-level key",
                 (false, _) => "key",
             };
-            ctx.error(span.clone(), format!("unknown {what} `{path}`: {hint}"));
+            ctx.error_at(
+                span.clone(),
+                Some(&path),
+                format!("unknown {what} `{path}`: {hint}"),
+            );
         }
     }
 }
@@ -2283,6 +2300,20 @@ on_demand_hourly = 3.825
             .iter()
             .map(ToString::to_string)
             .collect()
+    }
+
+    #[test]
+    fn each_problem_names_its_key_when_it_is_about_one() {
+        let text = "[job]\ntraining = \"-3h\"\nfoo = 1\n[spot]\nenabled = true\n";
+        let errors = parse_scenario(text, "t.toml").unwrap_err().0;
+        let keys: Vec<Option<&str>> = errors.iter().map(|e| e.key.as_deref()).collect();
+        // `pricing` is missing, the training is negative, `job.foo` is unknown.
+        assert!(keys.contains(&Some("pricing")), "{errors:?}");
+        assert!(keys.contains(&Some("job.training")), "{errors:?}");
+        assert!(keys.contains(&Some("job.foo")), "{errors:?}");
+        // A syntax error is about no key.
+        let syntax = parse_scenario("[job\n", "t.toml").unwrap_err().0;
+        assert!(syntax.iter().all(|e| e.key.is_none()), "{syntax:?}");
     }
 
     #[test]
