@@ -114,7 +114,7 @@ fn load_error(py: Python<'_>, error: LoadError) -> PyErr {
         LoadError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
             PyFileNotFoundError::new_err(message)
         }
-        LoadError::Read { .. } => PyOSError::new_err(message),
+        LoadError::Read { .. } | LoadError::Refused { .. } => PyOSError::new_err(message),
         LoadError::NotUtf8 {
             path, line, column, ..
         } => {
@@ -727,6 +727,13 @@ fn import_error(py: Python<'_>, error: spotsim::import::ImportError) -> PyErr {
     use spotsim::import::ImportError;
     let message = error.to_string();
     let problems = match &error {
+        ImportError::Refused { path, .. } => vec![Problem {
+            file: path.clone(),
+            line: 0,
+            column: 0,
+            key: None,
+            message: message.clone(),
+        }],
         ImportError::Invalid { path, problems } => problems
             .iter()
             .map(|p| Problem {

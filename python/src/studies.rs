@@ -298,6 +298,8 @@ fn review_html(
         estimate: &estimate,
         sample,
         warnings: &warnings,
+        // The regions of a feed scenario are ranked by `spotsim report` only.
+        regions: None,
         command: &command,
         trace_command: &trace_command,
         charts: &charts,

@@ -14,7 +14,7 @@
 //! the seed, the number of runs, `N`, and the SHA-256 of the canonical scenario
 //! ([`scenario_sha256`]). [`merge_parts`] refuses parts that disagree, a shard given twice and
 //! missing shards, all at once. A part also carries the SHA-256 of its statistics
-//! ([`Part::stats_sha256`]) and its moments are checked on reading ([`Part::check_alone`]): a
+//! ([`Part::stats_sha256`]) and its moments are checked on reading ([`merge_parts`]): a
 //! part edited by hand, or damaged, is refused rather than merged into wrong figures.
 
 use std::ops::Range;

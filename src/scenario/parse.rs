@@ -24,7 +24,8 @@ use super::lint::Warning;
 use super::{
     CheckpointSpec, DEFAULT_MAX_RUN_S, DEFAULT_RUNS, DEFAULT_SEED, FallbackSpec, FallbackWhen,
     JobSpec, MAX_RUN_LIMIT_S, MAX_RUNS, MarketSpec, MaxRunCounting, PricingSpec, ProfileSpec,
-    Reclaim, Scenario, SimulationSpec, SpotPriceSpec, SpotSpec, StartHour, StoppingSpec, TraceStart,
+    Reclaim, Scenario, SimulationSpec, SpotPriceSpec, SpotSpec, StartHour, StoppingSpec,
+    TraceStart,
 };
 use crate::inputs::availability::{TraceFormat, read_trace};
 use crate::inputs::bounded::{FileKind, read_bounded};
