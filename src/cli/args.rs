@@ -256,9 +256,16 @@ pub(crate) enum Command {
         /// A key to vary and its values, KEY=SPEC (give --set twice for a two-key grid).
         #[arg(long = "set", value_name = "KEY=SPEC", required = true)]
         set: Vec<String>,
-        /// What the best point minimises (completed: maximises), on spot when enabled.
-        #[arg(long, value_enum, default_value_t = SweepMetricArg::CostUsd)]
-        metric: SweepMetricArg,
+        /// What the best point minimises (completed: maximises), on spot when enabled
+        /// [default: cost_usd, ranked per completed job under --target-completion]. Given
+        /// alone, the best point is the raw metric's, whatever share of jobs it completes.
+        #[arg(long, value_enum)]
+        metric: Option<SweepMetricArg>,
+        /// The best point is chosen among the points that complete this share of jobs
+        /// (strictly between 0 and 1), by cost per completed job for the cost metric; when none
+        /// does, the point that completes the most. [default: 0.99, unless --metric is given]
+        #[arg(long, value_name = "SHARE", value_parser = parse_target, allow_negative_numbers = true)]
+        target_completion: Option<f64>,
         #[command(flatten)]
         sim: SimulationArgs,
         /// Output format on stdout.

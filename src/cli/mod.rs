@@ -25,7 +25,7 @@ use spotsim::LoadError;
 use spotsim::montecarlo::cancel::Cancel;
 
 pub(crate) use args::Cli;
-use args::{Command, FitCommand, ImportCommand, SweepFormat};
+use args::{Command, FitCommand, ImportCommand, SweepFormat, SweepMetricArg};
 
 /// A failure and the exit code it deserves.
 pub(crate) enum Failure {
@@ -193,13 +193,20 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
             scenario,
             set,
             metric,
+            target_completion,
             sim,
             format,
             chart,
         } => sweep::sweep(
             &scenario,
             &set,
-            metric.metric(),
+            metric.unwrap_or(SweepMetricArg::CostUsd).metric(),
+            // The raw metric when asked for by name alone; a completion target otherwise.
+            match (metric, target_completion) {
+                (_, Some(target)) => Some(target),
+                (None, None) => Some(spotsim::studies::recommend::DEFAULT_TARGET),
+                (Some(_), None) => None,
+            },
             sim,
             format,
             chart.as_deref(),

@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 use crate::stats::paired::PairedDifference;
 use crate::studies::recommend::{IntervalChoice, Mean, Recommendation, Share};
 use crate::units::duration::{format_duration, format_duration_exact};
-use crate::units::format::format_usd;
+use crate::units::format::{format_share, format_usd};
 
 fn pct(x: f64) -> String {
-    format!("{:.2} %", x * 100.0)
+    format_share(x, 2)
 }
 
 fn share_text(s: &Share) -> String {

@@ -44,6 +44,7 @@ use crate::stats::summary::{Metric, SideSummary, Z_95, wilson_interval};
 use crate::studies::advice::{HeldBlock, HeldTime, IntervalAdvice};
 use crate::studies::sweep::grid::{ValueKind, set_key};
 use crate::studies::sweep::{Axis, MetricEstimate, SweepMetric, grid, run_sweep_cancellable};
+use crate::units::format::format_share;
 
 /// The default `--target-completion`.
 pub const DEFAULT_TARGET: f64 = 0.99;
@@ -426,7 +427,8 @@ pub fn recommend_cancellable(
         _ => None,
     };
     let held = written.estimate.spot.is_some().then_some(&written.held);
-    let (checkpoint, checkpoint_note) = checkpoint_advice(text, file, base, held, done, cancel)?;
+    let (checkpoint, checkpoint_note) =
+        checkpoint_advice(text, file, base, target, held, done, cancel)?;
     let limits = limits_advice(&document, file, base, target, done, cancel)?;
 
     let mut warnings = lint(base);
@@ -451,12 +453,12 @@ pub fn recommend_cancellable(
         if stopped > 1.0 - target {
             warnings.push(Warning {
                 message: format!(
-                    "{:.1} % of spot runs stop at a limit (MaxWait {:.1} %, MaxRuntime {:.1} %); \
+                    "{} of spot runs stop at a limit (MaxWait {}, MaxRuntime {}); \
                      the service does not fall back to on-demand: a stopped job must be \
                      restarted by you, from its last checkpoint if the script restores it",
-                    stopped * 100.0,
-                    s.spot_max_wait_exceeded.value * 100.0,
-                    s.spot_max_runtime_exceeded.value * 100.0
+                    format_share(stopped, 1),
+                    format_share(s.spot_max_wait_exceeded.value, 1),
+                    format_share(s.spot_max_runtime_exceeded.value, 1)
                 ),
                 hint: "set the max_wait and max_run recommended above".into(),
             });
@@ -536,9 +538,9 @@ fn compare_sides(
             "spot",
             format!(
                 "spot, with the limits below: it costs less per completed job, but as written \
-                 only {:.1} % of spot jobs complete (target {:.1} %)",
-                spot_completed.value * 100.0,
-                target * 100.0
+                 only {} of spot jobs complete (target {})",
+                format_share(spot_completed.value, 1),
+                format_share(target, 1)
             ),
         )
     } else {
@@ -585,10 +587,13 @@ fn interval_list(lo: f64, hi: f64, n: usize, extra: f64) -> Vec<f64> {
 
 type CheckpointResult = (Option<CheckpointAdvice>, Option<String>);
 
+/// The checkpoint interval, chosen by the sweep's rule under `target`
+/// ([`crate::studies::sweep::CompletionTarget`]).
 fn checkpoint_advice(
     text: &str,
     file: &str,
     base: &Scenario,
+    target: f64,
     held: Option<&HeldTime>,
     done: &AtomicU64,
     cancel: &Cancel,
@@ -634,7 +639,14 @@ fn checkpoint_advice(
         let axis = Axis::new("checkpoint.interval", ValueKind::Duration, values);
         let (axes, points) = grid(text, file, vec![axis]).map_err(|errors| errors.to_string())?;
         Ok(run_sweep_cancellable(
-            &axes, &points, metric, runs, seed, done, cancel,
+            &axes,
+            &points,
+            metric,
+            Some(target),
+            runs,
+            seed,
+            done,
+            cancel,
         )?)
     };
     let coarse = sweep(
@@ -856,9 +868,9 @@ fn limits_advice(
     let at_limit = completes(MAX_RUN_LIMIT_S)?;
     let max_run_s = if at_limit < needed(goal) {
         notes.push(format!(
-            "even max_run = 28 days (the service maximum) completes {:.2} % of runs with max_wait \
+            "even max_run = 28 days (the service maximum) completes {} of runs with max_wait \
              at its cap",
-            at_limit as f64 / runs as f64 * 100.0
+            format_share(at_limit as f64 / runs as f64, 2)
         ));
         MAX_RUN_LIMIT_S
     } else {
@@ -905,10 +917,10 @@ fn limits_advice(
     } else if !reachable {
         notes.push(format!(
             "the target {:.2} % is out of reach: with max_run = {} s and max_wait at the 30-day \
-             cap only {:.2} % of runs complete",
+             cap only {} of runs complete",
             target * 100.0,
             max_run_s,
-            completion_at_cap.value * 100.0
+            format_share(completion_at_cap.value, 2)
         ));
         Some(MAX_WAIT_LIMIT_S)
     } else {
@@ -924,9 +936,9 @@ fn limits_advice(
     };
     if !spot && !reachable {
         notes.push(format!(
-            "the target {:.2} % is out of reach: even max_run = 28 days completes {:.2} %",
+            "the target {:.2} % is out of reach: even max_run = 28 days completes {}",
             target * 100.0,
-            completion_at_cap.value * 100.0
+            format_share(completion_at_cap.value, 2)
         ));
     }
     // The check: through the parser (the values must be accepted), a fresh seed.
