@@ -176,6 +176,11 @@ pub(crate) enum Command {
         format: ReportFormat,
         #[command(flatten)]
         sim: SimulationArgs,
+        /// The share of jobs spot must complete for the review to recommend it, strictly
+        /// between 0 and 1.
+        #[arg(long, value_name = "SHARE", default_value_t = spotsim::studies::recommend::DEFAULT_TARGET,
+              value_parser = parse_target, allow_negative_numbers = true)]
+        target_completion: f64,
     },
     /// Run several scenarios with common random numbers and show them side by side, each paired
     /// run by run with the first.
@@ -203,6 +208,11 @@ pub(crate) enum Command {
         /// or SVG by its extension (.png, .svg).
         #[arg(long, value_name = "FILE")]
         chart: Option<PathBuf>,
+        /// The share of jobs a scenario must complete to be named best (by cost per completed
+        /// job), strictly between 0 and 1.
+        #[arg(long, value_name = "SHARE", default_value_t = spotsim::studies::recommend::DEFAULT_TARGET,
+              value_parser = parse_target, allow_negative_numbers = true)]
+        target_completion: f64,
     },
     /// Replay one run as a DescribeTrainingJob document, or as the SageMaker SDK's log lines.
     #[command(

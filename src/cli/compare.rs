@@ -19,6 +19,7 @@ pub(crate) struct CompareOptions<'a> {
     pub(crate) sim: SimulationArgs,
     pub(crate) format: Format,
     pub(crate) chart: Option<&'a Path>,
+    pub(crate) target_completion: f64,
 }
 
 /// `spotsim compare`: every bad file is reported at once, before anything runs.
@@ -36,6 +37,7 @@ pub(crate) fn compare_scenarios(
             },
         format,
         chart,
+        target_completion,
     } = options;
     if paths.len() < 2 {
         return Err(Failure::BadInput(format!(
@@ -128,7 +130,7 @@ pub(crate) fn compare_scenarios(
         }
     }
     print_stdout(&match format {
-        Format::Table => spotsim::report::render_compare_table(&comparison),
-        Format::Json => spotsim::report::render_compare_json(&comparison),
+        Format::Table => spotsim::report::render_compare_table(&comparison, target_completion),
+        Format::Json => spotsim::report::render_compare_json(&comparison, target_completion),
     })
 }

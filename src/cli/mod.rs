@@ -168,18 +168,21 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
             output,
             format,
             sim,
-        } => report::report(&scenario, &output, format, sim),
+            target_completion,
+        } => report::report(&scenario, &output, format, sim, target_completion),
         Command::Compare {
             scenarios,
             sim,
             format,
             chart,
+            target_completion,
         } => compare::compare_scenarios(
             &scenarios,
             compare::CompareOptions {
                 sim,
                 format,
                 chart: chart.as_deref(),
+                target_completion,
             },
         ),
         Command::Trace {

@@ -26,6 +26,7 @@ pub(crate) fn report(
     output: &Path,
     format: ReportFormat,
     sim: SimulationArgs,
+    target_completion: f64,
 ) -> Result<(), Failure> {
     if is_fleet_file(path) {
         return report_fleet(path, output, format, sim);
@@ -38,7 +39,13 @@ pub(crate) fn report(
     } = sim;
     let (scenario, scenario_text) = load_with_overrides_and_text(path, runs, seed)?;
     check_review_output(output, format)?;
-    let warnings = lint(&scenario);
+    // The parser's notes (placeholders marked ASSUMED first), then the lint's warnings.
+    let warnings: Vec<_> = scenario
+        .notes
+        .iter()
+        .cloned()
+        .chain(lint(&scenario))
+        .collect();
     print_warnings(path, &scenario);
     let pool = thread_pool(threads)?;
     let stats = simulate(&pool, &scenario, quiet);
@@ -86,6 +93,7 @@ pub(crate) fn report(
         command: &command,
         trace_command: &trace_command,
         charts: &charts,
+        target_completion,
     });
     write_review(
         &review,

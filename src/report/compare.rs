@@ -12,7 +12,7 @@ use crate::stats::paired::PairedDifference;
 use crate::stats::summary::SideSummary;
 use crate::studies::compare::{Comparison, Difference, ScenarioIntervals, ScenarioResult, Side};
 use crate::units::duration::format_duration;
-use crate::units::format::{format_count, format_pct, format_std_err, format_usd};
+use crate::units::format::{format_count, format_pct, format_share, format_std_err, format_usd};
 
 /// `$7.41 ± $0.02`: a cost with the half-width of its 95 % interval, with enough digits for a
 /// small half-width not to read as zero.
@@ -298,7 +298,7 @@ fn difference_rows(rows: &mut Vec<Vec<String>>, comparison: &Comparison) {
 }
 
 /// The comparison as an aligned text table, one column per scenario.
-pub fn render_compare_table(comparison: &Comparison) -> String {
+pub fn render_compare_table(comparison: &Comparison, target: f64) -> String {
     let scenarios = &comparison.scenarios;
     let mut out = format!(
         "Comparison of {} scenarios · {} {} each · seed {} · common random numbers\n",
@@ -348,7 +348,41 @@ pub fn render_compare_table(comparison: &Comparison) -> String {
          streams would need for the same width. Where the draws do not line up, the paired\n  \
          interval is as wide, and still valid (docs/model.md, \"Common random numbers\").\n",
     );
+    out.push_str(&best_sentence(comparison, target));
     out
+}
+
+/// The scenario to choose under the completion target, in one paragraph.
+fn best_sentence(comparison: &Comparison, target: f64) -> String {
+    let best = comparison.best(target);
+    let chosen = &comparison.scenarios[best.index];
+    let main = chosen
+        .estimate
+        .spot
+        .as_ref()
+        .unwrap_or(&chosen.estimate.on_demand);
+    let per_completed = main
+        .cost_per_completed_job_usd
+        .map_or_else(|| "-".to_string(), format_usd);
+    if best.met {
+        format!(
+            "\nBest: {} ({}): the lowest cost per completed job, {per_completed}, among the \
+             scenarios completing at least {} of jobs; it completes {}.\n",
+            chosen.name,
+            chosen.side.as_str(),
+            format_share(target, 1),
+            format_share(main.outcomes.completed, 2)
+        )
+    } else {
+        format!(
+            "\nNo scenario completes {} of jobs: the most completing is {} ({}), at {} \
+             ({per_completed} per completed job); raise its limits.\n",
+            format_share(target, 1),
+            chosen.name,
+            chosen.side.as_str(),
+            format_share(main.outcomes.completed, 2)
+        )
+    }
 }
 
 #[derive(Serialize)]
@@ -359,6 +393,8 @@ struct JsonComparison<'a> {
     seed: u64,
     scenarios: Vec<JsonScenario<'a>>,
     differences: Vec<JsonDifference<'a>>,
+    /// The scenario to choose under the completion target.
+    best: crate::studies::compare::BestScenario,
 }
 
 #[derive(Serialize)]
@@ -392,8 +428,9 @@ struct JsonDifference<'a> {
 }
 
 /// The comparison as pretty-printed JSON, ending with a newline.
-pub fn render_compare_json(comparison: &Comparison) -> String {
+pub fn render_compare_json(comparison: &Comparison, target: f64) -> String {
     let json = JsonComparison {
+        best: comparison.best(target),
         spotsim_version: env!("CARGO_PKG_VERSION"),
         baseline: &comparison.baseline().name,
         runs: comparison.runs,
