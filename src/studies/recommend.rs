@@ -37,13 +37,14 @@ use crate::montecarlo::{Estimate, run_one};
 use crate::scenario::{
     JOB_LIFETIME_LIMIT_S, MAX_RUN_LIMIT_S, Scenario, Warning, lint, parse_scenario,
 };
-use crate::stats::accumulate::{block_count, block_runs};
+use crate::stats::accumulate::{ScenarioStats, block_count, block_runs};
 use crate::stats::paired::{PairedBlock, PairedDifference, PairedOrder, PairedStore, Pairing};
 use crate::stats::sketch::QuantileStore;
 use crate::stats::summary::{Metric, SideSummary, Z_95, wilson_interval};
 use crate::studies::advice::{HeldBlock, HeldTime, IntervalAdvice};
 use crate::studies::sweep::grid::{ValueKind, set_key};
 use crate::studies::sweep::{Axis, MetricEstimate, SweepMetric, grid, run_sweep_cancellable};
+use crate::units::duration::format_duration_exact;
 use crate::units::format::format_share;
 
 /// The default `--target-completion`.
@@ -251,6 +252,8 @@ pub struct Recommendation {
     pub checkpoint_note: Option<String>,
     /// `max_run` and `max_wait`.
     pub limits: LimitsAdvice,
+    /// The scenario as written against each recommended change.
+    pub settings: SettingsComparison,
     /// Classic mistakes: the scenario's lint plus what the simulation shows.
     pub warnings: Vec<Warning>,
 }
@@ -343,9 +346,79 @@ impl Collect for SidesCollect {
     }
 }
 
+/// Completion, mean cost and 95th percentile of the wall time of one setting of the scenario, on
+/// its main side (spot when enabled), each with its 95 % interval.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct SettingsOutcome {
+    /// Jobs completed.
+    pub completed: Share,
+    /// Mean cost per job, USD.
+    pub mean_cost_usd: Mean,
+    /// 95th percentile of the wall time, seconds; its interval is distribution-free: the order
+    /// statistics of ranks `n·p ∓ z·√(n·p·(1 − p))` (Conover 1999, "Practical Nonparametric
+    /// Statistics", §3.2), read from the kept values (the sketch's relative 10⁻⁴ beyond).
+    pub p95_wall_s: MetricEstimate,
+}
+
+impl SettingsOutcome {
+    fn of(stats: &ScenarioStats, estimate: &Estimate, outcomes: [u64; 3]) -> SettingsOutcome {
+        let main = estimate.spot.as_ref().unwrap_or(&estimate.on_demand);
+        let store = stats
+            .spot()
+            .unwrap_or(stats.on_demand())
+            .metric(Metric::WallS);
+        let n = store.count();
+        let p = 0.95;
+        let ci95 = (n >= 20).then(|| {
+            let centre = n as f64 * p;
+            let half = Z_95 * (centre * (1.0 - p)).sqrt();
+            let rank = |r: f64| (r.max(0.0) as u64).min(n - 1);
+            (
+                store.value_at_rank(rank((centre - half).floor() - 1.0)),
+                store.value_at_rank(rank((centre + half).ceil() - 1.0)),
+            )
+        });
+        SettingsOutcome {
+            completed: Share::of_outcome(outcomes, Outcome::Completed),
+            mean_cost_usd: Mean::cost_of(main),
+            p95_wall_s: MetricEstimate {
+                value: main.metrics.wall_s.p95,
+                ci95,
+            },
+        }
+    }
+}
+
+/// A recommended change of the scenario, against the scenario as written, both simulated
+/// under the same seed (common random numbers).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SettingsChange {
+    /// What changes: `the recommended limits`, `the interval of lowest mean cost`.
+    pub setting: String,
+    /// The values as written.
+    pub current: String,
+    /// The recommended values.
+    pub recommended: String,
+    /// The outcome with the recommended values (the other settings as written).
+    pub outcome: SettingsOutcome,
+}
+
+/// The scenario as written against each recommended change.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SettingsComparison {
+    /// The scenario as written.
+    pub current: SettingsOutcome,
+    /// Whether the scenario as written completes the target share of jobs.
+    pub current_meets_target: bool,
+    /// Each recommended change, alone.
+    pub changes: Vec<SettingsChange>,
+}
+
 /// What one simulation of the scenario as written shows.
 struct AsWritten {
     estimate: Estimate,
+    /// Completion, mean cost and p95 wall time.
+    outcome: SettingsOutcome,
     /// Runs per outcome ([`Outcome::ALL`] order): spot (when enabled), on-demand.
     spot_outcomes: Option<[u64; 3]>,
     on_demand_outcomes: [u64; 3],
@@ -380,12 +453,15 @@ fn simulate_as_written(
     )?;
     let stats = stats.ok_or(Cancelled)?;
     let moments = stats.moments().ok_or(Cancelled)?;
+    let estimate = Estimate::of(&stats);
+    let main_outcomes = moments.spot.unwrap_or(moments.on_demand).outcomes;
     // b = spot below a = on-demand.
     let p_spot_cheaper = base
         .is_spot()
         .then(|| pairs.pair(0, collect.pairing.pairs()[0]).order());
     Ok(AsWritten {
-        estimate: Estimate::of(&stats),
+        outcome: SettingsOutcome::of(&stats, &estimate, main_outcomes),
+        estimate,
         spot_outcomes: moments.spot.map(|side| side.outcomes),
         on_demand_outcomes: moments.on_demand.outcomes,
         p_spot_cheaper,
@@ -430,6 +506,15 @@ pub fn recommend_cancellable(
     let (checkpoint, checkpoint_note) =
         checkpoint_advice(text, file, base, target, held, done, cancel)?;
     let limits = limits_advice(&document, file, base, target, done, cancel)?;
+    let settings = settings_comparison(
+        base,
+        &written,
+        target,
+        &limits,
+        checkpoint.as_ref(),
+        done,
+        cancel,
+    )?;
 
     let mut warnings = lint(base);
     // The limits are tail quantiles: with few runs in the tail they move from seed to seed.
@@ -506,7 +591,64 @@ pub fn recommend_cancellable(
         checkpoint,
         checkpoint_note,
         limits,
+        settings,
         warnings,
+    })
+}
+
+/// The scenario as written against each recommended change alone, simulated under the same
+/// seed: what the change does to completion, cost and the p95 wall time.
+fn settings_comparison(
+    base: &Scenario,
+    written: &AsWritten,
+    target: f64,
+    limits: &LimitsAdvice,
+    checkpoint: Option<&CheckpointAdvice>,
+    done: &AtomicU64,
+    cancel: &Cancel,
+) -> Result<SettingsComparison, Cancelled> {
+    let mut changes = Vec::new();
+    let limits_text = |max_run_s: f64, max_wait_s: Option<f64>| match max_wait_s {
+        Some(w) => format!(
+            "max_run {}, max_wait {}",
+            format_duration_exact(max_run_s),
+            format_duration_exact(w)
+        ),
+        None => format!("max_run {}", format_duration_exact(max_run_s)),
+    };
+    if limits.max_run_s != base.stopping.max_run_s || limits.max_wait_s != base.stopping.max_wait_s
+    {
+        let mut s = base.clone();
+        s.stopping.max_run_s = limits.max_run_s;
+        s.stopping.max_wait_s = limits.max_wait_s;
+        changes.push(SettingsChange {
+            setting: "the recommended limits".into(),
+            current: limits_text(base.stopping.max_run_s, base.stopping.max_wait_s),
+            recommended: limits_text(limits.max_run_s, limits.max_wait_s),
+            outcome: simulate_as_written(&s, done, cancel)?.outcome,
+        });
+    }
+    if let (Some(advice), Some(current)) = (checkpoint, &base.checkpoint)
+        && advice.min_cost.interval_s != current.interval_s
+    {
+        let mut s = base.clone();
+        if let Some(c) = &mut s.checkpoint {
+            c.interval_s = advice.min_cost.interval_s;
+        }
+        changes.push(SettingsChange {
+            setting: "the interval of lowest mean cost".into(),
+            current: format!("interval {}", format_duration_exact(current.interval_s)),
+            recommended: format!(
+                "interval {}",
+                format_duration_exact(advice.min_cost.interval_s)
+            ),
+            outcome: simulate_as_written(&s, done, cancel)?.outcome,
+        });
+    }
+    Ok(SettingsComparison {
+        current: written.outcome,
+        current_meets_target: written.outcome.completed.value >= target,
+        changes,
     })
 }
 
