@@ -351,9 +351,20 @@ pub(crate) enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print spotsim's man page (roff), generated from the same definitions as --help.
-    #[command(after_help = "Example:\n  spotsim man > spotsim.1 && man ./spotsim.1")]
-    Man,
+    /// Print spotsim's man page (roff), or a command's, or write every page into a folder;
+    /// generated from the same definitions as --help.
+    #[command(
+        after_help = "Examples:\n  spotsim man > spotsim.1 && man ./spotsim.1\n  spotsim man run > \
+                      spotsim-run.1\n  spotsim man --dir /usr/local/share/man/man1"
+    )]
+    Man {
+        /// Write every page (spotsim.1, spotsim-run.1, …) into this existing folder.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The command whose page to print (`run`, `fit trace`); none: spotsim's own page.
+        #[arg(value_name = "COMMAND")]
+        command: Vec<String>,
+    },
     /// Print a JSON Schema of the scenario format, for editors that complete and check TOML
     /// (Taplo / Even Better TOML).
     #[command(

@@ -114,7 +114,8 @@ pub(crate) fn compare_scenarios(
     let scenarios: Vec<&spotsim::scenario::Scenario> =
         entries.iter().map(|e| &e.scenario).collect();
     let total = spotsim::montecarlo::study::total_runs(&scenarios, settings.runs);
-    let comparison = with_progress(quiet, total, "the comparison", |done| {
+    let count = super::output::Count::runs(total, settings.runs * scenarios.len() as u64);
+    let comparison = with_progress(quiet, count, |done| {
         pool.install(|| {
             spotsim::studies::compare::compare_cancellable(entries, done, &super::CANCEL)
         })

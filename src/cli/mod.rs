@@ -155,7 +155,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
         Command::Validate { scenario } => validate::validate(&scenario),
         Command::Init { cpu, .. } => tooling::init(cpu),
         Command::Completions { shell } => tooling::completions(shell),
-        Command::Man => tooling::man(),
+        Command::Man { dir, command } => tooling::man(dir.as_deref(), &command),
         Command::Schema => tooling::schema(),
         Command::Recommend {
             scenario,

@@ -46,7 +46,8 @@ pub(crate) fn sweep(
     print_warnings(path, &base);
     let pool = thread_pool(threads)?;
     let total = spotsim::studies::sweep::total_runs(&points, runs);
-    let result = with_progress(quiet, total, "the sweep", |done| {
+    let count = super::output::Count::runs(total, runs * points.len() as u64);
+    let result = with_progress(quiet, count, |done| {
         pool.install(|| {
             spotsim::studies::sweep::run_sweep_cancellable(
                 &axes,
