@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::stats::paired::PairedDifference;
 use crate::studies::recommend::{IntervalChoice, Mean, Recommendation, SettingsOutcome, Share};
-use crate::units::duration::{format_duration, format_duration_exact};
+use crate::units::duration::{format_duration, format_duration_exact, format_duration_within};
 use crate::units::format::{format_count, format_share, format_usd};
 
 fn pct(x: f64) -> String {
@@ -28,13 +28,19 @@ fn share_text(s: &Share) -> String {
 fn settings_lines(r: &Recommendation) -> Vec<String> {
     let s = &r.settings;
     let wall = |o: &SettingsOutcome| {
+        // To the step of the interval's half-width.
+        let resolution_s = o
+            .p95_wall_s
+            .ci95
+            .map_or(f64::INFINITY, |(lo, hi)| ((hi - lo) / 2.0).max(1.0));
+        let show = |s: f64| format_duration_within(s, resolution_s);
         format!(
             "{}{}",
-            format_duration(o.p95_wall_s.value),
+            show(o.p95_wall_s.value),
             o.p95_wall_s.ci95.map_or(String::new(), |(lo, hi)| format!(
                 " ({} – {})",
-                format_duration(lo),
-                format_duration(hi)
+                show(lo),
+                show(hi)
             ))
         )
     };

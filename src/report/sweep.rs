@@ -13,7 +13,7 @@ use crate::studies::advice::IntervalAdvice;
 use crate::studies::sweep::{
     MetricEstimate, PointResult, SweepMetric, SweepResult, describe_point, meets_target,
 };
-use crate::units::duration::format_duration_exact;
+use crate::units::duration::{format_duration_exact, format_duration_within};
 use crate::units::format::{format_count, format_share, format_usd};
 
 /// A swept value as JSON: whole numbers as integers (`1800`, not `1800.0`).
@@ -318,7 +318,12 @@ pub fn render_sweep_table(name: &str, result: &SweepResult) -> String {
             row.push(show_usd(main.metrics.cost_usd.mean));
         }
         if show_wall {
-            row.push(show_seconds(main.metrics.wall_s.mean));
+            // To the step of its standard error, as `spotsim run` shows it.
+            let wall = &main.metrics.wall_s;
+            row.push(format_duration_within(
+                wall.mean,
+                wall.std_err.filter(|se| *se > 0.0).unwrap_or(f64::INFINITY),
+            ));
         }
         if result.side == "spot" {
             row.push(show_usd(p.on_demand.metrics.cost_usd.mean));
