@@ -101,6 +101,20 @@ pub enum LoadError {
     /// The file was read but breaks the format's rules.
     #[error("{0}")]
     Invalid(#[from] scenario::ScenarioErrors),
+    /// The file is the other kind: a fleet file given where a scenario is read, or the reverse.
+    #[error("{path}: this is a {found} file{why}: use `spotsim {command} {path}`{also}")]
+    WrongKind {
+        /// The path as given.
+        path: String,
+        /// `fleet` or `scenario`.
+        found: &'static str,
+        /// What gave it away.
+        why: &'static str,
+        /// The command that reads it.
+        command: &'static str,
+        /// Other commands that read it.
+        also: &'static str,
+    },
 }
 
 /// The display name of a scenario read from `path`: the job's `name`, else the file stem
@@ -122,6 +136,15 @@ pub fn load_scenario(path: &Path) -> Result<scenario::Scenario, LoadError> {
 /// (a report quotes it, a sweep applies its grid to it): one read, so both agree.
 pub fn load_scenario_and_text(path: &Path) -> Result<(scenario::Scenario, String), LoadError> {
     let (text, shown) = read_text(path, "scenario")?;
+    if scenario::fleet::is_fleet_text(&text) {
+        return Err(LoadError::WrongKind {
+            path: shown,
+            found: "fleet",
+            why: " (it has [[workload]] tables)",
+            command: "fleet",
+            also: " (or `spotsim report` for its review; docs/fleet.md)",
+        });
+    }
     let scenario = scenario::parse_scenario(&text, &shown)?;
     Ok((scenario, text))
 }
@@ -134,6 +157,15 @@ pub fn load_fleet(path: &Path) -> Result<fleet::Fleet, LoadError> {
 /// As [`load_fleet`], also returning the file's text (a shard's part carries it).
 pub fn load_fleet_and_text(path: &Path) -> Result<(fleet::Fleet, String), LoadError> {
     let (text, shown) = read_text(path, "fleet")?;
+    if scenario::fleet::is_scenario_text(&text) {
+        return Err(LoadError::WrongKind {
+            path: shown,
+            found: "scenario",
+            why: " (it has a [job] table and no [[workload]])",
+            command: "run",
+            also: " (a fleet file lists scenarios in [[workload]] tables: docs/fleet.md)",
+        });
+    }
     let fleet = fleet::parse_fleet(&text, &shown)?;
     Ok((fleet, text))
 }

@@ -57,7 +57,8 @@ class Scenario:
     def sweep(
         self,
         set: Union[str, Sequence[str], Mapping[str, Sequence[Any]]],
-        metric: str = "cost_usd",
+        metric: Optional[str] = None,
+        target_completion: Optional[float] = None,
         runs: Optional[int] = None,
         seed: Optional[int] = None,
         threads: Optional[int] = None,
@@ -65,6 +66,7 @@ class Scenario:
     def compare(
         self,
         *others: Scenario,
+        target_completion: float = 0.99,
         runs: Optional[int] = None,
         seed: Optional[int] = None,
         threads: Optional[int] = None,

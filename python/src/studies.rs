@@ -45,17 +45,28 @@ impl Scenario {
     /// set: the grid, as the binary's `--set` flags (`["spot.discount=0.5,0.6,0.7"]`) or a dict
     ///     of key to values (`{"checkpoint.interval": ["15m", "30m", "1h"]}`).
     /// metric: `cost_usd` (default), `wall_s`, `p95_wall_s`, `p95_cost_usd` or `completed`.
-    #[pyo3(signature = (set, metric="cost_usd", runs=None, seed=None, threads=None))]
+    /// target_completion: the best point is chosen among the points completing this share of
+    ///     jobs (by cost per completed job); 0.99 unless `metric` alone is given, as the binary.
+    #[pyo3(signature = (set, metric=None, target_completion=None, runs=None, seed=None, threads=None))]
+    #[allow(clippy::too_many_arguments)]
     fn sweep<'py>(
         &self,
         py: Python<'py>,
         set: &Bound<'py, PyAny>,
-        metric: &str,
+        metric: Option<&str>,
+        target_completion: Option<f64>,
         runs: Option<u64>,
         seed: Option<u64>,
         threads: Option<usize>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let flags = set_flags(set)?;
+        // The raw metric when asked for by name alone; a completion target otherwise.
+        let target = match (metric, target_completion) {
+            (_, Some(target)) => Some(target),
+            (None, None) => Some(spotsim::studies::recommend::DEFAULT_TARGET),
+            (Some(_), None) => None,
+        };
+        let metric = metric.unwrap_or("cost_usd");
         let metric = METRICS
             .iter()
             .find(|(name, _)| *name == metric)
@@ -75,6 +86,7 @@ impl Scenario {
                 &axes,
                 &points,
                 metric,
+                target,
                 runs,
                 seed,
                 &AtomicU64::new(0),
@@ -94,11 +106,15 @@ impl Scenario {
     /// `spotsim compare`: this scenario (the baseline) and `others` run with common random
     /// numbers, side by side and paired run by run with the baseline. Returns the JSON of
     /// `--format json` as a dict. Runs and seed are the baseline's unless given.
-    #[pyo3(signature = (*others, runs=None, seed=None, threads=None))]
+    /// target_completion: the best scenario is the cheapest per completed job among those
+    ///     completing this share of jobs (default 0.99, as the binary).
+    #[pyo3(signature = (*others, target_completion=0.99, runs=None, seed=None, threads=None))]
+    #[allow(clippy::too_many_arguments)]
     fn compare<'py>(
         &self,
         py: Python<'py>,
         others: &Bound<'py, PyTuple>,
+        target_completion: f64,
         runs: Option<u64>,
         seed: Option<u64>,
         threads: Option<usize>,
@@ -148,7 +164,10 @@ impl Scenario {
             spotsim::studies::compare::compare_cancellable(entries, &AtomicU64::new(0), cancel)
         })?
         .map_err(|_| interrupted())?;
-        parsed(py, &spotsim::report::render_compare_json(&comparison))
+        parsed(
+            py,
+            &spotsim::report::render_compare_json(&comparison, target_completion),
+        )
     }
 
     /// `spotsim recommend`: spot or on-demand, the checkpoint interval and the limits that
@@ -300,6 +319,7 @@ fn review_html(
         warnings: &warnings,
         // The regions of a feed scenario are ranked by `spotsim report` only.
         regions: None,
+        target_completion: spotsim::studies::recommend::DEFAULT_TARGET,
         command: &command,
         trace_command: &trace_command,
         charts: &charts,

@@ -102,8 +102,8 @@ fn difference_lines(comparison: &Comparison) -> Vec<String> {
                 line.push_str(&format!(" ± {paired} paired (± {unpaired} unpaired)"));
             }
             line.push_str(&format!(
-                ", cheaper in {:.1} % of runs",
-                d.cheaper.below * 100.0
+                ", cheaper in {} of runs",
+                crate::units::format::format_share(d.cheaper.below, 1)
             ));
             line
         })
@@ -197,7 +197,10 @@ where
             }
             None => 0.0,
         };
-        let completed = format!("{:.1} % completed", bar.completed_share * 100.0);
+        let completed = format!(
+            "{} completed",
+            crate::units::format::format_share(bar.completed_share, 1)
+        );
         let text = match (bar.value_usd, bar.ci95) {
             (Some(value), Some((lo, hi))) => {
                 // A spread a billion times below the value is the clock's rounding.

@@ -31,7 +31,7 @@ use crate::scenario::Scenario;
 use crate::stats::accumulate::{ScenarioStats, SideStores};
 use crate::stats::sketch::QuantileStore;
 use crate::stats::summary::{BilledBreakdown, Metric};
-use crate::units::format::{format_count, format_usd};
+use crate::units::format::{format_count, format_share, format_usd};
 
 mod compare;
 pub use compare::render_comparison;
@@ -921,16 +921,16 @@ where
             let o = &summary.outcomes;
             if *side == "spot" {
                 format!(
-                    "{side}: {:.1} % completed, {:.1} % stopped by MaxWait, {:.1} % by MaxRuntime",
-                    o.completed * 100.0,
-                    o.max_wait_exceeded * 100.0,
-                    o.max_runtime_exceeded * 100.0
+                    "{side}: {} completed, {} stopped by MaxWait, {} by MaxRuntime",
+                    format_share(o.completed, 1),
+                    format_share(o.max_wait_exceeded, 1),
+                    format_share(o.max_runtime_exceeded, 1)
                 )
             } else {
                 format!(
-                    "{side}: {:.1} % completed, {:.1} % stopped by MaxRuntime (no MaxWait)",
-                    o.completed * 100.0,
-                    o.max_runtime_exceeded * 100.0
+                    "{side}: {} completed, {} stopped by MaxRuntime (no MaxWait)",
+                    format_share(o.completed, 1),
+                    format_share(o.max_runtime_exceeded, 1)
                 )
             }
         })

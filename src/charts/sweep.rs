@@ -88,12 +88,34 @@ fn subtitle(result: &SweepResult, band: bool) -> Vec<String> {
         result.seed,
         if band { "; band: 95 % interval" } else { "" }
     )];
+    let main = best.spot.as_ref().unwrap_or(&best.on_demand);
     lines.push(format!(
-        "best: {} ({} is {})",
+        "{}: {} ({} is {}, completes {})",
+        match result.target {
+            Some(target) if !target.met => format!(
+                "no point completes {} of jobs; the most",
+                crate::units::format::format_share(target.share, 1)
+            ),
+            _ => "best".to_string(),
+        },
         describe_point(&result.axes, &best.values),
         result.metric.label(),
-        show_metric(result, best.metric.value)
+        show_metric(result, best.metric.value),
+        crate::units::format::format_share(main.outcomes.completed, 2)
     ));
+    if let Some(target) = result.target.filter(|t| t.met) {
+        lines.push(format!(
+            "best among the points completing at least {} of jobs{}",
+            crate::units::format::format_share(target.share, 1),
+            if result.metric
+                == crate::studies::sweep::SweepMetric::Mean(crate::stats::summary::Metric::CostUsd)
+            {
+                ", by mean cost per completed job"
+            } else {
+                ""
+            }
+        ));
+    }
     lines
 }
 
@@ -102,7 +124,7 @@ fn show_metric(result: &SweepResult, value: f64) -> String {
         MetricUnit::Usd => format!("${value:.3}"),
         MetricUnit::Seconds => format_duration(value),
         MetricUnit::Count => format!("{value:.2}"),
-        MetricUnit::Share => format!("{:.2} %", value * 100.0),
+        MetricUnit::Share => crate::units::format::format_share(value, 2),
     }
 }
 

@@ -179,6 +179,11 @@ pub(crate) enum Command {
         format: ReportFormat,
         #[command(flatten)]
         sim: SimulationArgs,
+        /// The share of jobs spot must complete for the review to recommend it, strictly
+        /// between 0 and 1.
+        #[arg(long, value_name = "SHARE", default_value_t = spotsim::studies::recommend::DEFAULT_TARGET,
+              value_parser = parse_target, allow_negative_numbers = true)]
+        target_completion: f64,
     },
     /// Run several scenarios with common random numbers and show them side by side, each paired
     /// run by run with the first.
@@ -206,6 +211,11 @@ pub(crate) enum Command {
         /// or SVG by its extension (.png, .svg).
         #[arg(long, value_name = "FILE")]
         chart: Option<PathBuf>,
+        /// The share of jobs a scenario must complete to be named best (by cost per completed
+        /// job), strictly between 0 and 1.
+        #[arg(long, value_name = "SHARE", default_value_t = spotsim::studies::recommend::DEFAULT_TARGET,
+              value_parser = parse_target, allow_negative_numbers = true)]
+        target_completion: f64,
         #[command(flatten)]
         sharding: StudyShardArgs,
     },
@@ -290,9 +300,16 @@ pub(crate) enum Command {
         /// A key to vary and its values, KEY=SPEC (give --set twice for a two-key grid).
         #[arg(long = "set", value_name = "KEY=SPEC", required = true)]
         set: Vec<String>,
-        /// What the best point minimises (completed: maximises), on spot when enabled.
-        #[arg(long, value_enum, default_value_t = SweepMetricArg::CostUsd)]
-        metric: SweepMetricArg,
+        /// What the best point minimises (completed: maximises), on spot when enabled
+        /// [default: cost_usd, ranked per completed job under --target-completion]. Given
+        /// alone, the best point is the raw metric's, whatever share of jobs it completes.
+        #[arg(long, value_enum)]
+        metric: Option<SweepMetricArg>,
+        /// The best point is chosen among the points that complete this share of jobs
+        /// (strictly between 0 and 1), by cost per completed job for the cost metric; when none
+        /// does, the point that completes the most. [default: 0.99, unless --metric is given]
+        #[arg(long, value_name = "SHARE", value_parser = parse_target, allow_negative_numbers = true)]
+        target_completion: Option<f64>,
         #[command(flatten)]
         sim: SimulationArgs,
         /// Output format on stdout.
@@ -370,9 +387,20 @@ pub(crate) enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print spotsim's man page (roff), generated from the same definitions as --help.
-    #[command(after_help = "Example:\n  spotsim man > spotsim.1 && man ./spotsim.1")]
-    Man,
+    /// Print spotsim's man page (roff), or a command's, or write every page into a folder;
+    /// generated from the same definitions as --help.
+    #[command(
+        after_help = "Examples:\n  spotsim man > spotsim.1 && man ./spotsim.1\n  spotsim man run > \
+                      spotsim-run.1\n  spotsim man --dir /usr/local/share/man/man1"
+    )]
+    Man {
+        /// Write every page (spotsim.1, spotsim-run.1, …) into this existing folder.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The command whose page to print (`run`, `fit trace`); none: spotsim's own page.
+        #[arg(value_name = "COMMAND")]
+        command: Vec<String>,
+    },
     /// Print a JSON Schema of the scenario format, for editors that complete and check TOML
     /// (Taplo / Even Better TOML).
     #[command(

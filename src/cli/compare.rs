@@ -19,6 +19,7 @@ pub(crate) struct CompareOptions<'a> {
     pub(crate) format: Format,
     pub(crate) chart: Option<&'a Path>,
     pub(crate) sharding: StudyShardArgs,
+    pub(crate) target_completion: f64,
 }
 
 /// `spotsim compare`: every bad file is reported at once, before anything runs.
@@ -37,6 +38,7 @@ pub(crate) fn compare_scenarios(
         format,
         chart,
         sharding,
+        target_completion,
     } = options;
     if paths.len() < 2 {
         return Err(Failure::BadInput(format!(
@@ -134,7 +136,9 @@ pub(crate) fn compare_scenarios(
         let blocks = shard.blocks(spotsim::stats::accumulate::block_count(settings.runs));
         let slice = shard.runs(settings.runs);
         let total = spotsim::montecarlo::study::total_runs(&scenarios, slice.end - slice.start);
-        let study = with_progress(quiet, total, "the comparison", |done| {
+        let count =
+            super::output::Count::runs(total, (slice.end - slice.start) * scenarios.len() as u64);
+        let study = with_progress(quiet, count, |done| {
             pool.install(|| {
                 spotsim::studies::compare::compare_shard(
                     &entries,
@@ -163,7 +167,10 @@ pub(crate) fn compare_scenarios(
             shard,
             &entries[0].name,
             &stored,
-            Vec::new(),
+            vec![
+                "--target-completion".to_string(),
+                target_completion.to_string(),
+            ],
             (settings.runs, settings.seed),
             blocks,
             study,
@@ -183,7 +190,8 @@ pub(crate) fn compare_scenarios(
         return Ok(());
     }
     let total = spotsim::montecarlo::study::total_runs(&scenarios, settings.runs);
-    let comparison = with_progress(quiet, total, "the comparison", |done| {
+    let count = super::output::Count::runs(total, settings.runs * scenarios.len() as u64);
+    let comparison = with_progress(quiet, count, |done| {
         pool.install(|| {
             spotsim::studies::compare::compare_cancellable(entries, done, &super::CANCEL)
         })
@@ -199,8 +207,8 @@ pub(crate) fn compare_scenarios(
         }
     }
     print_stdout(&match format {
-        Format::Table => spotsim::report::render_compare_table(&comparison),
-        Format::Json => spotsim::report::render_compare_json(&comparison),
+        Format::Table => spotsim::report::render_compare_table(&comparison, target_completion),
+        Format::Json => spotsim::report::render_compare_json(&comparison, target_completion),
     })
 }
 
@@ -265,8 +273,18 @@ pub(crate) fn merge_comparison(
         .collect();
     let comparison =
         spotsim::studies::compare::finish_comparison(entries, study).map_err(Failure::BadInput)?;
+    let target = match first.options.as_slice() {
+        [flag, value] if flag == "--target-completion" => value.parse::<f64>().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        Failure::BadInput(format!(
+            "the parts carry options {:?}, not `--target-completion SHARE`",
+            first.options
+        ))
+    })?;
     print_stdout(&match format {
-        Format::Table => spotsim::report::render_compare_table(&comparison),
-        Format::Json => spotsim::report::render_compare_json(&comparison),
+        Format::Table => spotsim::report::render_compare_table(&comparison, target),
+        Format::Json => spotsim::report::render_compare_json(&comparison, target),
     })
 }

@@ -35,7 +35,12 @@ fn simulate_fleet(
 ) -> Result<spotsim::fleet::FleetReport, Failure> {
     let pool = thread_pool(threads)?;
     let shown = path.display().to_string();
-    let report = with_progress(quiet, fleet.runs, "simulated months", |done| {
+    let months = super::output::Count {
+        total: fleet.runs,
+        shown: fleet.runs,
+        unit: "months",
+    };
+    let report = with_progress(quiet, months, |done| {
         pool.install(|| spotsim::fleet::run_fleet_counted(fleet, &shown, done, &CANCEL))
     });
     report.ok_or_else(|| Failure::Runtime(interrupted()))
@@ -64,7 +69,12 @@ pub(crate) fn run_fleet_shard(
     let model = spotsim::fleet::FleetModel::new(&fleet);
     let pool = thread_pool(options.threads)?;
     let count = months.end - months.start;
-    let fold = with_progress(options.quiet, count, "simulated months", |done| {
+    let shown = super::output::Count {
+        total: count,
+        shown: count,
+        unit: "months",
+    };
+    let fold = with_progress(options.quiet, shown, |done| {
         pool.install(|| spotsim::fleet::fold_months(&model, months.clone(), done, &CANCEL))
     })
     .ok_or_else(|| Failure::Runtime(interrupted()))?;

@@ -26,7 +26,7 @@ use spotsim::LoadError;
 use spotsim::montecarlo::cancel::Cancel;
 
 pub(crate) use args::Cli;
-use args::{Command, FitCommand, ImportCommand, SweepFormat};
+use args::{Command, FitCommand, ImportCommand, SweepFormat, SweepMetricArg};
 
 /// A failure and the exit code it deserves.
 pub(crate) enum Failure {
@@ -159,7 +159,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
         Command::Validate { scenario } => validate::validate(&scenario),
         Command::Init { cpu, .. } => tooling::init(cpu),
         Command::Completions { shell } => tooling::completions(shell),
-        Command::Man => tooling::man(),
+        Command::Man { dir, command } => tooling::man(dir.as_deref(), &command),
         Command::Schema => tooling::schema(),
         Command::Recommend {
             scenario,
@@ -172,13 +172,15 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
             output,
             format,
             sim,
-        } => report::report(&scenario, &output, format, sim),
+            target_completion,
+        } => report::report(&scenario, &output, format, sim, target_completion),
         Command::Compare {
             scenarios,
             sim,
             format,
             chart,
             sharding,
+            target_completion,
         } => compare::compare_scenarios(
             &scenarios,
             compare::CompareOptions {
@@ -186,6 +188,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
                 format,
                 chart: chart.as_deref(),
                 sharding,
+                target_completion,
             },
         ),
         Command::Regions {
@@ -202,6 +205,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
                 format,
                 chart: chart.as_deref(),
                 sharding: args::StudyShardArgs::default(),
+                target_completion: spotsim::studies::recommend::DEFAULT_TARGET,
             },
         ),
         Command::Trace {
@@ -215,6 +219,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
             scenario,
             set,
             metric,
+            target_completion,
             sim,
             format,
             chart,
@@ -222,7 +227,13 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
         } => sweep::sweep(
             &scenario,
             &set,
-            metric,
+            metric.unwrap_or(SweepMetricArg::CostUsd),
+            // The raw metric when asked for by name alone; a completion target otherwise.
+            match (metric, target_completion) {
+                (_, Some(target)) => Some(target),
+                (None, None) => Some(spotsim::studies::recommend::DEFAULT_TARGET),
+                (Some(_), None) => None,
+            },
             sim,
             format,
             chart.as_deref(),

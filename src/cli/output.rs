@@ -68,23 +68,47 @@ pub(crate) fn thread_pool(threads: Option<u16>) -> Result<rayon::ThreadPool, Fai
         .map_err(Failure::Runtime)
 }
 
-/// Runs `work`, which counts the runs it finishes into its counter, with a progress bar of
-/// `total` runs on stderr when it is a terminal and `quiet` is off.
-pub(crate) fn with_progress<T>(
-    quiet: bool,
-    total: u64,
-    label: &str,
-    work: impl FnOnce(&AtomicU64) -> T,
-) -> T {
-    with_progress_to(quiet, total, label, false, work)
+/// What a progress bar counts: `total` as the work counts it (a spot run and its on-demand
+/// twin are two), shown as `shown` of `unit` (scenario runs, months), the count the user asked
+/// for.
+#[derive(Clone, Copy)]
+pub(crate) struct Count<'a> {
+    pub(crate) total: u64,
+    pub(crate) shown: u64,
+    pub(crate) unit: &'a str,
 }
 
-/// As [`with_progress`]; when `capped`, `total` is only a cap the work may stop short of, and
+impl Count<'_> {
+    /// Scenario runs: `runs` asked for, `total` simulated (both sides).
+    pub(crate) fn runs(total: u64, runs: u64) -> Count<'static> {
+        Count {
+            total,
+            shown: runs,
+            unit: "runs",
+        }
+    }
+
+    /// `counted` of the work's total, as the count shown.
+    fn as_shown(self, counted: u64) -> u64 {
+        (counted as u128 * self.shown as u128 / self.total.max(1) as u128) as u64
+    }
+}
+
+/// Runs `work`, which counts what it finishes into its counter, with a progress bar on stderr
+/// when it is a terminal and `quiet` is off.
+pub(crate) fn with_progress<T>(
+    quiet: bool,
+    count: Count<'_>,
+    work: impl FnOnce(&AtomicU64) -> T,
+) -> T {
+    with_progress_to(quiet, count, false, work)
+}
+
+/// As [`with_progress`]; when `capped`, the total is only a cap the work may stop short of, and
 /// the time left shown is an upper bound.
 pub(crate) fn with_progress_to<T>(
     quiet: bool,
-    total: u64,
-    label: &str,
+    count: Count<'_>,
     capped: bool,
     work: impl FnOnce(&AtomicU64) -> T,
 ) -> T {
@@ -94,7 +118,7 @@ pub(crate) fn with_progress_to<T>(
     std::thread::scope(|scope| {
         if show_progress {
             let (done, finished) = (&done, &finished);
-            scope.spawn(move || show_progress_bar(done, finished, total, label, capped));
+            scope.spawn(move || show_progress_bar(done, finished, count, capped));
         }
         let result = work(&done);
         finished.store(true, Ordering::Release);
@@ -103,13 +127,10 @@ pub(crate) fn with_progress_to<T>(
 }
 
 /// Draws runs done, rate and time left until `finished`; nothing for runs shorter than a second.
-fn show_progress_bar(
-    done: &AtomicU64,
-    finished: &AtomicBool,
-    total: u64,
-    sides: &str,
-    capped: bool,
-) {
+/// Everything but the bar fits in about 70 columns, and the bar takes what the terminal has
+/// left, so the line does not wrap in an 80-column terminal.
+fn show_progress_bar(done: &AtomicU64, finished: &AtomicBool, count: Count<'_>, capped: bool) {
+    let Count { total, shown, unit } = count;
     let started = std::time::Instant::now();
     let tick = std::time::Duration::from_millis(100);
     while started.elapsed() < std::time::Duration::from_secs(1) {
@@ -119,37 +140,64 @@ fn show_progress_bar(
         std::thread::sleep(tick);
     }
     let bar = indicatif::ProgressBar::with_draw_target(
-        Some(total),
+        Some(shown),
         indicatif::ProgressDrawTarget::stderr(),
     );
     if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "simulating {prefix} [{bar:32}] {human_pos}/{human_len} runs · {msg}",
+        "{human_pos}/{human_len} {prefix} [{wide_bar}] {msg}",
     ) {
         bar.set_style(style.progress_chars("=> "));
     }
-    bar.set_prefix(sides.to_string());
+    bar.set_prefix(unit.to_string());
     // The rate from the start, not indicatif's estimate: the bar appears a second late, and
     // the jump from 0 to the runs already done would read as an absurd rate.
     while !finished.load(Ordering::Acquire) {
-        let done_runs = done.load(Ordering::Relaxed).min(total);
+        let done_runs = count.as_shown(done.load(Ordering::Relaxed).min(total));
         let rate = done_runs as f64 / started.elapsed().as_secs_f64();
         bar.set_position(done_runs);
-        bar.set_message(if done_runs == total {
-            "summarising".to_string()
-        } else if rate > 0.0 {
-            let left_s = ((total - done_runs) as f64 / rate).ceil();
-            format!(
-                "{} runs/s · {}{} left",
-                spotsim::units::format::format_count(rate.round() as u64),
-                if capped { "at most " } else { "" },
-                spotsim::units::duration::format_duration(left_s)
-            )
-        } else {
-            String::new()
-        });
+        bar.set_message(progress_message(done_runs, shown, rate, capped));
         std::thread::sleep(tick);
     }
     bar.finish_and_clear();
+}
+
+/// The progress bar's words after the bar: rate and time left.
+fn progress_message(done: u64, shown: u64, rate: f64, capped: bool) -> String {
+    if done == shown {
+        "summarising".to_string()
+    } else if rate > 0.0 {
+        let left_s = ((shown - done) as f64 / rate).ceil();
+        format!(
+            "{}/s · {}{} left",
+            spotsim::units::format::format_count(rate.round() as u64),
+            if capped { "≤ " } else { "" },
+            spotsim::units::duration::format_duration(left_s)
+        )
+    } else {
+        String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 15, item 10: the bar counts scenario runs (not spot and on-demand runs together),
+    /// and at the largest counts its words leave room for a bar in 80 columns.
+    #[test]
+    fn the_progress_line_counts_scenario_runs_and_fits_80_columns() {
+        let count = Count::runs(40_000_000, 20_000_000);
+        assert_eq!(count.as_shown(40_000_000), 20_000_000);
+        assert_eq!(count.as_shown(2), 1);
+        let big = spotsim::units::format::format_count(1_000_000_000);
+        let message = progress_message(1, 1_000_000_000, 12_345_678.0, true);
+        let words = format!("{big}/{big} runs [] {message}");
+        assert!(
+            words.chars().count() <= 72,
+            "{} columns: {words}",
+            words.chars().count()
+        );
+    }
 }
 
 /// An output path whose folder does not exist is the user's mistake: say so before running.

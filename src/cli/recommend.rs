@@ -29,7 +29,7 @@ pub(crate) fn recommend(
     if !quiet {
         eprintln!(
             "recommend: simulating {} runs per setting (many settings: this takes a while)",
-            base.simulation.runs
+            spotsim::units::format::format_count(base.simulation.runs)
         );
     }
     let done = AtomicU64::new(0);

@@ -77,7 +77,9 @@ pub(crate) fn regions(
     let scenarios: Vec<&spotsim::scenario::Scenario> =
         entries.iter().map(|e| &e.scenario).collect();
     let total = spotsim::montecarlo::study::total_runs(&scenarios, scenario.simulation.runs);
-    let comparison = with_progress(quiet, total, "the regions", |done| {
+    let count =
+        super::output::Count::runs(total, scenario.simulation.runs * scenarios.len() as u64);
+    let comparison = with_progress(quiet, count, |done| {
         pool.install(|| {
             spotsim::studies::compare::compare_cancellable(entries, done, &super::CANCEL)
         })

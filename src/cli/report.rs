@@ -26,6 +26,7 @@ pub(crate) fn report(
     output: &Path,
     format: ReportFormat,
     sim: SimulationArgs,
+    target_completion: f64,
 ) -> Result<(), Failure> {
     if is_fleet_file(path) {
         return report_fleet(path, output, format, sim);
@@ -38,7 +39,13 @@ pub(crate) fn report(
     } = sim;
     let (scenario, scenario_text) = load_with_overrides_and_text(path, runs, seed)?;
     check_review_output(output, format)?;
-    let warnings = lint(&scenario);
+    // The parser's notes (placeholders marked ASSUMED first), then the lint's warnings.
+    let warnings: Vec<_> = scenario
+        .notes
+        .iter()
+        .cloned()
+        .chain(lint(&scenario))
+        .collect();
     print_warnings(path, &scenario);
     let pool = thread_pool(threads)?;
     let stats = simulate(&pool, &scenario, quiet);
@@ -95,7 +102,11 @@ pub(crate) fn report(
                 entries.iter().map(|e| &e.scenario).collect();
             let total =
                 spotsim::montecarlo::study::total_runs(&scenarios, scenario.simulation.runs);
-            let comparison = with_progress(quiet, total, "the regions", |done| {
+            let count = super::output::Count::runs(
+                total,
+                scenario.simulation.runs * scenarios.len() as u64,
+            );
+            let comparison = with_progress(quiet, count, |done| {
                 pool.install(|| {
                     spotsim::studies::compare::compare_cancellable(entries, done, &super::CANCEL)
                 })
@@ -117,6 +128,7 @@ pub(crate) fn report(
         trace_command: &trace_command,
         charts: &charts,
         regions: regions.as_ref(),
+        target_completion,
     });
     write_review(
         &review,

@@ -16,8 +16,9 @@ use spotsim::stats::accumulate::ScenarioStats;
 use super::args::{Format, SimulationArgs};
 use super::load::{job_name, load_with_overrides, load_with_overrides_and_text};
 use super::output::{
-    Charts, check_chart_dir, check_writable_parent, print_stdout, print_warning, print_warnings,
-    thread_pool, with_progress, with_progress_to, write_atomically, write_charts, write_file,
+    Charts, Count, check_chart_dir, check_writable_parent, print_stdout, print_warning,
+    print_warnings, thread_pool, with_progress, with_progress_to, write_atomically, write_charts,
+    write_file,
 };
 use super::{CANCEL, Failure};
 
@@ -178,8 +179,7 @@ pub(crate) fn run_shard(
     let simulate_slice = |rows_out: &mut (dyn Write + Send), with_rows: bool| {
         with_progress(
             quiet,
-            (slice.end - slice.start) * sides,
-            sides_label(&scenario),
+            Count::runs((slice.end - slice.start) * sides, slice.end - slice.start),
             |done| {
                 pool.install(|| {
                     if with_rows {
@@ -258,24 +258,16 @@ fn simulate_with_rows<R: RunRows>(
     out: &mut (dyn Write + Send),
 ) -> std::io::Result<(ScenarioStats, Option<Precision>)> {
     if let Some(target) = target {
-        let label = format!("{} until RSE ≤ {target}", sides_label(scenario));
-        return with_progress_to(quiet, total_runs(scenario), &label, true, |done| {
+        let count = Count::runs(total_runs(scenario), scenario.simulation.runs);
+        return with_progress_to(quiet, count, true, |done| {
             pool.install(|| stream_to_target(scenario, target, done, &CANCEL, rows, out))
         })
         .map(|(stats, precision)| (stats, Some(precision)));
     }
     let blocks = 0..spotsim::stats::accumulate::block_count(scenario.simulation.runs);
-    with_progress(quiet, total_runs(scenario), sides_label(scenario), |done| {
+    let count = Count::runs(total_runs(scenario), scenario.simulation.runs);
+    with_progress(quiet, count, |done| {
         pool.install(|| stream_blocks(scenario, blocks, done, &CANCEL, rows, out))
     })
     .map(|stats| (stats, None))
-}
-
-/// What the progress bar says is simulated.
-fn sides_label(scenario: &Scenario) -> &'static str {
-    if scenario.is_spot() {
-        "spot and on-demand"
-    } else {
-        "on-demand"
-    }
 }

@@ -17,6 +17,7 @@ pub(crate) fn sweep(
     path: &Path,
     flags: &[String],
     metric: SweepMetricArg,
+    target: Option<f64>,
     sim: SimulationArgs,
     format: SweepFormat,
     chart: Option<&Path>,
@@ -53,7 +54,9 @@ pub(crate) fn sweep(
         let blocks = shard.blocks(spotsim::stats::accumulate::block_count(runs));
         let slice = shard.runs(runs);
         let total = spotsim::studies::sweep::total_runs(&points, slice.end - slice.start);
-        let study = with_progress(quiet, total, "the sweep", |done| {
+        let count =
+            super::output::Count::runs(total, (slice.end - slice.start) * points.len() as u64);
+        let study = with_progress(quiet, count, |done| {
             pool.install(|| {
                 spotsim::studies::sweep::sweep_shard(
                     &points,
@@ -78,7 +81,7 @@ pub(crate) fn sweep(
                     text,
                 },
             )],
-            sweep_options(flags, metric_arg),
+            sweep_options(flags, metric_arg, target),
             (runs, seed),
             blocks,
             study,
@@ -98,12 +101,14 @@ pub(crate) fn sweep(
         return Ok(());
     }
     let total = spotsim::studies::sweep::total_runs(&points, runs);
-    let result = with_progress(quiet, total, "the sweep", |done| {
+    let count = super::output::Count::runs(total, runs * points.len() as u64);
+    let result = with_progress(quiet, count, |done| {
         pool.install(|| {
             spotsim::studies::sweep::run_sweep_cancellable(
                 &axes,
                 &points,
                 metric,
+                target,
                 runs,
                 seed,
                 done,
@@ -135,7 +140,7 @@ pub(crate) fn sweep(
 
 /// The flags a sweep's part carries, read back by [`merge_sweep`]: every `--set` and the
 /// `--metric`.
-fn sweep_options(flags: &[String], metric: SweepMetricArg) -> Vec<String> {
+fn sweep_options(flags: &[String], metric: SweepMetricArg, target: Option<f64>) -> Vec<String> {
     let mut options = Vec::with_capacity(2 * flags.len() + 2);
     for flag in flags {
         options.push("--set".to_string());
@@ -147,6 +152,10 @@ fn sweep_options(flags: &[String], metric: SweepMetricArg) -> Vec<String> {
             .map(|v| v.get_name().to_string())
             .unwrap_or_default(),
     );
+    if let Some(target) = target {
+        options.push("--target-completion".to_string());
+        options.push(target.to_string());
+    }
     options
 }
 
@@ -193,7 +202,7 @@ pub(crate) fn merge_sweep(
             first.scenario_sha256
         )));
     }
-    let (flags, metric) = read_sweep_options(&first.options).map_err(Failure::BadInput)?;
+    let (flags, metric, target) = read_sweep_options(&first.options).map_err(Failure::BadInput)?;
     let (axes, points) = spotsim::studies::sweep::build_grid(&text, &shown, &flags)
         .map_err(|errors| Failure::BadInput(errors.to_string()))?;
     print_warnings(Path::new(&shown), &base);
@@ -201,6 +210,7 @@ pub(crate) fn merge_sweep(
         &axes,
         &points,
         metric.metric(),
+        target,
         first.runs,
         first.seed,
         study,
@@ -217,9 +227,13 @@ pub(crate) fn merge_sweep(
 }
 
 /// The `--set` flags and the metric of a sweep part's options ([`sweep_options`]).
-fn read_sweep_options(options: &[String]) -> Result<(Vec<String>, SweepMetricArg), String> {
+#[allow(clippy::type_complexity)]
+fn read_sweep_options(
+    options: &[String],
+) -> Result<(Vec<String>, SweepMetricArg, Option<f64>), String> {
     let mut flags = Vec::new();
     let mut metric = None;
+    let mut target = None;
     let mut words = options.iter();
     while let Some(word) = words.next() {
         let value = words
@@ -233,8 +247,13 @@ fn read_sweep_options(options: &[String]) -> Result<(Vec<String>, SweepMetricArg
                         .map_err(|_| format!("the parts' metric `{value}` is unknown"))?,
                 );
             }
+            "--target-completion" => {
+                target = Some(value.parse::<f64>().map_err(|_| {
+                    format!("the parts' completion target `{value}` is not a number")
+                })?);
+            }
             other => return Err(format!("the parts carry an unknown option `{other}`")),
         }
     }
-    Ok((flags, metric.ok_or("the parts name no --metric")?))
+    Ok((flags, metric.ok_or("the parts name no --metric")?, target))
 }

@@ -11,8 +11,8 @@ use crate::scenario::{MarketSpec, Scenario, SpotPriceSpec};
 use crate::stats::paired::PairedDifference;
 use crate::stats::summary::SideSummary;
 use crate::studies::compare::{Comparison, Difference, ScenarioIntervals, ScenarioResult, Side};
-use crate::units::duration::format_duration;
-use crate::units::format::{format_count, format_pct, format_std_err, format_usd};
+use crate::units::duration::{format_duration, format_duration_within};
+use crate::units::format::{format_count, format_pct, format_share, format_std_err, format_usd};
 
 /// `$7.41 ± $0.02`: a cost with the half-width of its 95 % interval, with enough digits for a
 /// small half-width not to read as zero.
@@ -61,6 +61,23 @@ fn usd_difference(d: &PairedDifference) -> String {
         Some((lo, hi)) => format!("{mean} ± {}", usd_half((hi - lo) / 2.0)),
         None => mean,
     }
+}
+
+/// The finest wall-time figure the comparison reads: the smallest paired difference of wall
+/// time, or the half-width of its interval.
+fn wall_resolution_s(comparison: &Comparison) -> f64 {
+    comparison
+        .differences
+        .iter()
+        .flat_map(|d| {
+            let half = d
+                .wall_s
+                .ci95
+                .map_or(f64::INFINITY, |(lo, hi)| (hi - lo) / 2.0);
+            [d.wall_s.mean.abs(), half]
+        })
+        .filter(|v| *v > 0.0)
+        .fold(f64::INFINITY, f64::min)
 }
 
 /// `+1h 12m ± 3m`.
@@ -145,6 +162,7 @@ fn side_rows(
     scenarios: &[ScenarioResult],
     side_of: impl Fn(&ScenarioResult) -> Option<(&SideSummary, crate::studies::compare::SideIntervals)>,
     spot: bool,
+    resolution_s: f64,
 ) {
     rows.push(vec![String::new()]);
     rows.push(vec![title.to_string()]);
@@ -167,13 +185,15 @@ fn side_rows(
             )
         }),
     ));
+    // Wall times are shown to the step of the smallest wall-time difference (or its ±) the
+    // table compares them by, so two p50s never read the same beside a difference of minutes.
     rows.push(row(
         "wall time p50",
-        cells(&|side, _| format_duration(side.metrics.wall_s.p50)),
+        cells(&|side, _| format_duration_within(side.metrics.wall_s.p50, resolution_s)),
     ));
     rows.push(row(
         "wall time p95",
-        cells(&|side, _| format_duration(side.metrics.wall_s.p95)),
+        cells(&|side, _| format_duration_within(side.metrics.wall_s.p95, resolution_s)),
     ));
     rows.push(row(
         "completed",
@@ -298,7 +318,7 @@ fn difference_rows(rows: &mut Vec<Vec<String>>, comparison: &Comparison) {
 }
 
 /// The comparison as an aligned text table, one column per scenario.
-pub fn render_compare_table(comparison: &Comparison) -> String {
+pub fn render_compare_table(comparison: &Comparison, target: f64) -> String {
     let scenarios = &comparison.scenarios;
     let mut out = format!(
         "Comparison of {} scenarios · {} {} each · seed {} · common random numbers\n",
@@ -325,6 +345,7 @@ pub fn render_compare_table(comparison: &Comparison) -> String {
             scenarios,
             |s| s.estimate.spot.as_ref().zip(s.intervals.spot),
             true,
+            wall_resolution_s(comparison),
         );
     }
     side_rows(
@@ -333,6 +354,7 @@ pub fn render_compare_table(comparison: &Comparison) -> String {
         scenarios,
         |s| Some((&s.estimate.on_demand, s.intervals.on_demand)),
         false,
+        wall_resolution_s(comparison),
     );
     if any_spot {
         savings_rows(&mut rows, scenarios);
@@ -348,7 +370,41 @@ pub fn render_compare_table(comparison: &Comparison) -> String {
          streams would need for the same width. Where the draws do not line up, the paired\n  \
          interval is as wide, and still valid (docs/model.md, \"Common random numbers\").\n",
     );
+    out.push_str(&best_sentence(comparison, target));
     out
+}
+
+/// The scenario to choose under the completion target, in one paragraph.
+fn best_sentence(comparison: &Comparison, target: f64) -> String {
+    let best = comparison.best(target);
+    let chosen = &comparison.scenarios[best.index];
+    let main = chosen
+        .estimate
+        .spot
+        .as_ref()
+        .unwrap_or(&chosen.estimate.on_demand);
+    let per_completed = main
+        .cost_per_completed_job_usd
+        .map_or_else(|| "-".to_string(), format_usd);
+    if best.met {
+        format!(
+            "\nBest: {} ({}): the lowest cost per completed job, {per_completed}, among the \
+             scenarios completing at least {} of jobs; it completes {}.\n",
+            chosen.name,
+            chosen.side.as_str(),
+            format_share(target, 1),
+            format_share(main.outcomes.completed, 2)
+        )
+    } else {
+        format!(
+            "\nNo scenario completes {} of jobs: the most completing is {} ({}), at {} \
+             ({per_completed} per completed job); raise its limits.\n",
+            format_share(target, 1),
+            chosen.name,
+            chosen.side.as_str(),
+            format_share(main.outcomes.completed, 2)
+        )
+    }
 }
 
 #[derive(Serialize)]
@@ -359,6 +415,8 @@ struct JsonComparison<'a> {
     seed: u64,
     scenarios: Vec<JsonScenario<'a>>,
     differences: Vec<JsonDifference<'a>>,
+    /// The scenario to choose under the completion target.
+    best: crate::studies::compare::BestScenario,
 }
 
 #[derive(Serialize)]
@@ -392,8 +450,9 @@ struct JsonDifference<'a> {
 }
 
 /// The comparison as pretty-printed JSON, ending with a newline.
-pub fn render_compare_json(comparison: &Comparison) -> String {
+pub fn render_compare_json(comparison: &Comparison, target: f64) -> String {
     let json = JsonComparison {
+        best: comparison.best(target),
         spotsim_version: env!("CARGO_PKG_VERSION"),
         baseline: &comparison.baseline().name,
         runs: comparison.runs,

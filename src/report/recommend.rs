@@ -4,12 +4,12 @@
 use serde_json::{Value, json};
 
 use crate::stats::paired::PairedDifference;
-use crate::studies::recommend::{IntervalChoice, Mean, Recommendation, Share};
-use crate::units::duration::{format_duration, format_duration_exact};
-use crate::units::format::format_usd;
+use crate::studies::recommend::{IntervalChoice, Mean, Recommendation, SettingsOutcome, Share};
+use crate::units::duration::{format_duration, format_duration_exact, format_duration_within};
+use crate::units::format::{format_count, format_share, format_usd};
 
 fn pct(x: f64) -> String {
-    format!("{:.2} %", x * 100.0)
+    format_share(x, 2)
 }
 
 fn share_text(s: &Share) -> String {
@@ -18,9 +18,102 @@ fn share_text(s: &Share) -> String {
         pct(s.value),
         pct(s.ci95.0),
         pct(s.ci95.1),
-        s.count,
-        s.runs
+        format_count(s.count),
+        format_count(s.runs)
     )
+}
+
+/// The scenario as written against each recommended change: a small table, and whether the
+/// settings as written already meet the target.
+fn settings_lines(r: &Recommendation) -> Vec<String> {
+    let s = &r.settings;
+    let wall = |o: &SettingsOutcome| {
+        // To the step of the interval's half-width.
+        let resolution_s = o
+            .p95_wall_s
+            .ci95
+            .map_or(f64::INFINITY, |(lo, hi)| ((hi - lo) / 2.0).max(1.0));
+        let show = |s: f64| format_duration_within(s, resolution_s);
+        format!(
+            "{}{}",
+            show(o.p95_wall_s.value),
+            o.p95_wall_s.ci95.map_or(String::new(), |(lo, hi)| format!(
+                " ({} – {})",
+                show(lo),
+                show(hi)
+            ))
+        )
+    };
+    let cost = |o: &SettingsOutcome| match o.mean_cost_usd.ci95 {
+        Some((lo, hi)) => format!(
+            "{} ({} – {})",
+            format_usd(o.mean_cost_usd.value),
+            format_usd(lo),
+            format_usd(hi)
+        ),
+        None => format_usd(o.mean_cost_usd.value),
+    };
+    let completed = |o: &SettingsOutcome| {
+        format!(
+            "{} ({} – {})",
+            pct(o.completed.value),
+            pct(o.completed.ci95.0),
+            pct(o.completed.ci95.1)
+        )
+    };
+    let mut rows = vec![vec![
+        String::new(),
+        "setting".to_string(),
+        "completed (95 % CI)".to_string(),
+        "mean cost (95 % CI)".to_string(),
+        "p95 wall time (95 % CI)".to_string(),
+    ]];
+    let mut row = |label: &str, setting: &str, o: &SettingsOutcome| {
+        rows.push(vec![
+            label.to_string(),
+            setting.to_string(),
+            completed(o),
+            cost(o),
+            wall(o),
+        ])
+    };
+    let written = s
+        .changes
+        .iter()
+        .map(|c| c.current.clone())
+        .collect::<Vec<_>>()
+        .join(", ");
+    row("as written", &written, &s.current);
+    for change in &s.changes {
+        row(
+            &format!("with {}", change.setting),
+            &change.recommended,
+            &change.outcome,
+        );
+    }
+    let mut lines = vec![
+        "Your settings against the recommended ones (each change alone, same seed)".to_string(),
+    ];
+    lines.extend(
+        super::layout::render_rows(&rows)
+            .lines()
+            .map(|l| format!("  {l}")),
+    );
+    lines.push(if s.current_meets_target {
+        format!(
+            "  your settings already meet the target: {} of jobs complete as written (target \
+             {}); a change is worth it only for what it does to cost and wall time above",
+            pct(s.current.completed.value),
+            pct(r.target)
+        )
+    } else {
+        format!(
+            "  your settings do not meet the target: {} of jobs complete as written (target {})",
+            pct(s.current.completed.value),
+            pct(r.target)
+        )
+    });
+    lines
 }
 
 fn mean_usd(m: &Mean) -> String {
@@ -73,7 +166,7 @@ pub fn render_recommend_table(name: &str, r: &Recommendation) -> String {
     };
     line(format!(
         "recommendation for {name}: {} runs per simulation, seed {}, target completion {}",
-        r.runs,
+        format_count(r.runs),
         r.seed,
         pct(r.target)
     ));
@@ -222,6 +315,10 @@ pub fn render_recommend_table(name: &str, r: &Recommendation) -> String {
     for note in &l.notes {
         line(format!("  note: {note}"));
     }
+    line(String::new());
+    for text in settings_lines(r) {
+        line(text);
+    }
     if !r.warnings.is_empty() {
         line(String::new());
         line("Warnings".into());
@@ -311,6 +408,7 @@ pub fn render_recommend_json(name: &str, r: &Recommendation) -> String {
             "check": {"seed": l.check_seed, "completed": share_json(&l.check_completed)},
             "notes": l.notes,
         },
+        "settings": r.settings,
         "warnings": r.warnings.iter().map(|w| json!({"message": w.message, "hint": w.hint}))
             .collect::<Vec<_>>(),
     });

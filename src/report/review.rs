@@ -17,7 +17,7 @@ use crate::scenario::{MarketSpec, MaxRunCounting, Scenario, Warning};
 use crate::stats::accumulate::ScenarioStats;
 use crate::stats::summary::{SideSummary, Z_95, wilson_interval};
 use crate::units::duration::format_duration;
-use crate::units::format::{format_count, format_pct, format_usd};
+use crate::units::format::{format_count, format_pct, format_share, format_usd};
 
 /// One piece of the review.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,6 +90,8 @@ pub struct ReviewInput<'a> {
     pub charts: &'a [ChartKind],
     /// The job in every region of the Spot Advisor feed, when the scenario reads the feed.
     pub regions: Option<&'a crate::studies::regions::RegionRanking>,
+    /// The share of spot jobs that must complete for the review to recommend spot.
+    pub target_completion: f64,
 }
 
 /// `mean (95 % interval lo – hi)` of a cost.
@@ -148,7 +150,7 @@ fn capitalized(text: &str) -> String {
 }
 
 /// The one-line recommendation from the headline numbers.
-fn recommendation(estimate: &Estimate, scenario: &Scenario) -> String {
+fn recommendation(estimate: &Estimate, scenario: &Scenario, target: f64) -> String {
     let on_demand = &estimate.on_demand;
     // A job that does not fit its max_run even on-demand must be fixed first, whatever the
     // market.
@@ -178,18 +180,20 @@ fn recommendation(estimate: &Estimate, scenario: &Scenario) -> String {
              redone after interruptions are paid for.",
             format_pct(-saving, 1)
         ),
-        Some(saving) if completed < 0.99 => format!(
-            "Spot saves {} per completed job, but {} of spot jobs stop at a limit. Before \
-             relying on it: {}.",
+        Some(saving) if completed < target => format!(
+            "Spot saves {} per completed job, but {} of spot jobs stop at a limit, more than \
+             the target completion of {} allows. Before relying on it: {}.",
             format_pct(saving, 1),
             format_pct(stopped_pct, 1),
+            format_share(target, 1),
             stop_advice(spot, scenario)
         ),
         Some(saving) => format!(
             "Use spot: it saves {} per completed job, and {} of spot jobs complete within \
-             their limits.",
+             their limits (target {}).",
             format_pct(saving, 1),
-            format_pct(completed * 100.0, 1)
+            format_share(completed, 1),
+            format_share(target, 1)
         ),
     }
 }
@@ -561,16 +565,30 @@ pub fn build_review(input: &ReviewInput<'_>) -> Review {
             },
             env!("CARGO_PKG_VERSION"),
         )),
-        Block::Recommendation(recommendation(input.estimate, scenario)),
+        Block::Recommendation(recommendation(
+            input.estimate,
+            scenario,
+            input.target_completion,
+        )),
     ];
     if !input.warnings.is_empty() {
-        blocks.push(Block::Warnings(
-            input
-                .warnings
-                .iter()
-                .map(|w| format!("{} {}", w.message, w.hint))
-                .collect(),
-        ));
+        // Placeholders (`# ASSUMED`) come first among the warnings: above the recommendation,
+        // whose figures rest on them.
+        let at = if input.warnings[0].message.contains("# ASSUMED") {
+            blocks.len() - 1
+        } else {
+            blocks.len()
+        };
+        blocks.insert(
+            at,
+            Block::Warnings(
+                input
+                    .warnings
+                    .iter()
+                    .map(|w| format!("{} {}", w.message, w.hint))
+                    .collect(),
+            ),
+        );
     }
     blocks.push(Block::Heading(2, "The job and the market".to_string()));
     blocks.push(Block::Paragraph(plain_words(input)));
@@ -930,14 +948,14 @@ mod tests {
     fn recommendation_names_the_limit_that_stops_the_jobs() {
         // max_run below the training: even on-demand cannot finish.
         let (scenario, estimate) = estimate_of(&format!("{JOB}[stopping]\nmax_run = \"4h\"\n"));
-        assert!(recommendation(&estimate, &scenario).starts_with("Raise max_run first"));
+        assert!(recommendation(&estimate, &scenario, 0.99).starts_with("Raise max_run first"));
         // Spot that waits too long for capacity: MaxWait stops, with a saving per completed job.
         let (scenario, estimate) = estimate_of(&format!(
             "{JOB}[stopping]\nmax_run = \"10h\"\nmax_wait = \"12h\"\n[spot]\nenabled = true\ndiscount = 0.7\n\
              capacity_wait = {{ dist = \"exponential\", mean = \"4h\" }}\n\
              time_to_interruption = \"never\"\n[checkpoint]\ninterval = \"30m\"\n"
         ));
-        let text = recommendation(&estimate, &scenario);
+        let text = recommendation(&estimate, &scenario, 0.99);
         assert!(text.contains("most stops are MaxWait"), "{text}");
         // Interruptions without checkpoints: the redone work runs into MaxRuntime.
         let (scenario, estimate) = estimate_of(&format!(
@@ -945,7 +963,7 @@ mod tests {
              capacity_wait = \"1m\"\n\
              time_to_interruption = {{ dist = \"exponential\", mean = \"4h\" }}\n"
         ));
-        let text = recommendation(&estimate, &scenario);
+        let text = recommendation(&estimate, &scenario, 0.99);
         assert!(
             text.contains("most stops are MaxRuntime") && text.contains("add checkpoints"),
             "{text}"
@@ -955,7 +973,9 @@ mod tests {
             "{JOB}[stopping]\nmax_run = \"10h\"\nmax_wait = \"2d\"\n[spot]\nenabled = true\ndiscount = 0.7\n\
              capacity_wait = \"5m\"\ntime_to_interruption = \"never\"\n"
         ));
-        assert!(recommendation(&estimate, &scenario).starts_with("Use spot: it saves 70.0 %"));
+        assert!(
+            recommendation(&estimate, &scenario, 0.99).starts_with("Use spot: it saves 70.0 %")
+        );
     }
 
     #[test]

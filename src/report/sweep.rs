@@ -11,10 +11,10 @@ use super::layout::render_rows;
 use crate::stats::summary::{MetricUnit, SideSummary};
 use crate::studies::advice::IntervalAdvice;
 use crate::studies::sweep::{
-    MetricEstimate, PointResult, SweepMetric, SweepResult, describe_point,
+    MetricEstimate, PointResult, SweepMetric, SweepResult, describe_point, meets_target,
 };
-use crate::units::duration::format_duration_exact;
-use crate::units::format::{format_count, format_usd};
+use crate::units::duration::{format_duration_exact, format_duration_within};
+use crate::units::format::{format_count, format_share, format_usd};
 
 /// A swept value as JSON: whole numbers as integers (`1800`, not `1800.0`).
 fn json_number(value: f64) -> Value {
@@ -76,6 +76,9 @@ struct JsonSweep<'a> {
     runs: u64,
     seed: u64,
     keys: Vec<&'a str>,
+    /// The completion target the best point is chosen under; absent for the raw metric.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_completion: Option<crate::studies::sweep::CompletionTarget>,
     points: Vec<JsonPoint<'a>>,
     best: JsonBest<'a>,
 }
@@ -92,6 +95,7 @@ pub fn render_sweep_json(name: &str, result: &SweepResult) -> String {
         runs: result.runs,
         seed: result.seed,
         keys: result.axes.iter().map(|a| a.key.as_str()).collect(),
+        target_completion: result.target,
         points: result
             .points
             .iter()
@@ -154,7 +158,7 @@ fn show_value(unit: MetricUnit, value: f64) -> String {
         MetricUnit::Usd => show_usd(value),
         MetricUnit::Seconds => show_seconds(value),
         MetricUnit::Count => format!("{value:.2}"),
-        MetricUnit::Share => format!("{:.2} %", value * 100.0),
+        MetricUnit::Share => format_share(value, 2),
     }
 }
 
@@ -223,14 +227,22 @@ pub fn render_sweep_table(name: &str, result: &SweepResult) -> String {
         result.seed
     );
     out.push_str(&format!(
-        "Metric: {} on {side}, {} is better. \"vs best\" is the paired difference to the best \
-         point (common random numbers);\n\"~\" marks points not told apart from the best at \
-         95 %.\n\n",
+        "Metric: {} on {side}, {} is better. Best: {}.\n\"vs best\" is the paired difference \
+         to the best point (common random numbers); \"~\" marks points not told apart from the \
+         best at 95 %{}.\n\n",
         result.metric.label(),
         if result.metric.maximise() {
             "higher"
         } else {
             "lower"
+        },
+        result.best_rule(),
+        match result.target {
+            Some(target) if target.met => format!(
+                ", \"short\" points that complete less than {}",
+                format_share(target.share, 1)
+            ),
+            _ => String::new(),
         }
     ));
     let advice = common_advice(&result.points);
@@ -272,8 +284,13 @@ pub fn render_sweep_table(name: &str, result: &SweepResult) -> String {
             .zip(&p.values)
             .map(|(axis, &v)| axis.kind.show(v))
             .collect();
+        let short = result
+            .target
+            .is_some_and(|t| t.met && !meets_target(p, t.share));
         let mark = if i == result.best {
             "best"
+        } else if short {
+            "short"
         } else if p.vs_best.holds_zero() {
             "~"
         } else {
@@ -295,13 +312,18 @@ pub fn render_sweep_table(name: &str, result: &SweepResult) -> String {
             mark.to_string(),
         ]);
         if show_completed {
-            row.push(format!("{:.2} %", main.outcomes.completed * 100.0));
+            row.push(format_share(main.outcomes.completed, 2));
         }
         if show_cost {
             row.push(show_usd(main.metrics.cost_usd.mean));
         }
         if show_wall {
-            row.push(show_seconds(main.metrics.wall_s.mean));
+            // To the step of its standard error, as `spotsim run` shows it.
+            let wall = &main.metrics.wall_s;
+            row.push(format_duration_within(
+                wall.mean,
+                wall.std_err.filter(|se| *se > 0.0).unwrap_or(f64::INFINITY),
+            ));
         }
         if result.side == "spot" {
             row.push(show_usd(p.on_demand.metrics.cost_usd.mean));
@@ -321,18 +343,39 @@ pub fn render_sweep_table(name: &str, result: &SweepResult) -> String {
     // Keys left-aligned like the first column: pad them in place.
     out.push_str(&render_rows(&rows));
     let best = result.best_point();
+    let best_main = best.spot.as_ref().unwrap_or(&best.on_demand);
+    let per_completed = match (result.target, best_main.cost_per_completed_job_usd) {
+        (Some(_), Some(usd)) if show_cost || result.metric.unit() == MetricUnit::Usd => {
+            format!(", {} per completed job", show_usd(usd))
+        }
+        _ => String::new(),
+    };
     out.push_str(&format!(
-        "\nBest: {}: {} {} (95 % interval {}).\n",
+        "\n{}: {}: {} {} (95 % interval {}){per_completed}; completes {}.\n",
+        match result.target {
+            Some(target) if !target.met => format!(
+                "No point completes {} of jobs; the most completing",
+                format_share(target.share, 1)
+            ),
+            _ => "Best".to_string(),
+        },
         describe_point(&result.axes, &best.values),
         result.metric.label(),
         show_value(unit, best.metric.value),
-        show_interval(best.metric.ci95, |v| show_value(unit, v))
+        show_interval(best.metric.ci95, |v| show_value(unit, v)),
+        format_share(best_main.outcomes.completed, 2)
     ));
     let close = result
         .points
         .iter()
         .enumerate()
-        .filter(|(i, p)| *i != result.best && p.vs_best.holds_zero())
+        .filter(|(i, p)| {
+            *i != result.best
+                && p.vs_best.holds_zero()
+                && result
+                    .target
+                    .is_none_or(|t| !t.met || meets_target(p, t.share))
+        })
         .count();
     if close > 0 {
         out.push_str(&format!(

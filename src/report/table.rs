@@ -6,7 +6,7 @@ use crate::engine::Outcome;
 use crate::montecarlo::precision::format_interval;
 use crate::scenario::{FallbackSpec, FallbackWhen, Scenario, SpotPriceSpec};
 use crate::stats::summary::{Metric, SideSummary, Summary};
-use crate::units::duration::format_duration;
+use crate::units::duration::{format_duration, format_duration_within};
 use crate::units::format::{format_count, format_pct, format_price, format_std_err, format_usd};
 
 /// How a metric's numbers are written.
@@ -49,6 +49,16 @@ fn show_std_err(value: f64, unit: Unit) -> String {
 }
 
 fn summary_row(label: &str, summary: &Summary, unit: Unit) -> Vec<String> {
+    // Durations are shown to the step of their standard error, every cell of the row alike,
+    // so no figure is rounded coarser than the ± beside it.
+    let resolution_s = summary
+        .std_err
+        .filter(|se| *se > 0.0)
+        .unwrap_or(f64::INFINITY);
+    let show = |value: f64, unit: Unit| match unit {
+        Unit::Duration => format_duration_within(value, resolution_s),
+        _ => show(value, unit),
+    };
     let mean = match summary.std_err {
         // A spread a billion times smaller than the mean is rounding in the clock, not a spread.
         Some(se) if se <= 1e-9 * summary.mean.abs() => {

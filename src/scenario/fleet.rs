@@ -46,6 +46,18 @@ pub fn is_fleet_text(text: &str) -> bool {
         .any(|(key, _)| key.get_ref().as_ref() == "workload")
 }
 
+/// Whether `text` reads as a scenario file rather than a fleet file: a `[job]` table and no
+/// `[[workload]]`, so a command given the wrong kind of file can say which command it is for.
+pub fn is_scenario_text(text: &str) -> bool {
+    let (document, _) = toml::de::DeTable::parse_recoverable(text);
+    let keys: Vec<String> = document
+        .get_ref()
+        .iter()
+        .map(|(key, _)| key.get_ref().to_string())
+        .collect();
+    keys.iter().any(|k| k == "job") && !keys.iter().any(|k| k == "workload")
+}
+
 /// A validated fleet file.
 #[derive(Debug, Clone, Serialize)]
 pub struct Fleet {

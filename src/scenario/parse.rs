@@ -103,10 +103,84 @@ pub fn parse_scenario(text: &str, file: &str) -> Result<Scenario, ScenarioErrors
     match scenario {
         Some(mut scenario) if ctx.errors.is_empty() => {
             scenario.notes = ctx.take_notes();
+            let assumed = assumed_keys(text);
+            if let Some(&(line, _)) = assumed.first() {
+                let keys: Vec<&str> = assumed.iter().map(|(_, key)| key.as_str()).collect();
+                let prices = keys.iter().any(|k| k.starts_with("pricing."));
+                scenario.notes.insert(
+                    0,
+                    Warning {
+                        message: format!(
+                            "{file}:{line}: {} marked `# ASSUMED` (a placeholder, not your \
+                             job's figure): {}; every cost and time printed rests on {}{}",
+                            if keys.len() == 1 {
+                                "1 key is".to_string()
+                            } else {
+                                format!("{} keys are", keys.len())
+                            },
+                            keys.join(", "),
+                            if keys.len() == 1 { "it" } else { "them" },
+                            if prices {
+                                " (the price is another instance type's)"
+                            } else {
+                                ""
+                            }
+                        ),
+                        hint: "replace each with your job's figure and delete its `# ASSUMED` \
+                               comment (docs/import.md)"
+                            .to_string(),
+                    },
+                );
+            }
             Ok(scenario)
         }
         _ => Err(ctx.into_errors()),
     }
+}
+
+/// The keys a `# ASSUMED: …` comment stands above (as `spotsim import` writes them), each with
+/// the 1-based line of its comment, in file order: `table.key`, or `key` at the top level.
+pub fn assumed_keys(text: &str) -> Vec<(usize, String)> {
+    let mut table = String::new();
+    let mut pending: Option<usize> = None;
+    let mut keys = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if let Some(rest) = trimmed.strip_prefix('#') {
+            if rest.trim_start().starts_with("ASSUMED") && pending.is_none() {
+                pending = Some(index + 1);
+            }
+            continue;
+        }
+        if trimmed.is_empty() {
+            continue;
+        }
+        if trimmed.starts_with('[') {
+            table = trimmed
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            pending = None;
+            continue;
+        }
+        if let Some(at) = pending.take()
+            && let Some((key, _)) = trimmed.split_once('=')
+        {
+            let key = key.trim().trim_matches('"');
+            keys.push((
+                at,
+                if table.is_empty() {
+                    key.to_string()
+                } else {
+                    format!("{table}.{key}")
+                },
+            ));
+        }
+    }
+    keys
 }
 
 /// Reports TOML syntax errors, naming the key of a duplicate.
@@ -2284,6 +2358,38 @@ fn read_empirical(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn assumed_keys_are_found_under_their_comments_and_named_in_a_note() {
+        let text = "# ASSUMED: at the top\nname = 1\n[job]\ntraining = \"6h\"\n# why\n\
+                    # ASSUMED: a request does not say\n#   more words\ndownload = \"5m\"\n\
+                    [pricing]\n# ASSUMED: another type's price\non_demand_hourly = 1.5\n";
+        assert_eq!(
+            super::assumed_keys(text),
+            vec![
+                (1, "name".to_string()),
+                (6, "job.download".to_string()),
+                (10, "pricing.on_demand_hourly".to_string())
+            ]
+        );
+        let quickstart = include_str!("../../scenarios/quickstart.toml");
+        assert!(super::assumed_keys(quickstart).is_empty());
+        let marked = quickstart.replace(
+            "on_demand_hourly = 3.825",
+            "# ASSUMED: a placeholder\non_demand_hourly = 3.825",
+        );
+        let scenario = super::parse_scenario(&marked, "q.toml").unwrap();
+        assert!(
+            scenario.notes[0]
+                .message
+                .contains("1 key is marked `# ASSUMED`")
+                && scenario.notes[0]
+                    .message
+                    .contains("pricing.on_demand_hourly"),
+            "{:?}",
+            scenario.notes
+        );
+    }
+
     use super::*;
 
     const MINIMAL: &str = r#"

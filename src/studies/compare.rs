@@ -167,6 +167,50 @@ impl Comparison {
     pub fn baseline(&self) -> &ScenarioResult {
         &self.scenarios[0]
     }
+
+    /// The scenario to choose under a completion target, by the sweep's rule
+    /// ([`crate::studies::sweep::CompletionTarget`]): among the scenarios whose compared side
+    /// completes at least `target` of its jobs, the lowest mean cost per completed job; when
+    /// none does, the one completing the most.
+    pub fn best(&self, target: f64) -> BestScenario {
+        fn main(s: &ScenarioResult) -> &SideSummary {
+            s.estimate.spot.as_ref().unwrap_or(&s.estimate.on_demand)
+        }
+        let completed = |s: &ScenarioResult| main(s).outcomes.completed;
+        let per_completed =
+            |s: &ScenarioResult| main(s).cost_per_completed_job_usd.unwrap_or(f64::INFINITY);
+        let met = self.scenarios.iter().any(|s| completed(s) >= target);
+        let mut best = 0;
+        for (i, s) in self.scenarios.iter().enumerate() {
+            let b = &self.scenarios[best];
+            let better = if met {
+                completed(s) >= target
+                    && (completed(b) < target || per_completed(s) < per_completed(b))
+            } else {
+                completed(s) > completed(b)
+                    || (completed(s) == completed(b) && per_completed(s) < per_completed(b))
+            };
+            if better {
+                best = i;
+            }
+        }
+        BestScenario {
+            index: best,
+            target_completion: target,
+            met,
+        }
+    }
+}
+
+/// The scenario [`Comparison::best`] chooses.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BestScenario {
+    /// Its index in [`Comparison::scenarios`].
+    pub index: usize,
+    /// The share of jobs a scenario must complete to be chosen.
+    pub target_completion: f64,
+    /// Whether any scenario completes it.
+    pub met: bool,
 }
 
 /// One scenario to compare: its display name, the file as given, and the scenario with the

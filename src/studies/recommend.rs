@@ -37,7 +37,7 @@ use crate::montecarlo::{Estimate, run_one};
 use crate::scenario::{
     JOB_LIFETIME_LIMIT_S, MAX_RUN_LIMIT_S, Scenario, Warning, lint, parse_scenario,
 };
-use crate::stats::accumulate::{block_count, block_runs};
+use crate::stats::accumulate::{ScenarioStats, block_count, block_runs};
 use crate::stats::held::{HeldBlock, HeldTime};
 use crate::stats::paired::{PairedBlock, PairedDifference, PairedOrder, PairedStore, Pairing};
 use crate::stats::sketch::QuantileStore;
@@ -45,6 +45,8 @@ use crate::stats::summary::{Metric, SideSummary, Z_95, wilson_interval};
 use crate::studies::advice::IntervalAdvice;
 use crate::studies::sweep::grid::{ValueKind, set_key};
 use crate::studies::sweep::{Axis, MetricEstimate, SweepMetric, grid, run_sweep_cancellable};
+use crate::units::duration::format_duration_exact;
+use crate::units::format::format_share;
 
 /// The default `--target-completion`.
 pub const DEFAULT_TARGET: f64 = 0.99;
@@ -251,6 +253,8 @@ pub struct Recommendation {
     pub checkpoint_note: Option<String>,
     /// `max_run` and `max_wait`.
     pub limits: LimitsAdvice,
+    /// The scenario as written against each recommended change.
+    pub settings: SettingsComparison,
     /// Classic mistakes: the scenario's lint plus what the simulation shows.
     pub warnings: Vec<Warning>,
 }
@@ -343,9 +347,79 @@ impl Collect for SidesCollect {
     }
 }
 
+/// Completion, mean cost and 95th percentile of the wall time of one setting of the scenario, on
+/// its main side (spot when enabled), each with its 95 % interval.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct SettingsOutcome {
+    /// Jobs completed.
+    pub completed: Share,
+    /// Mean cost per job, USD.
+    pub mean_cost_usd: Mean,
+    /// 95th percentile of the wall time, seconds; its interval is distribution-free: the order
+    /// statistics of ranks `n·p ∓ z·√(n·p·(1 − p))` (Conover 1999, "Practical Nonparametric
+    /// Statistics", §3.2), read from the kept values (the sketch's relative 10⁻⁴ beyond).
+    pub p95_wall_s: MetricEstimate,
+}
+
+impl SettingsOutcome {
+    fn of(stats: &ScenarioStats, estimate: &Estimate, outcomes: [u64; 3]) -> SettingsOutcome {
+        let main = estimate.spot.as_ref().unwrap_or(&estimate.on_demand);
+        let store = stats
+            .spot()
+            .unwrap_or(stats.on_demand())
+            .metric(Metric::WallS);
+        let n = store.count();
+        let p = 0.95;
+        let ci95 = (n >= 20).then(|| {
+            let centre = n as f64 * p;
+            let half = Z_95 * (centre * (1.0 - p)).sqrt();
+            let rank = |r: f64| (r.max(0.0) as u64).min(n - 1);
+            (
+                store.value_at_rank(rank((centre - half).floor() - 1.0)),
+                store.value_at_rank(rank((centre + half).ceil() - 1.0)),
+            )
+        });
+        SettingsOutcome {
+            completed: Share::of_outcome(outcomes, Outcome::Completed),
+            mean_cost_usd: Mean::cost_of(main),
+            p95_wall_s: MetricEstimate {
+                value: main.metrics.wall_s.p95,
+                ci95,
+            },
+        }
+    }
+}
+
+/// A recommended change of the scenario, against the scenario as written, both simulated
+/// under the same seed (common random numbers).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SettingsChange {
+    /// What changes: `the recommended limits`, `the interval of lowest mean cost`.
+    pub setting: String,
+    /// The values as written.
+    pub current: String,
+    /// The recommended values.
+    pub recommended: String,
+    /// The outcome with the recommended values (the other settings as written).
+    pub outcome: SettingsOutcome,
+}
+
+/// The scenario as written against each recommended change.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SettingsComparison {
+    /// The scenario as written.
+    pub current: SettingsOutcome,
+    /// Whether the scenario as written completes the target share of jobs.
+    pub current_meets_target: bool,
+    /// Each recommended change, alone.
+    pub changes: Vec<SettingsChange>,
+}
+
 /// What one simulation of the scenario as written shows.
 struct AsWritten {
     estimate: Estimate,
+    /// Completion, mean cost and p95 wall time.
+    outcome: SettingsOutcome,
     /// Runs per outcome ([`Outcome::ALL`] order): spot (when enabled), on-demand.
     spot_outcomes: Option<[u64; 3]>,
     on_demand_outcomes: [u64; 3],
@@ -381,12 +455,15 @@ fn simulate_as_written(
     )?;
     let stats = stats.ok_or(Cancelled)?;
     let moments = stats.moments().ok_or(Cancelled)?;
+    let estimate = Estimate::of(&stats);
+    let main_outcomes = moments.spot.unwrap_or(moments.on_demand).outcomes;
     // b = spot below a = on-demand.
     let p_spot_cheaper = base
         .is_spot()
         .then(|| pairs.pair(0, collect.pairing.pairs()[0]).order());
     Ok(AsWritten {
-        estimate: Estimate::of(&stats),
+        outcome: SettingsOutcome::of(&stats, &estimate, main_outcomes),
+        estimate,
         spot_outcomes: moments.spot.map(|side| side.outcomes),
         on_demand_outcomes: moments.on_demand.outcomes,
         p_spot_cheaper,
@@ -428,8 +505,18 @@ pub fn recommend_cancellable(
         _ => None,
     };
     let held = written.estimate.spot.is_some().then_some(&written.held);
-    let (checkpoint, checkpoint_note) = checkpoint_advice(text, file, base, held, done, cancel)?;
+    let (checkpoint, checkpoint_note) =
+        checkpoint_advice(text, file, base, target, held, done, cancel)?;
     let limits = limits_advice(&document, file, base, target, done, cancel)?;
+    let settings = settings_comparison(
+        base,
+        &written,
+        target,
+        &limits,
+        checkpoint.as_ref(),
+        done,
+        cancel,
+    )?;
 
     let mut warnings = lint(base);
     // The limits are tail quantiles: with few runs in the tail they move from seed to seed.
@@ -453,12 +540,12 @@ pub fn recommend_cancellable(
         if stopped > 1.0 - target {
             warnings.push(Warning {
                 message: format!(
-                    "{:.1} % of spot runs stop at a limit (MaxWait {:.1} %, MaxRuntime {:.1} %); \
+                    "{} of spot runs stop at a limit (MaxWait {}, MaxRuntime {}); \
                      the service does not fall back to on-demand: a stopped job must be \
                      restarted by you, from its last checkpoint if the script restores it",
-                    stopped * 100.0,
-                    s.spot_max_wait_exceeded.value * 100.0,
-                    s.spot_max_runtime_exceeded.value * 100.0
+                    format_share(stopped, 1),
+                    format_share(s.spot_max_wait_exceeded.value, 1),
+                    format_share(s.spot_max_runtime_exceeded.value, 1)
                 ),
                 hint: "set the max_wait and max_run recommended above".into(),
             });
@@ -506,7 +593,64 @@ pub fn recommend_cancellable(
         checkpoint,
         checkpoint_note,
         limits,
+        settings,
         warnings,
+    })
+}
+
+/// The scenario as written against each recommended change alone, simulated under the same
+/// seed: what the change does to completion, cost and the p95 wall time.
+fn settings_comparison(
+    base: &Scenario,
+    written: &AsWritten,
+    target: f64,
+    limits: &LimitsAdvice,
+    checkpoint: Option<&CheckpointAdvice>,
+    done: &AtomicU64,
+    cancel: &Cancel,
+) -> Result<SettingsComparison, Cancelled> {
+    let mut changes = Vec::new();
+    let limits_text = |max_run_s: f64, max_wait_s: Option<f64>| match max_wait_s {
+        Some(w) => format!(
+            "max_run {}, max_wait {}",
+            format_duration_exact(max_run_s),
+            format_duration_exact(w)
+        ),
+        None => format!("max_run {}", format_duration_exact(max_run_s)),
+    };
+    if limits.max_run_s != base.stopping.max_run_s || limits.max_wait_s != base.stopping.max_wait_s
+    {
+        let mut s = base.clone();
+        s.stopping.max_run_s = limits.max_run_s;
+        s.stopping.max_wait_s = limits.max_wait_s;
+        changes.push(SettingsChange {
+            setting: "the recommended limits".into(),
+            current: limits_text(base.stopping.max_run_s, base.stopping.max_wait_s),
+            recommended: limits_text(limits.max_run_s, limits.max_wait_s),
+            outcome: simulate_as_written(&s, done, cancel)?.outcome,
+        });
+    }
+    if let (Some(advice), Some(current)) = (checkpoint, &base.checkpoint)
+        && advice.min_cost.interval_s != current.interval_s
+    {
+        let mut s = base.clone();
+        if let Some(c) = &mut s.checkpoint {
+            c.interval_s = advice.min_cost.interval_s;
+        }
+        changes.push(SettingsChange {
+            setting: "the interval of lowest mean cost".into(),
+            current: format!("interval {}", format_duration_exact(current.interval_s)),
+            recommended: format!(
+                "interval {}",
+                format_duration_exact(advice.min_cost.interval_s)
+            ),
+            outcome: simulate_as_written(&s, done, cancel)?.outcome,
+        });
+    }
+    Ok(SettingsComparison {
+        current: written.outcome,
+        current_meets_target: written.outcome.completed.value >= target,
+        changes,
     })
 }
 
@@ -538,9 +682,9 @@ fn compare_sides(
             "spot",
             format!(
                 "spot, with the limits below: it costs less per completed job, but as written \
-                 only {:.1} % of spot jobs complete (target {:.1} %)",
-                spot_completed.value * 100.0,
-                target * 100.0
+                 only {} of spot jobs complete (target {})",
+                format_share(spot_completed.value, 1),
+                format_share(target, 1)
             ),
         )
     } else {
@@ -587,10 +731,13 @@ fn interval_list(lo: f64, hi: f64, n: usize, extra: f64) -> Vec<f64> {
 
 type CheckpointResult = (Option<CheckpointAdvice>, Option<String>);
 
+/// The checkpoint interval, chosen by the sweep's rule under `target`
+/// ([`crate::studies::sweep::CompletionTarget`]).
 fn checkpoint_advice(
     text: &str,
     file: &str,
     base: &Scenario,
+    target: f64,
     held: Option<&HeldTime>,
     done: &AtomicU64,
     cancel: &Cancel,
@@ -636,7 +783,14 @@ fn checkpoint_advice(
         let axis = Axis::new("checkpoint.interval", ValueKind::Duration, values);
         let (axes, points) = grid(text, file, vec![axis]).map_err(|errors| errors.to_string())?;
         Ok(run_sweep_cancellable(
-            &axes, &points, metric, runs, seed, done, cancel,
+            &axes,
+            &points,
+            metric,
+            Some(target),
+            runs,
+            seed,
+            done,
+            cancel,
         )?)
     };
     let coarse = sweep(
@@ -858,9 +1012,9 @@ fn limits_advice(
     let at_limit = completes(MAX_RUN_LIMIT_S)?;
     let max_run_s = if at_limit < needed(goal) {
         notes.push(format!(
-            "even max_run = 28 days (the service maximum) completes {:.2} % of runs with max_wait \
+            "even max_run = 28 days (the service maximum) completes {} of runs with max_wait \
              at its cap",
-            at_limit as f64 / runs as f64 * 100.0
+            format_share(at_limit as f64 / runs as f64, 2)
         ));
         MAX_RUN_LIMIT_S
     } else {
@@ -907,10 +1061,10 @@ fn limits_advice(
     } else if !reachable {
         notes.push(format!(
             "the target {:.2} % is out of reach: with max_run = {} s and max_wait at the 30-day \
-             cap only {:.2} % of runs complete",
+             cap only {} of runs complete",
             target * 100.0,
             max_run_s,
-            completion_at_cap.value * 100.0
+            format_share(completion_at_cap.value, 2)
         ));
         Some(MAX_WAIT_LIMIT_S)
     } else {
@@ -926,9 +1080,9 @@ fn limits_advice(
     };
     if !spot && !reachable {
         notes.push(format!(
-            "the target {:.2} % is out of reach: even max_run = 28 days completes {:.2} %",
+            "the target {:.2} % is out of reach: even max_run = 28 days completes {}",
             target * 100.0,
-            completion_at_cap.value * 100.0
+            format_share(completion_at_cap.value, 2)
         ));
     }
     // The check: through the parser (the values must be accepted), a fresh seed.

@@ -129,6 +129,52 @@ pub fn format_duration(seconds: f64) -> String {
     unreachable!("seconds >= 60 always matches a unit")
 }
 
+/// As [`format_duration`], with as many smaller units as `resolution_s` asks for: the value is
+/// rounded to the largest unit (day, hour, minute, second) not above `resolution_s`, so a figure
+/// is never rounded coarser than its own ± or than a difference it is read beside (`1d 5h 12m
+/// 7s` beside `± 51s`, not `1d 5h`). Never fewer units than [`format_duration`] shows; seconds
+/// are the finest step above a minute.
+pub fn format_duration_within(seconds: f64, resolution_s: f64) -> String {
+    if !seconds.is_finite() || seconds.abs() < MINUTE_S || !resolution_s.is_finite() {
+        return format_duration(seconds);
+    }
+    if seconds < 0.0 {
+        return format!("-{}", format_duration_within(-seconds, resolution_s));
+    }
+    if seconds >= 1000.0 * DAY_S {
+        return format_duration(seconds);
+    }
+    let units: [(f64, &str); 4] = [(DAY_S, "d"), (HOUR_S, "h"), (MINUTE_S, "m"), (1.0, "s")];
+    // format_duration's step: the unit below the largest one the value reaches.
+    let largest = units
+        .iter()
+        .position(|&(unit, _)| seconds >= unit)
+        .unwrap_or(3);
+    let default_step = units[(largest + 1).min(3)].0;
+    let step = units
+        .iter()
+        .map(|&(unit, _)| unit)
+        .find(|&unit| unit <= resolution_s.abs())
+        .unwrap_or(1.0)
+        .min(default_step);
+    let mut rest = ((seconds / step).round() * step) as u64;
+    let mut parts = Vec::new();
+    for (unit, name) in units {
+        let unit = unit as u64;
+        if unit < step as u64 {
+            break;
+        }
+        if rest >= unit {
+            parts.push(format!("{}{name}", rest / unit));
+            rest %= unit;
+        }
+    }
+    if parts.is_empty() {
+        return "0s".into();
+    }
+    parts.join(" ")
+}
+
 /// Formats whole-second limits exactly, the way a user would write them: `1d`, `4h 30m`, `90s`.
 pub fn format_duration_exact(seconds: f64) -> String {
     if seconds.fract() != 0.0 || seconds < 1.0 {
@@ -203,6 +249,24 @@ mod tests {
         assert_eq!(format_duration(86_399.9), "1d");
         assert_eq!(format_duration(f64::INFINITY), "never");
         assert_eq!(format_duration(3.2e21), "3.20e21s");
+    }
+
+    /// Issue 15, item 4: a duration of a day or more keeps the units its ± asks for.
+    #[test]
+    fn formats_to_the_resolution_of_its_interval() {
+        let wall = 86_400.0 + 5.0 * 3600.0 + 12.0 * 60.0 + 7.0;
+        assert_eq!(format_duration(wall), "1d 5h");
+        assert_eq!(format_duration_within(wall, 51.0), "1d 5h 12m 7s");
+        assert_eq!(
+            format_duration_within(wall, 14.0 * 60.0 + 29.0),
+            "1d 5h 12m"
+        );
+        assert_eq!(format_duration_within(wall, 2.0 * 3600.0), "1d 5h");
+        assert_eq!(format_duration_within(wall, 1e9), "1d 5h");
+        assert_eq!(format_duration_within(25_920.0, 30.0), "7h 12m");
+        assert_eq!(format_duration_within(-wall, 51.0), "-1d 5h 12m 7s");
+        assert_eq!(format_duration_within(45.4, 0.1), "45s");
+        assert_eq!(format_duration_within(86_400.0 + 30.0, 1.0), "1d 30s");
     }
 
     #[test]

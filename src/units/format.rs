@@ -58,9 +58,39 @@ pub fn format_std_err(value: f64) -> String {
     format!("{value:.decimals$}")
 }
 
-/// `97.81 %` with `decimals` places.
+/// `97.81 %` with at least `decimals` places, and more where they are needed: a percentage
+/// that is not exactly 0 or 100 never reads as `0.00 %` or `100.00 %` (a share of 99.997 %
+/// beside its interval 99.993 – 99.9995 % must not print as a certainty). Past six places it
+/// reads `< 0.000001 %` or `> 99.999999 %`.
 pub fn format_pct(share_pct: f64, decimals: usize) -> String {
-    format!("{share_pct:.decimals$} %")
+    const MAX_DECIMALS: usize = 6;
+    let mut places = decimals;
+    loop {
+        let text = format!("{share_pct:.places$}");
+        let number: f64 = text.parse().unwrap_or(share_pct);
+        let reads_exact = |edge: f64| number == edge && share_pct != edge;
+        if !(reads_exact(0.0) || reads_exact(100.0) || reads_exact(-100.0)) {
+            return format!("{text} %");
+        }
+        if places >= MAX_DECIMALS {
+            let tiny = format!("{:.MAX_DECIMALS$}", 10f64.powi(-(MAX_DECIMALS as i32)));
+            return if number == 0.0 {
+                format!("< {tiny} %")
+            } else {
+                format!(
+                    "> {:.MAX_DECIMALS$} %",
+                    100.0 - 10f64.powi(-(MAX_DECIMALS as i32))
+                )
+            };
+        }
+        places += 1;
+    }
+}
+
+/// A share (0 to 1) as a percentage with at least `decimals` places, by [`format_pct`]'s rule:
+/// never `0 %` or `100 %` unless it is exactly that.
+pub fn format_share(share: f64, decimals: usize) -> String {
+    format_pct(share * 100.0, decimals)
 }
 
 /// `100,000`.
@@ -106,6 +136,19 @@ mod tests {
     }
 
     #[test]
+    fn a_share_short_of_certain_never_reads_as_certain() {
+        // The examples: 99.997 % completed, 16 runs of 100,000 stopped, 99.97 %.
+        assert_eq!(format_share(0.99997, 2), "99.997 %");
+        assert_eq!(format_share(16.0 / 100_000.0, 1), "0.02 %");
+        assert_eq!(format_share(0.9997, 1), "99.97 %");
+        assert_eq!(format_share(0.99995, 2), "99.995 %");
+        assert_eq!(format_share(1e-12, 2), "< 0.000001 %");
+        assert_eq!(format_share(1.0 - 1e-12, 2), "> 99.999999 %");
+        assert_eq!(format_pct(-99.9999, 1), "-99.9999 %");
+        assert_eq!(format_share(0.5, 1), "50.0 %");
+    }
+
+    #[test]
     fn formats_money_shares_and_counts() {
         assert_eq!(format_usd(5.1249), "$5.12");
         assert_eq!(format_usd(1234.5), "$1,234.50");
@@ -120,6 +163,8 @@ mod tests {
         assert_eq!(format_pct(97.8123, 2), "97.81 %");
         assert_eq!(format_count(100_000), "100,000");
         assert_eq!(format_count(999), "999");
+        assert_eq!(format_share(1.0, 2), "100.00 %");
+        assert_eq!(format_share(0.0, 1), "0.0 %");
         assert_eq!(format_count(1_000_000), "1,000,000");
     }
 }

@@ -390,3 +390,40 @@ fn every_bad_file_is_reported_at_once_and_nothing_is_written() {
 }
 
 use predicates::prelude::PredicateBooleanExt;
+
+/// Issue 15, item 1: `compare` names the scenario to choose by the sweep's rule: the cheapest
+/// per completed job among those completing the target share, or says that none does.
+#[test]
+fn compare_names_the_best_scenario_under_the_completion_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference = std::fs::read_to_string("scenarios/reference.toml").unwrap();
+    let short = |max_run: &str, name: &str| {
+        let text = reference
+            .replace("max_run = \"14d\"", &format!("max_run = \"{max_run}\""))
+            .replace("name = \"reference\"", &format!("name = \"{name}\""));
+        super::write_file(dir.path(), &format!("{name}.toml"), &text)
+    };
+    // Stopped at 4h 10m, most jobs cost less per run but few complete.
+    let stopped = short("4h10m", "stopped");
+    let stopped_more = short("4h5m", "stopped-more");
+    let table = |files: &[&std::path::Path]| {
+        let mut command = spotsim();
+        command
+            .arg("compare")
+            .args(files)
+            .args(["--runs", "500", "-q"]);
+        stdout_of(&mut command)
+    };
+    let both = table(&[&stopped, std::path::Path::new("scenarios/reference.toml")]);
+    assert!(
+        both.contains("Best: reference (spot): the lowest cost per completed job"),
+        "{both}"
+    );
+    let none = table(&[&stopped_more, &stopped]);
+    assert!(
+        none.contains(
+            "No scenario completes 99.0 % of jobs: the most completing is stopped (spot)"
+        ),
+        "{none}"
+    );
+}

@@ -285,3 +285,37 @@ fn invalid_fallbacks_are_refused_with_the_key_named() {
         assert!(stderr.contains(expected), "{fallback}: {stderr}");
     }
 }
+
+/// Issue 15, item 9: a fleet file given to a command that reads a scenario, or a scenario given
+/// to `spotsim fleet`, is named for what it is, with the command that reads it: exit 2, one
+/// message rather than a list of unknown keys.
+#[test]
+fn the_wrong_kind_of_file_names_the_command_that_reads_it() {
+    for (args, want) in [
+        (
+            vec!["run", "scenarios/fleets/team.toml"],
+            "scenarios/fleets/team.toml: this is a fleet file (it has [[workload]] tables): use \
+             `spotsim fleet scenarios/fleets/team.toml`",
+        ),
+        (
+            vec![
+                "sweep",
+                "scenarios/fleets/team.toml",
+                "--set",
+                "spot.discount=0.5,0.6",
+            ],
+            "this is a fleet file",
+        ),
+        (
+            vec!["fleet", "scenarios/quickstart.toml"],
+            "scenarios/quickstart.toml: this is a scenario file (it has a [job] table and no \
+             [[workload]]): use `spotsim run scenarios/quickstart.toml`",
+        ),
+    ] {
+        let output = spotsim().args(&args).assert().code(2).get_output().clone();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert!(!stderr.contains("unknown"), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty());
+    }
+}

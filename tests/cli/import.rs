@@ -82,13 +82,22 @@ fn an_on_demand_request_becomes_an_on_demand_scenario() {
     let validated = validate_and_run(dir.path(), "od.toml", &toml);
     assert!(validated.contains("none (on-demand)"), "{validated}");
     assert!(validated.contains("[spot] not enabled"), "{validated}");
-    // The placeholder training fits in the request's one hour: no warning.
+    // The placeholder training fits in the request's one hour: no warning but the one about
+    // the placeholders themselves (issue 15).
     let path = write_file(dir.path(), "od.toml", &toml);
-    spotsim()
+    let output = spotsim()
         .args(["validate", path.to_str().unwrap()])
         .assert()
         .success()
-        .stderr("");
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(warnings[0].contains("marked `# ASSUMED`"), "{stderr}");
 }
 
 #[test]
@@ -438,4 +447,58 @@ fn import_help_has_an_example() {
             .success()
             .stdout(contains("Example:").and(contains(format!("spotsim import {kind}"))));
     }
+}
+
+/// Issue 15, item 3: an imported scenario with placeholders marked `# ASSUMED` (here the price
+/// of another instance type) makes every command that prints a cost warn, naming the keys, and
+/// the review shows it above its recommendation.
+#[test]
+fn every_command_that_prints_a_cost_warns_about_assumed_keys() {
+    let (toml, _) = import(
+        "create-training-job",
+        "tests/fixtures/requests/multi-instance.json",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(dir.path(), "p4d.toml", &toml);
+    let path = path.to_str().unwrap();
+    let page = dir.path().join("review.html");
+    let page_arg = page.to_str().unwrap();
+    for args in [
+        vec!["run", path, "--runs", "300", "-q"],
+        vec!["validate", path],
+        vec![
+            "sweep",
+            path,
+            "--set",
+            "spot.discount=0.6,0.7",
+            "--runs",
+            "300",
+            "-q",
+        ],
+        vec!["compare", path, path, "--runs", "300", "-q"],
+        vec!["recommend", path, "--runs", "2000", "-q"],
+        vec!["trace", path, "--run", "0"],
+        vec!["report", path, "-o", page_arg, "--runs", "300", "-q"],
+    ] {
+        let output = spotsim()
+            .args(&args)
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            stderr.contains("marked `# ASSUMED`") && stderr.contains("pricing.on_demand_hourly"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let html = std::fs::read_to_string(&page).unwrap();
+    let warning = html
+        .find("pricing.on_demand_hourly")
+        .expect("the review names the key");
+    let recommendation = html.find("class=\"recommendation\"").unwrap();
+    assert!(
+        warning < recommendation,
+        "the placeholder warning comes first"
+    );
 }

@@ -187,3 +187,43 @@ fn on_demand_only_scenarios_get_a_max_run_and_no_spot_answers() {
     assert!(text.contains("on-demand only"), "{text}");
     assert!(!text.contains("max_wait:"), "{text}");
 }
+
+/// Issue 15, item 2: recommend sets the scenario as written against each recommended change
+/// (completion, mean cost, p95 wall time, with intervals) and says when the settings as
+/// written already meet the target.
+#[test]
+fn recommend_shows_current_against_recommended_and_says_when_the_target_is_met() {
+    let r = json_of(&["scenarios/quickstart.toml", "--runs", "4000"]);
+    let settings = &r["settings"];
+    let current = &settings["current"];
+    assert!(
+        current["completed"]["value"].as_f64().unwrap() >= 0.99,
+        "{settings}"
+    );
+    assert_eq!(settings["current_meets_target"], true);
+    let changes = settings["changes"].as_array().unwrap();
+    assert!(!changes.is_empty(), "{settings}");
+    for change in changes.iter().map(|c| &c["outcome"]).chain([current]) {
+        let (lo, hi) = (
+            change["p95_wall_s"]["ci95"][0].as_f64().unwrap(),
+            change["p95_wall_s"]["ci95"][1].as_f64().unwrap(),
+        );
+        let p95 = change["p95_wall_s"]["value"].as_f64().unwrap();
+        assert!(lo <= p95 && p95 <= hi, "{change}");
+        assert!(change["mean_cost_usd"]["ci95"].is_array(), "{change}");
+        assert!(change["completed"]["ci95"].is_array(), "{change}");
+    }
+    let table = stdout_of(spotsim().args([
+        "recommend",
+        "scenarios/quickstart.toml",
+        "--runs",
+        "4000",
+        "-q",
+    ]));
+    assert!(
+        table.contains("your settings already meet the target"),
+        "{table}"
+    );
+    assert!(table.contains("as written"), "{table}");
+    assert!(table.contains("4,000 runs per simulation"), "{table}");
+}

@@ -96,3 +96,39 @@ fn init_writes_templates_that_validate_and_run() {
         .code(2)
         .stdout("");
 }
+
+/// Issue 15, item 11: every page the man page lists (`spotsim-run(1)`, …) is produced, by
+/// `spotsim man --dir DIR` and by naming its command.
+#[test]
+fn every_man_page_listed_is_written() {
+    let top = stdout_of(spotsim().arg("man"));
+    let dir = tempfile::tempdir().unwrap();
+    spotsim()
+        .args(["man", "--dir", dir.path().to_str().unwrap()])
+        .assert()
+        .success();
+    let mut listed = 0;
+    for (at, _) in top.match_indices("spotsim\\-") {
+        // roff escapes the dashes: `spotsim\-fit\-trace(1)`.
+        let rest = &top[at..];
+        let Some(end) = rest.find("(1)") else {
+            continue;
+        };
+        let name = rest[..end].replace("\\-", "-");
+        if name.contains(char::is_whitespace) {
+            continue;
+        }
+        listed += 1;
+        assert!(
+            dir.path().join(format!("{name}.1")).is_file(),
+            "{name}(1) is listed but not written"
+        );
+        let words: Vec<&str> = name.trim_start_matches("spotsim-").split('-').collect();
+        // `import create-training-job`: a command name may hold a dash itself.
+        if words.len() <= 2 && !name.contains("training") {
+            let page = stdout_of(spotsim().arg("man").args(&words));
+            assert!(page.contains(&format!(".TH {name} 1")), "{name}: {page}");
+        }
+    }
+    assert!(listed >= 10, "{top}");
+}

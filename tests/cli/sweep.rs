@@ -275,3 +275,46 @@ fn a_fallback_deadline_can_be_swept() {
     }
     assert_eq!(sweep["best"]["index"], 1);
 }
+
+/// Issue 15, item 1: with short max_run values the cheapest point per run stops most jobs.
+/// By default the best point completes the target share (0.99) of jobs; `--metric` alone keeps
+/// the raw metric; a target no point meets is said in the table.
+#[test]
+fn the_best_point_completes_the_target_share_unless_the_raw_metric_is_asked_for() {
+    let base = [
+        "scenarios/reference.toml",
+        "--set",
+        "stopping.max_run=3h,5h,12h",
+        "--runs",
+        "1000",
+        "-q",
+    ];
+    let completed = |sweep: &Value| {
+        let best = sweep["best"]["index"].as_u64().unwrap() as usize;
+        sweep["points"][best]["spot"]["outcomes"]["completed"]
+            .as_f64()
+            .unwrap()
+    };
+    let default = json_of(&base);
+    assert_eq!(default["target_completion"]["share"], 0.99);
+    assert_eq!(default["target_completion"]["met"], true);
+    assert!(completed(&default) >= 0.99, "{}", completed(&default));
+    let raw = json_of(&[&base[..], &["--metric", "cost_usd"]].concat());
+    assert!(raw.get("target_completion").is_none());
+    assert!(completed(&raw) < 0.5, "{}", completed(&raw));
+    let table = stdout_of(spotsim().args([
+        "sweep",
+        "scenarios/reference.toml",
+        "--set",
+        "stopping.max_run=4h10m,4h30m",
+        "--runs",
+        "500",
+        "-q",
+    ]));
+    assert!(
+        table.contains(
+            "No point completes 99.0 % of jobs; the most completing: stopping.max_run = 4h 30m"
+        ),
+        "{table}"
+    );
+}

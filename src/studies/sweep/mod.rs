@@ -44,6 +44,7 @@ use crate::stats::paired::{PairedBlock, PairedDifference, PairedStore, Pairing};
 use crate::stats::sketch::{EXACT_LIMIT, QuantileStore};
 use crate::stats::summary::{Metric, MetricUnit, SideSummary, Z_95, wilson_interval};
 use crate::studies::advice::IntervalAdvice;
+use crate::units::format::format_share;
 
 /// Batches for the intervals of a percentile (sectioning, see [`PointResult::metric`]).
 pub const SECTIONS: usize = 20;
@@ -163,8 +164,38 @@ pub struct SweepResult {
     pub seed: u64,
     /// One per grid point, the first key outermost.
     pub points: Vec<PointResult>,
-    /// Index of the best point (the first of equals).
+    /// Index of the best point (the first of equals), by [`SweepResult::target`]'s rule.
     pub best: usize,
+    /// The completion target the best point is chosen under, `None` for the raw metric.
+    pub target: Option<CompletionTarget>,
+}
+
+/// The rule the best point of a sweep (and the recommended interval) is chosen by: only points
+/// whose share of completed jobs reaches `share` qualify, ranked by the metric, or by the mean
+/// cost per completed job when the metric is the mean cost (a stopped job costs less but must
+/// be run again: among points that complete different shares, the cheaper per run is not the
+/// cheaper per result). When no point qualifies, the best is the one completing the most.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CompletionTarget {
+    /// The share of jobs a point must complete, strictly between 0 and 1.
+    pub share: f64,
+    /// Whether at least one point completes `share` of its jobs.
+    pub met: bool,
+}
+
+/// The share of jobs a point completes on its main side.
+pub fn completed_share(point: &PointResult) -> f64 {
+    point
+        .spot
+        .as_ref()
+        .unwrap_or(&point.on_demand)
+        .outcomes
+        .completed
+}
+
+/// Whether `point` reaches a completion target `share`.
+pub fn meets_target(point: &PointResult, share: f64) -> bool {
+    completed_share(point) >= share
 }
 
 impl SweepResult {
@@ -173,10 +204,43 @@ impl SweepResult {
         &self.points[self.best]
     }
 
-    /// Notes for people: when the best point by cost completes noticeably fewer jobs than
-    /// another point (stopped jobs are cheap), say so.
+    /// How the best point was chosen, in one sentence for the headline of a table or chart:
+    /// `lowest mean cost per completed job among points completing at least 99 %`, or, when no
+    /// point meets the target, that none does.
+    pub fn best_rule(&self) -> String {
+        let ranked_by = if self.metric == SweepMetric::Mean(Metric::CostUsd) {
+            "mean cost per completed job".to_string()
+        } else {
+            self.metric.label()
+        };
+        let better = if self.metric.maximise() {
+            "highest"
+        } else {
+            "lowest"
+        };
+        match self.target {
+            None => format!("{better} {}", self.metric.label()),
+            Some(target) if target.met => format!(
+                "{better} {ranked_by} among points completing at least {} of jobs",
+                format_share(target.share, 1)
+            ),
+            Some(target) => format!(
+                "no point completes {} of jobs: shown is the point completing the most ({}); \
+                 raise the limits",
+                format_share(target.share, 1),
+                format_share(completed_share(self.best_point()), 2)
+            ),
+        }
+    }
+
+    /// Notes for people: when the best point by the raw metric completes noticeably fewer jobs
+    /// than another point (stopped jobs are cheap), say so.
     pub fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
+        if self.target.is_some() {
+            // The best point was chosen among the points that complete enough jobs.
+            return notes;
+        }
         let completed =
             |p: &PointResult| p.spot.as_ref().unwrap_or(&p.on_demand).outcomes.completed;
         let best = self.best_point();
@@ -188,12 +252,13 @@ impl SweepResult {
             .fold((0, f64::MIN), |acc, x| if x.1 > acc.1 { x } else { acc });
         if self.metric != SweepMetric::Completed && completed(best) + 0.01 < most {
             notes.push(format!(
-                "the best point by {} completes {:.1} % of jobs, but {} completes {:.1} %: \
-                 stopped jobs cost less and end sooner; compare with --metric completed",
+                "the best point by {} completes {} of jobs, but {} completes {}: \
+                 stopped jobs cost less and end sooner; give --target-completion to choose \
+                 among the points that complete enough",
                 self.metric.key(),
-                completed(best) * 100.0,
+                format_share(completed(best), 1),
                 describe_point(&self.axes, &self.points[most_index].values),
-                most * 100.0
+                format_share(most, 1)
             ));
         }
         notes
@@ -399,16 +464,28 @@ impl Collect for SweepCollect {
 }
 
 /// Runs every point with `runs` runs under `seed` on the current rayon pool, counting finished
-/// runs into `done`; never cancelled (see [`run_sweep_cancellable`]).
+/// runs into `done`; never cancelled (see [`run_sweep_cancellable`]). The best point is chosen
+/// among the points completing `target` of their jobs ([`CompletionTarget`]), or by the raw
+/// metric when `target` is `None`.
 pub fn run_sweep(
     axes: &[Axis],
     points: &[GridPoint],
     metric: SweepMetric,
+    target: Option<f64>,
     runs: u64,
     seed: u64,
     done: &AtomicU64,
 ) -> SweepResult {
-    match run_sweep_cancellable(axes, points, metric, runs, seed, done, &Cancel::new()) {
+    match run_sweep_cancellable(
+        axes,
+        points,
+        metric,
+        target,
+        runs,
+        seed,
+        done,
+        &Cancel::new(),
+    ) {
         Ok(result) => result,
         Err(Cancelled) => unreachable!("nothing requests this token"),
     }
@@ -418,10 +495,12 @@ pub fn run_sweep(
 ///
 /// # Errors
 /// [`Cancelled`] after a stop request.
+#[allow(clippy::too_many_arguments)]
 pub fn run_sweep_cancellable(
     axes: &[Axis],
     points: &[GridPoint],
     metric: SweepMetric,
+    target: Option<f64>,
     runs: u64,
     seed: u64,
     done: &AtomicU64,
@@ -447,7 +526,7 @@ pub fn run_sweep_cancellable(
         .collect::<Option<Vec<_>>>()
         .ok_or(Cancelled)?;
     Ok(assemble(
-        axes, points, &collect, runs, seed, finished, &total,
+        axes, points, &collect, target, runs, seed, finished, &total,
     ))
 }
 
@@ -493,10 +572,12 @@ pub fn sweep_shard(
 ///
 /// # Errors
 /// A part of another number of points than `points`.
+#[allow(clippy::too_many_arguments)]
 pub fn finish_sweep(
     axes: &[Axis],
     points: &[GridPoint],
     metric: SweepMetric,
+    target: Option<f64>,
     runs: u64,
     seed: u64,
     part: StudyPart,
@@ -523,7 +604,7 @@ pub fn finish_sweep(
         .map(|(point, stats)| collect.finished(point, stats))
         .collect();
     Ok(assemble(
-        axes, points, &collect, runs, seed, finished, &total,
+        axes, points, &collect, target, runs, seed, finished, &total,
     ))
 }
 
@@ -552,10 +633,12 @@ impl SweepCollect {
 }
 
 /// The sweep's result from each point's [`Finished`] and the sweep's total.
+#[allow(clippy::too_many_arguments)]
 fn assemble(
     axes: &[Axis],
     points: &[GridPoint],
     collect: &SweepCollect,
+    target: Option<f64>,
     runs: u64,
     seed: u64,
     finished: Vec<Finished>,
@@ -590,7 +673,14 @@ fn assemble(
             vs_best: PairedDifference::single(0.0),
         });
     }
-    let best = best_index(&partial, metric);
+    // Maximising completion needs no target: it is the target's own measure.
+    let target = target
+        .filter(|_| metric != SweepMetric::Completed)
+        .map(|share| CompletionTarget {
+            share,
+            met: partial.iter().any(|p| meets_target(p, share)),
+        });
+    let best = best_index(&partial, metric, target);
     let vs_best: Vec<PairedDifference> = (0..partial.len())
         .map(|p| {
             let diff = partial[p].metric.value - partial[best].metric.value;
@@ -617,23 +707,58 @@ fn assemble(
         seed,
         points: partial,
         best,
+        target,
     }
 }
 
-/// The first point with the lowest value (highest for a metric to maximise).
-fn best_index(points: &[PointResult], metric: SweepMetric) -> usize {
-    let mut best = 0;
+/// The best point by `target`'s rule ([`CompletionTarget`]), the first of equals: without a
+/// target, the lowest value (highest for a metric to maximise).
+fn best_index(
+    points: &[PointResult],
+    metric: SweepMetric,
+    target: Option<CompletionTarget>,
+) -> usize {
+    // What is ranked: lower is better.
+    let rank = |p: &PointResult| -> f64 {
+        let value = match (target, metric) {
+            (Some(_), SweepMetric::Mean(Metric::CostUsd)) => p
+                .spot
+                .as_ref()
+                .unwrap_or(&p.on_demand)
+                .cost_per_completed_job_usd
+                .unwrap_or(f64::INFINITY),
+            _ => p.metric.value,
+        };
+        if metric.maximise() { -value } else { value }
+    };
+    let qualifies = |p: &PointResult| match target {
+        Some(t) if t.met => meets_target(p, t.share),
+        _ => true,
+    };
+    let mut best: Option<usize> = None;
     for (i, p) in points.iter().enumerate() {
-        let better = if metric.maximise() {
-            p.metric.value > points[best].metric.value
-        } else {
-            p.metric.value < points[best].metric.value
+        if !qualifies(p) {
+            continue;
+        }
+        let better = match best {
+            None => true,
+            Some(b) => {
+                let q = &points[b];
+                match target {
+                    // None qualifies: the most completing point, then the metric.
+                    Some(t) if !t.met => {
+                        completed_share(p) > completed_share(q)
+                            || (completed_share(p) == completed_share(q) && rank(p) < rank(q))
+                    }
+                    _ => rank(p) < rank(q),
+                }
+            }
         };
         if better {
-            best = i;
+            best = Some(i);
         }
     }
-    best
+    best.unwrap_or(0)
 }
 
 /// The metric at point `index`, whose main side's summary is `main`: from its kept values
@@ -757,7 +882,56 @@ mod tests {
     fn sweep(flags: &[&str], metric: SweepMetric, runs: u64) -> SweepResult {
         let flags: Vec<String> = flags.iter().map(|s| s.to_string()).collect();
         let (axes, points) = build_grid(REFERENCE, "reference.toml", &flags).unwrap();
-        run_sweep(&axes, &points, metric, runs, 1, &AtomicU64::new(0))
+        run_sweep(&axes, &points, metric, None, runs, 1, &AtomicU64::new(0))
+    }
+
+    fn sweep_to(flags: &[&str], target: f64, runs: u64) -> SweepResult {
+        let flags: Vec<String> = flags.iter().map(|s| s.to_string()).collect();
+        let (axes, points) = build_grid(REFERENCE, "reference.toml", &flags).unwrap();
+        let metric = SweepMetric::Mean(Metric::CostUsd);
+        run_sweep(
+            &axes,
+            &points,
+            metric,
+            Some(target),
+            runs,
+            1,
+            &AtomicU64::new(0),
+        )
+    }
+
+    /// The issue's trap: a max_run so short that most jobs stop is the cheapest per run. Under
+    /// a completion target the best point completes enough jobs, and is the cheapest per
+    /// completed job among those that do.
+    #[test]
+    fn the_best_point_under_a_target_completes_enough_jobs() {
+        let flags = ["stopping.max_run=3h,5h,12h"];
+        let raw = sweep(&flags, SweepMetric::Mean(Metric::CostUsd), 1000);
+        assert!(completed_share(raw.best_point()) < 0.5, "{:?}", raw.best);
+        let result = sweep_to(&flags, 0.99, 1000);
+        let target = result.target.unwrap();
+        assert!(target.met);
+        let best = result.best_point();
+        assert!(meets_target(best, 0.99), "{}", completed_share(best));
+        let per_completed =
+            |p: &PointResult| p.spot.as_ref().unwrap().cost_per_completed_job_usd.unwrap();
+        for p in result.points.iter().filter(|p| meets_target(p, 0.99)) {
+            assert!(per_completed(p) >= per_completed(best));
+        }
+        assert!(
+            result.best_rule().contains("per completed job"),
+            "{}",
+            result.best_rule()
+        );
+        assert!(result.notes().is_empty());
+    }
+
+    #[test]
+    fn when_no_point_meets_the_target_the_best_completes_the_most_and_says_so() {
+        let result = sweep_to(&["stopping.max_run=4h10m,4h30m"], 0.99, 500);
+        assert!(!result.target.unwrap().met);
+        assert_eq!(result.best, 1, "the longer max_run completes more");
+        assert!(result.best_rule().starts_with("no point completes 99.0 %"));
     }
 
     #[test]
