@@ -131,6 +131,16 @@ fn load_error(py: Python<'_>, error: LoadError) -> PyErr {
             let problems = problems_of(&errors);
             scenario_error(py, message, problems)
         }
+        LoadError::WrongKind { path, .. } => {
+            let problem = Problem {
+                file: path,
+                line: 0,
+                column: 0,
+                key: None,
+                message: message.clone(),
+            };
+            scenario_error(py, message, vec![problem])
+        }
     }
 }
 

@@ -13,6 +13,7 @@ use super::output::{
 
 /// `spotsim sweep`: every problem with the file and the `--set` flags is reported before
 /// anything runs, and nothing is written then.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn sweep(
     path: &Path,
     flags: &[String],
