@@ -87,33 +87,29 @@ pub(crate) fn report(
     );
     // A scenario that reads the Spot Advisor feed gets the regions section: the same job in
     // every region that lists its type, with the review's runs and seed.
-    let regions = match &scenario.advisor_feed {
-        None => None,
-        Some(_) => {
-            let variants = spotsim::studies::regions::region_variants(
-                &scenario_text,
-                &shown_file,
-                &scenario,
-                None,
-            )
-            .map_err(|problems| Failure::BadInput(problems.join("\n")))?;
-            let entries = spotsim::studies::regions::entries(&variants);
-            let scenarios: Vec<&spotsim::scenario::Scenario> =
-                entries.iter().map(|e| &e.scenario).collect();
-            let total =
-                spotsim::montecarlo::study::total_runs(&scenarios, scenario.simulation.runs);
-            let count = super::output::Count::runs(
-                total,
-                scenario.simulation.runs * scenarios.len() as u64,
-            );
-            let comparison = with_progress(quiet, count, |done| {
-                pool.install(|| {
-                    spotsim::studies::compare::compare_cancellable(entries, done, &super::CANCEL)
-                })
+    let regions = if scenario.advisor_feed.is_none() {
+        None
+    } else {
+        let variants = spotsim::studies::regions::region_variants(
+            &scenario_text,
+            &shown_file,
+            &scenario,
+            None,
+        )
+        .map_err(|problems| Failure::BadInput(problems.join("\n")))?;
+        let entries = spotsim::studies::regions::entries(&variants);
+        let scenarios: Vec<&spotsim::scenario::Scenario> =
+            entries.iter().map(|e| &e.scenario).collect();
+        let total = spotsim::montecarlo::study::total_runs(&scenarios, scenario.simulation.runs);
+        let count =
+            super::output::Count::runs(total, scenario.simulation.runs * scenarios.len() as u64);
+        let comparison = with_progress(quiet, count, |done| {
+            pool.install(|| {
+                spotsim::studies::compare::compare_cancellable(entries, done, &super::CANCEL)
             })
-            .map_err(|_| Failure::Runtime(super::interrupted()))?;
-            Some(spotsim::studies::regions::rank(&variants, comparison))
-        }
+        })
+        .map_err(|_| Failure::Runtime(super::interrupted()))?;
+        Some(spotsim::studies::regions::rank(&variants, comparison))
     };
     let review = build_review(&ReviewInput {
         name: &name,

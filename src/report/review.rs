@@ -291,7 +291,7 @@ fn headline_table(input: &ReviewInput<'_>) -> Block {
     let estimate = input.estimate;
     let runs = input.scenario.simulation.runs;
     let on_demand = &estimate.on_demand;
-    let mut header = vec!["".to_string()];
+    let mut header = vec![String::new()];
     let mut sides: Vec<&SideSummary> = Vec::new();
     if let Some(spot) = &estimate.spot {
         header.push("spot".to_string());

@@ -360,6 +360,7 @@ impl SideStores {
     /// already a sketch gets an empty sketch, so that a block's values are bucketed by the
     /// thread that computes the block rather than when it is merged (see
     /// [`QuantileStore::empty_part`]). `capacity` values are reserved in exact columns.
+    #[must_use]
     pub fn empty_part(&self, capacity: usize) -> SideStores {
         SideStores {
             metrics: std::array::from_fn(|i| self.metrics[i].empty_part(capacity)),
@@ -779,7 +780,9 @@ impl ScenarioStats {
     pub fn moments(&self) -> Option<BlockMoments> {
         let (first, rest) = self.blocks.split_first()?;
         let mut total = *first;
-        rest.iter().for_each(|b| total.merge(b));
+        for b in rest {
+            total.merge(b);
+        }
         Some(total)
     }
 
@@ -856,7 +859,7 @@ mod tests {
             work_done_s: 9.0,
             billed: BilledTime::default(),
             billed_redone_s: 10.0,
-            fallback: Default::default(),
+            fallback: crate::engine::FallbackPart::default(),
         };
         let want = Metric::ALL.map(|metric| metric.of(&record));
         assert_eq!(metric_values(&record), want);

@@ -528,7 +528,7 @@ mod tests {
             work_done_s: 0.0,
             billed: BilledTime::default(),
             billed_redone_s: 0.0,
-            fallback: Default::default(),
+            fallback: crate::engine::FallbackPart::default(),
         };
         let spot: Vec<RunRecord> = [2.0, 3.0, 4.0, 5.0, 6.0].map(record).to_vec();
         let on_demand: Vec<RunRecord> = [10.0; 5].map(record).to_vec();
