@@ -1,6 +1,10 @@
 //! The command line's definition: the commands, their flags and the parsers of their values
 //! (clap derive), from which `--help`, the man page and the completions are generated.
 
+// The doc comments here are the help text users read, printed as written: Markdown backticks
+// around key names would show up in `--help`.
+#![allow(clippy::doc_markdown)]
+
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -55,8 +59,8 @@ pub(crate) enum Command {
               requires = "out", conflicts_with_all = ["charts", "format"])]
         shard: Option<spotsim::montecarlo::shard::Shard>,
         /// As `--shard K/N`, K taken from an array job's 0-based index: the first set of
-        /// `JOB_COMPLETION_INDEX` (Kubernetes), `AWS_BATCH_JOB_ARRAY_INDEX` (AWS Batch),
-        /// `SLURM_ARRAY_TASK_ID` (Slurm, `--array=0-(N-1)`); index I is shard I+1.
+        /// JOB_COMPLETION_INDEX (Kubernetes), AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch),
+        /// SLURM_ARRAY_TASK_ID (Slurm, `--array=0-(N-1)`); index I is shard I+1.
         #[arg(long, value_name = "N", group = "sharding", requires = "out",
               value_parser = clap::value_parser!(u64).range(1..),
               conflicts_with_all = ["charts", "format"])]
@@ -301,7 +305,7 @@ pub(crate) enum Command {
         #[arg(long = "set", value_name = "KEY=SPEC", required = true)]
         set: Vec<String>,
         /// What the best point minimises (completed: maximises), on spot when enabled
-        /// [default: `cost_usd`, ranked per completed job under --target-completion]. Given
+        /// [default: cost_usd, ranked per completed job under --target-completion]. Given
         /// alone, the best point is the raw metric's, whatever share of jobs it completes.
         #[arg(long, value_enum)]
         metric: Option<SweepMetricArg>,
@@ -323,7 +327,7 @@ pub(crate) enum Command {
         sharding: StudyShardArgs,
     },
     /// Recommend settings for a scenario: spot or on-demand, the checkpoint interval, and the
-    /// smallest `max_wait` and `max_run` reaching a completion target, with 95 % intervals.
+    /// smallest max_wait and max_run reaching a completion target, with 95 % intervals.
     #[command(
         long_about = "Recommend settings for a scenario, with 95 % intervals: whether spot is \
                       cheaper than on-demand (run i against run i), the checkpoint interval that \
@@ -485,7 +489,7 @@ pub(crate) enum TraceFormatArg {
     SpotTraces,
     /// SkyNomad converted JSON: 1 = preempted, 0 = available.
     Skynomad,
-    /// Oobleck events CSV: `time_ms,add|remove,node`.
+    /// Oobleck events CSV: time_ms,add|remove,node.
     Events,
 }
 

@@ -265,7 +265,7 @@ pub fn parse_feed(text: &str, source: &str) -> Result<Feed, Vec<String>> {
 /// The `n` words of `known` closest to `word` (fewest edits, then in order).
 fn closest_n<'k>(word: &str, known: impl Iterator<Item = &'k str>, n: usize) -> Vec<&'k str> {
     let mut ranked: Vec<(usize, &str)> = known
-        .map(|k| (super::parse::edit_distance(word, k), k))
+        .map(|k| (crate::units::text::edit_distance(word, k), k))
         .collect();
     ranked.sort_unstable();
     ranked.into_iter().take(n).map(|(_, k)| k).collect()

@@ -33,6 +33,7 @@ use crate::inputs::data::{Column, read_duration_column};
 use crate::inputs::dist::{Dist, Empirical};
 use crate::inputs::price::{PriceFilter, PriceSeries, read_aws_cli, read_series, read_tsv};
 use crate::units::duration::{format_duration_exact, parse_duration_s};
+use crate::units::text::edit_distance;
 
 mod fleet;
 pub use fleet::parse_fleet;
@@ -473,33 +474,6 @@ pub(crate) fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
         .filter(|(d, k)| *d <= (k.chars().count() / 3).max(1))
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
-}
-
-/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
-/// neighbouring letters each count one edit (Damerau 1964), so `trainnig` is one from `training`.
-pub(super) fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut table = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in table.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in table[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (table[i - 1][j] + 1)
-                .min(table[i][j - 1] + 1)
-                .min(table[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(table[i - 2][j - 2] + 1);
-            }
-            table[i][j] = best;
-        }
-    }
-    table[a.len()][b.len()]
 }
 
 const DURATION_FORMS: &str = "write seconds as a number or a string with units such as \"90s\", \
@@ -2974,10 +2948,7 @@ on_demand_hourly = 1
     }
 
     #[test]
-    fn edit_distance_counts_edits() {
-        assert_eq!(edit_distance("trainnig", "training"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    fn closest_suggests_a_near_key() {
         let top = keys::SCENARIO.key_names();
         let stopping = keys::STOPPING.key_names();
         assert_eq!(closest("foo", &top), None);
