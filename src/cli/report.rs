@@ -16,7 +16,7 @@ use super::fleet::report_fleet;
 use super::load::{is_fleet_file, job_name, load_with_overrides_and_text};
 use super::output::{
     Charts, check_review_output, print_warnings, review_command, shell_word, thread_pool,
-    with_progress, write_review,
+    write_review,
 };
 use super::run::simulate;
 
@@ -97,19 +97,12 @@ pub(crate) fn report(
             None,
         )
         .map_err(|problems| Failure::BadInput(problems.join("\n")))?;
-        let entries = spotsim::studies::regions::entries(&variants);
-        let scenarios: Vec<&spotsim::scenario::Scenario> =
-            entries.iter().map(|e| &e.scenario).collect();
-        let total = spotsim::montecarlo::study::total_runs(&scenarios, scenario.simulation.runs);
-        let count =
-            super::output::Count::runs(total, scenario.simulation.runs * scenarios.len() as u64);
-        let comparison = with_progress(quiet, count, |done| {
-            pool.install(|| {
-                spotsim::studies::compare::compare_cancellable(entries, done, &super::CANCEL)
-            })
-        })
-        .map_err(|_| Failure::Runtime(super::interrupted()))?;
-        Some(spotsim::studies::regions::rank(&variants, comparison))
+        Some(super::regions::simulate_and_rank(
+            &variants,
+            scenario.simulation.runs,
+            &pool,
+            quiet,
+        )?)
     };
     let review = build_review(&ReviewInput {
         name: &name,
