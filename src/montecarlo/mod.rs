@@ -38,7 +38,7 @@ use std::ops::{ControlFlow, Range};
 
 use rayon::prelude::*;
 
-use crate::engine::{JobModel, Market, NoObserver, RunRecord, simulate_run};
+use crate::engine::{JobModel, Market, NoObserver, RunRecord, simulate_run, simulate_run_until};
 use crate::montecarlo::blocks::{Ended, stream_ordered, window};
 use crate::montecarlo::cancel::Cancel;
 use crate::montecarlo::precision::{Precision, RseRule};
@@ -69,6 +69,22 @@ pub fn run_one(model: &JobModel, seed: u64, run: u64) -> RunRecord {
     let mut job_rng = run_rng(seed, run, Stream::Job);
     let mut market_rng = run_rng(seed, run, Stream::Market);
     simulate_run(model, run, &mut job_rng, &mut market_rng, &mut NoObserver)
+}
+
+/// As [`run_one`], ending the run early once `cancel` is requested (its record is then
+/// meaningless: the caller discards the block).
+#[inline]
+pub fn run_one_until(model: &JobModel, seed: u64, run: u64, cancel: &Cancel) -> RunRecord {
+    let mut job_rng = run_rng(seed, run, Stream::Job);
+    let mut market_rng = run_rng(seed, run, Stream::Market);
+    simulate_run_until(
+        model,
+        run,
+        &mut job_rng,
+        &mut market_rng,
+        &mut NoObserver,
+        Some(cancel.flag()),
+    )
 }
 
 /// The record of every run of `model`, when `model` draws no random number: then run `i` is
@@ -199,7 +215,7 @@ impl Sides {
             let s = self
                 .spot
                 .as_ref()
-                .map(|model| run_one(model, self.seed, run));
+                .map(|model| run_one_until(model, self.seed, run, cancel));
             let simulated_d;
             let d = match (&self.constant_on_demand, given) {
                 (Some(d), _) => {
@@ -216,7 +232,7 @@ impl Sides {
                     d
                 }
                 (None, None) => {
-                    simulated_d = run_one(&self.on_demand, self.seed, run);
+                    simulated_d = run_one_until(&self.on_demand, self.seed, run, cancel);
                     if let OnDemandRuns::Keep(kept) = &mut on_demand {
                         kept.records.push(simulated_d);
                     }

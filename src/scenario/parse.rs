@@ -22,7 +22,7 @@ use super::advisor::{
 use super::keys::{self, MAX_DURATION_S, MAX_HOURLY_MULTIPLIER, MAX_HOURLY_USD, MAX_SIGMA, Sign};
 use super::lint::Warning;
 use super::{
-    CheckpointSpec, DEFAULT_MAX_RUN_S, DEFAULT_RUNS, DEFAULT_SEED, FallbackSpec, FallbackWhen,
+    CheckpointSpec, DEFAULT_MAX_EVENTS, DEFAULT_MAX_RUN_S, DEFAULT_RUNS, MAX_MAX_EVENTS, MIN_MAX_EVENTS, DEFAULT_SEED, FallbackSpec, FallbackWhen,
     JobSpec, MAX_RUN_LIMIT_S, MAX_RUNS, MarketSpec, MaxRunCounting, PricingSpec, ProfileSpec,
     Reclaim, Scenario, SimulationSpec, SpotPriceSpec, SpotSpec, StartHour, StoppingSpec,
     TraceStart,
@@ -1816,9 +1816,21 @@ fn read_simulation(
         Some(value) => read_integer(ctx, "simulation.seed", value, 0, i64::MAX).map(|n| n as u64),
         None => Some(DEFAULT_SEED),
     };
+    let max_events = match reader.get("max_events") {
+        Some(value) => read_integer(
+            ctx,
+            "simulation.max_events",
+            value,
+            MIN_MAX_EVENTS as i64,
+            MAX_MAX_EVENTS as i64,
+        )
+        .map(|n| n as u64),
+        None => Some(DEFAULT_MAX_EVENTS),
+    };
     Some(SimulationSpec {
         runs: runs?,
         seed: seed?,
+        max_events: max_events?,
     })
 }
 

@@ -204,6 +204,14 @@ pub struct SideMoments {
     /// What a `[fallback]` did (absent from records written before it existed).
     #[serde(default)]
     pub fallback: FallbackSums,
+    /// Runs cut by the event budget (`simulation.max_events`), counted among those stopped by
+    /// MaxWait; absent when none was, so that parts and outputs stay as they were.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub event_budget_runs: u64,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 impl SideMoments {
@@ -216,6 +224,7 @@ impl SideMoments {
         }
         self.billed.push(r);
         self.fallback.push(r);
+        self.event_budget_runs += u64::from(r.event_budget_hit);
     }
 
     /// [`SideMoments::push`] but for the metrics' moments, which the caller keeps in
@@ -225,6 +234,7 @@ impl SideMoments {
         self.outcomes[outcome_index(r.outcome)] += 1;
         self.billed.push(r);
         self.fallback.push(r);
+        self.event_budget_runs += u64::from(r.event_budget_hit);
     }
 
     /// Folds in the metrics' moments kept apart in `lanes` (by [`SideMoments::push_counts`]'s
@@ -252,6 +262,9 @@ impl SideMoments {
         if r.fallback.armed {
             self.fallback.push_armed(r, times);
         }
+        if r.event_budget_hit {
+            self.event_budget_runs += times;
+        }
     }
 
     /// Adds the runs of `other` after those of `self`.
@@ -264,6 +277,7 @@ impl SideMoments {
         }
         self.billed.merge(&other.billed);
         self.fallback.merge(&other.fallback);
+        self.event_budget_runs += other.event_budget_runs;
     }
 
     /// Runs seen.
@@ -833,6 +847,7 @@ fn side_summary(moments: &SideMoments, stores: &SideStores) -> SideSummary {
         cost_per_completed_job_usd: (completed > 0).then(|| total_cost_usd / completed as f64),
         billed_breakdown: moments.billed.mean(runs),
         fallback: moments.fallback.summary(total_cost_usd),
+        event_budget_runs: moments.event_budget_runs,
     }
 }
 

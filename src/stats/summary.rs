@@ -313,6 +313,14 @@ pub struct SideSummary {
     /// What the `[fallback]` did, when the scenario has one (spot side only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback: Option<FallbackSummary>,
+    /// Runs cut by the event budget (`simulation.max_events`), among those stopped by
+    /// MaxWait: their figures are those of a job cut short. Absent when none was.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub event_budget_runs: u64,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 /// What a `[fallback]` did over the runs. The side's totals (cost, wall time, outcomes) already
