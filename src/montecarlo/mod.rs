@@ -92,15 +92,28 @@ pub fn run_one_until(model: &JobModel, seed: u64, run: u64, cancel: &Cancel) -> 
 /// constants, as in `scenarios/reference.toml`), so it is simulated once instead of once per
 /// run. `None` when the first run draws from either stream, or when the market reads the run
 /// index (a trace replayed from evenly spaced windows).
+/// A run longer than [`CONSTANT_RUN_EVENTS`] is not taken as constant either: this run is
+/// simulated before any stop request can be seen, so it must be short; the runs are then
+/// simulated one by one, with the same figures.
 pub fn constant_run(model: &JobModel, seed: u64) -> Option<RunRecord> {
     if matches!(model.market, Market::Trace { .. }) {
         return None;
     }
     let mut job_rng = run_rng(seed, 0, Stream::Job);
     let mut market_rng = run_rng(seed, 0, Stream::Market);
-    let record = simulate_run(model, 0, &mut job_rng, &mut market_rng, &mut NoObserver);
+    let short = JobModel {
+        max_events: model.max_events.min(CONSTANT_RUN_EVENTS),
+        ..model.clone()
+    };
+    let record = simulate_run(&short, 0, &mut job_rng, &mut market_rng, &mut NoObserver);
+    if record.event_budget_hit && short.max_events < model.max_events {
+        return None;
+    }
     (!job_rng.was_drawn() && !market_rng.was_drawn()).then_some(record)
 }
+
+/// The most events [`constant_run`] simulates: about 10 ms of one core.
+pub const CONSTANT_RUN_EVENTS: u64 = 1 << 20;
 
 /// Runs the scenario's job `simulation.runs` times on spot (if enabled) and on-demand, keeping
 /// every record (for tests and checks).

@@ -12,7 +12,10 @@ use crate::units::format::{format_count, format_pct, format_price, format_std_er
 /// The runs cut by the event budget, when some were (else nothing): the figures above count
 /// them as stopped by MaxWait with what they had spent when cut, so the table says so.
 fn event_budget_line(estimate: &crate::montecarlo::Estimate, scenario: &Scenario) -> String {
-    let sides = [("spot", estimate.spot.as_ref()), ("on-demand", Some(&estimate.on_demand))];
+    let sides = [
+        ("spot", estimate.spot.as_ref()),
+        ("on-demand", Some(&estimate.on_demand)),
+    ];
     let cut: Vec<String> = sides
         .into_iter()
         .filter_map(|(name, side)| {
