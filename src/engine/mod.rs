@@ -1873,6 +1873,86 @@ mod tests {
         (record, recorder)
     }
 
+    /// Counts the events the engine handles.
+    #[derive(Default)]
+    struct EventCount(u64);
+
+    impl Observer for EventCount {
+        fn event(&mut self, _time_s: f64) {
+            self.0 += 1;
+        }
+    }
+
+    /// Checkpoints every millisecond for 20 days: 1.7 billion events, one start.
+    const MILLISECOND_CHECKPOINTS: &str = r#"
+[job]
+training = "20d"
+[stopping]
+max_run = "28d"
+[checkpoint]
+interval = 0.001
+[pricing]
+on_demand_hourly = 3.6
+[simulation]
+max_events = 100000
+"#;
+
+    fn count_events(model: &JobModel, stop: Option<&AtomicBool>) -> (RunRecord, u64) {
+        let mut events = EventCount::default();
+        let record = simulate_run_until(
+            model,
+            0,
+            &mut run_rng(1, 0, Stream::Job),
+            &mut run_rng(1, 0, Stream::Market),
+            &mut events,
+            stop,
+        );
+        (record, events.0)
+    }
+
+    #[test]
+    fn the_event_budget_cuts_a_run_at_the_first_poll_past_it() {
+        let model = JobModel::on_demand(&scenario(MILLISECOND_CHECKPOINTS));
+        assert_eq!(model.max_events, 100_000);
+        let (record, events) = count_events(&model, None);
+        assert!(record.event_budget_hit);
+        assert_eq!(record.outcome, Outcome::MaxWaitTimeExceeded);
+        // 100,000 rounded up to the poll interval: 7 × 16,384. The observer hears every event
+        // but the one that found the budget spent.
+        assert_eq!(events, 7 * EVENT_POLL - 1);
+        // What was spent is booked up to the cut: the phase in progress included.
+        assert!(
+            record.wall_s > 0.0 && record.training_s == record.wall_s,
+            "{record:?}"
+        );
+        assert!(record.work_done_s > 0.0 && record.work_done_s < record.work_required_s);
+        // The same run with a budget it stays within is not flagged.
+        let text = MILLISECOND_CHECKPOINTS.replace("\"20d\"", "\"10s\"");
+        let (short, _) = count_events(&JobModel::on_demand(&scenario(&text)), None);
+        assert!(!short.event_budget_hit);
+        assert_eq!(short.outcome, Outcome::Completed);
+    }
+
+    #[test]
+    fn a_stop_request_ends_a_run_at_the_next_poll() {
+        let text = MILLISECOND_CHECKPOINTS.replace("max_events = 100000", "");
+        let model = JobModel::on_demand(&scenario(&text));
+        let stop = AtomicBool::new(true);
+        let (record, events) = count_events(&model, Some(&stop));
+        assert_eq!(events, EVENT_POLL - 1);
+        // Cut by the request, not by the budget: nothing to report, the caller discards it.
+        assert!(!record.event_budget_hit);
+        // Without a request the same run goes on past the first poll.
+        let go_on = AtomicBool::new(false);
+        let budget = JobModel {
+            max_events: 4 * EVENT_POLL,
+            ..model
+        };
+        let (record, events) = count_events(&budget, Some(&go_on));
+        assert!(record.event_budget_hit);
+        assert_eq!(events, 4 * EVENT_POLL - 1);
+    }
+
     /// Constant durations everywhere, reclaims 1000 s after each grant: a timeline that can be
     /// worked out by hand (see the comments).
     const HAND_WORKED: &str = r#"

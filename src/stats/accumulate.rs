@@ -872,6 +872,7 @@ mod tests {
             billed: BilledTime::default(),
             billed_redone_s: 10.0,
             fallback: Default::default(),
+            event_budget_hit: false,
         };
         let want = Metric::ALL.map(|metric| metric.of(&record));
         assert_eq!(metric_values(&record), want);

@@ -537,6 +537,7 @@ mod tests {
             billed: BilledTime::default(),
             billed_redone_s: 0.0,
             fallback: Default::default(),
+            event_budget_hit: false,
         };
         let spot: Vec<RunRecord> = [2.0, 3.0, 4.0, 5.0, 6.0].map(record).to_vec();
         let on_demand: Vec<RunRecord> = [10.0; 5].map(record).to_vec();
