@@ -236,6 +236,22 @@ fn an_output_over_a_data_file_the_scenario_names_is_refused_naming_both() {
 }
 
 #[test]
+fn an_advisor_feed_that_is_a_device_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(super::project_dir().join("scenarios/advisor-feed.toml")).unwrap();
+    let text = text.replace("[spot]\n", "[spot]\nadvisor_file = \"/dev/zero\"\n");
+    let path = write_file(dir.path(), "feed.toml", &text);
+    let stderr = refused(&["validate", path.to_str().unwrap()]);
+    assert!(
+        stderr.contains("spot.advisor_file")
+            && stderr.contains("/dev/zero: cannot be read: is a device, not a regular file: \
+                 spotsim reads a Spot Advisor feed file only from a regular file"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn thousands_of_unknown_keys_print_fifty_and_a_count() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::from(
