@@ -959,7 +959,7 @@ impl Run<'_> {
     #[inline(always)]
     fn count_event(&mut self) -> bool {
         self.events += 1;
-        if self.events % EVENT_POLL != 0 {
+        if self.events & (EVENT_POLL - 1) != 0 {
             return false;
         }
         self.poll()

@@ -245,8 +245,10 @@ fn an_advisor_feed_that_is_a_device_is_refused_before_it_is_read() {
     let stderr = refused(&["validate", path.to_str().unwrap()]);
     assert!(
         stderr.contains("spot.advisor_file")
-            && stderr.contains("/dev/zero: cannot be read: is a device, not a regular file: \
-                 spotsim reads a Spot Advisor feed file only from a regular file"),
+            && stderr.contains(
+                "/dev/zero: cannot be read: is a device, not a regular file: \
+                 spotsim reads a Spot Advisor feed file only from a regular file"
+            ),
         "{stderr}"
     );
 }
