@@ -359,7 +359,7 @@ pub struct SimulationSpec {
 }
 
 /// The default event budget of a run: 100 events for each of the
-/// [`lint::MAX_STARTS_PER_RUN`] starts the checker lets a run make (a start handles about 7:
+/// 10,000,000 (`lint::MAX_STARTS_PER_RUN`) starts the checker lets a run make (a start handles about 7:
 /// `docs/performance.md`), so no run the checker accepts reaches it but by its checkpoints
 /// (a billion of them) or a draw far in a distribution's tail. About 10 s of one core.
 pub const DEFAULT_MAX_EVENTS: u64 = 1_000_000_000;
