@@ -10,4 +10,4 @@ seconds=${2:-600}
 mkdir -p "fuzz/corpus/$target"
 RUSTC_BOOTSTRAP=1 exec cargo fuzz run -s none -O -a "$target" \
     "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 -print_final_stats=1

@@ -124,6 +124,9 @@ fn draw_comparison<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    for result in &comparison.scenarios {
+        super::finite_estimate(&result.estimate)?;
+    }
     root.fill(&WHITE)?;
     let bars = bars(comparison);
     let any_spot = comparison
@@ -264,6 +267,37 @@ on_demand_hourly = 3.06
 [simulation]
 runs = 500
 "#;
+
+    #[test]
+    fn non_finite_figures_are_refused_without_hanging_or_panicking() {
+        for bad in crate::charts::poison::BAD {
+            let result = crate::charts::poison::no_hang(move || {
+                let entries = [SPOT_JOB, ON_DEMAND_JOB]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, text)| {
+                        let scenario = parse_scenario(text, "t.toml").unwrap();
+                        Entry {
+                            name: format!("s{i}"),
+                            file: format!("{i}.toml"),
+                            scenario,
+                        }
+                    })
+                    .collect();
+                let mut comparison = compare(entries);
+                for result in &mut comparison.scenarios {
+                    crate::charts::poison::estimate(&mut result.estimate, bad);
+                }
+                render_comparison(&comparison, ChartFormat::Svg)
+            });
+            assert!(
+                result
+                    .as_ref()
+                    .is_err_and(|e| e.to_string().contains("not finite")),
+                "{bad}: {result:?}"
+            );
+        }
+    }
 
     #[test]
     fn renders_in_both_formats_with_title_and_names() {

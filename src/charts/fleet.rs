@@ -114,12 +114,37 @@ pub fn fleet_charts(report: &FleetReport) -> Vec<FleetChart> {
     charts
 }
 
+/// The fleet's figures, if all are finite numbers ([`super::finite_summary`]).
+fn finite_report(report: &FleetReport) -> Result<(), Box<dyn std::error::Error>> {
+    for (what, summary) in [
+        ("the jobs", &report.jobs),
+        ("the cost", &report.cost_usd),
+        ("the on-demand cost", &report.on_demand_cost_usd),
+        ("the instance hours", &report.instance_hours),
+        ("the held instance hours", &report.held_instance_hours),
+    ] {
+        super::finite_summary(what, summary)?;
+    }
+    super::finite_figures(
+        "the savings",
+        &[("savings", report.savings_vs_on_demand_pct)],
+    )
+}
+
 /// Draws `chart` of `report` as `format` bytes.
 pub fn render_fleet(
     report: &FleetReport,
     chart: &FleetChart,
     format: ChartFormat,
 ) -> Result<Vec<u8>, ChartError> {
+    if let Err(e) = finite_report(report) {
+        let stem = match chart.kind {
+            FleetChartKind::Cost => "fleet-cost",
+            FleetChartKind::Concurrency(_) => "fleet-concurrency",
+            FleetChartKind::Workloads => "fleet-workloads",
+        };
+        return render_with(stem, format, |_| Err(e));
+    }
     match chart.kind {
         FleetChartKind::Cost => render_with("fleet-cost", format, |root| {
             root.fill(&WHITE)?;
@@ -526,6 +551,43 @@ spot = 3
     fn report() -> FleetReport {
         let fleet = parse_fleet(FLEET, "fleets/chart-test.toml").unwrap();
         run_fleet(&fleet, "fleets/chart-test.toml").unwrap()
+    }
+
+    #[test]
+    fn every_chart_refuses_non_finite_figures_without_hanging_or_panicking() {
+        use crate::charts::poison;
+        for bad in poison::BAD {
+            let results = poison::no_hang(move || {
+                let mut report = report();
+                for summary in [
+                    &mut report.jobs,
+                    &mut report.cost_usd,
+                    &mut report.on_demand_cost_usd,
+                    &mut report.instance_hours,
+                    &mut report.held_instance_hours,
+                ] {
+                    poison::summary(summary, bad);
+                }
+                report.savings_vs_on_demand_pct = bad;
+                fleet_charts(&report)
+                    .iter()
+                    .map(|chart| {
+                        (
+                            chart.stem.clone(),
+                            render_fleet(&report, chart, ChartFormat::Svg),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            });
+            for (stem, result) in &results {
+                assert!(
+                    result
+                        .as_ref()
+                        .is_err_and(|e| e.to_string().contains("not finite numbers")),
+                    "{bad} {stem}"
+                );
+            }
+        }
     }
 
     #[test]

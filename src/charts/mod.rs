@@ -30,7 +30,7 @@ use crate::montecarlo::timeline::JobTimeline;
 use crate::scenario::Scenario;
 use crate::stats::accumulate::{ScenarioStats, SideStores};
 use crate::stats::sketch::QuantileStore;
-use crate::stats::summary::{BilledBreakdown, Metric};
+use crate::stats::summary::{BilledBreakdown, Metric, SideSummary, Summary};
 use crate::units::format::{format_count, format_share, format_usd};
 
 mod compare;
@@ -314,6 +314,73 @@ pub(crate) fn finite(range: std::ops::Range<f64>) -> Result<std::ops::Range<f64>
     }
 }
 
+/// The figures a chart may print or draw from `summary`, if every one is a finite number, else
+/// an error naming the first that is not. Axes are guarded by [`finite`]; this guards the
+/// marks and labels (a `$NaN` mean, a bar of no width), so that a chart either shows true
+/// numbers or is refused.
+pub(crate) fn finite_summary(what: &str, summary: &Summary) -> DrawResult {
+    let figures = [
+        ("mean", summary.mean),
+        ("p50", summary.p50),
+        ("p90", summary.p90),
+        ("p95", summary.p95),
+        ("p99", summary.p99),
+        ("min", summary.min),
+        ("max", summary.max),
+        ("standard error", summary.std_err.unwrap_or(0.0)),
+    ];
+    finite_figures(what, &figures)
+}
+
+/// As [`finite_summary`], for named figures.
+pub(crate) fn finite_figures(what: &str, figures: &[(&str, f64)]) -> DrawResult {
+    match figures.iter().find(|(_, value)| !value.is_finite()) {
+        None => Ok(()),
+        Some((name, value)) => Err(format!(
+            "cannot draw {what}: its {name} is {value}, the data holds values that are not \
+             finite numbers"
+        )
+        .into()),
+    }
+}
+
+/// Every figure of an estimate's sides, checked by [`finite_summary`].
+pub(crate) fn finite_estimate(estimate: &Estimate) -> DrawResult {
+    finite_sides(estimate.spot.as_ref(), &estimate.on_demand)?;
+    finite_figures(
+        "the savings",
+        &[
+            ("savings", estimate.savings_vs_on_demand_pct.unwrap_or(0.0)),
+            (
+                "savings per completed job",
+                estimate.savings_per_completed_job_pct.unwrap_or(0.0),
+            ),
+        ],
+    )
+}
+
+/// Every figure of a spot side (when there is one) and an on-demand side.
+pub(crate) fn finite_sides(spot: Option<&SideSummary>, on_demand: &SideSummary) -> DrawResult {
+    for (name, side) in [("spot", spot), ("on-demand", Some(on_demand))] {
+        let Some(side) = side else { continue };
+        for metric in Metric::ALL {
+            finite_summary(
+                &format!("the {name} {}", metric.label()),
+                side.metrics.get(metric),
+            )?;
+        }
+        let b = &side.billed_breakdown;
+        let mut figures: Vec<(&str, f64)> = b.parts().to_vec();
+        figures.push(("console savings", side.console_savings_pct.unwrap_or(0.0)));
+        figures.push((
+            "cost per completed job",
+            side.cost_per_completed_job_usd.unwrap_or(0.0),
+        ));
+        finite_figures(&format!("the {name} side"), &figures)?;
+    }
+    Ok(())
+}
+
 fn draw<DB: DrawingBackend>(
     kind: ChartKind,
     input: &ChartInput<'_>,
@@ -322,6 +389,15 @@ fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    finite_estimate(input.estimate)?;
+    for timeline in input.timelines {
+        let times: Vec<(&str, f64)> = timeline
+            .transitions
+            .iter()
+            .flat_map(|t| [("start", t.start_s), ("end", t.end_s)])
+            .collect();
+        finite_figures(&format!("the timeline of run {}", timeline.run), &times)?;
+    }
     root.fill(&WHITE)?;
     match kind {
         ChartKind::Cost => draw_cost(input, root),
@@ -1238,6 +1314,84 @@ where
     Ok(())
 }
 
+/// Test support for every chart module: poisoned figures and a guard against hangs.
+#[cfg(test)]
+pub(crate) mod poison {
+    use crate::montecarlo::Estimate;
+    use crate::stats::summary::{SideSummary, Summary};
+
+    /// The values no chart may draw.
+    pub(crate) const BAD: [f64; 3] = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
+
+    /// Every figure of `summary` set to `bad`.
+    pub(crate) fn summary(summary: &mut Summary, bad: f64) {
+        *summary = Summary {
+            mean: bad,
+            std_err: Some(bad),
+            p50: bad,
+            p90: bad,
+            p95: bad,
+            p99: bad,
+            min: bad,
+            max: bad,
+        };
+    }
+
+    /// Every figure of a side set to `bad`.
+    pub(crate) fn side(side: &mut SideSummary, bad: f64) {
+        let m = &mut side.metrics;
+        for metric in [
+            &mut m.wall_s,
+            &mut m.training_s,
+            &mut m.billable_s,
+            &mut m.cost_usd,
+            &mut m.interruptions,
+            &mut m.waiting_s,
+            &mut m.lost_work_s,
+        ] {
+            summary(metric, bad);
+        }
+        side.console_savings_pct = Some(bad);
+        side.cost_per_completed_job_usd = Some(bad);
+        let b = &mut side.billed_breakdown;
+        for part in [
+            &mut b.useful_training_s,
+            &mut b.redone_training_s,
+            &mut b.stopped_training_s,
+            &mut b.download_s,
+            &mut b.restore_s,
+            &mut b.checkpoint_save_s,
+            &mut b.upload_s,
+        ] {
+            *part = bad;
+        }
+    }
+
+    /// Every figure of an estimate set to `bad`.
+    pub(crate) fn estimate(estimate: &mut Estimate, bad: f64) {
+        if let Some(spot) = &mut estimate.spot {
+            side(spot, bad);
+        }
+        side(&mut estimate.on_demand, bad);
+        estimate.savings_vs_on_demand_pct = Some(bad);
+        estimate.savings_per_completed_job_pct = Some(bad);
+    }
+
+    /// Runs `draw` on its own thread: its result, or a failure if it panics or has not
+    /// returned within 60 s (plotters looped forever over a NaN axis).
+    pub(crate) fn no_hang<T: Send + 'static>(draw: impl FnOnce() -> T + Send + 'static) -> T {
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = send.send(draw());
+        });
+        match receive.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(result) => result,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("the chart hung"),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => panic!("the chart panicked"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1288,6 +1442,39 @@ runs = 2000
         for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
             assert!(finite(0.0..bad).is_err());
             assert!(finite(bad..1.0).is_err());
+        }
+    }
+
+    #[test]
+    fn every_chart_refuses_non_finite_figures_without_hanging_or_panicking() {
+        for bad in poison::BAD {
+            let results = poison::no_hang(move || {
+                with_input(|input| {
+                    let mut estimate = input.estimate.clone();
+                    poison::estimate(&mut estimate, bad);
+                    let mut timelines = input.timelines.to_vec();
+                    for timeline in &mut timelines {
+                        for t in &mut timeline.transitions {
+                            t.end_s = bad;
+                        }
+                    }
+                    let poisoned = ChartInput {
+                        estimate: &estimate,
+                        timelines: &timelines,
+                        ..*input
+                    };
+                    ChartKind::ALL.map(|kind| (kind, render(kind, &poisoned, ChartFormat::Svg)))
+                })
+            });
+            // Every chart prints or draws the poisoned figures: each must refuse them.
+            for (kind, result) in &results {
+                assert!(
+                    result
+                        .as_ref()
+                        .is_err_and(|e| e.to_string().contains("not finite numbers")),
+                    "{bad} {kind:?}"
+                );
+            }
         }
     }
 

@@ -36,6 +36,19 @@ fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    for point in &result.points {
+        let what = format!("the point {}", describe_point(&result.axes, &point.values));
+        super::finite_sides(point.spot.as_ref(), &point.on_demand)?;
+        let (lo, hi) = point.metric.ci95.unwrap_or((0.0, 0.0));
+        let mut figures = vec![
+            ("value", point.metric.value),
+            ("interval", lo),
+            ("interval", hi),
+        ];
+        figures.extend(point.values.iter().map(|&value| ("setting", value)));
+        figures.push(("savings", point.savings_vs_on_demand_pct.unwrap_or(0.0)));
+        super::finite_figures(&what, &figures)?;
+    }
     root.fill(&WHITE)?;
     if result.axes.len() == 1 {
         draw_line(name, result, root)
@@ -555,6 +568,37 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_finite_figures_are_refused_without_hanging_or_panicking() {
+        use crate::charts::poison;
+        use crate::stats::summary::Metric;
+        use crate::studies::sweep::{SweepMetric, build_grid, run_sweep};
+        for bad in poison::BAD {
+            for flags in [
+                vec!["checkpoint.interval=10m,30m,1h"],
+                vec!["checkpoint.interval=10m,30m", "spot.discount=0.6,0.7"],
+            ] {
+                let result = poison::no_hang(move || {
+                    let flags: Vec<String> = flags.iter().map(ToString::to_string).collect();
+                    let reference = include_str!("../../scenarios/reference.toml");
+                    let (axes, points) = build_grid(reference, "reference.toml", &flags).unwrap();
+                    let metric = SweepMetric::Mean(Metric::CostUsd);
+                    let counted = std::sync::atomic::AtomicU64::new(0);
+                    let mut result = run_sweep(&axes, &points, metric, None, 200, 1, &counted);
+                    result.points[1].metric.value = bad;
+                    poison::side(result.points[0].spot.as_mut().unwrap(), bad);
+                    render_sweep("reference", &result, ChartFormat::Svg)
+                });
+                assert!(
+                    result
+                        .as_ref()
+                        .is_err_and(|e| e.to_string().contains("not finite numbers")),
+                    "{bad}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn viridis_runs_from_purple_to_yellow() {

@@ -308,6 +308,12 @@ fn refuse_outputs_over_inputs(command: &Command) -> Result<(), Failure> {
         ),
         _ => return Ok(()),
     };
+    // The data files the scenarios name (traces, prices, empirical columns, the advisor feed,
+    // a fleet's scenarios and plans) are inputs too.
+    let mut data_files = Vec::new();
+    for input in &inputs {
+        named_data_files(input, 2, &mut data_files);
+    }
     let inputs: Vec<(&Path, PathBuf)> = inputs
         .into_iter()
         .filter_map(|input| Some((input, std::fs::canonicalize(input).ok()?)))
@@ -325,8 +331,89 @@ fn refuse_outputs_over_inputs(command: &Command) -> Result<(), Failure> {
                 input.display()
             )));
         }
+        if let Some(named) = data_files
+            .iter()
+            .find(|named| std::fs::canonicalize(&named.path).is_ok_and(|c| c == canonical))
+        {
+            return Err(Failure::BadInput(format!(
+                "{option} {}: is the data file {} named by {} in {}: writing the output would \
+                 overwrite it; choose another path",
+                output.display(),
+                named.path.display(),
+                named.key,
+                named.named_in.display()
+            )));
+        }
     }
     Ok(())
+}
+
+/// A data file named inside a scenario or fleet file.
+struct NamedFile {
+    /// The file named in, as given.
+    named_in: PathBuf,
+    /// The key that names it (`spot.market.file`, `workload.scenario`, ...).
+    key: String,
+    /// The data file, relative to the folder of `named_in`.
+    path: PathBuf,
+}
+
+/// Collects into `found` every file that the TOML file `input` names by a key `file`,
+/// `advisor_file` or `scenario` (a fleet's workload), at any depth; for `depth` > 1, the
+/// files that the named TOML files name in turn. A file that cannot be read or parsed names
+/// nothing here: the command reports it properly once it reads it.
+fn named_data_files(input: &Path, depth: u32, found: &mut Vec<NamedFile>) {
+    use spotsim::inputs::bounded::{FileKind, read_bounded_text};
+    let Ok(text) = read_bounded_text(input, FileKind::Scenario) else {
+        return;
+    };
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return;
+    };
+    let base = input.parent().unwrap_or(Path::new(""));
+    let mut named = Vec::new();
+    walk_for_files(&toml::Value::Table(table), "", &mut named);
+    for (key, file) in named {
+        let path = base.join(&file);
+        if depth > 1 && key.ends_with("scenario") {
+            named_data_files(&path, depth - 1, found);
+        }
+        found.push(NamedFile {
+            named_in: input.to_path_buf(),
+            key,
+            path,
+        });
+    }
+}
+
+/// The `(key path, file)` pairs of `value`'s string keys `file`, `advisor_file` and
+/// `scenario`, in tables and arrays of tables.
+fn walk_for_files(value: &toml::Value, path: &str, named: &mut Vec<(String, String)>) {
+    match value {
+        toml::Value::Table(table) => {
+            for (key, item) in table {
+                let key_path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                match item {
+                    toml::Value::String(file)
+                        if matches!(key.as_str(), "file" | "advisor_file" | "scenario") =>
+                    {
+                        named.push((key_path, file.clone()));
+                    }
+                    _ => walk_for_files(item, &key_path, named),
+                }
+            }
+        }
+        toml::Value::Array(items) => {
+            for item in items {
+                walk_for_files(item, path, named);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The exit code of a command's `result`, its failure printed on stderr; after a stop request,

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 use spotsim::charts::{ChartInput, TIMELINE_RUNS, charts_for};
 use spotsim::montecarlo::Estimate;
-use spotsim::montecarlo::timeline::first_runs;
+use spotsim::montecarlo::timeline::first_runs_until;
 use spotsim::report::{ReviewInput, build_review};
 use spotsim::scenario::lint;
 
@@ -55,7 +55,10 @@ pub(crate) fn report(
     }
     let estimate = Estimate::of(&stats);
     let name = job_name(path, &scenario);
-    let timelines = pool.install(|| first_runs(&scenario, TIMELINE_RUNS));
+    let timelines = pool.install(|| first_runs_until(&scenario, TIMELINE_RUNS, &super::CANCEL));
+    if super::CANCEL.requested() {
+        return Err(Failure::Runtime(super::interrupted()));
+    }
     let chart_input = ChartInput {
         name: &name,
         scenario: &scenario,

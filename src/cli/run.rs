@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Context;
 use spotsim::charts::{ChartFormat, ChartInput, TIMELINE_RUNS, charts_for};
 use spotsim::montecarlo::precision::Precision;
-use spotsim::montecarlo::timeline::first_runs;
+use spotsim::montecarlo::timeline::first_runs_until;
 use spotsim::montecarlo::{Estimate, NoRows, RunRows, stream_blocks, stream_to_target, total_runs};
 use spotsim::report::{RunReport, RunsCsv, render_json, render_table, write_runs_csv_header};
 use spotsim::scenario::Scenario;
@@ -102,6 +102,13 @@ pub(crate) fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
             print_warning(path, &warning);
         }
     }
+    if let Some(warning) = spotsim::montecarlo::precision::event_budget_warning(
+        estimate.spot.as_ref(),
+        &estimate.on_demand,
+        scenario.simulation.max_events,
+    ) {
+        print_warning(path, &warning);
+    }
     if let Some(spot) = &estimate.spot {
         let warning = spotsim::montecarlo::precision::rare_outcome_warning(
             spot,
@@ -115,7 +122,10 @@ pub(crate) fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
 
     let name = job_name(path, &scenario);
     if let Some((dir, chart_format)) = charts {
-        let timelines = pool.install(|| first_runs(&scenario, TIMELINE_RUNS));
+        let timelines = pool.install(|| first_runs_until(&scenario, TIMELINE_RUNS, &super::CANCEL));
+        if super::CANCEL.requested() {
+            return Err(Failure::Runtime(super::interrupted()));
+        }
         let input = ChartInput {
             name: &name,
             scenario: &scenario,

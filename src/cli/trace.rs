@@ -22,7 +22,26 @@ pub(crate) fn trace(
     print_notes(&scenario);
     let name = job_name(path, &scenario);
     let seed = scenario.simulation.seed;
-    let replay = spotsim::montecarlo::timeline::Replay::of_scenario(&scenario, seed, run);
+    let replay = spotsim::montecarlo::timeline::Replay::of_scenario_until(
+        &scenario,
+        seed,
+        run,
+        &super::CANCEL,
+    );
+    if super::CANCEL.requested() {
+        return Err(Failure::Runtime(super::interrupted()));
+    }
+    if replay.timeline.unrecorded > 0 {
+        eprintln!(
+            "warning: {}: run {run} changed status or saved a checkpoint {} times more than \
+             the {} of each a replay keeps: the document shows the first ones and the end",
+            path.display(),
+            spotsim::units::format::format_count(replay.timeline.unrecorded),
+            spotsim::units::format::format_count(
+                spotsim::montecarlo::timeline::MAX_RECORDED as u64
+            ),
+        );
+    }
     let report = TraceReport::new(&name, &scenario, seed, replay, start);
     print_stdout(&match format {
         Format::Table => render_trace_table(&report),

@@ -18,6 +18,7 @@ use serde::Serialize;
 use crate::inputs::dist::Dist;
 use crate::units::duration::{DAY_S, HOUR_S};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::inputs::availability::Availability;
 use crate::inputs::price::PriceSeries;
@@ -156,6 +157,11 @@ pub struct RunRecord {
     /// What a `[fallback]` did in this run (all zero without one; not serialised then).
     #[serde(skip_serializing_if = "FallbackPart::is_unarmed")]
     pub fallback: FallbackPart,
+    /// Whether the run was cut short by the event budget (`simulation.max_events`): it is
+    /// recorded as stopped by MaxWait, with what it had spent and done when cut (not
+    /// serialised when false).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub event_budget_hit: bool,
 }
 
 /// The on-demand part of a run with `[fallback]`. The run's totals (`cost_usd`, `training_s`,
@@ -420,6 +426,9 @@ pub struct JobModel {
     pub start_hour: StartHour,
     /// `[fallback]`: the on-demand job that finishes a spot job its scheduler gave up on.
     pub fallback: Option<Arc<FallbackModel>>,
+    /// The most events one run may handle (`simulation.max_events`); a run that reaches it
+    /// ends, flagged ([`RunRecord::event_budget_hit`]).
+    pub max_events: u64,
 }
 
 impl JobModel {
@@ -525,6 +534,7 @@ impl JobModel {
             wait_profile: None,
             start_hour: job.start_hour,
             fallback: None,
+            max_events: scenario.simulation.max_events,
         }
     }
 }
@@ -540,6 +550,11 @@ const DEADLINE: usize = 2;
 /// The next market event: the interruption notice (when `checkpoint.on_notice`), then the
 /// reclaim itself.
 const MARKET: usize = 3;
+
+/// The event budget and the stop request are checked once every this many events (a power
+/// of two: one mask and one well-predicted branch per event). At about 10 ns an event
+/// (docs/performance.md), a stop request is seen within 0.1 ms of a run's time.
+pub const EVENT_POLL: u64 = 1 << 14;
 
 /// EC2's interruption notice comes two minutes before the reclaim (spec §5).
 pub const INTERRUPTION_NOTICE_S: f64 = 120.0;
@@ -661,8 +676,29 @@ where
     M: Rng + ?Sized,
     O: Observer + ?Sized,
 {
+    simulate_run_until(model, run_index, job_rng, market_rng, observer, None)
+}
+
+/// As [`simulate_run`], ending early once `stop` is set (a Ctrl-C): the flag is read every
+/// [`EVENT_POLL`] events, so that even a run of billions of events stops within
+/// milliseconds. The record of a stopped run is meaningless; the caller discards it. The
+/// engine only reads the flag it is handed: nothing global.
+pub fn simulate_run_until<J, M, O>(
+    model: &JobModel,
+    run_index: u64,
+    job_rng: &mut J,
+    market_rng: &mut M,
+    observer: &mut O,
+    stop: Option<&AtomicBool>,
+) -> RunRecord
+where
+    J: Rng + ?Sized,
+    M: Rng + ?Sized,
+    O: Observer + ?Sized,
+{
     let work_total_s = model.training.sample(job_rng);
     let mut run = Run::new(model, work_total_s);
+    run.stop_request = stop;
     // Only a profile or a trace reads the clock; drawing here keeps other scenarios' streams
     // as they are.
     if let Market::Trace {
@@ -731,6 +767,14 @@ where
 /// The state of one run.
 struct Run<'m> {
     model: &'m JobModel,
+    /// Events handled so far (timers fired, phases ended), against `model.max_events`.
+    events: u64,
+    /// Set once the run was cut, by the event budget or by `stop_request`.
+    was_cut: bool,
+    /// Set when the event budget cut the run.
+    cut_by_budget: bool,
+    /// A stop request to poll every [`EVENT_POLL`] events.
+    stop_request: Option<&'m AtomicBool>,
     now: f64,
     phase: Phase,
     phase_start_s: f64,
@@ -796,6 +840,10 @@ impl<'m> Run<'m> {
     fn new(model: &'m JobModel, work_total_s: f64) -> Self {
         let mut run = Run {
             model,
+            events: 0,
+            was_cut: false,
+            cut_by_budget: false,
+            stop_request: None,
             now: 0.0,
             phase: Phase::CapacityWait,
             phase_start_s: 0.0,
@@ -861,6 +909,8 @@ impl<'m> Run<'m> {
             // Most events end a phase, and the phase end wins every tie: test that first.
             let finished = if run.timers.phase_end_is_next() {
                 run.on_phase_ends(job_rng, market_rng, observer)
+            } else if run.count_event() {
+                Some(run.cut())
             } else {
                 let (slot, time) = run.timers.next();
                 debug_assert!(time.is_finite(), "a job always has a pending event");
@@ -886,6 +936,13 @@ impl<'m> Run<'m> {
                 }
             };
             if let Some(outcome) = finished {
+                if run.was_cut {
+                    // No fallback job: the run is over as it stands.
+                    return RunRecord {
+                        event_budget_hit: run.cut_by_budget,
+                        ..run.record(outcome)
+                    };
+                }
                 run.checkpoints.settle(run.now, observer);
                 if model.fallback.is_some() {
                     return run.finish_with_fallback(outcome, job_rng, market_rng, observer);
@@ -897,6 +954,39 @@ impl<'m> Run<'m> {
 }
 
 impl Run<'_> {
+    /// Counts one event; every [`EVENT_POLL`] events, whether the run must end here: its
+    /// event budget is spent, or a stop was requested.
+    #[inline(always)]
+    fn count_event(&mut self) -> bool {
+        self.events += 1;
+        if self.events & (EVENT_POLL - 1) != 0 {
+            return false;
+        }
+        self.poll()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn poll(&mut self) -> bool {
+        if self.events >= self.model.max_events {
+            self.cut_by_budget = true;
+            return true;
+        }
+        self.stop_request
+            .is_some_and(|stop| stop.load(Ordering::Relaxed))
+    }
+
+    /// Ends a run cut by its budget or a stop request, as a stop by MaxWait: the service
+    /// would end a job that never finishes there (or at its 30-day lifetime) at the latest.
+    /// The current phase is booked up to now.
+    #[cold]
+    #[inline(never)]
+    fn cut(&mut self) -> Outcome {
+        self.leave_phase();
+        self.was_cut = true;
+        Outcome::MaxWaitTimeExceeded
+    }
+
     /// Whether time in `phase` counts toward MaxRuntime.
     #[inline(always)]
     fn counts_toward_max_run(&self, phase: Phase) -> bool {
@@ -1138,6 +1228,9 @@ impl Run<'_> {
         observer: &mut O,
     ) -> Option<Outcome> {
         loop {
+            if self.count_event() {
+                return Some(self.cut());
+            }
             // A phase of zero length ends now.
             if self.timers.at_s[PHASE_END] > self.now {
                 self.now = self.timers.at_s[PHASE_END];
@@ -1457,6 +1550,9 @@ impl Run<'_> {
         let start_s = self.now + fallback.reaction_s;
         observer.fallback(start_s);
         let mut run = Run::new(&fallback.on_demand, self.work_total_s);
+        run.stop_request = self.stop_request;
+        // The on-demand job spends what is left of the run's budget.
+        run.events = self.events;
         run.checkpoints = self.checkpoints;
         run.checkpoints.restart();
         run.clock_offset_s = self.clock_offset_s + start_s;
@@ -1496,6 +1592,7 @@ impl Run<'_> {
             billed: sum(spot.billed, od.billed),
             billed_redone_s: spot.billed_redone_s + lost_at_stop_s + od.billed_redone_s,
             fallback: part,
+            event_budget_hit: od.event_budget_hit,
         }
     }
 
@@ -1603,6 +1700,7 @@ impl Run<'_> {
             billed: BilledTime::from_buckets(self.billed),
             billed_redone_s: self.billed_redone_s,
             fallback: FallbackPart::default(),
+            event_budget_hit: false,
         }
     }
 }
@@ -1777,6 +1875,86 @@ mod tests {
             &mut recorder,
         );
         (record, recorder)
+    }
+
+    /// Counts the events the engine handles.
+    #[derive(Default)]
+    struct EventCount(u64);
+
+    impl Observer for EventCount {
+        fn event(&mut self, _time_s: f64) {
+            self.0 += 1;
+        }
+    }
+
+    /// Checkpoints every millisecond for 20 days: 1.7 billion events, one start.
+    const MILLISECOND_CHECKPOINTS: &str = r#"
+[job]
+training = "20d"
+[stopping]
+max_run = "28d"
+[checkpoint]
+interval = 0.001
+[pricing]
+on_demand_hourly = 3.6
+[simulation]
+max_events = 100000
+"#;
+
+    fn count_events(model: &JobModel, stop: Option<&AtomicBool>) -> (RunRecord, u64) {
+        let mut events = EventCount::default();
+        let record = simulate_run_until(
+            model,
+            0,
+            &mut run_rng(1, 0, Stream::Job),
+            &mut run_rng(1, 0, Stream::Market),
+            &mut events,
+            stop,
+        );
+        (record, events.0)
+    }
+
+    #[test]
+    fn the_event_budget_cuts_a_run_at_the_first_poll_past_it() {
+        let model = JobModel::on_demand(&scenario(MILLISECOND_CHECKPOINTS));
+        assert_eq!(model.max_events, 100_000);
+        let (record, events) = count_events(&model, None);
+        assert!(record.event_budget_hit);
+        assert_eq!(record.outcome, Outcome::MaxWaitTimeExceeded);
+        // 100,000 rounded up to the poll interval: 7 × 16,384. The observer hears every event
+        // but the one that found the budget spent.
+        assert_eq!(events, 7 * EVENT_POLL - 1);
+        // What was spent is booked up to the cut: the phase in progress included.
+        assert!(
+            record.wall_s > 0.0 && record.training_s == record.wall_s,
+            "{record:?}"
+        );
+        assert!(record.work_done_s > 0.0 && record.work_done_s < record.work_required_s);
+        // The same run with a budget it stays within is not flagged.
+        let text = MILLISECOND_CHECKPOINTS.replace("\"20d\"", "\"10s\"");
+        let (short, _) = count_events(&JobModel::on_demand(&scenario(&text)), None);
+        assert!(!short.event_budget_hit);
+        assert_eq!(short.outcome, Outcome::Completed);
+    }
+
+    #[test]
+    fn a_stop_request_ends_a_run_at_the_next_poll() {
+        let text = MILLISECOND_CHECKPOINTS.replace("max_events = 100000", "");
+        let model = JobModel::on_demand(&scenario(&text));
+        let stop = AtomicBool::new(true);
+        let (record, events) = count_events(&model, Some(&stop));
+        assert_eq!(events, EVENT_POLL - 1);
+        // Cut by the request, not by the budget: nothing to report, the caller discards it.
+        assert!(!record.event_budget_hit);
+        // Without a request the same run goes on past the first poll.
+        let go_on = AtomicBool::new(false);
+        let budget = JobModel {
+            max_events: 4 * EVENT_POLL,
+            ..model
+        };
+        let (record, events) = count_events(&budget, Some(&go_on));
+        assert!(record.event_budget_hit);
+        assert_eq!(events, 4 * EVENT_POLL - 1);
     }
 
     /// Constant durations everywhere, reclaims 1000 s after each grant: a timeline that can be

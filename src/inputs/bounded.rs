@@ -27,6 +27,8 @@ pub enum FileKind {
     JobDocument,
     /// A part file of `spotsim run --shard` or `spotsim fleet --shard`.
     Part,
+    /// A Spot Advisor feed (`spot.advisor_file`, `spot-advisor-data.json`).
+    AdvisorFeed,
 }
 
 /// One mebibyte, in bytes.
@@ -41,6 +43,8 @@ impl FileKind {
         match self {
             FileKind::Scenario | FileKind::Fleet | FileKind::JobDocument => 16 * MIB,
             FileKind::Trace | FileKind::Price | FileKind::DataCsv | FileKind::Part => 256 * MIB,
+            // The 2025 feed is under 1 MB.
+            FileKind::AdvisorFeed => 64 * MIB,
         }
     }
 
@@ -54,6 +58,7 @@ impl FileKind {
             FileKind::DataCsv => "CSV data",
             FileKind::JobDocument => "job document",
             FileKind::Part => "part",
+            FileKind::AdvisorFeed => "Spot Advisor feed",
         }
     }
 }

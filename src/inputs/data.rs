@@ -1,4 +1,5 @@
-//! Reading data files that scenarios point to: observed durations in a CSV column.
+//! Reading data files that scenarios and fleets point to: observed durations in a CSV column, a
+//! fleet's submission plan.
 //!
 //! Readers take any `Read`, so they are tested on in-memory text; the scenario parser opens the
 //! file (relative to the scenario's folder) and turns a [`DataError`] into a message that names
@@ -46,6 +47,40 @@ fn data_error(line: Option<u64>, message: impl Into<String>) -> DataError {
         line,
         message: message.into(),
     }
+}
+
+/// Reads a fleet's submission plan (`workload.arrivals.file`): CSV text with a header row and
+/// a column `at`, one submission per row as a duration from the month's start (`"2d 9h"`).
+/// Returns the times sorted, seconds; at least one is required.
+pub fn read_submission_plan<R: Read>(reader: R) -> Result<Vec<f64>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(reader);
+    let headers = reader
+        .headers()
+        .map_err(|e| format!("is not CSV: {e}"))?
+        .clone();
+    let column = headers.iter().position(|h| h == "at").ok_or_else(|| {
+        format!(
+            "has no column `at` (its columns: {}); write one submission per row as a \
+             duration from the month's start, e.g. \"2d 9h\"",
+            headers.iter().collect::<Vec<_>>().join(", ")
+        )
+    })?;
+    let mut times_s = Vec::new();
+    for (row, record) in reader.records().enumerate() {
+        let line = row + 2;
+        let record = record.map_err(|e| format!("line {line}: {e}"))?;
+        let text = record.get(column).unwrap_or("");
+        let seconds = parse_duration_s(text)
+            .map_err(|reason| format!("line {line}: `at` ({}) {reason}", cut_for_message(text)))?;
+        times_s.push(seconds);
+    }
+    if times_s.is_empty() {
+        return Err("plans no submission".into());
+    }
+    times_s.sort_by(f64::total_cmp);
+    Ok(times_s)
 }
 
 /// Reads one column of durations from CSV text with a header row. Cells are seconds as numbers

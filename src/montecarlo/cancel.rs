@@ -2,7 +2,8 @@
 //!
 //! The binary creates one [`Cancel`], requests it from its signal handler, and passes it to every
 //! simulation it starts; the block scheduler ([`crate::montecarlo::blocks`]) and the block loops
-//! check it, so that a long simulation ends within milliseconds. The results of a cancelled
+//! check it between runs, and the engine polls its flag within a run (every 16,384 events), so
+//! that a long simulation ends within milliseconds, even one whose single run is long. The results of a cancelled
 //! simulation are meaningless: a function that sees the request returns without them (or the
 //! caller discards them) and writes nothing. Nothing in the library requests it, so results are
 //! never affected otherwise; statistics never read it.
@@ -23,6 +24,12 @@ impl Cancel {
     /// Asks every simulation holding this token (or a clone) to stop.
     pub fn request(&self) {
         self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// The flag itself, for the engine to poll within a run
+    /// ([`crate::engine::simulate_run_until`]): the engine reads only what it is handed.
+    pub fn flag(&self) -> &AtomicBool {
+        &self.0
     }
 
     /// Whether [`Cancel::request`] was called on this token or a clone.

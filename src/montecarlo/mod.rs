@@ -38,7 +38,7 @@ use std::ops::{ControlFlow, Range};
 
 use rayon::prelude::*;
 
-use crate::engine::{JobModel, Market, NoObserver, RunRecord, simulate_run};
+use crate::engine::{JobModel, Market, NoObserver, RunRecord, simulate_run, simulate_run_until};
 use crate::montecarlo::blocks::{Ended, stream_ordered, window};
 use crate::montecarlo::cancel::Cancel;
 use crate::montecarlo::precision::{Precision, RseRule};
@@ -71,20 +71,49 @@ pub fn run_one(model: &JobModel, seed: u64, run: u64) -> RunRecord {
     simulate_run(model, run, &mut job_rng, &mut market_rng, &mut NoObserver)
 }
 
+/// As [`run_one`], ending the run early once `cancel` is requested (its record is then
+/// meaningless: the caller discards the block).
+#[inline]
+pub fn run_one_until(model: &JobModel, seed: u64, run: u64, cancel: &Cancel) -> RunRecord {
+    let mut job_rng = run_rng(seed, run, Stream::Job);
+    let mut market_rng = run_rng(seed, run, Stream::Market);
+    simulate_run_until(
+        model,
+        run,
+        &mut job_rng,
+        &mut market_rng,
+        &mut NoObserver,
+        Some(cancel.flag()),
+    )
+}
+
 /// The record of every run of `model`, when `model` draws no random number: then run `i` is
 /// the same run whatever `i` and the seed (an on-demand baseline whose durations are all
 /// constants, as in `scenarios/reference.toml`), so it is simulated once instead of once per
 /// run. `None` when the first run draws from either stream, or when the market reads the run
 /// index (a trace replayed from evenly spaced windows).
+/// A run longer than [`CONSTANT_RUN_EVENTS`] is not taken as constant either: this run is
+/// simulated before any stop request can be seen, so it must be short; the runs are then
+/// simulated one by one, with the same figures.
 pub fn constant_run(model: &JobModel, seed: u64) -> Option<RunRecord> {
     if matches!(model.market, Market::Trace { .. }) {
         return None;
     }
     let mut job_rng = run_rng(seed, 0, Stream::Job);
     let mut market_rng = run_rng(seed, 0, Stream::Market);
-    let record = simulate_run(model, 0, &mut job_rng, &mut market_rng, &mut NoObserver);
+    let short = JobModel {
+        max_events: model.max_events.min(CONSTANT_RUN_EVENTS),
+        ..model.clone()
+    };
+    let record = simulate_run(&short, 0, &mut job_rng, &mut market_rng, &mut NoObserver);
+    if record.event_budget_hit && short.max_events < model.max_events {
+        return None;
+    }
     (!job_rng.was_drawn() && !market_rng.was_drawn()).then_some(record)
 }
+
+/// The most events [`constant_run`] simulates: about 10 ms of one core.
+pub const CONSTANT_RUN_EVENTS: u64 = 1 << 20;
 
 /// Runs the scenario's job `simulation.runs` times on spot (if enabled) and on-demand, keeping
 /// every record (for tests and checks).
@@ -199,7 +228,7 @@ impl Sides {
             let s = self
                 .spot
                 .as_ref()
-                .map(|model| run_one(model, self.seed, run));
+                .map(|model| run_one_until(model, self.seed, run, cancel));
             let simulated_d;
             let d = match (&self.constant_on_demand, given) {
                 (Some(d), _) => {
@@ -216,7 +245,7 @@ impl Sides {
                     d
                 }
                 (None, None) => {
-                    simulated_d = run_one(&self.on_demand, self.seed, run);
+                    simulated_d = run_one_until(&self.on_demand, self.seed, run, cancel);
                     if let OnDemandRuns::Keep(kept) = &mut on_demand {
                         kept.records.push(simulated_d);
                     }

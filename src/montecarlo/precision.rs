@@ -227,6 +227,32 @@ impl RseRule {
     }
 }
 
+/// A loud warning when some runs were cut by the event budget (`simulation.max_events`):
+/// their figures are those of a job cut short, counted as stopped by MaxWait, so the estimate
+/// is not the scenario's. `None` when no run was cut.
+pub fn event_budget_warning(
+    spot: Option<&SideSummary>,
+    on_demand: &SideSummary,
+    max_events: u64,
+) -> Option<Warning> {
+    let cut = spot.map_or(0, |s| s.event_budget_runs) + on_demand.event_budget_runs;
+    (cut > 0).then(|| Warning {
+        message: format!(
+            "{} {} hit the event budget ({} events, simulation.max_events) and {} cut short: \
+             they are counted as MaxWaitTimeExceeded with what they had spent, so the figures \
+             are not those of the scenario",
+            format_count(cut),
+            if cut == 1 { "run" } else { "runs" },
+            format_count(max_events),
+            if cut == 1 { "was" } else { "were" },
+        ),
+        hint: "a run needs that many events only with absurd times: check the checkpoint \
+               interval and the market's times and their units (a bare number is seconds), or \
+               raise simulation.max_events"
+            .to_string(),
+    })
+}
+
 /// A warning when spot runs were too few to measure a limit stop (MaxRuntime, MaxWait): one
 /// that was never seen although its risk could be [`RELEVANT_SHARE`] or more (`3/n` by the
 /// rule of three), or seen fewer than [`FEW_EVENTS`] times with a 95 % upper bound that large.

@@ -4,7 +4,8 @@
 //! deterministic per `(seed, i)` ([`crate::montecarlo::rng`]), so the replay is the very run `i` that
 //! `spotsim run` summarised and wrote to row `i` of `--runs-csv`.
 
-use crate::engine::{JobModel, Observer, RunRecord, SecondaryStatus, simulate_run};
+use crate::engine::{JobModel, Observer, RunRecord, SecondaryStatus, simulate_run_until};
+use crate::montecarlo::cancel::Cancel;
 use crate::montecarlo::rng::{Stream, run_rng};
 use crate::scenario::Scenario;
 
@@ -46,15 +47,35 @@ pub struct JobTimeline {
     pub fallback_at_s: Option<f64>,
     /// The run's summary, identical to the Monte Carlo runner's record of run `run`.
     pub record: RunRecord,
+    /// Status changes and durable checkpoints past [`MAX_RECORDED`] of each, not kept: a run
+    /// of a billion millisecond checkpoints would otherwise fill memory (it took 22 GB).
+    pub unrecorded: u64,
 }
+
+/// The most status changes, and the most durable checkpoints, a timeline keeps: far more than
+/// a chart or a `trace` document can show, and 16 MB of each at most.
+pub const MAX_RECORDED: usize = 1_000_000;
 
 impl JobTimeline {
     /// Replays run `run` of `model` under `seed`.
     pub fn replay(model: &JobModel, seed: u64, run: u64) -> JobTimeline {
+        JobTimeline::replay_until(model, seed, run, &Cancel::new())
+    }
+
+    /// As [`JobTimeline::replay`], ending early once `cancel` is requested (the timeline is
+    /// then meaningless: the caller discards it).
+    pub fn replay_until(model: &JobModel, seed: u64, run: u64, cancel: &Cancel) -> JobTimeline {
         let mut job_rng = run_rng(seed, run, Stream::Job);
         let mut market_rng = run_rng(seed, run, Stream::Market);
         let mut recorder = Recorder::default();
-        let record = simulate_run(model, run, &mut job_rng, &mut market_rng, &mut recorder);
+        let record = simulate_run_until(
+            model,
+            run,
+            &mut job_rng,
+            &mut market_rng,
+            &mut recorder,
+            Some(cancel.flag()),
+        );
         let mut transitions: Vec<Transition> = Vec::with_capacity(recorder.statuses.len());
         for &(time_s, status) in &recorder.statuses {
             if let Some(last) = transitions.last_mut() {
@@ -78,14 +99,25 @@ impl JobTimeline {
             checkpoints: recorder.checkpoints,
             fallback_at_s: recorder.fallback_at_s,
             record,
+            unrecorded: recorder.unrecorded,
         }
     }
 
     /// Run `run` of a scenario's job under `seed`, as `spotsim run --runs-csv` writes it: on
     /// managed spot when the scenario enables it, else on-demand.
     pub fn of_scenario(scenario: &Scenario, seed: u64, run: u64) -> JobTimeline {
+        JobTimeline::of_scenario_until(scenario, seed, run, &Cancel::new())
+    }
+
+    /// As [`JobTimeline::of_scenario`], ending early once `cancel` is requested.
+    pub fn of_scenario_until(
+        scenario: &Scenario,
+        seed: u64,
+        run: u64,
+        cancel: &Cancel,
+    ) -> JobTimeline {
         let model = JobModel::spot(scenario).unwrap_or_else(|| JobModel::on_demand(scenario));
-        JobTimeline::replay(&model, seed, run)
+        JobTimeline::replay_until(&model, seed, run, cancel)
     }
 
     /// Whether each transition was billed: Downloading, Training and Uploading are, except in
@@ -150,9 +182,15 @@ impl JobTimeline {
 /// Replays of the first `count` runs (at most the scenario's run count) of the scenario's job:
 /// on spot when enabled, else on-demand, the side `--runs-csv` writes.
 pub fn first_runs(scenario: &Scenario, count: u64) -> Vec<JobTimeline> {
+    first_runs_until(scenario, count, &Cancel::new())
+}
+
+/// As [`first_runs`], ending early once `cancel` is requested (the timelines are then
+/// meaningless: the caller discards them).
+pub fn first_runs_until(scenario: &Scenario, count: u64, cancel: &Cancel) -> Vec<JobTimeline> {
     let model = JobModel::spot(scenario).unwrap_or_else(|| JobModel::on_demand(scenario));
     (0..count.min(scenario.simulation.runs))
-        .map(|run| JobTimeline::replay(&model, scenario.simulation.seed, run))
+        .map(|run| JobTimeline::replay_until(&model, scenario.simulation.seed, run, cancel))
         .collect()
 }
 
@@ -169,11 +207,16 @@ pub struct Replay {
 impl Replay {
     /// Replays run `run` of `scenario` under `seed`, and its on-demand twin for a spot scenario.
     pub fn of_scenario(scenario: &Scenario, seed: u64, run: u64) -> Replay {
+        Replay::of_scenario_until(scenario, seed, run, &Cancel::new())
+    }
+
+    /// As [`Replay::of_scenario`], ending early once `cancel` is requested.
+    pub fn of_scenario_until(scenario: &Scenario, seed: u64, run: u64, cancel: &Cancel) -> Replay {
         Replay {
-            timeline: JobTimeline::of_scenario(scenario, seed, run),
-            on_demand: scenario
-                .is_spot()
-                .then(|| crate::montecarlo::run_one(&JobModel::on_demand(scenario), seed, run)),
+            timeline: JobTimeline::of_scenario_until(scenario, seed, run, cancel),
+            on_demand: scenario.is_spot().then(|| {
+                crate::montecarlo::run_one_until(&JobModel::on_demand(scenario), seed, run, cancel)
+            }),
         }
     }
 }
@@ -184,16 +227,33 @@ struct Recorder {
     fallback_at_s: Option<f64>,
     statuses: Vec<(f64, SecondaryStatus)>,
     checkpoints: Vec<DurableCheckpoint>,
+    unrecorded: u64,
 }
 
 impl Observer for Recorder {
     fn status(&mut self, time_s: f64, status: SecondaryStatus) {
-        self.statuses.push((time_s, status));
+        // The final status is always kept: the timeline ends with it.
+        let final_status = matches!(
+            status,
+            SecondaryStatus::Completed
+                | SecondaryStatus::MaxRuntimeExceeded
+                | SecondaryStatus::MaxWaitTimeExceeded
+                | SecondaryStatus::Stopped
+        );
+        if self.statuses.len() < MAX_RECORDED || final_status {
+            self.statuses.push((time_s, status));
+        } else {
+            self.unrecorded += 1;
+        }
     }
 
     fn checkpoint(&mut self, time_s: f64, progress_s: f64) {
-        self.checkpoints
-            .push(DurableCheckpoint { time_s, progress_s });
+        if self.checkpoints.len() < MAX_RECORDED {
+            self.checkpoints
+                .push(DurableCheckpoint { time_s, progress_s });
+        } else {
+            self.unrecorded += 1;
+        }
     }
 
     fn clock(&mut self, clock_offset_s: f64) {

@@ -98,6 +98,7 @@ mod tests {
             billed: crate::engine::BilledTime::default(),
             billed_redone_s: 0.0,
             fallback: crate::engine::FallbackPart::default(),
+            event_budget_hit: false,
         };
         let mut out = Vec::new();
         write_runs_csv(&[record, record], &mut out).unwrap();

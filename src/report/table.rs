@@ -9,6 +9,31 @@ use crate::stats::summary::{Metric, SideSummary, Summary};
 use crate::units::duration::{format_duration, format_duration_within};
 use crate::units::format::{format_count, format_pct, format_price, format_std_err, format_usd};
 
+/// The runs cut by the event budget, when some were (else nothing): the figures above count
+/// them as stopped by MaxWait with what they had spent when cut, so the table says so.
+fn event_budget_line(estimate: &crate::montecarlo::Estimate, scenario: &Scenario) -> String {
+    let sides = [
+        ("spot", estimate.spot.as_ref()),
+        ("on-demand", Some(&estimate.on_demand)),
+    ];
+    let cut: Vec<String> = sides
+        .into_iter()
+        .filter_map(|(name, side)| {
+            let runs = side?.event_budget_runs;
+            (runs > 0).then(|| format!("{} {name}", format_count(runs)))
+        })
+        .collect();
+    if cut.is_empty() {
+        return String::new();
+    }
+    format!(
+        "  runs that hit the event budget: {} (cut after {} events, simulation.max_events; \
+         counted as MaxWaitTimeExceeded with what they had spent)\n",
+        cut.join(", "),
+        format_count(scenario.simulation.max_events)
+    )
+}
+
 /// How a metric's numbers are written.
 #[derive(Clone, Copy)]
 enum Unit {
@@ -255,6 +280,7 @@ pub fn render_table(report: &RunReport<'_>) -> String {
         outcome_rows.push(row);
     }
     header.push_str(&render_rows(&outcome_rows));
+    header.push_str(&event_budget_line(estimate, scenario));
 
     let mut rows: Vec<Vec<String>> = Vec::new();
     if let Some(spot) = &estimate.spot {

@@ -148,21 +148,13 @@ pub fn snapshot() -> Arc<Feed> {
         .clone()
 }
 
-/// Reads a feed file of at most [`MAX_FEED_BYTES`]; every problem found, at most 20 listed.
+/// Reads a feed file of at most [`MAX_FEED_BYTES`] through the bounded reader (a device, FIFO
+/// or directory is refused before it is opened); every problem found, at most 20 listed.
 pub fn read_feed(path: &std::path::Path) -> Result<Feed, Vec<String>> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| vec![format!("cannot be read: {e}")])?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FEED_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| vec![format!("cannot be read: {e}")])?;
-    if bytes.len() as u64 > MAX_FEED_BYTES {
-        return Err(vec![format!(
-            "is larger than {} MiB: not a Spot Advisor feed (the 2025 feed is under 1 MB)",
-            MAX_FEED_BYTES >> 20
-        )]);
-    }
-    let text = String::from_utf8(bytes).map_err(|_| vec!["is not UTF-8 text".to_string()])?;
+    use crate::inputs::bounded::{FileKind, read_bounded_text};
+    debug_assert_eq!(FileKind::AdvisorFeed.cap_bytes(), MAX_FEED_BYTES);
+    let text = read_bounded_text(path, FileKind::AdvisorFeed)
+        .map_err(|e| vec![format!("cannot be read: {}", e.detail())])?;
     parse_feed(&text, &path.display().to_string())
 }
 

@@ -8,7 +8,10 @@
 //! the parser keeps every bound and default declared here, and that `docs/scenario-format.md`
 //! documents exactly these keys, so the parser, the schema and the doc cannot drift apart.
 
-use super::{DEFAULT_RUNS, DEFAULT_SEED, MAX_RUN_LIMIT_S, MAX_RUNS};
+use super::{
+    DEFAULT_MAX_EVENTS, DEFAULT_RUNS, DEFAULT_SEED, MAX_MAX_EVENTS, MAX_RUN_LIMIT_S, MAX_RUNS,
+    MIN_MAX_EVENTS,
+};
 
 /// The longest duration a scenario may give (10 years): far beyond the 30-day life of any job,
 /// and small enough that every sum and product of durations stays finite.
@@ -971,6 +974,16 @@ pub static SIMULATION: Table = Table {
             Presence::Optional,
             Some(DefaultValue::Integer(DEFAULT_SEED as i64)),
             "Seed of every random stream: one file gives the same results every time.",
+        ),
+        key(
+            "max_events",
+            Kind::Integer {
+                min: MIN_MAX_EVENTS as i64,
+                max: MAX_MAX_EVENTS as i64,
+            },
+            Presence::Optional,
+            Some(DefaultValue::Integer(DEFAULT_MAX_EVENTS as i64)),
+            "The most events one run may simulate (checked every 16,384): a run that reaches it is cut, counted as stopped by MaxWait and reported as having hit the event budget, instead of running on.",
         ),
     ],
     aliases: &[],

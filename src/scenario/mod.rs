@@ -352,6 +352,31 @@ pub struct SimulationSpec {
     pub runs: u64,
     /// Seed of every random stream.
     pub seed: u64,
+    /// The most events one run may handle before it is cut and reported
+    /// (`simulation.max_events`); not echoed at its default, so that outputs stay as they were.
+    #[serde(skip_serializing_if = "is_default_max_events")]
+    pub max_events: u64,
+}
+
+/// The default event budget of a run: 100 events for each of the
+/// 10,000,000 (`lint::MAX_STARTS_PER_RUN`) starts the checker lets a run make (a start handles about 7:
+/// `docs/performance.md`), so no run the checker accepts reaches it but by its checkpoints
+/// (a billion of them) or a draw far in a distribution's tail. About 10 s of one core.
+pub const DEFAULT_MAX_EVENTS: u64 = 1_000_000_000;
+
+/// The smallest `simulation.max_events`: the engine checks the budget every
+/// 16,384 events (`engine::EVENT_POLL`), so a smaller one would not be kept to.
+pub const MIN_MAX_EVENTS: u64 = 100_000;
+
+/// The largest `simulation.max_events`: a trillion events, hours of one core for one run.
+pub const MAX_MAX_EVENTS: u64 = 1_000_000_000_000;
+
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+fn is_default_max_events(max_events: &u64) -> bool {
+    *max_events == DEFAULT_MAX_EVENTS
 }
 
 impl Scenario {

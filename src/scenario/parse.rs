@@ -22,10 +22,10 @@ use super::advisor::{
 use super::keys::{self, MAX_DURATION_S, MAX_HOURLY_MULTIPLIER, MAX_HOURLY_USD, MAX_SIGMA, Sign};
 use super::lint::Warning;
 use super::{
-    CheckpointSpec, DEFAULT_MAX_RUN_S, DEFAULT_RUNS, DEFAULT_SEED, FallbackSpec, FallbackWhen,
-    JobSpec, MAX_RUN_LIMIT_S, MAX_RUNS, MarketSpec, MaxRunCounting, PricingSpec, ProfileSpec,
-    Reclaim, Scenario, SimulationSpec, SpotPriceSpec, SpotSpec, StartHour, StoppingSpec,
-    TraceStart,
+    CheckpointSpec, DEFAULT_MAX_EVENTS, DEFAULT_MAX_RUN_S, DEFAULT_RUNS, DEFAULT_SEED,
+    FallbackSpec, FallbackWhen, JobSpec, MAX_MAX_EVENTS, MAX_RUN_LIMIT_S, MAX_RUNS, MIN_MAX_EVENTS,
+    MarketSpec, MaxRunCounting, PricingSpec, ProfileSpec, Reclaim, Scenario, SimulationSpec,
+    SpotPriceSpec, SpotSpec, StartHour, StoppingSpec, TraceStart,
 };
 use crate::inputs::availability::{TraceFormat, read_trace};
 use crate::inputs::bounded::{FileKind, read_bounded};
@@ -1782,9 +1782,21 @@ fn read_simulation(
         Some(value) => read_integer(ctx, "simulation.seed", value, 0, i64::MAX).map(|n| n as u64),
         None => Some(DEFAULT_SEED),
     };
+    let max_events = match reader.get("max_events") {
+        Some(value) => read_integer(
+            ctx,
+            "simulation.max_events",
+            value,
+            MIN_MAX_EVENTS as i64,
+            MAX_MAX_EVENTS as i64,
+        )
+        .map(|n| n as u64),
+        None => Some(DEFAULT_MAX_EVENTS),
+    };
     Some(SimulationSpec {
         runs: runs?,
         seed: seed?,
+        max_events: max_events?,
     })
 }
 

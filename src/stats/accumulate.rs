@@ -137,6 +137,10 @@ pub struct SideMoments {
     /// What a `[fallback]` did (absent from records written before it existed).
     #[serde(default)]
     pub fallback: FallbackSums,
+    /// Runs cut by the event budget (`simulation.max_events`), counted among those stopped by
+    /// MaxWait; absent when none was, so that parts and outputs stay as they were.
+    #[serde(default, skip_serializing_if = "crate::stats::summary::is_zero")]
+    pub event_budget_runs: u64,
 }
 
 impl SideMoments {
@@ -149,6 +153,7 @@ impl SideMoments {
         }
         self.billed.add_run(r);
         self.fallback.push(r);
+        self.event_budget_runs += u64::from(r.event_budget_hit);
     }
 
     /// [`SideMoments::push`] but for the metrics' moments, which the caller keeps in
@@ -158,6 +163,7 @@ impl SideMoments {
         self.outcomes[outcome_index(r.outcome)] += 1;
         self.billed.add_run(r);
         self.fallback.push(r);
+        self.event_budget_runs += u64::from(r.event_budget_hit);
     }
 
     /// Folds in the metrics' moments kept apart in `lanes` (by [`SideMoments::push_counts`]'s
@@ -185,6 +191,9 @@ impl SideMoments {
         if r.fallback.armed {
             self.fallback.push_armed(r, times);
         }
+        if r.event_budget_hit {
+            self.event_budget_runs += times;
+        }
     }
 
     /// Adds the runs of `other` after those of `self`.
@@ -197,6 +206,7 @@ impl SideMoments {
         }
         self.billed.add(&other.billed);
         self.fallback.merge(&other.fallback);
+        self.event_budget_runs += other.event_budget_runs;
     }
 
     /// Runs seen.
@@ -769,6 +779,7 @@ fn side_summary(moments: &SideMoments, stores: &SideStores) -> SideSummary {
         cost_per_completed_job_usd: (completed > 0).then(|| total_cost_usd / completed as f64),
         billed_breakdown: moments.billed.per_run(runs),
         fallback: moments.fallback.summary(total_cost_usd),
+        event_budget_runs: moments.event_budget_runs,
     }
 }
 
@@ -793,6 +804,7 @@ mod tests {
             billed: BilledTime::default(),
             billed_redone_s: 10.0,
             fallback: crate::engine::FallbackPart::default(),
+            event_budget_hit: false,
         };
         let want = Metric::ALL.map(|metric| metric.of(&record));
         assert_eq!(metric_values(&record), want);

@@ -313,6 +313,20 @@ pub struct SideSummary {
     /// What the `[fallback]` did, when the scenario has one (spot side only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback: Option<FallbackSummary>,
+    /// Runs cut by the event budget (`simulation.max_events`), among those stopped by
+    /// MaxWait: their figures are those of a job cut short. Absent when none was.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub event_budget_runs: u64,
+}
+
+/// For serde's `skip_serializing_if`: counts that are zero are left out, so that outputs and
+/// parts stay as they were before the count existed.
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+pub(crate) fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 /// What a `[fallback]` did over the runs. The side's totals (cost, wall time, outcomes) already
@@ -585,6 +599,7 @@ mod tests {
             billed: BilledTime::default(),
             billed_redone_s: 0.0,
             fallback: crate::engine::FallbackPart::default(),
+            event_budget_hit: false,
         };
         let spot: Vec<RunRecord> = [2.0, 3.0, 4.0, 5.0, 6.0].map(record).to_vec();
         let on_demand: Vec<RunRecord> = [10.0; 5].map(record).to_vec();

@@ -33,7 +33,7 @@ use crate::engine::{JobModel, Outcome, RunRecord};
 use crate::montecarlo::blocks::{Ended, stream_ordered, window};
 use crate::montecarlo::cancel::Cancel;
 use crate::montecarlo::study::{Cancelled, Collect, run_study};
-use crate::montecarlo::{Estimate, run_one};
+use crate::montecarlo::{Estimate, run_one_until};
 use crate::scenario::{
     JOB_LIFETIME_LIMIT_S, MAX_RUN_LIMIT_S, Scenario, Warning, lint, parse_scenario,
 };
@@ -960,7 +960,7 @@ fn completions(
                 if cancel.requested() {
                     break;
                 }
-                let record = run_one(model, seed, run);
+                let record = run_one_until(model, seed, run, cancel);
                 if record.outcome == Outcome::Completed {
                     part.completed += 1;
                     if walls {

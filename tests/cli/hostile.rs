@@ -176,6 +176,84 @@ fn an_output_that_is_an_input_is_refused_and_the_input_kept() {
 }
 
 #[test]
+fn an_output_over_a_data_file_the_scenario_names_is_refused_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let waits = "wait_s\n60\n120\n";
+    write_file(dir.path(), "waits.csv", waits);
+    let path = write_file(
+        dir.path(),
+        "s.toml",
+        "[job]\ntraining = \"1h\"\n[stopping]\nmax_wait = \"1d\"\n\
+         [spot]\nenabled = true\ndiscount = 0.7\n\
+         capacity_wait = { dist = \"empirical\", file = \"waits.csv\", column = \"wait_s\" }\n\
+         time_to_interruption = { dist = \"exponential\", mean = \"3h\" }\n\
+         [pricing]\non_demand_hourly = 1\n",
+    );
+    let shown = path.to_str().unwrap();
+    let data = dir.path().join("waits.csv");
+    let stderr = refused(&["run", shown, "--runs-csv", data.to_str().unwrap()]);
+    assert!(
+        stderr.contains(&format!(
+            "--runs-csv {}: is the data file {} named by spot.capacity_wait.file in {shown}",
+            data.display(),
+            data.display()
+        )),
+        "{stderr}"
+    );
+    let stderr = refused(&[
+        "report",
+        shown,
+        "-o",
+        data.to_str().unwrap(),
+        "--runs",
+        "10",
+    ]);
+    assert!(
+        stderr.contains("--output") && stderr.contains("is the data file"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&data).unwrap(), waits);
+    // A fleet's scenario names the CSV; the fleet's output over it is refused too.
+    let fleet = write_file(
+        dir.path(),
+        "fleet.toml",
+        "[[workload]]\nscenario = \"s.toml\"\ninstance_type = \"ml.p3.2xlarge\"\n\
+         arrivals = { per_day = 4 }\n",
+    );
+    let stderr = refused(&[
+        "fleet",
+        fleet.to_str().unwrap(),
+        "--shard",
+        "1/1",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr.contains("named by spot.capacity_wait.file in") && stderr.contains("s.toml"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&data).unwrap(), waits);
+}
+
+#[test]
+fn an_advisor_feed_that_is_a_device_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(super::project_dir().join("scenarios/advisor-feed.toml")).unwrap();
+    let text = text.replace("[spot]\n", "[spot]\nadvisor_file = \"/dev/zero\"\n");
+    let path = write_file(dir.path(), "feed.toml", &text);
+    let stderr = refused(&["validate", path.to_str().unwrap()]);
+    assert!(
+        stderr.contains("spot.advisor_file")
+            && stderr.contains(
+                "/dev/zero: cannot be read: is a device, not a regular file: \
+                 spotsim reads a Spot Advisor feed file only from a regular file"
+            ),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn thousands_of_unknown_keys_print_fifty_and_a_count() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::from(

@@ -186,3 +186,62 @@ fn ctrl_c_during_charts_into_a_new_folder_leaves_no_folder() {
         }
     }
 }
+
+/// A scenario whose single run takes many seconds (a billion events before its budget: ten
+/// seconds in a release build, minutes in a debug one) but which the checker accepts: one
+/// start, checkpoints every millisecond for 20 days.
+const ONE_LONG_RUN: &str = "[job]\ntraining = \"20d\"\n\
+    [stopping]\nmax_run = \"28d\"\nmax_wait = \"28d\"\n\
+    [spot]\nenabled = true\ncapacity_wait = \"0s\"\n\
+    time_to_interruption = { dist = \"exponential\", mean = \"10d\" }\ndiscount = 0.7\n\
+    [checkpoint]\ninterval = 0.001\n\
+    [pricing]\non_demand_hourly = 3.06\n\
+    [simulation]\nruns = 1\n";
+
+#[test]
+fn ctrl_c_stops_a_command_within_one_long_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = super::write_file(dir.path(), "long.toml", ONE_LONG_RUN);
+    let path = path.to_str().unwrap();
+    let commands: [&[&str]; 5] = [
+        &["run", path, "--threads", "1"],
+        &["trace", "--run", "0", path],
+        &["report", path, "-o", "review.md"],
+        &["compare", path, path],
+        &["recommend", path],
+    ];
+    for args in commands {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_spotsim"))
+            .current_dir(dir.path())
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Well inside the first run: it has not ended, and no output exists.
+        std::thread::sleep(Duration::from_millis(1500));
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "{args:?} ended before the signal: the run is not long"
+        );
+        let sent = Instant::now();
+        let status = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let code = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status.code();
+            }
+            // Measured: about 20 ms (docs/reliability.md); 3 s leaves room for a loaded machine.
+            assert!(
+                sent.elapsed() < Duration::from_secs(3),
+                "{args:?} did not stop within 3 s of one SIGINT"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        assert_eq!(code, Some(130), "{args:?}");
+        assert!(!dir.path().join("review.md").exists());
+    }
+}

@@ -22,7 +22,7 @@ use crate::scenario::fleet::{
 };
 use crate::scenario::keys;
 use crate::scenario::{DEFAULT_SEED, MarketSpec, ScenarioError, ScenarioErrors, Warning};
-use crate::units::duration::{DAY_S, format_duration_exact, parse_duration_s};
+use crate::units::duration::{DAY_S, format_duration_exact};
 
 /// Default horizon: 30 days.
 const DEFAULT_HORIZON_S: f64 = 30.0 * DAY_S;
@@ -461,35 +461,7 @@ fn parse_time_of_day_s(text: &str) -> Option<f64> {
 fn read_plan(path: &std::path::Path) -> Result<Vec<f64>, String> {
     let bytes = read_bounded(path, FileKind::DataCsv)
         .map_err(|e| format!("cannot be read: {}", e.detail()))?;
-    let handle = bytes.as_slice();
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(handle);
-    let headers = reader
-        .headers()
-        .map_err(|e| format!("is not CSV: {e}"))?
-        .clone();
-    let column = headers.iter().position(|h| h == "at").ok_or_else(|| {
-        format!(
-            "has no column `at` (its columns: {}); write one submission per row as a \
-             duration from the month's start, e.g. \"2d 9h\"",
-            headers.iter().collect::<Vec<_>>().join(", ")
-        )
-    })?;
-    let mut times_s = Vec::new();
-    for (row, record) in reader.records().enumerate() {
-        let line = row + 2;
-        let record = record.map_err(|e| format!("line {line}: {e}"))?;
-        let text = record.get(column).unwrap_or("");
-        let seconds = parse_duration_s(text)
-            .map_err(|reason| format!("line {line}: `at` ({text}) {reason}"))?;
-        times_s.push(seconds);
-    }
-    if times_s.is_empty() {
-        return Err("plans no submission".into());
-    }
-    times_s.sort_by(f64::total_cmp);
-    Ok(times_s)
+    crate::inputs::data::read_submission_plan(bytes.as_slice())
 }
 
 /// `[quota."<instance type>"]` tables.
