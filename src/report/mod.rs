@@ -12,6 +12,7 @@ mod fleet;
 mod fleet_review;
 mod json;
 mod layout;
+mod deadline;
 mod recommend;
 mod regions;
 mod review;
@@ -30,6 +31,7 @@ pub use fleet::{render_fleet_csv, render_fleet_json, render_fleet_table, render_
 pub use fleet_review::{FleetReviewInput, build_fleet_review};
 
 pub use json::render_json;
+pub use deadline::{render_deadline_json, render_deadline_table};
 pub use recommend::{render_recommend_json, render_recommend_table};
 pub use regions::{regions_blocks, render_regions_json, render_regions_table};
 pub use review::{
