@@ -345,7 +345,7 @@ pub(crate) enum Command {
         /// Answer for a deadline instead: spot alone, spot with an on-demand fallback (which
         /// rule) or on-demand, for a job that must be done this long after its creation
         /// (e.g. 52h); the target completion is then the share of runs that must meet it.
-        #[arg(long, value_name = "DURATION", value_parser = parse_deadline)]
+        #[arg(long, value_name = "DURATION", value_parser = parse_deadline, allow_hyphen_values = true)]
         deadline: Option<f64>,
         #[command(flatten)]
         sim: SimulationArgs,

@@ -86,7 +86,11 @@ fn verdict_lines(a: &DeadlineAnswer) -> Vec<String> {
     };
     lines.push(String::new());
     lines.push("Does a fallback pay for itself?".to_string());
-    for o in a.options.iter().filter(|o| o.cost_vs_spot_alone_usd.is_some()) {
+    for o in a
+        .options
+        .iter()
+        .filter(|o| o.cost_vs_spot_alone_usd.is_some())
+    {
         let Some(d) = &o.cost_vs_spot_alone_usd else {
             continue;
         };
@@ -111,8 +115,7 @@ fn verdict_lines(a: &DeadlineAnswer) -> Vec<String> {
             "it pays for itself outright: no dearer, and the deadline met as often or more"
                 .to_string()
         } else if o.met_deadline.value > alone.met_deadline.value {
-            "it buys the deadline runs that spot alone misses, for the extra cost above"
-                .to_string()
+            "it buys the deadline runs that spot alone misses, for the extra cost above".to_string()
         } else if o.completed.value > alone.completed.value {
             format!(
                 "it does not bring the deadline closer; it only finishes the jobs spot alone \

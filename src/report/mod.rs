@@ -7,12 +7,12 @@
 
 mod compare;
 mod csv;
+mod deadline;
 mod fit;
 mod fleet;
 mod fleet_review;
 mod json;
 mod layout;
-mod deadline;
 mod recommend;
 mod regions;
 mod review;
@@ -30,8 +30,8 @@ pub use fit::{
 pub use fleet::{render_fleet_csv, render_fleet_json, render_fleet_table, render_fleet_validation};
 pub use fleet_review::{FleetReviewInput, build_fleet_review};
 
-pub use json::render_json;
 pub use deadline::{render_deadline_json, render_deadline_table};
+pub use json::render_json;
 pub use recommend::{render_recommend_json, render_recommend_table};
 pub use regions::{regions_blocks, render_regions_json, render_regions_table};
 pub use review::{

@@ -459,7 +459,9 @@ fn document<'a>(report: &'a TraceReport<'_>, job: &JobView) -> Document<'a> {
     let record = &timeline.record;
     let spot = job.part != JobPart::OnDemand && scenario.is_spot();
     let transitions = &timeline.transitions[job.first..job.last];
-    let final_status = transitions.last().map_or(record.outcome.as_str(), |t| t.status.as_str());
+    let final_status = transitions
+        .last()
+        .map_or(record.outcome.as_str(), |t| t.status.as_str());
     let last_status = transitions.last().map(|t| t.status);
     let end = report.at(job.end_s);
     // TrainingStartTime: the job's first Downloading, if it ever left Starting.
@@ -527,7 +529,11 @@ fn document<'a>(report: &'a TraceReport<'_>, job: &JobView) -> Document<'a> {
         stopping_condition: StoppingCondition {
             max_runtime_in_seconds: api_seconds(scenario.stopping.max_run_s),
             // MaxWait is a spot job's limit; the on-demand job has MaxRuntime alone.
-            max_wait_time_in_seconds: scenario.stopping.max_wait_s.filter(|_| spot).map(api_seconds),
+            max_wait_time_in_seconds: scenario
+                .stopping
+                .max_wait_s
+                .filter(|_| spot)
+                .map(api_seconds),
         },
         creation_time: report.at(job.creation_s).to_aws(),
         training_start_time: training_start.map(Timestamp::to_aws),
@@ -542,7 +548,11 @@ fn document<'a>(report: &'a TraceReport<'_>, job: &JobView) -> Document<'a> {
                 // The final status starts and ends when the job ends (the scheduler's
                 // reaction after a spot job's stop belongs to no job).
                 end_time: report
-                    .at(if offset == last_index { job.end_s } else { t.end_s })
+                    .at(if offset == last_index {
+                        job.end_s
+                    } else {
+                        t.end_s
+                    })
                     .to_aws(),
                 status_message: report.status_message(job.first + offset),
             })

@@ -373,10 +373,7 @@ pub fn deadline_study(
             fallback: fallbacks[index].clone(),
             met_deadline: Share::of(met[index], runs),
             completed: share_of(spot.outcomes.completed),
-            cost_usd: mean(
-                spot,
-                result.intervals.spot.and_then(|i| i.cost_usd),
-            ),
+            cost_usd: mean(spot, result.intervals.spot.and_then(|i| i.cost_usd)),
             cost_per_completed_job_usd: spot.cost_per_completed_job_usd,
             wall_p95_s: spot.metrics.wall_s.p95,
             went_on_demand: spot.fallback.map(|f| f.fell_back_share),
@@ -459,7 +456,7 @@ mod tests {
             went_on_demand: None,
             on_demand_cost_share: None,
             cost_vs_spot_alone_usd: None,
-                savings_vs_on_demand_pct: None,
+            savings_vs_on_demand_pct: None,
         }
     }
 

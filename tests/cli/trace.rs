@@ -473,7 +473,12 @@ fn billed_statuses_s(doc: &Value) -> f64 {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|t| matches!(t["Status"].as_str(), Some("Downloading" | "Training" | "Uploading")))
+        .filter(|t| {
+            matches!(
+                t["Status"].as_str(),
+                Some("Downloading" | "Training" | "Uploading")
+            )
+        })
         .map(|t| time(&t["EndTime"]).seconds_since(time(&t["StartTime"])))
         .sum()
 }
@@ -560,7 +565,11 @@ fn a_fallback_run_shows_both_jobs_linked_by_the_checkpoint_uri() {
     assert_eq!(od["TrainingJobStatus"], "Completed");
     assert_eq!(od["SecondaryStatus"], "Completed");
     assert_eq!(od["StoppingCondition"]["MaxRuntimeInSeconds"], 86_400);
-    assert!(od["StoppingCondition"].get("MaxWaitTimeInSeconds").is_none());
+    assert!(
+        od["StoppingCondition"]
+            .get("MaxWaitTimeInSeconds")
+            .is_none()
+    );
     assert_eq!(
         time(&od["CreationTime"]).seconds_since(time(&spot["LastModifiedTime"])),
         600.0
@@ -572,23 +581,44 @@ fn a_fallback_run_shows_both_jobs_linked_by_the_checkpoint_uri() {
         .collect();
     assert_eq!(
         statuses,
-        ["Starting", "Downloading", "Training", "Uploading", "Completed"]
+        [
+            "Starting",
+            "Downloading",
+            "Training",
+            "Uploading",
+            "Completed"
+        ]
     );
     assert_eq!(od_transitions[0]["StartTime"], od["CreationTime"]);
-    assert_eq!(od_transitions[0]["StatusMessage"], "Starting the training job");
+    assert_eq!(
+        od_transitions[0]["StatusMessage"],
+        "Starting the training job"
+    );
     assert_eq!(od["TrainingTimeInSeconds"], od["BillableTimeInSeconds"]);
 
     // Each job's billed statuses add up to its TrainingTimeInSeconds; the two jobs add up to
     // the run's row of --runs-csv, which the spot document's `spotsim` section holds.
     for doc in [spot, od] {
         let whole = doc["TrainingTimeInSeconds"].as_f64().unwrap();
-        assert!((billed_statuses_s(doc) - whole).abs() <= 0.5 + 1e-5, "{doc}");
-        assert_eq!(whole, doc["spotsim"]["job"]["training_s"].as_f64().unwrap().round());
+        assert!(
+            (billed_statuses_s(doc) - whole).abs() <= 0.5 + 1e-5,
+            "{doc}"
+        );
+        assert_eq!(
+            whole,
+            doc["spotsim"]["job"]["training_s"]
+                .as_f64()
+                .unwrap()
+                .round()
+        );
     }
     let rows = runs_csv(&scenario, run as u32 + 1, &[]);
     let row = &rows[run];
     let extra = &spot["spotsim"];
-    assert_eq!(extra["cost_usd"].as_f64().unwrap(), row[5].parse::<f64>().unwrap());
+    assert_eq!(
+        extra["cost_usd"].as_f64().unwrap(),
+        row[5].parse::<f64>().unwrap()
+    );
     let job_cost = |doc: &Value| doc["spotsim"]["job"]["cost_usd"].as_f64().unwrap();
     let total = extra["cost_usd"].as_f64().unwrap();
     assert!((job_cost(spot) + job_cost(od) - total).abs() <= 1e-9 * total);
@@ -614,10 +644,16 @@ fn a_fallback_run_shows_both_jobs_linked_by_the_checkpoint_uri() {
     );
     let at = log.find(&switch).unwrap_or_else(|| panic!("{log}"));
     let (spot_log, od_log) = log.split_at(at);
-    assert!(spot_log.contains(&format!("TrainingJobName {name}\n")), "{log}");
+    assert!(
+        spot_log.contains(&format!("TrainingJobName {name}\n")),
+        "{log}"
+    );
     assert!(spot_log.contains("Stopped - Training job stopped by StopTrainingJob"));
     assert!(spot_log.contains("Managed Spot Training savings: "));
-    assert!(od_log.contains(&format!("TrainingJobName {name}-on-demand\n")), "{log}");
+    assert!(
+        od_log.contains(&format!("TrainingJobName {name}-on-demand\n")),
+        "{log}"
+    );
     assert!(od_log.contains("Completed - Training job completed"));
     assert!(!od_log.contains("Managed Spot Training savings"));
     assert!(!od_log.contains("Interrupted"));
@@ -649,8 +685,7 @@ fn a_max_wait_fallback_run_shows_the_spot_job_at_its_limit() {
     let scenario = write_file(
         dir.path(),
         "tight.toml",
-        &TIGHT
-            .replace("[pricing]", "[fallback]\nwhen = \"max_wait\"\n[pricing]"),
+        &TIGHT.replace("[pricing]", "[fallback]\nwhen = \"max_wait\"\n[pricing]"),
     );
     let (_, docs) = first_fallback_run(scenario.to_str().unwrap());
     let (spot, od) = (&docs[0], &docs[1]);
@@ -664,7 +699,10 @@ fn a_max_wait_fallback_run_shows_the_spot_job_at_its_limit() {
         .iter()
         .find(|t| t["Status"] == "Stopping")
         .unwrap();
-    assert_eq!(time(&stopping["StartTime"]).seconds_since(creation), 4.0 * 3600.0);
+    assert_eq!(
+        time(&stopping["StartTime"]).seconds_since(creation),
+        4.0 * 3600.0
+    );
     // No reaction by default: the on-demand job is created when the spot job ends.
     assert_eq!(od["CreationTime"], spot["LastModifiedTime"]);
     assert_eq!(od["CheckpointConfig"], spot["CheckpointConfig"]);
