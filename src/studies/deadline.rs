@@ -339,6 +339,63 @@ pub fn deadline_study(
         fallbacks.push(own_fallback(&document));
     }
 
+    Ok(study(entries, &kinds, &fallbacks, deadline_s, target, done, cancel)?)
+}
+
+/// Does the scenario's own `[fallback]` pay for itself? The scenario as written against the same
+/// job on spot alone (without `[fallback]`) and on-demand, run by run (what `spotsim report`
+/// shows). A run meets the deadline of a deadline rule; for other rules there is none and a
+/// run "meets" it when it completes. `None` for a scenario without a fallback.
+///
+/// # Errors
+/// [`DeadlineError::Invalid`] when the scenario without its `[fallback]` is refused (it cannot
+/// be: the table is optional); [`DeadlineError::Cancelled`] after a stop.
+pub fn fallback_worth(
+    text: &str,
+    file: &str,
+    base: &Scenario,
+    target: f64,
+    done: &AtomicU64,
+    cancel: &Cancel,
+) -> Result<Option<DeadlineAnswer>, DeadlineError> {
+    let Some(own) = base.fallback.filter(|_| base.is_spot()) else {
+        return Ok(None);
+    };
+    let document: Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| DeadlineError::Invalid(format!("{file}: {}", e.message())))?;
+    let alone = variant(&document, file, base, None).map_err(DeadlineError::Invalid)?;
+    let entries = vec![
+        Entry {
+            name: "spot alone".into(),
+            file: file.to_string(),
+            scenario: alone,
+        },
+        Entry {
+            name: format!("spot + fallback when = \"{}\"", own.when_name()),
+            file: file.to_string(),
+            scenario: base.clone(),
+        },
+    ];
+    let kinds = [OptionKind::SpotAlone, OptionKind::FallbackScenario];
+    let fallbacks = [None, own_fallback(&document)];
+    let deadline_s = own.deadline_s().unwrap_or(f64::INFINITY);
+    Ok(Some(study(
+        entries, &kinds, &fallbacks, deadline_s, target, done, cancel,
+    )?))
+}
+
+/// Runs `entries` (spot alone first) as a comparison, counting the runs that meet
+/// `deadline_s`, and adds on-demand as the last option.
+fn study(
+    entries: Vec<Entry>,
+    kinds: &[OptionKind],
+    fallbacks: &[Option<String>],
+    deadline_s: f64,
+    target: f64,
+    done: &AtomicU64,
+    cancel: &Cancel,
+) -> Result<DeadlineAnswer, Cancelled> {
     let collect = MetCollect {
         deadline_s,
         variants: entries.len(),
