@@ -53,8 +53,8 @@ fn fallback_runs_one_core(c: &mut Criterion) {
     });
     group.finish();
 
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios/deadline/v100-48h-us-east-1f.toml");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/deadline/v100-48h-us-east-1f.toml");
     let scenario = spotsim::load_scenario(&path).expect("the shipped deadline scenario");
     let model = JobModel::spot(&scenario).expect("spot");
     let mut group = c.benchmark_group("engine");

@@ -1028,7 +1028,10 @@ where
     let mut subtitles =
         vec!["mean per job and instance; each bar adds up to TrainingTimeInSeconds".to_string()];
     if let Some(f) = fallback {
-        legend.push(("the on-demand job (fallback)".to_string(), Mark::Fill(ON_DEMAND)));
+        legend.push((
+            "the on-demand job (fallback)".to_string(),
+            Mark::Fill(ON_DEMAND),
+        ));
         subtitles.push(format!(
             "[fallback]: {} of runs went on-demand; the on-demand jobs are {} of the spot + \
              fallback cost",
@@ -1220,7 +1223,10 @@ where
         Mark::Triangle(VERMILION),
     ));
     if fallback {
-        legend.push(("the on-demand job (fallback)".to_string(), Mark::Fill(ON_DEMAND)));
+        legend.push((
+            "the on-demand job (fallback)".to_string(),
+            Mark::Fill(ON_DEMAND),
+        ));
     }
     let subtitle = if spot {
         "Starting includes waiting for spot capacity (not billed)"

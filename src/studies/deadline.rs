@@ -339,7 +339,9 @@ pub fn deadline_study(
         fallbacks.push(own_fallback(&document));
     }
 
-    Ok(study(entries, &kinds, &fallbacks, deadline_s, target, done, cancel)?)
+    Ok(study(
+        entries, &kinds, &fallbacks, deadline_s, target, done, cancel,
+    )?)
 }
 
 /// Does the scenario's own `[fallback]` pay for itself? The scenario as written against the same
