@@ -230,6 +230,7 @@ pub fn render_deadline_json(name: &str, a: &DeadlineAnswer) -> String {
         })
         .collect();
     let value = json!({
+        "spotsim_version": env!("CARGO_PKG_VERSION"),
         "name": name,
         "deadline_s": a.deadline_s,
         "deadline": format_duration_exact(a.deadline_s),
