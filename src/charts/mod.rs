@@ -391,7 +391,7 @@ where
         let (x0, x1) = (12, 36);
         match *mark {
             Mark::Fill(colour) => {
-                panel.draw(&Rectangle::new([(x0, y - 7), (x1, y + 7)], colour.filled()))?
+                panel.draw(&Rectangle::new([(x0, y - 7), (x1, y + 7)], colour.filled()))?;
             }
             Mark::Line(colour) => panel.draw(&PathElement::new(
                 vec![(x0, y), (x1, y)],
@@ -406,10 +406,18 @@ where
                 }
             }
             Mark::Cross(colour) => {
-                panel.draw(&Cross::new(((x0 + x1) / 2, y), 6, colour.stroke_width(3)))?
+                panel.draw(&Cross::new(
+                    (i32::midpoint(x0, x1), y),
+                    6,
+                    colour.stroke_width(3),
+                ))?;
             }
             Mark::Triangle(colour) => {
-                panel.draw(&TriangleMarker::new(((x0 + x1) / 2, y), 7, colour.filled()))?
+                panel.draw(&TriangleMarker::new(
+                    (i32::midpoint(x0, x1), y),
+                    7,
+                    colour.filled(),
+                ))?;
             }
         }
         panel.draw(&Text::new(
@@ -1370,9 +1378,9 @@ runs = 2000
     #[test]
     fn histogram_counts_every_value_once() {
         let mut values = QuantileStore::new();
-        [0.0, 0.5, 1.0, 2.0, 10.0, -1.0]
-            .into_iter()
-            .for_each(|v| values.push(v));
+        for v in [0.0, 0.5, 1.0, 2.0, 10.0, -1.0] {
+            values.push(v);
+        }
         let h = Histogram::new(&values, 0.0, 2.0, 4);
         assert_eq!(h.counts, vec![1, 1, 1, 1]);
         assert_eq!((h.below, h.above, h.total), (1, 1, 6));

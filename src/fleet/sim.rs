@@ -363,7 +363,7 @@ struct Submission {
 
 /// A job's fate, filled in when it is created.
 #[derive(Debug, Clone, Copy)]
-struct Created {
+struct JobFate {
     created_s: f64,
     /// The end of its last job (the on-demand job's, once created, for a fallback).
     ended_s: f64,
@@ -542,7 +542,7 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
         .collect();
 
     let submissions = submissions(model, month);
-    let run_job = |job: &Submission, created_s: f64, interrupted: &mut Vec<f64>| -> Created {
+    let run_job = |job: &Submission, created_s: f64, interrupted: &mut Vec<f64>| -> JobFate {
         let workload = &model.workloads[job.workload as usize];
         let month_workload = &month_workloads[job.workload as usize];
         let run = (month << 32) | u64::from(job.seq);
@@ -574,6 +574,7 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
             ),
             None => on_demand,
         };
+<<<<<<< HEAD
         let fallback = workload
             .fallback
             .zip(observer.fallback_at_s)
@@ -584,6 +585,9 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
                 created_s: None,
             });
         Created {
+=======
+        JobFate {
+>>>>>>> main
             created_s,
             ended_s: created_s + record.wall_s,
             record,
@@ -592,12 +596,17 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
         }
     };
 
+<<<<<<< HEAD
     // The queue simulation: submissions in time order, releases (time, job, pool) and the
     // fallbacks' requests for on-demand jobs (time, job) from heaps. A queue holds jobs by
     // index, `true` for a fallback's on-demand job.
     type Releases = BinaryHeap<Reverse<(At, usize, usize)>>;
     type Requests = BinaryHeap<Reverse<(At, usize)>>;
     let mut created: Vec<Option<Created>> = vec![None; submissions.len()];
+=======
+    // The queue simulation: submissions in time order, releases from a heap.
+    let mut created: Vec<Option<JobFate>> = vec![None; submissions.len()];
+>>>>>>> main
     let mut interrupted: Vec<Vec<f64>> = vec![Vec::new(); model.types.len()];
     let mut in_use: Vec<u64> = vec![0; model.pools.len()];
     let mut queues: Vec<VecDeque<(usize, bool)>> = vec![VecDeque::new(); model.pools.len()];
@@ -611,9 +620,14 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
     let mut create = |index: usize,
                       at_s: f64,
                       in_use: &mut [u64],
+<<<<<<< HEAD
                       releases: &mut Releases,
                       requests: &mut Requests,
                       created: &mut [Option<Created>]| {
+=======
+                      releases: &mut BinaryHeap<Reverse<(At, usize)>>,
+                      created: &mut [Option<JobFate>]| {
+>>>>>>> main
         let job = &submissions[index];
         let workload = &model.workloads[job.workload as usize];
         let fate = run_job(job, at_s, &mut interrupted[workload.type_index]);
