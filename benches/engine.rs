@@ -49,7 +49,7 @@ fn fallback_runs_one_core(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
     group.throughput(Throughput::Elements(BATCH));
     group.bench_function("reference_fallback_runs_one_core", |b| {
-        b.iter(|| batch(&model))
+        b.iter(|| batch(&model));
     });
     group.finish();
 
@@ -67,7 +67,7 @@ fn fallback_runs_one_core(c: &mut Criterion) {
                 fell_back += u64::from(run_one(&model, black_box(1), run).fallback.fell_back);
             }
             fell_back
-        })
+        });
     });
     group.finish();
 }

@@ -115,7 +115,7 @@ pub(crate) fn report(
             ),
             scenario.simulation.runs * 2,
         );
-        with_progress(quiet, count, |done| {
+        super::output::with_progress(quiet, count, |done| {
             pool.install(|| {
                 spotsim::studies::deadline::fallback_worth(
                     &scenario_text,

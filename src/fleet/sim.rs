@@ -377,6 +377,8 @@ struct JobFate {
 /// it, created when the on-demand quota lets it (its lifecycle does not depend on when: an
 /// on-demand job meets no market), so it is the engine's on-demand job shifted by its queue
 /// wait.
+// Every field is a time and carries its unit, as the house rule asks.
+#[allow(clippy::struct_field_names)]
 #[derive(Debug, Clone, Copy)]
 struct FallbackLeg {
     /// When the spot job ended (Stopped or MaxWaitTimeExceeded): its spot instances are free.
@@ -407,8 +409,15 @@ impl Ord for At {
     }
 }
 
+/// Quota releases of the month's queue simulation: (time, job, pool).
+type Releases = BinaryHeap<Reverse<(At, usize, usize)>>;
+/// Fallbacks' requests for on-demand jobs: (time, job).
+type Requests = BinaryHeap<Reverse<(At, usize)>>;
+
 /// Records when a job is interrupted, on the month's clock, and when a `[fallback]` created its
 /// on-demand job (on the job's clock).
+// Every field is a time and carries its unit, as the house rule asks.
+#[allow(clippy::struct_field_names)]
 struct Interruptions<'a> {
     created_s: f64,
     at_s: &'a mut Vec<f64>,
@@ -574,7 +583,6 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
             ),
             None => on_demand,
         };
-<<<<<<< HEAD
         let fallback = workload
             .fallback
             .zip(observer.fallback_at_s)
@@ -584,10 +592,7 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
                 duration_s: record.wall_s - at_s,
                 created_s: None,
             });
-        Created {
-=======
         JobFate {
->>>>>>> main
             created_s,
             ended_s: created_s + record.wall_s,
             record,
@@ -596,17 +601,10 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
         }
     };
 
-<<<<<<< HEAD
     // The queue simulation: submissions in time order, releases (time, job, pool) and the
     // fallbacks' requests for on-demand jobs (time, job) from heaps. A queue holds jobs by
     // index, `true` for a fallback's on-demand job.
-    type Releases = BinaryHeap<Reverse<(At, usize, usize)>>;
-    type Requests = BinaryHeap<Reverse<(At, usize)>>;
-    let mut created: Vec<Option<Created>> = vec![None; submissions.len()];
-=======
-    // The queue simulation: submissions in time order, releases from a heap.
     let mut created: Vec<Option<JobFate>> = vec![None; submissions.len()];
->>>>>>> main
     let mut interrupted: Vec<Vec<f64>> = vec![Vec::new(); model.types.len()];
     let mut in_use: Vec<u64> = vec![0; model.pools.len()];
     let mut queues: Vec<VecDeque<(usize, bool)>> = vec![VecDeque::new(); model.pools.len()];
@@ -620,14 +618,9 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
     let mut create = |index: usize,
                       at_s: f64,
                       in_use: &mut [u64],
-<<<<<<< HEAD
                       releases: &mut Releases,
                       requests: &mut Requests,
-                      created: &mut [Option<Created>]| {
-=======
-                      releases: &mut BinaryHeap<Reverse<(At, usize)>>,
                       created: &mut [Option<JobFate>]| {
->>>>>>> main
         let job = &submissions[index];
         let workload = &model.workloads[job.workload as usize];
         let fate = run_job(job, at_s, &mut interrupted[workload.type_index]);
@@ -647,7 +640,7 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
                             at_s: f64,
                             in_use: &mut [u64],
                             releases: &mut Releases,
-                            created: &mut [Option<Created>]| {
+                            created: &mut [Option<JobFate>]| {
         let workload = &model.workloads[submissions[index].workload as usize];
         let (Some(fate), Some(pool)) = (created[index].as_mut(), workload.fallback) else {
             return;

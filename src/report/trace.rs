@@ -748,7 +748,7 @@ pub fn render_trace_table(report: &TraceReport<'_>) -> String {
 
 /// One job's SDK log: a line per transition, then the SDK's closing lines: per-instance
 /// seconds times the instance count, and the savings from the two whole-second figures, for
-/// spot jobs (sagemaker.session.logs_for_job).
+/// spot jobs (`sagemaker.session.logs_for_job`).
 fn sdk_log(report: &TraceReport<'_>, job: &JobView, count: u32) -> String {
     let mut out = String::new();
     for index in job.first..job.last {
