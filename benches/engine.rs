@@ -5,7 +5,13 @@
 //!   events (timers that fire, counted once by an [`Observer`]), so that criterion reports
 //!   events per second and the time per event is the batch time over the event count;
 //! - `monte_carlo/reference_1m_runs_all_cores`: the whole Monte Carlo pass `spotsim run`
-//!   makes (spot and on-demand runs in parallel, then statistics), on all cores.
+//!   makes (spot and on-demand runs in parallel, then statistics), on all cores;
+//! - `engine/reference_fallback_runs_one_core`: the reference job with `[fallback] when =
+//!   "deadline"`, `deadline = "5h"` (most runs go on-demand: the deadline rule's moment moves
+//!   with every durable checkpoint, then a second job runs), on one core;
+//! - `engine/deadline_v100_runs_one_core`: the shipped 48-hour job on the us-east-1f trace with
+//!   the deadline fallback (`scenarios/deadline/v100-48h-us-east-1f.toml`: a checkpoint every
+//!   minute, about 2,900 per run), per run, on one core.
 //!
 //! Figures, the machine and what dominates are recorded in `docs/performance.md`.
 
@@ -24,6 +30,47 @@ fn reference() -> spotsim::scenario::Scenario {
 
 /// Runs in one batch of the one-core benches.
 const BATCH: u64 = 100_000;
+
+/// The reference job with a deadline fallback: the switch comes at the last moment an
+/// on-demand job can still finish within 5 hours.
+fn reference_with_fallback() -> spotsim::scenario::Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reference.toml");
+    let text = std::fs::read_to_string(&path).expect("the shipped reference scenario");
+    let text = format!("{text}\n[fallback]\nwhen = \"deadline\"\ndeadline = \"5h\"\n");
+    spotsim::scenario::parse_scenario(&text, "reference.toml").expect("a valid fallback")
+}
+
+/// Runs in one batch of the 48-hour trace job (each run is ~2,900 checkpoints).
+const DEADLINE_BATCH: u64 = 1_000;
+
+/// Whole runs per second of the engine with a `[fallback]`, on the calling thread.
+fn fallback_runs_one_core(c: &mut Criterion) {
+    let model = JobModel::spot(&reference_with_fallback()).expect("spot");
+    let mut group = c.benchmark_group("engine");
+    group.throughput(Throughput::Elements(BATCH));
+    group.bench_function("reference_fallback_runs_one_core", |b| {
+        b.iter(|| batch(&model));
+    });
+    group.finish();
+
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/deadline/v100-48h-us-east-1f.toml");
+    let scenario = spotsim::load_scenario(&path).expect("the shipped deadline scenario");
+    let model = JobModel::spot(&scenario).expect("spot");
+    let mut group = c.benchmark_group("engine");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(DEADLINE_BATCH));
+    group.bench_function("deadline_v100_runs_one_core", |b| {
+        b.iter(|| {
+            let mut fell_back = 0u64;
+            for run in 0..DEADLINE_BATCH {
+                fell_back += u64::from(run_one(&model, black_box(1), run).fallback.fell_back);
+            }
+            fell_back
+        });
+    });
+    group.finish();
+}
 
 /// Runs per second of the engine alone, on the calling thread.
 fn runs_one_core(c: &mut Criterion) {
@@ -92,6 +139,7 @@ criterion_group!(
     benches,
     runs_one_core,
     events_one_core,
+    fallback_runs_one_core,
     monte_carlo_all_cores
 );
 criterion_main!(benches);

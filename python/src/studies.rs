@@ -308,6 +308,19 @@ fn review_html(
         sample.run
     );
     let warnings = spotsim::scenario::lint(scenario);
+    // As the binary: with [fallback], the same job on spot alone beside it.
+    let fallback = match spotsim::studies::deadline::fallback_worth(
+        &this.text,
+        &this.shown,
+        scenario,
+        spotsim::studies::recommend::DEFAULT_TARGET,
+        &AtomicU64::new(0),
+        cancel,
+    ) {
+        Ok(answer) => answer,
+        Err(spotsim::studies::deadline::DeadlineError::Cancelled) => return Ok(None),
+        Err(spotsim::studies::deadline::DeadlineError::Invalid(message)) => return Err(message),
+    };
     let review = spotsim::report::build_review(&spotsim::report::ReviewInput {
         name: &name,
         file: &this.shown,
@@ -320,6 +333,7 @@ fn review_html(
         // The regions of a feed scenario are ranked by `spotsim report` only.
         regions: None,
         target_completion: spotsim::studies::recommend::DEFAULT_TARGET,
+        fallback: fallback.as_ref(),
         command: &command,
         trace_command: &trace_command,
         charts: &charts,

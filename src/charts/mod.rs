@@ -1080,8 +1080,14 @@ where
     DB::ErrorType: 'static,
 {
     let mut bars: Vec<(&str, &BilledBreakdown, f64)> = Vec::new();
+    let fallback = input.estimate.spot.as_ref().and_then(|s| s.fallback);
     if let Some(spot) = &input.estimate.spot {
-        bars.push(("spot", &spot.billed_breakdown, spot.metrics.cost_usd.mean));
+        let label = if fallback.is_some() {
+            "spot + fallback"
+        } else {
+            "spot"
+        };
+        bars.push((label, &spot.billed_breakdown, spot.metrics.cost_usd.mean));
     }
     let on_demand = &input.estimate.on_demand;
     bars.push((
@@ -1097,27 +1103,48 @@ where
         .max(1.0);
     let (unit_s, unit) = time_unit(longest_s);
     let x_max = longest_s / unit_s * 1.45;
-    let legend: Vec<(String, Mark)> = BilledBreakdown::default()
+    let mut legend: Vec<(String, Mark)> = BilledBreakdown::default()
         .parts()
         .iter()
         .zip(BREAKDOWN_COLOURS)
         .map(|((label, _), colour)| (label.to_string(), Mark::Fill(colour)))
         .collect();
+    let mut subtitles =
+        vec!["mean per job and instance; each bar adds up to TrainingTimeInSeconds".to_string()];
+    if let Some(f) = fallback {
+        legend.push((
+            "the on-demand job (fallback)".to_string(),
+            Mark::Fill(ON_DEMAND),
+        ));
+        subtitles.push(format!(
+            "[fallback]: {} of runs went on-demand; the on-demand jobs are {} of the spot + \
+             fallback cost",
+            crate::units::format::format_pct(f.fell_back_share * 100.0, 1),
+            crate::units::format::format_pct(f.on_demand_cost_share * 100.0, 1)
+        ));
+    }
     let plot = frame(
         root,
         &format!("{}: where the billed time goes", short_name(input.name)),
-        &["mean per job and instance; each bar adds up to TrainingTimeInSeconds".to_string()],
+        &subtitles,
         &legend,
     )?;
-    let rows = bars.len();
+    // With a fallback, a row under the spot bar: the part of it the on-demand jobs billed.
+    let rows = bars.len() + usize::from(fallback.is_some());
     let mut chart = row_chart(
         &plot,
         (x_max, rows),
-        110,
+        // Room for "spot + fallback" and "on-demand part" left of the axis.
+        if fallback.is_some() { 160 } else { 110 },
         &format!("billed time ({unit})"),
         &|v| format!("{v:.1}"),
     )?;
-    for (index, (label, breakdown, cost)) in bars.iter().enumerate() {
+    for (bar, (label, breakdown, cost)) in bars.iter().enumerate() {
+        let index = if fallback.is_some() && bar > 0 {
+            bar + 1
+        } else {
+            bar
+        };
         let y = row_y(rows, index);
         let mut start = 0.0;
         for ((_, seconds), colour) in breakdown.parts().iter().zip(BREAKDOWN_COLOURS) {
@@ -1134,6 +1161,24 @@ where
             TextStyle::from(font(16)).pos(Pos::new(HPos::Left, VPos::Center)),
         )))?;
         label_row(root, &chart, y, label, LABEL_PX)?;
+    }
+    if let (Some(f), Some(spot)) = (fallback, &input.estimate.spot) {
+        let y = row_y(rows, 1);
+        let end = f.on_demand_hours_mean * 3600.0 / unit_s;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(0.0, y - 0.3), (end, y + 0.3)],
+            ON_DEMAND.filled(),
+        )))?;
+        chart.draw_series(std::iter::once(Text::new(
+            format!(
+                "{end:.2} {unit}, {} of the {}",
+                format_usd(f.on_demand_cost_usd_mean),
+                format_usd(spot.metrics.cost_usd.mean)
+            ),
+            (end + x_max * 0.01, y),
+            TextStyle::from(font(16)).pos(Pos::new(HPos::Left, VPos::Center)),
+        )))?;
+        label_row(root, &chart, y, "on-demand part", LABEL_PX)?;
     }
     Ok(())
 }
@@ -1251,10 +1296,22 @@ where
             Mark::Cross(INK),
         ));
     }
+    let fallback = input.scenario.fallback.is_some() && spot;
     legend.push((
-        "Stopping (a limit reached)".to_string(),
+        if fallback {
+            "Stopping (a limit, or the fallback's stop)"
+        } else {
+            "Stopping (a limit reached)"
+        }
+        .to_string(),
         Mark::Triangle(VERMILION),
     ));
+    if fallback {
+        legend.push((
+            "the on-demand job (fallback)".to_string(),
+            Mark::Fill(ON_DEMAND),
+        ));
+    }
     let subtitle = if spot {
         "Starting includes waiting for spot capacity (not billed)"
     } else {
@@ -1290,6 +1347,16 @@ where
                 )
             });
         chart.draw_series(bars)?;
+        // The on-demand job of a `[fallback]`: an orange band along its whole life.
+        if let Some(at_s) = timeline.fallback_at_s {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [
+                    (at_s / unit_s, y - 0.46),
+                    (timeline.record.wall_s / unit_s, y - 0.28),
+                ],
+                ON_DEMAND.filled(),
+            )))?;
+        }
         label_row(root, &chart, y, &format!("run {}", timeline.run), 14)?;
     }
     for (index, timeline) in timelines.iter().enumerate() {

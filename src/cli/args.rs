@@ -335,8 +335,9 @@ pub(crate) enum Command {
                       sweep around Young's estimate), and the smallest max_wait and max_run that \
                       let the job complete with the target probability, checked by a re-run with \
                       a fresh seed. Warns about the classic mistakes.",
-        after_help = "Example:\n  spotsim recommend scenarios/quickstart.toml \
-                      --target-completion 0.99 --runs 20000"
+        after_help = "Examples:\n  spotsim recommend scenarios/quickstart.toml \
+                      --target-completion 0.99 --runs 20000\n  spotsim recommend \
+                      scenarios/deadline/v100-48h-us-east-1f.toml --deadline 52h"
     )]
     Recommend {
         /// The scenario file (TOML).
@@ -345,6 +346,11 @@ pub(crate) enum Command {
         #[arg(long, value_name = "SHARE", default_value_t = spotsim::studies::recommend::DEFAULT_TARGET,
               value_parser = parse_target, allow_negative_numbers = true)]
         target_completion: f64,
+        /// Answer for a deadline instead: spot alone, spot with an on-demand fallback (which
+        /// rule) or on-demand, for a job that must be done this long after its creation
+        /// (e.g. 52h); the target completion is then the share of runs that must meet it.
+        #[arg(long, value_name = "DURATION", value_parser = parse_deadline, allow_hyphen_values = true)]
+        deadline: Option<f64>,
         #[command(flatten)]
         sim: SimulationArgs,
         /// Output format on stdout.
@@ -673,6 +679,16 @@ fn parse_target_rse(text: &str) -> Result<f64, String> {
 /// `--start`: an RFC 3339 time; clap names the flag and the value in front of the reason.
 fn parse_start(text: &str) -> Result<Timestamp, String> {
     Timestamp::parse_rfc3339(text).map_err(|reason| format!("the time {reason}"))
+}
+
+/// `spotsim recommend --deadline`: a positive duration (`52h`, `2d 4h`, seconds when bare).
+fn parse_deadline(text: &str) -> Result<f64, String> {
+    let seconds = spotsim::units::duration::parse_duration_s(text)?;
+    if seconds > 0.0 && seconds.is_finite() {
+        Ok(seconds)
+    } else {
+        Err("must be a positive duration such as 52h".to_string())
+    }
 }
 
 /// `spotsim recommend --target-completion`: a share strictly between 0 and 1.

@@ -42,6 +42,36 @@ pub(crate) fn fit_trace(
     Ok(())
 }
 
+/// A job file's documents: one, or an array of them.
+fn read_jobs(text: &str) -> serde_json::Result<Vec<spotsim::import::fit::DescribedJob>> {
+    if text.trim_start().starts_with('[') {
+        serde_json::from_str(text)
+    } else {
+        serde_json::from_str(text).map(|job| vec![job])
+    }
+}
+
+/// Keeps `job` when it is a DescribeTrainingJob document with sound times; says why not.
+fn take_job(
+    job: spotsim::import::fit::DescribedJob,
+    shown: &str,
+    jobs: &mut Vec<spotsim::import::fit::DescribedJob>,
+    problems: &mut Vec<String>,
+) {
+    if !job.is_training_job() {
+        problems.push(format!(
+            "{shown}: not a DescribeTrainingJob document: it has no TrainingJobName or no \
+             SecondaryStatusTransitions"
+        ));
+    } else if !job.time_problems().is_empty() {
+        for (key, value, rule) in job.time_problems() {
+            problems.push(format!("{shown}: {key} ({value}) {rule}"));
+        }
+    } else {
+        jobs.push(job);
+    }
+}
+
 /// `spotsim fit jobs`: every unreadable document is reported at once, before any fit.
 pub(crate) fn fit_jobs(files: &[PathBuf], format: Format) -> Result<(), Failure> {
     let mut jobs = Vec::new();
@@ -62,17 +92,19 @@ pub(crate) fn fit_jobs(files: &[PathBuf], format: Format) -> Result<(), Failure>
         }
         match read_bounded_text(path, FileKind::JobDocument) {
             Err(e) => problems.push(format!("{shown}: {e}")),
-            Ok(text) => match serde_json::from_str::<spotsim::import::fit::DescribedJob>(&text) {
-                Ok(job) if job.is_training_job() && !job.time_problems().is_empty() => {
-                    for (key, value, rule) in job.time_problems() {
-                        problems.push(format!("{shown}: {key} ({value}) {rule}"));
+            // An array holds several documents: `spotsim trace` writes the two jobs of a
+            // `[fallback]` run that way.
+            Ok(text) => match read_jobs(&text) {
+                Ok(many) if text.trim_start().starts_with('[') => {
+                    for (index, job) in many.into_iter().enumerate() {
+                        take_job(job, &format!("{shown}[{index}]"), &mut jobs, &mut problems);
                     }
                 }
-                Ok(job) if job.is_training_job() => jobs.push(job),
-                Ok(_) => problems.push(format!(
-                    "{shown}: not a DescribeTrainingJob document: it has no TrainingJobName or \
-                     no SecondaryStatusTransitions"
-                )),
+                Ok(one) => {
+                    for job in one {
+                        take_job(job, &shown, &mut jobs, &mut problems);
+                    }
+                }
                 Err(e) => problems.push(format!(
                     "{shown}:{}:{}: not a DescribeTrainingJob document: {e}",
                     e.line(),

@@ -164,6 +164,14 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
         Command::Recommend {
             scenario,
             target_completion,
+            deadline: Some(deadline_s),
+            sim,
+            format,
+        } => recommend::recommend_deadline(&scenario, deadline_s, target_completion, sim, format),
+        Command::Recommend {
+            scenario,
+            target_completion,
+            deadline: None,
             sim,
             format,
         } => recommend::recommend(&scenario, target_completion, sim, format),

@@ -1,5 +1,6 @@
 //! `spotsim recommend`: spot or on-demand, the checkpoint interval and the limits that reach a
-//! completion target, with 95 % intervals.
+//! completion target, with 95 % intervals; with `--deadline`, spot alone, spot with a fallback
+//! or on-demand for that deadline.
 
 use std::path::Path;
 use std::sync::atomic::AtomicU64;
@@ -56,5 +57,57 @@ pub(crate) fn recommend(
     print_stdout(&match format {
         RecommendFormat::Table => spotsim::report::render_recommend_table(&name, &result),
         RecommendFormat::Json => spotsim::report::render_recommend_json(&name, &result),
+    })
+}
+
+/// `spotsim recommend --deadline D`: `target` is the share of runs that must meet `deadline_s`.
+pub(crate) fn recommend_deadline(
+    path: &Path,
+    deadline_s: f64,
+    target: f64,
+    sim: SimulationArgs,
+    format: RecommendFormat,
+) -> Result<(), Failure> {
+    let SimulationArgs {
+        runs,
+        seed,
+        threads,
+        quiet,
+    } = sim;
+    let (base, text) = load_with_overrides_and_text(path, runs, seed)?;
+    print_notes(&base);
+    let shown = path.display().to_string();
+    let pool = thread_pool(threads)?;
+    if !quiet {
+        eprintln!(
+            "recommend: simulating {} runs of spot alone, the fallbacks and on-demand",
+            spotsim::units::format::format_count(base.simulation.runs)
+        );
+    }
+    let done = AtomicU64::new(0);
+    let answer = pool
+        .install(|| {
+            spotsim::studies::deadline::deadline_study(
+                &text,
+                &shown,
+                &base,
+                deadline_s,
+                target,
+                &done,
+                &super::CANCEL,
+            )
+        })
+        .map_err(|error| match error {
+            spotsim::studies::deadline::DeadlineError::Invalid(message) => {
+                Failure::BadInput(message)
+            }
+            spotsim::studies::deadline::DeadlineError::Cancelled => {
+                Failure::Runtime(super::interrupted())
+            }
+        })?;
+    let name = job_name(path, &base);
+    print_stdout(&match format {
+        RecommendFormat::Table => spotsim::report::render_deadline_table(&name, &answer),
+        RecommendFormat::Json => spotsim::report::render_deadline_json(&name, &answer),
     })
 }

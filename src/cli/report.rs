@@ -107,6 +107,40 @@ pub(crate) fn report(
             quiet,
         )?)
     };
+    // With [fallback]: the same job on spot alone beside it, the same runs (a study, not a
+    // renderer's job).
+    let fallback = if scenario.fallback.is_some() && scenario.is_spot() {
+        // Two variants (spot alone and as written) sharing their on-demand job.
+        let count = super::output::Count::runs(
+            spotsim::montecarlo::study::total_runs(
+                &[&scenario, &scenario],
+                scenario.simulation.runs,
+            ),
+            scenario.simulation.runs * 2,
+        );
+        super::output::with_progress(quiet, count, |done| {
+            pool.install(|| {
+                spotsim::studies::deadline::fallback_worth(
+                    &scenario_text,
+                    &shown_file,
+                    &scenario,
+                    target_completion,
+                    done,
+                    &super::CANCEL,
+                )
+            })
+        })
+        .map_err(|error| match error {
+            spotsim::studies::deadline::DeadlineError::Invalid(message) => {
+                Failure::BadInput(message)
+            }
+            spotsim::studies::deadline::DeadlineError::Cancelled => {
+                Failure::Runtime(super::interrupted())
+            }
+        })?
+    } else {
+        None
+    };
     let review = build_review(&ReviewInput {
         name: &name,
         file: &shown_file,
@@ -121,6 +155,7 @@ pub(crate) fn report(
         charts: &charts,
         regions: regions.as_ref(),
         target_completion,
+        fallback: fallback.as_ref(),
     });
     write_review(
         &review,

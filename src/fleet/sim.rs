@@ -80,6 +80,15 @@ struct WorkloadModel {
     count: Option<u64>,
     /// Seed of the workload's streams.
     key: u64,
+    /// `[fallback]`: where its on-demand jobs queue.
+    fallback: Option<FallbackPool>,
+}
+
+/// The on-demand pool a workload's `[fallback]` jobs take, and the scheduler's reaction.
+#[derive(Debug, Clone, Copy)]
+struct FallbackPool {
+    pool: usize,
+    reaction_s: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +126,17 @@ impl FleetModel {
                 spot: w.is_spot(),
             })
             .collect();
+        // A `[fallback]`'s on-demand jobs take the type's on-demand pool.
+        keys.extend(
+            fleet
+                .workloads
+                .iter()
+                .filter(|w| w.is_spot() && w.scenario.fallback.is_some())
+                .map(|w| PoolKey {
+                    instance_type: w.instance_type.clone(),
+                    spot: false,
+                }),
+        );
         keys.sort();
         keys.dedup();
         let mut types: Vec<String> = keys.iter().map(|k| k.instance_type.clone()).collect();
@@ -186,7 +206,22 @@ impl FleetModel {
                         ),
                     };
                 }
+                let fallback_key = PoolKey {
+                    instance_type: workload.instance_type.clone(),
+                    spot: false,
+                };
                 WorkloadModel {
+                    fallback: workload
+                        .scenario
+                        .fallback
+                        .filter(|_| spot.is_some())
+                        .map(|f| FallbackPool {
+                            pool: pools
+                                .iter()
+                                .position(|p| p.key == fallback_key)
+                                .unwrap_or(0),
+                            reaction_s: f.reaction_s,
+                        }),
                     spot,
                     on_demand: JobModel::on_demand(&workload.scenario),
                     pool: pools.iter().position(|p| p.key == pool_key).unwrap_or(0),
@@ -330,9 +365,30 @@ struct Submission {
 #[derive(Debug, Clone, Copy)]
 struct JobFate {
     created_s: f64,
+    /// The end of its last job (the on-demand job's, once created, for a fallback).
     ended_s: f64,
     record: RunRecord,
     on_demand_cost_usd: f64,
+    /// `[fallback]`: the run went on-demand.
+    fallback: Option<FallbackLeg>,
+}
+
+/// The on-demand job of a `[fallback]` run in the fleet: requested when the scheduler creates
+/// it, created when the on-demand quota lets it (its lifecycle does not depend on when: an
+/// on-demand job meets no market), so it is the engine's on-demand job shifted by its queue
+/// wait.
+// Every field is a time and carries its unit, as the house rule asks.
+#[allow(clippy::struct_field_names)]
+#[derive(Debug, Clone, Copy)]
+struct FallbackLeg {
+    /// When the spot job ended (Stopped or MaxWaitTimeExceeded): its spot instances are free.
+    spot_ended_s: f64,
+    /// When the scheduler asked for the on-demand job (the spot job's end plus the reaction).
+    requested_s: f64,
+    /// The on-demand job's wall time.
+    duration_s: f64,
+    /// When the quota let it be created.
+    created_s: Option<f64>,
 }
 
 /// Heap key: the time of a quota release, ties by job order.
@@ -353,10 +409,19 @@ impl Ord for At {
     }
 }
 
-/// Records when a job is interrupted, on the month's clock.
+/// Quota releases of the month's queue simulation: (time, job, pool).
+type Releases = BinaryHeap<Reverse<(At, usize, usize)>>;
+/// Fallbacks' requests for on-demand jobs: (time, job).
+type Requests = BinaryHeap<Reverse<(At, usize)>>;
+
+/// Records when a job is interrupted, on the month's clock, and when a `[fallback]` created its
+/// on-demand job (on the job's clock).
+// Every field is a time and carries its unit, as the house rule asks.
+#[allow(clippy::struct_field_names)]
 struct Interruptions<'a> {
     created_s: f64,
     at_s: &'a mut Vec<f64>,
+    fallback_at_s: Option<f64>,
 }
 
 impl Observer for Interruptions<'_> {
@@ -364,6 +429,10 @@ impl Observer for Interruptions<'_> {
         if status == SecondaryStatus::Interrupted {
             self.at_s.push(self.created_s + time_s);
         }
+    }
+
+    fn fallback(&mut self, time_s: f64) {
+        self.fallback_at_s = Some(time_s);
     }
 }
 
@@ -498,6 +567,11 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
             &mut market_rng(),
             &mut NoObserver,
         );
+        let mut observer = Interruptions {
+            created_s,
+            at_s: interrupted,
+            fallback_at_s: None,
+        };
         let record = match &month_workload.spot {
             Some(spot) => simulate_at(
                 spot,
@@ -505,27 +579,37 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
                 price_s,
                 &mut job_rng(),
                 &mut market_rng(),
-                &mut Interruptions {
-                    created_s,
-                    at_s: interrupted,
-                },
+                &mut observer,
             ),
             None => on_demand,
         };
+        let fallback = workload
+            .fallback
+            .zip(observer.fallback_at_s)
+            .map(|(pool, at_s)| FallbackLeg {
+                spot_ended_s: created_s + at_s - pool.reaction_s,
+                requested_s: created_s + at_s,
+                duration_s: record.wall_s - at_s,
+                created_s: None,
+            });
         JobFate {
             created_s,
             ended_s: created_s + record.wall_s,
             record,
             on_demand_cost_usd: on_demand.cost_usd,
+            fallback,
         }
     };
 
-    // The queue simulation: submissions in time order, releases from a heap.
+    // The queue simulation: submissions in time order, releases (time, job, pool) and the
+    // fallbacks' requests for on-demand jobs (time, job) from heaps. A queue holds jobs by
+    // index, `true` for a fallback's on-demand job.
     let mut created: Vec<Option<JobFate>> = vec![None; submissions.len()];
     let mut interrupted: Vec<Vec<f64>> = vec![Vec::new(); model.types.len()];
     let mut in_use: Vec<u64> = vec![0; model.pools.len()];
-    let mut queues: Vec<VecDeque<usize>> = vec![VecDeque::new(); model.pools.len()];
-    let mut releases: BinaryHeap<Reverse<(At, usize)>> = BinaryHeap::new();
+    let mut queues: Vec<VecDeque<(usize, bool)>> = vec![VecDeque::new(); model.pools.len()];
+    let mut releases: Releases = BinaryHeap::new();
+    let mut requests: Requests = BinaryHeap::new();
     let fits = |pool: usize, in_use: &[u64], instances: u32| {
         model.pools[pool]
             .quota
@@ -534,49 +618,114 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
     let mut create = |index: usize,
                       at_s: f64,
                       in_use: &mut [u64],
-                      releases: &mut BinaryHeap<Reverse<(At, usize)>>,
+                      releases: &mut Releases,
+                      requests: &mut Requests,
                       created: &mut [Option<JobFate>]| {
         let job = &submissions[index];
         let workload = &model.workloads[job.workload as usize];
         let fate = run_job(job, at_s, &mut interrupted[workload.type_index]);
         in_use[workload.pool] += u64::from(workload.instances);
-        releases.push(Reverse((At(fate.ended_s), index)));
+        match fate.fallback {
+            // The spot job frees its instances when it ends; its on-demand job is asked for.
+            Some(leg) => {
+                releases.push(Reverse((At(leg.spot_ended_s), index, workload.pool)));
+                requests.push(Reverse((At(leg.requested_s), index)));
+            }
+            None => releases.push(Reverse((At(fate.ended_s), index, workload.pool))),
+        }
         created[index] = Some(fate);
+    };
+    // A fallback's on-demand job created at `at_s`: the engine's on-demand job, shifted.
+    let create_on_demand = |index: usize,
+                            at_s: f64,
+                            in_use: &mut [u64],
+                            releases: &mut Releases,
+                            created: &mut [Option<JobFate>]| {
+        let workload = &model.workloads[submissions[index].workload as usize];
+        let (Some(fate), Some(pool)) = (created[index].as_mut(), workload.fallback) else {
+            return;
+        };
+        let Some(leg) = fate.fallback.as_mut() else {
+            return;
+        };
+        leg.created_s = Some(at_s);
+        fate.ended_s = at_s + leg.duration_s;
+        in_use[pool.pool] += u64::from(workload.instances);
+        releases.push(Reverse((At(fate.ended_s), index, pool.pool)));
     };
     let mut next = 0;
     loop {
-        let release_first = match (releases.peek(), submissions.get(next)) {
-            (Some(Reverse((At(release_s), _))), Some(job)) => *release_s <= job.at_s,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => break,
-        };
-        if release_first {
-            let Some(Reverse((At(at_s), index))) = releases.pop() else {
-                break;
-            };
-            let workload = &model.workloads[submissions[index].workload as usize];
-            let pool = workload.pool;
-            in_use[pool] -= u64::from(workload.instances);
-            // Strict FIFO: the head of the queue goes first, even if a later job would fit.
-            while let Some(&head) = queues[pool].front() {
-                let instances = model.workloads[submissions[head].workload as usize].instances;
-                if !fits(pool, &in_use, instances) {
+        // The earliest event; at equal times releases first, then requests, then submissions.
+        let release_s = releases.peek().map(|Reverse((At(t), _, _))| *t);
+        let request_s = requests.peek().map(|Reverse((At(t), _))| *t);
+        let submission_s = submissions.get(next).map(|job| job.at_s);
+        let first = [release_s, request_s, submission_s]
+            .into_iter()
+            .enumerate()
+            .filter_map(|(kind, t)| t.map(|t| (t, kind)))
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let Some((_, kind)) = first else { break };
+        match kind {
+            0 => {
+                let Some(Reverse((At(at_s), index, pool))) = releases.pop() else {
                     break;
+                };
+                let workload = &model.workloads[submissions[index].workload as usize];
+                in_use[pool] -= u64::from(workload.instances);
+                // Strict FIFO: the head of the queue goes first, even if a later job would fit.
+                while let Some(&(head, on_demand)) = queues[pool].front() {
+                    let instances = model.workloads[submissions[head].workload as usize].instances;
+                    if !fits(pool, &in_use, instances) {
+                        break;
+                    }
+                    queues[pool].pop_front();
+                    if on_demand {
+                        create_on_demand(head, at_s, &mut in_use, &mut releases, &mut created);
+                    } else {
+                        create(
+                            head,
+                            at_s,
+                            &mut in_use,
+                            &mut releases,
+                            &mut requests,
+                            &mut created,
+                        );
+                    }
                 }
-                queues[pool].pop_front();
-                create(head, at_s, &mut in_use, &mut releases, &mut created);
             }
-        } else {
-            let index = next;
-            next += 1;
-            let job = &submissions[index];
-            let workload = &model.workloads[job.workload as usize];
-            if queues[workload.pool].is_empty() && fits(workload.pool, &in_use, workload.instances)
-            {
-                create(index, job.at_s, &mut in_use, &mut releases, &mut created);
-            } else {
-                queues[workload.pool].push_back(index);
+            1 => {
+                let Some(Reverse((At(at_s), index))) = requests.pop() else {
+                    break;
+                };
+                let workload = &model.workloads[submissions[index].workload as usize];
+                let Some(pool) = workload.fallback.map(|f| f.pool) else {
+                    continue;
+                };
+                if queues[pool].is_empty() && fits(pool, &in_use, workload.instances) {
+                    create_on_demand(index, at_s, &mut in_use, &mut releases, &mut created);
+                } else {
+                    queues[pool].push_back((index, true));
+                }
+            }
+            _ => {
+                let index = next;
+                next += 1;
+                let job = &submissions[index];
+                let workload = &model.workloads[job.workload as usize];
+                if queues[workload.pool].is_empty()
+                    && fits(workload.pool, &in_use, workload.instances)
+                {
+                    create(
+                        index,
+                        job.at_s,
+                        &mut in_use,
+                        &mut releases,
+                        &mut requests,
+                        &mut created,
+                    );
+                } else {
+                    queues[workload.pool].push_back((index, false));
+                }
             }
         }
     }
@@ -605,14 +754,33 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
         let Some(fate) = fate else { continue };
         let workload = &model.workloads[job.workload as usize];
         let instances = f64::from(workload.instances);
-        let changes = &mut pool_changes[workload.pool];
-        changes.push((fate.created_s, i64::from(workload.instances)));
-        changes.push((fate.ended_s, -i64::from(workload.instances)));
+        let n = i64::from(workload.instances);
+        // The spot job holds its pool until it ends; a fallback's on-demand job holds the
+        // on-demand pool from its creation to its end, after its own wait in that queue.
+        let (spot_ended_s, on_demand_leg) = match (fate.fallback, workload.fallback) {
+            (Some(leg), Some(pool)) => {
+                let od_created_s = leg.created_s.unwrap_or(fate.ended_s);
+                (
+                    leg.spot_ended_s,
+                    Some((pool.pool, od_created_s, od_created_s - leg.requested_s)),
+                )
+            }
+            _ => (fate.ended_s, None),
+        };
+        pool_changes[workload.pool].push((fate.created_s, n));
+        pool_changes[workload.pool].push((spot_ended_s, -n));
+        if let Some((pool, od_created_s, _)) = on_demand_leg {
+            pool_changes[pool].push((od_created_s, n));
+            pool_changes[pool].push((fate.ended_s, -n));
+        }
         if !job.in_month {
             continue;
         }
-        let wait_s = fate.created_s - job.at_s;
-        let held_s = instances * (fate.ended_s - fate.created_s);
+        let fallback_wait_s = on_demand_leg.map_or(0.0, |(_, _, wait_s)| wait_s);
+        let wait_s = fate.created_s - job.at_s + fallback_wait_s;
+        let held_s = instances
+            * (spot_ended_s - fate.created_s
+                + on_demand_leg.map_or(0.0, |(_, od_created_s, _)| fate.ended_s - od_created_s));
         let outcome = if fate.ended_s > end_s {
             3
         } else {
@@ -959,21 +1127,69 @@ on_demand_hourly = 1
         assert!((path.share() - 6.0 / 7.0).abs() < 0.03, "{}", path.share());
     }
 
+    /// A spot workload that never gets capacity and whose scheduler goes on-demand after one
+    /// hour of waiting, submitted at `at`.
+    fn fallback_workload(at: &str) -> String {
+        workload("a", at, "2h").replace(
+            "[workload.scenario.pricing]",
+            "[workload.scenario.stopping]\nmax_wait = \"2d\"\n[workload.scenario.spot]\n\
+             enabled = true\ncapacity_wait = \"never\"\ntime_to_interruption = \"1d\"\n\
+             discount = 0.7\n[workload.scenario.fallback]\nwhen = \"waiting\"\n\
+             waiting = \"1h\"\n[workload.scenario.pricing]",
+        )
+    }
+
     #[test]
-    fn a_workload_with_a_fallback_is_refused() {
+    fn fallback_jobs_queue_for_the_on_demand_quota() {
         let text = format!(
-            "horizon = \"1d\"\nwarmup = \"0s\"\n{}",
-            workload("a", "\"1h\"", "1h").replace(
-                "[workload.scenario.pricing]",
-                "[workload.scenario.stopping]\nmax_wait = \"2d\"\n[workload.scenario.spot]\n\
-                 enabled = true\ncapacity_wait = \"1m\"\ntime_to_interruption = \"1d\"\n\
-                 discount = 0.7\n[workload.scenario.fallback]\nwhen = \"max_wait\"\n\
-                 [workload.scenario.pricing]",
+            "horizon = \"1d\"\nwarmup = \"0s\"\n{}\n[quota.\"ml.m5.large\"]\non_demand = 1\n",
+            fallback_workload("\"00:00\", \"00:10\"")
+        );
+        let (model, month) = month_of(&text);
+        // Job 1: spot 0:00–1:00 (waits, stopped by the scheduler), on-demand 1:00–3:00.
+        // Job 2: spot 0:10–1:10; its on-demand job waits for job 1's: 3:00–5:00.
+        assert_eq!(month.jobs, 2);
+        assert_eq!(month.outcomes, [2, 0, 0, 0]);
+        assert_eq!(month.queued_jobs, 1);
+        assert!((month.queue_wait_sum_s - (3.0 * 3_600.0 - 70.0 * 60.0)).abs() < 1e-6);
+        // Only the on-demand jobs are billed: 2 h each at $1/h.
+        assert!((month.cost_usd - 4.0).abs() < 1e-9, "{}", month.cost_usd);
+        // Held: 1 h of spot and 2 h on-demand per job.
+        assert!((month.held_instance_hours - 6.0).abs() < 1e-9);
+        let on_demand = model.pools.iter().position(|p| !p.key.spot).unwrap();
+        let spot = model.pools.iter().position(|p| p.key.spot).unwrap();
+        assert_eq!(model.pools[on_demand].quota, Some(1));
+        let pool = &month.pools[on_demand];
+        assert_eq!(pool.peak, 1.0);
+        assert_eq!(&pool.grid[..6], &[0, 1, 1, 1, 1, 0]);
+        assert!((pool.mean - 4.0 / 24.0).abs() < 1e-12);
+        let pool = &month.pools[spot];
+        assert_eq!(pool.peak, 2.0);
+        assert_eq!(&pool.grid[..3], &[1, 1, 0]);
+
+        // Without a quota both on-demand jobs run at once: no queue, the same cost.
+        let (_, free) = month_of(&text.replace("on_demand = 1", "on_demand = 2"));
+        assert_eq!(free.queued_jobs, 0);
+        assert_eq!(free.queue_wait_sum_s, 0.0);
+        assert_eq!(free.cost_usd, month.cost_usd);
+        assert_eq!(free.pools[on_demand].peak, 2.0);
+    }
+
+    #[test]
+    fn a_fallback_larger_than_the_on_demand_quota_is_refused() {
+        let text = format!(
+            "horizon = \"1d\"\nwarmup = \"0s\"\n{}\n[quota.\"ml.m5.large\"]\non_demand = 1\n",
+            fallback_workload("\"00:00\"").replace(
+                "[workload.scenario.job]",
+                "[workload.scenario.job]\ninstance_count = 2",
             )
         );
         let errors = parse_fleet(&text, "test.toml").unwrap_err().to_string();
         assert!(
-            errors.contains("[fallback] is not supported in a fleet yet"),
+            errors.contains(
+                "needs 2 instances per job but quota.\"ml.m5.large\".on_demand is 1: the \
+                 on-demand jobs of its [fallback] could never start"
+            ),
             "{errors}"
         );
     }

@@ -96,6 +96,36 @@ impl Collect for () {
     fn append(&self, (): &mut (), (): ()) {}
 }
 
+/// A collector lent to a study (a study's own collector beside a caller's).
+impl<C: Collect + ?Sized> Collect for &C {
+    type Block = C::Block;
+    type Total = C::Total;
+
+    fn start_block(&self, total: &C::Total, group: Range<usize>, runs: Range<u64>) -> C::Block {
+        (**self).start_block(total, group, runs)
+    }
+
+    #[inline]
+    fn push(
+        &self,
+        block: &mut C::Block,
+        variant: usize,
+        run: u64,
+        spot: Option<&RunRecord>,
+        on_demand: &RunRecord,
+    ) {
+        (**self).push(block, variant, run, spot, on_demand);
+    }
+
+    fn finish_block(&self, block: &mut C::Block) {
+        (**self).finish_block(block);
+    }
+
+    fn append(&self, total: &mut C::Total, block: C::Block) {
+        (**self).append(total, block);
+    }
+}
+
 /// Two collectors side by side.
 impl<A: Collect, B: Collect> Collect for (A, B) {
     type Block = (A::Block, B::Block);

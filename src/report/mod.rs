@@ -7,6 +7,7 @@
 
 mod compare;
 mod csv;
+mod deadline;
 mod fit;
 mod fleet;
 mod fleet_review;
@@ -29,6 +30,7 @@ pub use fit::{
 pub use fleet::{render_fleet_csv, render_fleet_json, render_fleet_table, render_fleet_validation};
 pub use fleet_review::{FleetReviewInput, build_fleet_review};
 
+pub use deadline::{render_deadline_json, render_deadline_table};
 pub use json::render_json;
 pub use recommend::{render_recommend_json, render_recommend_table};
 pub use regions::{render_regions_json, render_regions_table};

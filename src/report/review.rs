@@ -92,6 +92,9 @@ pub struct ReviewInput<'a> {
     pub regions: Option<&'a crate::studies::regions::RegionRanking>,
     /// The share of spot jobs that must complete for the review to recommend spot.
     pub target_completion: f64,
+    /// With `[fallback]`: the scenario against the same job on spot alone and on-demand, run
+    /// by run ([`crate::studies::deadline::fallback_worth`]).
+    pub fallback: Option<&'a crate::studies::deadline::DeadlineAnswer>,
 }
 
 /// `mean (95 % interval lo – hi)` of a cost.
@@ -294,7 +297,11 @@ fn headline_table(input: &ReviewInput<'_>) -> Block {
     let mut header = vec![String::new()];
     let mut sides: Vec<&SideSummary> = Vec::new();
     if let Some(spot) = &estimate.spot {
-        header.push("spot".to_string());
+        header.push(if input.scenario.fallback.is_some() {
+            "spot + fallback (both jobs)".to_string()
+        } else {
+            "spot".to_string()
+        });
         sides.push(spot);
     }
     header.push("on-demand".to_string());
@@ -443,6 +450,170 @@ fn sample_blocks(input: &ReviewInput<'_>) -> Vec<Block> {
     blocks
 }
 
+/// "Does the fallback pay for itself?": the scenario's spot + fallback against spot alone and
+/// on-demand, the same runs, in a table and in words.
+fn fallback_blocks(answer: &crate::studies::deadline::DeadlineAnswer) -> Vec<Block> {
+    use crate::studies::deadline::OptionKind;
+    let (Some(alone), Some(with), Some(on_demand)) = (
+        answer.option(OptionKind::SpotAlone),
+        answer.option(OptionKind::FallbackScenario),
+        answer.option(OptionKind::OnDemand),
+    ) else {
+        return Vec::new();
+    };
+    let deadline = answer.deadline_s.is_finite();
+    let share = |s: &crate::studies::recommend::Share| {
+        format!(
+            "{} ({} – {})",
+            format_share(s.value, 2),
+            format_share(s.ci95.0, 2),
+            format_share(s.ci95.1, 2)
+        )
+    };
+    let cost = |m: &crate::studies::recommend::Mean| match m.ci95 {
+        Some((lo, hi)) => format!(
+            "{} ({} – {})",
+            format_usd(m.value),
+            format_usd(lo),
+            format_usd(hi)
+        ),
+        None => format_usd(m.value),
+    };
+    let mut header = vec![String::new(), "completed (95 % CI)".to_string()];
+    if deadline {
+        header.push(format!(
+            "within {} (95 % CI)",
+            format_duration(answer.deadline_s)
+        ));
+    }
+    header.extend(["mean cost (95 % CI)", "per completed job", "went on-demand"].map(String::from));
+    let rows = [alone, with, on_demand]
+        .iter()
+        .map(|o| {
+            let mut row = vec![o.label.clone(), share(&o.completed)];
+            if deadline {
+                row.push(share(&o.met_deadline));
+            }
+            row.push(cost(&o.cost_usd));
+            row.push(o.cost_per_completed_job_usd.map_or("—".into(), format_usd));
+            row.push(o.went_on_demand.map_or("—".into(), |s| format_share(s, 1)));
+            row
+        })
+        .collect();
+    // What "reliable" means here: the deadline when the rule has one, else completion.
+    let reliable = |o: &crate::studies::deadline::DeadlineOption| {
+        if deadline {
+            o.met_deadline.value
+        } else {
+            o.completed.value
+        }
+    };
+    let what = if deadline {
+        format!(
+            "meets the deadline of {}",
+            format_duration(answer.deadline_s)
+        )
+    } else {
+        "completes".to_string()
+    };
+    let mut words = Vec::new();
+    if let Some(d) = &with.cost_vs_spot_alone_usd {
+        let interval = d.ci95.map_or(String::new(), |(lo, hi)| {
+            format!(" (paired 95 % CI {} to {})", signed_usd(lo), signed_usd(hi))
+        });
+        words.push(format!(
+            "Against spot alone, the fallback costs {} {} per job{interval}, and the job {what} \
+             in {} of runs instead of {}.",
+            format_usd(d.mean.abs()),
+            if d.mean >= 0.0 { "more" } else { "less" },
+            format_share(reliable(with), 2),
+            format_share(reliable(alone), 2)
+        ));
+        // With a deadline, what one job delivered on time costs: the runs that missed it are
+        // paid for too (mean cost / share on time); else the cost per completed job.
+        let per = |o: &crate::studies::deadline::DeadlineOption| {
+            if deadline {
+                o.cost_usd.value / o.met_deadline.value
+            } else {
+                o.cost_per_completed_job_usd.unwrap_or(f64::INFINITY)
+            }
+        };
+        let per_what = if deadline {
+            "per job delivered by the deadline"
+        } else {
+            "per completed job"
+        };
+        let shown = |x: f64| {
+            if x.is_finite() {
+                format_usd(x)
+            } else {
+                "nothing (no run succeeded)".to_string()
+            }
+        };
+        words.push(if d.mean <= 0.0 && reliable(with) >= reliable(alone) {
+            "It pays for itself outright: no dearer, and no less reliable.".to_string()
+        } else if reliable(with) > reliable(alone) && per(with) <= per(alone) {
+            format!(
+                "It pays for itself: {per_what} it costs {} against {} on spot alone, whose \
+                 failed runs are paid for too.",
+                shown(per(with)),
+                shown(per(alone))
+            )
+        } else if reliable(with) > reliable(alone) {
+            format!(
+                "It pays in reliability, not in money: {per_what} it costs {} against {} on \
+                 spot alone.",
+                shown(per(with)),
+                shown(per(alone))
+            )
+        } else {
+            "It buys nothing here: spot alone is as reliable and no dearer.".to_string()
+        });
+    }
+    if let Some(saving) = &with.savings_vs_on_demand_pct {
+        let interval = saving.ci95.map_or(String::new(), |(lo, hi)| {
+            format!(" (95 % CI {} – {})", format_pct(lo, 1), format_pct(hi, 1))
+        });
+        words.push(format!(
+            "Against on-demand, it {} {}{interval} of the cost ({} against {}), and the job \
+             {what} in {} of runs instead of {}: {}.",
+            if saving.value >= 0.0 { "saves" } else { "adds" },
+            format_pct(saving.value.abs(), 1),
+            format_usd(with.cost_usd.value),
+            format_usd(on_demand.cost_usd.value),
+            format_share(reliable(with), 2),
+            format_share(reliable(on_demand), 2),
+            if saving.value > 0.0 && reliable(with) >= reliable(on_demand) {
+                "the fallback is the better buy"
+            } else if saving.value > 0.0 {
+                "cheaper, but less reliable than on-demand"
+            } else {
+                "on-demand from the start is cheaper"
+            }
+        ));
+    }
+    vec![
+        Block::Heading(2, "Does the fallback pay for itself?".to_string()),
+        Block::Paragraph(format!(
+            "The scenario's [fallback] ({}) against the same job on spot alone (the scenario \
+             without [fallback]) and on-demand: the same {} runs, run by run.",
+            with.fallback.as_deref().unwrap_or("as written"),
+            format_count(answer.runs)
+        )),
+        Block::Table { header, rows },
+        Block::Paragraph(words.join(" ")),
+    ]
+}
+
+/// `+$1.23` or `−$1.23`.
+fn signed_usd(x: f64) -> String {
+    if x < 0.0 {
+        format!("−{}", format_usd(-x))
+    } else {
+        format!("+{}", format_usd(x))
+    }
+}
+
 fn assumption_blocks(scenario: &Scenario) -> Vec<Block> {
     let spot = scenario.spot.as_ref();
     let checkpoint = scenario.checkpoint.as_ref();
@@ -526,7 +697,18 @@ fn assumption_blocks(scenario: &Scenario) -> Vec<Block> {
                 "A reclaim of any instance of a multi-instance job interrupts the whole job \
                  (inferred from the documentation).",
             ]
-            .map(String::from)
+            .map(|text| match scenario.fallback {
+                // SageMaker has none; the scenario's [fallback] is a scheduler outside it.
+                Some(fallback) if text.starts_with("There is no fallback") => format!(
+                    "SageMaker has no fallback to on-demand; this scenario's [fallback] (when = \
+                     \"{}\") is a scheduler outside it: it stops the spot job (StopTrainingJob, \
+                     or the job ends at max_wait) and creates an on-demand job with the same \
+                     checkpoint S3 URI, which restores the last durable checkpoint and \
+                     finishes. The costs and times above add both jobs up.",
+                    fallback.when_name()
+                ),
+                _ => text.to_string(),
+            })
             .to_vec(),
         ),
         Block::Paragraph(
@@ -594,6 +776,9 @@ pub fn build_review(input: &ReviewInput<'_>) -> Review {
     blocks.push(Block::Paragraph(plain_words(input)));
     blocks.push(Block::Heading(2, "Headline answers".to_string()));
     blocks.push(headline_table(input));
+    if let Some(answer) = input.fallback {
+        blocks.extend(fallback_blocks(answer));
+    }
     blocks.push(Block::Heading(2, "Charts".to_string()));
     blocks.extend(input.charts.iter().map(|&kind| Block::Chart(kind)));
     if let Some(ranking) = input.regions {

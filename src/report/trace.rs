@@ -143,15 +143,6 @@ impl<'a> TraceReport<'a> {
         }
     }
 
-    /// When the first Downloading began (`TrainingStartTime`), if the job ever left Starting.
-    fn training_start_s(&self) -> Option<f64> {
-        self.timeline
-            .transitions
-            .iter()
-            .find(|t| t.status == SecondaryStatus::Downloading)
-            .map(|t| t.start_s)
-    }
-
     /// `(1 − billable / training) × 100` of this run, when spot and anything was billed.
     fn console_savings_pct(&self) -> Option<f64> {
         let record = &self.timeline.record;
@@ -232,7 +223,15 @@ struct Document<'a> {
     training_time_in_seconds: u64,
     billable_time_in_seconds: u64,
     #[serde(rename = "spotsim")]
-    spotsim: Extra<'a>,
+    spotsim: DocumentExtra<'a>,
+}
+
+/// A document's `spotsim` section: the run's, or a fallback's on-demand job's.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum DocumentExtra<'a> {
+    Run(Box<Extra<'a>>),
+    OnDemand(OnDemandExtra<'a>),
 }
 
 #[derive(Serialize)]
@@ -276,6 +275,10 @@ struct Extra<'a> {
     seed: u64,
     #[serde(flatten)]
     record: &'a RunRecord,
+    /// `[fallback]` run that went on-demand: this (spot) job's own figures; the record above
+    /// is the run's, both jobs together.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job: Option<JobFigures>,
     durable_checkpoints: usize,
     checkpoints: Vec<CheckpointEntry>,
     clock_offset_s: f64,
@@ -294,15 +297,13 @@ struct Extra<'a> {
     on_demand_fallback: Option<FallbackJob>,
 }
 
-/// The on-demand job of a `[fallback]`: its transitions are the document's from
-/// `first_transition` on.
+/// The on-demand job of a `[fallback]`, whose document follows the spot job's.
 #[derive(Serialize)]
 struct FallbackJob {
     training_job_name: String,
     creation_time: String,
     creation_s: f64,
     checkpoint_s3_uri: String,
-    first_transition: usize,
 }
 
 #[derive(Serialize)]
@@ -320,53 +321,173 @@ fn checkpoint_uri(name: &str, scenario: &Scenario) -> String {
     }
 }
 
-/// The run as a pretty-printed `DescribeTrainingJob` JSON document, ending with a newline.
+/// One training job of a run: all of it, or one of the two jobs of a `[fallback]` run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JobPart {
+    /// The run's only job.
+    Whole,
+    /// A `[fallback]` run's spot job: the transitions before the on-demand job's.
+    Spot,
+    /// A `[fallback]` run's on-demand job: the transitions from its own Starting on.
+    OnDemand,
+}
+
+/// What one training job of a run shows: its transitions, its figures and its name.
+struct JobView {
+    part: JobPart,
+    name: String,
+    /// `range` of `timeline.transitions`.
+    first: usize,
+    last: usize,
+    /// Creation and end, seconds since the run's (the spot job's) creation.
+    creation_s: f64,
+    end_s: f64,
+    training_s: f64,
+    billable_s: f64,
+    cost_usd: f64,
+}
+
+impl TraceReport<'_> {
+    /// The run's training jobs: one, or the spot job and the on-demand job of a `[fallback]`
+    /// run. The on-demand job bills all its time (`BillableTimeInSeconds` = training), so the
+    /// spot job's figures are the run's totals less the on-demand job's.
+    fn jobs(&self) -> Vec<JobView> {
+        let timeline = &self.timeline;
+        let record = &timeline.record;
+        let name = self.training_job_name();
+        let count = timeline.transitions.len();
+        match timeline.fallback_at_s.zip(timeline.fallback_index()) {
+            Some((at_s, first)) if first < count => {
+                let od = &record.fallback;
+                vec![
+                    JobView {
+                        part: JobPart::Spot,
+                        name: name.clone(),
+                        first: 0,
+                        last: first,
+                        creation_s: 0.0,
+                        // The spot job ends at its final status; the reaction follows it.
+                        end_s: timeline.transitions[first - 1].start_s,
+                        training_s: (record.training_s - od.on_demand_training_s).max(0.0),
+                        billable_s: (record.billable_s - od.on_demand_training_s).max(0.0),
+                        cost_usd: (record.cost_usd - od.on_demand_cost_usd).max(0.0),
+                    },
+                    JobView {
+                        part: JobPart::OnDemand,
+                        name: format!("{name}-on-demand"),
+                        first,
+                        last: count,
+                        creation_s: at_s,
+                        end_s: record.wall_s,
+                        training_s: od.on_demand_training_s,
+                        billable_s: od.on_demand_training_s,
+                        cost_usd: od.on_demand_cost_usd,
+                    },
+                ]
+            }
+            _ => vec![JobView {
+                part: JobPart::Whole,
+                name,
+                first: 0,
+                last: count,
+                creation_s: 0.0,
+                end_s: record.wall_s,
+                training_s: record.training_s,
+                billable_s: record.billable_s,
+                cost_usd: record.cost_usd,
+            }],
+        }
+    }
+}
+
+/// `TrainingJobStatus` of a job whose last status is `status`.
+fn job_status_of(status: SecondaryStatus) -> &'static str {
+    match status {
+        SecondaryStatus::Completed => "Completed",
+        _ => "Stopped",
+    }
+}
+
+/// The figures of one job of a `[fallback]` run (the `spotsim.job` block).
+#[derive(Serialize)]
+struct JobFigures {
+    /// `spot` or `on-demand fallback`.
+    role: &'static str,
+    wall_s: f64,
+    training_s: f64,
+    billable_s: f64,
+    cost_usd: f64,
+}
+
+/// The `spotsim` section of a `[fallback]` run's on-demand job.
+#[derive(Serialize)]
+struct OnDemandExtra<'a> {
+    spotsim_version: &'static str,
+    name: &'a str,
+    run: u64,
+    seed: u64,
+    job: JobFigures,
+    /// The spot job it finishes, whose document comes first.
+    spot_training_job_name: String,
+    /// The rule that created it.
+    when: &'static str,
+    /// Its creation, seconds after the spot job's.
+    creation_s: f64,
+}
+
+/// The run as pretty-printed `DescribeTrainingJob` JSON, ending with a newline: one document,
+/// or, for a `[fallback]` run that went on-demand, an array of two (the spot job, ended
+/// `Stopped` or `MaxWaitTimeExceeded`, then the on-demand job), linked by the same
+/// `CheckpointConfig.S3Uri`.
 pub fn render_trace_json(report: &TraceReport<'_>) -> String {
+    let jobs = report.jobs();
+    let documents: Vec<Document<'_>> = jobs.iter().map(|job| document(report, job)).collect();
+    let mut text = if let [one] = documents.as_slice() {
+        serde_json::to_string_pretty(one)
+    } else {
+        serde_json::to_string_pretty(&documents)
+    }
+    .expect("documents serialise to JSON");
+    text.push('\n');
+    text
+}
+
+/// One job's `DescribeTrainingJob` document.
+fn document<'a>(report: &'a TraceReport<'_>, job: &JobView) -> Document<'a> {
     let scenario = report.scenario;
     let timeline = &report.timeline;
     let record = &timeline.record;
-    let name = report.training_job_name();
-    let end = report.at(record.wall_s);
-    let training_start = report.training_start_s().map(|s| report.at(s));
-    let document = Document {
-        training_job_status: training_job_status(record.outcome),
-        secondary_status: record.outcome.as_str(),
-        resource_config: ResourceConfig {
-            instance_type: scenario.job.instance_type.as_deref(),
-            instance_count: scenario.job.instance_count,
-        },
-        stopping_condition: StoppingCondition {
-            max_runtime_in_seconds: api_seconds(scenario.stopping.max_run_s),
-            max_wait_time_in_seconds: scenario.stopping.max_wait_s.map(api_seconds),
-        },
-        creation_time: report.creation.to_aws(),
-        training_start_time: training_start.map(Timestamp::to_aws),
-        training_end_time: training_start.map(|_| end.to_aws()),
-        last_modified_time: end.to_aws(),
-        secondary_status_transitions: timeline
-            .transitions
-            .iter()
-            .enumerate()
-            .map(|(index, t)| TransitionEntry {
-                status: t.status.as_str(),
-                start_time: report.at(t.start_s).to_aws(),
-                end_time: report.at(t.end_s).to_aws(),
-                status_message: report.status_message(index),
-            })
-            .collect(),
-        enable_managed_spot_training: scenario.is_spot(),
-        checkpoint_config: scenario.checkpoint.as_ref().map(|_| CheckpointConfig {
-            s3_uri: checkpoint_uri(&name, scenario),
-            local_path: CHECKPOINT_LOCAL_PATH,
+    let spot = job.part != JobPart::OnDemand && scenario.is_spot();
+    let transitions = &timeline.transitions[job.first..job.last];
+    let final_status = transitions
+        .last()
+        .map_or(record.outcome.as_str(), |t| t.status.as_str());
+    let last_status = transitions.last().map(|t| t.status);
+    let end = report.at(job.end_s);
+    // TrainingStartTime: the job's first Downloading, if it ever left Starting.
+    let training_start = transitions
+        .iter()
+        .find(|t| t.status == SecondaryStatus::Downloading)
+        .map(|t| report.at(t.start_s));
+    let run_name = report.training_job_name();
+    let extra = match job.part {
+        JobPart::OnDemand => DocumentExtra::OnDemand(OnDemandExtra {
+            spotsim_version: env!("CARGO_PKG_VERSION"),
+            name: report.name,
+            run: timeline.run,
+            seed: report.seed,
+            job: job_figures(job),
+            spot_training_job_name: run_name.clone(),
+            when: scenario.fallback.as_ref().map_or("", |f| f.when_name()),
+            creation_s: job.creation_s,
         }),
-        training_time_in_seconds: whole_seconds(record.training_s),
-        billable_time_in_seconds: whole_seconds(record.billable_s),
-        spotsim: Extra {
+        JobPart::Whole | JobPart::Spot => DocumentExtra::Run(Box::new(Extra {
             spotsim_version: env!("CARGO_PKG_VERSION"),
             name: report.name,
             run: timeline.run,
             seed: report.seed,
             record,
+            job: (job.part == JobPart::Spot).then(|| job_figures(job)),
             durable_checkpoints: timeline.checkpoints.len(),
             checkpoints: timeline
                 .checkpoints
@@ -383,21 +504,83 @@ pub fn render_trace_json(report: &TraceReport<'_>) -> String {
             on_demand_wall_s: report.on_demand.as_ref().map(|r| r.wall_s),
             on_demand_cost_usd: report.on_demand.as_ref().map(|r| r.cost_usd),
             savings_vs_on_demand_pct: report.savings_vs_on_demand_pct(),
-            on_demand_fallback: timeline.fallback_at_s.zip(timeline.fallback_index()).map(
-                |(at_s, first_transition)| FallbackJob {
-                    training_job_name: format!("{name}-on-demand"),
+            on_demand_fallback: timeline
+                .fallback_at_s
+                .filter(|_| job.part == JobPart::Spot)
+                .map(|at_s| FallbackJob {
+                    training_job_name: format!("{run_name}-on-demand"),
                     creation_time: report.at(at_s).to_aws(),
                     creation_s: at_s,
-                    checkpoint_s3_uri: checkpoint_uri(&name, scenario),
-                    first_transition,
-                },
-            ),
-        },
-        training_job_name: name,
+                    checkpoint_s3_uri: checkpoint_uri(&run_name, scenario),
+                }),
+        })),
     };
-    let mut text = serde_json::to_string_pretty(&document).expect("documents serialise to JSON");
-    text.push('\n');
-    text
+    let last_index = transitions.len().saturating_sub(1);
+    Document {
+        training_job_status: match (job.part, last_status) {
+            (JobPart::Whole, _) | (_, None) => training_job_status(record.outcome),
+            (_, Some(status)) => job_status_of(status),
+        },
+        secondary_status: final_status,
+        resource_config: ResourceConfig {
+            instance_type: scenario.job.instance_type.as_deref(),
+            instance_count: scenario.job.instance_count,
+        },
+        stopping_condition: StoppingCondition {
+            max_runtime_in_seconds: api_seconds(scenario.stopping.max_run_s),
+            // MaxWait is a spot job's limit; the on-demand job has MaxRuntime alone.
+            max_wait_time_in_seconds: scenario
+                .stopping
+                .max_wait_s
+                .filter(|_| spot)
+                .map(api_seconds),
+        },
+        creation_time: report.at(job.creation_s).to_aws(),
+        training_start_time: training_start.map(Timestamp::to_aws),
+        training_end_time: training_start.map(|_| end.to_aws()),
+        last_modified_time: end.to_aws(),
+        secondary_status_transitions: transitions
+            .iter()
+            .enumerate()
+            .map(|(offset, t)| TransitionEntry {
+                status: t.status.as_str(),
+                start_time: report.at(t.start_s).to_aws(),
+                // The final status starts and ends when the job ends (the scheduler's
+                // reaction after a spot job's stop belongs to no job).
+                end_time: report
+                    .at(if offset == last_index {
+                        job.end_s
+                    } else {
+                        t.end_s
+                    })
+                    .to_aws(),
+                status_message: report.status_message(job.first + offset),
+            })
+            .collect(),
+        enable_managed_spot_training: spot,
+        // Both jobs of a fallback run share the URI: the on-demand job restores from it.
+        checkpoint_config: scenario.checkpoint.as_ref().map(|_| CheckpointConfig {
+            s3_uri: checkpoint_uri(&run_name, scenario),
+            local_path: CHECKPOINT_LOCAL_PATH,
+        }),
+        training_time_in_seconds: whole_seconds(job.training_s),
+        billable_time_in_seconds: whole_seconds(job.billable_s),
+        spotsim: extra,
+        training_job_name: job.name.clone(),
+    }
+}
+
+fn job_figures(job: &JobView) -> JobFigures {
+    JobFigures {
+        role: match job.part {
+            JobPart::OnDemand => "on-demand fallback",
+            JobPart::Whole | JobPart::Spot => "spot",
+        },
+        wall_s: job.end_s - job.creation_s,
+        training_s: job.training_s,
+        billable_s: job.billable_s,
+        cost_usd: job.cost_usd,
+    }
 }
 
 /// The run as the SageMaker Python SDK logs a job (`estimator.fit(logs=True)`): one line per
@@ -408,44 +591,25 @@ pub fn render_trace_table(report: &TraceReport<'_>) -> String {
     let record = &timeline.record;
     let count = scenario.job.instance_count;
     let mut out = format!(
-        "{} · run {} · seed {}\nTrainingJobName {}\n\n",
+        "{} · run {} · seed {}\n",
         job_and_market(report.name, scenario),
         timeline.run,
         report.seed,
-        report.training_job_name()
     );
-    let fallback_index = timeline.fallback_index();
-    for (index, t) in timeline.transitions.iter().enumerate() {
-        if Some(index) == fallback_index {
+    for job in report.jobs() {
+        if job.part == JobPart::OnDemand {
             // The scheduler's new job, linked to the spot job by the checkpoint URI.
             out.push_str(&format!(
-                "\n[fallback] the scheduler created the on-demand job {}-on-demand with the same \
-                 CheckpointConfig.S3Uri {}: it restores the last durable checkpoint\n",
+                "\n[fallback] the scheduler stopped {} and created the on-demand job {} with the \
+                 same CheckpointConfig.S3Uri {}: it restores the last durable checkpoint\n",
                 report.training_job_name(),
+                job.name,
                 checkpoint_uri(&report.training_job_name(), scenario)
             ));
         }
-        out.push_str(&format!(
-            "{} {} - {}\n",
-            report.at(t.start_s).to_log(),
-            t.status.as_str(),
-            report.status_message(index)
-        ));
+        out.push_str(&format!("TrainingJobName {}\n\n", job.name));
+        out.push_str(&sdk_log(report, &job, count));
     }
-    // The SDK's closing lines: per-instance seconds times the instance count, and the savings
-    // from the two whole-second figures, for spot jobs (sagemaker.session.logs_for_job).
-    let training = whole_seconds(record.training_s);
-    let billable = whole_seconds(record.billable_s);
-    out.push_str(&format!(
-        "Training seconds: {}\nBillable seconds: {}\n",
-        training * u64::from(count),
-        billable * u64::from(count)
-    ));
-    if scenario.is_spot() && training > 0 {
-        let saving = (1.0 - billable as f64 / training as f64) * 100.0;
-        out.push_str(&format!("Managed Spot Training savings: {saving:.1}%\n"));
-    }
-
     out.push('\n');
     let mut rows: Vec<Vec<String>> = vec![vec!["What the API does not show".to_string()]];
     let mut row = |label: &str, text: String| rows.push(vec![format!("  {label}"), text]);
@@ -579,6 +743,34 @@ pub fn render_trace_table(report: &TraceReport<'_>) -> String {
         row("market clock", clock);
     }
     out.push_str(&render_list(&rows));
+    out
+}
+
+/// One job's SDK log: a line per transition, then the SDK's closing lines: per-instance
+/// seconds times the instance count, and the savings from the two whole-second figures, for
+/// spot jobs (`sagemaker.session.logs_for_job`).
+fn sdk_log(report: &TraceReport<'_>, job: &JobView, count: u32) -> String {
+    let mut out = String::new();
+    for index in job.first..job.last {
+        let t = &report.timeline.transitions[index];
+        out.push_str(&format!(
+            "{} {} - {}\n",
+            report.at(t.start_s).to_log(),
+            t.status.as_str(),
+            report.status_message(index)
+        ));
+    }
+    let training = whole_seconds(job.training_s);
+    let billable = whole_seconds(job.billable_s);
+    out.push_str(&format!(
+        "Training seconds: {}\nBillable seconds: {}\n",
+        training * u64::from(count),
+        billable * u64::from(count)
+    ));
+    if report.scenario.is_spot() && job.part != JobPart::OnDemand && training > 0 {
+        let saving = (1.0 - billable as f64 / training as f64) * 100.0;
+        out.push_str(&format!("Managed Spot Training savings: {saving:.1}%\n"));
+    }
     out
 }
 

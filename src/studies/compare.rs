@@ -388,19 +388,38 @@ pub fn compare_cancellable(
     done: &AtomicU64,
     cancel: &Cancel,
 ) -> Result<Comparison, Cancelled> {
+    compare_with_cancellable(entries, &(), (), done, cancel).map(|(comparison, ())| comparison)
+}
+
+/// As [`compare_cancellable`], with `extra` seeing every run of every entry too (the same
+/// runs, simulated once): what a study built on a comparison counts besides it, e.g. the runs
+/// that met a deadline ([`crate::studies::deadline`]). Returns `extra`'s total beside.
+///
+/// # Errors
+/// [`Cancelled`] after a stop request.
+///
+/// # Panics
+/// If `entries` is empty.
+pub fn compare_with_cancellable<C: Collect>(
+    entries: Vec<Entry>,
+    extra: &C,
+    extra_total: C::Total,
+    done: &AtomicU64,
+    cancel: &Cancel,
+) -> Result<(Comparison, C::Total), Cancelled> {
     assert!(!entries.is_empty(), "a comparison needs a scenario");
     let runs = entries[0].scenario.simulation.runs;
     let seed = entries[0].scenario.simulation.seed;
     let scenarios: Vec<&Scenario> = entries.iter().map(|e| &e.scenario).collect();
     let collect = CompareCollect::new(&scenarios, runs, false);
     let mut finished: Vec<Option<Finished>> = vec![None; entries.len()];
-    let store = run_study(
+    let (store, extra_total) = run_study(
         &scenarios,
         runs,
         seed,
         crate::montecarlo::study::all_blocks(runs),
-        &collect,
-        collect.pairing.store(),
+        &(&collect, extra),
+        (collect.pairing.store(), extra_total),
         done,
         cancel,
         |scenario, stats| finished[scenario] = Some(Finished::of(&stats)),
@@ -409,7 +428,7 @@ pub fn compare_cancellable(
         .into_iter()
         .collect::<Option<Vec<_>>>()
         .ok_or(Cancelled)?;
-    Ok(assemble(entries, &collect, finished, &store))
+    Ok((assemble(entries, &collect, finished, &store), extra_total))
 }
 
 /// Simulates the blocks `blocks` of every entry (`spotsim compare --shard`), keeping each

@@ -516,3 +516,77 @@ fn validate_reads_a_fleet_file_as_a_fleet() {
         assert!(text.contains(expected), "{expected} missing from\n{text}");
     }
 }
+
+/// Issue 17: a workload with `[fallback]` whose spot jobs never get capacity goes on-demand
+/// after one hour of waiting; its on-demand jobs (Poisson arrivals shifted by that hour,
+/// exponential training) queue for the on-demand quota as an M/M/c queue: Erlang C again.
+#[test]
+fn fallback_jobs_queue_for_the_on_demand_quota_as_erlang_c_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let (c, load, months) = (4, 0.8, 60);
+    let per_day = load * f64::from(c) * 24.0;
+    let fleet = write_file(
+        dir.path(),
+        "fallback.toml",
+        &format!(
+            r#"horizon = "60d"
+warmup = "5d"
+runs = {months}
+[[workload]]
+name = "spot-then-on-demand"
+arrivals = {{ per_day = {per_day} }}
+[workload.scenario.job]
+instance_type = "ml.m5.large"
+training = {{ dist = "exponential", mean = "1h" }}
+provisioning = "0s"
+download = "0s"
+upload = "0s"
+[workload.scenario.stopping]
+max_run = "28d"
+max_wait = "28d"
+[workload.scenario.spot]
+enabled = true
+capacity_wait = "never"
+time_to_interruption = "1d"
+discount = 0.7
+[workload.scenario.fallback]
+when = "waiting"
+waiting = "1h"
+[workload.scenario.pricing]
+on_demand_hourly = 0.115
+[quota."ml.m5.large"]
+on_demand = {c}
+"#
+        ),
+    );
+    let report = fleet_json(&fleet, &[]);
+    // The spot pool has no quota: every wait is the on-demand job's, in the on-demand queue.
+    let wait = &report["queue_wait_s"];
+    let expected = erlang_c_wait_s(c, per_day / 86_400.0, 1.0 / 3_600.0);
+    assert_within(
+        "fallback M/M/4 wait at load 0.8",
+        f(&wait["mean"]),
+        f(&wait["std_err"]),
+        expected,
+        0.05,
+    );
+    let pools = &report["concurrent_instances"]["ml.m5.large"];
+    let on_demand = &pools["on_demand"];
+    assert_eq!(on_demand["quota"], c);
+    assert!(f(&on_demand["peak"]["max"]) <= f64::from(c));
+    assert_within(
+        "busy on-demand instances",
+        f(&on_demand["mean"]["mean"]),
+        f(&on_demand["mean"]["std_err"]),
+        load * f64::from(c),
+        0.02,
+    );
+    // Each spot job holds a spot instance for its hour of waiting: λ · 1 h in progress.
+    assert_within(
+        "spot instances waiting",
+        f(&pools["spot"]["mean"]["mean"]),
+        f(&pools["spot"]["mean"]["std_err"]),
+        per_day / 24.0,
+        0.02,
+    );
+}

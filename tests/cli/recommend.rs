@@ -227,3 +227,199 @@ fn recommend_shows_current_against_recommended_and_says_when_the_target_is_met()
     assert!(table.contains("as written"), "{table}");
     assert!(table.contains("4,000 runs per simulation"), "{table}");
 }
+
+const DEADLINE_SCENARIO: &str = "scenarios/deadline/v100-48h-us-east-1f.toml";
+
+/// `spotsim run SCENARIO --runs N --format json`.
+fn run_json(scenario: &str, runs: &str) -> Value {
+    let mut command = spotsim();
+    command.args(["run", scenario, "--runs", runs, "--format", "json", "-q"]);
+    serde_json::from_str(&stdout_of(&mut command)).unwrap()
+}
+
+/// Issue 17: `--deadline 52h` on the shipped 48-hour job weighs spot alone, the fallbacks and
+/// on-demand; each option's figures are those `spotsim run` gives for the same scenario.
+#[test]
+fn a_deadline_is_answered_with_spot_alone_a_fallback_or_on_demand() {
+    let r = json_of(&[DEADLINE_SCENARIO, "--deadline", "52h", "--runs", "300"]);
+    assert_eq!(r["deadline_s"], 52.0 * 3600.0);
+    assert_eq!(r["runs"], 300);
+    let options = r["options"].as_array().unwrap();
+    let kinds: Vec<&str> = options
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "spot_alone",
+            "fallback_deadline",
+            "fallback_max_wait",
+            "on_demand"
+        ]
+    );
+    let option = |kind: &str| &options[kinds.iter().position(|k| *k == kind).unwrap()];
+
+    // The deadline rule at 52h is the scenario's own: its figures are `spotsim run`'s, to the
+    // bit (common random numbers, the same statistics).
+    let run = run_json(DEADLINE_SCENARIO, "300");
+    let deadline = option("fallback_deadline");
+    assert_eq!(
+        deadline["cost_usd"]["value"],
+        run["spot"]["metrics"]["cost_usd"]["mean"]
+    );
+    assert_eq!(
+        deadline["met_deadline"]["value"],
+        run["spot"]["fallback"]["met_deadline_share"]
+    );
+    assert_eq!(
+        deadline["went_on_demand"],
+        run["spot"]["fallback"]["fell_back_share"]
+    );
+    assert_eq!(
+        deadline["fallback"],
+        "when = \"deadline\", deadline = 187200"
+    );
+    // On-demand: 48 h of training and a 12-minute download always fit in 52 h.
+    let on_demand = option("on_demand");
+    assert_eq!(on_demand["met_deadline"]["value"], 1.0);
+    assert_eq!(
+        on_demand["cost_usd"]["value"],
+        run["on_demand"]["metrics"]["cost_usd"]["mean"]
+    );
+    // Spot alone on a trace with capacity 59 % of the time rarely finishes 48 h in 52 h.
+    let alone = option("spot_alone");
+    assert!(
+        alone["met_deadline"]["value"].as_f64().unwrap() < 0.2,
+        "{alone}"
+    );
+    assert!(alone["cost_vs_spot_alone_usd"].is_null());
+
+    // The fallback at the deadline is the cheapest option meeting it in 99 % of runs: cheaper
+    // than on-demand (the peer's us-east-1f: $128.15 against $147.52), dearer than spot alone.
+    assert_eq!(r["choice"], "fallback_deadline");
+    assert_eq!(r["met_target"], true);
+    let cost = |o: &Value| o["cost_usd"]["value"].as_f64().unwrap();
+    assert!(cost(deadline) < cost(on_demand) && cost(deadline) > cost(alone));
+    let extra = &deadline["cost_vs_spot_alone_usd"];
+    let (lo, hi) = (
+        extra["ci95"][0].as_f64().unwrap(),
+        extra["ci95"][1].as_f64().unwrap(),
+    );
+    let mean = extra["mean"].as_f64().unwrap();
+    assert!(lo < mean && mean < hi && lo > 0.0, "{extra}");
+    assert!((mean - (cost(deadline) - cost(alone))).abs() < 1e-9 * cost(deadline));
+    let saving = &deadline["savings_vs_on_demand_pct"];
+    assert_eq!(saving["value"], run["savings_vs_on_demand_pct"]);
+    // Met-deadline shares carry Wilson intervals around them.
+    for o in options {
+        let met = &o["met_deadline"];
+        let value = met["value"].as_f64().unwrap();
+        assert!(
+            met["ci95"][0].as_f64().unwrap() <= value && value <= met["ci95"][1].as_f64().unwrap()
+        );
+        assert_eq!(met["runs"], 300);
+    }
+
+    // The table says it in words.
+    let table = stdout_of(spotsim().args([
+        "recommend",
+        DEADLINE_SCENARIO,
+        "--deadline",
+        "52h",
+        "--runs",
+        "300",
+        "-q",
+    ]));
+    for text in [
+        "deadline for v100-48h-deadline-us-east-1f: 2d 4h after creation",
+        "→ spot + fallback when = \"deadline\"",
+        "Answer: spot + fallback when = \"deadline\". It is the cheapest option that meets the \
+         deadline in at least 99.00 % of runs",
+        "Does a fallback pay for itself?",
+        "against spot alone: $",
+        "against on-demand: saves ",
+    ] {
+        assert!(table.contains(text), "missing {text:?} in\n{table}");
+    }
+}
+
+#[test]
+fn a_deadline_answer_does_not_depend_on_the_thread_count() {
+    let args = |threads: &str| {
+        stdout_of(spotsim().args([
+            "recommend",
+            DEADLINE_SCENARIO,
+            "--deadline",
+            "51h",
+            "--runs",
+            "200",
+            "--format",
+            "json",
+            "-q",
+            "--threads",
+            threads,
+        ]))
+    };
+    assert_eq!(args("1"), args("2"));
+}
+
+#[test]
+fn impossible_deadlines_and_on_demand_scenarios_are_refused_with_exit_2() {
+    // 10 h is shorter than the on-demand job alone (48 h of training).
+    let output = spotsim()
+        .args([
+            "recommend",
+            DEADLINE_SCENARIO,
+            "--deadline",
+            "10h",
+            "--runs",
+            "10",
+        ])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("--deadline 10h: ") && stderr.contains("fallback.deadline"),
+        "{stderr}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(
+        dir.path(),
+        "od.toml",
+        "[job]\ntraining = \"2h\"\n[pricing]\non_demand_hourly = 2\n",
+    );
+    let output = spotsim()
+        .args(["recommend", path.to_str().unwrap(), "--deadline", "3h"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("od.toml: --deadline weighs spot alone")
+            && stderr.contains("[spot] enabled = true"),
+        "{stderr}"
+    );
+
+    for bad in ["-3h", "0", "soon"] {
+        let output = spotsim()
+            .args(["recommend", DEADLINE_SCENARIO, "--deadline", bad])
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            stderr.contains(&format!(
+                "invalid value '{bad}' for '--deadline <DURATION>'"
+            )),
+            "{stderr}"
+        );
+    }
+}

@@ -330,3 +330,74 @@ fn markdown_review_refuses_a_file_in_place_of_its_chart_folder_before_running() 
         ));
     assert!(!out.exists());
 }
+
+/// Issue 17: the review of a scenario with `[fallback]` answers whether it pays for itself
+/// against spot alone and on-demand, with the figures `spotsim recommend --deadline` and
+/// `spotsim run` give for the same runs; its charts show the on-demand part.
+#[test]
+fn a_fallback_review_says_whether_the_fallback_pays_for_itself() {
+    let scenario = "scenarios/deadline/v100-48h-us-east-1f.toml";
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("review.html");
+    spotsim()
+        .args(["report", scenario, "--runs", "300", "-q", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&out).unwrap();
+    let usd = |value: &serde_json::Value| format!("${:.2}", value.as_f64().unwrap());
+    let deadline: serde_json::Value = serde_json::from_str(&crate::stdout_of(spotsim().args([
+        "recommend",
+        scenario,
+        "--deadline",
+        "52h",
+        "--runs",
+        "300",
+        "--format",
+        "json",
+        "-q",
+    ])))
+    .unwrap();
+    let options = deadline["options"].as_array().unwrap();
+    let (alone, with, on_demand) = (&options[0], &options[1], &options[3]);
+    assert_eq!(alone["kind"], "spot_alone");
+    assert_eq!(with["kind"], "fallback_deadline");
+    assert_eq!(on_demand["kind"], "on_demand");
+    let section = &html[html
+        .find("Does the fallback pay for itself?")
+        .expect("the section")..];
+    let section = &section[..section.find("<h2").unwrap_or(section.len())];
+    for needle in [
+        "the same 300 runs, run by run".to_string(),
+        format!("{} (", usd(&alone["cost_usd"]["value"])),
+        format!("{} (", usd(&with["cost_usd"]["value"])),
+        format!("{} (", usd(&on_demand["cost_usd"]["value"])),
+        format!(
+            "Against spot alone, the fallback costs {} more per job",
+            usd(&with["cost_vs_spot_alone_usd"]["mean"])
+        ),
+        "meets the deadline of 2d 4h in 100.00 % of runs instead of".to_string(),
+        "It pays for itself: per job delivered by the deadline it costs".to_string(),
+        "Against on-demand, it saves".to_string(),
+        "the fallback is the better buy".to_string(),
+    ] {
+        assert!(
+            section.contains(&needle),
+            "missing {needle:?} in\n{section}"
+        );
+    }
+    // The breakdown shows the on-demand part, the timeline the on-demand jobs.
+    assert!(html.contains("on-demand part"));
+    assert!(html.contains("the on-demand job (fallback)"));
+    // The assumptions say what the fallback is.
+    assert!(html.contains("SageMaker has no fallback to on-demand; this scenario"));
+    // And the page renders in a real browser without errors.
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    if let Some(rendered) = browser::check_report(&out, &shots.join("deadline.png")) {
+        assert_eq!(
+            rendered.title,
+            "Spot training review: v100-48h-deadline-us-east-1f"
+        );
+    }
+}

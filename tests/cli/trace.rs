@@ -464,17 +464,50 @@ fn fit_jobs_reads_a_traced_run_back() {
     assert!((discount - 0.7).abs() < 1e-3, "{discount}");
 }
 
+/// Seconds in the billed statuses (Downloading, Training, Uploading) of one document.
+fn billed_statuses_s(doc: &Value) -> f64 {
+    doc["SecondaryStatusTransitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            matches!(
+                t["Status"].as_str(),
+                Some("Downloading" | "Training" | "Uploading")
+            )
+        })
+        .map(|t| time(&t["EndTime"]).seconds_since(time(&t["StartTime"])))
+        .sum()
+}
+
+/// The first run of `scenario` (seed 1) that went on-demand: its index and its two documents.
+fn first_fallback_run(path: &str) -> (usize, Vec<Value>) {
+    (0..60)
+        .find_map(|run| {
+            let json: Value = serde_json::from_str(&stdout_of(spotsim().args([
+                "trace",
+                path,
+                "--run",
+                &run.to_string(),
+            ])))
+            .unwrap();
+            json.as_array().map(|docs| (run, docs.clone()))
+        })
+        .expect("some run of 60 goes on-demand")
+}
+
 #[test]
 fn a_fallback_run_shows_both_jobs_linked_by_the_checkpoint_uri() {
     let dir = tempfile::tempdir().unwrap();
-    // After the second interruption the scheduler goes on-demand.
+    // After the second interruption the scheduler goes on-demand, 10 minutes after the stop.
     let scenario = write_file(
         dir.path(),
         "tight.toml",
         &TIGHT
             .replace(
                 "[pricing]",
-                "[fallback]\nwhen = \"interruptions\"\ninterruptions = 2\n[pricing]",
+                "[fallback]\nwhen = \"interruptions\"\ninterruptions = 2\nreaction = \"10m\"\n\
+                 [pricing]",
             )
             .replace(
                 "max_run = \"4h\"\nmax_wait = \"4h\"",
@@ -482,48 +515,118 @@ fn a_fallback_run_shows_both_jobs_linked_by_the_checkpoint_uri() {
             ),
     );
     let path = scenario.to_str().unwrap();
-    // The first run that went on-demand.
-    let (run, json) = (0..50)
-        .map(|run| {
-            let json: Value = serde_json::from_str(&stdout_of(spotsim().args([
-                "trace",
-                path,
-                "--run",
-                &run.to_string(),
-                "--format",
-                "json",
-            ])))
-            .unwrap();
-            (run, json)
-        })
-        .find(|(_, json)| json["spotsim"]["on_demand_fallback"].is_object())
-        .expect("some run of 50 sees two interruptions");
-    let fallback = &json["spotsim"]["on_demand_fallback"];
-    let uri = json["CheckpointConfig"]["S3Uri"].as_str().unwrap();
-    assert_eq!(fallback["checkpoint_s3_uri"], uri);
-    let name = json["TrainingJobName"].as_str().unwrap();
-    assert_eq!(fallback["training_job_name"], format!("{name}-on-demand"));
-    let first = fallback["first_transition"].as_u64().unwrap() as usize;
-    let transitions = json["SecondaryStatusTransitions"].as_array().unwrap();
-    // The spot job ends Stopped by the scheduler; the on-demand job starts as a new job.
-    assert_eq!(transitions[first - 1]["Status"], "Stopped");
-    assert_eq!(transitions[first]["Status"], "Starting");
+    let (run, docs) = first_fallback_run(path);
+    assert_eq!(docs.len(), 2, "two DescribeTrainingJob documents");
+    let (spot, od) = (&docs[0], &docs[1]);
+    let name = spot["TrainingJobName"].as_str().unwrap();
+    assert_eq!(name, format!("tight-run-{run}"));
+    assert_eq!(od["TrainingJobName"], format!("{name}-on-demand"));
+
+    // Linked by the same checkpoint URI, which the spot document also names the new job by.
+    let uri = spot["CheckpointConfig"]["S3Uri"].as_str().unwrap();
+    assert_eq!(od["CheckpointConfig"]["S3Uri"], uri);
+    assert_eq!(od["CheckpointConfig"]["LocalPath"], "/opt/ml/checkpoints");
+    let link = &spot["spotsim"]["on_demand_fallback"];
+    assert_eq!(link["checkpoint_s3_uri"], uri);
+    assert_eq!(link["training_job_name"], od["TrainingJobName"]);
+    assert_eq!(link["creation_time"], od["CreationTime"]);
+
+    // The spot job ends Stopped by the scheduler's StopTrainingJob (spec §2), after its two
+    // interruptions; its final status starts and ends when it ends.
+    assert_eq!(spot["EnableManagedSpotTraining"], true);
+    assert_eq!(spot["TrainingJobStatus"], "Stopped");
+    assert_eq!(spot["SecondaryStatus"], "Stopped");
+    assert_eq!(spot["StoppingCondition"]["MaxWaitTimeInSeconds"], 86_400);
+    let spot_transitions = spot["SecondaryStatusTransitions"].as_array().unwrap();
+    let statuses: Vec<&str> = spot_transitions
+        .iter()
+        .map(|t| t["Status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses[..2], ["Starting", "Downloading"]);
+    assert_eq!(statuses[statuses.len() - 2..], ["Stopping", "Stopped"]);
+    assert_eq!(statuses.iter().filter(|s| **s == "Interrupted").count(), 2);
+    let stopped = spot_transitions.last().unwrap();
     assert_eq!(
-        transitions[first]["StatusMessage"],
+        stopped["StatusMessage"],
+        "Training job stopped by StopTrainingJob"
+    );
+    assert_eq!(stopped["StartTime"], stopped["EndTime"]);
+    assert_eq!(stopped["EndTime"], spot["LastModifiedTime"]);
+    for pair in spot_transitions.windows(2) {
+        assert_eq!(pair[0]["EndTime"], pair[1]["StartTime"]);
+    }
+
+    // The on-demand job is a new job: created 10 minutes after the stop, no MaxWait, the
+    // lifecycle Starting, Downloading, Training, Uploading, Completed, every second billed.
+    assert_eq!(od["EnableManagedSpotTraining"], false);
+    assert_eq!(od["TrainingJobStatus"], "Completed");
+    assert_eq!(od["SecondaryStatus"], "Completed");
+    assert_eq!(od["StoppingCondition"]["MaxRuntimeInSeconds"], 86_400);
+    assert!(
+        od["StoppingCondition"]
+            .get("MaxWaitTimeInSeconds")
+            .is_none()
+    );
+    assert_eq!(
+        time(&od["CreationTime"]).seconds_since(time(&spot["LastModifiedTime"])),
+        600.0
+    );
+    let od_transitions = od["SecondaryStatusTransitions"].as_array().unwrap();
+    let statuses: Vec<&str> = od_transitions
+        .iter()
+        .map(|t| t["Status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "Starting",
+            "Downloading",
+            "Training",
+            "Uploading",
+            "Completed"
+        ]
+    );
+    assert_eq!(od_transitions[0]["StartTime"], od["CreationTime"]);
+    assert_eq!(
+        od_transitions[0]["StatusMessage"],
         "Starting the training job"
     );
-    assert_eq!(json["TrainingJobStatus"], "Completed");
-    let interrupted = transitions[..first]
-        .iter()
-        .filter(|t| t["Status"] == "Interrupted")
-        .count();
-    assert_eq!(interrupted, 2);
-    assert!(
-        transitions[first..]
-            .iter()
-            .all(|t| t["Status"] != "Interrupted")
-    );
+    assert_eq!(od["TrainingTimeInSeconds"], od["BillableTimeInSeconds"]);
 
+    // Each job's billed statuses add up to its TrainingTimeInSeconds; the two jobs add up to
+    // the run's row of --runs-csv, which the spot document's `spotsim` section holds.
+    for doc in [spot, od] {
+        let whole = doc["TrainingTimeInSeconds"].as_f64().unwrap();
+        assert!(
+            (billed_statuses_s(doc) - whole).abs() <= 0.5 + 1e-5,
+            "{doc}"
+        );
+        assert_eq!(
+            whole,
+            doc["spotsim"]["job"]["training_s"]
+                .as_f64()
+                .unwrap()
+                .round()
+        );
+    }
+    let rows = runs_csv(&scenario, run as u32 + 1, &[]);
+    let row = &rows[run];
+    let extra = &spot["spotsim"];
+    assert_eq!(
+        extra["cost_usd"].as_f64().unwrap(),
+        row[5].parse::<f64>().unwrap()
+    );
+    let job_cost = |doc: &Value| doc["spotsim"]["job"]["cost_usd"].as_f64().unwrap();
+    let total = extra["cost_usd"].as_f64().unwrap();
+    assert!((job_cost(spot) + job_cost(od) - total).abs() <= 1e-9 * total);
+    let job_training = |doc: &Value| doc["spotsim"]["job"]["training_s"].as_f64().unwrap();
+    let training = extra["training_s"].as_f64().unwrap();
+    assert!((job_training(spot) + job_training(od) - training).abs() <= 1e-6);
+    assert_eq!(od["spotsim"]["job"]["role"], "on-demand fallback");
+    assert_eq!(od["spotsim"]["spot_training_job_name"], name);
+    assert_eq!(od["spotsim"]["when"], "interruptions");
+
+    // The SDK log of each job, the second announced by the scheduler's switch.
     let log = stdout_of(spotsim().args([
         "trace",
         path,
@@ -532,16 +635,75 @@ fn a_fallback_run_shows_both_jobs_linked_by_the_checkpoint_uri() {
         "--format",
         "table",
     ]));
+    let switch = format!(
+        "[fallback] the scheduler stopped {name} and created the on-demand job {name}-on-demand \
+         with the same CheckpointConfig.S3Uri {uri}"
+    );
+    let at = log.find(&switch).unwrap_or_else(|| panic!("{log}"));
+    let (spot_log, od_log) = log.split_at(at);
     assert!(
-        log.contains(&format!(
-            "[fallback] the scheduler created the on-demand job {name}-on-demand with the same \
-             CheckpointConfig.S3Uri {uri}"
-        )),
+        spot_log.contains(&format!("TrainingJobName {name}\n")),
         "{log}"
     );
-    assert!(log.contains("Stopped - Training job stopped by StopTrainingJob"));
+    assert!(spot_log.contains("Stopped - Training job stopped by StopTrainingJob"));
+    assert!(spot_log.contains("Managed Spot Training savings: "));
+    assert!(
+        od_log.contains(&format!("TrainingJobName {name}-on-demand\n")),
+        "{log}"
+    );
+    assert!(od_log.contains("Completed - Training job completed"));
+    assert!(!od_log.contains("Managed Spot Training savings"));
+    assert!(!od_log.contains("Interrupted"));
+    assert_eq!(log.matches("Training seconds: ").count(), 2);
     assert!(
         log.contains("when = \"interruptions\": the spot job was stopped"),
         "{log}"
     );
+
+    // `spotsim fit jobs` reads the pair like two real documents: one spot job, one other.
+    let file = write_file(dir.path(), "pair.json", &trace_text(&scenario, run, &[]));
+    let fit: Value = serde_json::from_str(&stdout_of(spotsim().args([
+        "fit",
+        "jobs",
+        file.to_str().unwrap(),
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert_eq!(fit["jobs"], 2);
+    assert_eq!(fit["spot_jobs"], 1);
+    assert_eq!(fit["interruptions"], 2);
+}
+
+#[test]
+fn a_max_wait_fallback_run_shows_the_spot_job_at_its_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    // TIGHT stops often at MaxWait (4h); the on-demand job then finishes the work.
+    let scenario = write_file(
+        dir.path(),
+        "tight.toml",
+        &TIGHT.replace("[pricing]", "[fallback]\nwhen = \"max_wait\"\n[pricing]"),
+    );
+    let (_, docs) = first_fallback_run(scenario.to_str().unwrap());
+    let (spot, od) = (&docs[0], &docs[1]);
+    assert_eq!(spot["TrainingJobStatus"], "Stopped");
+    assert_eq!(spot["SecondaryStatus"], "MaxWaitTimeExceeded");
+    let creation = time(&spot["CreationTime"]);
+    // MaxWait (4h) stops the job; the upload of its artifacts, if an instance ran, follows.
+    let stopping = spot["SecondaryStatusTransitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["Status"] == "Stopping")
+        .unwrap();
+    assert_eq!(
+        time(&stopping["StartTime"]).seconds_since(creation),
+        4.0 * 3600.0
+    );
+    // No reaction by default: the on-demand job is created when the spot job ends.
+    assert_eq!(od["CreationTime"], spot["LastModifiedTime"]);
+    assert_eq!(od["CheckpointConfig"], spot["CheckpointConfig"]);
+    assert_eq!(od["EnableManagedSpotTraining"], false);
+    assert_eq!(od["StoppingCondition"]["MaxRuntimeInSeconds"], 4 * 3600);
+    assert_eq!(od["spotsim"]["when"], "max_wait");
 }

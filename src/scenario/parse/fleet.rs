@@ -257,19 +257,6 @@ fn read_workload(
         );
         None
     };
-    if let Some((scenario, _, at)) = &scenario
-        && scenario.fallback.is_some()
-    {
-        // Its on-demand jobs would have to queue for the on-demand quota, which the fleet
-        // does not model for fallbacks yet: refused rather than simulated without it.
-        ctx.error(
-            at.clone(),
-            "workload.scenario: [fallback] is not supported in a fleet yet (its on-demand jobs \
-             would take on-demand quota, which the fleet does not model for them); run the \
-             workload's scenario alone with spotsim run"
-                .to_string(),
-        );
-    }
     let instance_type = scenario.as_ref().and_then(|(scenario, _, at)| {
         let instance_type = scenario.job.instance_type.clone();
         if instance_type.is_none() {
@@ -720,6 +707,24 @@ fn check_quotas(
         } else {
             (quota.on_demand, "on_demand")
         };
+        // A fallback's on-demand job needs the on-demand quota too.
+        let fallback_limit = quota
+            .on_demand
+            .filter(|_| workload.is_spot() && workload.scenario.fallback.is_some());
+        if let Some(limit) = fallback_limit
+            && workload.instance_count() > limit
+        {
+            ctx.error(
+                span.clone(),
+                format!(
+                    "workload \"{}\" needs {} instances per job but quota.\"{}\".on_demand is \
+                     {limit}: the on-demand jobs of its [fallback] could never start",
+                    workload.name,
+                    workload.instance_count(),
+                    workload.instance_type
+                ),
+            );
+        }
         if let Some(limit) = limit
             && workload.instance_count() > limit
         {
