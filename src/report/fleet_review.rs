@@ -14,7 +14,7 @@ use crate::charts::FleetChart;
 use crate::fleet::FleetReport;
 use crate::stats::summary::{Summary, Z_95};
 use crate::units::duration::format_duration;
-use crate::units::format::{format_pct, format_usd};
+use crate::units::format::{format_pct, format_share, format_usd};
 
 /// What the fleet review is built from.
 #[derive(Debug, Clone, Copy)]
@@ -77,21 +77,15 @@ fn quota_usage(report: &FleetReport) -> Vec<Vec<String>> {
             );
             match band.quota {
                 Some(quota) => {
-                    let full = report
-                        .months
-                        .iter()
-                        .filter(|m| {
-                            m.pools
-                                .get(index)
-                                .is_some_and(|p| p.peak >= f64::from(quota))
-                        })
-                        .count();
-                    let share = full as f64 / report.months.len().max(1) as f64 * 100.0;
+                    let peak = report.peak_at_quota_share(index).unwrap_or(0.0);
                     let answer = format!(
                         "{level}, against a quota of {}; the month's peak reaches the quota in \
-                         {} of months",
+                         {} of months, and the pool holds its whole quota {} of the time \
+                         (sampled every {})",
                         quota_text(Some(quota)),
-                        format_pct(share, 1)
+                        format_share(peak, 1),
+                        format_share(band.at_quota_share.unwrap_or(0.0), 1),
+                        format_duration(band.step_s)
                     );
                     vec![question, answer]
                 }
