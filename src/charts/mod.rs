@@ -32,7 +32,7 @@ use crate::stats::accumulate::{ScenarioStats, SideStores};
 use crate::stats::sketch::QuantileStore;
 use crate::stats::summary::{BilledBreakdown, Metric};
 use crate::units::duration::{format_duration_exact, format_duration_within};
-use crate::units::format::{format_count, format_share, format_usd};
+use crate::units::format::{format_count, format_grouped, format_share, format_usd};
 
 mod compare;
 pub use compare::render_comparison;
@@ -658,6 +658,16 @@ where
     Ok(())
 }
 
+/// `$1,000.50`: a dollar amount on an axis with `decimals` places, its thousands grouped as in
+/// tables.
+pub(crate) fn usd_axis(value: f64, decimals: usize) -> String {
+    if value < 0.0 && format_grouped(value, decimals).starts_with('-') {
+        format!("-${}", format_grouped(-value, decimals))
+    } else {
+        format!("${}", format_grouped(value.max(0.0), decimals))
+    }
+}
+
 /// Decimals that tell apart ticks about a fifth of `span` apart.
 fn tick_decimals(span: f64) -> usize {
     if span <= 0.0 || !span.is_finite() {
@@ -760,7 +770,7 @@ where
             marks,
             notes,
             x_desc: "cost per job (USD, all instances)",
-            x_format: &|v| format!("${v:.decimals$}"),
+            x_format: &|v| usd_axis(*v, decimals),
         },
     )
 }

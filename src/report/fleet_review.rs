@@ -34,11 +34,10 @@ pub struct FleetReviewInput<'a> {
 /// `$12.34 (95 % interval $12.00 – $12.68)` of a monthly figure's mean.
 fn usd_with_interval(summary: &Summary) -> String {
     match summary.std_err {
-        Some(se) if se > 0.0 => format!(
-            "{} (95 % interval {} – {})",
-            format_usd(summary.mean),
-            format_usd(summary.mean - Z_95 * se),
-            format_usd(summary.mean + Z_95 * se)
+        Some(se) if se > 0.0 => crate::units::format::format_usd_with_interval(
+            summary.mean,
+            summary.mean - Z_95 * se,
+            summary.mean + Z_95 * se,
         ),
         _ => format_usd(summary.mean),
     }
