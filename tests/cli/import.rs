@@ -107,7 +107,8 @@ fn an_on_demand_request_becomes_an_on_demand_scenario() {
     assert!(validated.contains("[spot] not enabled"), "{validated}");
     // The placeholder training fits in the request's one hour: no warning but the one about
     // the placeholders themselves (issue 15).
-    let path = write_file(dir.path(), "od.toml", &toml);
+    let priced = toml.replace(PRICE_PLACEHOLDER, "on_demand_hourly = 0.23");
+    let path = write_file(dir.path(), "od.toml", &priced);
     let output = spotsim()
         .args(["validate", path.to_str().unwrap()])
         .assert()
