@@ -91,7 +91,9 @@ fn difference_lines(comparison: &Comparison) -> Vec<String> {
         .map(|d| {
             let mean = &d.cost_usd;
             let sign = if mean.mean > 0.0 { "+" } else { "" };
-            let half = |ci: Option<(f64, f64)>| ci.map(|(lo, hi)| format_usd((hi - lo) / 2.0));
+            let half = |ci: Option<(f64, f64)>| {
+                ci.map(|(lo, hi)| crate::units::format::format_usd_pm((hi - lo) / 2.0))
+            };
             let mut line = format!(
                 "{} − {}: cost per run {sign}{}",
                 short_name(&d.name),

@@ -605,9 +605,9 @@ where
     let mut notes = spec.notes.clone();
     if outside > 0 {
         notes.push(format!(
-            "{} runs ({:.2} %) lie beyond the axis and are not drawn",
+            "{} runs ({}) lie beyond the axis and are not drawn",
             format_count(outside),
-            outside as f64 / total.max(1) as f64 * 100.0
+            crate::units::format::format_pct(outside as f64 / total.max(1) as f64 * 100.0, 2)
         ));
     }
     let plot = frame(root, &spec.title, &notes, &legend)?;

@@ -101,7 +101,7 @@ fn subtitle(result: &SweepResult, band: bool) -> Vec<String> {
         },
         describe_point(&result.axes, &best.values),
         result.metric.label(),
-        show_metric(result, best.metric.value),
+        show_metric_within(result, best.metric.value, best.metric.ci95),
         crate::units::format::format_share(main.outcomes.completed, 2)
     ));
     if let Some(target) = result.target.filter(|t| t.met) {
@@ -118,6 +118,16 @@ fn subtitle(result: &SweepResult, band: bool) -> Vec<String> {
         ));
     }
     lines
+}
+
+/// A point's value, a duration rounded no coarser than half its 95 % interval.
+fn show_metric_within(result: &SweepResult, value: f64, ci95: Option<(f64, f64)>) -> String {
+    match (result.metric.unit(), ci95) {
+        (MetricUnit::Seconds, Some((lo, hi))) if hi > lo => {
+            crate::units::duration::format_duration_within(value, (hi - lo) / 2.0)
+        }
+        _ => show_metric(result, value),
+    }
 }
 
 fn show_metric(result: &SweepResult, value: f64) -> String {
@@ -528,7 +538,7 @@ where
                 + 0.114 * f64::from(colour.2);
             let ink = if luminance > 140.0 { INK } else { WHITE };
             chart.draw_series(std::iter::once(Text::new(
-                show_metric(result, p.metric.value),
+                show_metric_within(result, p.metric.value, p.metric.ci95),
                 (cx, cy),
                 TextStyle::from(font(14))
                     .color(&ink)
