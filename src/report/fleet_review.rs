@@ -437,6 +437,13 @@ on_demand = 2
         let html = super::super::render_figures_html(&review, &|stem| format!("<svg>{stem}</svg>"));
         assert!(html.contains("How full does the ml.g5.2xlarge on-demand quota run?"));
         assert!(html.contains("against a quota of 2"));
+        // Issue 15, item 8: the time at the quota, as the concurrency chart says it.
+        let held = report.bands[0].at_quota_share.unwrap();
+        let said = format!(
+            "the pool holds its whole quota {} of the time",
+            format_share(held, 1)
+        );
+        assert!(html.contains(&said), "{said}");
         assert!(html.contains("nothing: every workload runs on-demand"));
         assert!(html.contains("<svg>fleet-workloads</svg>"));
         assert!(html.contains("12 simulated months of 5d"));
