@@ -637,7 +637,7 @@ spot = 3
             assert!(concurrency.contains(&said), "{said}");
         }
         assert!(peak > 0.0 && held > 0.0 && held < peak, "{peak} {held}");
-        assert!(band.max.iter().any(|&m| m == 3));
+        assert!(band.max.contains(&3));
         assert!(band.max.iter().zip(&band.p90).all(|(m, p)| m >= p));
         assert!(svg("fleet-concurrency-ml-g5-2xlarge-on-demand").contains("no quota set"));
         let workloads = svg("fleet-workloads");
