@@ -105,7 +105,7 @@ def test_an_unknown_price_is_the_users_to_give(cli, tmp_path):
     path, out = imported(cli, tmp_path, request_from(SPOT))
     assert out.returncode == 0, out.stderr
     assert 'on_demand_hourly = "SET ME: USD per instance-hour"' in out.stdout
-    with pytest.raises(spotsim.ScenarioError, match=r"pricing\.on_demand_hourly .* is not a price"):
+    with pytest.raises(spotsim.ScenarioError, match=r"pricing\.on_demand_hourly .* must be a number, not text"):
         spotsim.from_estimator(SPOT)
 
 

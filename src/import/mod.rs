@@ -1790,7 +1790,7 @@ mod tests {
         let message = errors.to_string();
         assert!(
             message.contains("pricing.on_demand_hourly (\"SET ME")
-                && message.contains("is not a price: set it to the on-demand price"),
+                && message.contains("must be a number, not text: set it to the on-demand price"),
             "{message}"
         );
         let priced = import_create_training_job_priced(&request, "r.json", Some(37.688)).unwrap();

@@ -509,7 +509,7 @@ mod tests {
         let same = paired_difference(&[1.0, 2.0], &[1.0, 2.0]);
         assert_eq!(
             (pairing_gain(&same), usd_difference(&same)),
-            ("∞".to_string(), "$0.00 ± $0.00".to_string())
+            ("∞".to_string(), "$0.00 ± $0".to_string())
         );
     }
 }

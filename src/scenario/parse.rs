@@ -1779,9 +1779,10 @@ fn read_pricing(ctx: &mut Ctx<'_>, span: Range<usize>, table: &DeTable<'_>) -> O
             ctx.bad(
                 "pricing.on_demand_hourly",
                 value,
-                "is not a price: set it to the on-demand price of your instance type in your \
-                 region, in USD per instance-hour (e.g. on_demand_hourly = 3.825); spotsim has \
-                 no price list, and `spotsim import ... --price-per-hour USD` writes it",
+                "must be a number, not text: set it to the on-demand price of your instance \
+                 type in your region, in USD per instance-hour (e.g. on_demand_hourly = 3.825); \
+                 spotsim has no price list, and `spotsim import ... --price-per-hour USD` \
+                 writes it",
             );
             None
         }

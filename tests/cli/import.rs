@@ -42,8 +42,9 @@ fn validate_and_run(dir: &Path, name: &str, toml: &str) -> String {
         let path = path.to_str().unwrap();
         for args in [vec!["validate", path], vec!["run", path, "--runs", "400"]] {
             spotsim().args(&args).assert().code(2).stdout("").stderr(
-                contains("pricing.on_demand_hourly (\"SET ME")
-                    .and(contains("is not a price: set it to the on-demand price")),
+                contains("pricing.on_demand_hourly (\"SET ME").and(contains(
+                    "must be a number, not text: set it to the on-demand price",
+                )),
             );
         }
         toml.replace(PRICE_PLACEHOLDER, "on_demand_hourly = 12.5")
