@@ -1415,6 +1415,15 @@ runs = 2000
         });
     }
 
+    /// Issue 15, item 12: money on chart axes groups its thousands as the tables do.
+    #[test]
+    fn money_on_axes_reads_as_in_tables() {
+        assert_eq!(usd_axis(1000.0, 0), "$1,000");
+        assert_eq!(usd_axis(1028.314, 2), format_usd(1028.314));
+        assert_eq!(usd_axis(-2500.0, 0), "-$2,500");
+        assert_eq!(usd_axis(0.0, 2), "$0.00");
+    }
+
     #[test]
     fn histogram_counts_every_value_once() {
         let mut values = QuantileStore::new();
