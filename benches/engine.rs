@@ -76,14 +76,14 @@ impl Observer for EventCounter {
 /// The whole pass `spotsim run` makes: spot and on-demand runs streamed in parallel blocks,
 /// then statistics.
 fn monte_carlo_all_cores(c: &mut Criterion) {
-    let mut scenario = reference();
     const RUNS: u64 = 1_000_000;
+    let mut scenario = reference();
     scenario.simulation.runs = RUNS;
     let mut group = c.benchmark_group("monte_carlo");
     group.sample_size(10);
     group.throughput(Throughput::Elements(RUNS));
     group.bench_function("reference_1m_runs_all_cores", |b| {
-        b.iter(|| Estimate::of(&stream_scenario(black_box(&scenario))))
+        b.iter(|| Estimate::of(&stream_scenario(black_box(&scenario))));
     });
     group.finish();
 }

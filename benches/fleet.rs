@@ -32,7 +32,7 @@ fn month_one_core(c: &mut Criterion) {
         b.iter(|| {
             month += 1;
             simulate_month(black_box(&model), month)
-        })
+        });
     });
     group.finish();
 }
@@ -44,7 +44,7 @@ fn months_all_cores(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(fleet.runs));
     group.bench_function("busy_100_months_all_cores", |b| {
-        b.iter(|| run_fleet(black_box(&fleet), "busy.toml"))
+        b.iter(|| run_fleet(black_box(&fleet), "busy.toml"));
     });
     group.finish();
 }

@@ -122,8 +122,7 @@ pub enum LoadError {
 pub fn job_name(path: &Path, scenario: &scenario::Scenario) -> String {
     let stem = path
         .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "job".to_string());
+        .map_or_else(|| "job".to_string(), |s| s.to_string_lossy().into_owned());
     scenario.display_name(&stem).to_string()
 }
 

@@ -173,11 +173,7 @@ fn usd_tick(value: f64, span: f64) -> String {
         "$0".to_string()
     } else if span >= 50_000.0 {
         let thousands = value / 1_000.0;
-        let decimals = if (thousands - thousands.round()).abs() < 1e-9 {
-            0
-        } else {
-            1
-        };
+        let decimals = usize::from((thousands - thousands.round()).abs() >= 1e-9);
         format!("${thousands:.decimals$}k")
     } else if span >= 50.0 {
         let text = format_usd(value.round());

@@ -400,7 +400,7 @@ where
         let (x0, x1) = (12, 36);
         match *mark {
             Mark::Fill(colour) => {
-                panel.draw(&Rectangle::new([(x0, y - 7), (x1, y + 7)], colour.filled()))?
+                panel.draw(&Rectangle::new([(x0, y - 7), (x1, y + 7)], colour.filled()))?;
             }
             Mark::Line(colour) => panel.draw(&PathElement::new(
                 vec![(x0, y), (x1, y)],
@@ -415,10 +415,18 @@ where
                 }
             }
             Mark::Cross(colour) => {
-                panel.draw(&Cross::new(((x0 + x1) / 2, y), 6, colour.stroke_width(3)))?
+                panel.draw(&Cross::new(
+                    (i32::midpoint(x0, x1), y),
+                    6,
+                    colour.stroke_width(3),
+                ))?;
             }
             Mark::Triangle(colour) => {
-                panel.draw(&TriangleMarker::new(((x0 + x1) / 2, y), 7, colour.filled()))?
+                panel.draw(&TriangleMarker::new(
+                    (i32::midpoint(x0, x1), y),
+                    7,
+                    colour.filled(),
+                ))?;
             }
         }
         panel.draw(&Text::new(
@@ -1008,7 +1016,7 @@ where
     Ok(())
 }
 
-/// The completion chart's line on max_run: why it is not drawn on a wall-time axis.
+/// The completion chart's line on `max_run`: why it is not drawn on a wall-time axis.
 fn max_run_note(stopping: &crate::scenario::StoppingSpec) -> String {
     let what = match stopping.max_run_counts {
         MaxRunCounting::AllAttempts => "running time (TrainingTimeInSeconds)",
@@ -1372,8 +1380,8 @@ runs = 2000
         });
     }
 
-    /// Issue 15, item 6: max_run counts running time, so the wall-time axis of the completion
-    /// chart names it without drawing it; max_wait, a wall-clock limit, is drawn.
+    /// Issue 15, item 6: `max_run` counts running time, so the wall-time axis of the completion
+    /// chart names it without drawing it; `max_wait`, a wall-clock limit, is drawn.
     #[test]
     fn the_completion_chart_draws_only_wall_clock_limits() {
         with_input(|input| {
@@ -1427,9 +1435,9 @@ runs = 2000
     #[test]
     fn histogram_counts_every_value_once() {
         let mut values = QuantileStore::new();
-        [0.0, 0.5, 1.0, 2.0, 10.0, -1.0]
-            .into_iter()
-            .for_each(|v| values.push(v));
+        for v in [0.0, 0.5, 1.0, 2.0, 10.0, -1.0] {
+            values.push(v);
+        }
         let h = Histogram::new(&values, 0.0, 2.0, 4);
         assert_eq!(h.counts, vec![1, 1, 1, 1]);
         assert_eq!((h.below, h.above, h.total), (1, 1, 6));

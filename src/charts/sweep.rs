@@ -435,7 +435,7 @@ where
 
     let mut legend: Vec<(String, Mark)> = (0..5)
         .map(|k| {
-            let t = k as f64 / 4.0;
+            let t = f64::from(k) / 4.0;
             (
                 format!(
                     "{} {}",

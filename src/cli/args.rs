@@ -1,6 +1,10 @@
 //! The command line's definition: the commands, their flags and the parsers of their values
 //! (clap derive), from which `--help`, the man page and the completions are generated.
 
+// The doc comments here are the help text users read, printed as written: Markdown backticks
+// around key names would show up in `--help`.
+#![allow(clippy::doc_markdown)]
+
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -727,7 +731,7 @@ mod tests {
         for (name, command) in &commands {
             let after = command
                 .get_after_help()
-                .map(|text| text.to_string())
+                .map(std::string::ToString::to_string)
                 .unwrap_or_default();
             assert!(
                 after.contains("Example") && after.contains("spotsim"),

@@ -90,7 +90,7 @@ impl Count<'_> {
 
     /// `counted` of the work's total, as the count shown.
     fn as_shown(self, counted: u64) -> u64 {
-        (counted as u128 * self.shown as u128 / self.total.max(1) as u128) as u64
+        (u128::from(counted) * u128::from(self.shown) / u128::from(self.total.max(1))) as u64
     }
 }
 

@@ -73,19 +73,7 @@ pub(crate) fn regions(
     }
     print_warnings(path, &scenario);
     let pool = thread_pool(threads)?;
-    let entries = entries(&variants);
-    let scenarios: Vec<&spotsim::scenario::Scenario> =
-        entries.iter().map(|e| &e.scenario).collect();
-    let total = spotsim::montecarlo::study::total_runs(&scenarios, scenario.simulation.runs);
-    let count =
-        super::output::Count::runs(total, scenario.simulation.runs * scenarios.len() as u64);
-    let comparison = with_progress(quiet, count, |done| {
-        pool.install(|| {
-            spotsim::studies::compare::compare_cancellable(entries, done, &super::CANCEL)
-        })
-    })
-    .map_err(|_| Failure::Runtime(super::interrupted()))?;
-    let ranking = rank(&variants, comparison);
+    let ranking = simulate_and_rank(&variants, scenario.simulation.runs, &pool, quiet)?;
     if let Some((chart_path, chart_format)) = chart_format {
         let bytes = pool
             .install(|| spotsim::charts::render_comparison(&ranking.comparison, chart_format))
@@ -99,4 +87,26 @@ pub(crate) fn regions(
         Format::Table => spotsim::report::render_regions_table(&ranking),
         Format::Json => spotsim::report::render_regions_json(&ranking),
     })
+}
+
+/// Runs every region's variant of the job (`runs` runs each, common random numbers) with a
+/// progress bar, and ranks them: `spotsim regions` and the review's regions section.
+pub(crate) fn simulate_and_rank(
+    variants: &[spotsim::studies::regions::RegionVariant],
+    runs: u64,
+    pool: &rayon::ThreadPool,
+    quiet: bool,
+) -> Result<spotsim::studies::regions::RegionRanking, Failure> {
+    let entries = entries(variants);
+    let scenarios: Vec<&spotsim::scenario::Scenario> =
+        entries.iter().map(|e| &e.scenario).collect();
+    let total = spotsim::montecarlo::study::total_runs(&scenarios, runs);
+    let count = super::output::Count::runs(total, runs * scenarios.len() as u64);
+    let comparison = with_progress(quiet, count, |done| {
+        pool.install(|| {
+            spotsim::studies::compare::compare_cancellable(entries, done, &super::CANCEL)
+        })
+    })
+    .map_err(|_| Failure::Runtime(super::interrupted()))?;
+    Ok(rank(variants, comparison))
 }

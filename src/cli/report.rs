@@ -16,7 +16,7 @@ use super::fleet::report_fleet;
 use super::load::{is_fleet_file, job_name, load_with_overrides_and_text};
 use super::output::{
     Charts, check_review_output, print_warnings, review_command, shell_word, thread_pool,
-    with_progress, write_review,
+    write_review,
 };
 use super::run::simulate;
 
@@ -87,33 +87,22 @@ pub(crate) fn report(
     );
     // A scenario that reads the Spot Advisor feed gets the regions section: the same job in
     // every region that lists its type, with the review's runs and seed.
-    let regions = match &scenario.advisor_feed {
-        None => None,
-        Some(_) => {
-            let variants = spotsim::studies::regions::region_variants(
-                &scenario_text,
-                &shown_file,
-                &scenario,
-                None,
-            )
-            .map_err(|problems| Failure::BadInput(problems.join("\n")))?;
-            let entries = spotsim::studies::regions::entries(&variants);
-            let scenarios: Vec<&spotsim::scenario::Scenario> =
-                entries.iter().map(|e| &e.scenario).collect();
-            let total =
-                spotsim::montecarlo::study::total_runs(&scenarios, scenario.simulation.runs);
-            let count = super::output::Count::runs(
-                total,
-                scenario.simulation.runs * scenarios.len() as u64,
-            );
-            let comparison = with_progress(quiet, count, |done| {
-                pool.install(|| {
-                    spotsim::studies::compare::compare_cancellable(entries, done, &super::CANCEL)
-                })
-            })
-            .map_err(|_| Failure::Runtime(super::interrupted()))?;
-            Some(spotsim::studies::regions::rank(&variants, comparison))
-        }
+    let regions = if scenario.advisor_feed.is_none() {
+        None
+    } else {
+        let variants = spotsim::studies::regions::region_variants(
+            &scenario_text,
+            &shown_file,
+            &scenario,
+            None,
+        )
+        .map_err(|problems| Failure::BadInput(problems.join("\n")))?;
+        Some(super::regions::simulate_and_rank(
+            &variants,
+            scenario.simulation.runs,
+            &pool,
+            quiet,
+        )?)
     };
     let review = build_review(&ReviewInput {
         name: &name,

@@ -169,31 +169,28 @@ pub(crate) fn merge_sweep(
     format: SweepFormat,
     scenario_path: Option<&Path>,
 ) -> Result<(), Failure> {
-    let (base, text, shown) = match scenario_path {
-        Some(path) => {
-            let (base, text) =
-                load_with_overrides_and_text(path, Some(first.runs), Some(first.seed))?;
-            (base, text, path.display().to_string())
-        }
-        None => {
-            let mut base =
-                spotsim::scenario::parse_scenario(&first.scenario_text, &first.scenario_path)
-                    .map_err(|errors| {
-                        Failure::BadInput(format!(
-                            "{errors}\n(the scenario is re-read from the text stored in the \
-                             parts, its data files relative to {}; give --scenario PATH to read \
-                             it from a file here)",
-                            first.scenario_path
-                        ))
-                    })?;
-            base.simulation.runs = first.runs;
-            base.simulation.seed = first.seed;
-            (
-                base,
-                first.scenario_text.clone(),
-                first.scenario_path.clone(),
-            )
-        }
+    let (base, text, shown) = if let Some(path) = scenario_path {
+        let (base, text) = load_with_overrides_and_text(path, Some(first.runs), Some(first.seed))?;
+        (base, text, path.display().to_string())
+    } else {
+        let mut base =
+            spotsim::scenario::parse_scenario(&first.scenario_text, &first.scenario_path).map_err(
+                |errors| {
+                    Failure::BadInput(format!(
+                        "{errors}\n(the scenario is re-read from the text stored in the \
+                         parts, its data files relative to {}; give --scenario PATH to read \
+                         it from a file here)",
+                        first.scenario_path
+                    ))
+                },
+            )?;
+        base.simulation.runs = first.runs;
+        base.simulation.seed = first.seed;
+        (
+            base,
+            first.scenario_text.clone(),
+            first.scenario_path.clone(),
+        )
     };
     let sha = spotsim::parts::scenario_sha256(&base);
     if sha != first.scenario_sha256 {

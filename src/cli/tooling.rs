@@ -54,7 +54,10 @@ pub(crate) fn man(dir: Option<&std::path::Path>, words: &[String]) -> Result<(),
             .get_subcommands()
             .find(|sub| sub.get_name() == word)
             .ok_or_else(|| {
-                let names: Vec<&str> = page_of.get_subcommands().map(|s| s.get_name()).collect();
+                let names: Vec<&str> = page_of
+                    .get_subcommands()
+                    .map(clap::Command::get_name)
+                    .collect();
                 Failure::BadInput(format!(
                     "spotsim man: no command `{}`; the commands are: {}",
                     words.join(" "),

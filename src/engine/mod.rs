@@ -573,7 +573,7 @@ impl Timers {
     #[inline(always)]
     fn phase_end_is_next(&self) -> bool {
         let [end, max_run, deadline, market] = self.at_s;
-        !(max_run < end) & !(deadline < end) & !(market < end)
+        !(max_run < end) && !(deadline < end) && !(market < end)
     }
 }
 
@@ -1333,6 +1333,10 @@ impl Run<'_> {
         self.finish_stop(observer)
     }
 
+    #[allow(
+        clippy::unnecessary_wraps,
+        reason = "shares the `Option<Outcome>` signature of the other phase-end arms"
+    )]
     fn finish_stop<O: Observer + ?Sized>(&mut self, observer: &mut O) -> Option<Outcome> {
         let outcome = self.stop.expect("a stop upload follows a stop");
         observer.status(

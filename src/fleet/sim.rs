@@ -328,7 +328,7 @@ struct Submission {
 
 /// A job's fate, filled in when it is created.
 #[derive(Debug, Clone, Copy)]
-struct Created {
+struct JobFate {
     created_s: f64,
     ended_s: f64,
     record: RunRecord,
@@ -482,7 +482,7 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
         .collect();
 
     let submissions = submissions(model, month);
-    let run_job = |job: &Submission, created_s: f64, interrupted: &mut Vec<f64>| -> Created {
+    let run_job = |job: &Submission, created_s: f64, interrupted: &mut Vec<f64>| -> JobFate {
         let workload = &model.workloads[job.workload as usize];
         let month_workload = &month_workloads[job.workload as usize];
         let run = (month << 32) | u64::from(job.seq);
@@ -512,7 +512,7 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
             ),
             None => on_demand,
         };
-        Created {
+        JobFate {
             created_s,
             ended_s: created_s + record.wall_s,
             record,
@@ -521,7 +521,7 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
     };
 
     // The queue simulation: submissions in time order, releases from a heap.
-    let mut created: Vec<Option<Created>> = vec![None; submissions.len()];
+    let mut created: Vec<Option<JobFate>> = vec![None; submissions.len()];
     let mut interrupted: Vec<Vec<f64>> = vec![Vec::new(); model.types.len()];
     let mut in_use: Vec<u64> = vec![0; model.pools.len()];
     let mut queues: Vec<VecDeque<usize>> = vec![VecDeque::new(); model.pools.len()];
@@ -535,7 +535,7 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
                       at_s: f64,
                       in_use: &mut [u64],
                       releases: &mut BinaryHeap<Reverse<(At, usize)>>,
-                      created: &mut [Option<Created>]| {
+                      created: &mut [Option<JobFate>]| {
         let job = &submissions[index];
         let workload = &model.workloads[job.workload as usize];
         let fate = run_job(job, at_s, &mut interrupted[workload.type_index]);

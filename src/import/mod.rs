@@ -128,7 +128,7 @@ pub enum ImportError {
         line: usize,
         /// 1-based column of the problem.
         column: usize,
-        /// serde_json's description.
+        /// `serde_json`'s description.
         message: String,
     },
     /// Valid JSON, but another document.
@@ -292,7 +292,10 @@ impl Draft {
         self.lines.push(Line::Key {
             path,
             value,
-            comment: comment.iter().map(|c| c.to_string()).collect(),
+            comment: comment
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
             assumed: None,
         });
     }
@@ -300,7 +303,7 @@ impl Draft {
     /// The template's comment for `path`, then ours.
     fn key_with_template_comment(&mut self, path: &'static str, value: String, comment: &[&str]) {
         let mut lines = self.template_comment(path);
-        lines.extend(comment.iter().map(|c| c.to_string()));
+        lines.extend(comment.iter().map(std::string::ToString::to_string));
         self.lines.push(Line::Key {
             path,
             value,
@@ -312,7 +315,7 @@ impl Draft {
     fn note(&mut self, table: &'static str, lines: &[&str]) {
         self.lines.push(Line::Note {
             table,
-            lines: lines.iter().map(|l| l.to_string()).collect(),
+            lines: lines.iter().map(std::string::ToString::to_string).collect(),
         });
     }
 
@@ -341,7 +344,12 @@ impl Draft {
 
     fn template_comment(&self, path: &str) -> Vec<String> {
         template_key(self.template, path)
-            .map(|k| k.comment.iter().map(|c| c.to_string()).collect())
+            .map(|k| {
+                k.comment
+                    .iter()
+                    .map(std::string::ToString::to_string)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -499,7 +507,7 @@ fn check_limits(
             key: key.to_string(),
             value: Some(value.to_string()),
             rule,
-        })
+        });
     };
     let mut max_run_ok = max_run.is_ok();
     if let Ok(Some((seconds, text))) = &max_run {
@@ -609,30 +617,29 @@ fn write_stopping(draft: &mut Draft, limits: &Limits) {
             ],
         );
     }
-    match limits.max_wait_s {
-        Some(wait) => draft.key(
+    if let Some(wait) = limits.max_wait_s {
+        draft.key(
             "stopping.max_wait",
             toml_seconds(wait),
             &[&format!(
                 "StoppingCondition.MaxWaitTimeInSeconds ({}): wall clock from job creation, waits \
-                 for capacity included (SDK v2 `max_wait`). It is not a budget for waiting alone.",
+             for capacity included (SDK v2 `max_wait`). It is not a budget for waiting alone.",
                 format_duration_exact(wait)
             )],
-        ),
-        None => {
-            // Twice max_run, as the templates do, within the service's 30-day life of a job.
-            let suggested = (2.0 * limits.max_run_s)
-                .min(JOB_LIFETIME_LIMIT_S)
-                .max(limits.max_run_s);
-            draft.note(
-                "stopping",
-                &[
-                    "No MaxWaitTimeInSeconds: the job runs on-demand. To try managed spot, set \
-                     spot.enabled = true and give max_wait (at least max_run), e.g.",
-                    &format!("max_wait = {}", toml_seconds(suggested)),
-                ],
-            );
-        }
+        );
+    } else {
+        // Twice max_run, as the templates do, within the service's 30-day life of a job.
+        let suggested = (2.0 * limits.max_run_s)
+            .min(JOB_LIFETIME_LIMIT_S)
+            .max(limits.max_run_s);
+        draft.note(
+            "stopping",
+            &[
+                "No MaxWaitTimeInSeconds: the job runs on-demand. To try managed spot, set \
+                 spot.enabled = true and give max_wait (at least max_run), e.g.",
+                &format!("max_wait = {}", toml_seconds(suggested)),
+            ],
+        );
     }
 }
 
@@ -656,9 +663,8 @@ pub const PRICE_PLACEHOLDER: &str = "SET ME: USD per instance-hour";
 /// by replacing [`PRICE_PLACEHOLDER`]: another type's price would put every cost off by the
 /// ratio of the two prices without a word (issue 15).
 fn write_pricing(draft: &mut Draft, instance_type: Option<&str>) {
-    let template_type = template_key(draft.template, "job.instance_type")
-        .map(|k| k.value.trim_matches('"'))
-        .unwrap_or("");
+    let template_type =
+        template_key(draft.template, "job.instance_type").map_or("", |k| k.value.trim_matches('"'));
     let shown_type = instance_type.unwrap_or("your instance type");
     if let Some(price) = draft.price_per_hour_usd {
         draft.key(
@@ -999,23 +1005,22 @@ fn read_request(root: &Map<String, Value>) -> Result<Request, Vec<Problem>> {
         Some(config) => {
             let uri = r.string(config, "S3Uri", "CheckpointConfig.S3Uri");
             let local = r.string(config, "LocalPath", "CheckpointConfig.LocalPath");
-            match uri {
-                Some(uri) => Some(Some((
+            if let Some(uri) = uri {
+                Some(Some((
                     uri,
                     local.unwrap_or(crate::scenario::CHECKPOINT_LOCAL_PATH),
-                ))),
-                None => {
-                    if Reader::get(config, "S3Uri").is_none() {
-                        r.problems.push(Problem {
-                            key: "CheckpointConfig.S3Uri".into(),
-                            value: None,
-                            rule: "is required in CheckpointConfig: the S3 prefix checkpoints \
-                                   are copied to"
-                                .into(),
-                        });
-                    }
-                    None
+                )))
+            } else {
+                if Reader::get(config, "S3Uri").is_none() {
+                    r.problems.push(Problem {
+                        key: "CheckpointConfig.S3Uri".into(),
+                        value: None,
+                        rule: "is required in CheckpointConfig: the S3 prefix checkpoints \
+                               are copied to"
+                            .into(),
+                    });
                 }
+                None
             }
         }
         None => Some(None),
@@ -1166,52 +1171,49 @@ fn request_scenario(request: &Request, file: &str, price_per_hour_usd: Option<f6
         );
     }
 
-    match &request.checkpoint {
-        Some((uri, local)) => {
-            draft.note(
-                "checkpoint",
-                &[&format!(
-                    "CheckpointConfig: S3Uri {uri}, LocalPath {local}. It says where the \
-                     script's checkpoints go, not how often it writes them nor how long that \
-                     takes; spotsim assumes the script restores the last one at every restart."
-                )],
+    if let Some((uri, local)) = &request.checkpoint {
+        draft.note(
+            "checkpoint",
+            &[&format!(
+                "CheckpointConfig: S3Uri {uri}, LocalPath {local}. It says where the \
+                 script's checkpoints go, not how often it writes them nor how long that \
+                 takes; spotsim assumes the script restores the last one at every restart."
+            )],
+        );
+        draft.placeholder(
+            "checkpoint.interval",
+            "a request does not say how often the script saves",
+        );
+        draft.placeholder(
+            "checkpoint.save",
+            "a request does not say how long a save takes",
+        );
+        draft.placeholder(
+            "checkpoint.restore",
+            "a request does not say how long a restore takes",
+        );
+    } else {
+        draft.note(
+            "",
+            &[
+                "No CheckpointConfig: SageMaker copies no checkpoints, so every interruption \
+               restarts training from zero (spec §4).",
+            ],
+        );
+        if request.limits.spot
+            && request
+                .image
+                .as_deref()
+                .is_some_and(|i| i.starts_with("AlgorithmName"))
+            && request.limits.max_wait_s.is_some_and(|w| w > 3600.0)
+        {
+            draft.warnings.push(
+                "StoppingCondition.MaxWaitTimeInSeconds is above 3600 for an AlgorithmName \
+                 without CheckpointConfig: the service limits built-in and marketplace \
+                 algorithms that do not checkpoint to MaxWait <= 3600 s, and rejects this \
+                 request if yours does not checkpoint"
+                    .to_string(),
             );
-            draft.placeholder(
-                "checkpoint.interval",
-                "a request does not say how often the script saves",
-            );
-            draft.placeholder(
-                "checkpoint.save",
-                "a request does not say how long a save takes",
-            );
-            draft.placeholder(
-                "checkpoint.restore",
-                "a request does not say how long a restore takes",
-            );
-        }
-        None => {
-            draft.note(
-                "",
-                &[
-                    "No CheckpointConfig: SageMaker copies no checkpoints, so every interruption \
-                   restarts training from zero (spec §4).",
-                ],
-            );
-            if request.limits.spot
-                && request
-                    .image
-                    .as_deref()
-                    .is_some_and(|i| i.starts_with("AlgorithmName"))
-                && request.limits.max_wait_s.is_some_and(|w| w > 3600.0)
-            {
-                draft.warnings.push(
-                    "StoppingCondition.MaxWaitTimeInSeconds is above 3600 for an AlgorithmName \
-                     without CheckpointConfig: the service limits built-in and marketplace \
-                     algorithms that do not checkpoint to MaxWait <= 3600 s, and rejects this \
-                     request if yours does not checkpoint"
-                        .to_string(),
-                );
-            }
         }
     }
 
@@ -1823,9 +1825,10 @@ mod tests {
 
     fn problems_of(text: &str) -> Vec<String> {
         match import_create_training_job(text, "r.json") {
-            Err(ImportError::Invalid { problems, .. }) => {
-                problems.iter().map(|p| p.to_string()).collect()
-            }
+            Err(ImportError::Invalid { problems, .. }) => problems
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
             other => panic!("expected problems, got {other:?}"),
         }
     }

@@ -79,7 +79,7 @@ mod tests {
                 "{name}"
             );
             let warnings = lint(&scenario);
-            assert!(warnings.is_empty(), "{name}: {:?}", warnings);
+            assert!(warnings.is_empty(), "{name}: {warnings:?}");
         }
     }
 

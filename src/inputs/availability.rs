@@ -179,28 +179,25 @@ fn ticked_trace(file: TickedFile, format: TraceFormat) -> Result<Trace, DataErro
             ),
         ));
     }
-    let counts: Vec<u32> = match format {
-        TraceFormat::Skynomad => {
-            if file.data.iter().any(|v| *v > 1.0) {
-                return Err(error(
-                    None,
-                    "`data` holds counts above 1, but a skynomad trace is 0/1 with 1 = preempted: \
-                     this looks like a spot-traces file (counts of available instances); use \
-                     format = \"spot-traces\"",
-                ));
-            }
-            file.data.iter().map(|v| u32::from(*v == 0.0)).collect()
+    let counts: Vec<u32> = if format == TraceFormat::Skynomad {
+        if file.data.iter().any(|v| *v > 1.0) {
+            return Err(error(
+                None,
+                "`data` holds counts above 1, but a skynomad trace is 0/1 with 1 = preempted: \
+                 this looks like a spot-traces file (counts of available instances); use \
+                 format = \"spot-traces\"",
+            ));
         }
-        _ => {
-            if file.metadata.price_info.is_some() {
-                return Err(error(
-                    None,
-                    "has metadata.price_info, like SkyNomad's converted traces where 1 means \
-                     preempted: the 0/1 convention is probably inverted; use format = \"skynomad\"",
-                ));
-            }
-            file.data.iter().map(|v| *v as u32).collect()
+        file.data.iter().map(|v| u32::from(*v == 0.0)).collect()
+    } else {
+        if file.metadata.price_info.is_some() {
+            return Err(error(
+                None,
+                "has metadata.price_info, like SkyNomad's converted traces where 1 means \
+                 preempted: the 0/1 convention is probably inverted; use format = \"skynomad\"",
+            ));
         }
+        file.data.iter().map(|v| *v as u32).collect()
     };
     if let Some(prices) = &file.prices {
         if prices.len() != counts.len() {
@@ -244,11 +241,11 @@ fn read_events<R: Read>(reader: R) -> Result<Trace, DataError> {
     for record in csv.records() {
         let record = record.map_err(|e| {
             error(
-                e.position().map(|p| p.line()),
+                e.position().map(csv::Position::line),
                 format!("is not valid CSV: {e}"),
             )
         })?;
-        let line = record.position().map(|p| p.line());
+        let line = record.position().map(csv::Position::line);
         if record.len() < 2 {
             return Err(error(line, "needs `time_ms,add|remove,node` on every line"));
         }

@@ -87,11 +87,11 @@ pub fn read_duration_column<R: Read>(reader: R, column: &Column) -> Result<Vec<f
     for record in csv.records() {
         let record = record.map_err(|e| {
             data_error(
-                e.position().map(|p| p.line()),
+                e.position().map(csv::Position::line),
                 format!("is not valid CSV: {e}"),
             )
         })?;
-        let line = record.position().map(|p| p.line());
+        let line = record.position().map(csv::Position::line);
         let Some(cell) = record.get(index) else {
             continue;
         };

@@ -230,7 +230,7 @@ impl Dist {
             Dist::Exponential { mean_s } => mean_s,
             Dist::Lognormal { median_s, sigma } => median_s * (sigma * sigma / 2.0).exp(),
             Dist::Weibull { shape, scale_s } => scale_s * gamma_fn(1.0 + 1.0 / shape),
-            Dist::Uniform { min_s, max_s } => (min_s + max_s) / 2.0,
+            Dist::Uniform { min_s, max_s } => f64::midpoint(min_s, max_s),
             Dist::Gamma { shape, scale_s } => shape * scale_s,
             Dist::Empirical(ref data) => data.mean_s,
             Dist::Never => f64::INFINITY,
@@ -451,7 +451,7 @@ pub fn regularized_gamma_p(a: f64, x: f64) -> f64 {
         let mut d = 1.0 / b;
         let mut h = d;
         for i in 1..10_000 {
-            let an = -(i as f64) * (i as f64 - a);
+            let an = -f64::from(i) * (f64::from(i) - a);
             b += 2.0;
             d = an * d + b;
             if d.abs() < tiny {
@@ -711,8 +711,8 @@ mod tests {
                         .fold(f64::INFINITY, f64::min)
                 })
                 .sum::<f64>()
-                / n as f64;
-            let se = (closed.variance_s2() / n as f64).sqrt();
+                / f64::from(n);
+            let se = (closed.variance_s2() / f64::from(n)).sqrt();
             assert!(
                 (direct - closed.mean_s()).abs() < 5.0 * se,
                 "{dist:?}: min of {count} draws has mean {direct}, closed form {}",
@@ -781,7 +781,9 @@ mod tests {
                 let m = mean(v);
                 (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
             };
-            let se = (sd(&by_inversion).powi(2) / n as f64 + sd(&direct).powi(2) / n as f64).sqrt();
+            let se = (sd(&by_inversion).powi(2) / f64::from(n)
+                + sd(&direct).powi(2) / f64::from(n))
+            .sqrt();
             assert!(
                 (mean(&by_inversion) - mean(&direct)).abs() < 5.0 * se,
                 "{dist:?}: {} vs {}",

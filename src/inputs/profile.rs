@@ -44,6 +44,7 @@ impl Profile {
 
     /// The same profile with each multiplier replaced by its reciprocal (for a wait that is
     /// slower when the hazard is higher); a zero becomes a very fast hour.
+    #[must_use]
     pub fn reciprocal(&self) -> Profile {
         let mut inverse = [0.0; 24];
         for (out, m) in inverse.iter_mut().zip(self.multipliers) {

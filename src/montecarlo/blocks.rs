@@ -250,12 +250,12 @@ mod tests {
                 0..50,
                 window(1),
                 &Cancel::new(),
-                |_, _| (),
+                |(), _| (),
                 |b, ()| {
                     assert!(b != 7, "block 7 fails");
                     Ok::<_, ()>(())
                 },
-                |_, _, ()| Ok(ControlFlow::Continue(())),
+                |(), _, ()| Ok(ControlFlow::Continue(())),
             )
         })
         .unwrap();

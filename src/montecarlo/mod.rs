@@ -285,10 +285,10 @@ impl RunRows for NoRows {
     type Block = ();
     fn start_block(&self) {}
     #[inline]
-    fn row(_: &mut (), _: u64, _: &RunRecord) -> std::io::Result<()> {
+    fn row((): &mut (), _: u64, _: &RunRecord) -> std::io::Result<()> {
         Ok(())
     }
-    fn finish_block(_: ()) -> std::io::Result<Vec<u8>> {
+    fn finish_block((): ()) -> std::io::Result<Vec<u8>> {
         Ok(Vec::new())
     }
 }

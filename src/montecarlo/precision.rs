@@ -359,7 +359,7 @@ mod tests {
             (blocks + 1, rule.result(u64::MAX))
         };
         // Halfway between 5 and 6 blocks' RSE: 6 blocks.
-        let (blocks, result) = stops_at((rse_after(5.0) + rse_after(6.0)) / 2.0);
+        let (blocks, result) = stops_at(f64::midpoint(rse_after(5.0), rse_after(6.0)));
         assert_eq!(blocks, 6);
         assert_eq!(result.stopped_by, StoppedBy::Target);
         assert_eq!(result.runs, 6 * BLOCK_RUNS);

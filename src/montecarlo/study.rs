@@ -90,10 +90,10 @@ pub trait Collect: Sync {
 impl Collect for () {
     type Block = ();
     type Total = ();
-    fn start_block(&self, _: &(), _: Range<usize>, _: Range<u64>) {}
+    fn start_block(&self, (): &(), _: Range<usize>, _: Range<u64>) {}
     #[inline]
-    fn push(&self, _: &mut (), _: usize, _: u64, _: Option<&RunRecord>, _: &RunRecord) {}
-    fn append(&self, _: &mut (), _: ()) {}
+    fn push(&self, (): &mut (), _: usize, _: u64, _: Option<&RunRecord>, _: &RunRecord) {}
+    fn append(&self, (): &mut (), (): ()) {}
 }
 
 /// Two collectors side by side.

@@ -60,7 +60,14 @@ pub fn scenarios_sha256(scenarios: &[&Scenario]) -> String {
 
 /// Bytes as lower-case hexadecimal.
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(2 * bytes.len()), |mut out, byte| {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
 }
 
 /// A part file: one shard's statistics and what it takes to check and render the merge.

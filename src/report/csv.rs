@@ -61,7 +61,7 @@ impl RunRows for RunsCsv {
     }
 
     fn finish_block(block: Self::Block) -> std::io::Result<Vec<u8>> {
-        block.into_inner().map_err(|e| e.into_error())
+        block.into_inner().map_err(csv::IntoInnerError::into_error)
     }
 }
 
@@ -97,7 +97,7 @@ mod tests {
             work_done_s: 500.0,
             billed: crate::engine::BilledTime::default(),
             billed_redone_s: 0.0,
-            fallback: Default::default(),
+            fallback: crate::engine::FallbackPart::default(),
         };
         let mut out = Vec::new();
         write_runs_csv(&[record, record], &mut out).unwrap();

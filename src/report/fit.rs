@@ -34,7 +34,7 @@ pub fn market_sections(fit: &TraceFit, file: &str, format: &str) -> (String, Str
     (markov, trace)
 }
 
-fn describe(fit: &Option<PeriodFit>) -> String {
+fn describe(fit: Option<&PeriodFit>) -> String {
     match fit {
         None => "fewer than 2 complete periods: no fit".to_string(),
         Some(f) => format!(
@@ -73,7 +73,7 @@ pub fn render_trace_fit_table(fit: &TraceFit, file: &str, format: &str) -> Strin
             format!(
                 "mean {} over all; {}",
                 format_duration(fit.mean_available_s),
-                describe(&fit.available)
+                describe(fit.available.as_ref())
             ),
         ],
         vec![
@@ -81,7 +81,7 @@ pub fn render_trace_fit_table(fit: &TraceFit, file: &str, format: &str) -> Strin
             format!(
                 "mean {} over all; {}",
                 format_duration(fit.mean_unavailable_s),
-                describe(&fit.unavailable)
+                describe(fit.unavailable.as_ref())
             ),
         ],
     ];

@@ -31,10 +31,10 @@ pub use fleet_review::{FleetReviewInput, build_fleet_review};
 
 pub use json::render_json;
 pub use recommend::{render_recommend_json, render_recommend_table};
-pub use regions::{regions_blocks, render_regions_json, render_regions_table};
+pub use regions::{render_regions_json, render_regions_table};
 pub use review::{
-    Block, Review, ReviewInput, build_review, render_figures_html, render_figures_md,
-    render_review_html, render_review_md, review_command, shell_word,
+    Block, Review, ReviewInput, build_review, regions_blocks, render_figures_html,
+    render_figures_md, render_review_html, render_review_md, review_command, shell_word,
 };
 pub use sweep::{advice_sentence, render_sweep_csv, render_sweep_json, render_sweep_table};
 pub use table::render_table;

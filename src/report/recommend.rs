@@ -75,7 +75,7 @@ fn settings_lines(r: &Recommendation) -> Vec<String> {
             completed(o),
             cost(o),
             wall(o),
-        ])
+        ]);
     };
     let written = s
         .changes
@@ -172,53 +172,50 @@ pub fn render_recommend_table(name: &str, r: &Recommendation) -> String {
     ));
     line(String::new());
     line("Spot or on-demand".into());
-    match &r.spot_or_on_demand {
-        Some(s) => {
-            line(format!("  verdict:                {}", s.verdict));
+    if let Some(s) = &r.spot_or_on_demand {
+        line(format!("  verdict:                {}", s.verdict));
+        line(format!(
+            "  P(spot cheaper):        {} (95 % CI {} – {}), run i against run i",
+            pct(s.p_spot_cheaper.below),
+            pct(s.p_spot_cheaper.below_ci95.0),
+            pct(s.p_spot_cheaper.below_ci95.1)
+        ));
+        line(format!(
+            "  spot cost per job:      {}",
+            mean_usd(&s.spot_cost_usd)
+        ));
+        line(format!(
+            "  on-demand cost per job: {}",
+            mean_usd(&s.on_demand_cost_usd)
+        ));
+        if let (Some(a), Some(b)) = (
+            s.spot_cost_per_completed_job_usd,
+            s.on_demand_cost_per_completed_job_usd,
+        ) {
             line(format!(
-                "  P(spot cheaper):        {} (95 % CI {} – {}), run i against run i",
-                pct(s.p_spot_cheaper.below),
-                pct(s.p_spot_cheaper.below_ci95.0),
-                pct(s.p_spot_cheaper.below_ci95.1)
-            ));
-            line(format!(
-                "  spot cost per job:      {}",
-                mean_usd(&s.spot_cost_usd)
-            ));
-            line(format!(
-                "  on-demand cost per job: {}",
-                mean_usd(&s.on_demand_cost_usd)
-            ));
-            if let (Some(a), Some(b)) = (
-                s.spot_cost_per_completed_job_usd,
-                s.on_demand_cost_per_completed_job_usd,
-            ) {
-                line(format!(
-                    "  per completed job:      spot {}, on-demand {}",
-                    format_usd(a),
-                    format_usd(b)
-                ));
-            }
-            line(format!(
-                "  spot completes:         {}",
-                share_text(&s.spot_completed)
-            ));
-            line(format!(
-                "  spot stops at MaxWait:  {}",
-                share_text(&s.spot_max_wait_exceeded)
-            ));
-            line(format!(
-                "  spot stops at MaxRun:   {}",
-                share_text(&s.spot_max_runtime_exceeded)
+                "  per completed job:      spot {}, on-demand {}",
+                format_usd(a),
+                format_usd(b)
             ));
         }
-        None => {
-            line("  on-demand only (spot is not enabled)".into());
-            line(format!(
-                "  on-demand cost per job: {}",
-                mean_usd(&r.on_demand_cost_usd)
-            ));
-        }
+        line(format!(
+            "  spot completes:         {}",
+            share_text(&s.spot_completed)
+        ));
+        line(format!(
+            "  spot stops at MaxWait:  {}",
+            share_text(&s.spot_max_wait_exceeded)
+        ));
+        line(format!(
+            "  spot stops at MaxRun:   {}",
+            share_text(&s.spot_max_runtime_exceeded)
+        ));
+    } else {
+        line("  on-demand only (spot is not enabled)".into());
+        line(format!(
+            "  on-demand cost per job: {}",
+            mean_usd(&r.on_demand_cost_usd)
+        ));
     }
     line(String::new());
     line("Checkpoint interval".into());

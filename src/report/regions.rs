@@ -4,13 +4,12 @@
 use serde::Serialize;
 
 use super::layout::render_rows;
-use super::review::Block;
 use crate::studies::regions::{RegionRanking, RegionRow};
 use crate::units::duration::format_duration;
 use crate::units::format::{format_count, format_pct};
 
 /// `54.0 % (53.8–54.2)`.
-fn saving_cell(row: &RegionRow) -> String {
+pub(super) fn saving_cell(row: &RegionRow) -> String {
     match (row.real_saving_pct, row.real_saving_ci95_pct) {
         (Some(saving), Some((lo, hi))) => format!("{saving:.1} % ({lo:.1}–{hi:.1})"),
         (Some(saving), None) => format!("{saving:.1} %"),
@@ -51,7 +50,7 @@ fn region_cell(row: &RegionRow) -> String {
 }
 
 /// The ranked rows as table cells, a header first.
-fn table_rows(ranking: &RegionRanking) -> Vec<Vec<String>> {
+pub(super) fn table_rows(ranking: &RegionRanking) -> Vec<Vec<String>> {
     let mut rows = vec![vec![
         "#".to_string(),
         "region".to_string(),
@@ -78,7 +77,7 @@ fn table_rows(ranking: &RegionRanking) -> Vec<Vec<String>> {
 }
 
 /// The note every output carries: what the figures are, and what they are not.
-fn caveat(ranking: &RegionRanking) -> String {
+pub(super) fn caveat(ranking: &RegionRanking) -> String {
     format!(
         "Buckets and discounts from the Spot Advisor feed ({}); EC2's savings taken as \
          SageMaker's discount (docs/model.md). Every region bills at the scenario's on-demand \
@@ -142,27 +141,4 @@ pub fn render_regions_json(ranking: &RegionRanking) -> String {
     let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
     text.push('\n');
     text
-}
-
-/// The review's section: the ranking as a table, with what it assumes.
-pub fn regions_blocks(ranking: &RegionRanking) -> Vec<Block> {
-    let best = &ranking.rows[0];
-    vec![
-        Block::Heading(2, "Regions".to_string()),
-        Block::Paragraph(format!(
-            "The same job in the {} regions of the Spot Advisor feed that list {}, each with \
-             that region's bucket and discount, {} runs each under one seed (common random \
-             numbers). Best by real saving: {} ({}). {}",
-            ranking.rows.len(),
-            ranking.instance_type,
-            format_count(ranking.comparison.runs),
-            best.region,
-            saving_cell(best),
-            caveat(ranking)
-        )),
-        Block::Table {
-            header: table_rows(ranking).remove(0),
-            rows: table_rows(ranking).into_iter().skip(1).collect(),
-        },
-    ]
 }

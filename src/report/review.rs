@@ -307,7 +307,7 @@ fn headline_table(input: &ReviewInput<'_>) -> Block {
     let estimate = input.estimate;
     let runs = input.scenario.simulation.runs;
     let on_demand = &estimate.on_demand;
-    let mut header = vec!["".to_string()];
+    let mut header = vec![String::new()];
     let mut sides: Vec<&SideSummary> = Vec::new();
     if let Some(spot) = &estimate.spot {
         header.push("spot".to_string());
@@ -627,7 +627,7 @@ pub fn build_review(input: &ReviewInput<'_>) -> Review {
     blocks.push(Block::Heading(2, "Charts".to_string()));
     blocks.extend(input.charts.iter().map(|&kind| Block::Chart(kind)));
     if let Some(ranking) = input.regions {
-        blocks.extend(super::regions::regions_blocks(ranking));
+        blocks.extend(regions_blocks(ranking));
     }
     blocks.push(Block::Heading(
         2,
@@ -959,6 +959,32 @@ pub fn shell_word(word: &str) -> String {
     } else {
         format!("'{}'", word.replace('\'', "'\\''"))
     }
+}
+
+/// The review's section: the ranking as a table, with what it assumes.
+pub fn regions_blocks(ranking: &crate::studies::regions::RegionRanking) -> Vec<Block> {
+    let best = &ranking.rows[0];
+    vec![
+        Block::Heading(2, "Regions".to_string()),
+        Block::Paragraph(format!(
+            "The same job in the {} regions of the Spot Advisor feed that list {}, each with \
+             that region's bucket and discount, {} runs each under one seed (common random \
+             numbers). Best by real saving: {} ({}). {}",
+            ranking.rows.len(),
+            ranking.instance_type,
+            format_count(ranking.comparison.runs),
+            best.region,
+            super::regions::saving_cell(best),
+            super::regions::caveat(ranking)
+        )),
+        Block::Table {
+            header: super::regions::table_rows(ranking).remove(0),
+            rows: super::regions::table_rows(ranking)
+                .into_iter()
+                .skip(1)
+                .collect(),
+        },
+    ]
 }
 
 #[cfg(test)]

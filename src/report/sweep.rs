@@ -247,9 +247,9 @@ pub fn render_sweep_table(name: &str, result: &SweepResult) -> String {
     ));
     let advice = common_advice(&result.points);
     let per_point_advice = advice.is_none() && result.points.iter().any(|p| p.advice.is_some());
-    let mut header: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    let mut header: Vec<String> = keys.iter().map(std::string::ToString::to_string).collect();
     header.extend([
-        result.metric.label().to_string(),
+        result.metric.label().clone(),
         "95 % interval".into(),
         "vs best".into(),
         "95 % interval".into(),
@@ -395,7 +395,7 @@ pub fn render_sweep_csv(result: &SweepResult) -> String {
     let metric = result.metric.key();
     let mut header: Vec<String> = result.axes.iter().map(|a| a.key.clone()).collect();
     for name in [
-        metric.to_string(),
+        metric.clone(),
         format!("{metric}_ci95_lo"),
         format!("{metric}_ci95_hi"),
         "vs_best".into(),
@@ -420,7 +420,11 @@ pub fn render_sweep_csv(result: &SweepResult) -> String {
     let mut ok = write(header);
     for (i, p) in result.points.iter().enumerate() {
         let main = p.spot.as_ref().unwrap_or(&p.on_demand);
-        let mut row: Vec<String> = p.values.iter().map(|v| v.to_string()).collect();
+        let mut row: Vec<String> = p
+            .values
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect();
         row.extend([
             p.metric.value.to_string(),
             cell(p.metric.ci95.map(|c| c.0)),

@@ -265,9 +265,9 @@ pub fn parse_feed(text: &str, source: &str) -> Result<Feed, Vec<String>> {
 /// The `n` words of `known` closest to `word` (fewest edits, then in order).
 fn closest_n<'k>(word: &str, known: impl Iterator<Item = &'k str>, n: usize) -> Vec<&'k str> {
     let mut ranked: Vec<(usize, &str)> = known
-        .map(|k| (super::parse::edit_distance(word, k), k))
+        .map(|k| (crate::units::text::edit_distance(word, k), k))
         .collect();
-    ranked.sort();
+    ranked.sort_unstable();
     ranked.into_iter().take(n).map(|(_, k)| k).collect()
 }
 
@@ -358,7 +358,8 @@ mod tests {
         let digest: String = Sha256::digest(&text)
             .iter()
             .map(|b| format!("{b:02x}"))
-            .collect();
+            .collect::<Vec<_>>()
+            .concat();
         // data/spotinfo/README.md.
         assert_eq!(
             digest,

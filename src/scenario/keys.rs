@@ -1124,7 +1124,7 @@ on_demand_hourly = 1
 
         /// A valid scenario in which the key at `path` is read: spot on, with the market, price
         /// or profile table its table needs.
-        fn base(&self, path: &str) -> toml::Table {
+        fn base(path: &str) -> toml::Table {
             let mut doc: toml::Table = SPOT_BASE.parse().unwrap();
             let table_path = path.rsplit_once('.').map_or("", |(table, _)| table);
             if path == "spot.enabled" {
@@ -1208,7 +1208,7 @@ on_demand_hourly = 1
         /// The problems the parser reports about the key at `path` itself (its value, or an
         /// item of it) once it is set to `value`.
         fn problems(&self, path: &str, value: Value) -> Vec<String> {
-            let mut doc = self.base(path);
+            let mut doc = Self::base(path);
             set(&mut doc, path, Some(value));
             match self.parse(&doc) {
                 Ok(_) => Vec::new(),
@@ -1304,7 +1304,7 @@ on_demand_hourly = 1
             let Some(default) = key.default else {
                 continue;
             };
-            let mut implicit = fixture.base(&path);
+            let mut implicit = Fixture::base(&path);
             set(&mut implicit, &path, None);
             let mut explicit = implicit.clone();
             set(&mut explicit, &path, Some(default_value(default)));
@@ -1442,7 +1442,7 @@ on_demand_hourly = 1
             if key.presence != Presence::Required || path == "spot.time_to_interruption.advisor" {
                 continue;
             }
-            let mut doc = fixture.base(&path);
+            let mut doc = Fixture::base(&path);
             set(&mut doc, &path, None);
             let errors = fixture.parse(&doc).unwrap_err();
             assert!(
@@ -1477,7 +1477,7 @@ on_demand_hourly = 1
                     .or_else(|| table.alias(name).and_then(|a| table.key(a.key)))
                     .unwrap()
                     .kind;
-                let mut doc = fixture.base(&path);
+                let mut doc = Fixture::base(&path);
                 set(&mut doc, &path, None);
                 if name == "enabled" {
                     set(&mut doc, "spot.discount", Some(Value::Float(0.7)));
@@ -1524,7 +1524,7 @@ on_demand_hourly = 1
                 );
                 // A misspelt parameter is named, with the right one suggested.
                 without.insert(typo(param.name), sample_param(param));
-                let mut doc = fixture.base("job.download");
+                let mut doc = Fixture::base("job.download");
                 set(&mut doc, "job.download", Some(Value::Table(without)));
                 let errors = fixture.parse(&doc).unwrap_err().join("\n");
                 assert!(
@@ -1537,7 +1537,7 @@ on_demand_hourly = 1
             let mut misspelt = table.clone();
             let kind = misspelt.remove("dist").unwrap();
             misspelt.insert("dsit".into(), kind);
-            let mut doc = fixture.base("job.download");
+            let mut doc = Fixture::base("job.download");
             set(&mut doc, "job.download", Some(Value::Table(misspelt)));
             let errors = fixture.parse(&doc).unwrap_err().join("\n");
             assert!(
@@ -1674,7 +1674,11 @@ mod doc_tests {
         let registry_forms: BTreeSet<(String, Vec<String>)> = DIST_FORMS
             .iter()
             .map(|form| {
-                let params = form.param_names().iter().map(|p| p.to_string()).collect();
+                let params = form
+                    .param_names()
+                    .iter()
+                    .map(std::string::ToString::to_string)
+                    .collect();
                 (form.dist.to_string(), params)
             })
             .collect();

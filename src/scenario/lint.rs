@@ -143,7 +143,7 @@ pub fn lint(scenario: &Scenario) -> Vec<Warning> {
         warnings.push(Warning {
             message,
             hint: hint.to_string(),
-        })
+        });
     };
     let job = &scenario.job;
     let training_mean_s = job.training.mean_s();

@@ -33,6 +33,7 @@ use crate::inputs::data::{Column, read_duration_column};
 use crate::inputs::dist::{Dist, Empirical};
 use crate::inputs::price::{PriceFilter, PriceSeries, read_aws_cli, read_series, read_tsv};
 use crate::units::duration::{format_duration_exact, parse_duration_s};
+use crate::units::text::edit_distance;
 
 mod fleet;
 pub use fleet::parse_fleet;
@@ -336,7 +337,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
         table: &'t DeTable<'i>,
     ) -> Self {
         let mut entries = Vec::new();
-        for (key, value) in table.iter() {
+        for (key, value) in table {
             let name: &'t str = key.get_ref().as_ref();
             let Some(alias) = def.alias(name) else {
                 entries.push((name, key.span(), value));
@@ -396,23 +397,21 @@ impl<'t, 'i> TableReader<'t, 'i> {
 
     /// The registry's rule for the random-duration `key`.
     fn random_rule(&self, key: &str) -> keys::Random {
-        match self.def.key(key).map(|k| k.kind) {
-            Some(keys::Kind::Random(rule)) => rule,
-            _ => {
-                debug_assert!(false, "{} is not a random duration", self.key_path(key));
-                keys::Random::NON_NEGATIVE
-            }
+        if let Some(keys::Kind::Random(rule)) = self.def.key(key).map(|k| k.kind) {
+            rule
+        } else {
+            debug_assert!(false, "{} is not a random duration", self.key_path(key));
+            keys::Random::NON_NEGATIVE
         }
     }
 
     /// The registry's default of the boolean `key`.
     fn default_bool(&self, key: &str) -> bool {
-        match self.def.key(key).and_then(|k| k.default) {
-            Some(keys::DefaultValue::Bool(default)) => default,
-            _ => {
-                debug_assert!(false, "{} has no boolean default", self.key_path(key));
-                false
-            }
+        if let Some(keys::DefaultValue::Bool(default)) = self.def.key(key).and_then(|k| k.default) {
+            default
+        } else {
+            debug_assert!(false, "{} has no boolean default", self.key_path(key));
+            false
         }
     }
 
@@ -475,33 +474,6 @@ pub(crate) fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
         .filter(|(d, k)| *d <= (k.chars().count() / 3).max(1))
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
-}
-
-/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
-/// neighbouring letters each count one edit (Damerau 1964), so `trainnig` is one from `training`.
-pub(super) fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut table = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in table.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in table[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (table[i - 1][j] + 1)
-                .min(table[i][j - 1] + 1)
-                .min(table[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(table[i - 2][j - 2] + 1);
-            }
-            table[i][j] = best;
-        }
-    }
-    table[a.len()][b.len()]
 }
 
 const DURATION_FORMS: &str = "write seconds as a number or a string with units such as \"90s\", \
@@ -614,22 +586,19 @@ fn read_scenario_table(
     let fallback = match sub_table(ctx, &top, "fallback") {
         Ok(Some((span, table))) => {
             let fallback = read_fallback(ctx, span, table);
-            match (spot_enabled, top.get("fallback")) {
-                (Some(false), Some(value)) => {
-                    ctx.bad(
-                        "fallback",
-                        value,
-                        "needs managed spot ([spot] enabled = true): an on-demand job has \
-                         nothing to fall back from",
-                    );
-                    None
+            if let (Some(false), Some(value)) = (spot_enabled, top.get("fallback")) {
+                ctx.bad(
+                    "fallback",
+                    value,
+                    "needs managed spot ([spot] enabled = true): an on-demand job has \
+                     nothing to fall back from",
+                );
+                None
+            } else {
+                if let (Some(Some(spec)), Some(job)) = (fallback, job.as_ref()) {
+                    check_fallback_deadline(ctx, &top, &spec, job);
                 }
-                _ => {
-                    if let (Some(Some(spec)), Some(job)) = (fallback, job.as_ref()) {
-                        check_fallback_deadline(ctx, &top, &spec, job);
-                    }
-                    fallback
-                }
+                fallback
             }
         }
         Ok(None) => Some(None),
@@ -655,7 +624,9 @@ fn read_scenario_table(
     };
     // Valid key by key, but runs that could not end: refused, with the estimate (issue 16).
     if let Some(reason) = super::lint::cannot_end(&scenario) {
-        let at = top.get("spot").map_or(top.span.clone(), |spot| spot.span());
+        let at = top
+            .get("spot")
+            .map_or(top.span.clone(), toml::Spanned::span);
         ctx.error(at, reason);
         return None;
     }
@@ -786,16 +757,15 @@ fn sub_table<'t, 'i>(
     let Some(value) = top.get(key) else {
         return Ok(None);
     };
-    match value.get_ref() {
-        DeValue::Table(table) => Ok(Some((value.span(), table))),
-        _ => {
-            ctx.bad(
-                key,
-                value,
-                format!("must be a table: write [{key}] on its own line and the keys below it"),
-            );
-            Err(())
-        }
+    if let DeValue::Table(table) = value.get_ref() {
+        Ok(Some((value.span(), table)))
+    } else {
+        ctx.bad(
+            key,
+            value,
+            format!("must be a table: write [{key}] on its own line and the keys below it"),
+        );
+        Err(())
     }
 }
 
@@ -811,20 +781,19 @@ fn read_job(ctx: &mut Ctx<'_>, span: Range<usize>, table: &DeTable<'_>) -> Optio
         .map(|v| read_string(ctx, "job.region", v));
     let instance_count = match reader.get("instance_count") {
         Some(value) => {
-            read_integer(ctx, "job.instance_count", value, 1, u32::MAX as i64).map(|n| n as u32)
+            read_integer(ctx, "job.instance_count", value, 1, i64::from(u32::MAX)).map(|n| n as u32)
         }
         None => Some(1),
     };
-    let training = match reader.get("training") {
-        Some(value) => read_random(ctx, "job.training", value, reader.random_rule("training")),
-        None => {
-            reader.missing(
-                ctx,
-                "training",
-                "the training compute the job needs with no interruption, e.g. training = \"4h\"",
-            );
-            None
-        }
+    let training = if let Some(value) = reader.get("training") {
+        read_random(ctx, "job.training", value, reader.random_rule("training"))
+    } else {
+        reader.missing(
+            ctx,
+            "training",
+            "the training compute the job needs with no interruption, e.g. training = \"4h\"",
+        );
+        None
     };
     let start_hour = match reader.get("start_hour") {
         None => Some(StartHour::Random),
@@ -887,15 +856,15 @@ fn read_stopping(
     reader.finish(ctx);
     let max_run_s = match reader.get("max_run") {
         Some(value) => read_whole_seconds(ctx, "stopping.max_run", value).and_then(|s| {
-            if !(1.0..=MAX_RUN_LIMIT_S).contains(&s) {
+            if (1.0..=MAX_RUN_LIMIT_S).contains(&s) {
+                Some(s)
+            } else {
                 ctx.bad(
                     "stopping.max_run",
                     value,
                     "must be between 1s and 28d (MaxRuntimeInSeconds: 1 to 2,419,200)",
                 );
                 None
-            } else {
-                Some(s)
             }
         }),
         None => Some(DEFAULT_MAX_RUN_S),
@@ -903,9 +872,10 @@ fn read_stopping(
     let max_wait_s = match (reader.get("max_wait"), spot_enabled) {
         // Whether max_wait is allowed depends on spot.enabled, which is itself wrong: check
         // the value alone.
-        (Some(value), None) => read_whole_seconds(ctx, "stopping.max_wait", value).map(Some),
-        (None, None) => Some(None),
-        (Some(value), Some(true)) => read_whole_seconds(ctx, "stopping.max_wait", value).map(Some),
+        (Some(value), None | Some(true)) => {
+            read_whole_seconds(ctx, "stopping.max_wait", value).map(Some)
+        }
+        (None, None | Some(false)) => Some(None),
         (Some(value), Some(false)) => {
             ctx.bad(
                 "stopping.max_wait",
@@ -924,7 +894,6 @@ fn read_stopping(
             );
             None
         }
-        (None, Some(false)) => Some(None),
     };
     if let (Some(run), Some(Some(wait)), Some(value)) =
         (max_run_s, max_wait_s, reader.get("max_wait"))
@@ -1039,12 +1008,11 @@ fn read_spot(
             }
         }),
         (None, Some(value)) => read_price_history(ctx, value, instance_type),
-        (None, None) => match trace_prices {
-            // A trace with its own per-tick prices bills at them.
-            Some((file, series)) => {
+        (None, None) => {
+            if let Some((file, series)) = trace_prices {
+                // A trace with its own per-tick prices bills at them.
                 Some(history_spec(format!("{file} (the trace's prices)"), series))
-            }
-            None => {
+            } else {
                 reader.missing(
                     ctx,
                     "discount",
@@ -1053,7 +1021,7 @@ fn read_spot(
                 );
                 None
             }
-        },
+        }
     };
     let bill_interrupted_attempt = optional_bool(ctx, reader, "bill_interrupted_attempt");
     let profile = match reader.get("profile") {
@@ -1323,8 +1291,8 @@ fn read_market(
                     );
                 }
             }
-            let mut period = |name: &str, meaning: &str| match reader.get(name) {
-                Some(v) => {
+            let mut period = |name: &str, meaning: &str| {
+                if let Some(v) = reader.get(name) {
                     let path = format!("spot.market.{name}");
                     let seconds = read_duration(ctx, &path, v)?;
                     if seconds > 0.0 {
@@ -1333,8 +1301,7 @@ fn read_market(
                         ctx.bad(&path, v, "must be greater than zero");
                         None
                     }
-                }
-                None => {
+                } else {
                     reader.missing(ctx, name, meaning);
                     None
                 }
@@ -1384,19 +1351,20 @@ fn read_trace_market(
         None => Some(TraceStart::Random),
         Some(value) => match value.get_ref() {
             DeValue::String(text) if text.as_ref() == "random" => Some(TraceStart::Random),
-            DeValue::String(text) if text.as_ref() == "window" => match reader.get("windows") {
-                Some(windows) => read_integer(ctx, "spot.market.windows", windows, 1, 1_000_000)
-                    .map(|n| TraceStart::Windows(n as u32)),
-                None => {
+            DeValue::String(text) if text.as_ref() == "window" => {
+                if let Some(windows) = reader.get("windows") {
+                    read_integer(ctx, "spot.market.windows", windows, 1, 1_000_000)
+                        .map(|n| TraceStart::Windows(n as u32))
+                } else {
                     reader.missing(
                         ctx,
                         "windows",
                         "with start = \"window\": into how many equal windows to cut the trace; \
-                         run i starts at the beginning of window i mod windows",
+                     run i starts at the beginning of window i mod windows",
                     );
                     None
                 }
-            },
+            }
             _ => read_duration(ctx, "spot.market.start", value).map(TraceStart::At),
         },
     };
@@ -1505,22 +1473,21 @@ fn read_independent_market(
     reader: &TableReader<'_, '_>,
     feed: &mut FeedLookup<'_, '_>,
 ) -> Option<MarketSpec> {
-    let capacity_wait = match reader.get("capacity_wait") {
-        Some(value) => read_random(
+    let capacity_wait = if let Some(value) = reader.get("capacity_wait") {
+        read_random(
             ctx,
             "spot.capacity_wait",
             value,
             reader.random_rule("capacity_wait"),
-        ),
-        None => {
-            reader.missing(
-                ctx,
-                "capacity_wait",
-                "how long the job waits for capacity before every (re)start, e.g. \
-                 capacity_wait = { dist = \"exponential\", mean = \"5m\" } (or \"0s\")",
-            );
-            None
-        }
+        )
+    } else {
+        reader.missing(
+            ctx,
+            "capacity_wait",
+            "how long the job waits for capacity before every (re)start, e.g. \
+             capacity_wait = { dist = \"exponential\", mean = \"5m\" } (or \"0s\")",
+        );
+        None
     };
     let mut advisor_source = None;
     let time_to_interruption = match reader.get("time_to_interruption") {
@@ -1563,8 +1530,8 @@ fn read_checkpoint(
 ) -> Option<CheckpointSpec> {
     let reader = TableReader::new(ctx, &keys::CHECKPOINT, span, table);
     reader.finish(ctx);
-    let interval_s = match reader.get("interval") {
-        Some(value) => read_duration(ctx, "checkpoint.interval", value).and_then(|s| {
+    let interval_s = if let Some(value) = reader.get("interval") {
+        read_duration(ctx, "checkpoint.interval", value).and_then(|s| {
             if s > 0.0 {
                 Some(s)
             } else {
@@ -1572,19 +1539,18 @@ fn read_checkpoint(
                     "checkpoint.interval",
                     value,
                     "must be greater than zero (remove [checkpoint] for a job that does not \
-                     checkpoint)",
+                 checkpoint)",
                 );
                 None
             }
-        }),
-        None => {
-            reader.missing(
-                ctx,
-                "interval",
-                "the training progress between checkpoints, e.g. interval = \"30m\"",
-            );
-            None
-        }
+        })
+    } else {
+        reader.missing(
+            ctx,
+            "interval",
+            "the training progress between checkpoints, e.g. interval = \"30m\"",
+        );
+        None
     };
     let save = optional_random(ctx, &reader, "save");
     let restore = optional_random(ctx, &reader, "restore");
@@ -1637,7 +1603,7 @@ fn read_fallback(
     let deadline_s = duration(ctx, "deadline");
     let waiting_s = duration(ctx, "waiting");
     let interruptions = reader.get("interruptions").map(|value| {
-        read_integer(ctx, "fallback.interruptions", value, 1, u32::MAX as i64).map(|n| n as u32)
+        read_integer(ctx, "fallback.interruptions", value, 1, i64::from(u32::MAX)).map(|n| n as u32)
     });
     let Some(when_value) = reader.get("when") else {
         reader.missing(
@@ -1701,18 +1667,19 @@ fn read_fallback(
             margin_s: margin_s?,
         },
         "max_wait" => FallbackWhen::MaxWait,
-        "interruptions" => match interruptions {
-            Some(n) => FallbackWhen::Interruptions { interruptions: n? },
-            None => {
+        "interruptions" => {
+            if let Some(n) = interruptions {
+                FallbackWhen::Interruptions { interruptions: n? }
+            } else {
                 reader.missing(
                     ctx,
                     "interruptions",
                     "with when = \"interruptions\": after how many interruptions to go \
-                     on-demand, e.g. interruptions = 3",
+                 on-demand, e.g. interruptions = 3",
                 );
                 return None;
             }
-        },
+        }
         _ => FallbackWhen::Waiting {
             waiting_s: positive(ctx, "waiting", waiting_s, "\"2h\"")?,
         },
@@ -1745,7 +1712,7 @@ fn check_fallback_deadline(
         + job.download.mean_s()
         + job.training.mean_s()
         + job.upload.mean_s();
-    let Some(DeValue::Table(table)) = top.get("fallback").map(|v| v.get_ref()) else {
+    let Some(DeValue::Table(table)) = top.get("fallback").map(toml::Spanned::get_ref) else {
         return;
     };
     let Some(value) = table.get("deadline") else {
@@ -1772,10 +1739,10 @@ fn check_fallback_deadline(
 fn read_pricing(ctx: &mut Ctx<'_>, span: Range<usize>, table: &DeTable<'_>) -> Option<PricingSpec> {
     let reader = TableReader::new(ctx, &keys::PRICING, span, table);
     reader.finish(ctx);
-    let on_demand_hourly_usd = match reader.get("on_demand_hourly") {
-        // A text where the price goes: `spotsim import`'s placeholder for a type whose price
-        // spotsim does not know, or a user's note. spotsim has no price list to fall back on.
-        Some(value) if matches!(value.get_ref(), DeValue::String(_)) => {
+    let on_demand_hourly_usd = if let Some(value) = reader.get("on_demand_hourly") {
+        if matches!(value.get_ref(), DeValue::String(_)) {
+            // A text where the price goes: `spotsim import`'s placeholder for a type whose
+            // price spotsim does not know, or a user's note. spotsim has no price list.
             ctx.bad(
                 "pricing.on_demand_hourly",
                 value,
@@ -1784,9 +1751,9 @@ fn read_pricing(ctx: &mut Ctx<'_>, span: Range<usize>, table: &DeTable<'_>) -> O
                  spotsim has no price list, and `spotsim import ... --price-per-hour USD` \
                  writes it",
             );
-            None
+            return None;
         }
-        Some(value) => read_number(ctx, "pricing.on_demand_hourly", value).and_then(|p| {
+        read_number(ctx, "pricing.on_demand_hourly", value).and_then(|p| {
             if p > 0.0 && p <= MAX_HOURLY_USD {
                 Some(p)
             } else {
@@ -1797,15 +1764,14 @@ fn read_pricing(ctx: &mut Ctx<'_>, span: Range<usize>, table: &DeTable<'_>) -> O
                 );
                 None
             }
-        }),
-        None => {
-            reader.missing(
-                ctx,
-                "on_demand_hourly",
-                "the on-demand price in USD per instance-hour, e.g. on_demand_hourly = 3.825",
-            );
-            None
-        }
+        })
+    } else {
+        reader.missing(
+            ctx,
+            "on_demand_hourly",
+            "the on-demand price in USD per instance-hour, e.g. on_demand_hourly = 3.825",
+        );
+        None
     };
     Some(PricingSpec {
         on_demand_hourly_usd: on_demand_hourly_usd?,
@@ -1844,22 +1810,20 @@ fn optional_bool(ctx: &mut Ctx<'_>, reader: &TableReader<'_, '_>, key: &str) -> 
 }
 
 fn read_bool(ctx: &mut Ctx<'_>, key: &str, value: &Spanned<DeValue<'_>>) -> Option<bool> {
-    match value.get_ref() {
-        DeValue::Boolean(b) => Some(*b),
-        _ => {
-            ctx.bad(key, value, "must be true or false");
-            None
-        }
+    if let DeValue::Boolean(b) = value.get_ref() {
+        Some(*b)
+    } else {
+        ctx.bad(key, value, "must be true or false");
+        None
     }
 }
 
 fn read_string(ctx: &mut Ctx<'_>, key: &str, value: &Spanned<DeValue<'_>>) -> Option<String> {
-    match value.get_ref() {
-        DeValue::String(s) => Some(s.to_string()),
-        _ => {
-            ctx.bad(key, value, "must be a string in quotes");
-            None
-        }
+    if let DeValue::String(s) = value.get_ref() {
+        Some(s.to_string())
+    } else {
+        ctx.bad(key, value, "must be a string in quotes");
+        None
     }
 }
 
@@ -2021,12 +1985,11 @@ fn read_random(
         }
         return None;
     };
-    let kind = match kind_value.get_ref() {
-        DeValue::String(s) => s.to_string(),
-        _ => {
-            ctx.bad(&format!("{key}.dist"), kind_value, "must be a string");
-            return None;
-        }
+    let kind = if let DeValue::String(s) = kind_value.get_ref() {
+        s.to_string()
+    } else {
+        ctx.bad(&format!("{key}.dist"), kind_value, "must be a string");
+        return None;
     };
     let has = |name: &str| table.iter().any(|(k, _)| k.get_ref().as_ref() == name);
     let forms: Vec<&keys::DistForm> = keys::DIST_FORMS
@@ -2082,19 +2045,20 @@ fn read_random(
     params.extend(form.param_names());
     let lognormal_by_moments = params.contains(&"std");
     let errors_before = ctx.errors.len();
-    for (name, _) in table.iter() {
+    for (name, _) in table {
         let name_text: &str = name.get_ref().as_ref();
         if !params.contains(&name_text) {
-            let hint = closest(name_text, &params)
-                .map(|p| format!("did you mean `{p}`?"))
-                .unwrap_or_else(|| {
+            let hint = closest(name_text, &params).map_or_else(
+                || {
                     let vowel = kind.starts_with(['a', 'e', 'i', 'o', 'u']);
                     let article = if vowel { "an" } else { "a" };
                     format!(
                         "{article} {kind} distribution takes {}",
                         params[1..].join(", ")
                     )
-                });
+                },
+                |p| format!("did you mean `{p}`?"),
+            );
             ctx.error(
                 name.span(),
                 format!("unknown key `{key}.{name_text}` for dist = \"{kind}\": {hint}"),
@@ -2997,10 +2961,7 @@ on_demand_hourly = 1
     }
 
     #[test]
-    fn edit_distance_counts_edits() {
-        assert_eq!(edit_distance("trainnig", "training"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    fn closest_suggests_a_near_key() {
         let top = keys::SCENARIO.key_names();
         let stopping = keys::STOPPING.key_names();
         assert_eq!(closest("foo", &top), None);

@@ -33,7 +33,8 @@ pub fn duration_pattern() -> String {
             let rest: String = units[first + 1..]
                 .iter()
                 .map(|unit| format!("(?:{})?", part(unit)))
-                .collect();
+                .collect::<Vec<_>>()
+                .concat();
             format!("{}{rest}", part(units[first]))
         })
         .collect();

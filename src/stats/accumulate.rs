@@ -54,73 +54,6 @@ pub fn block_runs(block: u64, runs: u64) -> std::ops::Range<u64> {
     start..start.saturating_add(BLOCK_RUNS).min(runs)
 }
 
-/// Billed seconds summed over runs, by what they bought ([`BilledBreakdown::parts`] order).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct BilledSums {
-    /// Training whose progress reached a completed model.
-    pub useful_training_s: f64,
-    /// Training an interruption threw away.
-    pub redone_training_s: f64,
-    /// Training kept but never delivered: a limit stopped the run.
-    pub stopped_training_s: f64,
-    /// Downloads.
-    pub download_s: f64,
-    /// Checkpoint restores.
-    pub restore_s: f64,
-    /// Checkpoint saves.
-    pub checkpoint_save_s: f64,
-    /// Uploads.
-    pub upload_s: f64,
-}
-
-impl BilledSums {
-    #[inline]
-    fn push(&mut self, r: &RunRecord) {
-        let kept_s = r.billed.train_s - r.billed_redone_s;
-        if r.outcome == Outcome::Completed {
-            self.useful_training_s += kept_s;
-        } else {
-            self.stopped_training_s += kept_s;
-        }
-        self.redone_training_s += r.billed_redone_s;
-        self.download_s += r.billed.download_s;
-        self.restore_s += r.billed.restore_s;
-        self.checkpoint_save_s += r.billed.save_s;
-        self.upload_s += r.billed.upload_s;
-    }
-
-    /// As `times` calls of `push(r)`: the sums are added to in the same order.
-    fn push_repeated(&mut self, r: &RunRecord, times: u64) {
-        for _ in 0..times {
-            self.push(r);
-        }
-    }
-
-    fn merge(&mut self, other: &BilledSums) {
-        self.useful_training_s += other.useful_training_s;
-        self.redone_training_s += other.redone_training_s;
-        self.stopped_training_s += other.stopped_training_s;
-        self.download_s += other.download_s;
-        self.restore_s += other.restore_s;
-        self.checkpoint_save_s += other.checkpoint_save_s;
-        self.upload_s += other.upload_s;
-    }
-
-    /// The means per run over `runs` runs.
-    fn mean(&self, runs: u64) -> BilledBreakdown {
-        let n = runs.max(1) as f64;
-        BilledBreakdown {
-            useful_training_s: self.useful_training_s / n,
-            redone_training_s: self.redone_training_s / n,
-            stopped_training_s: self.stopped_training_s / n,
-            download_s: self.download_s / n,
-            restore_s: self.restore_s / n,
-            checkpoint_save_s: self.checkpoint_save_s / n,
-            upload_s: self.upload_s / n,
-        }
-    }
-}
-
 /// What a `[fallback]` did, summed over runs (all zero without one).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct FallbackSums {
@@ -200,7 +133,7 @@ pub struct SideMoments {
     /// Moments per metric, in [`Metric::ALL`] order.
     pub metrics: [Moments; 7],
     /// Billed seconds by what they bought.
-    pub billed: BilledSums,
+    pub billed: BilledBreakdown,
     /// What a `[fallback]` did (absent from records written before it existed).
     #[serde(default)]
     pub fallback: FallbackSums,
@@ -214,7 +147,7 @@ impl SideMoments {
         for (moments, metric) in self.metrics.iter_mut().zip(Metric::ALL) {
             moments.push(metric.of(r));
         }
-        self.billed.push(r);
+        self.billed.add_run(r);
         self.fallback.push(r);
     }
 
@@ -223,7 +156,7 @@ impl SideMoments {
     #[inline(always)]
     fn push_counts(&mut self, r: &RunRecord) {
         self.outcomes[outcome_index(r.outcome)] += 1;
-        self.billed.push(r);
+        self.billed.add_run(r);
         self.fallback.push(r);
     }
 
@@ -248,7 +181,7 @@ impl SideMoments {
         for (moments, metric) in self.metrics.iter_mut().zip(Metric::ALL) {
             moments.push_repeated(metric.of(r), times);
         }
-        self.billed.push_repeated(r, times);
+        self.billed.add_run_repeated(r, times);
         if r.fallback.armed {
             self.fallback.push_armed(r, times);
         }
@@ -262,7 +195,7 @@ impl SideMoments {
         for (mine, theirs) in self.metrics.iter_mut().zip(&other.metrics) {
             mine.merge(theirs);
         }
-        self.billed.merge(&other.billed);
+        self.billed.add(&other.billed);
         self.fallback.merge(&other.fallback);
     }
 
@@ -360,6 +293,7 @@ impl SideStores {
     /// already a sketch gets an empty sketch, so that a block's values are bucketed by the
     /// thread that computes the block rather than when it is merged (see
     /// [`QuantileStore::empty_part`]). `capacity` values are reserved in exact columns.
+    #[must_use]
     pub fn empty_part(&self, capacity: usize) -> SideStores {
         SideStores {
             metrics: std::array::from_fn(|i| self.metrics[i].empty_part(capacity)),
@@ -779,7 +713,9 @@ impl ScenarioStats {
     pub fn moments(&self) -> Option<BlockMoments> {
         let (first, rest) = self.blocks.split_first()?;
         let mut total = *first;
-        rest.iter().for_each(|b| total.merge(b));
+        for b in rest {
+            total.merge(b);
+        }
         Some(total)
     }
 
@@ -831,7 +767,7 @@ fn side_summary(moments: &SideMoments, stores: &SideStores) -> SideSummary {
         },
         console_savings_pct: (training > 0.0).then(|| (1.0 - billable / training) * 100.0),
         cost_per_completed_job_usd: (completed > 0).then(|| total_cost_usd / completed as f64),
-        billed_breakdown: moments.billed.mean(runs),
+        billed_breakdown: moments.billed.per_run(runs),
         fallback: moments.fallback.summary(total_cost_usd),
     }
 }
@@ -856,7 +792,7 @@ mod tests {
             work_done_s: 9.0,
             billed: BilledTime::default(),
             billed_redone_s: 10.0,
-            fallback: Default::default(),
+            fallback: crate::engine::FallbackPart::default(),
         };
         let want = Metric::ALL.map(|metric| metric.of(&record));
         assert_eq!(metric_values(&record), want);

@@ -352,7 +352,9 @@ mod tests {
 
     fn one_pass(values: &[f64]) -> Moments {
         let mut m = Moments::EMPTY;
-        values.iter().for_each(|&x| m.push(x));
+        for &x in values {
+            m.push(x);
+        }
         m
     }
 

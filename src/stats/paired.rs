@@ -557,6 +557,7 @@ impl Pairing {
 
     /// The same pairing for a shard: streamed, its store keeps each block's moments
     /// ([`PairedStore::Blocks`]).
+    #[must_use]
     pub fn keeping_blocks(mut self) -> Pairing {
         self.keep_blocks = true;
         self
@@ -685,6 +686,7 @@ impl PairedStore {
     /// A store of blocks combined in block order from an empty one, as one pass combines them
     /// ([`Pairing::append`]): the bits of a [`PairedStore::Streamed`] store of one machine.
     /// Other stores are returned as they are. `pairs` is the pairing's number of pairs.
+    #[must_use]
     pub fn folded(self, pairs: usize) -> PairedStore {
         match self {
             PairedStore::Blocks(blocks) => {

@@ -268,6 +268,7 @@ impl QuantileStore {
     /// rather than when it is merged; merged into this store, or into any store of more than
     /// [`EXACT_LIMIT`] values, it gives exactly what the exact part would have given. It must
     /// not be used otherwise: a sketch of few values loses their exactness.
+    #[must_use]
     pub fn empty_part(&self, capacity: usize) -> QuantileStore {
         match &self.contents {
             Contents::Exact(_) => QuantileStore::with_capacity(capacity),
@@ -470,7 +471,9 @@ impl QuantileStore {
             Contents::Exact(values) => {
                 let mut sorted = values.clone();
                 sorted.sort_by(f64::total_cmp);
-                sorted.into_iter().for_each(|x| f(x, 1));
+                for x in sorted {
+                    f(x, 1);
+                }
             }
             Contents::Integers(counts) => {
                 for (v, &c) in counts.iter().enumerate() {
@@ -751,7 +754,7 @@ impl From<QuantileStore> for StoreWire {
                     zeros: sketch.zeros,
                     positive: sketch.positive.to_sparse(),
                     negative: sketch.negative.to_sparse(),
-                })
+                });
             }
         }
         wire
@@ -860,7 +863,9 @@ mod tests {
 
     fn store_of(values: &[f64]) -> QuantileStore {
         let mut store = QuantileStore::new();
-        values.iter().for_each(|&x| store.push(x));
+        for &x in values {
+            store.push(x);
+        }
         store
     }
 
@@ -970,12 +975,16 @@ mod tests {
             .map(|v| (v.ln() + 5.0).floor().max(0.0))
             .collect();
         let mut store = QuantileStore::integers();
-        values.iter().for_each(|&x| store.push(x));
+        for &x in &values {
+            store.push(x);
+        }
         assert!(store.is_exact());
         assert_eq!(store.quantiles(PROBS), exact_quantiles(&values));
         // A fractional value makes it a general store of the same values.
         let mut mixed = QuantileStore::integers();
-        [1.0, 2.0, 2.5, 3.0].iter().for_each(|&x| mixed.push(x));
+        for x in [1.0, 2.0, 2.5, 3.0] {
+            mixed.push(x);
+        }
         assert_eq!(mixed, store_of(&[1.0, 2.0, 2.5, 3.0]));
     }
 
@@ -990,7 +999,9 @@ mod tests {
             QuantileStore::integers(),
             {
                 let mut s = QuantileStore::integers();
-                [0.0, 3.0, 3.0].iter().for_each(|&x| s.push(x));
+                for x in [0.0, 3.0, 3.0] {
+                    s.push(x);
+                }
                 s
             },
         ] {
@@ -1032,7 +1043,9 @@ mod tests {
             store_of(&sample(EXACT_LIMIT + 1, 13)),
             {
                 let mut s = QuantileStore::integers();
-                [0.0, 3.0, 3.0, 7.0].iter().for_each(|&x| s.push(x));
+                for x in [0.0, 3.0, 3.0, 7.0] {
+                    s.push(x);
+                }
                 s
             },
             QuantileStore::new(),

@@ -7,7 +7,7 @@
 //! interpolation between neighbours (Hyndman & Fan 1996, definition 7; the default of R and
 //! NumPy): exact up to 131,072 runs, within a relative 1.2·10⁻⁴ beyond.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::{Outcome, RunRecord};
 use crate::stats::moments::{CoMoments, Moments};
@@ -332,9 +332,14 @@ pub struct FallbackSummary {
     pub met_deadline_share: Option<f64>,
 }
 
-/// Mean billed seconds per run and instance, by what they bought. The parts add up to the mean
-/// of `training_s` (TrainingTimeInSeconds).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+/// Billed seconds per instance by what they bought: the one breakdown of billed time, summed
+/// over runs while they stream ([`crate::stats::accumulate::SideMoments::billed`]) and as a
+/// mean per run in a [`SideSummary`]. In a summary the parts add up to the mean of `training_s`
+/// (TrainingTimeInSeconds). The engine records each run's billed time by phase
+/// ([`crate::engine::BilledTime`], what the job was doing) and the training lost to
+/// interruptions; [`BilledBreakdown::add_run`] turns that into this by-use split, which needs
+/// the run's outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct BilledBreakdown {
     /// Training whose progress reached a completed model.
     pub useful_training_s: f64,
@@ -353,6 +358,57 @@ pub struct BilledBreakdown {
 }
 
 impl BilledBreakdown {
+    /// Adds one run: its training split into kept-and-delivered, redone and kept-but-stopped,
+    /// and its other billed phases.
+    #[inline]
+    pub(crate) fn add_run(&mut self, r: &RunRecord) {
+        let kept_s = r.billed.train_s - r.billed_redone_s;
+        if r.outcome == Outcome::Completed {
+            self.useful_training_s += kept_s;
+        } else {
+            self.stopped_training_s += kept_s;
+        }
+        self.redone_training_s += r.billed_redone_s;
+        self.download_s += r.billed.download_s;
+        self.restore_s += r.billed.restore_s;
+        self.checkpoint_save_s += r.billed.save_s;
+        self.upload_s += r.billed.upload_s;
+    }
+
+    /// As `times` calls of `add_run(r)`: the sums are added to in the same order, so that
+    /// they keep the bits of one run at a time.
+    pub(crate) fn add_run_repeated(&mut self, r: &RunRecord, times: u64) {
+        for _ in 0..times {
+            self.add_run(r);
+        }
+    }
+
+    /// Adds another breakdown's sums, part by part.
+    pub(crate) fn add(&mut self, other: &BilledBreakdown) {
+        self.useful_training_s += other.useful_training_s;
+        self.redone_training_s += other.redone_training_s;
+        self.stopped_training_s += other.stopped_training_s;
+        self.download_s += other.download_s;
+        self.restore_s += other.restore_s;
+        self.checkpoint_save_s += other.checkpoint_save_s;
+        self.upload_s += other.upload_s;
+    }
+
+    /// These sums over `runs` runs as means per run.
+    #[must_use]
+    pub fn per_run(&self, runs: u64) -> BilledBreakdown {
+        let n = runs.max(1) as f64;
+        BilledBreakdown {
+            useful_training_s: self.useful_training_s / n,
+            redone_training_s: self.redone_training_s / n,
+            stopped_training_s: self.stopped_training_s / n,
+            download_s: self.download_s / n,
+            restore_s: self.restore_s / n,
+            checkpoint_save_s: self.checkpoint_save_s / n,
+            upload_s: self.upload_s / n,
+        }
+    }
+
     /// The parts with their labels, in chart order.
     pub fn parts(&self) -> [(&'static str, f64); 7] {
         [
@@ -528,7 +584,7 @@ mod tests {
             work_done_s: 0.0,
             billed: BilledTime::default(),
             billed_redone_s: 0.0,
-            fallback: Default::default(),
+            fallback: crate::engine::FallbackPart::default(),
         };
         let spot: Vec<RunRecord> = [2.0, 3.0, 4.0, 5.0, 6.0].map(record).to_vec();
         let on_demand: Vec<RunRecord> = [10.0; 5].map(record).to_vec();

@@ -10,11 +10,11 @@
 //!   neighbours (7 points, plus the scenario's own interval for a paired comparison). Every
 //!   point is a TOML override re-validated by the scenario parser. The interval that minimises
 //!   the mean cost and the one that minimises the p95 wall time are each refined.
-//! - **max_run.** The smallest whole minute `r` with completion share (with `max_wait` at the
+//! - **`max_run`.** The smallest whole minute `r` with completion share (with `max_wait` at the
 //!   service's 30-day cap) at least `1 − (1 − target)/10`, by bisection over re-runs under the
 //!   same seed: MaxRuntime may take a tenth of the failure budget and MaxWait the rest. For an
 //!   on-demand job the goal is the target itself.
-//! - **max_wait.** With common random numbers a run's trajectory does not depend on `max_wait`
+//! - **`max_wait`.** With common random numbers a run's trajectory does not depend on `max_wait`
 //!   until the deadline acts, so a run completes under `max_wait = w` iff it completes with the
 //!   30-day cap and its wall time is at most `w`. One simulation at the cap therefore gives the
 //!   smallest `w` reaching the target: the `⌈target·n⌉`-th smallest wall time of the completed
@@ -824,9 +824,7 @@ fn checkpoint_advice(
         Ok(IntervalChoice {
             interval_s: best_point.values[0],
             value: best_point.metric,
-            current_minus_best: at_current
-                .map(|i| fine.points[i].vs_best)
-                .unwrap_or(best_point.vs_best),
+            current_minus_best: at_current.map_or(best_point.vs_best, |i| fine.points[i].vs_best),
         })
     };
     let min_cost = refine(coarse.best, SweepMetric::Mean(Metric::CostUsd))?;
@@ -1171,7 +1169,7 @@ mod tests {
         }
         // The fresh-seed check lands at or above the target, within its sampling.
         let (lo, hi) = limits.check_completed.ci95;
-        assert!(hi >= 0.95 && lo <= 0.95 + 0.03, "{:?}", limits);
+        assert!(hi >= 0.95 && lo <= 0.95 + 0.03, "{limits:?}");
     }
 
     #[test]

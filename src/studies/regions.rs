@@ -53,7 +53,7 @@ pub fn region_variants(
             offering
                 .iter()
                 .filter(|r| **r != feed_use.region)
-                .map(|r| r.to_string()),
+                .map(std::string::ToString::to_string),
         ),
         Some(wanted) => {
             for region in wanted {

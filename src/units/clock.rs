@@ -46,6 +46,7 @@ impl Timestamp {
     }
 
     /// This instant plus `seconds` (finite, of either sign), rounded to the nearest microsecond.
+    #[must_use]
     pub fn plus_s(self, seconds: f64) -> Timestamp {
         Timestamp {
             micros: self.micros + (seconds * MICROS_PER_S as f64).round() as i64,
@@ -186,9 +187,8 @@ impl Timestamp {
         }
         if hour > 23 || minute > 59 || second > 59 {
             return Err(format!(
-                "has the time {:02}:{:02}:{:02}; hours run to 23, minutes and seconds to 59 \
-                 (leap seconds are not accepted)",
-                hour, minute, second
+                "has the time {hour:02}:{minute:02}:{second:02}; hours run to 23, minutes and seconds to 59 \
+                 (leap seconds are not accepted)"
             ));
         }
         let seconds =

@@ -198,7 +198,9 @@ impl Browser {
                 if let Some(url) = line.strip_prefix("DevTools listening on ") {
                     let _ = address_tx.send(url.trim().to_owned());
                 }
-                let mut log = log.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                let mut log = log
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 log.push_str(&line);
                 log.push('\n');
             }
@@ -223,7 +225,7 @@ impl Browser {
         let log = self
             .log
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let kept: Vec<&str> = log.lines().filter(|line| !line.contains("dbus/")).collect();
         kept[kept.len().saturating_sub(lines)..].join("\n")
     }
@@ -564,15 +566,12 @@ fn percent_decoded(url: &str) -> Vec<u8> {
             .then(|| bytes.get(i + 1..i + 3))
             .flatten()
             .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
-        match escaped {
-            Some(byte) => {
-                decoded.push(byte);
-                i += 3;
-            }
-            None => {
-                decoded.push(bytes[i]);
-                i += 1;
-            }
+        if let Some(byte) = escaped {
+            decoded.push(byte);
+            i += 3;
+        } else {
+            decoded.push(bytes[i]);
+            i += 1;
         }
     }
     decoded

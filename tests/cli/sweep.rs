@@ -188,7 +188,7 @@ fn bad_set_flags_are_refused_with_the_key_value_and_rule() {
 
 /// The closed form of `tests/engine/closed_form.rs` for reference.toml (λ = 1/1h, capacity
 /// waits of mean d = 5m, download R = 2m, save C = 30s, training W = 4h): with checkpoints every
-/// τ, segments X_i = τ + C except the last, X_n = W − (n − 1)τ, K = e^{λR}(1 + Σ(e^{λX_i} − 1))
+/// τ, segments `X_i` = τ + C except the last, `X_n` = W − (n − 1)τ, K = e^{λR}(1 + `Σ(e^{λX_i`} − 1))
 /// starts and E[wall] = (d + 1/λ)K − 1/λ.
 fn closed_form_wall_s(interval_s: f64) -> f64 {
     let (lambda, d, r, c, w) = (1.0 / 3600.0, 300.0, 120.0, 30.0, 14_400.0);
@@ -276,7 +276,7 @@ fn a_fallback_deadline_can_be_swept() {
     assert_eq!(sweep["best"]["index"], 1);
 }
 
-/// Issue 15, item 1: with short max_run values the cheapest point per run stops most jobs.
+/// Issue 15, item 1: with short `max_run` values the cheapest point per run stops most jobs.
 /// By default the best point completes the target share (0.99) of jobs; `--metric` alone keeps
 /// the raw metric; a target no point meets is said in the table.
 #[test]

@@ -77,7 +77,7 @@ fn time(value: &Value) -> Timestamp {
 }
 
 /// The number printed for `"key"` in the `spotsim` section of a trace's JSON text. Read from
-/// the text with `str::parse`, which is exact: serde_json's default float parser may miss the
+/// the text with `str::parse`, which is exact: `serde_json`'s default float parser may miss the
 /// last bit.
 fn printed_number(json: &str, key: &str) -> f64 {
     let section = &json[json.find("\"spotsim\": {").unwrap()..];
@@ -174,15 +174,12 @@ fn assert_invariants(doc: &Value, bill_interrupted_attempt: bool) {
 
     // TrainingStartTime is the first Downloading; both training times are absent when the job
     // never left Starting.
-    match transitions.iter().find(|t| t["Status"] == "Downloading") {
-        Some(first) => {
-            assert_eq!(doc["TrainingStartTime"], first["StartTime"]);
-            assert_eq!(doc["TrainingEndTime"], doc["LastModifiedTime"]);
-        }
-        None => {
-            assert!(doc.get("TrainingStartTime").is_none());
-            assert!(doc.get("TrainingEndTime").is_none());
-        }
+    if let Some(first) = transitions.iter().find(|t| t["Status"] == "Downloading") {
+        assert_eq!(doc["TrainingStartTime"], first["StartTime"]);
+        assert_eq!(doc["TrainingEndTime"], doc["LastModifiedTime"]);
+    } else {
+        assert!(doc.get("TrainingStartTime").is_none());
+        assert!(doc.get("TrainingEndTime").is_none());
     }
 
     // Billed phases (Downloading, Training, Uploading; only the attempts no reclaim cut short

@@ -38,7 +38,11 @@ fn every_shipped_scenario_is_valid_and_runs() {
                 .unwrap()
                 .map(move |entry| format!("{dir}/{}", entry.unwrap().file_name().to_string_lossy()))
         })
-        .filter(|path| path.ends_with(".toml"))
+        .filter(|path| {
+            std::path::Path::new(path)
+                .extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("toml"))
+        })
         .collect();
     paths.sort();
     assert!(paths.len() >= 12, "{paths:?}");

@@ -1,11 +1,11 @@
 //! The simulated means against closed forms, within 4 standard errors, at fixed seeds.
 //!
-//! Closed form (issue "Core", §6): exponential interruptions at rate λ = instance_count / mean
+//! Closed form (issue "Core", §6): exponential interruptions at rate λ = `instance_count` / mean
 //! time to interruption, exponential capacity waits of mean d, constant download R, no
 //! provisioning, upload or restore time, constant save C, training = n × τ, no limit reached.
-//! With X_i = τ + C for i < n, X_n = τ and K = e^{λR} (1 + Σ_i (e^{λX_i} − 1)) (the expected
+//! With `X_i` = τ + C for i < n, `X_n` = τ and K = e^{λR} (1 + `Σ_i` (`e^{λX_i`} − 1)) (the expected
 //! number of starts):
-//!   E[interruptions] = K − 1, E[training_s] = (K − 1)/λ, E[wall_s] = (d + 1/λ) K − 1/λ.
+//!   E[interruptions] = K − 1, E[`training_s`] = (K − 1)/λ, E[`wall_s`] = (d + 1/λ) K − 1/λ.
 //! The middle one is Wald's identity: billed time is exactly the exposure to the reclaim process.
 
 use spotsim::montecarlo::{Estimate, run_scenario, stream_scenario};
@@ -77,7 +77,7 @@ seed = {seed}
         )
     }
 
-    /// (E[interruptions], E[training_s], E[wall_s]).
+    /// (E[interruptions], E[`training_s`], E[`wall_s`]).
     fn expected(&self) -> (f64, f64, f64) {
         let lambda = self.lambda_per_s;
         let segments = (1..=self.intervals).map(|i| {
@@ -361,7 +361,7 @@ on_demand_hourly = 1
     let step = 1.0;
     let expected: f64 = (0..100_000)
         .map(|i| {
-            let t = i as f64 * step;
+            let t = f64::from(i) * step;
             0.5 * (survival(t).powi(2) + survival(t + step).powi(2)) * step
         })
         .sum();
@@ -439,6 +439,14 @@ fn time_of_day_interruptions_follow_the_profile() {
     // A job that runs without pause for exactly 10 days (no waits, no downloads, no checkpoints,
     // far more training than MaxRuntime allows), started at midnight: every hour of the day gets
     // the same exposure, so interruptions per hour of day are proportional to the profile.
+    struct HourCounter<'a>(&'a mut [u64; 24]);
+    impl spotsim::engine::Observer for HourCounter<'_> {
+        fn status(&mut self, time_s: f64, status: spotsim::engine::SecondaryStatus) {
+            if status == spotsim::engine::SecondaryStatus::Interrupted {
+                self.0[((time_s / 3600.0).floor() as usize) % 24] += 1;
+            }
+        }
+    }
     let hourly: Vec<f64> = (0..24)
         .map(|h| match h {
             9..=17 => 3.0,
@@ -466,14 +474,6 @@ on_demand_hourly = 1
     );
     let model = spotsim::engine::JobModel::spot(&scenario(&text)).unwrap();
     let mut per_hour = [0u64; 24];
-    struct HourCounter<'a>(&'a mut [u64; 24]);
-    impl spotsim::engine::Observer for HourCounter<'_> {
-        fn status(&mut self, time_s: f64, status: spotsim::engine::SecondaryStatus) {
-            if status == spotsim::engine::SecondaryStatus::Interrupted {
-                self.0[((time_s / 3600.0).floor() as usize) % 24] += 1;
-            }
-        }
-    }
     for run in 0..300 {
         spotsim::engine::simulate(
             &model,

@@ -223,13 +223,13 @@ fn real_v100_traces_have_their_documented_availability() {
 
 #[test]
 fn real_multi_node_and_event_traces_load() {
+    use spotsim::inputs::availability::{Availability, TraceFormat};
     let Some(data) = shared_data() else { return };
     let read = |path: &str, format| {
         let file = std::fs::File::open(data.join(path)).unwrap();
         spotsim::inputs::availability::read_trace(file, format)
             .unwrap_or_else(|e| panic!("{path}: {e}"))
     };
-    use spotsim::inputs::availability::{Availability, TraceFormat};
     // 16-node availability counts: needing more instances can only lower the share.
     let sixteen = read(
         "spot-traces/availability/16-node/aws-08-27-2023/us-west-2a_v100_1.json",
@@ -303,8 +303,8 @@ fn a_trace_with_prices_bills_each_second_at_the_price_in_force() {
 
 #[test]
 fn real_price_histories_load_with_their_filters() {
-    let Some(data) = shared_data() else { return };
     use spotsim::inputs::price::{PriceFilter, read_series, read_tsv};
+    let Some(data) = shared_data() else { return };
     // The zstd TSV capture: p3.2xlarge Linux in use1-az6 (about 6 hours of 2022-05-31).
     let file =
         std::fs::File::open(data.join("aws-spot-price-history/prices/2022/05.tsv.zst")).unwrap();

@@ -211,8 +211,8 @@ fn read_workload(
         Some(value) => read_string(ctx, "workload.name", value).map(Some),
         None => Some(None),
     };
-    let scenario = match reader.get("scenario") {
-        Some(value) => match value.get_ref() {
+    let scenario = if let Some(value) = reader.get("scenario") {
+        match value.get_ref() {
             DeValue::String(path) => {
                 let full = ctx.base_dir.join(path.as_ref());
                 match read_bounded_text(&full, FileKind::Scenario) {
@@ -243,20 +243,19 @@ fn read_workload(
                     "workload.scenario",
                     value,
                     "must be a scenario file in quotes, or the scenario's tables inline as \
-                     [workload.scenario.job], [workload.scenario.pricing], ...",
+                 [workload.scenario.job], [workload.scenario.pricing], ...",
                 );
                 None
             }
-        },
-        None => {
-            reader.missing(
-                ctx,
-                "scenario",
-                "the job: scenario = \"job.toml\" (relative to the fleet file), or its tables \
-                 inline as [workload.scenario.job], ...",
-            );
-            None
         }
+    } else {
+        reader.missing(
+            ctx,
+            "scenario",
+            "the job: scenario = \"job.toml\" (relative to the fleet file), or its tables \
+             inline as [workload.scenario.job], ...",
+        );
+        None
     };
     if let Some((scenario, _, at)) = &scenario
         && scenario.fallback.is_some()
@@ -283,17 +282,16 @@ fn read_workload(
         }
         instance_type
     });
-    let arrivals = match reader.get("arrivals") {
-        Some(value) => read_arrivals(ctx, value, horizon_s),
-        None => {
-            reader.missing(
-                ctx,
-                "arrivals",
-                "when jobs are submitted: arrivals = { per_day = 40 }, { at = [\"09:00\"] } or \
-                 { file = \"plan.csv\" }",
-            );
-            None
-        }
+    let arrivals = if let Some(value) = reader.get("arrivals") {
+        read_arrivals(ctx, value, horizon_s)
+    } else {
+        reader.missing(
+            ctx,
+            "arrivals",
+            "when jobs are submitted: arrivals = { per_day = 40 }, { at = [\"09:00\"] } or \
+             { file = \"plan.csv\" }",
+        );
+        None
     };
     let count = match reader.get("count") {
         Some(value) => {
@@ -383,27 +381,25 @@ fn read_arrivals(
                 "must list at least one time of day",
             );
         }
-        for item in items.iter() {
-            match item.get_ref() {
-                DeValue::String(text) => match parse_time_of_day_s(text) {
-                    Some(seconds) => times_s.push(seconds),
-                    None => {
-                        ctx.bad(
-                            "workload.arrivals.at",
-                            item,
-                            "must be a time of day \"HH:MM\" or \"HH:MM:SS\" from 00:00 to 23:59:59",
-                        );
-                        ok = false;
-                    }
-                },
-                _ => {
+        for item in items {
+            if let DeValue::String(text) = item.get_ref() {
+                if let Some(seconds) = parse_time_of_day_s(text) {
+                    times_s.push(seconds);
+                } else {
                     ctx.bad(
                         "workload.arrivals.at",
                         item,
-                        "must be a time of day in quotes, \"HH:MM\"",
+                        "must be a time of day \"HH:MM\" or \"HH:MM:SS\" from 00:00 to 23:59:59",
                     );
                     ok = false;
                 }
+            } else {
+                ctx.bad(
+                    "workload.arrivals.at",
+                    item,
+                    "must be a time of day in quotes, \"HH:MM\"",
+                );
+                ok = false;
             }
         }
         times_s.sort_by(f64::total_cmp);
@@ -508,7 +504,7 @@ fn read_quotas(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<BTreeM
     };
     let mut quotas = BTreeMap::new();
     let mut ok = true;
-    for (type_key, value) in table.iter() {
+    for (type_key, value) in table {
         let instance_type = type_key.get_ref().to_string();
         let path = format!("quota.\"{instance_type}\"");
         let DeValue::Table(keys_table) = value.get_ref() else {
@@ -517,7 +513,7 @@ fn read_quotas(ctx: &mut Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Option<BTreeM
             continue;
         };
         let mut quota = Quota::default();
-        for (key, item) in keys_table.iter() {
+        for (key, item) in keys_table {
             let name = key.get_ref().as_ref();
             let key_path = format!("{path}.{name}");
             match name {
@@ -567,7 +563,7 @@ fn read_markets(
     };
     let mut markets = BTreeMap::new();
     let mut ok = true;
-    for (type_key, value) in table.iter() {
+    for (type_key, value) in table {
         let instance_type = type_key.get_ref().to_string();
         let path = format!("market.\"{instance_type}\"");
         let DeValue::Table(market_table) = value.get_ref() else {

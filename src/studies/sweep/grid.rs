@@ -427,14 +427,14 @@ pub fn resolve_key(document: &Table, key: &str) -> Result<ValueKind, String> {
     }
     let known = sweepable_keys(document);
     let known_refs: Vec<&str> = known.iter().map(String::as_str).collect();
-    let hint = if !key.contains('.') {
+    let hint = if key.contains('.') {
+        closest(key, &known_refs).map(|k| format!("did you mean `{k}`?"))
+    } else {
         let ending = format!(".{key}");
         known_refs
             .iter()
             .find(|k| k.ends_with(&ending))
             .map(|k| format!("did you mean `{k}`? (keys are written with their table)"))
-    } else {
-        closest(key, &known_refs).map(|k| format!("did you mean `{k}`?"))
     };
     Err(format!(
         "unknown key `{key}`: {}",
@@ -688,12 +688,12 @@ pub fn grid(
         }
     }
     if !bad_points.is_empty() {
+        const SHOWN: usize = 5;
         let flags_text = axes
             .iter()
             .map(|a| format!("--set {}", a.written))
             .collect::<Vec<_>>()
             .join(" ");
-        const SHOWN: usize = 5;
         let invalid: usize = bad_points.iter().map(|(_, at)| at.len()).sum();
         let mut messages: Vec<String> = bad_points
             .iter()

@@ -273,7 +273,7 @@ pub fn total_runs(points: &[GridPoint], runs: u64) -> u64 {
 
 /// Section `b`'s run indices of `runs` runs: `b·runs/SECTIONS .. (b + 1)·runs/SECTIONS`.
 fn section_runs(b: usize, runs: u64) -> Range<u64> {
-    let bound = |b: usize| (b as u128 * runs as u128 / SECTIONS as u128) as u64;
+    let bound = |b: usize| (b as u128 * u128::from(runs) / SECTIONS as u128) as u64;
     bound(b)..bound(b + 1)
 }
 
@@ -880,13 +880,13 @@ mod tests {
     const REFERENCE: &str = include_str!("../../../scenarios/reference.toml");
 
     fn sweep(flags: &[&str], metric: SweepMetric, runs: u64) -> SweepResult {
-        let flags: Vec<String> = flags.iter().map(|s| s.to_string()).collect();
+        let flags: Vec<String> = flags.iter().map(std::string::ToString::to_string).collect();
         let (axes, points) = build_grid(REFERENCE, "reference.toml", &flags).unwrap();
         run_sweep(&axes, &points, metric, None, runs, 1, &AtomicU64::new(0))
     }
 
     fn sweep_to(flags: &[&str], target: f64, runs: u64) -> SweepResult {
-        let flags: Vec<String> = flags.iter().map(|s| s.to_string()).collect();
+        let flags: Vec<String> = flags.iter().map(std::string::ToString::to_string).collect();
         let (axes, points) = build_grid(REFERENCE, "reference.toml", &flags).unwrap();
         let metric = SweepMetric::Mean(Metric::CostUsd);
         run_sweep(
@@ -900,7 +900,7 @@ mod tests {
         )
     }
 
-    /// The trap: a max_run so short that most jobs stop is the cheapest per run. Under
+    /// The trap: a `max_run` so short that most jobs stop is the cheapest per run. Under
     /// a completion target the best point completes enough jobs, and is the cheapest per
     /// completed job among those that do.
     #[test]
