@@ -337,7 +337,7 @@ pub struct FallbackSummary {
 /// mean per run in a [`SideSummary`]. In a summary the parts add up to the mean of `training_s`
 /// (TrainingTimeInSeconds). The engine records each run's billed time by phase
 /// ([`crate::engine::BilledTime`], what the job was doing) and the training lost to
-/// interruptions; [`BilledBreakdown::add_run`] turns that into this by-use split, which needs
+/// interruptions; `BilledBreakdown::add_run` (crate-private) turns that into this by-use split, which needs
 /// the run's outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct BilledBreakdown {
