@@ -695,12 +695,29 @@ fn _from_request(
     file: &str,
     overrides: &Bound<'_, PyAny>,
 ) -> PyResult<Scenario> {
-    let imported = spotsim::import::import_create_training_job(text, file)
+    let mut overrides = to_json(py, overrides)?;
+    // A given price is written by the import itself, as `spotsim import --price-per-hour`
+    // writes it: spotsim knows no price for most instance types, and leaves a placeholder that
+    // parsing refuses when none is given.
+    let price = overrides
+        .get("pricing")
+        .and_then(|p| p.get("on_demand_hourly"))
+        .and_then(serde_json::Value::as_f64);
+    if price.is_some()
+        && let Some(pricing) = overrides
+            .get_mut("pricing")
+            .and_then(serde_json::Value::as_object_mut)
+    {
+        pricing.remove("on_demand_hourly");
+        if pricing.is_empty() {
+            overrides.as_object_mut().map(|o| o.remove("pricing"));
+        }
+    }
+    let imported = spotsim::import::import_create_training_job_priced(text, file, price)
         .map_err(|error| import_error(py, error))?;
     for warning in &imported.warnings {
         warn_text(py, format!("{file}: {warning}"))?;
     }
-    let overrides = to_json(py, overrides)?;
     let given = |key: &str| {
         key.split_once('.')
             .and_then(|(table, name)| overrides.get(table)?.get(name))

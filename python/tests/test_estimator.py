@@ -49,10 +49,10 @@ def assumed_keys_of(stderr: str):
     return re.findall(r"^  (\S+)  ", stderr, flags=re.MULTILINE)
 
 
-def imported(cli, tmp_path, request):
+def imported(cli, tmp_path, request, *extra):
     path = tmp_path / "request.json"
     path.write_text(json.dumps(request, indent=2))
-    return path, cli("import", "create-training-job", path)
+    return path, cli("import", "create-training-job", path, *extra)
 
 
 def test_the_sdk_request_of_the_keyword_arguments():
@@ -80,20 +80,33 @@ def test_an_estimator_and_its_keyword_arguments_make_the_same_request():
 @pytest.mark.parametrize("kwargs", [SPOT, {"instance_type": "ml.m5.xlarge", "instance_count": 2}])
 def test_the_scenario_is_the_imports(cli, tmp_path, kwargs):
     request = request_from(kwargs)
-    path, out = imported(cli, tmp_path, request)
+    # spotsim knows no price for these types: the user gives it, to both.
+    path, out = imported(cli, tmp_path, request, "--price-per-hour", "3.825")
     assert out.returncode == 0, out.stderr
     # The native import named as the file: the binary's scenario byte for byte.
-    native = _spotsim._from_request(json.dumps(request, indent=2), str(path), {})
+    native = _spotsim._from_request(
+        json.dumps(request, indent=2), str(path), {"pricing": {"on_demand_hourly": 3.825}}
+    )
     assert native.toml == out.stdout
     assert [key for key, _ in native.assumed] == assumed_keys_of(out.stderr)
     # from_estimator: the same scenario (named <estimator>), the same figures.
     with pytest.warns(UserWarning, match="assumed"):
-        scenario = spotsim.from_estimator(kwargs)
+        scenario = spotsim.from_estimator(kwargs, on_demand_hourly=3.825)
     assert [key for key, _ in scenario.assumed] == assumed_keys_of(out.stderr)
     assert (
         scenario.run(runs=1500, seed=3).to_json()
         == spotsim.loads(out.stdout).run(runs=1500, seed=3).to_json()
     )
+
+
+def test_an_unknown_price_is_the_users_to_give(cli, tmp_path):
+    """Issue 15: no other type's price stands in for the job's; the binary and the binding
+    both refuse the scenario until the price is given, naming the key."""
+    path, out = imported(cli, tmp_path, request_from(SPOT))
+    assert out.returncode == 0, out.stderr
+    assert 'on_demand_hourly = "SET ME: USD per instance-hour"' in out.stdout
+    with pytest.raises(spotsim.ScenarioError, match=r"pricing\.on_demand_hourly .* must be a number, not text"):
+        spotsim.from_estimator(SPOT)
 
 
 def test_given_values_replace_the_placeholders():

@@ -91,7 +91,9 @@ fn difference_lines(comparison: &Comparison) -> Vec<String> {
         .map(|d| {
             let mean = &d.cost_usd;
             let sign = if mean.mean > 0.0 { "+" } else { "" };
-            let half = |ci: Option<(f64, f64)>| ci.map(|(lo, hi)| format_usd((hi - lo) / 2.0));
+            let half = |ci: Option<(f64, f64)>| {
+                ci.map(|(lo, hi)| crate::units::format::format_usd_pm((hi - lo) / 2.0))
+            };
             let mut line = format!(
                 "{} − {}: cost per run {sign}{}",
                 short_name(&d.name),
@@ -174,7 +176,7 @@ where
         (x_max, rows),
         label_px.clamp(60, 360),
         "cost per completed job (USD, all instances)",
-        &|v| format!("${v:.decimals$}"),
+        &|v| super::usd_axis(*v, decimals),
     )?;
     for bar in &bars {
         let text_at = match bar.value_usd {
@@ -209,7 +211,11 @@ where
                 // A spread a billion times below the value is the clock's rounding.
                 let half = (hi - lo) / 2.0;
                 let half = if half <= 1e-9 * value { 0.0 } else { half };
-                format!("{} ± {} · {completed}", format_usd(value), format_usd(half))
+                format!(
+                    "{} ± {} · {completed}",
+                    format_usd(value),
+                    crate::units::format::format_usd_pm(half)
+                )
             }
             (Some(value), None) => format!("{} · {completed}", format_usd(value)),
             (None, _) => format!("{}: no run completed", bar.side),

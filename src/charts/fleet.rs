@@ -16,7 +16,7 @@ use super::{
 };
 use crate::fleet::{FleetReport, PoolBand};
 use crate::stats::sketch::QuantileStore;
-use crate::units::format::{format_count, format_pct, format_usd};
+use crate::units::format::{format_count, format_pct, format_share, format_usd};
 
 /// Which fleet chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +90,11 @@ pub fn fleet_charts(report: &FleetReport) -> Vec<FleetChart> {
     }];
     for (index, band) in report.bands.iter().enumerate() {
         let quota = match band.quota {
-            Some(quota) => format!(", against its quota of {}", format_count(u64::from(quota))),
+            Some(quota) => format!(
+                ", against its quota of {}; the subtitle says how often the month's peak \
+                 reaches the quota and how much of the time the pool holds all of it",
+                format_count(u64::from(quota))
+            ),
             None => " (no quota)".to_string(),
         };
         charts.push(FleetChart {
@@ -98,7 +102,8 @@ pub fn fleet_charts(report: &FleetReport) -> Vec<FleetChart> {
             stem: format!("fleet-concurrency-{}", pool_slug(band)),
             caption: format!(
                 "Instances of {} jobs in progress over the month, sampled every {}: the median \
-                 over the simulated months and the band up to the 90th percentile{quota}.",
+                 over the simulated months, the band up to the 90th percentile and the highest \
+                 of any month{quota}.",
                 pool_name(band),
                 crate::units::duration::format_duration(band.step_s)
             ),
@@ -327,6 +332,7 @@ where
         .p90
         .iter()
         .chain(&band.p50)
+        .chain(&band.max)
         .copied()
         .chain(band.quota)
         .max()
@@ -340,6 +346,7 @@ where
             "median to 90th percentile".to_string(),
             Mark::Fill(mix_white(colour, 0.3)),
         ),
+        ("highest of any month".to_string(), Mark::Line(INK)),
     ];
     if let Some(quota) = band.quota {
         legend.push((
@@ -357,8 +364,24 @@ where
         crate::units::duration::format_duration(band.step_s),
         simulated_months(report.runs)
     )];
-    if band.quota.is_none() {
-        subtitle.push("no quota set for this pool".to_string());
+    // The band hides how often a pool runs full: a month's peak can last an hour. The peak
+    // and the time at the quota are said here as the fleet review says them.
+    match band.quota {
+        None => subtitle.push("no quota set for this pool".to_string()),
+        Some(quota) => {
+            let index = report
+                .bands
+                .iter()
+                .position(|b| b.key == band.key)
+                .ok_or("the report has no such pool")?;
+            subtitle.push(format!(
+                "the month's peak reaches the quota of {} in {} of months; the pool holds its \
+                 whole quota {} of the time",
+                format_count(u64::from(quota)),
+                format_share(report.peak_at_quota_share(index).unwrap_or(0.0), 1),
+                format_share(band.at_quota_share.unwrap_or(0.0), 1)
+            ));
+        }
     }
     let plot = frame(
         root,
@@ -402,6 +425,8 @@ where
         mix_white(colour, 0.3).filled(),
     )))?;
     chart.draw_series(LineSeries::new(lower, colour.stroke_width(2)))?;
+    // Under the quota line, which it often meets: black with the quota's dashes over it.
+    chart.draw_series(LineSeries::new(steps(&band.max), INK.stroke_width(3)))?;
     // On top: a pool that runs full draws its median on the quota.
     if let Some(quota) = band.quota {
         chart.draw_series(DashedLineSeries::new(
@@ -643,9 +668,35 @@ spot = 3
             "concurrent instances",
             "median to 90th percentile",
             "quota: 3",
+            "highest of any month",
         ] {
             assert!(concurrency.contains(text), "{text}");
         }
+        // Issue 15, item 8: the peak and the time at the quota, as the review says them.
+        let index = report
+            .bands
+            .iter()
+            .position(|b| b.quota == Some(3))
+            .unwrap();
+        let band = &report.bands[index];
+        let peak = report.peak_at_quota_share(index).unwrap();
+        let held = band.at_quota_share.unwrap();
+        // (The SVG escapes the apostrophe of "month's".)
+        for said in [
+            format!(
+                "peak reaches the quota of 3 in {} of months",
+                format_share(peak, 1)
+            ),
+            format!(
+                "the pool holds its whole quota {} of the time",
+                format_share(held, 1)
+            ),
+        ] {
+            assert!(concurrency.contains(&said), "{said}");
+        }
+        assert!(peak > 0.0 && held > 0.0 && held < peak, "{peak} {held}");
+        assert!(band.max.contains(&3));
+        assert!(band.max.iter().zip(&band.p90).all(|(m, p)| m >= p));
         assert!(svg("fleet-concurrency-ml-g5-2xlarge-on-demand").contains("no quota set"));
         let workloads = svg("fleet-workloads");
         for text in ["fine-tune", "evaluation", "mean cost per month (USD)"] {

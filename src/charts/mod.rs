@@ -27,11 +27,12 @@ pub use sweep::render_sweep;
 use crate::engine::SecondaryStatus;
 use crate::montecarlo::Estimate;
 use crate::montecarlo::timeline::JobTimeline;
-use crate::scenario::Scenario;
+use crate::scenario::{MaxRunCounting, Scenario};
 use crate::stats::accumulate::{ScenarioStats, SideStores};
 use crate::stats::sketch::QuantileStore;
 use crate::stats::summary::{BilledBreakdown, Metric, SideSummary, Summary};
-use crate::units::format::{format_count, format_share, format_usd};
+use crate::units::duration::{format_duration_exact, format_duration_within};
+use crate::units::format::{format_count, format_grouped, format_share, format_usd};
 
 mod compare;
 pub use compare::render_comparison;
@@ -63,6 +64,8 @@ const PURPLE: RGBColor = RGBColor(204, 121, 167);
 const GREY: RGBColor = RGBColor(170, 170, 170);
 const WINE: RGBColor = RGBColor(136, 34, 85);
 const INK: RGBColor = RGBColor(30, 30, 30);
+/// The billable-time bar of the breakdown chart: a neutral dark grey, apart from the parts.
+const BILLABLE: RGBColor = RGBColor(90, 90, 90);
 
 /// The spot side's colour in every chart; on-demand is orange.
 const SPOT: RGBColor = BLUE;
@@ -77,7 +80,7 @@ pub enum ChartKind {
     Savings,
     /// Share of jobs completed against wall time, with the limits.
     Completion,
-    /// Where the billed time goes, spot against on-demand.
+    /// Where the instance running time goes, and what is billed, spot against on-demand.
     Breakdown,
     /// Gantt chart of the first runs, coloured by SecondaryStatus.
     Timeline,
@@ -113,10 +116,12 @@ impl ChartKind {
                  percentile marked."
             }
             (ChartKind::Completion, false) => {
-                "Share of jobs completed by each wall-clock time on-demand, with max_run marked."
+                "Share of jobs completed by each wall-clock time on-demand. max_run limits \
+                 running time (TrainingTimeInSeconds), not wall time, so it is named, not drawn."
             }
             (ChartKind::Breakdown, false) => {
-                "Mean billed time per job and instance on-demand, split by what it bought."
+                "Mean instance running time (TrainingTimeInSeconds) per job and instance \
+                 on-demand, split by what it bought; on-demand, all of it is billed."
             }
             _ => self.description(),
         }
@@ -135,11 +140,15 @@ impl ChartKind {
             }
             ChartKind::Completion => {
                 "Share of jobs completed by each wall-clock time, spot against on-demand, with \
-                 max_run and max_wait marked."
+                 max_wait (a wall-clock limit) marked. max_run limits running time \
+                 (TrainingTimeInSeconds), which on spot falls behind wall time during capacity \
+                 waits, so it is named, not drawn on this axis."
             }
             ChartKind::Breakdown => {
-                "Mean billed time per job and instance, split by what it bought, spot against \
-                 on-demand."
+                "Mean instance running time (TrainingTimeInSeconds) per job and instance, split \
+                 by what it bought, spot against on-demand, each above the billable time \
+                 (BillableTimeInSeconds: on spot, running time less the spot discount) and the \
+                 mean cost."
             }
             ChartKind::Timeline => {
                 "The first runs, status by status as SageMaker reports them, with interruptions \
@@ -680,9 +689,9 @@ where
     let mut notes = spec.notes.clone();
     if outside > 0 {
         notes.push(format!(
-            "{} runs ({:.2} %) lie beyond the axis and are not drawn",
+            "{} runs ({}) lie beyond the axis and are not drawn",
             format_count(outside),
-            outside as f64 / total.max(1) as f64 * 100.0
+            crate::units::format::format_pct(outside as f64 / total.max(1) as f64 * 100.0, 2)
         ));
     }
     let plot = frame(root, &spec.title, &notes, &legend)?;
@@ -731,6 +740,16 @@ where
         vertical(&mut chart, *x, (0.0, y_top), *colour, *dashed)?;
     }
     Ok(())
+}
+
+/// `$1,000.50`: a dollar amount on an axis with `decimals` places, its thousands grouped as in
+/// tables.
+pub(crate) fn usd_axis(value: f64, decimals: usize) -> String {
+    if value < 0.0 && format_grouped(value, decimals).starts_with('-') {
+        format!("-${}", format_grouped(-value, decimals))
+    } else {
+        format!("${}", format_grouped(value.max(0.0), decimals))
+    }
 }
 
 /// Decimals that tell apart ticks about a fifth of `span` apart.
@@ -835,7 +854,7 @@ where
             marks,
             notes,
             x_desc: "cost per job (USD, all instances)",
-            x_format: &|v| format!("${v:.decimals$}"),
+            x_format: &|v| usd_axis(*v, decimals),
         },
     )
 }
@@ -990,11 +1009,11 @@ where
         .max(1.0);
     let (unit_s, unit) = time_unit(longest_s);
     let x_max = longest_s / unit_s * 1.08;
-    // max_run limits running time, not wall time: a job reaches it no sooner than this line.
-    let mut limits = vec![(stopping.max_run_s, "max_run", " of running time", INK)];
-    if let (Some(max_wait_s), true) = (stopping.max_wait_s, input.stats.spot().is_some()) {
-        limits.push((max_wait_s, "max_wait", " of wall time", VERMILION));
-    }
+    // Only max_wait is a wall-clock limit (spec §1). max_run (MaxRuntimeInSeconds) counts the
+    // billed running time of all attempts (spec §3, the engine's default; docs/model.md): on
+    // spot a job passes max_run of wall time long before it has run that long, so a max_run
+    // line on this axis would mark a limit no job meets there.
+    let max_wait_s = stopping.max_wait_s.filter(|_| input.stats.spot().is_some());
     let mut legend: Vec<(String, Mark)> = sides
         .iter()
         .map(|(_, side, colour, _)| (side.to_string(), Mark::Line(*colour)))
@@ -1019,17 +1038,17 @@ where
             }
         })
         .collect();
-    let mut beyond = Vec::new();
-    for &(limit_s, name, what, colour) in &limits {
-        let shown = crate::units::duration::format_duration(limit_s);
-        if limit_s / unit_s <= x_max {
-            legend.push((format!("{name} = {shown}{what}"), Mark::Dashed(colour)));
+    subtitle.push(max_run_note(stopping));
+    if let Some(max_wait_s) = max_wait_s {
+        let shown = format_duration_exact(max_wait_s);
+        if max_wait_s / unit_s <= x_max {
+            legend.push((
+                format!("max_wait = {shown} of wall time"),
+                Mark::Dashed(VERMILION),
+            ));
         } else {
-            beyond.push(format!("{name} = {shown}"));
+            subtitle.push(format!("max_wait = {shown} of wall time: beyond the axis"));
         }
-    }
-    if !beyond.is_empty() {
-        subtitle.push(format!("beyond the axis: {}", beyond.join(", ")));
     }
     let plot = frame(
         root,
@@ -1054,10 +1073,14 @@ where
         .label_style(font(TICK_PX))
         .y_label_formatter(&|v| format!("{v:.0}"))
         .draw()?;
-    for &(limit_s, _, _, colour) in &limits {
-        if limit_s / unit_s <= x_max {
-            vertical(&mut chart, limit_s / unit_s, (0.0, 101.0), colour, true)?;
-        }
+    if let Some(max_wait_s) = max_wait_s.filter(|s| s / unit_s <= x_max) {
+        vertical(
+            &mut chart,
+            max_wait_s / unit_s,
+            (0.0, 101.0),
+            VERMILION,
+            true,
+        )?;
     }
     let runs = input.stats.runs();
     for (stores, _, colour, _) in &sides {
@@ -1067,6 +1090,18 @@ where
         ))?;
     }
     Ok(())
+}
+
+/// The completion chart's line on `max_run`: why it is not drawn on a wall-time axis.
+fn max_run_note(stopping: &crate::scenario::StoppingSpec) -> String {
+    let what = match stopping.max_run_counts {
+        MaxRunCounting::AllAttempts => "running time (TrainingTimeInSeconds)",
+        MaxRunCounting::EachAttempt => "each attempt's running time",
+    };
+    format!(
+        "max_run = {} limits {what}, not wall time: not drawn here",
+        format_duration_exact(stopping.max_run_s)
+    )
 }
 
 /// Breakdown colours, in `BilledBreakdown::parts` order.
@@ -1079,7 +1114,7 @@ fn draw_breakdown<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let mut bars: Vec<(&str, &BilledBreakdown, f64)> = Vec::new();
+    let mut bars: Vec<(&str, &SideSummary)> = Vec::new();
     let fallback = input.estimate.spot.as_ref().and_then(|s| s.fallback);
     if let Some(spot) = &input.estimate.spot {
         let label = if fallback.is_some() {
@@ -1087,30 +1122,36 @@ where
         } else {
             "spot"
         };
-        bars.push((label, &spot.billed_breakdown, spot.metrics.cost_usd.mean));
+        bars.push((label, spot));
     }
-    let on_demand = &input.estimate.on_demand;
-    bars.push((
-        "on-demand",
-        &on_demand.billed_breakdown,
-        on_demand.metrics.cost_usd.mean,
-    ));
+    bars.push(("on-demand", &input.estimate.on_demand));
     let total_s = |b: &BilledBreakdown| b.parts().iter().map(|p| p.1).sum::<f64>();
     let longest_s = bars
         .iter()
-        .map(|b| total_s(b.1))
+        .map(|(_, side)| total_s(&side.billed_breakdown))
         .fold(0.0, f64::max)
         .max(1.0);
     let (unit_s, unit) = time_unit(longest_s);
-    let x_max = longest_s / unit_s * 1.45;
+    let x_max = longest_s / unit_s * 1.6;
     let mut legend: Vec<(String, Mark)> = BilledBreakdown::default()
         .parts()
         .iter()
         .zip(BREAKDOWN_COLOURS)
         .map(|((label, _), colour)| (label.to_string(), Mark::Fill(colour)))
         .collect();
-    let mut subtitles =
-        vec!["mean per job and instance; each bar adds up to TrainingTimeInSeconds".to_string()];
+    legend.push((
+        "billable time (BillableTimeInSeconds)".to_string(),
+        Mark::Fill(BILLABLE),
+    ));
+    // The bars are running time, TrainingTimeInSeconds. What is billed is BillableTimeInSeconds
+    // (spec §3): running time on-demand, running time × (1 − discount) on spot. Drawing only the
+    // running time would make spot look dearer than on-demand when it is the other way round.
+    let mut subtitles = vec![
+        "mean per job and instance; each upper bar adds up to TrainingTimeInSeconds".to_string(),
+        "the lower bar is what is billed, BillableTimeInSeconds (on spot: running time less the \
+         spot discount)"
+            .to_string(),
+    ];
     if let Some(f) = fallback {
         legend.push((
             "the on-demand job (fallback)".to_string(),
@@ -1119,64 +1160,94 @@ where
         subtitles.push(format!(
             "[fallback]: {} of runs went on-demand; the on-demand jobs are {} of the spot + \
              fallback cost",
-            crate::units::format::format_pct(f.fell_back_share * 100.0, 1),
-            crate::units::format::format_pct(f.on_demand_cost_share * 100.0, 1)
+            format_share(f.fell_back_share, 1),
+            format_share(f.on_demand_cost_share, 1)
         ));
     }
     let plot = frame(
         root,
-        &format!("{}: where the billed time goes", short_name(input.name)),
+        &format!(
+            "{}: where the instance running time goes",
+            short_name(input.name)
+        ),
         &subtitles,
         &legend,
     )?;
-    // With a fallback, a row under the spot bar: the part of it the on-demand jobs billed.
+    // With a fallback, a row under the spot bar: the part of it the on-demand jobs ran.
     let rows = bars.len() + usize::from(fallback.is_some());
     let mut chart = row_chart(
         &plot,
         (x_max, rows),
         // Room for "spot + fallback" and "on-demand part" left of the axis.
         if fallback.is_some() { 160 } else { 110 },
-        &format!("billed time ({unit})"),
+        &format!("instance running time and billable time per job and instance ({unit})"),
         &|v| format!("{v:.1}"),
     )?;
-    for (bar, (label, breakdown, cost)) in bars.iter().enumerate() {
+    let text = |at: (f64, f64), line: String| {
+        Text::new(
+            line,
+            at,
+            TextStyle::from(font(15)).pos(Pos::new(HPos::Left, VPos::Center)),
+        )
+    };
+    let resolution = |se: Option<f64>| se.filter(|se| *se > 0.0).unwrap_or(f64::INFINITY);
+    for (bar, (label, side)) in bars.iter().enumerate() {
         let index = if fallback.is_some() && bar > 0 {
             bar + 1
         } else {
             bar
         };
         let y = row_y(rows, index);
+        let metrics = &side.metrics;
         let mut start = 0.0;
-        for ((_, seconds), colour) in breakdown.parts().iter().zip(BREAKDOWN_COLOURS) {
+        for ((_, seconds), colour) in side.billed_breakdown.parts().iter().zip(BREAKDOWN_COLOURS) {
             let end = start + seconds / unit_s;
             chart.draw_series(std::iter::once(Rectangle::new(
-                [(start, y - 0.3), (end, y + 0.3)],
+                [(start, y - 0.02), (end, y + 0.34)],
                 colour.filled(),
             )))?;
             start = end;
         }
-        chart.draw_series(std::iter::once(Text::new(
-            format!("{start:.2} {unit}, mean cost {}", format_usd(*cost)),
-            (start + x_max * 0.01, y),
-            TextStyle::from(font(16)).pos(Pos::new(HPos::Left, VPos::Center)),
+        let running_s = total_s(&side.billed_breakdown);
+        chart.draw_series(std::iter::once(text(
+            (start + x_max * 0.01, y + 0.16),
+            format!(
+                "{} running",
+                format_duration_within(running_s, resolution(metrics.training_s.std_err))
+            ),
+        )))?;
+        let billable_s = metrics.billable_s.mean;
+        let billable_end = billable_s / unit_s;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(0.0, y - 0.3), (billable_end, y - 0.1)],
+            BILLABLE.filled(),
+        )))?;
+        chart.draw_series(std::iter::once(text(
+            (billable_end + x_max * 0.01, y - 0.2),
+            format!(
+                "{} billable, mean cost {}",
+                format_duration_within(billable_s, resolution(metrics.billable_s.std_err)),
+                format_usd(metrics.cost_usd.mean)
+            ),
         )))?;
         label_row(root, &chart, y, label, LABEL_PX)?;
     }
     if let (Some(f), Some(spot)) = (fallback, &input.estimate.spot) {
+        // The on-demand jobs run and bill the same hours (no discount).
         let y = row_y(rows, 1);
         let end = f.on_demand_hours_mean * 3600.0 / unit_s;
         chart.draw_series(std::iter::once(Rectangle::new(
             [(0.0, y - 0.3), (end, y + 0.3)],
             ON_DEMAND.filled(),
         )))?;
-        chart.draw_series(std::iter::once(Text::new(
+        chart.draw_series(std::iter::once(text(
+            (end + x_max * 0.01, y),
             format!(
-                "{end:.2} {unit}, {} of the {}",
+                "{} running and billed, {} of the {}",
+                format_duration_exact(f.on_demand_hours_mean * 3600.0),
                 format_usd(f.on_demand_cost_usd_mean),
                 format_usd(spot.metrics.cost_usd.mean)
             ),
-            (end + x_max * 0.01, y),
-            TextStyle::from(font(16)).pos(Pos::new(HPos::Left, VPos::Center)),
         )))?;
         label_row(root, &chart, y, "on-demand part", LABEL_PX)?;
     }
@@ -1560,6 +1631,58 @@ runs = 2000
                 assert!(svg.contains("chart-test"), "{kind:?}");
             }
         });
+    }
+
+    /// Issue 15, item 6: `max_run` counts running time, so the wall-time axis of the completion
+    /// chart names it without drawing it; `max_wait`, a wall-clock limit, is drawn.
+    #[test]
+    fn the_completion_chart_draws_only_wall_clock_limits() {
+        with_input(|input| {
+            let svg =
+                String::from_utf8(render(ChartKind::Completion, input, ChartFormat::Svg).unwrap())
+                    .unwrap();
+            assert!(svg.contains(
+                "max_run = 10h limits running time (TrainingTimeInSeconds), not wall time: not \
+                 drawn here"
+            ));
+            assert!(svg.contains("max_wait = 14h of wall time"));
+            assert!(!svg.contains("of running time"));
+            assert!(ChartKind::Completion.caption(false).contains("not drawn"));
+        });
+    }
+
+    /// Issue 15, item 7: the breakdown's bars are running time, named so, with the billable
+    /// time and the cost beside them; spot's billable time is its running time less the discount.
+    #[test]
+    fn the_breakdown_chart_shows_running_and_billable_time() {
+        with_input(|input| {
+            let svg =
+                String::from_utf8(render(ChartKind::Breakdown, input, ChartFormat::Svg).unwrap())
+                    .unwrap();
+            assert!(svg.contains("where the instance running time goes"));
+            assert!(svg.contains("billable time (BillableTimeInSeconds)"));
+            assert!(!svg.contains("billed time ("));
+            let spot = input.estimate.spot.as_ref().unwrap();
+            let resolution = spot.metrics.billable_s.std_err.unwrap();
+            let billable = format!(
+                "{} billable, mean cost {}",
+                format_duration_within(spot.metrics.billable_s.mean, resolution),
+                format_usd(spot.metrics.cost_usd.mean)
+            );
+            assert!(svg.contains(&billable), "{billable}");
+            // 70 % off: billable is 30 % of the running time.
+            let ratio = spot.metrics.billable_s.mean / spot.metrics.training_s.mean;
+            assert!((ratio - 0.3).abs() < 1e-9, "{ratio}");
+        });
+    }
+
+    /// Issue 15, item 12: money on chart axes groups its thousands as the tables do.
+    #[test]
+    fn money_on_axes_reads_as_in_tables() {
+        assert_eq!(usd_axis(1000.0, 0), "$1,000");
+        assert_eq!(usd_axis(1028.314, 2), format_usd(1028.314));
+        assert_eq!(usd_axis(-2500.0, 0), "-$2,500");
+        assert_eq!(usd_axis(0.0, 2), "$0.00");
     }
 
     #[test]

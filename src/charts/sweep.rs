@@ -15,6 +15,7 @@ use crate::stats::summary::MetricUnit;
 use crate::studies::advice::IntervalAdvice;
 use crate::studies::sweep::{Axis, SweepResult, describe_point};
 use crate::units::duration::format_duration;
+use crate::units::format::format_grouped;
 
 /// The key whose sweep gets Young's and Daly's marks.
 const INTERVAL_KEY: &str = "checkpoint.interval";
@@ -113,7 +114,7 @@ fn subtitle(result: &SweepResult, band: bool) -> Vec<String> {
         },
         describe_point(&result.axes, &best.values),
         result.metric.label(),
-        show_metric(result, best.metric.value),
+        show_metric_within(result, best.metric.value, best.metric.ci95),
         crate::units::format::format_share(main.outcomes.completed, 2)
     ));
     if let Some(target) = result.target.filter(|t| t.met) {
@@ -132,9 +133,19 @@ fn subtitle(result: &SweepResult, band: bool) -> Vec<String> {
     lines
 }
 
+/// A point's value, a duration rounded no coarser than half its 95 % interval.
+fn show_metric_within(result: &SweepResult, value: f64, ci95: Option<(f64, f64)>) -> String {
+    match (result.metric.unit(), ci95) {
+        (MetricUnit::Seconds, Some((lo, hi))) if hi > lo => {
+            crate::units::duration::format_duration_within(value, (hi - lo) / 2.0)
+        }
+        _ => show_metric(result, value),
+    }
+}
+
 fn show_metric(result: &SweepResult, value: f64) -> String {
     match result.metric.unit() {
-        MetricUnit::Usd => format!("${value:.3}"),
+        MetricUnit::Usd => super::usd_axis(value, 3),
         MetricUnit::Seconds => format_duration(value),
         MetricUnit::Count => format!("{value:.2}"),
         MetricUnit::Share => crate::units::format::format_share(value, 2),
@@ -260,6 +271,7 @@ where
         y_range: (y_lo, y_hi),
         x_desc: &x_desc,
         y_desc: &y_desc,
+        y_usd: result.metric.unit() == MetricUnit::Usd,
     };
     if axis.log && x_lo > 0.0 {
         let (lo, hi) = (x_lo / 1.08, x_hi * 1.08);
@@ -292,6 +304,8 @@ struct LineData<'a> {
     y_range: (f64, f64),
     x_desc: &'a str,
     y_desc: &'a str,
+    /// Whether the y axis is dollars (ticks `$1,000`).
+    y_usd: bool,
 }
 
 fn plot_line<DB, X>(
@@ -312,10 +326,16 @@ where
         .y_desc(data.y_desc)
         .axis_desc_style(font(LABEL_PX))
         .label_style(font(TICK_PX))
-        .y_label_formatter(&|v| format!("{v:.decimals$}"))
+        .y_label_formatter(&|v| {
+            if data.y_usd {
+                super::usd_axis(*v, decimals)
+            } else {
+                format_grouped(*v, decimals)
+            }
+        })
         .x_labels(8)
         .x_label_formatter(&|v| {
-            let text = format!("{v:.2}");
+            let text = format_grouped(*v, 2);
             text.trim_end_matches('0').trim_end_matches('.').to_string()
         })
         .draw()?;
@@ -531,7 +551,7 @@ where
                 + 0.114 * f64::from(colour.2);
             let ink = if luminance > 140.0 { INK } else { WHITE };
             chart.draw_series(std::iter::once(Text::new(
-                show_metric(result, p.metric.value),
+                show_metric_within(result, p.metric.value, p.metric.ci95),
                 (cx, cy),
                 TextStyle::from(font(14))
                     .color(&ink)

@@ -474,6 +474,11 @@ pub(crate) enum ImportCommand {
     CreateTrainingJob {
         /// The request, JSON.
         file: PathBuf,
+        /// The instance type's on-demand price in your region, USD per instance-hour. spotsim
+        /// has no price list: without it, a type other than the template's gets a placeholder
+        /// that `validate` and `run` refuse until you set it.
+        #[arg(long, value_name = "USD")]
+        price_per_hour: Option<f64>,
     },
     /// A scenario that replays a finished job, from the JSON `aws sagemaker
     /// describe-training-job` prints (or `spotsim trace` writes): its phase durations,
@@ -486,6 +491,10 @@ pub(crate) enum ImportCommand {
     DescribeTrainingJob {
         /// The DescribeTrainingJob document, JSON.
         file: PathBuf,
+        /// The instance type's on-demand price in your region, USD per instance-hour (see
+        /// `import create-training-job --help`).
+        #[arg(long, value_name = "USD")]
+        price_per_hour: Option<f64>,
     },
 }
 

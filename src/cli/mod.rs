@@ -260,12 +260,22 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
             what: FitCommand::Jobs { files, format },
         } => fit::fit_jobs(&files, format),
         Command::Import { what } => match what {
-            ImportCommand::CreateTrainingJob { file } => {
-                import::import_document(spotsim::import::Source::CreateTrainingJob, &file)
-            }
-            ImportCommand::DescribeTrainingJob { file } => {
-                import::import_document(spotsim::import::Source::DescribeTrainingJob, &file)
-            }
+            ImportCommand::CreateTrainingJob {
+                file,
+                price_per_hour,
+            } => import::import_document(
+                spotsim::import::Source::CreateTrainingJob,
+                &file,
+                price_per_hour,
+            ),
+            ImportCommand::DescribeTrainingJob {
+                file,
+                price_per_hour,
+            } => import::import_document(
+                spotsim::import::Source::DescribeTrainingJob,
+                &file,
+                price_per_hour,
+            ),
         },
     }
 }

@@ -185,6 +185,11 @@ pub struct PoolBand {
     pub p50: Vec<u32>,
     /// 90th percentile over months of the level at each sample.
     pub p90: Vec<u32>,
+    /// The highest level of any month at each sample.
+    pub max: Vec<u32>,
+    /// With a quota: the share of the samples of all months at which the pool held its whole
+    /// quota, an estimate of the share of the time spent at the quota.
+    pub at_quota_share: Option<f64>,
 }
 
 /// Simulates every month of `fleet` and summarises them.
@@ -443,6 +448,11 @@ pub fn summarise(fleet: &Fleet, file: &str, model: &FleetModel, fold: Fold) -> F
                 .iter()
                 .map(|h| histogram_quantile(h, 0.9))
                 .collect(),
+            max: histograms
+                .iter()
+                .map(|h| h.iter().rposition(|&c| c > 0).unwrap_or(0) as u32)
+                .collect(),
+            at_quota_share: pool.quota.map(|quota| share_at_or_above(histograms, quota)),
         })
         .collect();
 
@@ -475,6 +485,43 @@ pub fn summarise(fleet: &Fleet, file: &str, model: &FleetModel, fold: Fold) -> F
         workloads,
         months: fold.months,
         bands,
+    }
+}
+
+/// The share of all the samples of `histograms` (per sample time, months per level) at
+/// `level` or above.
+fn share_at_or_above(histograms: &[Vec<u32>], level: u32) -> f64 {
+    let (mut at, mut all) = (0u64, 0u64);
+    for histogram in histograms {
+        for (index, &count) in histogram.iter().enumerate() {
+            all += u64::from(count);
+            if index as u64 >= u64::from(level) {
+                at += u64::from(count);
+            }
+        }
+    }
+    if all == 0 {
+        0.0
+    } else {
+        at as f64 / all as f64
+    }
+}
+
+impl FleetReport {
+    /// With a quota: the share of months whose peak reached the quota of pool `index` (of
+    /// [`FleetReport::bands`]). The review and the concurrency chart both say it.
+    pub fn peak_at_quota_share(&self, index: usize) -> Option<f64> {
+        let quota = self.bands.get(index)?.quota?;
+        let full = self
+            .months
+            .iter()
+            .filter(|m| {
+                m.pools
+                    .get(index)
+                    .is_some_and(|p| p.peak >= f64::from(quota))
+            })
+            .count();
+        Some(full as f64 / self.months.len().max(1) as f64)
     }
 }
 
@@ -519,6 +566,15 @@ mod tests {
         let (ratio, se) = ratio_mean(&[2.0, 4.0, 6.0], &[1.0, 2.0, 3.0]);
         assert_eq!(ratio, 2.0);
         assert_eq!(se, Some(0.0));
+    }
+
+    #[test]
+    fn the_share_at_a_quota_counts_every_sample_at_or_above_it() {
+        // Two sample times: levels 0 ×3, 2 ×1; then 1 ×2, 2 ×1, 3 ×1.
+        let histograms = vec![vec![3, 0, 1], vec![0, 2, 1, 1]];
+        assert_eq!(share_at_or_above(&histograms, 2), 3.0 / 8.0);
+        assert_eq!(share_at_or_above(&histograms, 0), 1.0);
+        assert_eq!(share_at_or_above(&[], 2), 0.0);
     }
 
     #[test]

@@ -161,6 +161,16 @@ fn render_problems(path: &str, problems: &[Problem]) -> String {
 
 /// Reads and imports a document file; `path` is shown in the scenario's header and in errors.
 pub fn import_file(source: Source, path: &Path) -> Result<Import, ImportError> {
+    import_file_priced(source, path, None)
+}
+
+/// As [`import_file`], with the instance type's on-demand price in USD per instance-hour when
+/// the user gives it (`--price-per-hour`).
+pub fn import_file_priced(
+    source: Source,
+    path: &Path,
+    price_per_hour_usd: Option<f64>,
+) -> Result<Import, ImportError> {
     let shown = path.display().to_string();
     let text = crate::inputs::bounded::read_bounded_text(path, FileKind::JobDocument).map_err(
         |error| match error {
@@ -176,8 +186,12 @@ pub fn import_file(source: Source, path: &Path) -> Result<Import, ImportError> {
         },
     )?;
     match source {
-        Source::CreateTrainingJob => import_create_training_job(&text, &shown),
-        Source::DescribeTrainingJob => import_describe_training_job(&text, &shown),
+        Source::CreateTrainingJob => {
+            import_create_training_job_priced(&text, &shown, price_per_hour_usd)
+        }
+        Source::DescribeTrainingJob => {
+            import_describe_training_job_priced(&text, &shown, price_per_hour_usd)
+        }
     }
 }
 
@@ -254,6 +268,8 @@ struct Draft {
     header: Vec<String>,
     lines: Vec<Line>,
     warnings: Vec<String>,
+    /// The on-demand price the user gave (`--price-per-hour`), USD per instance-hour.
+    price_per_hour_usd: Option<f64>,
 }
 
 /// Longest comment line written, in characters.
@@ -268,6 +284,7 @@ impl Draft {
             header: Vec::new(),
             lines: Vec::new(),
             warnings: Vec::new(),
+            price_per_hour_usd: None,
         }
     }
 
@@ -636,28 +653,51 @@ fn write_spot_off(draft: &mut Draft, enabled_comment: &str) {
     draft.placeholder("spot.discount", reason);
 }
 
-/// `[pricing]`: spotsim has no price list, so the price is always the template's.
+/// The value an import writes for `pricing.on_demand_hourly` when spotsim does not know the
+/// instance type's price and the user gave none: a string, which `validate` and `run` refuse
+/// with a message that says to set it (`src/scenario/parse.rs`, `read_pricing`).
+pub const PRICE_PLACEHOLDER: &str = "SET ME: USD per instance-hour";
+
+/// `[pricing]`. spotsim has no price list: the one price it knows is its template's, for the
+/// template's instance type. Any other type is priced by the user, with `--price-per-hour` or
+/// by replacing [`PRICE_PLACEHOLDER`]: another type's price would put every cost off by the
+/// ratio of the two prices without a word (issue 15).
 fn write_pricing(draft: &mut Draft, instance_type: Option<&str>) {
     let template_type =
         template_key(draft.template, "job.instance_type").map_or("", |k| k.value.trim_matches('"'));
-    let reason = match instance_type {
-        Some(t) if t == template_type => format!(
-            "no document gives a price, and spotsim has no price list: this is the price of \
-             {t} from `spotsim init {}`; check your region's",
-            draft.flag
-        ),
-        Some(t) => format!(
-            "no document gives a price, and spotsim has no price list: this is the price of \
-             {template_type} from `spotsim init {}`, not of {t}; set {t}'s price in your region",
-            draft.flag
-        ),
-        None => format!(
-            "no document gives a price, and spotsim has no price list: this is the price of \
-             {template_type} from `spotsim init {}`; set your instance type's",
-            draft.flag
-        ),
-    };
-    draft.placeholder("pricing.on_demand_hourly", &reason);
+    let shown_type = instance_type.unwrap_or("your instance type");
+    if let Some(price) = draft.price_per_hour_usd {
+        draft.key(
+            "pricing.on_demand_hourly",
+            crate::units::format::format_quoted_number(price),
+            &[&format!(
+                "USD per instance-hour of {shown_type} on-demand, from --price-per-hour."
+            )],
+        );
+        return;
+    }
+    match instance_type {
+        Some(t) if t == template_type => {
+            let reason = format!(
+                "no document gives a price, and spotsim has no price list: this is the price of \
+                 {t} from `spotsim init {}`; check your region's",
+                draft.flag
+            );
+            draft.placeholder("pricing.on_demand_hourly", &reason);
+        }
+        _ => {
+            let reason = format!(
+                "no document gives a price, and spotsim knows no price for {shown_type}: set \
+                 its on-demand price in your region, in USD per instance-hour (or import again \
+                 with --price-per-hour); validate and run refuse the scenario until then"
+            );
+            draft.assumed_value(
+                "pricing.on_demand_hourly",
+                format!("\"{PRICE_PLACEHOLDER}\""),
+                &reason,
+            );
+        }
+    }
 }
 
 /// The header's closing lines: what to do next.
@@ -786,11 +826,27 @@ struct Request {
 /// A scenario from a `CreateTrainingJob` request. `file` names the request in the scenario's
 /// header and in errors.
 pub fn import_create_training_job(text: &str, file: &str) -> Result<Import, ImportError> {
-    checked(import_request(text, file), file)
+    import_create_training_job_priced(text, file, None)
+}
+
+/// As [`import_create_training_job`], with the on-demand price of the instance type in USD
+/// per instance-hour when the user gives it (`--price-per-hour`): without it, an instance type
+/// whose price spotsim does not know gets [`PRICE_PLACEHOLDER`], which `validate` and `run`
+/// refuse until the user sets it.
+pub fn import_create_training_job_priced(
+    text: &str,
+    file: &str,
+    price_per_hour_usd: Option<f64>,
+) -> Result<Import, ImportError> {
+    checked(import_request(text, file, price_per_hour_usd), file)
 }
 
 /// `import` itself, without the final check of [`checked`].
-fn import_request(text: &str, file: &str) -> Result<Import, ImportError> {
+fn import_request(
+    text: &str,
+    file: &str,
+    price_per_hour_usd: Option<f64>,
+) -> Result<Import, ImportError> {
     let source = Source::CreateTrainingJob;
     let root: Value =
         serde_json::from_str(crate::inputs::bounded::without_bom(text)).map_err(|e| {
@@ -831,7 +887,7 @@ fn import_request(text: &str, file: &str) -> Result<Import, ImportError> {
         path: file.to_string(),
         problems,
     })?;
-    Ok(request_scenario(&request, file))
+    Ok(request_scenario(&request, file, price_per_hour_usd))
 }
 
 fn json_kind(value: &Value) -> &'static str {
@@ -1029,8 +1085,9 @@ fn write_training_placeholder(draft: &mut Draft, max_run_s: f64, reason: &str) {
     );
 }
 
-fn request_scenario(request: &Request, file: &str) -> Import {
+fn request_scenario(request: &Request, file: &str, price_per_hour_usd: Option<f64>) -> Import {
     let mut draft = Draft::new(Some(request.instance_type.as_str()));
+    draft.price_per_hour_usd = price_per_hour_usd;
     let flag = draft.flag;
     draft.header = vec![
         format!(
@@ -1170,7 +1227,17 @@ fn request_scenario(request: &Request, file: &str) -> Import {
 /// A scenario that replays a finished job, from its `DescribeTrainingJob` document. `file`
 /// names the document in the scenario's header and in errors.
 pub fn import_describe_training_job(text: &str, file: &str) -> Result<Import, ImportError> {
-    checked(import_description(text, file), file)
+    import_describe_training_job_priced(text, file, None)
+}
+
+/// As [`import_describe_training_job`], with the instance type's on-demand price when the
+/// user gives it (see [`import_create_training_job_priced`]).
+pub fn import_describe_training_job_priced(
+    text: &str,
+    file: &str,
+    price_per_hour_usd: Option<f64>,
+) -> Result<Import, ImportError> {
+    checked(import_description(text, file, price_per_hour_usd), file)
 }
 
 /// The last line of defence: what an import writes must be a valid scenario. The checks above
@@ -1179,7 +1246,11 @@ pub fn import_describe_training_job(text: &str, file: &str) -> Result<Import, Im
 /// parser refuses. Those become problems of the document, never an invalid file on stdout.
 fn checked(import: Result<Import, ImportError>, file: &str) -> Result<Import, ImportError> {
     let import = import?;
-    match crate::scenario::parse_scenario(&import.scenario_toml, "imported.toml") {
+    // The price placeholder is for the user to replace: every other key must already hold.
+    let priced = import
+        .scenario_toml
+        .replace(&format!("\"{PRICE_PLACEHOLDER}\""), "1.0");
+    match crate::scenario::parse_scenario(&priced, "imported.toml") {
         Ok(_) => Ok(import),
         Err(errors) => Err(ImportError::Invalid {
             path: file.to_string(),
@@ -1200,7 +1271,11 @@ fn checked(import: Result<Import, ImportError>, file: &str) -> Result<Import, Im
 }
 
 /// `import` itself, without the final check of [`checked`].
-fn import_description(text: &str, file: &str) -> Result<Import, ImportError> {
+fn import_description(
+    text: &str,
+    file: &str,
+    price_per_hour_usd: Option<f64>,
+) -> Result<Import, ImportError> {
     let source = Source::DescribeTrainingJob;
     let job: DescribedJob = serde_json::from_str(crate::inputs::bounded::without_bom(text))
         .map_err(|e| ImportError::Json {
@@ -1298,9 +1373,13 @@ fn import_description(text: &str, file: &str) -> Result<Import, ImportError> {
         });
     }
     match (instance_count, limits) {
-        (Some(instance_count), Some(limits)) if problems.is_empty() => {
-            Ok(replay_scenario(&job, instance_count, &limits, file))
-        }
+        (Some(instance_count), Some(limits)) if problems.is_empty() => Ok(replay_scenario(
+            &job,
+            instance_count,
+            &limits,
+            file,
+            price_per_hour_usd,
+        )),
         _ => Err(ImportError::Invalid {
             path: file.to_string(),
             problems,
@@ -1325,12 +1404,19 @@ fn periods(count: usize, status: &str) -> String {
     }
 }
 
-fn replay_scenario(job: &DescribedJob, instance_count: u32, limits: &Limits, file: &str) -> Import {
+fn replay_scenario(
+    job: &DescribedJob,
+    instance_count: u32,
+    limits: &Limits,
+    file: &str,
+    price_per_hour_usd: Option<f64>,
+) -> Import {
     let instance_type = job
         .resource_config
         .as_ref()
         .and_then(|r| r.instance_type.as_deref());
     let mut draft = Draft::new(instance_type);
+    draft.price_per_hour_usd = price_per_hour_usd;
     let flag = draft.flag;
     let fit = fit_jobs(std::slice::from_ref(job));
     let interruptions = job.interruptions();
@@ -1672,7 +1758,59 @@ mod tests {
             "{message}"
         );
     }
-    use crate::scenario::{MarketSpec, parse_scenario};
+    use crate::scenario::{MarketSpec, Scenario, ScenarioErrors};
+
+    /// The imported scenario as the user reads it once they have priced it: the price
+    /// placeholder replaced by a price, every other key as imported. (That the placeholder
+    /// itself is refused is `an_unknown_type_is_priced_by_the_user_not_by_the_template`.)
+    fn parse_scenario(toml: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
+        let priced = toml.replace(&format!("\"{PRICE_PLACEHOLDER}\""), "12.5");
+        crate::scenario::parse_scenario(&priced, file)
+    }
+
+    /// Issue 15, item 3: spotsim knows no price but its template's; any other instance type
+    /// gets a placeholder that `validate` and `run` refuse, naming the key and saying how to
+    /// set it, unless the user gives the price on import.
+    #[test]
+    fn an_unknown_type_is_priced_by_the_user_not_by_the_template() {
+        let request = SPOT.replace("ml.p3.2xlarge", "ml.p4d.24xlarge");
+        let import = import_create_training_job(&request, "r.json").unwrap();
+        let placeholder = format!("on_demand_hourly = \"{PRICE_PLACEHOLDER}\"\n");
+        assert!(
+            import.scenario_toml.contains(&placeholder),
+            "{}",
+            import.scenario_toml
+        );
+        assert!(
+            import
+                .assumed
+                .iter()
+                .any(|a| a.key == "pricing.on_demand_hourly"
+                    && a.reason.contains("knows no price for ml.p4d.24xlarge"))
+        );
+        let errors = crate::scenario::parse_scenario(&import.scenario_toml, "r.toml").unwrap_err();
+        let message = errors.to_string();
+        assert!(
+            message.contains("pricing.on_demand_hourly (\"SET ME")
+                && message.contains("must be a number, not text: set it to the on-demand price"),
+            "{message}"
+        );
+        let priced = import_create_training_job_priced(&request, "r.json", Some(37.688)).unwrap();
+        assert!(priced.scenario_toml.contains("on_demand_hourly = 37.688\n"));
+        assert!(
+            priced
+                .assumed
+                .iter()
+                .all(|a| a.key != "pricing.on_demand_hourly")
+        );
+        let scenario = crate::scenario::parse_scenario(&priced.scenario_toml, "r.toml").unwrap();
+        assert_eq!(scenario.pricing.on_demand_hourly_usd, 37.688);
+        // The template's own type: its price is known, an assumption to check, not refused.
+        let g5 = SPOT.replace("ml.p3.2xlarge", "ml.g5.2xlarge");
+        let known = import_create_training_job(&g5, "r.json").unwrap();
+        let scenario = crate::scenario::parse_scenario(&known.scenario_toml, "r.toml").unwrap();
+        assert!(scenario.pricing.on_demand_hourly_usd > 0.0);
+    }
 
     const SPOT: &str = r#"{
         "TrainingJobName": "bert-spot",

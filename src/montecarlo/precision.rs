@@ -278,7 +278,7 @@ pub fn rare_outcome_warning(spot: &SideSummary, runs: u64, with_target: bool) ->
                     if count == 1 {
                         "1 run".to_string()
                     } else {
-                        format!("{count} runs")
+                        format!("{} runs", format_count(count))
                     },
                     format_share(spot.outcomes.of(outcome)),
                     format_interval(lo, hi)

@@ -12,7 +12,7 @@ use crate::stats::paired::PairedDifference;
 use crate::stats::summary::SideSummary;
 use crate::studies::compare::{Comparison, Difference, ScenarioIntervals, ScenarioResult, Side};
 use crate::units::duration::{format_duration, format_duration_within};
-use crate::units::format::{format_count, format_pct, format_share, format_std_err, format_usd};
+use crate::units::format::{format_count, format_pct, format_share, format_usd, format_usd_pm};
 
 /// `$7.41 ± $0.02`: a cost with the half-width of its 95 % interval, with enough digits for a
 /// small half-width not to read as zero.
@@ -38,11 +38,7 @@ fn rounding_is_zero(half: f64, value: f64) -> f64 {
 }
 
 fn usd_half(half: f64) -> String {
-    if half >= 0.01 || half == 0.0 {
-        format_usd(half)
-    } else {
-        format!("${}", format_std_err(half))
-    }
+    format_usd_pm(half)
 }
 
 /// A leading `+` on positive differences, so a reader sees the direction at a glance.
@@ -513,7 +509,7 @@ mod tests {
         let same = paired_difference(&[1.0, 2.0], &[1.0, 2.0]);
         assert_eq!(
             (pairing_gain(&same), usd_difference(&same)),
-            ("∞".to_string(), "$0.00 ± $0.00".to_string())
+            ("∞".to_string(), "$0.00 ± $0".to_string())
         );
     }
 }

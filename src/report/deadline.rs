@@ -144,7 +144,7 @@ pub fn render_deadline_table(name: &str, a: &DeadlineAnswer) -> String {
     let mut out = format!(
         "deadline for {name}: {} after creation, to be met by {} of runs; {} runs per option, \
          seed {}\n\n",
-        format_duration(a.deadline_s),
+        format_duration_exact(a.deadline_s),
         pct(a.target),
         format_count(a.runs),
         a.seed

@@ -4,7 +4,7 @@ use super::layout::render_rows;
 use crate::fleet::{Fleet, FleetReport, FleetShares, PoolConcurrency};
 use crate::stats::summary::Summary;
 use crate::units::duration::format_duration;
-use crate::units::format::{format_count, format_pct, format_std_err, format_usd};
+use crate::units::format::{format_count, format_pct, format_std_err, format_usd, format_usd_pm};
 
 /// How a figure is written.
 #[derive(Clone, Copy)]
@@ -34,8 +34,7 @@ pub(super) fn show_mean(summary: &Summary, unit: Unit) -> String {
     match summary.std_err {
         Some(se) => {
             let se = match unit {
-                Unit::Usd if se >= 0.01 => format_usd(se),
-                Unit::Usd => format!("${}", format_std_err(se)),
+                Unit::Usd => format_usd_pm(se),
                 Unit::Duration => format_duration(se),
                 Unit::Count => format_std_err(se),
             };

@@ -14,7 +14,7 @@ use crate::charts::FleetChart;
 use crate::fleet::FleetReport;
 use crate::stats::summary::{Summary, Z_95};
 use crate::units::duration::format_duration;
-use crate::units::format::{format_pct, format_usd};
+use crate::units::format::{format_pct, format_share, format_usd};
 
 /// What the fleet review is built from.
 #[derive(Debug, Clone, Copy)]
@@ -34,11 +34,10 @@ pub struct FleetReviewInput<'a> {
 /// `$12.34 (95 % interval $12.00 – $12.68)` of a monthly figure's mean.
 fn usd_with_interval(summary: &Summary) -> String {
     match summary.std_err {
-        Some(se) if se > 0.0 => format!(
-            "{} (95 % interval {} – {})",
-            format_usd(summary.mean),
-            format_usd(summary.mean - Z_95 * se),
-            format_usd(summary.mean + Z_95 * se)
+        Some(se) if se > 0.0 => crate::units::format::format_usd_with_interval(
+            summary.mean,
+            summary.mean - Z_95 * se,
+            summary.mean + Z_95 * se,
         ),
         _ => format_usd(summary.mean),
     }
@@ -77,21 +76,15 @@ fn quota_usage(report: &FleetReport) -> Vec<Vec<String>> {
             );
             match band.quota {
                 Some(quota) => {
-                    let full = report
-                        .months
-                        .iter()
-                        .filter(|m| {
-                            m.pools
-                                .get(index)
-                                .is_some_and(|p| p.peak >= f64::from(quota))
-                        })
-                        .count();
-                    let share = full as f64 / report.months.len().max(1) as f64 * 100.0;
+                    let peak = report.peak_at_quota_share(index).unwrap_or(0.0);
                     let answer = format!(
                         "{level}, against a quota of {}; the month's peak reaches the quota in \
-                         {} of months",
+                         {} of months, and the pool holds its whole quota {} of the time \
+                         (sampled every {})",
                         quota_text(Some(quota)),
-                        format_pct(share, 1)
+                        format_share(peak, 1),
+                        format_share(band.at_quota_share.unwrap_or(0.0), 1),
+                        format_duration(band.step_s)
                     );
                     vec![question, answer]
                 }
@@ -444,6 +437,13 @@ on_demand = 2
         let html = super::super::render_figures_html(&review, &|stem| format!("<svg>{stem}</svg>"));
         assert!(html.contains("How full does the ml.g5.2xlarge on-demand quota run?"));
         assert!(html.contains("against a quota of 2"));
+        // Issue 15, item 8: the time at the quota, as the concurrency chart says it.
+        let held = report.bands[0].at_quota_share.unwrap();
+        let said = format!(
+            "the pool holds its whole quota {} of the time",
+            format_share(held, 1)
+        );
+        assert!(html.contains(&said), "{said}");
         assert!(html.contains("nothing: every workload runs on-demand"));
         assert!(html.contains("<svg>fleet-workloads</svg>"));
         assert!(html.contains("12 simulated months of 5d"));

@@ -279,14 +279,15 @@ pub fn render_recommend_table(name: &str, r: &Recommendation) -> String {
     });
     let l = &r.limits;
     line(format!(
-        "  max_run:   {} ({} s; yours: {})",
+        // The API's own field and value, to paste into a CreateTrainingJob request as it is.
+        "  max_run:   {} (MaxRuntimeInSeconds = {}; yours: {})",
         format_duration_exact(l.max_run_s),
         l.max_run_s,
         format_duration_exact(r.current_max_run_s)
     ));
     if let Some(w) = l.max_wait_s {
         line(format!(
-            "  max_wait:  {} ({} s; yours: {})",
+            "  max_wait:  {} (MaxWaitTimeInSeconds = {}; yours: {})",
             format_duration_exact(w),
             w,
             r.current_max_wait_s

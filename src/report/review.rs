@@ -16,8 +16,10 @@ use crate::montecarlo::timeline::JobTimeline;
 use crate::scenario::{MarketSpec, MaxRunCounting, Scenario, Warning};
 use crate::stats::accumulate::ScenarioStats;
 use crate::stats::summary::{SideSummary, Z_95, wilson_interval};
-use crate::units::duration::format_duration;
-use crate::units::format::{format_count, format_pct, format_share, format_usd};
+use crate::units::duration::{format_duration_exact, format_duration_within};
+use crate::units::format::{
+    format_count, format_pct, format_share, format_usd, format_usd_with_interval,
+};
 
 /// One piece of the review.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,16 +99,23 @@ pub struct ReviewInput<'a> {
     pub fallback: Option<&'a crate::studies::deadline::DeadlineAnswer>,
 }
 
+/// `seconds`, a figure of the distribution `summary` describes, rounded no coarser than the
+/// standard error of its mean: the rule of `spotsim run`'s table, so the two read alike.
+fn to_its_error(summary: &crate::stats::summary::Summary, seconds: f64) -> String {
+    let resolution_s = summary
+        .std_err
+        .filter(|se| *se > 0.0)
+        .unwrap_or(f64::INFINITY);
+    format_duration_within(seconds, resolution_s)
+}
+
 /// `mean (95 % interval lo – hi)` of a cost.
 fn cost_with_interval(side: &SideSummary) -> String {
     let cost = &side.metrics.cost_usd;
     match cost.std_err {
-        Some(se) if se > 0.0 => format!(
-            "{} (95 % interval {} – {})",
-            format_usd(cost.mean),
-            format_usd(cost.mean - Z_95 * se),
-            format_usd(cost.mean + Z_95 * se)
-        ),
+        Some(se) if se > 0.0 => {
+            format_usd_with_interval(cost.mean, cost.mean - Z_95 * se, cost.mean + Z_95 * se)
+        }
         _ => format_usd(cost.mean),
     }
 }
@@ -116,10 +125,11 @@ fn share_with_interval(share: f64, runs: u64) -> String {
     let count = (share * runs as f64).round() as u64;
     let (lo, hi) = wilson_interval(count, runs, Z_95);
     format!(
-        "{} ({} runs; 95 % interval {:.2} – {})",
+        "{} ({} runs; 95 % interval {} – {})",
         format_pct(share * 100.0, 2),
         format_count(count),
-        lo * 100.0,
+        // A low end above zero never reads as zero either.
+        format_pct(lo * 100.0, 2).trim_end_matches(" %"),
         format_pct(hi * 100.0, 2)
     )
 }
@@ -162,8 +172,11 @@ fn recommendation(estimate: &Estimate, scenario: &Scenario, target: f64) -> Stri
             "Raise max_run first: even on-demand, {} of jobs stop at MaxRuntime ({}) before \
              they finish; p99 of the on-demand training time is {}.",
             format_pct(on_demand.outcomes.max_runtime_exceeded * 100.0, 1),
-            format_duration(scenario.stopping.max_run_s),
-            format_duration(on_demand.metrics.training_s.p99)
+            format_duration_exact(scenario.stopping.max_run_s),
+            to_its_error(
+                &on_demand.metrics.training_s,
+                on_demand.metrics.training_s.p99
+            )
         );
     }
     let Some(spot) = &estimate.spot else {
@@ -206,11 +219,14 @@ fn plain_words(input: &ReviewInput<'_>) -> String {
     let scenario = input.scenario;
     let job = &scenario.job;
     let training = if job.training.is_constant() {
-        format!("{} of training", format_duration(job.training.mean_s()))
+        format!(
+            "{} of training",
+            format_duration_exact(job.training.mean_s())
+        )
     } else {
         format!(
             "{} of training on average ({})",
-            format_duration(job.training.mean_s()),
+            format_duration_exact(job.training.mean_s()),
             job.training.describe()
         )
     };
@@ -235,8 +251,8 @@ fn plain_words(input: &ReviewInput<'_>) -> String {
                     mean_unavailable_s,
                 } => format!(
                     "Spot capacity comes and goes: available for {} on average, then gone for {}",
-                    format_duration(*mean_available_s),
-                    format_duration(*mean_unavailable_s)
+                    format_duration_exact(*mean_available_s),
+                    format_duration_exact(*mean_unavailable_s)
                 ),
                 MarketSpec::Trace { file, .. } => {
                     format!("Spot capacity follows the availability recorded in {file}")
@@ -255,7 +271,7 @@ fn plain_words(input: &ReviewInput<'_>) -> String {
                 text,
                 "On spot, {who} on average every {} of running; it then waits for capacity again (shown as Starting, not billed), \
                  downloads its data and resumes from its last checkpoint. ",
-                format_duration(mean_reclaim_s)
+                format_duration_exact(mean_reclaim_s)
             );
         }
         None => text.push_str("The job runs on-demand: no interruptions, no waits. "),
@@ -265,7 +281,7 @@ fn plain_words(input: &ReviewInput<'_>) -> String {
             let _ = write!(
                 text,
                 "It writes a checkpoint every {} of training. ",
-                format_duration(checkpoint.interval_s)
+                format_duration_exact(checkpoint.interval_s)
             );
         }
         None if scenario.is_spot() => text
@@ -275,14 +291,14 @@ fn plain_words(input: &ReviewInput<'_>) -> String {
     let _ = write!(
         text,
         "Limits: max_run {} of running time",
-        format_duration(scenario.stopping.max_run_s)
+        format_duration_exact(scenario.stopping.max_run_s)
     );
     match scenario.stopping.max_wait_s {
         Some(wait_s) => {
             let _ = write!(
                 text,
                 ", max_wait {} of wall-clock time from creation (waits included).",
-                format_duration(wait_s)
+                format_duration_exact(wait_s)
             );
         }
         None => text.push('.'),
@@ -319,8 +335,12 @@ fn headline_table(input: &ReviewInput<'_>) -> Block {
                 .map_or("— (no run completed)".to_string(), format_usd)
         }),
         row("cost per job, p95", &|s| format_usd(s.metrics.cost_usd.p95)),
-        row("wall time, p50", &|s| format_duration(s.metrics.wall_s.p50)),
-        row("wall time, p95", &|s| format_duration(s.metrics.wall_s.p95)),
+        row("wall time, p50", &|s| {
+            to_its_error(&s.metrics.wall_s, s.metrics.wall_s.p50)
+        }),
+        row("wall time, p95", &|s| {
+            to_its_error(&s.metrics.wall_s, s.metrics.wall_s.p95)
+        }),
         row("completed", &|s| {
             share_with_interval(s.outcomes.completed, runs)
         }),
@@ -338,7 +358,7 @@ fn headline_table(input: &ReviewInput<'_>) -> Block {
             format!("{:.2}", s.metrics.interruptions.mean)
         }),
         row("training lost to interruptions, mean", &|s| {
-            format_duration(s.metrics.lost_work_s.mean)
+            to_its_error(&s.metrics.lost_work_s, s.metrics.lost_work_s.mean)
         }),
     ];
     if let Some(spot) = &estimate.spot {
@@ -383,6 +403,12 @@ fn headline_table(input: &ReviewInput<'_>) -> Block {
 /// Transitions the sample table shows at most; `spotsim trace` prints them all.
 const SAMPLE_ROWS: usize = 30;
 
+/// A duration of the one sample run, to the second: a single run has no ± to round to, and
+/// its TrainingTimeInSeconds is printed beside it in whole seconds.
+fn exact(seconds: f64) -> String {
+    format_duration_within(seconds, 1.0)
+}
+
 fn sample_blocks(input: &ReviewInput<'_>) -> Vec<Block> {
     let sample = input.sample;
     let record = &sample.record;
@@ -392,21 +418,25 @@ fn sample_blocks(input: &ReviewInput<'_>) -> Vec<Block> {
         "on-demand"
     };
     let mut blocks = vec![Block::Paragraph(format!(
-        "Run {} on {side}: {} after {}, {} interruption{}, {} of training lost, billed {} per \
-         instance (TrainingTimeInSeconds {:.0}), cost {}. `{}` prints it as \
-         DescribeTrainingJob would.",
+        "Run {} on {side}: {} after {}, {} interruption{}, {} of training lost, {} of running \
+         time per instance (TrainingTimeInSeconds {:.0}) of which {} is billed \
+         (BillableTimeInSeconds {:.0}), cost {}. `{}` prints its status changes as the \
+         SageMaker Python SDK's log lines; without `--format table` it prints the \
+         DescribeTrainingJob document.",
         sample.run,
         match record.outcome {
             Outcome::Completed => "completed",
             Outcome::MaxRuntimeExceeded => "stopped by MaxRuntime",
             Outcome::MaxWaitTimeExceeded => "stopped by MaxWait",
         },
-        format_duration(record.wall_s),
+        exact(record.wall_s),
         record.interruptions,
         if record.interruptions == 1 { "" } else { "s" },
-        format_duration(record.lost_work_s),
-        format_duration(record.training_s),
+        exact(record.lost_work_s),
+        exact(record.training_s),
         record.training_s,
+        exact(record.billable_s),
+        record.billable_s,
         format_usd(record.cost_usd),
         input.trace_command,
     ))];
@@ -423,9 +453,9 @@ fn sample_blocks(input: &ReviewInput<'_>) -> Vec<Block> {
         .map(|(t, billed)| {
             vec![
                 t.status.as_str().to_string(),
-                format_duration(t.start_s),
+                exact(t.start_s),
                 if t.end_s > t.start_s {
-                    format_duration(t.end_s - t.start_s)
+                    exact(t.end_s - t.start_s)
                 } else {
                     "—".to_string()
                 },
@@ -483,7 +513,7 @@ fn fallback_blocks(answer: &crate::studies::deadline::DeadlineAnswer) -> Vec<Blo
     if deadline {
         header.push(format!(
             "within {} (95 % CI)",
-            format_duration(answer.deadline_s)
+            format_duration_exact(answer.deadline_s)
         ));
     }
     header.extend(["mean cost (95 % CI)", "per completed job", "went on-demand"].map(String::from));
@@ -511,7 +541,7 @@ fn fallback_blocks(answer: &crate::studies::deadline::DeadlineAnswer) -> Vec<Blo
     let what = if deadline {
         format!(
             "meets the deadline of {}",
-            format_duration(answer.deadline_s)
+            format_duration_exact(answer.deadline_s)
         )
     } else {
         "completes".to_string()
@@ -646,7 +676,7 @@ fn assumption_blocks(scenario: &Scenario) -> Vec<Block> {
             "Delay before a checkpoint reaches S3".to_string(),
             "checkpoint.sync".to_string(),
             checkpoint.map_or("— (no checkpoints)".to_string(), |c| {
-                format_duration(c.sync_s)
+                format_duration_exact(c.sync_s)
             }),
             "0s".to_string(),
         ],

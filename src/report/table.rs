@@ -7,7 +7,9 @@ use crate::montecarlo::precision::format_interval;
 use crate::scenario::{FallbackSpec, FallbackWhen, Scenario, SpotPriceSpec};
 use crate::stats::summary::{Metric, SideSummary, Summary};
 use crate::units::duration::{format_duration, format_duration_within};
-use crate::units::format::{format_count, format_pct, format_price, format_std_err, format_usd};
+use crate::units::format::{
+    format_count, format_pct, format_price, format_std_err, format_usd, format_usd_pm,
+};
 
 /// The runs cut by the event budget, when some were (else nothing): the figures above count
 /// them as stopped by MaxWait with what they had spent when cut, so the table says so.
@@ -67,8 +69,7 @@ fn show(value: f64, unit: Unit) -> String {
 fn show_std_err(value: f64, unit: Unit) -> String {
     match unit {
         Unit::Duration => format_duration(value),
-        Unit::Usd if value >= 0.01 => format_usd(value),
-        Unit::Usd => format!("${}", format_std_err(value)),
+        Unit::Usd => format_usd_pm(value),
         Unit::Count => format_std_err(value),
     }
 }

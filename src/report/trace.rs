@@ -17,8 +17,14 @@ use crate::montecarlo::timeline::{JobTimeline, Replay};
 use crate::scenario::CHECKPOINT_LOCAL_PATH;
 use crate::scenario::{MarketSpec, Scenario};
 use crate::units::clock::Timestamp;
-use crate::units::duration::format_duration;
+use crate::units::duration::format_duration_within;
 use crate::units::format::{format_pct, format_price, format_usd};
+
+/// A duration of the one replayed run, to the second: a single run has no ± to round to, and
+/// its TrainingTimeInSeconds and BillableTimeInSeconds are printed in whole seconds beside it.
+fn to_the_second(seconds: f64) -> String {
+    format_duration_within(seconds, 1.0)
+}
 
 /// Status messages, one per `SecondaryStatusTransitions` entry. The observed ones are the
 /// service's own texts (spec §2); the others are spotsim's, chosen to be clear.
@@ -616,11 +622,11 @@ pub fn render_trace_table(report: &TraceReport<'_>) -> String {
     row(
         "outcome",
         match record.outcome {
-            Outcome::Completed => format!("Completed after {}", format_duration(record.wall_s)),
+            Outcome::Completed => format!("Completed after {}", to_the_second(record.wall_s)),
             stopped => format!(
                 "Stopped ({}) after {}",
                 stopped.as_str(),
-                format_duration(record.wall_s)
+                to_the_second(record.wall_s)
             ),
         },
     );
@@ -633,7 +639,7 @@ pub fn render_trace_table(report: &TraceReport<'_>) -> String {
                     "{n}, at {} after creation",
                     timeline
                         .interruptions_s()
-                        .map(format_duration)
+                        .map(to_the_second)
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
@@ -641,18 +647,15 @@ pub fn render_trace_table(report: &TraceReport<'_>) -> String {
         );
         row(
             "waiting for capacity",
-            format!(
-                "{} (Starting, not billed)",
-                format_duration(record.waiting_s)
-            ),
+            format!("{} (Starting, not billed)", to_the_second(record.waiting_s)),
         );
     }
     row(
         "training progress",
         format!(
             "{} of {} needed",
-            format_duration(record.work_done_s),
-            format_duration(record.work_required_s)
+            to_the_second(record.work_done_s),
+            to_the_second(record.work_required_s)
         ),
     );
     if scenario.is_spot() {
@@ -660,7 +663,7 @@ pub fn render_trace_table(report: &TraceReport<'_>) -> String {
             "work lost",
             format!(
                 "{} of training progress lost to interruptions",
-                format_duration(record.lost_work_s)
+                to_the_second(record.lost_work_s)
             ),
         );
     }
@@ -672,23 +675,25 @@ pub fn render_trace_table(report: &TraceReport<'_>) -> String {
                 Some(last) => format!(
                     "{} durable; the last holds {} of progress, durable {} after creation",
                     timeline.checkpoints.len(),
-                    format_duration(last.progress_s),
-                    format_duration(last.time_s)
+                    to_the_second(last.progress_s),
+                    to_the_second(last.time_s)
                 ),
             },
         );
     }
     let billed = &record.billed;
     row(
-        "billed per instance",
+        // Running time, TrainingTimeInSeconds: billed at the spot price on spot, so the billable
+        // time (BillableTimeInSeconds) on the cost line is shorter.
+        "running per instance",
         format!(
-            "{}: download {}, restore {}, training {}, saves {}, upload {}",
-            format_duration(record.training_s),
-            format_duration(billed.download_s),
-            format_duration(billed.restore_s),
-            format_duration(billed.train_s),
-            format_duration(billed.save_s),
-            format_duration(billed.upload_s)
+            "{} (TrainingTimeInSeconds): download {}, restore {}, training {}, saves {}, upload {}",
+            to_the_second(record.training_s),
+            to_the_second(billed.download_s),
+            to_the_second(billed.restore_s),
+            to_the_second(billed.train_s),
+            to_the_second(billed.save_s),
+            to_the_second(billed.upload_s)
         ),
     );
     row(
@@ -696,7 +701,7 @@ pub fn render_trace_table(report: &TraceReport<'_>) -> String {
         format!(
             "{} = {} billable × {count} instance{} × {}/h",
             format_usd(record.cost_usd),
-            format_duration(record.billable_s),
+            to_the_second(record.billable_s),
             if count == 1 { "" } else { "s" },
             format_price(scenario.pricing.on_demand_hourly_usd)
         ),
@@ -705,7 +710,7 @@ pub fn render_trace_table(report: &TraceReport<'_>) -> String {
         let on_demand_run = format!(
             "{} after {}",
             format_usd(on_demand.cost_usd),
-            format_duration(on_demand.wall_s)
+            to_the_second(on_demand.wall_s)
         );
         let text = match (record.outcome, on_demand.outcome) {
             (Outcome::Completed, Outcome::Completed) => match report.savings_vs_on_demand_pct() {
@@ -732,10 +737,10 @@ pub fn render_trace_table(report: &TraceReport<'_>) -> String {
                 "when = \"{}\": the spot job was stopped and the on-demand job created {} after \
                  creation; on-demand part {} of the {} total ({} billed)",
                 fallback.when_name(),
-                format_duration(at_s),
+                to_the_second(at_s),
                 format_usd(record.fallback.on_demand_cost_usd),
                 format_usd(record.cost_usd),
-                format_duration(record.fallback.on_demand_training_s)
+                to_the_second(record.fallback.on_demand_training_s)
             ),
         );
     }
@@ -781,7 +786,7 @@ fn market_clock(report: &TraceReport<'_>) -> Option<String> {
     if matches!(spot.market, MarketSpec::Trace { .. }) {
         Some(format!(
             "created {} into the trace",
-            format_duration(offset_s)
+            to_the_second(offset_s)
         ))
     } else if spot.profile.is_some() {
         let minutes = (offset_s / 60.0).floor() as u64;

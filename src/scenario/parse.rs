@@ -1740,6 +1740,19 @@ fn read_pricing(ctx: &mut Ctx<'_>, span: Range<usize>, table: &DeTable<'_>) -> O
     let reader = TableReader::new(ctx, &keys::PRICING, span, table);
     reader.finish(ctx);
     let on_demand_hourly_usd = if let Some(value) = reader.get("on_demand_hourly") {
+        if matches!(value.get_ref(), DeValue::String(_)) {
+            // A text where the price goes: `spotsim import`'s placeholder for a type whose
+            // price spotsim does not know, or a user's note. spotsim has no price list.
+            ctx.bad(
+                "pricing.on_demand_hourly",
+                value,
+                "must be a number, not text: set it to the on-demand price of your instance \
+                 type in your region, in USD per instance-hour (e.g. on_demand_hourly = 3.825); \
+                 spotsim has no price list, and `spotsim import ... --price-per-hour USD` \
+                 writes it",
+            );
+            return None;
+        }
         read_number(ctx, "pricing.on_demand_hourly", value).and_then(|p| {
             if p > 0.0 && p <= MAX_HOURLY_USD {
                 Some(p)

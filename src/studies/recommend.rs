@@ -524,9 +524,11 @@ pub fn recommend_cancellable(
     if tail_runs < MIN_TAIL_RUNS {
         warnings.push(Warning {
             message: format!(
-                "only {runs} runs: about {tail_runs:.0} of them fall in the {:.2} % tail the \
-                 target leaves, so the recommended max_wait and max_run are uncertain and a \
-                 fresh seed may complete less than the target",
+                "only {} runs: about {} of them fall in the {:.2} % tail the target leaves, so \
+                 the recommended max_wait and max_run are uncertain and a fresh seed may \
+                 complete less than the target",
+                crate::units::format::format_count(runs),
+                crate::units::format::format_count(tail_runs.round() as u64),
                 (1.0 - target) * 100.0
             ),
             hint: format!(
@@ -1049,8 +1051,9 @@ fn limits_advice(
     let k = needed(target).min(completion_at_cap.count).max(1);
     if spot && reachable && k < needed(target) {
         notes.push(format!(
-            "{runs} runs cannot show {:.2} % completion with 95 % confidence: max_wait is the \
+            "{} runs cannot show {:.2} % completion with 95 % confidence: max_wait is the \
              longest completed run; use more runs for a sure bound",
+            crate::units::format::format_count(runs),
             target * 100.0
         ));
     }

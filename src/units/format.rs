@@ -93,6 +93,62 @@ pub fn format_share(share: f64, decimals: usize) -> String {
     format_pct(share * 100.0, decimals)
 }
 
+/// A standard error or the half-width of an interval in dollars, as every `±` prints it:
+/// cents from a cent up, two significant digits below (`$0.0051`), so a spread that is not zero
+/// never reads as zero; a spread that is exactly zero reads `$0`, which no rounding prints.
+pub fn format_usd_pm(half_usd: f64) -> String {
+    if half_usd == 0.0 {
+        "$0".to_string()
+    } else if half_usd.abs() >= 0.01 {
+        format_usd(half_usd)
+    } else {
+        format!("${}", format_std_err(half_usd))
+    }
+}
+
+/// `$7.40 (95 % interval $7.397 – $7.403)`: a dollar mean and its interval with the cents, or
+/// more places where the cents would print the three alike (up to four), so an interval never
+/// reads as no spread at all when it has one.
+pub fn format_usd_with_interval(mean: f64, lo: f64, hi: f64) -> String {
+    let shown = |decimals: usize| {
+        [mean, lo, hi].map(|v| {
+            if v < 0.0 {
+                format!("-${}", format_grouped(-v, decimals))
+            } else {
+                format!("${}", format_grouped(v, decimals))
+            }
+        })
+    };
+    let mut decimals = 2;
+    let mut texts = shown(decimals);
+    while decimals < 4 && lo < hi && texts[1] == texts[2] {
+        decimals += 1;
+        texts = shown(decimals);
+    }
+    if decimals == 2 {
+        texts = [mean, lo, hi].map(format_usd);
+    }
+    let [mean, lo, hi] = texts;
+    format!("{mean} (95 % interval {lo} – {hi})")
+}
+
+/// `1,234.5`: `value` with `decimals` places and its thousands grouped, as tables print
+/// counts and money (chart axes use it so that `$1,000` reads the same on both).
+pub fn format_grouped(value: f64, decimals: usize) -> String {
+    let text = format!("{:.decimals$}", value.abs());
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let grouped = whole
+        .parse::<u64>()
+        .map_or_else(|_| whole.to_string(), group_thousands);
+    let negative = value < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0');
+    let sign = if negative { "-" } else { "" };
+    if fraction.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{fraction}")
+    }
+}
+
 /// `100,000`.
 pub fn format_count(count: u64) -> String {
     group_thousands(count)
@@ -146,6 +202,30 @@ mod tests {
         assert_eq!(format_share(1.0 - 1e-12, 2), "> 99.999999 %");
         assert_eq!(format_pct(-99.9999, 1), "-99.9999 %");
         assert_eq!(format_share(0.5, 1), "50.0 %");
+    }
+
+    /// Issue 15, item 12: a `±` never reads as zero unless it is, and numbers on chart axes
+    /// group their thousands as tables do.
+    #[test]
+    fn spreads_and_axis_numbers_read_as_tables_print_them() {
+        assert_eq!(format_usd_pm(0.0051), "$0.0051");
+        assert_eq!(format_usd_pm(0.004_999), "$0.0050");
+        assert_eq!(format_usd_pm(0.01), "$0.01");
+        assert_eq!(format_usd_pm(1.234), "$1.23");
+        assert_eq!(format_usd_pm(0.0), "$0");
+        assert_eq!(format_grouped(1000.0, 0), "1,000");
+        assert_eq!(format_grouped(1_234_567.891, 2), "1,234,567.89");
+        assert_eq!(format_grouped(-1500.26, 1), "-1,500.3");
+        assert_eq!(format_grouped(-0.001, 2), "0.00");
+        assert_eq!(format_grouped(12.5, 3), "12.500");
+        assert_eq!(
+            format_usd_with_interval(304.16, 304.158, 304.162),
+            "$304.160 (95 % interval $304.158 – $304.162)"
+        );
+        assert_eq!(
+            format_usd_with_interval(1028.31, 1020.0, 1036.6),
+            "$1,028.31 (95 % interval $1,020.00 – $1,036.60)"
+        );
     }
 
     #[test]

@@ -12,8 +12,14 @@ use super::{spotsim, stdout_of, write_file};
 
 /// stdout and stderr of a successful `spotsim import KIND FILE`.
 fn import(kind: &str, file: &str) -> (String, String) {
+    import_with(kind, file, &[])
+}
+
+/// As [`import`], with more arguments.
+fn import_with(kind: &str, file: &str, extra: &[&str]) -> (String, String) {
     let output = spotsim()
         .args(["import", kind, file])
+        .args(extra)
         .assert()
         .success()
         .get_output()
@@ -24,10 +30,28 @@ fn import(kind: &str, file: &str) -> (String, String) {
     )
 }
 
+/// The value an import writes for a price spotsim does not know.
+const PRICE_PLACEHOLDER: &str = "on_demand_hourly = \"SET ME: USD per instance-hour\"";
+
 /// Writes `toml` to a temporary file and checks that `validate` and a short `run` accept it;
-/// returns `validate`'s output.
+/// returns `validate`'s output. While the scenario holds the price placeholder, both refuse it
+/// first (exit 2, naming the key and what to do); the user's price then goes in its place.
 fn validate_and_run(dir: &Path, name: &str, toml: &str) -> String {
-    let path = write_file(dir, name, toml);
+    let toml = if toml.contains(PRICE_PLACEHOLDER) {
+        let path = write_file(dir, name, toml);
+        let path = path.to_str().unwrap();
+        for args in [vec!["validate", path], vec!["run", path, "--runs", "400"]] {
+            spotsim().args(&args).assert().code(2).stdout("").stderr(
+                contains("pricing.on_demand_hourly (\"SET ME").and(contains(
+                    "must be a number, not text: set it to the on-demand price",
+                )),
+            );
+        }
+        toml.replace(PRICE_PLACEHOLDER, "on_demand_hourly = 12.5")
+    } else {
+        toml.to_string()
+    };
+    let path = write_file(dir, name, &toml);
     let path = path.to_str().unwrap();
     let validated = stdout_of(spotsim().args(["validate", path]));
     let json = stdout_of(spotsim().args(["run", path, "--runs", "400", "--format", "json", "-q"]));
@@ -84,7 +108,8 @@ fn an_on_demand_request_becomes_an_on_demand_scenario() {
     assert!(validated.contains("[spot] not enabled"), "{validated}");
     // The placeholder training fits in the request's one hour: no warning but the one about
     // the placeholders themselves (issue 15).
-    let path = write_file(dir.path(), "od.toml", &toml);
+    let priced = toml.replace(PRICE_PLACEHOLDER, "on_demand_hourly = 0.23");
+    let path = write_file(dir.path(), "od.toml", &priced);
     let output = spotsim()
         .args(["validate", path.to_str().unwrap()])
         .assert()
@@ -120,12 +145,41 @@ fn a_multi_instance_request_keeps_its_cluster_and_placeholders_for_its_family() 
         key(&scenario, "stopping.max_wait").as_integer(),
         Some(864_000)
     );
-    // The price is the GPU template's, and said to be another type's.
+    // Issue 15, item 3: spotsim knows no price for it, so the user sets it; not the GPU
+    // template's price for another type.
+    assert!(toml.contains(PRICE_PLACEHOLDER), "{toml}");
     assert!(
-        prose(&toml).contains("not of ml.p4d.24xlarge; set ml.p4d.24xlarge's price in your region"),
+        prose(&toml)
+            .contains("spotsim knows no price for ml.p4d.24xlarge: set its on-demand price"),
         "{toml}"
     );
+    assert!(!toml.contains("1.515"), "{toml}");
     assert!(note.contains("pricing.on_demand_hourly"), "{note}");
+    let (priced, priced_note) = import_with(
+        "create-training-job",
+        "tests/fixtures/requests/multi-instance.json",
+        &["--price-per-hour", "37.688"],
+    );
+    assert_eq!(
+        key(&priced.parse().unwrap(), "pricing.on_demand_hourly").as_float(),
+        Some(37.688)
+    );
+    assert!(prose(&priced).contains("from --price-per-hour"), "{priced}");
+    assert!(
+        !priced_note.contains("pricing.on_demand_hourly"),
+        "{priced_note}"
+    );
+    spotsim()
+        .args([
+            "import",
+            "create-training-job",
+            "tests/fixtures/requests/multi-instance.json",
+            "--price-per-hour=0",
+        ])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(contains("--price-per-hour (0) must be greater than zero"));
     let dir = tempfile::tempdir().unwrap();
     let validated = validate_and_run(dir.path(), "multi.toml", &toml);
     assert!(validated.contains("ml.p4d.24xlarge × 4"), "{validated}");
@@ -449,14 +503,15 @@ fn import_help_has_an_example() {
     }
 }
 
-/// Issue 15, item 3: an imported scenario with placeholders marked `# ASSUMED` (here the price
-/// of another instance type) makes every command that prints a cost warn, naming the keys, and
-/// the review shows it above its recommendation.
+/// Issue 15, item 3: an imported scenario with placeholders marked `# ASSUMED` (here the
+/// training length and the market; the price is the user's) makes every command that prints a
+/// cost warn, naming the keys, and the review shows it above its recommendation.
 #[test]
 fn every_command_that_prints_a_cost_warns_about_assumed_keys() {
-    let (toml, _) = import(
+    let (toml, _) = import_with(
         "create-training-job",
         "tests/fixtures/requests/multi-instance.json",
+        &["--price-per-hour", "37.688"],
     );
     let dir = tempfile::tempdir().unwrap();
     let path = write_file(dir.path(), "p4d.toml", &toml);
@@ -488,14 +543,12 @@ fn every_command_that_prints_a_cost_warns_about_assumed_keys() {
             .clone();
         let stderr = String::from_utf8(output.stderr).unwrap();
         assert!(
-            stderr.contains("marked `# ASSUMED`") && stderr.contains("pricing.on_demand_hourly"),
+            stderr.contains("marked `# ASSUMED`") && stderr.contains("job.training"),
             "{args:?}: {stderr}"
         );
     }
     let html = std::fs::read_to_string(&page).unwrap();
-    let warning = html
-        .find("pricing.on_demand_hourly")
-        .expect("the review names the key");
+    let warning = html.find("job.training").expect("the review names the key");
     let recommendation = html.find("class=\"recommendation\"").unwrap();
     assert!(
         warning < recommendation,

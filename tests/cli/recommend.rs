@@ -423,3 +423,27 @@ fn impossible_deadlines_and_on_demand_scenarios_are_refused_with_exit_2() {
         );
     }
 }
+
+/// Issue 15, item 12: counts read with their thousands grouped, as `run` prints them, and the
+/// limits to paste into a request are named by their API fields.
+#[test]
+fn counts_are_grouped_and_limits_named_by_their_api_fields() {
+    let output = spotsim()
+        .args([
+            "recommend",
+            "scenarios/quickstart.toml",
+            "--runs",
+            "1500",
+            "-q",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text =
+        String::from_utf8(output.stdout).unwrap() + &String::from_utf8(output.stderr).unwrap();
+    assert!(text.contains("only 1,500 runs: about 15 of them"), "{text}");
+    assert!(!text.contains("1500 runs"), "{text}");
+    assert!(text.contains("(MaxRuntimeInSeconds = "), "{text}");
+    assert!(text.contains("(MaxWaitTimeInSeconds = "), "{text}");
+}

@@ -707,3 +707,62 @@ fn a_max_wait_fallback_run_shows_the_spot_job_at_its_limit() {
     assert_eq!(od["StoppingCondition"]["MaxRuntimeInSeconds"], 4 * 3600);
     assert_eq!(od["spotsim"]["when"], "max_wait");
 }
+
+/// A 20-hour single ml.p4d.24xlarge job, the issue 15 check: a day or more of wall time.
+pub(crate) const P4D_20H: &str = r#"[job]
+name = "p4d-20h"
+instance_type = "ml.p4d.24xlarge"
+training = { dist = "lognormal", median = "20h", sigma = 0.1 }
+provisioning = { dist = "uniform", min = "3m", max = "8m" }
+download = "10m"
+upload = "5m"
+[stopping]
+max_run = "1d 4h"
+max_wait = "2d"
+[spot]
+enabled = true
+capacity_wait = { dist = "exponential", mean = "30m" }
+time_to_interruption = { dist = "exponential", mean = "5h" }
+discount = 0.65
+[checkpoint]
+interval = "1h"
+save = "2m"
+restore = "4m"
+[pricing]
+on_demand_hourly = 37.688
+[simulation]
+runs = 2000
+"#;
+
+/// Issue 15, items 4 and 7: one run has no ± to round to, so `trace` writes its durations to
+/// the second, a day or more included, and names the running time for what it is: its line
+/// reads the very TrainingTimeInSeconds the SDK lines print, the cost line the billable time.
+#[test]
+fn a_long_run_is_traced_to_the_second_and_its_running_time_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_file(dir.path(), "p4d.toml", P4D_20H);
+    let text = stdout_of(spotsim().args([
+        "trace",
+        scenario.to_str().unwrap(),
+        "--run",
+        "3",
+        "--format",
+        "table",
+    ]));
+    let seconds = |label: &str| -> f64 {
+        let line = text.lines().find(|l| l.starts_with(label)).unwrap();
+        line[label.len()..].trim().parse().unwrap()
+    };
+    let training_s = seconds("Training seconds:");
+    let billable_s = seconds("Billable seconds:");
+    assert!(training_s > 86_400.0, "{training_s}");
+    let exact = spotsim::units::duration::format_duration_exact;
+    let running = format!(
+        "  running per instance  {} (TrainingTimeInSeconds):",
+        exact(training_s)
+    );
+    assert!(text.contains(&running), "{running} missing from\n{text}");
+    let cost = format!("= {} billable × 1 instance", exact(billable_s));
+    assert!(text.contains(&cost), "{cost} missing from\n{text}");
+    assert!(!text.contains("billed per instance"));
+}
