@@ -10,13 +10,16 @@ use super::args::{RecommendFormat, SimulationArgs};
 use super::load::{job_name, load_with_overrides_and_text};
 use super::output::{print_notes, print_stdout, thread_pool};
 
-/// `spotsim recommend`: `target` is the share of jobs that must complete.
-pub(crate) fn recommend(
-    path: &Path,
-    target: f64,
-    sim: SimulationArgs,
-    format: RecommendFormat,
-) -> Result<(), Failure> {
+/// What both kinds of `recommend` start from: the scenario (and its text, for the study's
+/// variants), its name in messages and the thread pool; the notes and the opening line printed.
+struct Prepared {
+    base: spotsim::scenario::Scenario,
+    text: String,
+    shown: String,
+    pool: rayon::ThreadPool,
+}
+
+fn prepare(path: &Path, sim: SimulationArgs, what: &str) -> Result<Prepared, Failure> {
     let SimulationArgs {
         runs,
         seed,
@@ -25,14 +28,34 @@ pub(crate) fn recommend(
     } = sim;
     let (base, text) = load_with_overrides_and_text(path, runs, seed)?;
     print_notes(&base);
-    let shown = path.display().to_string();
     let pool = thread_pool(threads)?;
     if !quiet {
         eprintln!(
-            "recommend: simulating {} runs per setting (many settings: this takes a while)",
+            "recommend: simulating {} runs {what}",
             spotsim::units::format::format_count(base.simulation.runs)
         );
     }
+    Ok(Prepared {
+        base,
+        text,
+        shown: path.display().to_string(),
+        pool,
+    })
+}
+
+/// `spotsim recommend`: `target` is the share of jobs that must complete.
+pub(crate) fn recommend(
+    path: &Path,
+    target: f64,
+    sim: SimulationArgs,
+    format: RecommendFormat,
+) -> Result<(), Failure> {
+    let Prepared {
+        base,
+        text,
+        shown,
+        pool,
+    } = prepare(path, sim, "per setting (many settings: this takes a while)")?;
     let done = AtomicU64::new(0);
     let result = pool
         .install(|| {
@@ -68,22 +91,12 @@ pub(crate) fn recommend_deadline(
     sim: SimulationArgs,
     format: RecommendFormat,
 ) -> Result<(), Failure> {
-    let SimulationArgs {
-        runs,
-        seed,
-        threads,
-        quiet,
-    } = sim;
-    let (base, text) = load_with_overrides_and_text(path, runs, seed)?;
-    print_notes(&base);
-    let shown = path.display().to_string();
-    let pool = thread_pool(threads)?;
-    if !quiet {
-        eprintln!(
-            "recommend: simulating {} runs of spot alone, the fallbacks and on-demand",
-            spotsim::units::format::format_count(base.simulation.runs)
-        );
-    }
+    let Prepared {
+        base,
+        text,
+        shown,
+        pool,
+    } = prepare(path, sim, "of spot alone, the fallbacks and on-demand")?;
     let done = AtomicU64::new(0);
     let answer = pool
         .install(|| {
