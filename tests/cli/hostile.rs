@@ -176,6 +176,48 @@ fn an_output_that_is_an_input_is_refused_and_the_input_kept() {
 }
 
 #[test]
+fn study_and_region_outputs_over_their_inputs_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(super::project_dir().join("scenarios/quickstart.toml")).unwrap();
+    let path = write_file(dir.path(), "s.toml", &text);
+    let other = write_file(dir.path(), "s2.toml", &text);
+    let (s, s2) = (path.to_str().unwrap(), other.to_str().unwrap());
+    for (args, option) in [
+        (
+            vec!["compare", s, s2, "--shard", "1/1", "--out", s],
+            "--out",
+        ),
+        (
+            vec!["compare", s, s2, "--shard", "1/1", "--out", s2],
+            "--out",
+        ),
+        (
+            vec![
+                "sweep",
+                s,
+                "--set",
+                "spot.discount=0.6,0.7",
+                "--shard",
+                "1/1",
+                "--out",
+                s,
+            ],
+            "--out",
+        ),
+        (vec!["regions", s, "--chart", s], "--chart"),
+    ] {
+        let stderr = refused(&args);
+        assert!(
+            stderr.starts_with(&format!("{option} ")) && stderr.contains("is the input file"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), text);
+}
+
+#[test]
 fn an_output_over_a_data_file_the_scenario_names_is_refused_naming_both() {
     let dir = tempfile::tempdir().unwrap();
     let waits = "wait_s\n60\n120\n";
@@ -210,6 +252,20 @@ fn an_output_over_a_data_file_the_scenario_names_is_refused_naming_both() {
     ]);
     assert!(
         stderr.contains("--output") && stderr.contains("is the data file"),
+        "{stderr}"
+    );
+    let stderr = refused(&[
+        "sweep",
+        shown,
+        "--set",
+        "spot.discount=0.6,0.7",
+        "--shard",
+        "1/1",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr.contains("--out") && stderr.contains("is the data file"),
         "{stderr}"
     );
     assert_eq!(std::fs::read_to_string(&data).unwrap(), waits);
