@@ -21,6 +21,7 @@ mod validate;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use spotsim::LoadError;
 use spotsim::montecarlo::cancel::Cancel;
@@ -46,6 +47,35 @@ impl From<LoadError> for Failure {
 /// and nothing is written once it is requested.
 pub(crate) static CANCEL: std::sync::LazyLock<Cancel> = std::sync::LazyLock::new(Cancel::new);
 
+/// The phase of the command a signal finds: still [`READING`] its inputs (a signal ends the
+/// process at once), [`WORKING`] (simulating or writing: a signal requests [`CANCEL`] and the
+/// command stops cleanly), or [`EXITING`] (a signal during the reading phase is ending it).
+static PHASE: AtomicU8 = AtomicU8::new(READING);
+const READING: u8 = 0;
+const WORKING: u8 = 1;
+const EXITING: u8 = 2;
+
+/// Marks the end of the reading phase: called before any simulation is handed [`CANCEL`] and
+/// before any output (file, folder, standard output) is written. From then on a signal stops the
+/// command through [`CANCEL`] instead of ending the process at once. Fails when a signal already
+/// ended the reading phase: the process is exiting, and nothing may be created.
+pub(crate) fn begin_work() -> anyhow::Result<()> {
+    match PHASE.compare_exchange(READING, WORKING, Ordering::SeqCst, Ordering::SeqCst) {
+        Ok(_) | Err(WORKING) => Ok(()),
+        Err(_) => Err(interrupted()),
+    }
+}
+
+/// The stop token to hand a simulation: [`CANCEL`], once the reading phase is over
+/// ([`begin_work`]). If a signal is already ending the process, the token is requested, so the
+/// simulation returns at once.
+pub(crate) fn cancel_token() -> &'static Cancel {
+    if begin_work().is_err() {
+        CANCEL.request();
+    }
+    &CANCEL
+}
+
 /// The exit code after Ctrl-C or SIGTERM: 128 + SIGINT, the shell's convention.
 const INTERRUPTED_EXIT: i32 = 130;
 
@@ -60,6 +90,17 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
     // are written only after it, atomically, so nothing partial is left. A second signal ends the
     // process at once.
     let _ = ctrlc::set_handler(|| {
+        if PHASE
+            .compare_exchange(READING, EXITING, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            // Still reading the inputs: nothing was written nor created (every output and every
+            // simulation starts through `begin_work`, which this exchange now refuses), so the
+            // process can end at once instead of waiting for a long read or parse to finish.
+            CANCEL.request();
+            eprintln!("spotsim: interrupted; no output was written");
+            std::process::exit(INTERRUPTED_EXIT);
+        }
         if CANCEL.requested() {
             // At once, but not leaving a temporary file or an empty new folder behind.
             output::remove_in_progress();
