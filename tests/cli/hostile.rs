@@ -394,3 +394,30 @@ fn absurd_job_documents_are_refused_not_dropped_nor_counted_twice() {
         }
     }
 }
+
+#[test]
+fn absurd_job_times_are_refused_with_short_numbers() {
+    let fixture = super::project_dir().join("tests/fixtures/jobs/distilbert-spot.json");
+    let dir = tempfile::tempdir().unwrap();
+    let mut job: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&fixture).unwrap()).unwrap();
+    job["BillableTimeInSeconds"] = serde_json::json!(-5);
+    job["TrainingTimeInSeconds"] = serde_json::json!(1e300);
+    let bad = dir.path().join("times.json");
+    std::fs::write(&bad, job.to_string()).unwrap();
+    for command in ["fit jobs", "import describe-training-job"] {
+        let mut args: Vec<&str> = command.split(' ').collect();
+        args.push(bad.to_str().unwrap());
+        let stderr = refused(&args);
+        for expected in [
+            "TrainingTimeInSeconds (1e300) must be a number of seconds from 0 to 315360000",
+            "BillableTimeInSeconds (-5) must be a number of seconds from 0 to 315360000",
+        ] {
+            assert!(stderr.contains(expected), "{command}: {expected}\n{stderr}");
+        }
+        assert!(
+            !stderr.contains("0000000000"),
+            "{command}: a long number\n{stderr}"
+        );
+    }
+}
