@@ -102,6 +102,9 @@ fn prices_that_are_not_money_are_refused_naming_file_row_value_and_rule() {
         ("inf", "inf"),
         ("-0.9", "-0.9"),
         ("1e308", "1e308"),
+        // A zero price made spot free: `recommend` called it "100 % cheaper".
+        ("0", "0"),
+        ("0.000", "0.000"),
     ] {
         write_file(
             dir.path(),
@@ -120,7 +123,8 @@ fn prices_that_are_not_money_are_refused_naming_file_row_value_and_rule() {
         let stderr = refused(&["run", path.to_str().unwrap(), "--runs", "10"]);
         assert!(
             stderr.contains(&format!(
-                "prices.tsv:2: price \"{shown}\" must be a price from 0 to 100000 USD per hour"
+                "prices.tsv:2: price \"{shown}\" must be a price above 0 and at most 100000 USD \
+                 per hour (the bound of pricing.on_demand_hourly)"
             )),
             "{bad}: {stderr}"
         );
