@@ -304,11 +304,10 @@ fn an_advisor_feed_that_is_a_device_is_refused_before_it_is_read() {
     let path = write_file(dir.path(), "feed.toml", &text);
     let stderr = refused(&["validate", path.to_str().unwrap()]);
     assert!(
-        stderr.contains("spot.advisor_file")
-            && stderr.contains(
-                "/dev/zero: cannot be read: is a device, not a regular file: \
-                 spotsim reads a Spot Advisor feed file only from a regular file"
-            ),
+        stderr.contains(
+            "spot.advisor_file (\"/dev/zero\") cannot be read (/dev/zero): is a device, not a \
+             regular file: spotsim reads a Spot Advisor feed file only from a regular file"
+        ),
         "{stderr}"
     );
 }
@@ -424,4 +423,25 @@ fn absurd_job_times_are_refused_with_short_numbers() {
             "{command}: a long number\n{stderr}"
         );
     }
+}
+
+#[test]
+fn a_submission_plan_that_cannot_be_read_is_refused_in_the_documented_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(super::project_dir().join("scenarios/quickstart.toml")).unwrap();
+    write_file(dir.path(), "s.toml", &text);
+    let fleet = write_file(
+        dir.path(),
+        "fleet.toml",
+        "[[workload]]\nscenario = \"s.toml\"\narrivals = { file = \"/dev/zero\" }\n",
+    );
+    let stderr = refused(&["validate", fleet.to_str().unwrap()]);
+    assert!(
+        stderr.contains(
+            "workload.arrivals.file (\"/dev/zero\") cannot be read (/dev/zero): is a device, not \
+             a regular file"
+        ),
+        "{stderr}"
+    );
 }
