@@ -432,10 +432,10 @@ fn inputs_and_outputs(command: &Command) -> (Vec<&Path>, Vec<(&'static str, Opti
             vec![scenario.as_path()],
             vec![("--chart", chart.as_deref())],
         ),
-        // `man --dir` writes pages into a folder, but the command reads no file.
-        Command::Man { .. } => (Vec::new(), Vec::new()),
-        // Commands that read files and print on stdout only.
-        Command::Merge { .. }
+        // Commands that read files and print on stdout only, and `man --dir`, which writes
+        // pages into a folder but reads no file.
+        Command::Man { .. }
+        | Command::Merge { .. }
         | Command::Validate { .. }
         | Command::Recommend { .. }
         | Command::Trace { .. }
