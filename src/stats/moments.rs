@@ -345,7 +345,7 @@ mod tests {
             |b| b.m2 = -1e300,
             "a negative sum of squared deviations (-1e300)",
         );
-        broken(|b| b.max = 1e300, "1e300");
+        broken(|b| b.m2 = 1e300, "a sum of squared deviations (1e300) larger than");
     }
     use super::*;
 
