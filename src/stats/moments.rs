@@ -345,7 +345,10 @@ mod tests {
             |b| b.m2 = -1e300,
             "a negative sum of squared deviations (-1e300)",
         );
-        broken(|b| b.m2 = 1e300, "a sum of squared deviations (1e300) larger than");
+        broken(
+            |b| b.m2 = 1e300,
+            "a sum of squared deviations (1e300) larger than",
+        );
     }
     use super::*;
 
