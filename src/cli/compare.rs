@@ -144,7 +144,7 @@ pub(crate) fn compare_scenarios(
                     &entries,
                     blocks.clone(),
                     done,
-                    &super::CANCEL,
+                    super::cancel_token(),
                 )
             })
         })
@@ -193,7 +193,7 @@ pub(crate) fn compare_scenarios(
     let count = super::output::Count::runs(total, settings.runs * scenarios.len() as u64);
     let comparison = with_progress(quiet, count, |done| {
         pool.install(|| {
-            spotsim::studies::compare::compare_cancellable(entries, done, &super::CANCEL)
+            spotsim::studies::compare::compare_cancellable(entries, done, super::cancel_token())
         })
     })
     .map_err(|_| Failure::Runtime(super::interrupted()))?;

@@ -7,6 +7,7 @@ use spotsim::inputs::bounded::{FileKind, read_bounded, read_bounded_text};
 
 use super::Failure;
 use super::args::{Format, TraceFormatArg};
+use super::output::print_stdout;
 
 /// `spotsim fit trace`: the trace read in its format (by default from its extension), fitted.
 pub(crate) fn fit_trace(
@@ -38,8 +39,7 @@ pub(crate) fn fit_trace(
         Format::Table => spotsim::report::render_trace_fit_table(&fit, &shown, trace_format.name()),
         Format::Json => spotsim::report::render_trace_fit_json(&fit, &shown, trace_format.name()),
     };
-    print!("{text}");
-    Ok(())
+    print_stdout(&text)
 }
 
 /// A job file's documents: one, or an array of them.
@@ -121,6 +121,5 @@ pub(crate) fn fit_jobs(files: &[PathBuf], format: Format) -> Result<(), Failure>
         Format::Table => spotsim::report::render_jobs_fit_table(&fit),
         Format::Json => spotsim::report::render_jobs_fit_json(&fit),
     };
-    print!("{text}");
-    Ok(())
+    print_stdout(&text)
 }

@@ -13,7 +13,7 @@ use super::output::{
     review_command, thread_pool, with_progress, write_charts, write_file, write_review,
 };
 
-use super::{CANCEL, Failure, interrupted};
+use super::{Failure, interrupted};
 
 /// `spotsim fleet`'s options.
 pub(crate) struct FleetOptions {
@@ -41,7 +41,9 @@ fn simulate_fleet(
         unit: "months",
     };
     let report = with_progress(quiet, months, |done| {
-        pool.install(|| spotsim::fleet::run_fleet_counted(fleet, &shown, done, &CANCEL))
+        pool.install(|| {
+            spotsim::fleet::run_fleet_counted(fleet, &shown, done, super::cancel_token())
+        })
     });
     report.ok_or_else(|| Failure::Runtime(interrupted()))
 }
@@ -75,7 +77,9 @@ pub(crate) fn run_fleet_shard(
         unit: "months",
     };
     let fold = with_progress(options.quiet, shown, |done| {
-        pool.install(|| spotsim::fleet::fold_months(&model, months.clone(), done, &CANCEL))
+        pool.install(|| {
+            spotsim::fleet::fold_months(&model, months.clone(), done, super::cancel_token())
+        })
     })
     .ok_or_else(|| Failure::Runtime(interrupted()))?;
     let flags = if options.no_quotas {

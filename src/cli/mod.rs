@@ -21,6 +21,7 @@ mod validate;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use spotsim::LoadError;
 use spotsim::montecarlo::cancel::Cancel;
@@ -46,6 +47,35 @@ impl From<LoadError> for Failure {
 /// and nothing is written once it is requested.
 pub(crate) static CANCEL: std::sync::LazyLock<Cancel> = std::sync::LazyLock::new(Cancel::new);
 
+/// The phase of the command a signal finds: still [`READING`] its inputs (a signal ends the
+/// process at once), [`WORKING`] (simulating or writing: a signal requests [`CANCEL`] and the
+/// command stops cleanly), or [`EXITING`] (a signal during the reading phase is ending it).
+static PHASE: AtomicU8 = AtomicU8::new(READING);
+const READING: u8 = 0;
+const WORKING: u8 = 1;
+const EXITING: u8 = 2;
+
+/// Marks the end of the reading phase: called before any simulation is handed [`CANCEL`] and
+/// before any output (file, folder, standard output) is written. From then on a signal stops the
+/// command through [`CANCEL`] instead of ending the process at once. Fails when a signal already
+/// ended the reading phase: the process is exiting, and nothing may be created.
+pub(crate) fn begin_work() -> anyhow::Result<()> {
+    match PHASE.compare_exchange(READING, WORKING, Ordering::SeqCst, Ordering::SeqCst) {
+        Ok(_) | Err(WORKING) => Ok(()),
+        Err(_) => Err(interrupted()),
+    }
+}
+
+/// The stop token to hand a simulation: [`CANCEL`], once the reading phase is over
+/// ([`begin_work`]). If a signal is already ending the process, the token is requested, so the
+/// simulation returns at once.
+pub(crate) fn cancel_token() -> &'static Cancel {
+    if begin_work().is_err() {
+        CANCEL.request();
+    }
+    &CANCEL
+}
+
 /// The exit code after Ctrl-C or SIGTERM: 128 + SIGINT, the shell's convention.
 const INTERRUPTED_EXIT: i32 = 130;
 
@@ -60,6 +90,17 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
     // are written only after it, atomically, so nothing partial is left. A second signal ends the
     // process at once.
     let _ = ctrlc::set_handler(|| {
+        if PHASE
+            .compare_exchange(READING, EXITING, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            // Still reading the inputs: nothing was written nor created (every output and every
+            // simulation starts through `begin_work`, which this exchange now refuses), so the
+            // process can end at once instead of waiting for a long read or parse to finish.
+            CANCEL.request();
+            eprintln!("spotsim: interrupted; no output was written");
+            std::process::exit(INTERRUPTED_EXIT);
+        }
         if CANCEL.requested() {
             // At once, but not leaving a temporary file or an empty new folder behind.
             output::remove_in_progress();
@@ -285,47 +326,10 @@ pub(crate) fn run(cli: Cli) -> Result<(), Failure> {
 /// before anything is read. Paths are compared canonicalized, so `./s.toml`, `dir/../s.toml` and
 /// a link to `s.toml` are all `s.toml`; an output that does not exist yet is no input.
 fn refuse_outputs_over_inputs(command: &Command) -> Result<(), Failure> {
-    let (inputs, outputs): (Vec<&Path>, Vec<(&str, Option<&Path>)>) = match command {
-        Command::Run {
-            scenario,
-            runs_csv,
-            charts,
-            out,
-            ..
-        } => (
-            vec![scenario.as_path()],
-            vec![
-                ("--runs-csv", runs_csv.as_deref()),
-                ("--charts", charts.as_deref()),
-                ("--out", out.as_deref()),
-            ],
-        ),
-        Command::Fleet {
-            fleet, charts, out, ..
-        } => (
-            vec![fleet.as_path()],
-            vec![("--charts", charts.as_deref()), ("--out", out.as_deref())],
-        ),
-        Command::Report {
-            scenario, output, ..
-        } => (
-            vec![scenario.as_path()],
-            vec![("--output", Some(output.as_path()))],
-        ),
-        Command::Compare {
-            scenarios, chart, ..
-        } => (
-            scenarios.iter().map(PathBuf::as_path).collect(),
-            vec![("--chart", chart.as_deref())],
-        ),
-        Command::Sweep {
-            scenario, chart, ..
-        } => (
-            vec![scenario.as_path()],
-            vec![("--chart", chart.as_deref())],
-        ),
-        _ => return Ok(()),
-    };
+    let (inputs, outputs) = inputs_and_outputs(command);
+    if outputs.iter().all(|(_, output)| output.is_none()) {
+        return Ok(());
+    }
     // The data files the scenarios name (traces, prices, empirical columns, the advisor feed,
     // a fleet's scenarios and plans) are inputs too.
     let mut data_files = Vec::new();
@@ -364,6 +368,83 @@ fn refuse_outputs_over_inputs(command: &Command) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// The input files a command names on its command line, and each of its output paths with
+/// its flag. The match names every command, and a unit test
+/// (`every_output_flag_is_checked_against_the_inputs`) walks every path-valued flag of the
+/// command-line definition, so an output flag added later cannot be left out unnoticed.
+fn inputs_and_outputs(command: &Command) -> (Vec<&Path>, Vec<(&'static str, Option<&Path>)>) {
+    match command {
+        Command::Run {
+            scenario,
+            runs_csv,
+            charts,
+            out,
+            ..
+        } => (
+            vec![scenario.as_path()],
+            vec![
+                ("--runs-csv", runs_csv.as_deref()),
+                ("--charts", charts.as_deref()),
+                ("--out", out.as_deref()),
+            ],
+        ),
+        Command::Fleet {
+            fleet, charts, out, ..
+        } => (
+            vec![fleet.as_path()],
+            vec![("--charts", charts.as_deref()), ("--out", out.as_deref())],
+        ),
+        Command::Report {
+            scenario, output, ..
+        } => (
+            vec![scenario.as_path()],
+            vec![("--output", Some(output.as_path()))],
+        ),
+        Command::Compare {
+            scenarios,
+            chart,
+            sharding,
+            ..
+        } => (
+            scenarios.iter().map(PathBuf::as_path).collect(),
+            vec![
+                ("--chart", chart.as_deref()),
+                ("--out", sharding.out.as_deref()),
+            ],
+        ),
+        Command::Sweep {
+            scenario,
+            chart,
+            sharding,
+            ..
+        } => (
+            vec![scenario.as_path()],
+            vec![
+                ("--chart", chart.as_deref()),
+                ("--out", sharding.out.as_deref()),
+            ],
+        ),
+        Command::Regions {
+            scenario, chart, ..
+        } => (
+            vec![scenario.as_path()],
+            vec![("--chart", chart.as_deref())],
+        ),
+        // Commands that read files and print on stdout only, and `man --dir`, which writes
+        // pages into a folder but reads no file.
+        Command::Man { .. }
+        | Command::Merge { .. }
+        | Command::Validate { .. }
+        | Command::Recommend { .. }
+        | Command::Trace { .. }
+        | Command::Fit { .. }
+        | Command::Import { .. }
+        | Command::Init { .. }
+        | Command::Completions { .. }
+        | Command::Schema => (Vec::new(), Vec::new()),
+    }
 }
 
 /// A data file named inside a scenario or fleet file.
@@ -452,6 +533,106 @@ pub(crate) fn exit_code(result: Result<(), Failure>) -> ExitCode {
         Err(Failure::Runtime(error)) => {
             eprintln!("error: {error:#}");
             ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
+
+    /// `"COMMAND --flag"` for every flag (not a positional argument) of every command whose value
+    /// is a path: clap derives a path hint from the `PathBuf` type.
+    fn path_flags() -> Vec<String> {
+        fn walk(name: &str, command: &clap::Command, out: &mut Vec<String>) {
+            for sub in command.get_subcommands() {
+                let sub_name = if name.is_empty() {
+                    sub.get_name().to_string()
+                } else {
+                    format!("{name} {}", sub.get_name())
+                };
+                walk(&sub_name, sub, out);
+            }
+            for arg in command.get_arguments() {
+                if let Some(long) = arg.get_long()
+                    && arg.get_value_hint() == clap::ValueHint::AnyPath
+                {
+                    out.push(format!("{name} --{long}"));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk("", &Cli::command(), &mut out);
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn every_output_flag_is_checked_against_the_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("s.toml");
+        std::fs::write(&input, "").unwrap();
+        let s = input.to_str().unwrap();
+        // Every path-valued flag, with a command line that points it at the command's input;
+        // `None` for a flag that is no output over an input.
+        let cases: Vec<(&str, Option<Vec<&str>>)> = vec![
+            ("run --runs-csv", Some(vec!["run", s, "--runs-csv", s])),
+            ("run --charts", Some(vec!["run", s, "--charts", s])),
+            (
+                "run --out",
+                Some(vec!["run", s, "--shard", "1/1", "--out", s]),
+            ),
+            ("fleet --charts", Some(vec!["fleet", s, "--charts", s])),
+            (
+                "fleet --out",
+                Some(vec!["fleet", s, "--shard", "1/1", "--out", s]),
+            ),
+            ("report --output", Some(vec!["report", s, "-o", s])),
+            ("compare --chart", Some(vec!["compare", s, s, "--chart", s])),
+            (
+                "compare --out",
+                Some(vec!["compare", s, s, "--shard", "1/1", "--out", s]),
+            ),
+            (
+                "sweep --chart",
+                Some(vec!["sweep", s, "--set", "a=1", "--chart", s]),
+            ),
+            (
+                "sweep --out",
+                Some(vec![
+                    "sweep", s, "--set", "a=1", "--shard", "1/1", "--out", s,
+                ]),
+            ),
+            ("regions --chart", Some(vec!["regions", s, "--chart", s])),
+            // An input: the scenario the parts simulated.
+            ("merge --scenario", None),
+            // Pages written into a folder by a command that reads no file.
+            ("man --dir", None),
+        ];
+        let mut listed: Vec<String> = cases.iter().map(|(flag, _)| (*flag).to_string()).collect();
+        listed.sort();
+        assert_eq!(
+            path_flags(),
+            listed,
+            "a path-valued flag was added or removed: list it here, and in \
+             inputs_and_outputs if it is an output"
+        );
+        for (flag, argv) in cases {
+            let Some(argv) = argv else { continue };
+            let cli = Cli::try_parse_from(std::iter::once("spotsim").chain(argv))
+                .unwrap_or_else(|e| panic!("{flag}: {e}"));
+            match refuse_outputs_over_inputs(&cli.command) {
+                Err(Failure::BadInput(message)) => {
+                    let option = flag.split_once(' ').unwrap().1;
+                    assert!(
+                        message.starts_with(option) && message.contains("is the input file"),
+                        "{flag}: {message}"
+                    );
+                }
+                _ => panic!("{flag}: an output over the input was not refused"),
+            }
         }
     }
 }

@@ -42,6 +42,7 @@ pub(crate) fn print_warning(path: &Path, warning: &spotsim::scenario::Warning) {
 
 /// Writes `text` to standard output; a closed or full output is a failure at run time.
 pub(crate) fn print_stdout(text: &str) -> Result<(), Failure> {
+    super::begin_work().map_err(Failure::Runtime)?;
     if super::CANCEL.requested() {
         return Err(Failure::Runtime(interrupted()));
     }
@@ -273,6 +274,8 @@ pub(crate) fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
+    // Nothing is created while a Ctrl-C would end the process at once (`begin_work`).
+    super::begin_work()?;
     match std::fs::metadata(path) {
         Ok(metadata) if !metadata.is_file() => {
             let file = std::fs::OpenOptions::new()
@@ -356,6 +359,7 @@ pub(crate) fn remove_in_progress() {
 /// Creates `dir` and its missing parents, registering each one created (outermost first), so
 /// that an interrupted or failed command removes them again if they are still empty.
 fn create_output_dir(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    super::begin_work()?;
     let mut missing: Vec<PathBuf> = dir
         .ancestors()
         .filter(|a| !a.as_os_str().is_empty())

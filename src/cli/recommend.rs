@@ -65,7 +65,7 @@ pub(crate) fn recommend(
                 &base,
                 target,
                 &done,
-                &super::CANCEL,
+                super::cancel_token(),
             )
         })
         .map_err(|error| match error {
@@ -107,7 +107,7 @@ pub(crate) fn recommend_deadline(
                 deadline_s,
                 target,
                 &done,
-                &super::CANCEL,
+                super::cancel_token(),
             )
         })
         .map_err(|error| match error {

@@ -104,7 +104,7 @@ pub(crate) fn simulate_and_rank(
     let count = super::output::Count::runs(total, runs * scenarios.len() as u64);
     let comparison = with_progress(quiet, count, |done| {
         pool.install(|| {
-            spotsim::studies::compare::compare_cancellable(entries, done, &super::CANCEL)
+            spotsim::studies::compare::compare_cancellable(entries, done, super::cancel_token())
         })
     })
     .map_err(|_| Failure::Runtime(super::interrupted()))?;

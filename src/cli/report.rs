@@ -55,7 +55,8 @@ pub(crate) fn report(
     }
     let estimate = Estimate::of(&stats);
     let name = job_name(path, &scenario);
-    let timelines = pool.install(|| first_runs_until(&scenario, TIMELINE_RUNS, &super::CANCEL));
+    let timelines =
+        pool.install(|| first_runs_until(&scenario, TIMELINE_RUNS, super::cancel_token()));
     if super::CANCEL.requested() {
         return Err(Failure::Runtime(super::interrupted()));
     }
@@ -126,7 +127,7 @@ pub(crate) fn report(
                     &scenario,
                     target_completion,
                     done,
-                    &super::CANCEL,
+                    super::cancel_token(),
                 )
             })
         })

@@ -13,6 +13,7 @@ use spotsim::report::{RunReport, RunsCsv, render_json, render_table, write_runs_
 use spotsim::scenario::Scenario;
 use spotsim::stats::accumulate::ScenarioStats;
 
+use super::Failure;
 use super::args::{Format, SimulationArgs};
 use super::load::{job_name, load_with_overrides, load_with_overrides_and_text};
 use super::output::{
@@ -20,7 +21,6 @@ use super::output::{
     print_warnings, thread_pool, with_progress, with_progress_to, write_atomically, write_charts,
     write_file,
 };
-use super::{CANCEL, Failure};
 
 /// `spotsim run`'s options.
 pub(crate) struct RunOptions<'a> {
@@ -122,7 +122,8 @@ pub(crate) fn run(path: &Path, options: RunOptions<'_>) -> Result<(), Failure> {
 
     let name = job_name(path, &scenario);
     if let Some((dir, chart_format)) = charts {
-        let timelines = pool.install(|| first_runs_until(&scenario, TIMELINE_RUNS, &super::CANCEL));
+        let timelines =
+            pool.install(|| first_runs_until(&scenario, TIMELINE_RUNS, super::cancel_token()));
         if super::CANCEL.requested() {
             return Err(Failure::Runtime(super::interrupted()));
         }
@@ -193,9 +194,23 @@ pub(crate) fn run_shard(
             |done| {
                 pool.install(|| {
                     if with_rows {
-                        stream_blocks(&scenario, blocks.clone(), done, &CANCEL, &RunsCsv, rows_out)
+                        stream_blocks(
+                            &scenario,
+                            blocks.clone(),
+                            done,
+                            super::cancel_token(),
+                            &RunsCsv,
+                            rows_out,
+                        )
                     } else {
-                        stream_blocks(&scenario, blocks.clone(), done, &CANCEL, &NoRows, rows_out)
+                        stream_blocks(
+                            &scenario,
+                            blocks.clone(),
+                            done,
+                            super::cancel_token(),
+                            &NoRows,
+                            rows_out,
+                        )
                     }
                 })
             },
@@ -270,14 +285,16 @@ fn simulate_with_rows<R: RunRows>(
     if let Some(target) = target {
         let count = Count::runs(total_runs(scenario), scenario.simulation.runs);
         return with_progress_to(quiet, count, true, |done| {
-            pool.install(|| stream_to_target(scenario, target, done, &CANCEL, rows, out))
+            pool.install(|| {
+                stream_to_target(scenario, target, done, super::cancel_token(), rows, out)
+            })
         })
         .map(|(stats, precision)| (stats, Some(precision)));
     }
     let blocks = 0..spotsim::stats::accumulate::block_count(scenario.simulation.runs);
     let count = Count::runs(total_runs(scenario), scenario.simulation.runs);
     with_progress(quiet, count, |done| {
-        pool.install(|| stream_blocks(scenario, blocks, done, &CANCEL, rows, out))
+        pool.install(|| stream_blocks(scenario, blocks, done, super::cancel_token(), rows, out))
     })
     .map(|stats| (stats, None))
 }

@@ -66,7 +66,7 @@ pub(crate) fn sweep(
                     seed,
                     blocks.clone(),
                     done,
-                    &super::CANCEL,
+                    super::cancel_token(),
                 )
             })
         })
@@ -113,7 +113,7 @@ pub(crate) fn sweep(
                 runs,
                 seed,
                 done,
-                &super::CANCEL,
+                super::cancel_token(),
             )
         })
     })

@@ -44,6 +44,8 @@ pub(crate) fn man(dir: Option<&std::path::Path>, words: &[String]) -> Result<(),
                 dir.display()
             )));
         }
+        // Man pages are written directly, not atomically: from here a Ctrl-C lets them finish.
+        super::begin_work().map_err(Failure::Runtime)?;
         return clap_mangen::generate_to(command, dir)
             .with_context(|| format!("cannot write the man pages into {}", dir.display()))
             .map_err(Failure::Runtime);

@@ -26,7 +26,7 @@ pub(crate) fn trace(
         &scenario,
         seed,
         run,
-        &super::CANCEL,
+        super::cancel_token(),
     );
     if super::CANCEL.requested() {
         return Err(Failure::Runtime(super::interrupted()));

@@ -23,9 +23,9 @@ pub(crate) fn validate(path: &Path) -> Result<(), Failure> {
     let scenario = load_scenario(path)?;
     print_warnings(path, &scenario);
     let name = job_name(path, &scenario);
-    print!(
-        "{}",
-        render_validation(&path.display().to_string(), &name, &scenario)
-    );
-    Ok(())
+    print_stdout(&render_validation(
+        &path.display().to_string(),
+        &name,
+        &scenario,
+    ))
 }

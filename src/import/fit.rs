@@ -310,13 +310,29 @@ impl DescribedJob {
             .collect()
     }
 
-    /// Every transition time that no real job has, as (JSON key, value as written, rule): a
-    /// time that is not a timestamp from 1970 to 9999, an `EndTime` before its `StartTime`.
+    /// Every time that no real job has, as (JSON key, value as written, rule): a
+    /// `TrainingTimeInSeconds` or `BillableTimeInSeconds` outside 0 to 3650d (the bound of every
+    /// duration of a scenario), a transition time that is not a timestamp from 1970 to 9999, an
+    /// `EndTime` before its `StartTime`. `fit jobs` and `import describe-training-job` share it.
     /// Readers refuse such a document rather than leave its periods out silently.
     pub fn time_problems(&self) -> Vec<(String, String, &'static str)> {
         let shown =
             |value: &serde_json::Value| crate::units::format::cut_for_message(&value.to_string());
         let mut problems = Vec::new();
+        for (key, seconds) in [
+            ("TrainingTimeInSeconds", self.training_time_in_seconds),
+            ("BillableTimeInSeconds", self.billable_time_in_seconds),
+        ] {
+            if let Some(seconds) = seconds
+                && !(0.0..=crate::scenario::keys::MAX_DURATION_S).contains(&seconds)
+            {
+                problems.push((
+                    key.to_string(),
+                    crate::units::format::format_quoted_number(seconds),
+                    JOB_SECONDS_RULE,
+                ));
+            }
+        }
         for (index, transition) in self.secondary_status_transitions.iter().enumerate() {
             let key = |field: &str| format!("SecondaryStatusTransitions[{index}].{field}");
             let start_s = time_s(&transition.start_time);
@@ -372,6 +388,10 @@ pub fn time_s(value: &serde_json::Value) -> Option<f64> {
     }?;
     (0.0..=LAST_TIME_S).contains(&seconds).then_some(seconds)
 }
+
+/// The rule of `TrainingTimeInSeconds` and `BillableTimeInSeconds`.
+const JOB_SECONDS_RULE: &str =
+    "must be a number of seconds from 0 to 315360000 (3650d, the bound of every duration)";
 
 /// 9999-12-31T23:59:59Z in seconds since 1970: the last time a document may hold.
 const LAST_TIME_S: f64 = 253_402_300_799.0;

@@ -466,7 +466,12 @@ fn shown(value: &Value) -> String {
 
 /// A number of seconds as the document writes it.
 fn shown_seconds(seconds: f64) -> String {
-    toml_seconds(seconds)
+    if seconds.abs() < 1e15 {
+        toml_seconds(seconds)
+    } else {
+        // `1e300`, not 301 digits.
+        crate::units::format::format_quoted_number(seconds)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1359,6 +1364,10 @@ fn import_description(
         job.training_time_in_seconds,
         job.billable_time_in_seconds,
     ) && !(0.0..1.0).contains(&round_discount(discount))
+        // Times out of bounds are refused by `time_problems` already, under their own keys.
+        && [training, billable]
+            .iter()
+            .all(|s| (0.0..=crate::scenario::keys::MAX_DURATION_S).contains(s))
     {
         problems.push(Problem {
             key: "BillableTimeInSeconds".into(),

@@ -210,17 +210,17 @@ fn ticked_trace(file: TickedFile, format: TraceFormat) -> Result<Trace, DataErro
                 ),
             ));
         }
-        let max = crate::inputs::price::MAX_PRICE_USD_PER_HOUR;
         if let Some((index, bad)) = prices
             .iter()
             .enumerate()
-            .find(|(_, p)| !(p.is_finite() && (0.0..=max).contains(*p)))
+            .find(|(_, p)| !crate::inputs::price::is_valid_price(**p))
         {
             return Err(error(
                 None,
                 format!(
-                    "`prices[{index}]` holds {}: a price must be from 0 to {max} USD per hour",
-                    format_quoted_number(*bad)
+                    "`prices[{index}]` holds {}, which {}",
+                    format_quoted_number(*bad),
+                    crate::inputs::price::PRICE_RULE
                 ),
             ));
         }
@@ -495,9 +495,13 @@ mod tests {
         };
         assert_eq!(
             priced("[2.0, 1e308, 2.5]").unwrap_err().message,
-            "`prices[1]` holds 1e308: a price must be from 0 to 100000 USD per hour"
+            format!(
+                "`prices[1]` holds 1e308, which {}",
+                crate::inputs::price::PRICE_RULE
+            )
         );
         assert!(priced("[2.0, -1, 2.5]").is_err());
+        assert!(priced("[2.0, 0, 2.5]").is_err());
         let gap = |gap: &str| {
             let json = format!("{{\"metadata\": {{\"gap_seconds\": {gap}}}, \"data\": [1, 0]}}");
             read_trace(json.as_bytes(), TraceFormat::SpotTraces).map(|_| ())

@@ -8,7 +8,7 @@
 use std::io::Read;
 
 use crate::units::duration::{DAY_S, parse_duration_s};
-use crate::units::format::cut_for_message;
+use crate::units::format::{cut_for_message, format_count};
 
 /// The longest duration a data file may hold, seconds: 10 years, the bound the scenario puts on
 /// every duration key.
@@ -26,7 +26,7 @@ pub enum Column {
 impl std::fmt::Display for Column {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Column::Name(name) => write!(f, "`{name}`"),
+            Column::Name(name) => write!(f, "`{}`", cut_for_message(name)),
             Column::Number(number) => write!(f, "{number}"),
         }
     }
@@ -49,6 +49,27 @@ fn data_error(line: Option<u64>, message: impl Into<String>) -> DataError {
     }
 }
 
+/// The most column names a message lists.
+const MAX_LISTED_NAMES: usize = 10;
+
+/// A header row's names for a message, each between `quote`s and cut
+/// ([`cut_for_message`]), the first [`MAX_LISTED_NAMES`] of them and a count of the rest: a
+/// million-column header or a 200 MB cell must not become a message of that size.
+fn listed_names(headers: &csv::StringRecord, quote: &str) -> String {
+    let mut listed: Vec<String> = headers
+        .iter()
+        .take(MAX_LISTED_NAMES)
+        .map(|name| format!("{quote}{}{quote}", cut_for_message(name)))
+        .collect();
+    if headers.len() > MAX_LISTED_NAMES {
+        listed.push(format!(
+            "… and {} more",
+            format_count((headers.len() - MAX_LISTED_NAMES) as u64)
+        ));
+    }
+    listed.join(", ")
+}
+
 /// Reads a fleet's submission plan (`workload.arrivals.file`): CSV text with a header row and
 /// a column `at`, one submission per row as a duration from the month's start (`"2d 9h"`).
 /// Returns the times sorted, seconds; at least one is required.
@@ -64,7 +85,7 @@ pub fn read_submission_plan<R: Read>(reader: R) -> Result<Vec<f64>, String> {
         format!(
             "has no column `at` (its columns: {}); write one submission per row as a \
              duration from the month's start, e.g. \"2d 9h\"",
-            headers.iter().collect::<Vec<_>>().join(", ")
+            listed_names(&headers, "")
         )
     })?;
     let mut times_s = Vec::new();
@@ -98,12 +119,11 @@ pub fn read_duration_column<R: Read>(reader: R, column: &Column) -> Result<Vec<f
         .clone();
     let index = match column {
         Column::Name(name) => headers.iter().position(|h| h == name).ok_or_else(|| {
-            let names: Vec<String> = headers.iter().map(|h| format!("`{h}`")).collect();
             data_error(
                 Some(1),
                 format!(
-                    "has no column `{name}`; its columns are {}",
-                    names.join(", ")
+                    "has no column {column}; its columns are {}",
+                    listed_names(&headers, "`")
                 ),
             )
         })?,
@@ -206,6 +226,30 @@ mod tests {
             .message;
         assert!(message.len() < 300, "{message}");
         assert!(message.contains("(100,001 bytes)"), "{message}");
+        // A missing column's message lists at most ten names, each cut.
+        let wide = format!(
+            "{}\n",
+            (0..1_000_000)
+                .map(|i| format!("c{i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let message = read_duration_column(wide.as_bytes(), &Column::Name("zz".into()))
+            .unwrap_err()
+            .message;
+        assert!(message.ends_with("`c9`, … and 999,990 more"), "{message}");
+        let long_cell = format!("{}\n1\n", "h".repeat(1_000_000));
+        let message = read_duration_column(long_cell.as_bytes(), &Column::Name("zz".into()))
+            .unwrap_err()
+            .message;
+        assert!(
+            message.len() < 300 && message.contains("(1,000,000 bytes)"),
+            "{message}"
+        );
+        let message = read_submission_plan(wide.as_bytes()).unwrap_err();
+        assert!(message.contains("c9, … and 999,990 more)"), "{message}");
+        let message = read_submission_plan(long_cell.as_bytes()).unwrap_err();
+        assert!(message.len() < 300, "{message}");
         let error = read_duration_column("a\n\n".as_bytes(), &Column::Number(1));
         assert_eq!(error.unwrap_err().to_string(), "has no values in column 1");
         let error = read_duration_column("a\n1\n".as_bytes(), &Column::Number(3));

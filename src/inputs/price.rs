@@ -25,14 +25,22 @@ use crate::units::format::{cut_for_message, format_quoted_number};
 /// `pricing.on_demand_hourly` (the most expensive instance costs about $100 an hour).
 pub const MAX_PRICE_USD_PER_HOUR: f64 = 100_000.0;
 
+/// Whether `price` is a price a file may hold: above zero, as `pricing.on_demand_hourly` must
+/// be (a zero spot price would make spot free, "100 % cheaper"), and at most
+/// [`MAX_PRICE_USD_PER_HOUR`]. No real price history holds a zero price.
+pub fn is_valid_price(price: f64) -> bool {
+    price.is_finite() && price > 0.0 && price <= MAX_PRICE_USD_PER_HOUR
+}
+
+/// The rule [`is_valid_price`] checks, as messages state it.
+pub const PRICE_RULE: &str = "must be a price above 0 and at most 100000 USD per hour (the bound of pricing.on_demand_hourly)";
+
 /// `price` if it is a price a file may hold, else the rule it breaks.
 fn check_price(price: f64) -> Result<f64, String> {
-    if price.is_finite() && (0.0..=MAX_PRICE_USD_PER_HOUR).contains(&price) {
+    if is_valid_price(price) {
         Ok(price)
     } else {
-        Err(format!(
-            "must be a price from 0 to {MAX_PRICE_USD_PER_HOUR} USD per hour"
-        ))
+        Err(PRICE_RULE.to_string())
     }
 }
 
@@ -530,27 +538,29 @@ mod tests {
         let row = |price: &str| {
             format!("use1-az6\tp3.2xlarge\tLinux/UNIX\t{price}\t2022-05-31T21:18:00+00:00\n")
         };
-        for bad in ["NaN", "inf", "-inf", "-0.5", "1e308"] {
+        for bad in ["NaN", "inf", "-inf", "-0.5", "1e308", "0", "0.0000"] {
             let error = read_tsv(row(bad).as_bytes(), &PriceFilter::default()).unwrap_err();
             assert_eq!(error.line, Some(1));
-            assert_eq!(
-                error.message,
-                format!("price \"{bad}\" must be a price from 0 to 100000 USD per hour")
-            );
+            assert_eq!(error.message, format!("price \"{bad}\" {PRICE_RULE}"));
         }
         let json = r#"{"SpotPriceHistory": [{"AvailabilityZone": "a", "InstanceType": "t",
             "ProductDescription": "p", "SpotPrice": "NaN", "Timestamp": "2022-05-31T20:00:00Z"}]}"#;
         let error = read_aws_cli(json.as_bytes(), &PriceFilter::default()).unwrap_err();
         assert_eq!(
             error.message,
-            "SpotPrice \"NaN\" of entry 1 must be a price from 0 to 100000 USD per hour"
+            format!("SpotPrice \"NaN\" of entry 1 {PRICE_RULE}")
+        );
+        let json = r#"{"s": [0.0, 1.0]}"#;
+        let error = read_series(json.as_bytes(), "s", 60.0).unwrap_err();
+        assert_eq!(
+            error.message,
+            format!("series \"s\" holds 0 at index 0, which {PRICE_RULE}")
         );
         let json = r#"{"s": [1.0, 1e300]}"#;
         let error = read_series(json.as_bytes(), "s", 60.0).unwrap_err();
         assert_eq!(
             error.message,
-            "series \"s\" holds 1e300 at index 1, which must be a price from 0 to 100000 USD \
-             per hour"
+            format!("series \"s\" holds 1e300 at index 1, which {PRICE_RULE}")
         );
         // A 200 MB cell is not echoed whole.
         let huge = row(&"7".repeat(1_000_000));

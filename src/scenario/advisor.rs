@@ -149,13 +149,21 @@ pub fn snapshot() -> Arc<Feed> {
 }
 
 /// Reads a feed file of at most [`MAX_FEED_BYTES`] through the bounded reader (a device, FIFO
-/// or directory is refused before it is opened); every problem found, at most 20 listed.
+/// or directory is refused before it is opened); every problem found, at most 20 listed, each
+/// as the key's message continues it: `cannot be read (PATH): reason`, as every data file's, or
+/// `PATH: problem`.
 pub fn read_feed(path: &std::path::Path) -> Result<Feed, Vec<String>> {
     use crate::inputs::bounded::{FileKind, read_bounded_text};
     debug_assert_eq!(FileKind::AdvisorFeed.cap_bytes(), MAX_FEED_BYTES);
+    let shown = path.display();
     let text = read_bounded_text(path, FileKind::AdvisorFeed)
-        .map_err(|e| vec![format!("cannot be read: {}", e.detail())])?;
-    parse_feed(&text, &path.display().to_string())
+        .map_err(|e| vec![format!("cannot be read ({shown}): {}", e.detail())])?;
+    parse_feed(&text, &shown.to_string()).map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|problem| format!("{shown}: {problem}"))
+            .collect()
+    })
 }
 
 /// Reads a feed's JSON text, checking every value: `ranges` labels must be the Advisor's five

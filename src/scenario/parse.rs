@@ -681,11 +681,7 @@ impl FeedLookup<'_, '_> {
                     Ok(feed) => std::sync::Arc::new(feed),
                     Err(problems) => {
                         for problem in problems {
-                            ctx.bad(
-                                "spot.advisor_file",
-                                file_value,
-                                format!("{}: {problem}", path.display()),
-                            );
+                            ctx.bad("spot.advisor_file", file_value, problem);
                         }
                         return None;
                     }

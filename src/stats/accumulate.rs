@@ -415,6 +415,56 @@ impl BlockMoments {
     }
 }
 
+/// What is wrong with a block's paired costs as read from a file: a pairing where there is no
+/// spot side (or none where there is one), another number of pairs than runs, means of the
+/// spot and on-demand costs other than those of the sides' cost moments, or a co-moment beyond
+/// what the two costs' spreads allow (Cauchy–Schwarz: `c² ≤ M2ₓ · M2ᵧ`).
+fn check_paired_cost(block: &BlockMoments, runs: u64) -> Result<(), String> {
+    let q = crate::units::format::format_quoted_number;
+    let cost = Metric::ALL
+        .iter()
+        .position(|m| *m == Metric::CostUsd)
+        .expect("cost is a metric");
+    let (paired, spot) = match (&block.paired_cost, &block.spot) {
+        (None, None) => return Ok(()),
+        (Some(paired), Some(spot)) => (paired, &spot.metrics[cost]),
+        _ => return Err("paired costs without a spot side, or a spot side without them".into()),
+    };
+    let on_demand = &block.on_demand.metrics[cost];
+    if paired.count != runs {
+        return Err(format!(
+            "paired costs of {} runs for {runs} runs",
+            paired.count
+        ));
+    }
+    if runs == 0 {
+        return Ok(());
+    }
+    for (what, mean, side) in [
+        ("spot", paired.mean_x, spot),
+        ("on-demand", paired.mean_y, on_demand),
+    ] {
+        // Two roundings of the same mean: a relative 1e-9 of the costs' magnitude.
+        let slack = 1e-9 * side.min.abs().max(side.max.abs()).max(f64::MIN_POSITIVE) * 1e3;
+        if !mean.is_finite() || (mean - side.mean).abs() > slack {
+            return Err(format!(
+                "paired costs whose {what} mean ({}) is not the {what} cost's mean ({})",
+                q(mean),
+                q(side.mean)
+            ));
+        }
+    }
+    let bound = (spot.m2 * on_demand.m2).sqrt() * (1.0 + 1e-9) + 1e-9;
+    if !paired.c.is_finite() || paired.c.abs() > bound {
+        return Err(format!(
+            "a co-moment of the paired costs ({}) beyond what their spreads allow ({})",
+            q(paired.c),
+            q(bound)
+        ));
+    }
+    Ok(())
+}
+
 /// One block's accumulated runs, or several consecutive blocks'.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlockStats {
@@ -613,8 +663,17 @@ impl ScenarioStats {
                     moments
                         .check()
                         .map_err(|e| format!("block {at}, {name} {}: {e}", metric.key()))?;
+                    // Every metric is a cost, a time or a count: none can be below zero.
+                    if moments.count > 0 && moments.min < 0.0 {
+                        return Err(format!(
+                            "block {at}, {name} {}: a smallest value ({}) below zero, which                              no run can have",
+                            metric.key(),
+                            crate::units::format::format_quoted_number(moments.min)
+                        ));
+                    }
                 }
             }
+            check_paired_cost(block, block_runs).map_err(|e| format!("block {at}: {e}"))?;
             if block.spot.is_some() != self.spot.is_some() {
                 return Err(format!(
                     "block {at}: a spot side where the statistics have none, or none where they have one"

@@ -68,7 +68,8 @@ impl HeldTime {
             .find(|s| !(s.is_finite() && **s >= 0.0))
         {
             Some(bad) => Err(format!(
-                "a block's held capacity is {bad} s: it must be a finite, non-negative number"
+                "a block's held capacity is {} s: it must be a finite, non-negative number",
+                crate::units::format::format_quoted_number(*bad)
             )),
             None => Ok(()),
         }

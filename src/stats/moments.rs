@@ -114,6 +114,8 @@ impl Moments {
     /// or a mean or a sum outside `[min, max]` (times the count) beyond rounding. Moments that
     /// a simulation computed always pass.
     pub fn check(&self) -> Result<(), String> {
+        // A number in a message: `1e300`, not 301 digits.
+        let q = crate::units::format::format_quoted_number;
         if self.count == 0 {
             return if self.sum == 0.0 && self.m2 == 0.0 {
                 Ok(())
@@ -127,19 +129,25 @@ impl Moments {
             return Err(format!(
                 "moments of {} values that are not all finite (sum {}, mean {}, m2 {}, min {}, \
                  max {})",
-                self.count, self.sum, self.mean, self.m2, self.min, self.max
+                self.count,
+                q(self.sum),
+                q(self.mean),
+                q(self.m2),
+                q(self.min),
+                q(self.max)
             ));
         }
         if self.m2 < 0.0 {
             return Err(format!(
                 "a negative sum of squared deviations ({})",
-                self.m2
+                q(self.m2)
             ));
         }
         if self.min > self.max {
             return Err(format!(
                 "a smallest value ({}) above the largest ({})",
-                self.min, self.max
+                q(self.min),
+                q(self.max)
             ));
         }
         // Rounding allowance: a relative 1e-9 of the largest magnitude seen.
@@ -148,16 +156,18 @@ impl Moments {
         if !within(self.mean) || !within(self.sum / n) {
             return Err(format!(
                 "a mean ({}, sum/count {}) outside the values' range [{}, {}]",
-                self.mean,
-                self.sum / n,
-                self.min,
-                self.max
+                q(self.mean),
+                q(self.sum / n),
+                q(self.min),
+                q(self.max)
             ));
         }
         if (self.sum / n - self.mean).abs() > slack.max(1e-9 * self.mean.abs()) * 1e3 {
             return Err(format!(
                 "a sum ({}) that does not agree with the mean ({}) of {} values",
-                self.sum, self.mean, self.count
+                q(self.sum),
+                q(self.mean),
+                self.count
             ));
         }
         // Σ(x − x̄)² ≤ n·(max − min)².
@@ -165,7 +175,10 @@ impl Moments {
         if self.m2 > n * spread * spread * (1.0 + 1e-9) + slack {
             return Err(format!(
                 "a sum of squared deviations ({}) larger than {} values within [{}, {}] allow",
-                self.m2, self.count, self.min, self.max
+                q(self.m2),
+                self.count,
+                q(self.min),
+                q(self.max)
             ));
         }
         Ok(())
@@ -327,6 +340,15 @@ mod tests {
         broken(|b| b.sum = 1e7, "outside the values' range");
         broken(|b| b.mean *= 0.5, "does not agree");
         broken(|b| b.m2 *= 1e3, "larger than");
+        // A number in a message is short: `-1e300`, not 301 digits.
+        broken(
+            |b| b.m2 = -1e300,
+            "a negative sum of squared deviations (-1e300)",
+        );
+        broken(
+            |b| b.m2 = 1e300,
+            "a sum of squared deviations (1e300) larger than",
+        );
     }
     use super::*;
 

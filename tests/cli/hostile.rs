@@ -102,6 +102,9 @@ fn prices_that_are_not_money_are_refused_naming_file_row_value_and_rule() {
         ("inf", "inf"),
         ("-0.9", "-0.9"),
         ("1e308", "1e308"),
+        // A zero price made spot free: `recommend` called it "100 % cheaper".
+        ("0", "0"),
+        ("0.000", "0.000"),
     ] {
         write_file(
             dir.path(),
@@ -120,7 +123,8 @@ fn prices_that_are_not_money_are_refused_naming_file_row_value_and_rule() {
         let stderr = refused(&["run", path.to_str().unwrap(), "--runs", "10"]);
         assert!(
             stderr.contains(&format!(
-                "prices.tsv:2: price \"{shown}\" must be a price from 0 to 100000 USD per hour"
+                "prices.tsv:2: price \"{shown}\" must be a price above 0 and at most 100000 USD \
+                 per hour (the bound of pricing.on_demand_hourly)"
             )),
             "{bad}: {stderr}"
         );
@@ -176,6 +180,48 @@ fn an_output_that_is_an_input_is_refused_and_the_input_kept() {
 }
 
 #[test]
+fn study_and_region_outputs_over_their_inputs_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(super::project_dir().join("scenarios/quickstart.toml")).unwrap();
+    let path = write_file(dir.path(), "s.toml", &text);
+    let other = write_file(dir.path(), "s2.toml", &text);
+    let (s, s2) = (path.to_str().unwrap(), other.to_str().unwrap());
+    for (args, option) in [
+        (
+            vec!["compare", s, s2, "--shard", "1/1", "--out", s],
+            "--out",
+        ),
+        (
+            vec!["compare", s, s2, "--shard", "1/1", "--out", s2],
+            "--out",
+        ),
+        (
+            vec![
+                "sweep",
+                s,
+                "--set",
+                "spot.discount=0.6,0.7",
+                "--shard",
+                "1/1",
+                "--out",
+                s,
+            ],
+            "--out",
+        ),
+        (vec!["regions", s, "--chart", s], "--chart"),
+    ] {
+        let stderr = refused(&args);
+        assert!(
+            stderr.starts_with(&format!("{option} ")) && stderr.contains("is the input file"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), text);
+}
+
+#[test]
 fn an_output_over_a_data_file_the_scenario_names_is_refused_naming_both() {
     let dir = tempfile::tempdir().unwrap();
     let waits = "wait_s\n60\n120\n";
@@ -212,6 +258,20 @@ fn an_output_over_a_data_file_the_scenario_names_is_refused_naming_both() {
         stderr.contains("--output") && stderr.contains("is the data file"),
         "{stderr}"
     );
+    let stderr = refused(&[
+        "sweep",
+        shown,
+        "--set",
+        "spot.discount=0.6,0.7",
+        "--shard",
+        "1/1",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr.contains("--out") && stderr.contains("is the data file"),
+        "{stderr}"
+    );
     assert_eq!(std::fs::read_to_string(&data).unwrap(), waits);
     // A fleet's scenario names the CSV; the fleet's output over it is refused too.
     let fleet = write_file(
@@ -244,11 +304,10 @@ fn an_advisor_feed_that_is_a_device_is_refused_before_it_is_read() {
     let path = write_file(dir.path(), "feed.toml", &text);
     let stderr = refused(&["validate", path.to_str().unwrap()]);
     assert!(
-        stderr.contains("spot.advisor_file")
-            && stderr.contains(
-                "/dev/zero: cannot be read: is a device, not a regular file: \
-                 spotsim reads a Spot Advisor feed file only from a regular file"
-            ),
+        stderr.contains(
+            "spot.advisor_file (\"/dev/zero\") cannot be read (/dev/zero): is a device, not a \
+             regular file: spotsim reads a Spot Advisor feed file only from a regular file"
+        ),
         "{stderr}"
     );
 }
@@ -337,4 +396,52 @@ fn absurd_job_documents_are_refused_not_dropped_nor_counted_twice() {
             assert!(stderr.contains(expected), "{command}: {expected}\n{stderr}");
         }
     }
+}
+
+#[test]
+fn absurd_job_times_are_refused_with_short_numbers() {
+    let fixture = super::project_dir().join("tests/fixtures/jobs/distilbert-spot.json");
+    let dir = tempfile::tempdir().unwrap();
+    let mut job: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&fixture).unwrap()).unwrap();
+    job["BillableTimeInSeconds"] = serde_json::json!(-5);
+    job["TrainingTimeInSeconds"] = serde_json::json!(1e300);
+    let bad = dir.path().join("times.json");
+    std::fs::write(&bad, job.to_string()).unwrap();
+    for command in ["fit jobs", "import describe-training-job"] {
+        let mut args: Vec<&str> = command.split(' ').collect();
+        args.push(bad.to_str().unwrap());
+        let stderr = refused(&args);
+        for expected in [
+            "TrainingTimeInSeconds (1e300) must be a number of seconds from 0 to 315360000",
+            "BillableTimeInSeconds (-5) must be a number of seconds from 0 to 315360000",
+        ] {
+            assert!(stderr.contains(expected), "{command}: {expected}\n{stderr}");
+        }
+        assert!(
+            !stderr.contains("0000000000"),
+            "{command}: a long number\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_submission_plan_that_cannot_be_read_is_refused_in_the_documented_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(super::project_dir().join("scenarios/quickstart.toml")).unwrap();
+    write_file(dir.path(), "s.toml", &text);
+    let fleet = write_file(
+        dir.path(),
+        "fleet.toml",
+        "[[workload]]\nscenario = \"s.toml\"\narrivals = { file = \"/dev/zero\" }\n",
+    );
+    let stderr = refused(&["validate", fleet.to_str().unwrap()]);
+    assert!(
+        stderr.contains(
+            "workload.arrivals.file (\"/dev/zero\") cannot be read (/dev/zero): is a device, not \
+             a regular file"
+        ),
+        "{stderr}"
+    );
 }

@@ -508,4 +508,40 @@ fn altered_statistics_are_refused() {
         stderr.contains("negative sum of squared deviations") && stderr.contains("altered"),
         "{stderr}"
     );
+    // More forgeries that keep every moment consistent and the checksum matching.
+    let forge = |name: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        edit(&mut json["study"]["variants"][0]["blocks"][0]);
+        let mut part: spotsim::parts::Part = serde_json::from_value(json).unwrap();
+        part.stats_sha256 = part.statistics_sha256();
+        refused(merge(&[write_file(dir.path(), name, &part.to_json())], &[]))
+    };
+    // A cost below zero (cost is metric 3: wall, training, billable, cost, ...).
+    let stderr = forge("negative.json", &|block| {
+        block["on_demand"]["metrics"][3]["min"] = serde_json::json!(-1.0);
+    });
+    assert!(
+        stderr.contains("on-demand cost_usd: a smallest value (-1) below zero"),
+        "{stderr}"
+    );
+    // The spot cost's mean and sum raised by 1 % together: the paired costs still hold the
+    // simulated mean.
+    let stderr = forge("spot-cost.json", &|block| {
+        let cost = &mut block["spot"]["metrics"][3];
+        let (sum, mean) = (
+            cost["sum"].as_f64().unwrap(),
+            cost["mean"].as_f64().unwrap(),
+        );
+        cost["sum"] = serde_json::json!(sum * 1.01);
+        cost["mean"] = serde_json::json!(mean * 1.01);
+    });
+    assert!(
+        stderr.contains("paired costs whose spot mean") && stderr.contains("altered"),
+        "{stderr}"
+    );
+    // A huge value is quoted short: `1e300`, not 301 digits.
+    let stderr = forge("huge.json", &|block| {
+        block["spot"]["metrics"][0]["m2"] = serde_json::json!(1e300);
+    });
+    assert!(stderr.contains("1e300") && stderr.len() < 1000, "{stderr}");
 }

@@ -245,3 +245,79 @@ fn ctrl_c_stops_a_command_within_one_long_run() {
         assert!(!dir.path().join("review.md").exists());
     }
 }
+
+#[test]
+fn ctrl_c_while_a_big_data_file_is_read_ends_at_once_writing_nothing() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    // 60 MB of empirical capacity waits: seconds to read and parse in a debug build, while the
+    // stop flag is not polled by the reader.
+    let mut csv =
+        std::io::BufWriter::new(std::fs::File::create(dir.path().join("waits.csv")).unwrap());
+    csv.write_all(b"wait_s\n").unwrap();
+    for _ in 0..10_000_000 {
+        csv.write_all(b"123.5\n").unwrap();
+    }
+    csv.flush().unwrap();
+    drop(csv);
+    std::fs::write(
+        dir.path().join("s.toml"),
+        "[job]\ntraining = \"1h\"\n[stopping]\nmax_wait = \"1d\"\n\
+         [spot]\nenabled = true\ndiscount = 0.7\n\
+         capacity_wait = { dist = \"empirical\", file = \"waits.csv\", column = \"wait_s\" }\n\
+         time_to_interruption = { dist = \"exponential\", mean = \"3h\" }\n\
+         [pricing]\non_demand_hourly = 1\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spotsim"))
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "s.toml",
+            "--runs",
+            "10",
+            "-q",
+            "--runs-csv",
+            "runs.csv",
+            "--charts",
+            "new-folder",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the run ended before the signal: the data file is read too fast to test"
+    );
+    let sent = Instant::now();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(3),
+            "spotsim still reading 3 s after Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(output.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim(),
+        "spotsim: interrupted; no output was written"
+    );
+    assert_eq!(
+        other_files(dir.path(), &["s.toml", "waits.csv"]),
+        Vec::<String>::new()
+    );
+}

@@ -398,11 +398,7 @@ fn read_arrivals(
         let times_s = match read_plan(&path) {
             Ok(times_s) => times_s,
             Err(reason) => {
-                ctx.bad(
-                    "workload.arrivals.file",
-                    value,
-                    format!("{}: {reason}", path.display()),
-                );
+                ctx.bad("workload.arrivals.file", value, reason);
                 return None;
             }
         };
@@ -444,11 +440,14 @@ fn parse_time_of_day_s(text: &str) -> Option<f64> {
         .then(|| f64::from(hours * 3_600 + minutes * 60 + seconds))
 }
 
-/// The submission times of a plan CSV: column `at`, durations from the month's start.
+/// The submission times of a plan CSV: column `at`, durations from the month's start. A
+/// problem as the key's message continues it: `cannot be read (PATH): reason`, as every data
+/// file's, or `PATH: problem`.
 fn read_plan(path: &std::path::Path) -> Result<Vec<f64>, String> {
     let bytes = read_bounded(path, FileKind::DataCsv)
-        .map_err(|e| format!("cannot be read: {}", e.detail()))?;
+        .map_err(|e| format!("cannot be read ({}): {}", path.display(), e.detail()))?;
     crate::inputs::data::read_submission_plan(bytes.as_slice())
+        .map_err(|problem| format!("{}: {problem}", path.display()))
 }
 
 /// `[quota."<instance type>"]` tables.
