@@ -386,3 +386,48 @@ fn a_fallback_is_reported_in_json_and_in_words() {
     assert!(table.contains("the scheduler stopped the spot job at the last moment an on-demand job could still finish within 2d 4h"));
     assert!(table.contains("deadline met    100.00 %"), "{table}");
 }
+
+#[test]
+fn the_cost_chart_of_a_fallback_shows_the_on_demand_part() {
+    let dir = tempfile::tempdir().unwrap();
+    let json: Value = serde_json::from_str(&stdout_of(spotsim().args([
+        "run",
+        "scenarios/deadline/v100-48h-us-east-1f.toml",
+        "--runs",
+        "300",
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    let fallback = &json["spot"]["fallback"];
+    let share = fallback["fell_back_share"].as_f64().unwrap();
+    spotsim()
+        .args([
+            "run",
+            "scenarios/deadline/v100-48h-us-east-1f.toml",
+            "--runs",
+            "300",
+            "--charts",
+            dir.path().to_str().unwrap(),
+            "--chart-format",
+            "svg",
+        ])
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(dir.path().join("cost.svg")).unwrap();
+    // The runs that went on-demand are a series of their own, counted; the two series add up
+    // to the completed runs (all of them here).
+    let went = (share * 300.0).round() as u64;
+    for text in [
+        "cost per job on spot + fallback".to_string(),
+        format!("completed on spot alone ({})", 300 - went),
+        format!("went on-demand, then completed ({went})"),
+        format!(
+            "{} of runs went on-demand",
+            spotsim::units::format::format_share(share, 1)
+        ),
+    ] {
+        assert!(svg.contains(&text), "{text}");
+    }
+    assert!(!svg.contains("cost per job on spot<"));
+}
