@@ -431,3 +431,42 @@ fn the_cost_chart_of_a_fallback_shows_the_on_demand_part() {
     }
     assert!(!svg.contains("cost per job on spot<"));
 }
+
+/// Issue 17: the table says who ended the spot job. With `max_wait` SageMaker ends it
+/// (MaxWaitTimeExceeded, spec §2) and the scheduler creates the on-demand job; with the other
+/// rules the scheduler stops it.
+#[test]
+fn the_table_says_who_ended_the_spot_job_for_each_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "[job]\ntraining = \"6h\"\ndownload = \"3m\"\n[stopping]\nmax_run = \"9h\"\n\
+                max_wait = \"10h\"\n[spot]\nenabled = true\ncapacity_wait = \"2h\"\n\
+                time_to_interruption = \"3h\"\ndiscount = 0.7\n[checkpoint]\n\
+                interval = \"30m\"\nsave = \"30s\"\nrestore = \"1m\"\n[pricing]\n\
+                on_demand_hourly = 3\n[simulation]\nruns = 300\n[fallback]\n";
+    for (fallback, want, not_want) in [
+        (
+            "when = \"max_wait\"",
+            "of runs: SageMaker ended the spot job with MaxWaitTimeExceeded, then the scheduler \
+             created an on-demand job, which restored the spot job's last durable checkpoint",
+            "the scheduler stopped the spot job",
+        ),
+        (
+            "when = \"interruptions\"\ninterruptions = 2",
+            "of runs: the scheduler stopped the spot job after interruption 2, and an on-demand \
+             job restored its last durable checkpoint",
+            "MaxWaitTimeExceeded, then",
+        ),
+        (
+            "when = \"waiting\"\nwaiting = \"3h\"",
+            "of runs: the scheduler stopped the spot job when a wait for capacity reached 3h, \
+             and an on-demand job restored its last durable checkpoint",
+            "MaxWaitTimeExceeded, then",
+        ),
+    ] {
+        let path = write_file(dir.path(), "f.toml", &format!("{base}{fallback}\n"));
+        let table = stdout_of(spotsim().args(["run", path.to_str().unwrap()]));
+        let flat = table.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(want), "{fallback}: {table}");
+        assert!(!flat.contains(not_want), "{fallback}: {table}");
+    }
+}
