@@ -467,7 +467,11 @@ fn compare_shows_the_fallback_figures_where_a_scenario_has_one() {
             .lines()
             .find(|l| l.trim_start().starts_with(label))
             .unwrap_or_else(|| panic!("{label}: {table}"));
-        let cells: Vec<&str> = line[label.len() + 2..].split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+        let cells: Vec<&str> = line[label.len() + 2..]
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
         assert_eq!(cells, [first.as_str(), second], "{line}");
     }
 }

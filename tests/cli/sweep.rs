@@ -342,16 +342,18 @@ fn a_fallback_sweep_shows_went_on_demand_and_met_deadline() {
         .find(|l| l.starts_with("fallback.deadline"))
         .unwrap();
     assert!(
-        header.contains("spot + fallback wall")
-            && header.ends_with("went on-demand  met deadline"),
+        header.contains("spot + fallback wall") && header.ends_with("went on-demand  met deadline"),
         "{header}"
     );
-    for (point, label) in json["points"].as_array().unwrap().iter().zip(["2d 2h", "2d 8h"]) {
+    for (point, label) in json["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(["2d 2h", "2d 8h"])
+    {
         let fallback = &point["spot"]["fallback"];
-        let went = spotsim::units::format::format_share(
-            fallback["fell_back_share"].as_f64().unwrap(),
-            1,
-        );
+        let went =
+            spotsim::units::format::format_share(fallback["fell_back_share"].as_f64().unwrap(), 1);
         let met = spotsim::units::format::format_share(
             fallback["met_deadline_share"].as_f64().unwrap(),
             2,
