@@ -783,14 +783,22 @@ where
     let (stores, side, colour) = main_side(input);
     let costs = stores.metric(Metric::CostUsd);
     let completed = &stores.completed_cost_usd;
+    let fell_back = &stores.fell_back_cost_usd;
     let stopped = &stores.stopped_cost_usd;
-    let summary = &input
+    let main = input
         .estimate
         .spot
         .as_ref()
-        .unwrap_or(&input.estimate.on_demand)
-        .metrics
-        .cost_usd;
+        .unwrap_or(&input.estimate.on_demand);
+    let summary = &main.metrics.cost_usd;
+    // With a `[fallback]` the spot side is spot + the on-demand jobs it sent on-demand: the
+    // title says so, and those runs are a series of their own (their cost is both jobs').
+    let fallback = main.fallback.filter(|_| input.stats.spot().is_some());
+    let side = if fallback.is_some() {
+        "spot + fallback"
+    } else {
+        side
+    };
     let mut marks = Vec::new();
     if input.stats.spot().is_some() {
         let on_demand_mean = input.estimate.on_demand.metrics.cost_usd.mean;
@@ -817,15 +825,47 @@ where
     let (lo, hi) = histogram_range(costs, &mark_xs);
     // Costs are never negative: the axis does not pretend otherwise.
     let range = (lo.max(0.0), hi);
-    let mut series = vec![(
-        format!(
-            "{side} runs that completed ({})",
-            format_count(completed.count())
-        ),
-        colour,
-        completed,
-    )];
+    let mut series = Vec::new();
     let mut notes = Vec::new();
+    if let Some(f) = fallback {
+        series.push((
+            format!(
+                "completed on spot alone ({})",
+                format_count(completed.count())
+            ),
+            colour,
+            completed,
+        ));
+        series.push((
+            format!(
+                "went on-demand, then completed ({})",
+                format_count(fell_back.count())
+            ),
+            ON_DEMAND,
+            fell_back,
+        ));
+        notes.push(format!(
+            "[fallback] when = {}: {} of runs went on-demand; the on-demand jobs are {} of the \
+             spot + fallback cost ({} per run on average)",
+            input
+                .scenario
+                .fallback
+                .as_ref()
+                .map_or("?", crate::scenario::FallbackSpec::when_name),
+            format_share(f.fell_back_share, 1),
+            format_share(f.on_demand_cost_share, 1),
+            format_usd(f.on_demand_cost_usd_mean)
+        ));
+    } else {
+        series.push((
+            format!(
+                "{side} runs that completed ({})",
+                format_count(completed.count())
+            ),
+            colour,
+            completed,
+        ));
+    }
     if !stopped.is_empty() {
         notes.push(format!(
             "{} of the {side} runs were stopped by a limit: paid for, but no model",

@@ -25,7 +25,7 @@ use crate::inputs::price::PriceSeries;
 use crate::inputs::profile::Profile;
 use crate::scenario::{
     FallbackWhen, JOB_LIFETIME_LIMIT_S, MarketSpec, MaxRunCounting, Scenario, SpotPriceSpec,
-    StartHour, TraceStart,
+    StartHour, TraceStart, regular_saves_left,
 };
 
 /// How a job ended (`TrainingJobStatus` + `SecondaryStatus` of the final state).
@@ -1462,9 +1462,8 @@ impl Run<'_> {
             && let FallbackWhen::Deadline { deadline_s, .. } = fallback.when
         {
             let remaining_s = self.work_total_s - self.checkpoints.durable_s;
-            // Regular saves fall at whole multiples of the interval, none at the end: about
-            // ceil(remaining / interval) - 1 of them are left.
-            let saves = ((remaining_s / fallback.interval_s).ceil() - 1.0).max(0.0);
+            // The same count as the scenario's check of the deadline.
+            let saves = regular_saves_left(remaining_s, fallback.interval_s);
             let at_s = deadline_s - fallback.lead_s - remaining_s - saves * fallback.save_s;
             self.arm_fallback(at_s.max(self.now));
         }

@@ -210,6 +210,43 @@ fn side_rows(
             "interruptions per job (mean)",
             cells(&|side, _| format!("{:.2}", side.metrics.interruptions.mean)),
         ));
+        // What a `[fallback]` did, only when a scenario has one.
+        let fallbacks: Vec<_> = scenarios
+            .iter()
+            .map(|s| side_of(s).and_then(|(side, _)| side.fallback))
+            .collect();
+        if fallbacks.iter().any(Option::is_some) {
+            rows.push(row(
+                "went on-demand (fallback)",
+                fallbacks.iter().map(|f| {
+                    f.map_or_else(
+                        || "no fallback".to_string(),
+                        |f| format_pct(f.fell_back_share * 100.0, 1),
+                    )
+                }),
+            ));
+            rows.push(row(
+                "on-demand share of cost",
+                fallbacks.iter().map(|f| {
+                    f.map_or_else(
+                        || "—".to_string(),
+                        |f| format_pct(f.on_demand_cost_share * 100.0, 1),
+                    )
+                }),
+            ));
+        }
+        if fallbacks
+            .iter()
+            .any(|f| f.is_some_and(|f| f.met_deadline_share.is_some()))
+        {
+            rows.push(row(
+                "met deadline",
+                fallbacks.iter().map(|f| {
+                    f.and_then(|f| f.met_deadline_share)
+                        .map_or_else(|| "—".to_string(), |m| format_pct(m * 100.0, 2))
+                }),
+            ));
+        }
     }
 }
 
@@ -335,9 +372,24 @@ pub fn render_compare_table(comparison: &Comparison, target: f64) -> String {
     ));
     let any_spot = scenarios.iter().any(|s| s.estimate.spot.is_some());
     if any_spot {
+        // With a `[fallback]` the spot side is spot with its on-demand jobs: the title says
+        // so (only then, so that other comparisons print as they did).
+        let has_spot = |s: &&ScenarioResult| s.estimate.spot.is_some();
+        let fallbacks = scenarios
+            .iter()
+            .filter(has_spot)
+            .filter(|s| s.scenario.fallback.is_some())
+            .count();
+        let title = if fallbacks == 0 {
+            "Spot"
+        } else if fallbacks == scenarios.iter().filter(has_spot).count() {
+            "Spot + fallback"
+        } else {
+            "Spot (+ fallback where [fallback] is set)"
+        };
         side_rows(
             &mut rows,
-            "Spot",
+            title,
             scenarios,
             |s| s.estimate.spot.as_ref().zip(s.intervals.spot),
             true,

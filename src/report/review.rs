@@ -186,26 +186,34 @@ fn recommendation(estimate: &Estimate, scenario: &Scenario, target: f64) -> Stri
     };
     let completed = spot.outcomes.completed;
     let stopped_pct = (1.0 - completed) * 100.0;
+    // With a `[fallback]` the spot side is spot with the fallback's on-demand jobs: the
+    // headline names what it recommends, not spot alone.
+    let (what, jobs) = if scenario.fallback.is_some() {
+        ("spot with the fallback", "spot + fallback jobs")
+    } else {
+        ("spot", "spot jobs")
+    };
     match estimate.savings_per_completed_job_pct {
         None => format!(
-            "Do not use spot with these settings: no spot run completed. {}.",
+            "Do not use {what} with these settings: no spot run completed. {}.",
             capitalized(stop_advice(spot, scenario))
         ),
         Some(saving) if saving <= 0.0 => format!(
-            "Run on-demand: per completed job, spot costs {} more once stopped runs and work \
+            "Run on-demand: per completed job, {what} costs {} more once stopped runs and work \
              redone after interruptions are paid for.",
             format_pct(-saving, 1)
         ),
         Some(saving) if completed < target => format!(
-            "Spot saves {} per completed job, but {} of spot jobs stop at a limit, more than \
-             the target completion of {} allows. Before relying on it: {}.",
+            "{} saves {} per completed job, but {} of {jobs} stop at a limit, more than the \
+             target completion of {} allows. Before relying on it: {}.",
+            capitalized(what),
             format_pct(saving, 1),
             format_pct(stopped_pct, 1),
             format_share(target, 1),
             stop_advice(spot, scenario)
         ),
         Some(saving) => format!(
-            "Use spot: it saves {} per completed job, and {} of spot jobs complete within \
+            "Use {what}: it saves {} per completed job, and {} of {jobs} complete within \
              their limits (target {}).",
             format_pct(saving, 1),
             format_share(completed, 1),

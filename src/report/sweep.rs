@@ -212,7 +212,23 @@ pub fn m_source(advice: &IntervalAdvice) -> &'static str {
 /// The sweep as a text table with a heading and the best point below it.
 pub fn render_sweep_table(name: &str, result: &SweepResult) -> String {
     let unit = result.metric.unit();
-    let side = if result.side == "spot" {
+    // With a `[fallback]`, the spot side is spot with its on-demand jobs; its figures are
+    // shown only then, so that other sweeps print as they did.
+    let fallbacks = result.side == "spot"
+        && result
+            .points
+            .iter()
+            .any(|p| p.spot.as_ref().is_some_and(|s| s.fallback.is_some()));
+    let deadlines = fallbacks
+        && result.points.iter().any(|p| {
+            p.spot
+                .as_ref()
+                .and_then(|s| s.fallback)
+                .is_some_and(|f| f.met_deadline_share.is_some())
+        });
+    let side = if fallbacks {
+        "spot + fallback"
+    } else if result.side == "spot" {
         "spot"
     } else {
         "on-demand"
@@ -270,6 +286,12 @@ pub fn render_sweep_table(name: &str, result: &SweepResult) -> String {
     if result.side == "spot" {
         header.push("on-demand cost".into());
         header.push("saving".into());
+    }
+    if fallbacks {
+        header.push("went on-demand".into());
+    }
+    if deadlines {
+        header.push("met deadline".into());
     }
     if per_point_advice {
         header.push("Young".into());
@@ -330,6 +352,17 @@ pub fn render_sweep_table(name: &str, result: &SweepResult) -> String {
             row.push(
                 p.savings_vs_on_demand_pct
                     .map_or_else(|| "-".into(), |s| format!("{s:.1} %")),
+            );
+        }
+        let fallback = p.spot.as_ref().and_then(|s| s.fallback);
+        if fallbacks {
+            row.push(fallback.map_or_else(|| "-".into(), |f| format_share(f.fell_back_share, 1)));
+        }
+        if deadlines {
+            row.push(
+                fallback
+                    .and_then(|f| f.met_deadline_share)
+                    .map_or_else(|| "-".into(), |m| format_share(m, 2)),
             );
         }
         if per_point_advice {

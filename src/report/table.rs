@@ -171,7 +171,11 @@ fn fallback_section(spot: &SideSummary, rule: &FallbackSpec) -> String {
     let Some(fallback) = &spot.fallback else {
         return String::new();
     };
-    let trigger = match rule.when {
+    // Who ends the spot job differs: with `max_wait` SageMaker does (MaxWaitTimeExceeded,
+    // spec §2) and the scheduler only creates the on-demand job; with the other rules the
+    // scheduler stops the spot job itself.
+    let restored = "an on-demand job restored its last durable checkpoint";
+    let what = match rule.when {
         FallbackWhen::Deadline {
             deadline_s,
             margin_s,
@@ -182,16 +186,22 @@ fn fallback_section(spot: &SideSummary, rule: &FallbackSpec) -> String {
                 String::new()
             };
             format!(
-                "at the last moment an on-demand job could still finish within {}{margin}",
+                "the scheduler stopped the spot job at the last moment an on-demand job could \
+                 still finish within {}{margin}, and {restored}",
                 format_duration(deadline_s)
             )
         }
-        FallbackWhen::MaxWait => "when the spot job ended with MaxWaitTimeExceeded".to_string(),
-        FallbackWhen::Interruptions { interruptions } => {
-            format!("after interruption {interruptions}")
-        }
+        FallbackWhen::MaxWait => "SageMaker ended the spot job with MaxWaitTimeExceeded, then \
+                                  the scheduler created an on-demand job, which restored the \
+                                  spot job's last durable checkpoint"
+            .to_string(),
+        FallbackWhen::Interruptions { interruptions } => format!(
+            "the scheduler stopped the spot job after interruption {interruptions}, and \
+             {restored}"
+        ),
         FallbackWhen::Waiting { waiting_s } => format!(
-            "when a wait for capacity reached {}",
+            "the scheduler stopped the spot job when a wait for capacity reached {}, and \
+             {restored}",
             format_duration(waiting_s)
         ),
     };
@@ -199,10 +209,7 @@ fn fallback_section(spot: &SideSummary, rule: &FallbackSpec) -> String {
         vec![
             "  went on-demand".to_string(),
             format_pct(fallback.fell_back_share * 100.0, 1),
-            format!(
-                "of runs: the scheduler stopped the spot job {trigger}, and an on-demand job \
-                 restored its last durable checkpoint"
-            ),
+            format!("of runs: {what}"),
         ],
         vec![
             "  on-demand part".to_string(),

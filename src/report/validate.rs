@@ -3,7 +3,10 @@
 use super::layout::render_list;
 use crate::engine::ClusterReclaim;
 use crate::scenario::advisor::Bound;
-use crate::scenario::{MarketSpec, MaxRunCounting, Scenario, SpotPriceSpec, StartHour, TraceStart};
+use crate::scenario::{
+    FallbackSpec, FallbackWhen, MarketSpec, MaxRunCounting, Scenario, SpotPriceSpec, StartHour,
+    TraceStart, regular_saves_left,
+};
 use crate::units::duration::format_duration_exact;
 use crate::units::format::{format_count, format_pct, format_price};
 
@@ -345,6 +348,9 @@ pub fn scenario_rows(name: &str, scenario: &Scenario) -> Vec<Vec<String>> {
             format_price(scenario.pricing.on_demand_hourly_usd * f64::from(job.instance_count))
         ),
     ));
+    if let Some(fallback) = &scenario.fallback {
+        fallback_rows(&mut rows, scenario, fallback);
+    }
     rows.push(heading("[simulation]"));
     rows.push(row(
         "runs",
@@ -355,4 +361,141 @@ pub fn scenario_rows(name: &str, scenario: &Scenario) -> Vec<Vec<String>> {
         ),
     ));
     rows
+}
+
+/// A figure of seconds computed from means, to the second.
+fn seconds(value_s: f64) -> String {
+    format_duration_exact(value_s.round())
+}
+
+/// `[fallback]`: the rule as written, and the switch it makes in words, with the figures the
+/// engine's rule uses ([`crate::engine::FallbackModel`]: the same lead and saves).
+fn fallback_rows(rows: &mut Vec<Vec<String>>, scenario: &Scenario, fallback: &FallbackSpec) {
+    rows.push(heading(
+        "[fallback] a scheduler outside SageMaker (which has none) finishes the job on-demand",
+    ));
+    let stop = "stops the spot job (it ends Stopped, its artifacts uploaded)";
+    match fallback.when {
+        FallbackWhen::Deadline {
+            deadline_s,
+            margin_s,
+        } => {
+            rows.push(row(
+                "when = \"deadline\"",
+                format!(
+                    "deadline {} from the spot job's creation, margin {}",
+                    format_duration_exact(deadline_s),
+                    format_duration_exact(margin_s)
+                ),
+            ));
+            rows.push(row(
+                "switch rule",
+                format!(
+                    "the scheduler {stop} when the remaining training from the last durable \
+                     checkpoint, plus its checkpoint saves, plus the on-demand overhead and the \
+                     margin reaches the time left to the deadline"
+                ),
+            ));
+            if let Some(model) = crate::engine::JobModel::spot(scenario)
+                .and_then(|m| m.fallback)
+                .as_deref()
+            {
+                let od = &model.on_demand;
+                let restore_s = od.checkpoint.as_ref().map_or(0.0, |c| c.restore.mean_s());
+                rows.push(row(
+                    "  overhead + margin",
+                    format!(
+                        "{} (means): the spot job's stop upload {}, reaction {}, then the \
+                         on-demand job's provisioning {}, download {}, restore {} and upload {}; \
+                         margin {}",
+                        seconds(model.lead_s),
+                        seconds(od.upload.mean_s()),
+                        format_duration_exact(fallback.reaction_s),
+                        seconds(od.provisioning.mean_s()),
+                        seconds(od.download.mean_s()),
+                        seconds(restore_s),
+                        seconds(od.upload.mean_s()),
+                        format_duration_exact(margin_s)
+                    ),
+                ));
+                if model.interval_s.is_finite() {
+                    rows.push(row(
+                        "  saves counted",
+                        format!(
+                            "one per {} of remaining training, none at the end, {} each (mean)",
+                            format_duration_exact(model.interval_s),
+                            seconds(model.save_s)
+                        ),
+                    ));
+                }
+                let training_s = scenario.job.training.mean_s();
+                let saves = regular_saves_left(training_s, model.interval_s);
+                let latest_s = deadline_s - model.lead_s - training_s - saves * model.save_s;
+                rows.push(row(
+                    "  before any checkpoint",
+                    if latest_s > 0.0 {
+                        format!(
+                            "switch {} after creation at the latest (mean training {}, {} saves)",
+                            seconds(latest_s),
+                            seconds(training_s),
+                            format_count(saves as u64)
+                        )
+                    } else {
+                        format!(
+                            "switch at once: the mean training {} and its {} saves leave no \
+                             time for spot",
+                            seconds(training_s),
+                            format_count(saves as u64)
+                        )
+                    },
+                ));
+            }
+        }
+        FallbackWhen::MaxWait => {
+            rows.push(row(
+                "when = \"max_wait\"",
+                format!(
+                    "when SageMaker ends the spot job with MaxWaitTimeExceeded ({} after its \
+                     creation), the scheduler creates the on-demand job",
+                    scenario
+                        .stopping
+                        .max_wait_s
+                        .map_or_else(|| "max_wait".to_string(), format_duration_exact)
+                ),
+            ));
+        }
+        FallbackWhen::Interruptions { interruptions } => {
+            rows.push(row(
+                "when = \"interruptions\"",
+                format!(
+                    "at the spot job's interruption number {interruptions}, the scheduler {stop}"
+                ),
+            ));
+        }
+        FallbackWhen::Waiting { waiting_s } => {
+            rows.push(row(
+                "when = \"waiting\"",
+                format!(
+                    "when one wait for spot capacity reaches {}, the scheduler {stop}",
+                    format_duration_exact(waiting_s)
+                ),
+            ));
+        }
+    }
+    rows.push(row(
+        "reaction",
+        format!(
+            "{} from the spot job's end to the on-demand job's creation",
+            format_duration_exact(fallback.reaction_s)
+        ),
+    ));
+    rows.push(row(
+        "on-demand job",
+        format!(
+            "a new training job with the same checkpoint S3 URI: restores the last durable \
+             checkpoint and finishes; its own MaxRuntime {}, no MaxWait, {}/h per instance",
+            format_duration_exact(scenario.stopping.max_run_s),
+            format_price(scenario.pricing.on_demand_hourly_usd)
+        ),
+    ));
 }

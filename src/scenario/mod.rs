@@ -306,6 +306,15 @@ pub enum FallbackWhen {
     },
 }
 
+/// The regular checkpoint saves left in `remaining_s` of training at one save every
+/// `interval_s` of progress (`+inf` without checkpoints): saves fall at whole multiples of the
+/// interval and none at the end, so about `ceil(remaining / interval) - 1` of them. The deadline
+/// rule of `[fallback]` counts them (times the mean save) in the on-demand job's time, both when
+/// the engine places the switch and when the scenario's deadline is checked, so the two agree.
+pub fn regular_saves_left(remaining_s: f64, interval_s: f64) -> f64 {
+    ((remaining_s / interval_s).ceil() - 1.0).max(0.0)
+}
+
 /// `[fallback]`: a scheduler outside SageMaker stops the spot job and creates an on-demand job
 /// with the same checkpoint URI, which restores the last durable checkpoint and finishes.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -397,5 +406,22 @@ impl Scenario {
     /// The job's display name: `name`, else the file stem given by the caller.
     pub fn display_name<'a>(&'a self, fallback: &'a str) -> &'a str {
         self.job.name.as_deref().unwrap_or(fallback)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::regular_saves_left;
+
+    #[test]
+    fn saves_fall_at_whole_intervals_and_none_at_the_end() {
+        // 6 h at one save per 30 min: saves at 0.5 h .. 5.5 h, 11 of them; none at the end.
+        assert_eq!(regular_saves_left(6.0 * 3600.0, 1800.0), 11.0);
+        // A part interval past the last whole one still has that save.
+        assert_eq!(regular_saves_left(6.0 * 3600.0 + 1.0, 1800.0), 12.0);
+        assert_eq!(regular_saves_left(1800.0, 1800.0), 0.0);
+        assert_eq!(regular_saves_left(0.0, 1800.0), 0.0);
+        // Without checkpoints the interval is infinite: no save.
+        assert_eq!(regular_saves_left(48.0 * 3600.0, f64::INFINITY), 0.0);
     }
 }

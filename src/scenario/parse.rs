@@ -596,7 +596,8 @@ fn read_scenario_table(
                 None
             } else {
                 if let (Some(Some(spec)), Some(job)) = (fallback, job.as_ref()) {
-                    check_fallback_deadline(ctx, &top, &spec, job);
+                    let checkpoint = checkpoint.as_ref().and_then(Option::as_ref);
+                    check_fallback_deadline(ctx, &top, &spec, job, checkpoint);
                 }
                 fallback
             }
@@ -1690,12 +1691,16 @@ fn read_fallback(
 }
 
 /// A deadline the on-demand job alone cannot meet (its expected provisioning, download,
-/// training and upload, plus the margin) is refused: no rule could keep it.
+/// training, checkpoint saves and upload, plus the margin) is refused: no rule could keep it.
+/// The saves are counted as the engine's deadline rule counts them
+/// ([`super::regular_saves_left`] times the mean save), or a deadline the engine must miss
+/// would pass.
 fn check_fallback_deadline(
     ctx: &mut Ctx<'_>,
     top: &TableReader<'_, '_>,
     spec: &FallbackSpec,
     job: &JobSpec,
+    checkpoint: Option<&CheckpointSpec>,
 ) {
     let FallbackWhen::Deadline {
         deadline_s,
@@ -1704,29 +1709,47 @@ fn check_fallback_deadline(
     else {
         return;
     };
-    let on_demand_s = job.provisioning.mean_s()
+    let training_s = job.training.mean_s();
+    let saves_s = checkpoint.map_or(0.0, |c| {
+        super::regular_saves_left(training_s, c.interval_s) * c.save.mean_s()
+    });
+    let needed_s = job.provisioning.mean_s()
         + job.download.mean_s()
-        + job.training.mean_s()
-        + job.upload.mean_s();
+        + training_s
+        + saves_s
+        + job.upload.mean_s()
+        + margin_s;
     let Some(DeValue::Table(table)) = top.get("fallback").map(toml::Spanned::get_ref) else {
         return;
     };
     let Some(value) = table.get("deadline") else {
         return;
     };
-    if on_demand_s + margin_s > deadline_s {
+    if needed_s > deadline_s {
+        let parts = match (saves_s > 0.0, margin_s > 0.0) {
+            (true, true) => format!(
+                "provisioning, download, training, {} of checkpoint saves and upload, plus the \
+                 margin {}",
+                format_duration_exact(saves_s.round()),
+                format_duration_exact(margin_s)
+            ),
+            (true, false) => format!(
+                "provisioning, download, training, {} of checkpoint saves and upload",
+                format_duration_exact(saves_s.round())
+            ),
+            (false, true) => format!(
+                "provisioning, download, training and upload, plus the margin {}",
+                format_duration_exact(margin_s)
+            ),
+            (false, false) => "provisioning, download, training and upload".to_string(),
+        };
         ctx.bad(
             "fallback.deadline",
             value,
             format!(
-                "is shorter than the on-demand job alone ({} expected: provisioning, download, \
-                 training and upload{}): no fallback can meet it",
-                format_duration_exact(on_demand_s.round()),
-                if margin_s > 0.0 {
-                    ", plus the margin"
-                } else {
-                    ""
-                }
+                "is shorter than the on-demand job alone ({} expected: {parts}): no fallback can \
+                 meet it",
+                format_duration_exact(needed_s.round()),
             ),
         );
     }

@@ -278,8 +278,13 @@ pub struct SideStores {
     pub metrics: [QuantileStore; 7],
     /// Wall time of the runs that completed, seconds: the completion curve.
     pub completed_wall_s: QuantileStore,
-    /// Cost of the runs that completed, USD.
+    /// Cost of the runs that completed on spot alone, USD (every completed run without a
+    /// `[fallback]`).
     pub completed_cost_usd: QuantileStore,
+    /// Cost of the runs that went on-demand (`[fallback]`) and completed, both jobs, USD; empty
+    /// and left out of parts without a fallback, so that they stay as they were.
+    #[serde(default, skip_serializing_if = "QuantileStore::is_empty")]
+    pub fell_back_cost_usd: QuantileStore,
     /// Cost of the runs a limit stopped, USD.
     pub stopped_cost_usd: QuantileStore,
 }
@@ -293,6 +298,7 @@ impl Default for SideStores {
             }),
             completed_wall_s: QuantileStore::new(),
             completed_cost_usd: QuantileStore::new(),
+            fell_back_cost_usd: QuantileStore::new(),
             stopped_cost_usd: QuantileStore::new(),
         }
     }
@@ -309,6 +315,7 @@ impl SideStores {
             metrics: std::array::from_fn(|i| self.metrics[i].empty_part(capacity)),
             completed_wall_s: self.completed_wall_s.empty_part(capacity),
             completed_cost_usd: self.completed_cost_usd.empty_part(capacity),
+            fell_back_cost_usd: self.fell_back_cost_usd.empty_part(0),
             stopped_cost_usd: self.stopped_cost_usd.empty_part(0),
         }
     }
@@ -328,7 +335,11 @@ impl SideStores {
         g.push(vg);
         if r.outcome == Outcome::Completed {
             self.completed_wall_s.push(r.wall_s);
-            self.completed_cost_usd.push(r.cost_usd);
+            if r.fallback.fell_back {
+                self.fell_back_cost_usd.push(r.cost_usd);
+            } else {
+                self.completed_cost_usd.push(r.cost_usd);
+            }
         } else {
             self.stopped_cost_usd.push(r.cost_usd);
         }
@@ -342,7 +353,11 @@ impl SideStores {
         }
         if r.outcome == Outcome::Completed {
             self.completed_wall_s.push_repeated(r.wall_s, times);
-            self.completed_cost_usd.push_repeated(r.cost_usd, times);
+            if r.fallback.fell_back {
+                self.fell_back_cost_usd.push_repeated(r.cost_usd, times);
+            } else {
+                self.completed_cost_usd.push_repeated(r.cost_usd, times);
+            }
         } else {
             self.stopped_cost_usd.push_repeated(r.cost_usd, times);
         }
@@ -355,6 +370,7 @@ impl SideStores {
         }
         self.completed_wall_s.merge(&other.completed_wall_s);
         self.completed_cost_usd.merge(&other.completed_cost_usd);
+        self.fell_back_cost_usd.merge(&other.fell_back_cost_usd);
         self.stopped_cost_usd.merge(&other.stopped_cost_usd);
     }
 
@@ -369,11 +385,13 @@ impl SideStores {
         let mine = self.metrics.iter_mut().chain([
             &mut self.completed_wall_s,
             &mut self.completed_cost_usd,
+            &mut self.fell_back_cost_usd,
             &mut self.stopped_cost_usd,
         ]);
         let theirs = part.metrics.iter_mut().chain([
             &mut part.completed_wall_s,
             &mut part.completed_cost_usd,
+            &mut part.fell_back_cost_usd,
             &mut part.stopped_cost_usd,
         ]);
         for (mine, theirs) in mine.zip(theirs) {

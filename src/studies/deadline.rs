@@ -36,6 +36,7 @@ use crate::stats::paired::PairedDifference;
 use crate::stats::summary::SideSummary;
 use crate::studies::compare::{Entry, compare_with_cancellable};
 use crate::studies::recommend::{Mean, Share, check_target};
+use crate::units::duration::format_duration_exact;
 
 /// Why a deadline study gave no answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,7 +76,7 @@ pub struct DeadlineOption {
     pub kind: OptionKind,
     /// How it reads: `spot alone`, `spot + fallback when = "deadline"`, ...
     pub label: String,
-    /// The `[fallback]` it runs, as TOML (`when = "deadline", deadline = 187200`), if any.
+    /// The `[fallback]` it runs, as TOML (`when = "deadline", deadline = "2d 4h"`), if any.
     pub fallback: Option<String>,
     /// Share of runs that completed by the deadline.
     pub met_deadline: Share,
@@ -241,7 +242,20 @@ fn inline(table: &Table) -> String {
     let mut keys: Vec<&String> = table.keys().collect();
     keys.sort_by_key(|k| rank(k));
     keys.iter()
-        .map(|k| format!("{k} = {}", table[k.as_str()]))
+        .map(|k| {
+            let value = &table[k.as_str()];
+            // Durations are written as a user writes them ("2d 4h"), not as the seconds the
+            // study puts in the document: the line is meant to be pasted into a scenario.
+            let seconds = match value {
+                Value::Integer(i) if k.as_str() != "interruptions" => Some(*i as f64),
+                Value::Float(f) if k.as_str() != "interruptions" => Some(*f),
+                _ => None,
+            };
+            match seconds {
+                Some(seconds) => format!("{k} = \"{}\"", format_duration_exact(seconds)),
+                None => format!("{k} = {value}"),
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -498,6 +512,34 @@ fn choose(options: &[DeadlineOption], target: f64) -> (usize, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fallback_line_writes_durations_as_a_user_does() {
+        // The study puts seconds in the document; the line shows them as durations that parse
+        // back to the same seconds, and leaves counts and names as they are.
+        let mut table = Table::new();
+        table.insert("reaction".into(), Value::Integer(90));
+        table.insert("margin".into(), Value::Float(600.0));
+        table.insert("deadline".into(), Value::Integer(187_200));
+        table.insert("when".into(), Value::String("deadline".into()));
+        assert_eq!(
+            inline(&table),
+            "when = \"deadline\", deadline = \"2d 4h\", margin = \"10m\", reaction = \"1m 30s\""
+        );
+        let mut table = Table::new();
+        table.insert("when".into(), Value::String("interruptions".into()));
+        table.insert("interruptions".into(), Value::Integer(3));
+        assert_eq!(
+            inline(&table),
+            "when = \"interruptions\", interruptions = 3"
+        );
+        for text in ["2d 4h", "10m", "1m 30s"] {
+            assert!(
+                crate::units::duration::parse_duration_s(text).is_ok(),
+                "{text}"
+            );
+        }
+    }
 
     fn option(kind: OptionKind, met: u64, cost: f64) -> DeadlineOption {
         DeadlineOption {

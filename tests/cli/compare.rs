@@ -427,3 +427,51 @@ fn compare_names_the_best_scenario_under_the_completion_target() {
         "{none}"
     );
 }
+
+/// Issue 17: a compared scenario with a `[fallback]` shows what it did (the figures of its
+/// JSON), the others "no fallback"; the spot side's title says where the fallback applies.
+#[test]
+fn compare_shows_the_fallback_figures_where_a_scenario_has_one() {
+    let args = [
+        "compare",
+        "scenarios/deadline/v100-48h-us-east-1f.toml",
+        "scenarios/quickstart.toml",
+        "--runs",
+        "200",
+        "-q",
+    ];
+    let table = stdout_of(spotsim().args(args));
+    let json: Value =
+        serde_json::from_str(&stdout_of(spotsim().args(args).args(["--format", "json"]))).unwrap();
+    let fallback = &json["scenarios"][0]["spot"]["fallback"];
+    assert!(json["scenarios"][1]["spot"]["fallback"].is_null());
+    let pct = |v: &Value, d| spotsim::units::format::format_pct(v.as_f64().unwrap() * 100.0, d);
+    assert!(
+        table.contains("\nSpot (+ fallback where [fallback] is set)\n"),
+        "{table}"
+    );
+    for (label, first, second) in [
+        (
+            "went on-demand (fallback)",
+            pct(&fallback["fell_back_share"], 1),
+            "no fallback",
+        ),
+        (
+            "on-demand share of cost",
+            pct(&fallback["on_demand_cost_share"], 1),
+            "—",
+        ),
+        ("met deadline", pct(&fallback["met_deadline_share"], 2), "—"),
+    ] {
+        let line = table
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("{label}: {table}"));
+        let cells: Vec<&str> = line[label.len() + 2..]
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        assert_eq!(cells, [first.as_str(), second], "{line}");
+    }
+}

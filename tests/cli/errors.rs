@@ -286,6 +286,54 @@ fn invalid_fallbacks_are_refused_with_the_key_named() {
     }
 }
 
+/// Issue 17: the check of a deadline counts what the engine's switch rule counts, the on-demand
+/// job's checkpoint saves (11 of 30 s in 6 h at one per 30 min), and prints the margin in its
+/// figure: 3m + 3m + 6h + 5m 30s + 1m = 6h 12m 30s.
+#[test]
+fn a_deadline_is_checked_with_the_saves_and_the_margin() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "[job]\ntraining = \"6h\"\nprovisioning = \"3m\"\ndownload = \"3m\"\n\
+                upload = \"1m\"\n[stopping]\nmax_run = \"9h\"\nmax_wait = \"10h\"\n[spot]\n\
+                enabled = true\ncapacity_wait = \"10m\"\ntime_to_interruption = \"8h\"\n\
+                discount = 0.7\n[checkpoint]\ninterval = \"30m\"\nsave = \"30s\"\n\
+                restore = \"1m\"\n[pricing]\non_demand_hourly = 3\n[fallback]\n\
+                when = \"deadline\"\n";
+    for (fallback, expected) in [
+        (
+            "deadline = \"6h10m\"",
+            "fallback.deadline (\"6h10m\") is shorter than the on-demand job alone (6h 12m 30s \
+             expected: provisioning, download, training, 5m 30s of checkpoint saves and upload): \
+             no fallback can meet it",
+        ),
+        (
+            "deadline = \"6h15m\"\nmargin = \"5m\"",
+            "fallback.deadline (\"6h15m\") is shorter than the on-demand job alone (6h 17m 30s \
+             expected: provisioning, download, training, 5m 30s of checkpoint saves and upload, \
+             plus the margin 5m): no fallback can meet it",
+        ),
+    ] {
+        let scenario = write_file(dir.path(), "d.toml", &format!("{base}{fallback}\n"));
+        let output = spotsim()
+            .args(["validate", scenario.to_str().unwrap()])
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains(expected), "{fallback}: {stderr}");
+    }
+    // Just past the figure, the deadline is accepted.
+    let scenario = write_file(
+        dir.path(),
+        "d.toml",
+        &format!("{base}deadline = \"6h18m\"\nmargin = \"5m\"\n"),
+    );
+    spotsim()
+        .args(["validate", scenario.to_str().unwrap()])
+        .assert()
+        .success();
+}
+
 /// Issue 15, item 9: a fleet file given to a command that reads a scenario, or a scenario given
 /// to `spotsim fleet`, is named for what it is, with the command that reads it: exit 2, one
 /// message rather than a list of unknown keys.

@@ -276,9 +276,16 @@ fn a_deadline_is_answered_with_spot_alone_a_fallback_or_on_demand() {
         deadline["went_on_demand"],
         run["spot"]["fallback"]["fell_back_share"]
     );
+    // The rule reads as a user writes it (issue 17): "2d 4h", which parses back to the
+    // deadline; the JSON keeps the seconds in `deadline_s`.
     assert_eq!(
         deadline["fallback"],
-        "when = \"deadline\", deadline = 187200"
+        "when = \"deadline\", deadline = \"2d 4h\""
+    );
+    assert_eq!(r["deadline_s"], 187_200.0);
+    assert_eq!(
+        spotsim::units::duration::parse_duration_s("2d 4h"),
+        Ok(187_200.0)
     );
     // On-demand: 48 h of training and a 12-minute download always fit in 52 h.
     let on_demand = option("on_demand");
@@ -339,6 +346,7 @@ fn a_deadline_is_answered_with_spot_alone_a_fallback_or_on_demand() {
         "Does a fallback pay for itself?",
         "against spot alone: $",
         "against on-demand: saves ",
+        "  spot + fallback when = \"deadline\": when = \"deadline\", deadline = \"2d 4h\"\n",
     ] {
         assert!(table.contains(text), "missing {text:?} in\n{table}");
     }

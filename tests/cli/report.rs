@@ -386,6 +386,13 @@ fn a_fallback_review_says_whether_the_fallback_pays_for_itself() {
             "missing {needle:?} in\n{section}"
         );
     }
+    // The headline names what it recommends: spot with the fallback, not spot alone; the cost
+    // chart is that of spot + fallback.
+    assert!(
+        html.contains("Use spot with the fallback: it saves") && !html.contains("Use spot:"),
+        "{html}"
+    );
+    assert!(html.contains("cost per job on spot + fallback"));
     // The breakdown shows the on-demand part, the timeline the on-demand jobs.
     assert!(html.contains("on-demand part"));
     assert!(html.contains("the on-demand job (fallback)"));

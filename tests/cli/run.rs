@@ -386,3 +386,87 @@ fn a_fallback_is_reported_in_json_and_in_words() {
     assert!(table.contains("the scheduler stopped the spot job at the last moment an on-demand job could still finish within 2d 4h"));
     assert!(table.contains("deadline met    100.00 %"), "{table}");
 }
+
+#[test]
+fn the_cost_chart_of_a_fallback_shows_the_on_demand_part() {
+    let dir = tempfile::tempdir().unwrap();
+    let json: Value = serde_json::from_str(&stdout_of(spotsim().args([
+        "run",
+        "scenarios/deadline/v100-48h-us-east-1f.toml",
+        "--runs",
+        "300",
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    let fallback = &json["spot"]["fallback"];
+    let share = fallback["fell_back_share"].as_f64().unwrap();
+    spotsim()
+        .args([
+            "run",
+            "scenarios/deadline/v100-48h-us-east-1f.toml",
+            "--runs",
+            "300",
+            "--charts",
+            dir.path().to_str().unwrap(),
+            "--chart-format",
+            "svg",
+        ])
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(dir.path().join("cost.svg")).unwrap();
+    // The runs that went on-demand are a series of their own, counted; the two series add up
+    // to the completed runs (all of them here).
+    let went = (share * 300.0).round() as u64;
+    for text in [
+        "cost per job on spot + fallback".to_string(),
+        format!("completed on spot alone ({})", 300 - went),
+        format!("went on-demand, then completed ({went})"),
+        format!(
+            "{} of runs went on-demand",
+            spotsim::units::format::format_share(share, 1)
+        ),
+    ] {
+        assert!(svg.contains(&text), "{text}");
+    }
+    assert!(!svg.contains("cost per job on spot<"));
+}
+
+/// Issue 17: the table says who ended the spot job. With `max_wait` SageMaker ends it
+/// (MaxWaitTimeExceeded, spec §2) and the scheduler creates the on-demand job; with the other
+/// rules the scheduler stops it.
+#[test]
+fn the_table_says_who_ended_the_spot_job_for_each_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "[job]\ntraining = \"6h\"\ndownload = \"3m\"\n[stopping]\nmax_run = \"9h\"\n\
+                max_wait = \"10h\"\n[spot]\nenabled = true\ncapacity_wait = \"2h\"\n\
+                time_to_interruption = \"3h\"\ndiscount = 0.7\n[checkpoint]\n\
+                interval = \"30m\"\nsave = \"30s\"\nrestore = \"1m\"\n[pricing]\n\
+                on_demand_hourly = 3\n[simulation]\nruns = 300\n[fallback]\n";
+    for (fallback, want, not_want) in [
+        (
+            "when = \"max_wait\"",
+            "of runs: SageMaker ended the spot job with MaxWaitTimeExceeded, then the scheduler \
+             created an on-demand job, which restored the spot job's last durable checkpoint",
+            "the scheduler stopped the spot job",
+        ),
+        (
+            "when = \"interruptions\"\ninterruptions = 2",
+            "of runs: the scheduler stopped the spot job after interruption 2, and an on-demand \
+             job restored its last durable checkpoint",
+            "MaxWaitTimeExceeded, then",
+        ),
+        (
+            "when = \"waiting\"\nwaiting = \"3h\"",
+            "of runs: the scheduler stopped the spot job when a wait for capacity reached 3h, \
+             and an on-demand job restored its last durable checkpoint",
+            "MaxWaitTimeExceeded, then",
+        ),
+    ] {
+        let path = write_file(dir.path(), "f.toml", &format!("{base}{fallback}\n"));
+        let table = stdout_of(spotsim().args(["run", path.to_str().unwrap()]));
+        let flat = table.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(want), "{fallback}: {table}");
+        assert!(!flat.contains(not_want), "{fallback}: {table}");
+    }
+}

@@ -318,3 +318,47 @@ fn the_best_point_completes_the_target_share_unless_the_raw_metric_is_asked_for(
         "{table}"
     );
 }
+
+/// Issue 17: with a `[fallback]` the table shows what it did, the figures of the JSON: the
+/// share of runs that went on-demand and, with a deadline, the share that met it; the side is
+/// named "spot + fallback". Without one, neither column (the snapshots above).
+#[test]
+fn a_fallback_sweep_shows_went_on_demand_and_met_deadline() {
+    let args = [
+        "sweep",
+        "scenarios/deadline/v100-48h-us-east-1f.toml",
+        "--set",
+        "fallback.deadline=50h,56h",
+        "--runs",
+        "200",
+        "-q",
+    ];
+    let table = stdout_of(spotsim().args(args));
+    let json: Value =
+        serde_json::from_str(&stdout_of(spotsim().args(args).args(["--format", "json"]))).unwrap();
+    assert!(table.contains("mean cost on spot + fallback"), "{table}");
+    let header = table
+        .lines()
+        .find(|l| l.starts_with("fallback.deadline"))
+        .unwrap();
+    assert!(
+        header.contains("spot + fallback wall") && header.ends_with("went on-demand  met deadline"),
+        "{header}"
+    );
+    for (point, label) in json["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(["2d 2h", "2d 8h"])
+    {
+        let fallback = &point["spot"]["fallback"];
+        let went =
+            spotsim::units::format::format_share(fallback["fell_back_share"].as_f64().unwrap(), 1);
+        let met = spotsim::units::format::format_share(
+            fallback["met_deadline_share"].as_f64().unwrap(),
+            2,
+        );
+        let line = table.lines().find(|l| l.starts_with(label)).unwrap();
+        assert!(line.ends_with(&format!("{went}  {met:>12}")), "{line}");
+    }
+}

@@ -97,3 +97,56 @@ fn shipped_trace_scenarios_read_the_vendored_data() {
         );
     }
 }
+
+/// Issue 17: `[fallback]` is shown with its rule, its parameters and the switch in words, with
+/// the engine's figures. Here the lead is the stop upload 1m, reaction 0s, provisioning 3m,
+/// download 3m, restore 1m and upload 1m plus the 5m margin: 14m; before any checkpoint the
+/// switch comes at 6h 30m − 14m − 6h − 11 saves × 30s = 10m 30s.
+#[test]
+fn validate_shows_the_fallback_and_its_switch_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "[job]\ntraining = \"6h\"\nprovisioning = \"3m\"\ndownload = \"3m\"\n\
+                upload = \"1m\"\n[stopping]\nmax_run = \"9h\"\nmax_wait = \"10h\"\n[spot]\n\
+                enabled = true\ncapacity_wait = \"10m\"\ntime_to_interruption = \"8h\"\n\
+                discount = 0.7\n[checkpoint]\ninterval = \"30m\"\nsave = \"30s\"\n\
+                restore = \"1m\"\n[pricing]\non_demand_hourly = 3\n[fallback]\n";
+    for (fallback, expected) in [
+        (
+            "when = \"deadline\"\ndeadline = \"6h30m\"\nmargin = \"5m\"",
+            vec![
+                "[fallback] a scheduler outside SageMaker (which has none) finishes the job on-demand",
+                "deadline 6h 30m from the spot job's creation, margin 5m",
+                "when the remaining training from the last durable checkpoint, plus its \
+                 checkpoint saves, plus the on-demand overhead and the margin reaches the time \
+                 left to the deadline",
+                "14m (means): the spot job's stop upload 1m, reaction 0s, then the on-demand \
+                 job's provisioning 3m, download 3m, restore 1m and upload 1m; margin 5m",
+                "one per 30m of remaining training, none at the end, 30s each (mean)",
+                "switch 10m 30s after creation at the latest (mean training 6h, 11 saves)",
+            ],
+        ),
+        (
+            "when = \"max_wait\"\nreaction = \"2m\"",
+            vec![
+                "when SageMaker ends the spot job with MaxWaitTimeExceeded (10h after its \
+                 creation), the scheduler creates the on-demand job",
+                "2m from the spot job's end to the on-demand job's creation",
+                "its own MaxRuntime 9h, no MaxWait",
+            ],
+        ),
+        (
+            "when = \"interruptions\"\ninterruptions = 3",
+            vec!["at the spot job's interruption number 3, the scheduler stops the spot job"],
+        ),
+        (
+            "when = \"waiting\"\nwaiting = \"2h\"",
+            vec!["when one wait for spot capacity reaches 2h, the scheduler stops the spot job"],
+        ),
+    ] {
+        let path = super::write_file(dir.path(), "f.toml", &format!("{base}{fallback}\n"));
+        let text = stdout_of(spotsim().args(["validate", path.to_str().unwrap()]));
+        for want in expected {
+            assert!(text.contains(want), "{fallback}: {want}\n{text}");
+        }
+    }
+}
