@@ -13,7 +13,7 @@ use crate::studies::advice::IntervalAdvice;
 use crate::studies::sweep::{
     MetricEstimate, PointResult, SweepMetric, SweepResult, describe_point, meets_target,
 };
-use crate::units::duration::format_duration_within;
+use crate::units::duration::{format_duration_exact, format_duration_within};
 use crate::units::format::{
     format_count, format_pct, format_share, format_usd_places, pct_decimals_within,
 };
@@ -151,16 +151,15 @@ fn show_usd(usd: f64) -> String {
     format_usd_places(usd, 3)
 }
 
-/// A point's real saving against on-demand, to the places its paired interval needs, by
-/// [`crate::units::format::format_pct`]'s rule (never `100.0 %` short of it).
-fn show_saving(saving_pct: Option<f64>, ci95_pct: Option<(f64, f64)>) -> String {
-    saving_pct.map_or_else(
-        || "-".into(),
-        |saving| {
-            let places = ci95_pct.map_or(1, |(lo, hi)| pct_decimals_within((hi - lo) / 2.0, 1));
-            format_pct(saving, places)
-        },
-    )
+/// The places a real saving needs beside its paired interval (at least one).
+fn saving_places(ci95_pct: Option<(f64, f64)>) -> usize {
+    ci95_pct.map_or(1, |(lo, hi)| pct_decimals_within((hi - lo) / 2.0, 1))
+}
+
+/// A real saving against on-demand with `places` (the column's: the most any point's interval
+/// needs), by [`crate::units::format::format_pct`]'s rule (never `100.0 %` short of it).
+fn show_saving(saving_pct: Option<f64>, places: usize) -> String {
+    saving_pct.map_or_else(|| "-".into(), |saving| format_pct(saving, places))
 }
 
 fn show_value(unit: MetricUnit, value: f64) -> String {
@@ -204,8 +203,9 @@ pub fn advice_sentence(advice: &IntervalAdvice) -> String {
          between interruptions M = {}, {}).",
         show_seconds(advice.young_s),
         show_seconds(advice.daly_s),
-        show_seconds(advice.save_s),
-        show_seconds(advice.mean_time_between_interruptions_s),
+        // Inputs, written as a user writes them (`30s`, `8h`).
+        format_duration_exact(advice.save_s.round()),
+        format_duration_exact(advice.mean_time_between_interruptions_s.round()),
         m_source(advice)
     )
 }
@@ -286,6 +286,22 @@ pub fn render_sweep_table(name: &str, result: &SweepResult) -> String {
         header.push("Daly".into());
     }
     let mut rows = vec![header];
+    // One rule per column: the wall time to the finest step any point's standard error asks
+    // for, the saving to the most places any point's interval needs.
+    let wall_resolution_s = result
+        .points
+        .iter()
+        .filter_map(|p| {
+            let main = p.spot.as_ref().unwrap_or(&p.on_demand);
+            main.metrics.wall_s.std_err.filter(|se| *se > 0.0)
+        })
+        .fold(f64::INFINITY, f64::min);
+    let saving_column_places = result
+        .points
+        .iter()
+        .map(|p| saving_places(p.savings_vs_on_demand_ci95_pct))
+        .max()
+        .unwrap_or(1);
     for (i, p) in result.points.iter().enumerate() {
         let main = p.spot.as_ref().unwrap_or(&p.on_demand);
         let mut row: Vec<String> = result
@@ -328,18 +344,17 @@ pub fn render_sweep_table(name: &str, result: &SweepResult) -> String {
             row.push(show_usd(main.metrics.cost_usd.mean));
         }
         if show_wall {
-            // To the step of its standard error, as `spotsim run` shows it.
-            let wall = &main.metrics.wall_s;
+            // To the step of the column's finest standard error, as `spotsim run` shows it.
             row.push(format_duration_within(
-                wall.mean,
-                wall.std_err.filter(|se| *se > 0.0).unwrap_or(f64::INFINITY),
+                main.metrics.wall_s.mean,
+                wall_resolution_s,
             ));
         }
         if result.side == "spot" {
             row.push(show_usd(p.on_demand.metrics.cost_usd.mean));
             row.push(show_saving(
                 p.savings_vs_on_demand_pct,
-                p.savings_vs_on_demand_ci95_pct,
+                saving_column_places,
             ));
         }
         if per_point_advice {
@@ -484,9 +499,11 @@ mod tests {
         assert_eq!(show_usd(998.341), "$998.341");
         assert_eq!(show_usd(1021.14), "$1,021.140");
         assert_eq!(show_usd(-1021.14), "-$1,021.140");
-        assert_eq!(show_saving(Some(86.998), Some((86.997, 86.999))), "86.998 %");
-        assert_eq!(show_saving(Some(54.04), Some((53.8, 54.2))), "54.0 %");
-        assert_eq!(show_saving(Some(99.97), None), "99.97 %");
-        assert_eq!(show_saving(None, None), "-");
+        let places = saving_places(Some((86.997, 86.999)));
+        assert_eq!(show_saving(Some(86.998), places), "86.998 %");
+        assert_eq!(saving_places(Some((53.8, 54.2))), 1);
+        assert_eq!(show_saving(Some(54.04), 1), "54.0 %");
+        assert_eq!(show_saving(Some(99.97), saving_places(None)), "99.97 %");
+        assert_eq!(show_saving(None, 1), "-");
     }
 }
