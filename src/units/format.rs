@@ -96,7 +96,8 @@ pub fn pct_decimals_within(half_pct: f64, min: usize) -> usize {
     if half == 0.0 || !half.is_finite() {
         return min;
     }
-    let magnitude = half.log10().floor() as i32;
+    // A hair above, so that a half-width of 0.001 computed as 0.000999… lands on its own digit.
+    let magnitude = (half * (1.0 + 1e-9)).log10().floor() as i32;
     (-magnitude).clamp(0, 6).max(min as i32) as usize
 }
 
