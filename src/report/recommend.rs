@@ -473,3 +473,29 @@ pub fn render_recommend_json(name: &str, r: &Recommendation) -> String {
     text.push('\n');
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 15 audit: a checkpoint choice reads to its interval's step and places, so a
+    /// figure of a day and more keeps its minutes and a cent-wide difference its spread.
+    #[test]
+    fn choices_read_to_their_intervals() {
+        let wall = 86_400.0 + 8.0 * 3600.0 + 57.0 * 60.0;
+        let ci = Some((wall - 8.0 * 60.0, wall + 8.0 * 60.0));
+        assert_eq!(duration_within(wall, ci), "1d 8h 57m");
+        assert_eq!(duration_within(wall - 8.0 * 60.0, ci), "1d 8h 49m");
+        assert_eq!(duration_within(wall, None), "1d 9h");
+        assert_eq!(signed_duration(-(1800.0 + 7.0), Some((-1840.0, -1770.0))), "-30m 7s");
+        let diff_ci = Some((0.0183, 0.0243));
+        assert_eq!(signed_usd(0.0213, usd_places(diff_ci)), "+$0.0213");
+        assert_eq!(signed_usd(-0.0213, usd_places(diff_ci)), "-$0.0213");
+        assert_eq!(signed_usd(0.59, usd_places(Some((0.54, 0.64)))), "+$0.59");
+        let mean = Mean {
+            value: 7.401,
+            ci95: Some((7.3985, 7.4035)),
+        };
+        assert_eq!(mean_usd(&mean), "$7.4010 (95 % CI $7.3985 – $7.4035)");
+    }
+}
