@@ -696,6 +696,43 @@ mod tests {
         }
     }
 
+    /// Issue 15 audit: cells short of the completion target are grey, hatched and labelled,
+    /// and the subtitle and legend say so; the colour scale spans the other cells only.
+    #[test]
+    fn cells_short_of_the_target_are_marked() {
+        use crate::stats::summary::Metric;
+        use crate::studies::sweep::{SweepMetric, build_grid, run_sweep};
+        let flags = [
+            "checkpoint.interval=30m,1h".to_string(),
+            "stopping.max_run=4h,14d".to_string(),
+        ];
+        let reference = include_str!("../../scenarios/reference.toml");
+        let (axes, points) = build_grid(reference, "reference.toml", &flags).unwrap();
+        let metric = SweepMetric::Mean(Metric::CostUsd);
+        let counted = std::sync::atomic::AtomicU64::new(0);
+        let result = run_sweep(&axes, &points, metric, Some(0.99), 300, 1, &counted);
+        let short = short_points(&result);
+        // 4h of running time cannot hold 4h of training and its overheads: those points stop.
+        let expected: Vec<bool> = result.points.iter().map(|p| p.values[1] < 86_400.0).collect();
+        assert_eq!(short, expected);
+        assert!(!short[result.best]);
+        let lines = heat_map_subtitle(&result, &short);
+        assert!(
+            lines.last().unwrap().starts_with(
+                "grey hatched cells (2 of 4) complete fewer than 99.0 % of jobs: short of the \
+                 target"
+            ),
+            "{lines:?}"
+        );
+        let svg = String::from_utf8(render_sweep("reference", &result, ChartFormat::Svg).unwrap())
+            .unwrap();
+        assert_eq!(svg.matches("short: ").count(), 2 + 1, "two cells and the legend");
+        assert!(svg.contains("(grey, hatched)"));
+        // Without a target nothing is short.
+        let raw = run_sweep(&axes, &points, metric, None, 300, 1, &counted);
+        assert!(short_points(&raw).iter().all(|s| !s));
+    }
+
     #[test]
     fn viridis_runs_from_purple_to_yellow() {
         assert_eq!(viridis(0.0), RGBColor(68, 1, 84));

@@ -229,7 +229,10 @@ pub fn render_recommend_table(name: &str, r: &Recommendation) -> String {
     line(String::new());
     line("Spot or on-demand".into());
     if let Some(s) = &r.spot_or_on_demand {
-        line(format!("  verdict:                {}", verdict_text(s, r.target)));
+        line(format!(
+            "  verdict:                {}",
+            verdict_text(s, r.target)
+        ));
         line(format!(
             "  P(spot cheaper):        {} (95 % CI {} – {}), run i against run i",
             pct(s.p_spot_cheaper.below),
@@ -487,7 +490,10 @@ mod tests {
         assert_eq!(duration_within(wall, ci), "1d 8h 57m");
         assert_eq!(duration_within(wall - 8.0 * 60.0, ci), "1d 8h 49m");
         assert_eq!(duration_within(wall, None), "1d 9h");
-        assert_eq!(signed_duration(-(1800.0 + 7.0), Some((-1840.0, -1770.0))), "-30m 7s");
+        assert_eq!(
+            signed_duration(-(1800.0 + 7.0), Some((-1840.0, -1770.0))),
+            "-30m 7s"
+        );
         let diff_ci = Some((0.0183, 0.0243));
         assert_eq!(signed_usd(0.0213, usd_places(diff_ci)), "+$0.0213");
         assert_eq!(signed_usd(-0.0213, usd_places(diff_ci)), "-$0.0213");

@@ -76,12 +76,7 @@ fn wall_cell(row: &RegionRow) -> String {
     match row.wall_p95_ci95_s {
         Some((lo, hi)) => {
             let show = |s: f64| format_duration_within(s, ((hi - lo) / 2.0).max(1.0));
-            format!(
-                "{} ({}–{})",
-                show(row.wall_p95_s),
-                show(lo),
-                show(hi)
-            )
+            format!("{} ({}–{})", show(row.wall_p95_s), show(lo), show(hi))
         }
         None => format_duration(row.wall_p95_s),
     }
@@ -108,9 +103,8 @@ pub(super) fn table_rows(ranking: &RegionRanking) -> Vec<Vec<String>> {
         "interruptions/run".to_string(),
     ]];
     // One rule per column: the most places any row's interval needs.
-    let column = |places: fn(&RegionRow) -> usize| {
-        ranking.rows.iter().map(places).max().unwrap_or(1)
-    };
+    let column =
+        |places: fn(&RegionRow) -> usize| ranking.rows.iter().map(places).max().unwrap_or(1);
     let (saving_places, completed_places) = (column(saving_places), column(completed_places));
     for row in &ranking.rows {
         rows.push(vec![

@@ -298,8 +298,14 @@ mod tests {
     fn rounds_to_the_nearest_second() {
         let start = Timestamp::DEFAULT_START;
         let at = |s: f64| start.plus_s(s).rounded_to_second().to_log();
-        assert_eq!(at(18.0 * 3600.0 + 42.0 * 60.0 + 41.88), "2026-01-01 18:42:42");
-        assert_eq!(at(18.0 * 3600.0 + 42.0 * 60.0 + 41.49), "2026-01-01 18:42:41");
+        assert_eq!(
+            at(18.0 * 3600.0 + 42.0 * 60.0 + 41.88),
+            "2026-01-01 18:42:42"
+        );
+        assert_eq!(
+            at(18.0 * 3600.0 + 42.0 * 60.0 + 41.49),
+            "2026-01-01 18:42:41"
+        );
         assert_eq!(at(0.5), "2026-01-01 00:00:01");
         assert_eq!(at(59.9), "2026-01-01 00:01:00");
         assert_eq!(

@@ -281,13 +281,22 @@ mod tests {
     /// does not read as `21h 59s` (as if 21h 59m), and `6h 52m 0s` lines up with `6h 52m 1s`.
     #[test]
     fn keeps_zero_units_down_to_the_step() {
-        assert_eq!(format_duration_within(21.0 * 3600.0 + 59.0, 1.0), "21h 0m 59s");
+        assert_eq!(
+            format_duration_within(21.0 * 3600.0 + 59.0, 1.0),
+            "21h 0m 59s"
+        );
         assert_eq!(
             format_duration_within(86_400.0 + 12.0 * 3600.0 + 54.0, 1.0),
             "1d 12h 0m 54s"
         );
-        assert_eq!(format_duration_within(6.0 * 3600.0 + 52.0 * 60.0, 1.0), "6h 52m 0s");
-        assert_eq!(format_duration_within(6.0 * 3600.0 + 52.0 * 60.0 + 1.0, 1.0), "6h 52m 1s");
+        assert_eq!(
+            format_duration_within(6.0 * 3600.0 + 52.0 * 60.0, 1.0),
+            "6h 52m 0s"
+        );
+        assert_eq!(
+            format_duration_within(6.0 * 3600.0 + 52.0 * 60.0 + 1.0, 1.0),
+            "6h 52m 1s"
+        );
         // To the minute: zero minutes kept, no seconds.
         assert_eq!(format_duration_within(86_400.0 + 20.0, 60.0), "1d 0h 0m");
         // Rounding that carries into a larger unit still writes every unit to the step.

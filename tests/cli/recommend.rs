@@ -468,19 +468,28 @@ fn the_verdict_prints_its_share_as_the_line_beside_it() {
         "-q",
     ]));
     let after = |label: &str| -> String {
-        let line = out.lines().find(|l| l.trim_start().starts_with(label)).unwrap();
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap();
         line.trim_start()[label.len()..].trim().to_string()
     };
     let verdict = after("verdict:");
     let p_line = after("P(spot cheaper):");
     let p_text = p_line.split(" (95 % CI").next().unwrap();
-    assert_ne!(p_text, "100.00 %", "the fixture needs a share short of 1: {out}");
+    assert_ne!(
+        p_text, "100.00 %",
+        "the fixture needs a share short of 1: {out}"
+    );
     assert!(
         verdict.ends_with(&format!("cheaper in {p_text} of runs")),
         "{verdict} against {p_text}"
     );
     let json = json_of(&[path.to_str().unwrap(), "--runs", "4000", "--seed", "1"]);
-    assert_eq!(json["spot_or_on_demand"]["verdict"].as_str().unwrap(), verdict);
+    assert_eq!(
+        json["spot_or_on_demand"]["verdict"].as_str().unwrap(),
+        verdict
+    );
     // Every interval of the checkpoint choice prints its two ends apart (it once read
     // `1d 9h (95 % CI 1d 9h – 1d 9h)` and `+$0.02 (95 % CI +$0.02 – +$0.02)`).
     for label in ["lowest mean cost:", "lowest p95 wall:"] {
