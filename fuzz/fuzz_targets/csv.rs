@@ -4,7 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use spotsim::inputs::data::{Column, MAX_DATA_DURATION_S, read_duration_column, read_submission_plan};
+use spotsim::inputs::data::{
+    Column, MAX_DATA_DURATION_S, read_duration_column, read_submission_plan,
+};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, body)) = data.split_first() else {

@@ -11,13 +11,19 @@ import sys
 import threading
 import time
 
+import pytest
+
 import spotsim
 
 # A billion runs: minutes on any machine, so only the interruption can end it in the test.
 LONG_RUNS = 1_000_000_000
 
+# A process started in the background by a shell without job control inherits SIGINT ignored,
+# and then Python raises no KeyboardInterrupt at all: the tests restore Python's own handler, as
+# an interactive session has it, so that they test spotsim and not how they were launched.
 CHILD = """
-import sys, time, spotsim
+import signal, sys, time, spotsim
+signal.signal(signal.SIGINT, signal.default_int_handler)
 scenario = spotsim.load(sys.argv[1])
 print("started", flush=True)
 try:
@@ -28,6 +34,13 @@ except KeyboardInterrupt:
 print("finished", flush=True)
 sys.exit(1)
 """ % LONG_RUNS
+
+
+@pytest.fixture(autouse=True)
+def python_sigint_handler():
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 def test_sigint_stops_a_run_promptly(root):
