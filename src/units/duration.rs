@@ -147,23 +147,24 @@ pub fn format_duration_within(seconds: f64, resolution_s: f64) -> String {
         return format_duration(seconds);
     }
     let units: [(f64, &str); 4] = [(DAY_S, "d"), (HOUR_S, "h"), (MINUTE_S, "m"), (1.0, "s")];
-    // format_duration's step: the unit below the largest one the value reaches.
-    let largest = units
-        .iter()
-        .position(|&(unit, _)| seconds >= unit)
-        .unwrap_or(3);
-    let default_step = units[(largest + 1).min(3)].0;
     let step = units
         .iter()
         .map(|&(unit, _)| unit)
         .find(|&unit| unit <= resolution_s.abs())
-        .unwrap_or(1.0)
-        .min(default_step);
+        .unwrap_or(1.0);
+    // format_duration's step: the unit below the largest one the value reaches once rounded
+    // (23h 59m 50s to the minute is 1d 0h 0m, beside 1d 0h 4m in the same column).
+    let rounded = (seconds / step).round() * step;
+    let largest = units
+        .iter()
+        .position(|&(unit, _)| rounded >= unit)
+        .unwrap_or(3);
+    let default_step = units[(largest + 1).min(3)].0;
     if step >= default_step {
         // No finer than format_duration's own step: read exactly as it does.
         return format_duration(seconds);
     }
-    let mut rest = ((seconds / step).round() * step) as u64;
+    let mut rest = rounded as u64;
     let mut parts = Vec::new();
     for (unit, name) in units {
         let unit = unit as u64;
@@ -301,6 +302,8 @@ mod tests {
         assert_eq!(format_duration_within(86_400.0 + 20.0, 60.0), "1d 0h 0m");
         // Rounding that carries into a larger unit still writes every unit to the step.
         assert_eq!(format_duration_within(7199.6, 1.0), "2h 0m 0s");
+        // ... into a day too, as its neighbours in a column read (`1d 0h 4m`).
+        assert_eq!(format_duration_within(86_390.0, 60.0), "1d 0h 0m");
         // At format_duration's own step nothing changes: `1d`, `7h 12m`.
         assert_eq!(format_duration_within(86_400.0, 3600.0), "1d");
         assert_eq!(format_duration_within(25_920.0, 60.0), "7h 12m");
