@@ -713,7 +713,11 @@ mod tests {
         let result = run_sweep(&axes, &points, metric, Some(0.99), 300, 1, &counted);
         let short = short_points(&result);
         // 4h of running time cannot hold 4h of training and its overheads: those points stop.
-        let expected: Vec<bool> = result.points.iter().map(|p| p.values[1] < 86_400.0).collect();
+        let expected: Vec<bool> = result
+            .points
+            .iter()
+            .map(|p| p.values[1] < 86_400.0)
+            .collect();
         assert_eq!(short, expected);
         assert!(!short[result.best]);
         let lines = heat_map_subtitle(&result, &short);
@@ -726,7 +730,11 @@ mod tests {
         );
         let svg = String::from_utf8(render_sweep("reference", &result, ChartFormat::Svg).unwrap())
             .unwrap();
-        assert_eq!(svg.matches("short: ").count(), 2 + 1, "two cells and the legend");
+        assert_eq!(
+            svg.matches("short: ").count(),
+            2 + 1,
+            "two cells and the legend"
+        );
         assert!(svg.contains("(grey, hatched)"));
         // Without a target nothing is short.
         let raw = run_sweep(&axes, &points, metric, None, 300, 1, &counted);

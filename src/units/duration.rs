@@ -160,11 +160,12 @@ pub fn format_duration_within(seconds: f64, resolution_s: f64) -> String {
         .position(|&(unit, _)| rounded >= unit)
         .unwrap_or(3);
     let default_step = units[(largest + 1).min(3)].0;
-    if step >= default_step {
-        // No finer than format_duration's own step: read exactly as it does.
-        return format_duration(seconds);
-    }
-    let mut rest = rounded as u64;
+    // Finer than format_duration's step, zero units are written down to the step; at that step
+    // the value reads as format_duration reads it, bar the carry format_duration makes by
+    // rounding in the larger unit first (23h 57m stays 23h 57m, not 1d).
+    let fill_zeros = step < default_step;
+    let step = step.min(default_step);
+    let mut rest = ((seconds / step).round() * step) as u64;
     let mut parts = Vec::new();
     for (unit, name) in units {
         let unit = unit as u64;
@@ -173,7 +174,7 @@ pub fn format_duration_within(seconds: f64, resolution_s: f64) -> String {
         }
         // Once the largest unit is written, every unit down to the step is, zeros included:
         // `21h 0m 59s`, not `21h 59s`, which reads like 21h 59m.
-        if rest >= unit || !parts.is_empty() {
+        if rest >= unit || (fill_zeros && !parts.is_empty()) {
             parts.push(format!("{}{name}", rest / unit));
             rest %= unit;
         }
@@ -304,6 +305,9 @@ mod tests {
         assert_eq!(format_duration_within(7199.6, 1.0), "2h 0m 0s");
         // ... into a day too, as its neighbours in a column read (`1d 0h 4m`).
         assert_eq!(format_duration_within(86_390.0, 60.0), "1d 0h 0m");
+        // Never coarser than the step: 23h 57m to the minute is not `1d`.
+        assert_eq!(format_duration(86_222.7), "1d");
+        assert_eq!(format_duration_within(86_222.7, 250.0), "23h 57m");
         // At format_duration's own step nothing changes: `1d`, `7h 12m`.
         assert_eq!(format_duration_within(86_400.0, 3600.0), "1d");
         assert_eq!(format_duration_within(25_920.0, 60.0), "7h 12m");
