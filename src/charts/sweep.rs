@@ -13,12 +13,28 @@ use super::{
 };
 use crate::stats::summary::MetricUnit;
 use crate::studies::advice::IntervalAdvice;
-use crate::studies::sweep::{Axis, SweepResult, describe_point};
+use crate::studies::sweep::{Axis, SweepResult, completed_share, describe_point, meets_target};
 use crate::units::duration::format_duration;
 use crate::units::format::format_grouped;
 
 /// The key whose sweep gets Young's and Daly's marks.
 const INTERVAL_KEY: &str = "checkpoint.interval";
+
+/// The fill of a heat-map cell short of the completion target: a light grey, hatched, outside
+/// the colour scale, so that a cheap cell that stops most jobs does not read as the cheapest.
+const SHORT_FILL: RGBColor = RGBColor(222, 222, 222);
+
+/// Which points fall short of the completion target the best point is chosen under, as the
+/// table's `short` mark: only when some point meets it (else every point would be short, and the
+/// subtitle already says no point completes it).
+fn short_points(result: &SweepResult) -> Vec<bool> {
+    let target = result.target.filter(|t| t.met);
+    result
+        .points
+        .iter()
+        .map(|p| target.is_some_and(|t| !meets_target(p, t.share)))
+        .collect()
+}
 
 /// Draws the sweep as `format` bytes.
 pub fn render_sweep(
@@ -128,6 +144,21 @@ fn subtitle(result: &SweepResult, band: bool) -> Vec<String> {
             } else {
                 ""
             }
+        ));
+    }
+    lines
+}
+
+/// The heat map's subtitle: [`subtitle`]'s lines, and what the grey cells are when some are.
+fn heat_map_subtitle(result: &SweepResult, short: &[bool]) -> Vec<String> {
+    let mut lines = subtitle(result, false);
+    let count = short.iter().filter(|s| **s).count();
+    if let Some(target) = result.target.filter(|_| count > 0) {
+        lines.push(format!(
+            "grey hatched cells ({count} of {}) complete fewer than {} of jobs: short of the \
+             target, not eligible for best, outside the colour scale",
+            short.len(),
+            crate::units::format::format_share(target.share, 1)
         ));
     }
     lines
@@ -438,7 +469,15 @@ where
     sorted_x.sort_by(f64::total_cmp);
     let mut sorted_y = y_axis.values.clone();
     sorted_y.sort_by(f64::total_cmp);
-    let values: Vec<f64> = result.points.iter().map(|p| p.metric.value).collect();
+    let short = short_points(result);
+    // The colour scale spans the points that meet the target: the short ones are grey.
+    let values: Vec<f64> = result
+        .points
+        .iter()
+        .zip(&short)
+        .filter(|(_, short)| !**short)
+        .map(|(p, _)| p.metric.value)
+        .collect();
     let (lo, hi) = values
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
@@ -460,6 +499,16 @@ where
         })
         .collect();
     legend.push(("best point (outlined)".to_string(), Mark::Line(VERMILION)));
+    let target = result.target.filter(|_| short.iter().any(|s| *s));
+    if let Some(target) = target {
+        legend.push((
+            format!(
+                "short: completes < {} (grey, hatched)",
+                crate::units::format::format_share(target.share, 1)
+            ),
+            Mark::Fill(SHORT_FILL),
+        ));
+    }
     // Young's and Daly's τ, per row or column of the other key, where the interval is swept.
     let interval_axis = result.axes.iter().position(|a| a.key == INTERVAL_KEY);
     let mut advice_paths: Vec<(RGBColor, Vec<(f64, f64)>)> = Vec::new();
@@ -510,7 +559,7 @@ where
             short_name(name),
             result.metric.label(),
         ),
-        &subtitle(result, false),
+        &heat_map_subtitle(result, &short),
         &legend,
     )?;
     let mut chart = ChartBuilder::on(&plot)
@@ -540,11 +589,38 @@ where
     let show_text = nx <= 12 && ny <= 12;
     for (i, p) in result.points.iter().enumerate() {
         let (cx, cy) = (x_rank[i / ny] as f64, y_rank[i % ny] as f64);
-        let colour = viridis(t_of(p.metric.value));
+        let colour = if short[i] {
+            SHORT_FILL
+        } else {
+            viridis(t_of(p.metric.value))
+        };
         chart.draw_series(std::iter::once(Rectangle::new(
             [(cx - 0.5, cy - 0.5), (cx + 0.5, cy + 0.5)],
             colour.filled(),
         )))?;
+        if short[i] {
+            // Hatching: lines y = x + d across the cell, clipped to it.
+            chart.draw_series((-3..=3).map(|k| {
+                let d = f64::from(k) * 0.25;
+                let (x0, x1) = ((-0.5f64).max(-0.5 - d), 0.5f64.min(0.5 - d));
+                PathElement::new(
+                    vec![(cx + x0, cy + x0 + d), (cx + x1, cy + x1 + d)],
+                    GREY.stroke_width(1),
+                )
+            }))?;
+            if show_text {
+                chart.draw_series(std::iter::once(Text::new(
+                    format!(
+                        "short: {}",
+                        crate::units::format::format_share(completed_share(p), 1)
+                    ),
+                    (cx, cy - 0.15),
+                    TextStyle::from(font(13))
+                        .color(&INK)
+                        .pos(Pos::new(HPos::Center, VPos::Center)),
+                )))?;
+            }
+        }
         if show_text {
             let luminance = 0.299 * f64::from(colour.0)
                 + 0.587 * f64::from(colour.1)
@@ -552,7 +628,7 @@ where
             let ink = if luminance > 140.0 { INK } else { WHITE };
             chart.draw_series(std::iter::once(Text::new(
                 show_metric_within(result, p.metric.value, p.metric.ci95),
-                (cx, cy),
+                (cx, if short[i] { cy + 0.15 } else { cy }),
                 TextStyle::from(font(14))
                     .color(&ink)
                     .pos(Pos::new(HPos::Center, VPos::Center)),
@@ -618,6 +694,51 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Issue 15 audit: cells short of the completion target are grey, hatched and labelled,
+    /// and the subtitle and legend say so; the colour scale spans the other cells only.
+    #[test]
+    fn cells_short_of_the_target_are_marked() {
+        use crate::stats::summary::Metric;
+        use crate::studies::sweep::{SweepMetric, build_grid, run_sweep};
+        let flags = [
+            "checkpoint.interval=30m,1h".to_string(),
+            "stopping.max_run=4h,14d".to_string(),
+        ];
+        let reference = include_str!("../../scenarios/reference.toml");
+        let (axes, points) = build_grid(reference, "reference.toml", &flags).unwrap();
+        let metric = SweepMetric::Mean(Metric::CostUsd);
+        let counted = std::sync::atomic::AtomicU64::new(0);
+        let result = run_sweep(&axes, &points, metric, Some(0.99), 300, 1, &counted);
+        let short = short_points(&result);
+        // 4h of running time cannot hold 4h of training and its overheads: those points stop.
+        let expected: Vec<bool> = result
+            .points
+            .iter()
+            .map(|p| p.values[1] < 86_400.0)
+            .collect();
+        assert_eq!(short, expected);
+        assert!(!short[result.best]);
+        let lines = heat_map_subtitle(&result, &short);
+        assert!(
+            lines.last().unwrap().starts_with(
+                "grey hatched cells (2 of 4) complete fewer than 99.0 % of jobs: short of the \
+                 target"
+            ),
+            "{lines:?}"
+        );
+        let svg = String::from_utf8(render_sweep("reference", &result, ChartFormat::Svg).unwrap())
+            .unwrap();
+        assert_eq!(
+            svg.matches("short: ").count(),
+            2 + 1,
+            "two cells and the legend"
+        );
+        assert!(svg.contains("(grey, hatched)"));
+        // Without a target nothing is short.
+        let raw = run_sweep(&axes, &points, metric, None, 300, 1, &counted);
+        assert!(short_points(&raw).iter().all(|s| !s));
     }
 
     #[test]

@@ -76,12 +76,22 @@ fn wall_resolution_s(comparison: &Comparison) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-/// `+1h 12m ± 3m`.
+/// `+1h 12m ± 3m`, `+1h 32m 7s ± 58s`.
 fn duration_difference(d: &PairedDifference) -> String {
-    let mean = signed(format_duration(d.mean), d.mean);
     match d.ci95 {
-        Some((lo, hi)) => format!("{mean} ± {}", format_duration((hi - lo) / 2.0)),
-        None => mean,
+        Some((lo, hi)) => {
+            // The difference to the step of its own ±: `+1h 32m 7s ± 58s`, not `+1h 32m ±
+            // 58s`. A ± of zero (every run differs alike) needs no finer step.
+            let half_s = (hi - lo) / 2.0;
+            let shown = if half_s > 0.0 {
+                format_duration_within(d.mean, half_s)
+            } else {
+                format_duration(d.mean)
+            };
+            let mean = signed(shown, d.mean);
+            format!("{mean} ± {}", format_duration(half_s))
+        }
+        None => signed(format_duration(d.mean), d.mean),
     }
 }
 
@@ -554,6 +564,13 @@ mod tests {
         assert_eq!(usd_difference(&d), "+$2.25 ± $1.23");
         let d = paired_difference(&[3600.0, 7200.0], &[0.0, 3600.0]);
         assert_eq!(duration_difference(&d), "-1h ± 0s");
+        // Issue 15 audit: a difference is never rounded coarser than its ±.
+        let d = PairedDifference {
+            mean: 3600.0 + 32.0 * 60.0 + 7.0,
+            ci95: Some((3600.0 + 31.0 * 60.0 + 9.0, 3600.0 + 33.0 * 60.0 + 5.0)),
+            ..PairedDifference::single(0.0)
+        };
+        assert_eq!(duration_difference(&d), "+1h 32m 7s ± 58s");
         let d = paired_difference(&[1.0, 1.0, 0.0, 1.0], &[1.0, 1.0, 1.0, 1.0]);
         assert!(points_difference(&d).starts_with("+25.00 pp ± "));
         assert_eq!(usd_half(0.0042), "$0.0042");

@@ -4,9 +4,13 @@
 use serde_json::{Value, json};
 
 use crate::stats::paired::PairedDifference;
-use crate::studies::recommend::{IntervalChoice, Mean, Recommendation, SettingsOutcome, Share};
+use crate::studies::recommend::{
+    IntervalChoice, Mean, Recommendation, SettingsOutcome, Share, SpotOrOnDemand, Verdict,
+};
 use crate::units::duration::{format_duration, format_duration_exact, format_duration_within};
-use crate::units::format::{format_count, format_share, format_usd};
+use crate::units::format::{
+    format_count, format_pct, format_share, format_usd, format_usd_places, usd_decimals_within,
+};
 
 fn pct(x: f64) -> String {
     format_share(x, 2)
@@ -45,12 +49,15 @@ fn settings_lines(r: &Recommendation) -> Vec<String> {
         )
     };
     let cost = |o: &SettingsOutcome| match o.mean_cost_usd.ci95 {
-        Some((lo, hi)) => format!(
-            "{} ({} – {})",
-            format_usd(o.mean_cost_usd.value),
-            format_usd(lo),
-            format_usd(hi)
-        ),
+        Some((lo, hi)) => {
+            let places = usd_decimals_within((hi - lo) / 2.0);
+            format!(
+                "{} ({} – {})",
+                format_usd_places(o.mean_cost_usd.value, places),
+                format_usd_places(lo, places),
+                format_usd_places(hi, places)
+            )
+        }
         None => format_usd(o.mean_cost_usd.value),
     };
     let completed = |o: &SettingsOutcome| {
@@ -116,15 +123,64 @@ fn settings_lines(r: &Recommendation) -> Vec<String> {
     lines
 }
 
+/// A mean in dollars with its interval, all three with the places the interval needs.
 fn mean_usd(m: &Mean) -> String {
     match m.ci95 {
-        Some((lo, hi)) => format!(
-            "{} (95 % CI {} – {})",
-            format_usd(m.value),
-            format_usd(lo),
-            format_usd(hi)
-        ),
+        Some((lo, hi)) => {
+            let places = usd_decimals_within((hi - lo) / 2.0);
+            format!(
+                "{} (95 % CI {} – {})",
+                format_usd_places(m.value, places),
+                format_usd_places(lo, places),
+                format_usd_places(hi, places)
+            )
+        }
         None => format_usd(m.value),
+    }
+}
+
+/// The half-width of `ci95`, or infinity without one (a figure then reads as
+/// [`format_duration`] and [`format_usd`] print it).
+fn half_width(ci95: Option<(f64, f64)>) -> f64 {
+    ci95.map_or(f64::INFINITY, |(lo, hi)| (hi - lo) / 2.0)
+}
+
+/// Places for dollars beside `ci95`.
+fn usd_places(ci95: Option<(f64, f64)>) -> usize {
+    ci95.map_or(2, |(lo, hi)| usd_decimals_within((hi - lo) / 2.0))
+}
+
+/// A duration beside `ci95`: to the step of its half-width, at least a second.
+fn duration_within(x: f64, ci95: Option<(f64, f64)>) -> String {
+    format_duration_within(x, half_width(ci95).max(1.0))
+}
+
+/// The verdict for people. The figures are formatted here, not by the study: a share that is not
+/// exactly 0 or 1 never reads as `0 %` or `100 %` (`cheaper in 99.995 % of runs`, beside
+/// `P(spot cheaper): 99.995 %`).
+pub(super) fn verdict_text(s: &SpotOrOnDemand, target: f64) -> String {
+    match s.verdict {
+        Verdict::OnDemand => {
+            "on-demand: spot does not cost less per completed job for this job".to_string()
+        }
+        Verdict::SpotShortOfTarget => format!(
+            "spot, with the limits below: it costs less per completed job, but as written only \
+             {} of spot jobs complete (target {})",
+            format_share(s.spot_completed.value, 1),
+            format_share(target, 1)
+        ),
+        Verdict::SpotCheaper => {
+            let saving_pct = (1.0
+                - s.spot_cost_per_completed_job_usd.unwrap_or(0.0)
+                    / s.on_demand_cost_per_completed_job_usd
+                        .unwrap_or(f64::INFINITY))
+                * 100.0;
+            format!(
+                "spot: {} cheaper per completed job, cheaper in {} of runs",
+                format_pct(saving_pct, 0),
+                pct(s.p_spot_cheaper.below)
+            )
+        }
     }
 }
 
@@ -141,19 +197,19 @@ fn diff_text(d: &PairedDifference, show: impl Fn(f64) -> String) -> String {
     format!("{}{}", show(d.mean), interval_of(d.ci95, &show))
 }
 
-fn signed_usd(x: f64) -> String {
+fn signed_usd(x: f64, places: usize) -> String {
     if x < 0.0 {
-        format!("-{}", format_usd(-x))
+        format!("-{}", format_usd_places(-x, places))
     } else {
-        format!("+{}", format_usd(x))
+        format!("+{}", format_usd_places(x, places))
     }
 }
 
-fn signed_duration(x: f64) -> String {
+fn signed_duration(x: f64, ci95: Option<(f64, f64)>) -> String {
     if x < 0.0 {
-        format!("-{}", format_duration(-x))
+        format!("-{}", duration_within(-x, ci95))
     } else {
-        format!("+{}", format_duration(x))
+        format!("+{}", duration_within(x, ci95))
     }
 }
 
@@ -173,7 +229,10 @@ pub fn render_recommend_table(name: &str, r: &Recommendation) -> String {
     line(String::new());
     line("Spot or on-demand".into());
     if let Some(s) = &r.spot_or_on_demand {
-        line(format!("  verdict:                {}", s.verdict));
+        line(format!(
+            "  verdict:                {}",
+            verdict_text(s, r.target)
+        ));
         line(format!(
             "  P(spot cheaper):        {} (95 % CI {} – {}), run i against run i",
             pct(s.p_spot_cheaper.below),
@@ -222,18 +281,21 @@ pub fn render_recommend_table(name: &str, r: &Recommendation) -> String {
     match &r.checkpoint {
         Some(c) => {
             let choice = |label: &str, ch: &IntervalChoice, usd: bool| {
+                // Each figure to the places (or the step) of its own interval.
+                let value_ci = ch.value.ci95;
                 let show = |x: f64| {
                     if usd {
-                        format_usd(x)
+                        format_usd_places(x, usd_places(value_ci))
                     } else {
-                        format_duration(x)
+                        duration_within(x, value_ci)
                     }
                 };
+                let diff_ci = ch.current_minus_best.ci95;
                 let diff = |x: f64| {
                     if usd {
-                        signed_usd(x)
+                        signed_usd(x, usd_places(diff_ci))
                     } else {
-                        signed_duration(x)
+                        signed_duration(x, diff_ci)
                     }
                 };
                 format!(
@@ -352,7 +414,7 @@ pub fn render_recommend_json(name: &str, r: &Recommendation) -> String {
     let spot = r.spot_or_on_demand.as_ref().map(|s| {
         json!({
             "choice": s.choice,
-            "verdict": s.verdict,
+            "verdict": verdict_text(s, r.target),
             "p_spot_cheaper": {
                 "value": s.p_spot_cheaper.below,
                 "ci95": [s.p_spot_cheaper.below_ci95.0, s.p_spot_cheaper.below_ci95.1],
@@ -413,4 +475,33 @@ pub fn render_recommend_json(name: &str, r: &Recommendation) -> String {
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 15 audit: a checkpoint choice reads to its interval's step and places, so a
+    /// figure of a day and more keeps its minutes and a cent-wide difference its spread.
+    #[test]
+    fn choices_read_to_their_intervals() {
+        let wall = 86_400.0 + 8.0 * 3600.0 + 57.0 * 60.0;
+        let ci = Some((wall - 8.0 * 60.0, wall + 8.0 * 60.0));
+        assert_eq!(duration_within(wall, ci), "1d 8h 57m");
+        assert_eq!(duration_within(wall - 8.0 * 60.0, ci), "1d 8h 49m");
+        assert_eq!(duration_within(wall, None), "1d 9h");
+        assert_eq!(
+            signed_duration(-(1800.0 + 7.0), Some((-1840.0, -1770.0))),
+            "-30m 7s"
+        );
+        let diff_ci = Some((0.0183, 0.0243));
+        assert_eq!(signed_usd(0.0213, usd_places(diff_ci)), "+$0.0213");
+        assert_eq!(signed_usd(-0.0213, usd_places(diff_ci)), "-$0.0213");
+        assert_eq!(signed_usd(0.59, usd_places(Some((0.54, 0.64)))), "+$0.59");
+        let mean = Mean {
+            value: 7.401,
+            ci95: Some((7.3985, 7.4035)),
+        };
+        assert_eq!(mean_usd(&mean), "$7.4010 (95 % CI $7.3985 – $7.4035)");
+    }
 }

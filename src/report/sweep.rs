@@ -14,7 +14,9 @@ use crate::studies::sweep::{
     MetricEstimate, PointResult, SweepMetric, SweepResult, describe_point, meets_target,
 };
 use crate::units::duration::{format_duration_exact, format_duration_within};
-use crate::units::format::{format_count, format_share, format_usd};
+use crate::units::format::{
+    format_count, format_pct, format_share, format_usd_places, pct_decimals_within,
+};
 
 /// A swept value as JSON: whole numbers as integers (`1800`, not `1800.0`).
 fn json_number(value: f64) -> Value {
@@ -131,26 +133,33 @@ pub fn render_sweep_json(name: &str, result: &SweepResult) -> String {
     text
 }
 
-/// Seconds to the second (`5h 13m 20s`), below ten seconds to the tenth.
+/// Seconds to the second (`5h 13m 20s`, `21h 0m 59s`), below ten seconds to the tenth.
 fn show_seconds(seconds: f64) -> String {
     let sign = if seconds < 0.0 { "-" } else { "" };
     let magnitude = seconds.abs();
     if magnitude < 10.0 {
         format!("{sign}{magnitude:.1}s")
     } else {
-        format!("{sign}{}", format_duration_exact(magnitude.round()))
+        // Every unit down to the second, zeros included (`21h 0m 59s`, not `21h 59s`).
+        format!("{sign}{}", format_duration_within(magnitude, 1.0))
     }
 }
 
-/// Dollars with a tenth of a cent, so that close points differ.
+/// Dollars to the tenth of a cent, thousands grouped, whatever the size: one rule for every
+/// money column (`$998.341` beside `$1,021.140`, not `$1,021.14`).
 fn show_usd(usd: f64) -> String {
-    if usd.abs() >= 1000.0 {
-        format_usd(usd)
-    } else if usd < 0.0 {
-        format!("-${:.3}", -usd)
-    } else {
-        format!("${usd:.3}")
-    }
+    format_usd_places(usd, 3)
+}
+
+/// The places a real saving needs beside its paired interval (at least one).
+fn saving_places(ci95_pct: Option<(f64, f64)>) -> usize {
+    ci95_pct.map_or(1, |(lo, hi)| pct_decimals_within((hi - lo) / 2.0, 1))
+}
+
+/// A real saving against on-demand with `places` (the column's: the most any point's interval
+/// needs), by [`crate::units::format::format_pct`]'s rule (never `100.0 %` short of it).
+fn show_saving(saving_pct: Option<f64>, places: usize) -> String {
+    saving_pct.map_or_else(|| "-".into(), |saving| format_pct(saving, places))
 }
 
 fn show_value(unit: MetricUnit, value: f64) -> String {
@@ -194,8 +203,9 @@ pub fn advice_sentence(advice: &IntervalAdvice) -> String {
          between interruptions M = {}, {}).",
         show_seconds(advice.young_s),
         show_seconds(advice.daly_s),
-        show_seconds(advice.save_s),
-        show_seconds(advice.mean_time_between_interruptions_s),
+        // Inputs, written as a user writes them (`30s`, `8h`).
+        format_duration_exact(advice.save_s.round()),
+        format_duration_exact(advice.mean_time_between_interruptions_s.round()),
         m_source(advice)
     )
 }
@@ -298,6 +308,22 @@ pub fn render_sweep_table(name: &str, result: &SweepResult) -> String {
         header.push("Daly".into());
     }
     let mut rows = vec![header];
+    // One rule per column: the wall time to the finest step any point's standard error asks
+    // for, the saving to the most places any point's interval needs.
+    let wall_resolution_s = result
+        .points
+        .iter()
+        .filter_map(|p| {
+            let main = p.spot.as_ref().unwrap_or(&p.on_demand);
+            main.metrics.wall_s.std_err.filter(|se| *se > 0.0)
+        })
+        .fold(f64::INFINITY, f64::min);
+    let saving_column_places = result
+        .points
+        .iter()
+        .map(|p| saving_places(p.savings_vs_on_demand_ci95_pct))
+        .max()
+        .unwrap_or(1);
     for (i, p) in result.points.iter().enumerate() {
         let main = p.spot.as_ref().unwrap_or(&p.on_demand);
         let mut row: Vec<String> = result
@@ -340,19 +366,18 @@ pub fn render_sweep_table(name: &str, result: &SweepResult) -> String {
             row.push(show_usd(main.metrics.cost_usd.mean));
         }
         if show_wall {
-            // To the step of its standard error, as `spotsim run` shows it.
-            let wall = &main.metrics.wall_s;
+            // To the step of the column's finest standard error, as `spotsim run` shows it.
             row.push(format_duration_within(
-                wall.mean,
-                wall.std_err.filter(|se| *se > 0.0).unwrap_or(f64::INFINITY),
+                main.metrics.wall_s.mean,
+                wall_resolution_s,
             ));
         }
         if result.side == "spot" {
             row.push(show_usd(p.on_demand.metrics.cost_usd.mean));
-            row.push(
-                p.savings_vs_on_demand_pct
-                    .map_or_else(|| "-".into(), |s| format!("{s:.1} %")),
-            );
+            row.push(show_saving(
+                p.savings_vs_on_demand_pct,
+                saving_column_places,
+            ));
         }
         let fallback = p.spot.as_ref().and_then(|s| s.fallback);
         if fallbacks {
@@ -499,5 +524,19 @@ mod tests {
         assert_eq!(show_value(MetricUnit::Share, 0.98765), "98.77 %");
         assert_eq!(json_number(1800.0), Value::from(1800));
         assert_eq!(json_number(0.7), Value::from(0.7));
+    }
+
+    /// Issue 15 audit: one rule per money column, and a saving to the places of its interval.
+    #[test]
+    fn money_and_savings_columns_keep_one_rule() {
+        assert_eq!(show_usd(998.341), "$998.341");
+        assert_eq!(show_usd(1021.14), "$1,021.140");
+        assert_eq!(show_usd(-1021.14), "-$1,021.140");
+        let places = saving_places(Some((86.997, 86.999)));
+        assert_eq!(show_saving(Some(86.998), places), "86.998 %");
+        assert_eq!(saving_places(Some((53.8, 54.2))), 1);
+        assert_eq!(show_saving(Some(54.04), 1), "54.0 %");
+        assert_eq!(show_saving(Some(99.97), saving_places(None)), "99.97 %");
+        assert_eq!(show_saving(None, 1), "-");
     }
 }

@@ -760,7 +760,9 @@ fn sdk_log(report: &TraceReport<'_>, job: &JobView, count: u32) -> String {
         let t = &report.timeline.transitions[index];
         out.push_str(&format!(
             "{} {} - {}\n",
-            report.at(t.start_s).to_log(),
+            // Rounded to the second, as every duration of the trace is (not cut, as the SDK's
+            // strftime cuts a real clock's fractions): one rule for both.
+            report.at(t.start_s).rounded_to_second().to_log(),
             t.status.as_str(),
             report.status_message(index)
         ));

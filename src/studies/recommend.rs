@@ -176,8 +176,19 @@ pub struct SpotOrOnDemand {
     pub on_demand_completed: Share,
     /// `spot` or `on_demand`.
     pub choice: &'static str,
-    /// One line for people.
-    pub verdict: String,
+    /// Why: the renderer words it with the figures above.
+    pub verdict: Verdict,
+}
+
+/// Which way the spot-or-on-demand question went, and why; the report words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Spot does not cost less per completed job.
+    OnDemand,
+    /// Spot costs less per completed job, but as written completes fewer jobs than the target.
+    SpotShortOfTarget,
+    /// Spot costs less per completed job and meets the target.
+    SpotCheaper,
 }
 
 /// The best checkpoint interval for one metric.
@@ -675,31 +686,11 @@ fn compare_sides(
         (Some(_), None) => true,
     };
     let (choice, verdict) = if !cheaper {
-        (
-            "on_demand",
-            "on-demand: spot does not cost less per completed job for this job".to_string(),
-        )
+        ("on_demand", Verdict::OnDemand)
     } else if spot_completed.ci95.1 < target {
-        (
-            "spot",
-            format!(
-                "spot, with the limits below: it costs less per completed job, but as written \
-                 only {} of spot jobs complete (target {})",
-                format_share(spot_completed.value, 1),
-                format_share(target, 1)
-            ),
-        )
+        ("spot", Verdict::SpotShortOfTarget)
     } else {
-        let saving = (1.0
-            - per_completed.unwrap_or(0.0) / od_per_completed.unwrap_or(f64::INFINITY))
-            * 100.0;
-        (
-            "spot",
-            format!(
-                "spot: {saving:.0} % cheaper per completed job, cheaper in {:.1} % of runs",
-                p_spot_cheaper.below * 100.0
-            ),
-        )
+        ("spot", Verdict::SpotCheaper)
     };
     SpotOrOnDemand {
         p_spot_cheaper,

@@ -53,6 +53,16 @@ impl Timestamp {
         }
     }
 
+    /// This instant rounded to the nearest whole second (halves up), as `spotsim trace` dates
+    /// its log lines: the same rule as the durations printed beside them, so `18:42:41.88`
+    /// reads `18:42:42` next to `18h 42m 42s`.
+    #[must_use]
+    pub fn rounded_to_second(self) -> Timestamp {
+        Timestamp {
+            micros: (self.micros + MICROS_PER_S / 2).div_euclid(MICROS_PER_S) * MICROS_PER_S,
+        }
+    }
+
     /// Seconds from `earlier` to this instant.
     pub fn seconds_since(self, earlier: Timestamp) -> f64 {
         (self.micros - earlier.micros) as f64 / MICROS_PER_S as f64
@@ -281,6 +291,27 @@ mod tests {
 
     fn parse(text: &str) -> Timestamp {
         Timestamp::parse_rfc3339(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    /// Issue 15 audit: log times round as durations do.
+    #[test]
+    fn rounds_to_the_nearest_second() {
+        let start = Timestamp::DEFAULT_START;
+        let at = |s: f64| start.plus_s(s).rounded_to_second().to_log();
+        assert_eq!(
+            at(18.0 * 3600.0 + 42.0 * 60.0 + 41.88),
+            "2026-01-01 18:42:42"
+        );
+        assert_eq!(
+            at(18.0 * 3600.0 + 42.0 * 60.0 + 41.49),
+            "2026-01-01 18:42:41"
+        );
+        assert_eq!(at(0.5), "2026-01-01 00:00:01");
+        assert_eq!(at(59.9), "2026-01-01 00:01:00");
+        assert_eq!(
+            Timestamp::from_micros(-1_500_000).rounded_to_second(),
+            Timestamp::from_micros(-1_000_000)
+        );
     }
 
     #[test]

@@ -133,7 +133,9 @@ pub fn format_duration(seconds: f64) -> String {
 /// rounded to the largest unit (day, hour, minute, second) not above `resolution_s`, so a figure
 /// is never rounded coarser than its own ± or than a difference it is read beside (`1d 5h 12m
 /// 7s` beside `± 51s`, not `1d 5h`). Never fewer units than [`format_duration`] shows; seconds
-/// are the finest step above a minute.
+/// are the finest step above a minute. Finer than [`format_duration`]'s step, every unit from
+/// the largest down to the step is written, zeros included (`21h 0m 59s`, `1d 12h 0m 54s`), so
+/// that no figure reads as another and figures in one column line up.
 pub fn format_duration_within(seconds: f64, resolution_s: f64) -> String {
     if !seconds.is_finite() || seconds.abs() < MINUTE_S || !resolution_s.is_finite() {
         return format_duration(seconds);
@@ -145,18 +147,24 @@ pub fn format_duration_within(seconds: f64, resolution_s: f64) -> String {
         return format_duration(seconds);
     }
     let units: [(f64, &str); 4] = [(DAY_S, "d"), (HOUR_S, "h"), (MINUTE_S, "m"), (1.0, "s")];
-    // format_duration's step: the unit below the largest one the value reaches.
-    let largest = units
-        .iter()
-        .position(|&(unit, _)| seconds >= unit)
-        .unwrap_or(3);
-    let default_step = units[(largest + 1).min(3)].0;
     let step = units
         .iter()
         .map(|&(unit, _)| unit)
         .find(|&unit| unit <= resolution_s.abs())
-        .unwrap_or(1.0)
-        .min(default_step);
+        .unwrap_or(1.0);
+    // format_duration's step: the unit below the largest one the value reaches once rounded
+    // (23h 59m 50s to the minute is 1d 0h 0m, beside 1d 0h 4m in the same column).
+    let rounded = (seconds / step).round() * step;
+    let largest = units
+        .iter()
+        .position(|&(unit, _)| rounded >= unit)
+        .unwrap_or(3);
+    let default_step = units[(largest + 1).min(3)].0;
+    // Finer than format_duration's step, zero units are written down to the step; at that step
+    // the value reads as format_duration reads it, bar the carry format_duration makes by
+    // rounding in the larger unit first (23h 57m stays 23h 57m, not 1d).
+    let fill_zeros = step < default_step;
+    let step = step.min(default_step);
     let mut rest = ((seconds / step).round() * step) as u64;
     let mut parts = Vec::new();
     for (unit, name) in units {
@@ -164,7 +172,9 @@ pub fn format_duration_within(seconds: f64, resolution_s: f64) -> String {
         if unit < step as u64 {
             break;
         }
-        if rest >= unit {
+        // Once the largest unit is written, every unit down to the step is, zeros included:
+        // `21h 0m 59s`, not `21h 59s`, which reads like 21h 59m.
+        if rest >= unit || (fill_zeros && !parts.is_empty()) {
             parts.push(format!("{}{name}", rest / unit));
             rest %= unit;
         }
@@ -263,10 +273,44 @@ mod tests {
         );
         assert_eq!(format_duration_within(wall, 2.0 * 3600.0), "1d 5h");
         assert_eq!(format_duration_within(wall, 1e9), "1d 5h");
-        assert_eq!(format_duration_within(25_920.0, 30.0), "7h 12m");
+        assert_eq!(format_duration_within(25_920.0, 30.0), "7h 12m 0s");
         assert_eq!(format_duration_within(-wall, 51.0), "-1d 5h 12m 7s");
         assert_eq!(format_duration_within(45.4, 0.1), "45s");
-        assert_eq!(format_duration_within(86_400.0 + 30.0, 1.0), "1d 30s");
+        assert_eq!(format_duration_within(86_400.0 + 30.0, 1.0), "1d 0h 0m 30s");
+    }
+
+    /// Issue 15 audit: a zero unit between the largest and the step is written, so `21h 0m 59s`
+    /// does not read as `21h 59s` (as if 21h 59m), and `6h 52m 0s` lines up with `6h 52m 1s`.
+    #[test]
+    fn keeps_zero_units_down_to_the_step() {
+        assert_eq!(
+            format_duration_within(21.0 * 3600.0 + 59.0, 1.0),
+            "21h 0m 59s"
+        );
+        assert_eq!(
+            format_duration_within(86_400.0 + 12.0 * 3600.0 + 54.0, 1.0),
+            "1d 12h 0m 54s"
+        );
+        assert_eq!(
+            format_duration_within(6.0 * 3600.0 + 52.0 * 60.0, 1.0),
+            "6h 52m 0s"
+        );
+        assert_eq!(
+            format_duration_within(6.0 * 3600.0 + 52.0 * 60.0 + 1.0, 1.0),
+            "6h 52m 1s"
+        );
+        // To the minute: zero minutes kept, no seconds.
+        assert_eq!(format_duration_within(86_400.0 + 20.0, 60.0), "1d 0h 0m");
+        // Rounding that carries into a larger unit still writes every unit to the step.
+        assert_eq!(format_duration_within(7199.6, 1.0), "2h 0m 0s");
+        // ... into a day too, as its neighbours in a column read (`1d 0h 4m`).
+        assert_eq!(format_duration_within(86_390.0, 60.0), "1d 0h 0m");
+        // Never coarser than the step: 23h 57m to the minute is not `1d`.
+        assert_eq!(format_duration(86_222.7), "1d");
+        assert_eq!(format_duration_within(86_222.7, 250.0), "23h 57m");
+        // At format_duration's own step nothing changes: `1d`, `7h 12m`.
+        assert_eq!(format_duration_within(86_400.0, 3600.0), "1d");
+        assert_eq!(format_duration_within(25_920.0, 60.0), "7h 12m");
     }
 
     #[test]

@@ -87,6 +87,20 @@ pub fn format_pct(share_pct: f64, decimals: usize) -> String {
     }
 }
 
+/// The decimal places for a percentage read beside an interval of half-width `half_pct`
+/// percentage points: at least `min`, and down to the half-width's first significant digit (at
+/// most six), so the value is never rounded coarser than its own ± and the interval's ends
+/// print apart (`86.998 % (86.997–86.999)`, not `87.0 % (87.0–87.0)`).
+pub fn pct_decimals_within(half_pct: f64, min: usize) -> usize {
+    let half = half_pct.abs();
+    if half == 0.0 || !half.is_finite() {
+        return min;
+    }
+    // A hair above, so that a half-width of 0.001 computed as 0.000999… lands on its own digit.
+    let magnitude = (half * (1.0 + 1e-9)).log10().floor() as i32;
+    (-magnitude).clamp(0, 6).max(min as i32) as usize
+}
+
 /// A share (0 to 1) as a percentage with at least `decimals` places, by [`format_pct`]'s rule:
 /// never `0 %` or `100 %` unless it is exactly that.
 pub fn format_share(share: f64, decimals: usize) -> String {
@@ -103,6 +117,32 @@ pub fn format_usd_pm(half_usd: f64) -> String {
         format_usd(half_usd)
     } else {
         format!("${}", format_std_err(half_usd))
+    }
+}
+
+/// The decimal places for dollar figures read beside an interval of half-width `half_usd`: those
+/// [`format_usd_pm`] gives the half-width itself (cents from a cent up, two significant digits
+/// below, at most six), so the ends of an interval with a spread never print alike
+/// (`+$0.0213 (95 % CI +$0.0183 – +$0.0243)`, not `+$0.02 (95 % CI +$0.02 – +$0.02)`).
+pub fn usd_decimals_within(half_usd: f64) -> usize {
+    let half = half_usd.abs();
+    if half == 0.0 || !half.is_finite() || half >= 0.01 {
+        return 2;
+    }
+    let magnitude = half.log10().floor() as i32;
+    ((1 - magnitude).clamp(2, 6)) as usize
+}
+
+/// Dollars with `decimals` places and thousands grouped (`$1,021.1400`, `-$0.0213`); with two
+/// places exactly as [`format_usd`] prints them.
+pub fn format_usd_places(usd: f64, decimals: usize) -> String {
+    if decimals <= 2 {
+        return format_usd(usd);
+    }
+    if usd < 0.0 {
+        format!("-${}", format_grouped(-usd, decimals))
+    } else {
+        format!("${}", format_grouped(usd, decimals))
     }
 }
 
@@ -226,6 +266,44 @@ mod tests {
             format_usd_with_interval(1028.31, 1020.0, 1036.6),
             "$1,028.31 (95 % interval $1,020.00 – $1,036.60)"
         );
+    }
+
+    /// Issue 15 audit: a percentage gets the places its interval needs.
+    #[test]
+    fn percentage_intervals_get_the_places_they_need() {
+        assert_eq!(pct_decimals_within(0.0011, 1), 3);
+        assert_eq!(pct_decimals_within(0.05, 1), 2);
+        assert_eq!(pct_decimals_within(0.2, 1), 1);
+        assert_eq!(pct_decimals_within(3.0, 1), 1);
+        assert_eq!(pct_decimals_within(0.0, 1), 1);
+        assert_eq!(pct_decimals_within(1e-12, 0), 6);
+        let places = pct_decimals_within((86.999 - 86.997) / 2.0, 1);
+        assert_eq!(format_pct(86.998, places), "86.998 %");
+        assert_ne!(
+            format_pct(86.997, places),
+            format_pct(86.999, places),
+            "the ends print apart"
+        );
+    }
+
+    /// Issue 15 audit: a money interval gets the places its half-width needs, by
+    /// [`format_usd_pm`]'s rule.
+    #[test]
+    fn money_intervals_get_the_places_they_need() {
+        assert_eq!(usd_decimals_within(0.003), 4);
+        assert_eq!(usd_decimals_within(0.0051), 4);
+        assert_eq!(usd_decimals_within(0.03), 2);
+        assert_eq!(usd_decimals_within(0.0), 2);
+        assert_eq!(usd_decimals_within(1e-12), 6);
+        assert_eq!(format_usd_places(0.0213, 4), "$0.0213");
+        assert_eq!(format_usd_places(-0.0213, 4), "-$0.0213");
+        assert_eq!(format_usd_places(1021.14, 3), "$1,021.140");
+        assert_eq!(format_usd_places(0.0042, 2), "$0.0042");
+        // The half-width's own digits, as format_usd_pm prints it.
+        let half = 0.0051;
+        let pm = format_usd_pm(half);
+        let places = pm.split('.').nth(1).map_or(0, str::len);
+        assert_eq!(usd_decimals_within(half), places);
     }
 
     #[test]

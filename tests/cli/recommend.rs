@@ -455,3 +455,57 @@ fn counts_are_grouped_and_limits_named_by_their_api_fields() {
     assert!(text.contains("(MaxRuntimeInSeconds = "), "{text}");
     assert!(text.contains("(MaxWaitTimeInSeconds = "), "{text}");
 }
+
+/// Issue 15 audit: the verdict's share of runs where spot is cheaper is the same figure, with
+/// the same digits, as the `P(spot cheaper)` line beside it (it once read `99.7 %` beside
+/// `99.67 %`, and `100.0 %` beside `99.995 %`), and the saving is a whole percentage.
+#[test]
+fn the_verdict_prints_its_share_as_the_line_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(project_dir().join("scenarios/quickstart.toml"))
+        .unwrap()
+        .replace("discount = 0.70 ", "discount = 0.20 ");
+    let path = write_file(dir.path(), "thin.toml", &text);
+    let out = stdout_of(spotsim().args([
+        "recommend",
+        path.to_str().unwrap(),
+        "--runs",
+        "4000",
+        "--seed",
+        "1",
+        "-q",
+    ]));
+    let after = |label: &str| -> String {
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap();
+        line.trim_start()[label.len()..].trim().to_string()
+    };
+    let verdict = after("verdict:");
+    let p_line = after("P(spot cheaper):");
+    let p_text = p_line.split(" (95 % CI").next().unwrap();
+    assert_ne!(
+        p_text, "100.00 %",
+        "the fixture needs a share short of 1: {out}"
+    );
+    assert!(
+        verdict.ends_with(&format!("cheaper in {p_text} of runs")),
+        "{verdict} against {p_text}"
+    );
+    let json = json_of(&[path.to_str().unwrap(), "--runs", "4000", "--seed", "1"]);
+    assert_eq!(
+        json["spot_or_on_demand"]["verdict"].as_str().unwrap(),
+        verdict
+    );
+    // Every interval of the checkpoint choice prints its two ends apart (it once read
+    // `1d 9h (95 % CI 1d 9h – 1d 9h)` and `+$0.02 (95 % CI +$0.02 – +$0.02)`).
+    for label in ["lowest mean cost:", "lowest p95 wall:"] {
+        let line = after(label);
+        for interval in line.split("(95 % CI ").skip(1) {
+            let inside = interval.split(')').next().unwrap();
+            let (lo, hi) = inside.split_once(" – ").unwrap();
+            assert_ne!(lo, hi, "{line}");
+        }
+    }
+}

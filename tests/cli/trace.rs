@@ -756,7 +756,8 @@ fn a_long_run_is_traced_to_the_second_and_its_running_time_is_named() {
     let training_s = seconds("Training seconds:");
     let billable_s = seconds("Billable seconds:");
     assert!(training_s > 86_400.0, "{training_s}");
-    let exact = spotsim::units::duration::format_duration_exact;
+    // To the second, every unit written (issue 15 audit: `1d 0h 3m 7s`, not `1d 3m 7s`).
+    let exact = |s: f64| spotsim::units::duration::format_duration_within(s, 1.0);
     let running = format!(
         "  running per instance  {} (TrainingTimeInSeconds):",
         exact(training_s)
@@ -765,4 +766,47 @@ fn a_long_run_is_traced_to_the_second_and_its_running_time_is_named() {
     let cost = format!("= {} billable × 1 instance", exact(billable_s));
     assert!(text.contains(&cost), "{cost} missing from\n{text}");
     assert!(!text.contains("billed per instance"));
+}
+
+/// Issue 15 audit: the log lines' times and the durations after creation follow one rule (both
+/// rounded to the second), so an interruption logged at `02:56:22` is the one "at 2h 56m 22s
+/// after creation", never `02:56:21` beside it.
+#[test]
+fn log_times_and_durations_round_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_file(dir.path(), "tight.toml", TIGHT);
+    let mut checked = 0;
+    for run in 0..12 {
+        let text = stdout_of(spotsim().args([
+            "trace",
+            scenario.to_str().unwrap(),
+            "--run",
+            &run.to_string(),
+            "--format",
+            "table",
+        ]));
+        let logged: Vec<f64> = text
+            .lines()
+            .filter(|l| l.contains(" Interrupted - "))
+            .map(|l| {
+                let stamp = format!("{}Z", l[..19].replace(' ', "T"));
+                Timestamp::parse_rfc3339(&stamp)
+                    .unwrap()
+                    .seconds_since(Timestamp::DEFAULT_START)
+            })
+            .collect();
+        let Some(line) = text.lines().find(|l| l.starts_with("  interruptions ")) else {
+            continue;
+        };
+        let listed: Vec<f64> = line
+            .split_once(", at ")
+            .map_or("", |(_, rest)| rest.trim_end_matches(" after creation"))
+            .split(", ")
+            .filter(|t| !t.is_empty())
+            .map(|t| spotsim::units::duration::parse_duration_s(t).unwrap())
+            .collect();
+        assert_eq!(logged, listed, "run {run}:\n{text}");
+        checked += listed.len();
+    }
+    assert!(checked >= 5, "only {checked} interruptions checked");
 }

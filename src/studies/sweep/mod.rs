@@ -136,6 +136,10 @@ pub struct PointResult {
     pub savings_vs_on_demand_pct: Option<f64>,
     /// The same per completed job.
     pub savings_per_completed_job_pct: Option<f64>,
+    /// The paired 95 % interval of `savings_vs_on_demand_pct`
+    /// ([`ScenarioStats::paired_saving_interval_pct`]), so that the saving is printed to the
+    /// places its interval needs.
+    pub savings_vs_on_demand_ci95_pct: Option<(f64, f64)>,
     /// The sweep's metric on the main side (spot when enabled). Means get `mean ± z·s.e.`,
     /// shares Wilson's interval, percentiles an interval by sectioning: the runs cut into
     /// [`SECTIONS`] batches by run index, `estimate ± t₁₉ · sd(batch estimates) / √20`
@@ -609,8 +613,9 @@ pub fn finish_sweep(
 }
 
 /// What a sweep reads of a point's statistics: its summaries, the moments of the metric's
-/// column on the main side (a mean), and its main side's completed runs.
-type Finished = (Estimate, Option<Moments>, u64);
+/// column on the main side (a mean), its main side's completed runs, and the real saving's
+/// paired interval.
+type Finished = (Estimate, Option<Moments>, u64, Option<(f64, f64)>);
 
 impl SweepCollect {
     /// [`Finished`] of point `point` from its statistics.
@@ -628,7 +633,12 @@ impl SweepCollect {
             _ => None,
         };
         let completed = main.map_or(0, |side| side.completed());
-        (Estimate::of(stats), metric_moments, completed)
+        (
+            Estimate::of(stats),
+            metric_moments,
+            completed,
+            stats.paired_saving_interval_pct(),
+        )
     }
 }
 
@@ -646,7 +656,7 @@ fn assemble(
 ) -> SweepResult {
     let metric = collect.metric;
     let mut partial = Vec::with_capacity(points.len());
-    for (index, (point, (estimate, metric_moments, completed))) in
+    for (index, (point, (estimate, metric_moments, completed, saving_ci95))) in
         points.iter().zip(finished).enumerate()
     {
         let main = estimate.spot.as_ref().unwrap_or(&estimate.on_demand);
@@ -669,6 +679,7 @@ fn assemble(
             on_demand: estimate.on_demand,
             savings_vs_on_demand_pct: estimate.savings_vs_on_demand_pct,
             savings_per_completed_job_pct: estimate.savings_per_completed_job_pct,
+            savings_vs_on_demand_ci95_pct: saving_ci95,
             metric: estimate_value,
             vs_best: PairedDifference::single(0.0),
         });
