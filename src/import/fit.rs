@@ -333,6 +333,20 @@ impl DescribedJob {
                 ));
             }
         }
+        // A job is billed for at most the time it ran: on-demand, Billable equals Training; with
+        // managed spot it is what remains after the saving (spec §3). More would be a negative
+        // discount, which `fit jobs` would then write into a scenario `validate` refuses.
+        if let (Some(training), Some(billable)) =
+            (self.training_time_in_seconds, self.billable_time_in_seconds)
+            && problems.is_empty()
+            && billable > training
+        {
+            problems.push((
+                "BillableTimeInSeconds".to_string(),
+                crate::units::format::format_quoted_number(billable),
+                BILLED_OVER_TRAINING_RULE,
+            ));
+        }
         for (index, transition) in self.secondary_status_transitions.iter().enumerate() {
             let key = |field: &str| format!("SecondaryStatusTransitions[{index}].{field}");
             let start_s = time_s(&transition.start_time);
@@ -392,6 +406,10 @@ pub fn time_s(value: &serde_json::Value) -> Option<f64> {
 /// The rule of `TrainingTimeInSeconds` and `BillableTimeInSeconds`.
 const JOB_SECONDS_RULE: &str =
     "must be a number of seconds from 0 to 315360000 (3650d, the bound of every duration)";
+
+/// The rule that Billable is at most Training.
+const BILLED_OVER_TRAINING_RULE: &str = "must be at most TrainingTimeInSeconds: a job is never \
+     billed for more seconds than it ran (a negative spot discount)";
 
 /// 9999-12-31T23:59:59Z in seconds since 1970: the last time a document may hold.
 const LAST_TIME_S: f64 = 253_402_300_799.0;

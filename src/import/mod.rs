@@ -1368,6 +1368,8 @@ fn import_description(
         && [training, billable]
             .iter()
             .all(|s| (0.0..=crate::scenario::keys::MAX_DURATION_S).contains(s))
+        // Billable above Training is refused by `time_problems` too.
+        && billable <= training
     {
         problems.push(Problem {
             key: "BillableTimeInSeconds".into(),
@@ -2143,7 +2145,15 @@ mod tests {
             r#""BillableTimeInSeconds": 262"#,
             r#""BillableTimeInSeconds": 900"#,
         );
-        assert!(error(&overbilled).contains("BillableTimeInSeconds (900) gives a spot discount"));
+        assert!(
+            error(&overbilled)
+                .contains("BillableTimeInSeconds (900) must be at most TrainingTimeInSeconds")
+        );
+        let unbilled = base.replace(
+            r#""BillableTimeInSeconds": 262"#,
+            r#""BillableTimeInSeconds": 0"#,
+        );
+        assert!(error(&unbilled).contains("BillableTimeInSeconds (0) gives a spot discount"));
         let no_wait = base.replace(r#", "MaxWaitTimeInSeconds": 7200"#, "");
         assert!(error(&no_wait).contains("MaxWaitTimeInSeconds is required"));
         assert!(error("{\"TrainingJobName\": 3}").starts_with("j.json:1:"));

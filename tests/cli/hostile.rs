@@ -399,6 +399,29 @@ fn absurd_job_documents_are_refused_not_dropped_nor_counted_twice() {
 }
 
 #[test]
+fn a_job_billed_for_more_than_it_ran_is_refused_by_fit_and_import() {
+    // Billable 900 s over Training 874 s would fit a negative spot discount, written into a
+    // scenario that `validate` refuses.
+    let fixture = super::project_dir().join("tests/fixtures/jobs/distilbert-spot.json");
+    let dir = tempfile::tempdir().unwrap();
+    let mut job: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&fixture).unwrap()).unwrap();
+    job["BillableTimeInSeconds"] = serde_json::json!(900);
+    let bad = dir.path().join("overbilled.json");
+    std::fs::write(&bad, job.to_string()).unwrap();
+    for command in ["fit jobs", "import describe-training-job"] {
+        let mut args: Vec<&str> = command.split(' ').collect();
+        args.push(bad.to_str().unwrap());
+        let stderr = refused(&args);
+        assert!(
+            stderr.contains("BillableTimeInSeconds (900) must be at most TrainingTimeInSeconds"),
+            "{command}\n{stderr}"
+        );
+        assert!(!stderr.contains("discount = -"), "{command}\n{stderr}");
+    }
+}
+
+#[test]
 fn absurd_job_times_are_refused_with_short_numbers() {
     let fixture = super::project_dir().join("tests/fixtures/jobs/distilbert-spot.json");
     let dir = tempfile::tempdir().unwrap();
