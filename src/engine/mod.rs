@@ -743,7 +743,8 @@ where
 /// whose price history is read from `price_offset_s`. A fleet (`spotsim fleet`) creates its
 /// jobs at known moments of a market they share, so it gives the clock rather than having
 /// the run draw it; the job's draws come from `job_rng` and `market_rng` as in
-/// [`simulate_run`].
+/// [`simulate_run`]. Like [`simulate_run_until`], it ends early once `stop` is set, and the
+/// record of a stopped run is meaningless.
 pub fn simulate_at<J, M, O>(
     model: &JobModel,
     clock_offset_s: f64,
@@ -751,6 +752,7 @@ pub fn simulate_at<J, M, O>(
     job_rng: &mut J,
     market_rng: &mut M,
     observer: &mut O,
+    stop: Option<&AtomicBool>,
 ) -> RunRecord
 where
     J: Rng + ?Sized,
@@ -759,6 +761,7 @@ where
 {
     let work_total_s = model.training.sample(job_rng);
     let mut run = Run::new(model, work_total_s);
+    run.stop_request = stop;
     run.clock_offset_s = clock_offset_s;
     run.price_offset_s = price_offset_s;
     run.run_to_end(job_rng, market_rng, observer)

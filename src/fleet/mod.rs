@@ -15,7 +15,9 @@ pub use crate::scenario::fleet::{
     MAX_JOBS_PER_MONTH, PoolKey, Quota, Workload, expected_jobs_per_month, is_fleet_text,
 };
 pub use crate::scenario::parse_fleet;
-pub use sim::{FleetModel, MonthResult, PoolMonth, WorkloadMonth, simulate_month};
+pub use sim::{
+    FleetModel, MonthResult, PoolMonth, WorkloadMonth, simulate_month, simulate_month_until,
+};
 pub use summary::{
     ConcurrencySummary, FleetReport, FleetShares, Fold, InterruptionSummary, PoolBand,
     PoolConcurrency, WorkloadSummary, fold_months, run_fleet, run_fleet_counted, summarise,

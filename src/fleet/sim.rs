@@ -16,6 +16,7 @@ use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 use rand::Rng;
 use rand_distr::{Distribution, Exp1, StandardUniform};
@@ -448,6 +449,19 @@ struct MonthWorkload<'m> {
 
 /// Simulates month `month` of `model`. The month's numbers depend on `(seed, month)` alone.
 pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
+    simulate_month_until(model, month, None)
+}
+
+/// As [`simulate_month`], ending early once `stop` is set (a Ctrl-C): the flag is read before
+/// every event of the month and, inside each job, every [`crate::engine::EVENT_POLL`] events,
+/// so that a month of hundreds of thousands of long jobs still stops within milliseconds.
+/// The result of a stopped month is meaningless; the caller discards it.
+pub fn simulate_month_until(
+    model: &FleetModel,
+    month: u64,
+    stop: Option<&AtomicBool>,
+) -> MonthResult {
+    let stopped = || stop.is_some_and(|flag| flag.load(AtomicOrdering::Relaxed));
     let warmup_s = model.warmup_s;
     let end_s = warmup_s + model.horizon_s;
 
@@ -566,6 +580,7 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
             &mut job_rng(),
             &mut market_rng(),
             &mut NoObserver,
+            stop,
         );
         let mut observer = Interruptions {
             created_s,
@@ -580,6 +595,7 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
                 &mut job_rng(),
                 &mut market_rng(),
                 &mut observer,
+                stop,
             ),
             None => on_demand,
         };
@@ -655,6 +671,9 @@ pub fn simulate_month(model: &FleetModel, month: u64) -> MonthResult {
     };
     let mut next = 0;
     loop {
+        if stopped() {
+            break;
+        }
         // The earliest event; at equal times releases first, then requests, then submissions.
         let release_s = releases.peek().map(|Reverse((At(t), _, _))| *t);
         let request_s = requests.peek().map(|Reverse((At(t), _))| *t);

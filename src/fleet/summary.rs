@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::sim::{FleetModel, MonthResult, PoolMonth, simulate_month};
+use super::sim::{FleetModel, MonthResult, PoolMonth, simulate_month_until};
 use super::{Arrivals, Fleet, PoolKey};
 use crate::montecarlo::cancel::Cancel;
 use crate::stats::sketch::QuantileStore;
@@ -224,14 +224,14 @@ pub fn fold_months(
     while start < months.end {
         let chunk = CHUNK_MONTHS_PER_THREAD * rayon::current_num_threads() as u64;
         let end = (start + chunk).min(months.end);
-        // A month takes milliseconds: checking for a stop before each is prompt enough.
+        // A month may be long (hundreds of thousands of jobs): it polls the stop flag itself.
         let months: Vec<Option<MonthResult>> = (start..end)
             .into_par_iter()
             .map(|month| {
                 if cancel.requested() {
                     return None;
                 }
-                let result = simulate_month(model, month);
+                let result = simulate_month_until(model, month, Some(cancel.flag()));
                 done.fetch_add(1, Ordering::Relaxed);
                 Some(result)
             })

@@ -198,12 +198,26 @@ const ONE_LONG_RUN: &str = "[job]\ntraining = \"20d\"\n\
     [pricing]\non_demand_hourly = 3.06\n\
     [simulation]\nruns = 1\n";
 
+/// One workload of [`ONE_LONG_RUN`]'s job (with its instance type), a year of arrivals.
+const LONG_FLEET: &str = "horizon = \"365d\"\nruns = 10000\nseed = 1\n\
+    [[workload]]\nname = \"long\"\nscenario = \"long-typed.toml\"\n\
+    arrivals = { per_day = 1000 }\n";
+
 #[test]
 fn ctrl_c_stops_a_command_within_one_long_run() {
     let dir = tempfile::tempdir().unwrap();
     let path = super::write_file(dir.path(), "long.toml", ONE_LONG_RUN);
+    super::write_file(
+        dir.path(),
+        "long-typed.toml",
+        &ONE_LONG_RUN.replace("[job]\n", "[job]\ninstance_type = \"ml.p3.2xlarge\"\n"),
+    );
     let path = path.to_str().unwrap();
-    let commands: [&[&str]; 5] = [
+    // A fleet month of about 1,000 twenty-day jobs a day: one month takes far longer than 1.5 s.
+    let fleet = super::write_file(dir.path(), "fleet.toml", LONG_FLEET);
+    let fleet = fleet.to_str().unwrap();
+    let commands: [&[&str]; 6] = [
+        &["fleet", fleet],
         &["run", path, "--threads", "1"],
         &["trace", "--run", "0", path],
         &["report", path, "-o", "review.md"],
