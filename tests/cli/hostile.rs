@@ -398,21 +398,34 @@ fn absurd_job_documents_are_refused_not_dropped_nor_counted_twice() {
     }
 }
 
-#[test]
-fn a_job_billed_for_more_than_it_ran_is_refused_by_fit_and_import() {
-    // Billable 900 s over Training 874 s would fit a negative spot discount, written into a
-    // scenario that `validate` refuses.
+/// The distilbert fixture job after `edit`, given to `fit jobs` and to `import
+/// describe-training-job`: each command's name and stderr (both must refuse it, exit 2).
+fn edited_job_refused(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<(&'static str, String)> {
     let fixture = super::project_dir().join("tests/fixtures/jobs/distilbert-spot.json");
     let dir = tempfile::tempdir().unwrap();
     let mut job: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&fixture).unwrap()).unwrap();
-    job["BillableTimeInSeconds"] = serde_json::json!(900);
-    let bad = dir.path().join("overbilled.json");
+    edit(&mut job);
+    let bad = dir.path().join("edited.json");
     std::fs::write(&bad, job.to_string()).unwrap();
-    for command in ["fit jobs", "import describe-training-job"] {
-        let mut args: Vec<&str> = command.split(' ').collect();
-        args.push(bad.to_str().unwrap());
-        let stderr = refused(&args);
+    ["fit jobs", "import describe-training-job"]
+        .into_iter()
+        .map(|command| {
+            let mut args: Vec<&str> = command.split(' ').collect();
+            args.push(bad.to_str().unwrap());
+            (command, refused(&args))
+        })
+        .collect()
+}
+
+#[test]
+fn a_job_billed_for_more_than_it_ran_is_refused_by_fit_and_import() {
+    // Billable 900 s over Training 874 s would fit a negative spot discount, written into a
+    // scenario that `validate` refuses.
+    let refusals = edited_job_refused(|job| {
+        job["BillableTimeInSeconds"] = serde_json::json!(900);
+    });
+    for (command, stderr) in refusals {
         assert!(
             stderr.contains("BillableTimeInSeconds (900) must be at most TrainingTimeInSeconds"),
             "{command}\n{stderr}"
@@ -423,18 +436,11 @@ fn a_job_billed_for_more_than_it_ran_is_refused_by_fit_and_import() {
 
 #[test]
 fn absurd_job_times_are_refused_with_short_numbers() {
-    let fixture = super::project_dir().join("tests/fixtures/jobs/distilbert-spot.json");
-    let dir = tempfile::tempdir().unwrap();
-    let mut job: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&fixture).unwrap()).unwrap();
-    job["BillableTimeInSeconds"] = serde_json::json!(-5);
-    job["TrainingTimeInSeconds"] = serde_json::json!(1e300);
-    let bad = dir.path().join("times.json");
-    std::fs::write(&bad, job.to_string()).unwrap();
-    for command in ["fit jobs", "import describe-training-job"] {
-        let mut args: Vec<&str> = command.split(' ').collect();
-        args.push(bad.to_str().unwrap());
-        let stderr = refused(&args);
+    let refusals = edited_job_refused(|job| {
+        job["BillableTimeInSeconds"] = serde_json::json!(-5);
+        job["TrainingTimeInSeconds"] = serde_json::json!(1e300);
+    });
+    for (command, stderr) in refusals {
         for expected in [
             "TrainingTimeInSeconds (1e300) must be a number of seconds from 0 to 315360000",
             "BillableTimeInSeconds (-5) must be a number of seconds from 0 to 315360000",
